@@ -1,0 +1,57 @@
+package io.streamlake;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A snapshot of a run's progress, cheap to take at any time.
+ *
+ * <pre>{@code
+ * PipelineProgress p = run.progress();
+ * System.out.printf("%d events, %.0f events/s, bronze v%d%n", p.eventsIngested(), p.eventsPerSecond(), p.bronzeVersion());
+ * }</pre>
+ *
+ * @param state where the run is
+ * @param batches micro-batches committed by this run
+ * @param eventsIngested events this run committed to bronze
+ * @param silverRowsChanged silver rows this run inserted, replaced or deleted
+ * @param bronzeVersion latest bronze table version this run knows, -1 if none
+ * @param silverVersion latest silver table version this run knows, -1 if none or no silver table
+ * @param elapsed time since the run started
+ * @param failure the failure message when {@code state} is FAILED, else null
+ */
+public record PipelineProgress(
+        State state,
+        long batches,
+        long eventsIngested,
+        long silverRowsChanged,
+        long bronzeVersion,
+        long silverVersion,
+        Duration elapsed,
+        @Nullable String failure) {
+
+    /** The life cycle of a run. */
+    public enum State {
+        /** Opening the source and tables. */
+        STARTING,
+        /** Polling and committing. */
+        RUNNING,
+        /** Stopped as asked, or caught up in {@link RunMode#UNTIL_CAUGHT_UP}. */
+        STOPPED,
+        /** Stopped by an error; see {@link PipelineProgress#failure()}. */
+        FAILED
+    }
+
+    /** Checks the required components. */
+    public PipelineProgress {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(elapsed, "elapsed");
+    }
+
+    /** @return events per second over the whole run */
+    public double eventsPerSecond() {
+        double seconds = elapsed.toNanos() / 1e9;
+        return seconds <= 0 ? 0 : eventsIngested / seconds;
+    }
+}

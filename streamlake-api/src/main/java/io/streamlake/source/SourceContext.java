@@ -1,0 +1,25 @@
+package io.streamlake.source;
+
+import java.util.OptionalLong;
+
+/**
+ * What the engine tells a {@link SourceReader}: where each partition's committed data ends. The
+ * positions come from the bronze table's Delta log, which is the only truth about progress.
+ *
+ * <pre>{@code
+ * long next = context.committedPosition(partition).stream().map(p -> p + 1).findFirst().orElse(0L);
+ * }</pre>
+ */
+public interface SourceContext {
+
+    /** @return the pipeline's name, for example to name a consumer group */
+    String pipelineName();
+
+    /**
+     * Reads the table's progress marker for a partition. Call it whenever a partition is (re)assigned.
+     *
+     * @param partition a partition of this source
+     * @return the position of the last record of this partition in bronze, or empty if none
+     */
+    OptionalLong committedPosition(SourcePartition partition);
+}

@@ -1,0 +1,53 @@
+package io.streamlake.source;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The running side of a {@link Source}: polled by one engine thread, one micro-batch at a time.
+ *
+ * <pre>{@code
+ * try (SourceReader reader = source.open(context)) {
+ *     List<SourceRecord> batch = reader.poll(10_000, Duration.ofMillis(500));
+ *     // ... write and commit the batch ...
+ *     reader.committed(lastPositions);
+ * }
+ * }</pre>
+ */
+public interface SourceReader extends AutoCloseable {
+
+    /**
+     * Returns the next records, in position order within each partition.
+     *
+     * @param maxRecords at most this many records
+     * @param maxWait how long to wait when nothing is available
+     * @return the records, possibly empty
+     */
+    List<SourceRecord> poll(int maxRecords, Duration maxWait);
+
+    /**
+     * Discards whatever was read but not committed and seeks every partition again to the position
+     * after its committed marker. Called when a batch was abandoned (a commit conflict, a failed write).
+     */
+    void rewind();
+
+    /**
+     * @return true when the last poll reached the end of every partition known to this reader; the
+     *     engine stops a run-until-caught-up pipeline when this is true and a poll returned nothing
+     */
+    boolean caughtUp();
+
+    /**
+     * Tells the reader a batch is committed, for example to mirror offsets to a consumer group for
+     * monitoring. The Delta log stays the truth; failures here must not fail the pipeline.
+     *
+     * @param lastPositions the last committed position per partition in the batch
+     */
+    default void committed(Map<SourcePartition, Long> lastPositions) {
+    }
+
+    /** Releases connections. */
+    @Override
+    void close();
+}

@@ -1,0 +1,9 @@
+/**
+ * The source SPI: {@link io.streamlake.source.Source} describes a stream,
+ * {@link io.streamlake.source.SourceReader} reads it partition by partition, and
+ * {@link io.streamlake.source.SourceContext} tells a reader where committed data ends.
+ */
+@NullMarked
+package io.streamlake.source;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,65 @@
+package io.streamlake.table;
+
+/**
+ * Changes staged against a table and committed atomically, once, in the style of Iceberg's pending
+ * updates: data files added and removed, and transaction markers (application id to version) that
+ * record progress in the same commit as the data.
+ *
+ * <pre>{@code
+ * long version = table.newCommit()
+ *     .add(file)
+ *     .expectTransaction("orders-pipeline/orders/0", 41)   // fence: nobody else moved the marker
+ *     .setTransaction("orders-pipeline/orders/0", 99)
+ *     .commit("STREAMING UPDATE");
+ * }</pre>
+ */
+public interface PendingCommit {
+
+    /**
+     * @param file a finished data file to add
+     * @return this commit
+     */
+    PendingCommit add(DataFile file);
+
+    /**
+     * @param file a file of the table's current snapshot to remove
+     * @return this commit
+     */
+    PendingCommit remove(DataFile file);
+
+    /**
+     * Records progress: after the commit, {@link TableSnapshot#transaction(String)} returns this version.
+     *
+     * @param appId a stable id of what made progress
+     * @param version its new version (an offset, a table version)
+     * @return this commit
+     */
+    PendingCommit setTransaction(String appId, long version);
+
+    /**
+     * Makes the commit fail with {@link io.streamlake.exceptions.CommitConflictException} unless,
+     * when it is applied, the marker still holds {@code expectedVersion} (-1 for no marker).
+     *
+     * @param appId the marker
+     * @param expectedVersion the version this batch started from
+     * @return this commit
+     */
+    PendingCommit expectTransaction(String appId, long expectedVersion);
+
+    /**
+     * Marks the commit as a rearrangement of existing rows (compaction) so streaming readers skip it.
+     *
+     * @return this commit
+     */
+    PendingCommit rearrangeOnly();
+
+    /**
+     * Applies the staged changes atomically.
+     *
+     * @param operation a short operation name recorded in the table history
+     * @return the new table version
+     * @throws io.streamlake.exceptions.CommitConflictException if a concurrent commit conflicts;
+     *     nothing was applied and the batch can be retried from the committed markers
+     */
+    long commit(String operation);
+}

@@ -1,0 +1,32 @@
+package io.streamlake.table;
+
+import io.streamlake.schema.Schema;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One version of a table: its schema, its live data files and its progress markers.
+ *
+ * <pre>{@code
+ * TableSnapshot s = table.snapshot();
+ * long rows = s.files().stream().mapToLong(DataFile::rowCount).sum();
+ * }</pre>
+ */
+public interface TableSnapshot {
+
+    /** @return the version, or -1 when the table does not exist yet */
+    long version();
+
+    /** @return the schema, empty when the table does not exist yet */
+    Optional<Schema> schema();
+
+    /** @return the data files of this version */
+    List<DataFile> files();
+
+    /**
+     * @param appId a progress marker id
+     * @return the marker's version, empty if never set
+     */
+    OptionalLong transaction(String appId);
+}
