@@ -1,0 +1,90 @@
+package io.streamlake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Schema;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourceReader;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class PipelineTest {
+    private static final Source SOURCE = new Source() {
+        @Override
+        public String name() {
+            return "orders";
+        }
+
+        @Override
+        public SourceReader open(SourceContext context) {
+            throw new UnsupportedOperationException("not opened in these tests");
+        }
+    };
+
+    record Order(String order_id, String status, long version, Instant updated_at) {
+    }
+
+    private final Pipeline base = Pipeline.from(SOURCE).bronze("lake/bronze").silver("lake/silver", "order_id");
+
+    @Test
+    void withMethodsReturnChangedCopiesAndLeaveTheOriginal() {
+        Pipeline named = base.withName("orders-ingest").withMaxBatchRecords(10);
+        assertThat(base.name()).isEqualTo(Pipeline.DEFAULT_NAME);
+        assertThat(base.maxBatchRecords()).isEqualTo(Pipeline.DEFAULT_MAX_BATCH_RECORDS);
+        assertThat(named.name()).isEqualTo("orders-ingest");
+        assertThat(named.maxBatchRecords()).isEqualTo(10);
+        assertThat(named.silverKey()).contains("order_id");
+    }
+
+    @Test
+    void silverWithoutSchemaIsRefusedWithWhatToDo() {
+        assertThatThrownBy(base::validate).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("no schema").hasMessageContaining("withSchema");
+    }
+
+    @Test
+    void keyMustBeInTheSchema() {
+        Pipeline p = Pipeline.from(SOURCE).bronze("b").silver("s", "id")
+                .withSchema(Schema.builder().required("order_id", DataType.STRING).build());
+        assertThatThrownBy(p::validate).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'id'").hasMessageContaining("order_id");
+    }
+
+    @Test
+    void latestByNeedsAnExistingOrderableColumn() {
+        Pipeline p = base.withRecordType(Order.class).withMergeStrategy(MergeStrategies.latestBy("missing"));
+        assertThatThrownBy(p::validate).isInstanceOf(ConfigurationException.class).hasMessageContaining("missing");
+        assertThat(base.withRecordType(Order.class).withMergeStrategy(MergeStrategies.latestBy("version")).validate())
+                .isNotNull();
+    }
+
+    @Test
+    void bronzeOnlyNeedsNoSchema() {
+        Pipeline p = Pipeline.from(SOURCE).bronze("b").bronzeOnly();
+        assertThat(p.validate().silver()).isEmpty();
+    }
+
+    @Test
+    void invalidNamesAndOptionsFailFast() {
+        assertThatThrownBy(() -> base.withName("has space")).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> base.withMaxBatchRecords(0)).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> base.withTargetFileRows(0)).isInstanceOf(ConfigurationException.class);
+    }
+
+    @Test
+    void storageOptionValuesNeverAppearInToString() {
+        Pipeline p = base.withStorageOption("fs.azure.account.key.acct.dfs.core.windows.net", "c2VjcmV0LWtleQ==");
+        assertThat(p.toString()).contains("fs.azure.account.key").doesNotContain("c2VjcmV0LWtleQ==");
+    }
+
+    @Test
+    void startWithoutAnEngineOnTheClassPathSaysWhichDependencyToAdd() {
+        Pipeline p = Pipeline.from(SOURCE).bronze("b").bronzeOnly();
+        assertThatThrownBy(p::start).isInstanceOf(ConfigurationException.class).hasMessageContaining("streamlake-core");
+    }
+}

@@ -1,0 +1,22 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.source.SourcePartition;
+
+/**
+ * Names of the Delta transaction markers (txn appIds) that hold a pipeline's progress in the
+ * tables themselves. Changing these breaks resumption of existing tables: treat them as a file format.
+ */
+final class Markers {
+    private Markers() {
+    }
+
+    /** Marker of one source partition in bronze; its version is the last position bronze holds. */
+    static String bronze(String pipelineName, SourcePartition partition) {
+        return pipelineName + "/" + partition.stream() + "/" + partition.id();
+    }
+
+    /** Marker in silver; its version is the last bronze table version silver has consumed. */
+    static String silver(String pipelineName) {
+        return pipelineName + "/silver";
+    }
+}

@@ -1,0 +1,212 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.Pipeline;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The synchronous heart of a run: one call of {@link #runOnce(Duration)} polls one micro-batch,
+ * commits it to bronze with a marker per source partition, and brings silver up to that bronze
+ * version. Both the streaming run and the testkit's driver use it, so tests exercise the real path.
+ * Internal, not API.
+ */
+public final class MicroBatchEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MicroBatchEngine.class);
+
+    private final Pipeline pipeline;
+    private final Table bronze;
+    private final @Nullable SilverStage silver;
+    /** The marker each partition's reader position was derived from: the fence for the next commit. */
+    private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
+    private @Nullable SourceReader reader;
+    private long bronzeVersion = -1;
+    private boolean lastPollEmpty;
+
+    /** What one micro-batch did. */
+    public record BatchResult(int events, long bronzeVersion, long silverRowsChanged, boolean conflict) {
+        static final BatchResult EMPTY = new BatchResult(0, -1, 0, false);
+    }
+
+    /**
+     * @param pipeline the validated description
+     * @param bronze the bronze table
+     * @param silver the silver table, or null for a bronze-only pipeline
+     */
+    public MicroBatchEngine(Pipeline pipeline, Table bronze, @Nullable Table silver) {
+        this.pipeline = pipeline;
+        this.bronze = bronze;
+        this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver);
+    }
+
+    /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
+    public void open() {
+        bronzeVersion = bronze.create(BronzeRows.SCHEMA).version();
+        if (silver != null) {
+            silver.open();
+            // A crash between the bronze and the silver commit leaves silver behind: catch up first.
+            silver.catchUp(bronzeVersion, null);
+        }
+        expectedMarkers.clear();
+        reader = pipeline.source().open(new MarkerContext());
+    }
+
+    /**
+     * Polls and commits one micro-batch.
+     *
+     * @param pollTimeout how long to wait for records
+     * @return what happened; {@code events == 0} when the source had nothing
+     */
+    public BatchResult runOnce(Duration pollTimeout) {
+        SourceReader r = reader;
+        if (r == null) {
+            throw new IllegalStateException("open() first");
+        }
+        List<SourceRecord> polled;
+        try {
+            polled = r.poll(pipeline.maxBatchRecords(), pollTimeout);
+        } catch (RuntimeException e) {
+            throw e instanceof SourceException ? e : new SourceException("polling source '" + pipeline.source().name()
+                    + "' failed: " + e.getMessage() + "; the pipeline stopped with every committed event safe;"
+                    + " fix the source and restart", e);
+        }
+        lastPollEmpty = polled.isEmpty();
+        if (polled.isEmpty()) {
+            return BatchResult.EMPTY;
+        }
+        Map<SourcePartition, Long> lastPositions = new LinkedHashMap<>();
+        List<SourceRecord> records = dropAlreadyCommitted(polled, lastPositions);
+        if (records.isEmpty()) {
+            return BatchResult.EMPTY;
+        }
+
+        Instant now = Instant.now();
+        DataFile file;
+        try (DataFileWriter w = bronze.newDataFile(BronzeRows.SCHEMA)) {
+            for (SourceRecord rec : records) {
+                w.write(BronzeRows.toRow(rec, now));
+            }
+            file = w.finish();
+        }
+        PendingCommit commit = bronze.newCommit().add(file);
+        for (Map.Entry<SourcePartition, Long> e : lastPositions.entrySet()) {
+            String appId = Markers.bronze(pipeline.name(), e.getKey());
+            commit.expectTransaction(appId, expectedMarkers.getOrDefault(e.getKey(), -1L))
+                    .setTransaction(appId, e.getValue());
+        }
+        long version;
+        try {
+            version = commit.commit("STREAMING UPDATE");
+        } catch (CommitConflictException e) {
+            // Another instance took one of these partitions: drop the batch and read again from the markers.
+            LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"
+                    + " the committed positions", bronze.location(), e.getMessage(), records.size());
+            expectedMarkers.clear();
+            r.rewind();
+            return new BatchResult(0, bronzeVersion, 0, true);
+        }
+        bronzeVersion = version;
+        expectedMarkers.putAll(lastPositions);
+        try {
+            r.committed(lastPositions);
+        } catch (RuntimeException e) {
+            LOG.warn("source '{}' could not record committed positions for monitoring: {}",
+                    pipeline.source().name(), e.toString());
+        }
+        long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
+        return new BatchResult(records.size(), version, silverChanged, false);
+    }
+
+    /**
+     * Keeps only records after each partition's committed marker, so a source that replays (after a
+     * rebalance, a retry) can never duplicate a row in bronze; collects the last position per partition.
+     */
+    private List<SourceRecord> dropAlreadyCommitted(List<SourceRecord> polled, Map<SourcePartition, Long> last) {
+        List<SourceRecord> kept = null;
+        Map<SourcePartition, Long> floor = new HashMap<>();
+        for (int i = 0; i < polled.size(); i++) {
+            SourceRecord rec = polled.get(i);
+            long min = floor.computeIfAbsent(rec.partition(), this::expectedMarker);
+            Long prev = last.get(rec.partition());
+            boolean keep = rec.position() > min && (prev == null || rec.position() > prev);
+            if (keep) {
+                last.put(rec.partition(), rec.position());
+                if (kept != null) {
+                    kept.add(rec);
+                }
+            } else if (kept == null) {
+                kept = new ArrayList<>(polled.subList(0, i));
+            }
+        }
+        return kept == null ? polled : kept;
+    }
+
+    private long expectedMarker(SourcePartition p) {
+        Long known = expectedMarkers.get(p);
+        if (known != null) {
+            return known;
+        }
+        long committed = bronze.snapshot().transaction(Markers.bronze(pipeline.name(), p)).orElse(-1);
+        expectedMarkers.put(p, committed);
+        return committed;
+    }
+
+    /** @return true when the last poll returned nothing and the source says it is at the end */
+    public boolean caughtUp() {
+        SourceReader r = reader;
+        return lastPollEmpty && r != null && r.caughtUp();
+    }
+
+    /** @return the latest bronze version this engine committed or saw at open */
+    public long bronzeVersion() {
+        return bronzeVersion;
+    }
+
+    /** @return the latest silver version, -1 without silver */
+    public long silverVersion() {
+        return silver == null ? -1 : silver.version();
+    }
+
+    @Override
+    public void close() {
+        SourceReader r = reader;
+        reader = null;
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    /** Reads progress from the bronze Delta log, the only truth, whenever a reader asks. */
+    private final class MarkerContext implements SourceContext {
+        @Override
+        public String pipelineName() {
+            return pipeline.name();
+        }
+
+        @Override
+        public OptionalLong committedPosition(SourcePartition partition) {
+            OptionalLong v = bronze.snapshot().transaction(Markers.bronze(pipeline.name(), partition));
+            expectedMarkers.put(partition, v.orElse(-1));
+            return v;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.core.delta.DeltaTable;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableRef;
+import java.util.Map;
+
+/** Turns a {@link TableRef} into a table: a given instance as is, a path as a Delta table. */
+public final class Tables {
+    private Tables() {
+    }
+
+    /**
+     * @param ref the reference
+     * @param storageOptions Hadoop settings for path tables (secrets)
+     * @return the table
+     */
+    public static Table resolve(TableRef ref, Map<String, String> storageOptions) {
+        return ref.table().orElseGet(() -> DeltaTable.open(ref.path().orElseThrow(), storageOptions));
+    }
+}

@@ -1,0 +1,274 @@
+package io.streamlake.testkit;
+
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableChange;
+import io.streamlake.table.TableSnapshot;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A table held in memory with the same semantics as the Delta table: versions, atomic commits,
+ * progress markers checked at commit time, and file statistics, so the engine's merge planning
+ * runs exactly as in production. Fast and disposable: for unit tests.
+ *
+ * <pre>{@code
+ * InMemoryTable bronze = InMemoryTable.create("bronze");
+ * Pipeline p = Pipeline.from(hub).bronze(TableRef.of(bronze)).bronzeOnly();
+ * }</pre>
+ */
+public final class InMemoryTable implements Table {
+    private final String name;
+    private final Map<String, List<Row>> fileRows = new ConcurrentHashMap<>();
+    private final List<TableChange> history = new ArrayList<>();
+    private Snapshot current = new Snapshot(-1, null, List.of(), Map.of());
+
+    private InMemoryTable(String name) {
+        this.name = name;
+    }
+
+    /**
+     * @param name a name for messages
+     * @return an empty table that does not exist yet (version -1)
+     */
+    public static InMemoryTable create(String name) {
+        return new InMemoryTable(Objects.requireNonNull(name, "name"));
+    }
+
+    @Override
+    public String location() {
+        return "memory:" + name;
+    }
+
+    @Override
+    public synchronized TableSnapshot snapshot() {
+        return current;
+    }
+
+    @Override
+    public synchronized TableSnapshot create(Schema schema) {
+        Schema existing = current.schema;
+        if (existing == null) {
+            current = new Snapshot(current.version + 1, schema, List.of(), Map.of());
+            history.add(new TableChange(current.version, List.of()));
+        } else if (!holds(existing, schema)) {
+            throw new SchemaMismatchException("table " + location() + " has schema " + existing
+                    + " but the pipeline declares " + schema + "; declare the table's schema or use a new table");
+        }
+        return current;
+    }
+
+    private static boolean holds(Schema table, Schema rows) {
+        if (table.size() != rows.size()) {
+            return false;
+        }
+        for (int i = 0; i < table.size(); i++) {
+            Field t = table.field(i);
+            Field r = rows.field(i);
+            if (!t.name().equals(r.name()) || !t.type().equals(r.type()) || (!t.nullable() && r.nullable())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema) {
+        return new MemoryFileWriter(schema);
+    }
+
+    @Override
+    public Iterator<Row> read(DataFile file, Schema schema) {
+        List<Row> rows = fileRows.get(file.path());
+        if (rows == null) {
+            throw new IllegalArgumentException("no data file " + file.path() + " in " + location());
+        }
+        return Collections.unmodifiableList(rows).iterator();
+    }
+
+    @Override
+    public synchronized List<TableChange> changes(long fromVersion, long toVersion) {
+        List<TableChange> out = new ArrayList<>();
+        for (TableChange c : history) {
+            if (c.version() >= fromVersion && c.version() <= toVersion) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public PendingCommit newCommit() {
+        return new MemoryCommit();
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryTable[" + name + ", version " + snapshot().version() + "]";
+    }
+
+    private synchronized long apply(MemoryCommit c) {
+        if (current.schema == null) {
+            throw new IllegalStateException("table " + location() + " does not exist: create() it first");
+        }
+        for (Map.Entry<String, Long> e : c.expected.entrySet()) {
+            long actual = current.transactions.getOrDefault(e.getKey(), -1L);
+            if (actual != e.getValue()) {
+                throw new CommitConflictException("marker '" + e.getKey() + "' of " + location() + " is at " + actual
+                        + ", this commit expected " + e.getValue() + ": another writer committed first");
+            }
+        }
+        Map<String, DataFile> files = new LinkedHashMap<>();
+        current.files.forEach(f -> files.put(f.path(), f));
+        for (DataFile r : c.removes) {
+            if (files.remove(r.path()) == null) {
+                throw new CommitConflictException("file " + r.path() + " was already removed from " + location()
+                        + " by a concurrent commit");
+            }
+        }
+        c.adds.forEach(f -> files.put(f.path(), f));
+        Map<String, Long> txns = new HashMap<>(current.transactions);
+        txns.putAll(c.transactions);
+        current = new Snapshot(current.version + 1, current.schema, List.copyOf(files.values()), Map.copyOf(txns));
+        history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : c.adds));
+        return current.version;
+    }
+
+    private record Snapshot(long version, @Nullable Schema schema, List<DataFile> files, Map<String, Long> transactions)
+            implements TableSnapshot {
+        @Override
+        public Optional<Schema> schema() {
+            return Optional.ofNullable(schema);
+        }
+
+        @Override
+        public OptionalLong transaction(String appId) {
+            Long v = transactions.get(appId);
+            return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+        }
+    }
+
+    private final class MemoryCommit implements PendingCommit {
+        private final List<DataFile> adds = new ArrayList<>();
+        private final List<DataFile> removes = new ArrayList<>();
+        private final Map<String, Long> transactions = new LinkedHashMap<>();
+        private final Map<String, Long> expected = new LinkedHashMap<>();
+        private boolean rearrangeOnly;
+
+        @Override
+        public PendingCommit add(DataFile file) {
+            adds.add(file);
+            return this;
+        }
+
+        @Override
+        public PendingCommit remove(DataFile file) {
+            removes.add(file);
+            return this;
+        }
+
+        @Override
+        public PendingCommit setTransaction(String appId, long version) {
+            transactions.put(appId, version);
+            return this;
+        }
+
+        @Override
+        public PendingCommit expectTransaction(String appId, long expectedVersion) {
+            expected.put(appId, expectedVersion);
+            return this;
+        }
+
+        @Override
+        public PendingCommit rearrangeOnly() {
+            rearrangeOnly = true;
+            return this;
+        }
+
+        @Override
+        public long commit(String operation) {
+            return apply(this);
+        }
+    }
+
+    /** Collects rows and, like a Parquet footer, their per-column statistics. */
+    private final class MemoryFileWriter implements DataFileWriter {
+        private final Schema schema;
+        private final List<Row> rows = new ArrayList<>();
+        private final @Nullable Object[] min;
+        private final @Nullable Object[] max;
+        private final long[] nulls;
+
+        MemoryFileWriter(Schema schema) {
+            this.schema = schema;
+            this.min = new Object[schema.size()];
+            this.max = new Object[schema.size()];
+            this.nulls = new long[schema.size()];
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public void write(Row row) {
+            rows.add(row);
+            for (int i = 0; i < min.length; i++) {
+                Object v = row.value(i);
+                if (v == null) {
+                    nulls[i]++;
+                } else if (v instanceof Comparable c && schema.field(i).type().kind() != DataType.Kind.BOOLEAN) {
+                    if (min[i] == null || c.compareTo(min[i]) < 0) {
+                        min[i] = v;
+                    }
+                    if (max[i] == null || c.compareTo(max[i]) > 0) {
+                        max[i] = v;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public long rowCount() {
+            return rows.size();
+        }
+
+        @Override
+        public DataFile finish() {
+            Map<String, Object> mins = new HashMap<>();
+            Map<String, Object> maxs = new HashMap<>();
+            Map<String, Long> nullCounts = new HashMap<>();
+            for (int i = 0; i < min.length; i++) {
+                String column = schema.field(i).name();
+                if (min[i] != null) {
+                    mins.put(column, min[i]);
+                    maxs.put(column, max[i]);
+                }
+                nullCounts.put(column, nulls[i]);
+            }
+            String path = "part-" + UUID.randomUUID() + ".mem";
+            fileRows.put(path, List.copyOf(rows));
+            return new DataFile(path, rows.size() * 64L, rows.size(), mins, maxs, nullCounts);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

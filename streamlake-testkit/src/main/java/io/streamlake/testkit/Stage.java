@@ -1,0 +1,15 @@
+package io.streamlake.testkit;
+
+/**
+ * A table of the medallion pipeline, to aim fault injection at.
+ *
+ * <pre>{@code
+ * driver.crashAfterNextCommit(Stage.BRONZE);   // the crash between the bronze and silver commits
+ * }</pre>
+ */
+public enum Stage {
+    /** The raw-event table. */
+    BRONZE,
+    /** The parsed, upserted table. */
+    SILVER
+}

@@ -1,0 +1,142 @@
+package io.streamlake.testkit;
+
+import io.streamlake.schema.Row;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.assertj.core.api.AbstractAssert;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.api.ListAssert;
+
+/**
+ * AssertJ assertions on a table's contents. Failure messages show the offending rows.
+ *
+ * <pre>{@code
+ * StreamLakeAssertions.assertThat(driver.bronze()).hasRowCount(10).hasNoDuplicates("partition", "position");
+ * }</pre>
+ */
+public final class TableContentsAssert extends AbstractAssert<TableContentsAssert, TableContents> {
+
+    TableContentsAssert(TableContents actual) {
+        super(actual, TableContentsAssert.class);
+    }
+
+    /**
+     * @param expected number of rows
+     * @return this assertion
+     */
+    public TableContentsAssert hasRowCount(long expected) {
+        isNotNull();
+        if (actual.rows().size() != expected) {
+            failWithMessage("expected table %s to hold %d rows but it holds %d", actual.location(), expected,
+                    actual.rows().size());
+        }
+        return this;
+    }
+
+    /**
+     * Checks no two rows share the same values in these columns (for example the key in silver, or
+     * partition and position in bronze).
+     *
+     * @param columns the columns that must identify a row
+     * @return this assertion
+     */
+    public TableContentsAssert hasNoDuplicates(String... columns) {
+        isNotNull();
+        Map<List<Object>, Row> seen = new HashMap<>();
+        for (Row r : actual.rows()) {
+            List<Object> id = new ArrayList<>(columns.length);
+            for (String c : columns) {
+                Object v = r.value(c);
+                id.add(v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : v);
+            }
+            Row before = seen.put(id, r);
+            if (before != null) {
+                failWithMessage("table %s holds %s = %s twice:%n  %s%n  %s", actual.location(), List.of(columns), id,
+                        before, r);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Checks some row has all these column values (other columns may be anything).
+     *
+     * @param values column name to expected value
+     * @return this assertion
+     */
+    public TableContentsAssert hasRow(Map<String, ?> values) {
+        isNotNull();
+        for (Row r : actual.rows()) {
+            boolean all = true;
+            for (Map.Entry<String, ?> e : values.entrySet()) {
+                all &= Objects.deepEquals(r.value(e.getKey()), e.getValue());
+            }
+            if (all) {
+                return this;
+            }
+        }
+        failWithMessage("expected table %s to hold a row with %s but its rows are:%n%s", actual.location(), values,
+                describeRows());
+        return this;
+    }
+
+    /**
+     * Checks no row has all these column values.
+     *
+     * @param values column name to value
+     * @return this assertion
+     */
+    public TableContentsAssert hasNoRow(Map<String, ?> values) {
+        isNotNull();
+        for (Row r : actual.rows()) {
+            boolean all = true;
+            for (Map.Entry<String, ?> e : values.entrySet()) {
+                all &= Objects.deepEquals(r.value(e.getKey()), e.getValue());
+            }
+            if (all) {
+                failWithMessage("expected table %s to hold no row with %s but found %s", actual.location(), values, r);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * @param appId a progress marker
+     * @param expected its expected version
+     * @return this assertion
+     */
+    public TableContentsAssert hasMarker(String appId, long expected) {
+        isNotNull();
+        long v = actual.marker(appId).orElse(-1);
+        if (v != expected) {
+            failWithMessage("expected marker '%s' of table %s to be %d but it is %s", appId, actual.location(), expected,
+                    v < 0 ? "absent" : String.valueOf(v));
+        }
+        return this;
+    }
+
+    /**
+     * @param column a column name
+     * @return an assertion on that column's values, row by row
+     */
+    public ListAssert<Object> column(String column) {
+        isNotNull();
+        return Assertions.assertThat(actual.column(column));
+    }
+
+    private String describeRows() {
+        StringBuilder sb = new StringBuilder();
+        int n = 0;
+        for (Row r : actual.rows()) {
+            if (n++ == 20) {
+                sb.append("  ... ").append(actual.rows().size() - 20).append(" more\n");
+                break;
+            }
+            sb.append("  ").append(r).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,156 @@
+package io.streamlake.testkit;
+
+import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.Pipeline;
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.exceptions.SinkException;
+import io.streamlake.merge.MergeStrategies;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The engine through the driver, on in-memory tables: exactly-once at every crash point. */
+class PipelineTestDriverTest {
+    private final InMemoryHub hub = InMemoryHub.create("orders", 3);
+    private final Pipeline pipeline = Pipeline.from(hub)
+            .bronze("bronze/orders")
+            .silver("silver/orders", "order_id")
+            .withSchema(Orders.SCHEMA)
+            .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+
+    @Test
+    void bronzeHoldsEveryEventAndSilverTheLatestPerKey() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            hub.send("o-1", Orders.json("o-1", "CREATED", 0));
+            hub.send("o-2", Orders.json("o-2", "CREATED", 1));
+            hub.send("o-1", Orders.json("o-1", "PAID", 2));
+            assertThat(driver.pipe()).isEqualTo(3);
+
+            assertThat(driver.bronze()).hasRowCount(3).hasNoDuplicates("partition", "position");
+            assertThat(driver.silver()).hasRowCount(2).hasNoDuplicates("order_id")
+                    .hasRow(Map.of("order_id", "o-1", "status", "PAID"))
+                    .hasRow(Map.of("order_id", "o-2", "status", "CREATED"));
+            assertThat(driver.pipe()).isZero();
+        }
+    }
+
+    @Test
+    void outOfOrderEventsResolveBySequenceAcrossBatches() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            hub.send("o-1", Orders.json("o-1", "SHIPPED", 10));
+            driver.pipe();
+            hub.send("o-1", Orders.json("o-1", "PAID", 5));   // late, older
+            driver.pipe();
+            assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "o-1", "status", "SHIPPED"));
+            assertThat(driver.bronze()).hasRowCount(2);
+        }
+    }
+
+    @Test
+    void firstWinsKeepsTheFirstRow() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline.withMergeStrategy(MergeStrategies.firstWins()))) {
+            hub.send("o-1", Orders.json("o-1", "CREATED", 0));
+            hub.send("o-1", Orders.json("o-1", "PAID", 1));
+            driver.pipe();
+            hub.send("o-1", Orders.json("o-1", "SHIPPED", 2));
+            driver.pipe();
+            assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "o-1", "status", "CREATED"));
+        }
+    }
+
+    @Test
+    void crashBeforeBronzeCommitLosesNothingAndDuplicatesNothing() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            sendOrders(0, 20);
+            driver.crashBeforeNextCommit(Stage.BRONZE);
+            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThat(driver.bronze()).hasRowCount(0);
+
+            driver.pipeUntilCaughtUp();
+            assertThat(driver.bronze()).hasRowCount(20).hasNoDuplicates("partition", "position");
+            assertThat(driver.silver()).hasRowCount(20).hasNoDuplicates("order_id");
+            assertThat(driver.starts()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void crashBetweenBronzeAndSilverCommitsIsRepairedOnRestart() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            sendOrders(0, 10);
+            driver.pipe();
+            sendOrders(10, 25);
+            driver.crashAfterNextCommit(Stage.BRONZE);
+            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThat(driver.bronze()).hasRowCount(25);
+            assertThat(driver.silver()).hasRowCount(10);
+
+            assertThat(driver.pipe()).isZero();   // restart: silver catches up from bronze, nothing new to poll
+            assertThat(driver.silver()).hasRowCount(25).hasNoDuplicates("order_id");
+            assertThat(driver.silver()).hasMarker("streamlake/silver", driver.bronze().version());
+        }
+    }
+
+    @Test
+    void crashBeforeSilverCommitAndFailedCommitsAreRetriedExactlyOnce() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            sendOrders(0, 5);
+            driver.crashBeforeNextCommit(Stage.SILVER);
+            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            sendOrders(5, 8);
+            driver.failNextCommit(Stage.BRONZE);
+            assertThatThrownBy(driver::pipe).isInstanceOf(SinkException.class).hasMessageContaining("BRONZE");
+            driver.pipeUntilCaughtUp();
+            assertThat(driver.bronze()).hasRowCount(8).hasNoDuplicates("partition", "position");
+            assertThat(driver.silver()).hasRowCount(8).hasNoDuplicates("order_id");
+        }
+    }
+
+    @Test
+    void bronzeMarkersRecordTheLastPositionOfEachPartition() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            hub.send(0, "a", Orders.json("a", "CREATED", 0));
+            hub.send(0, "b", Orders.json("b", "CREATED", 0));
+            hub.send(2, "c", Orders.json("c", "CREATED", 0));
+            driver.pipe();
+            assertThat(driver.bronze())
+                    .hasMarker("streamlake/orders/0", 1)
+                    .hasMarker("streamlake/orders/2", 0)
+                    .hasMarker("streamlake/orders/1", -1);
+        }
+    }
+
+    @Test
+    void malformedValueStopsThePipelineNamingTheRecordAndBronzeKeepsIt() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            hub.send(1, "bad".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8), Map.of());
+            assertThatThrownBy(driver::pipe).isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageContaining("orders/1@0");
+            assertThat(driver.bronze()).hasRowCount(1);
+        }
+    }
+
+    @Test
+    void manyBatchesKeepSilverFilesSplitAndPrunable() {
+        Pipeline small = pipeline.withTargetFileRows(10).withMaxBatchRecords(7);
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(small)) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 40; i++) {
+                    hub.send("k" + i, Orders.json("k" + i, "S" + round, round * 100 + i));
+                }
+            }
+            driver.pipeUntilCaughtUp();
+            TableContents silver = driver.silver();
+            assertThat(silver).hasRowCount(40).hasNoDuplicates("order_id").column("status").containsOnly("S2");
+            assertThat(silver.files()).allSatisfy(f -> assertThat(f.rowCount()).isLessThanOrEqualTo(10));
+        }
+    }
+
+    private void sendOrders(int from, int to) {
+        for (int i = from; i < to; i++) {
+            hub.send("o-" + i, Orders.json("o-" + i, "CREATED", i));
+        }
+    }
+}
