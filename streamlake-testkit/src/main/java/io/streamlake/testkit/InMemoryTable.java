@@ -66,7 +66,7 @@ public final class InMemoryTable implements Table {
 
     @Override
     public synchronized TableSnapshot create(Schema schema) {
-        Schema existing = current.schema;
+        Schema existing = current.tableSchema;
         if (existing == null) {
             current = new Snapshot(current.version + 1, schema, List.of(), Map.of());
             history.add(new TableChange(current.version, List.of()));
@@ -127,7 +127,7 @@ public final class InMemoryTable implements Table {
     }
 
     private synchronized long apply(MemoryCommit c) {
-        if (current.schema == null) {
+        if (current.tableSchema == null) {
             throw new IllegalStateException("table " + location() + " does not exist: create() it first");
         }
         for (Map.Entry<String, Long> e : c.expected.entrySet()) {
@@ -148,16 +148,16 @@ public final class InMemoryTable implements Table {
         c.adds.forEach(f -> files.put(f.path(), f));
         Map<String, Long> txns = new HashMap<>(current.transactions);
         txns.putAll(c.transactions);
-        current = new Snapshot(current.version + 1, current.schema, List.copyOf(files.values()), Map.copyOf(txns));
+        current = new Snapshot(current.version + 1, current.tableSchema, List.copyOf(files.values()), Map.copyOf(txns));
         history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : c.adds));
         return current.version;
     }
 
-    private record Snapshot(long version, @Nullable Schema schema, List<DataFile> files, Map<String, Long> transactions)
-            implements TableSnapshot {
+    private record Snapshot(long version, @Nullable Schema tableSchema, List<DataFile> files,
+            Map<String, Long> transactions) implements TableSnapshot {
         @Override
         public Optional<Schema> schema() {
-            return Optional.ofNullable(schema);
+            return Optional.ofNullable(tableSchema);
         }
 
         @Override

@@ -1,0 +1,83 @@
+package io.streamlake.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamlake.core.delta.KernelReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The quickstart's promises, checked with Delta Kernel as an independent reader. */
+class QuickstartTest {
+
+    @Test
+    void ingestsEveryEventOnceAndARerunAddsNothing(@TempDir Path lake) {
+        Quickstart.Options options = Quickstart.Options.parse(
+                new String[] {"--events", "5000", "--keys", "700", "--lake", lake.toString()});
+        Quickstart.Summary first = Quickstart.run(options);
+        assertThat(first.events()).isEqualTo(5000);
+        assertThat(first.bronzeRows()).isEqualTo(5000);
+        assertThat(first.silverRows()).isEqualTo(700);
+
+        Quickstart.Summary second = Quickstart.run(options);
+        assertThat(second.events()).isZero();
+        assertThat(second.bronzeRows()).isEqualTo(5000);
+        assertThat(second.silverRows()).isEqualTo(700);
+
+        assertTablesExact(lake, 5000, 700);
+    }
+
+    @Test
+    void aRunKilledPartwayIsFinishedByTheNextRun(@TempDir Path lake) throws Exception {
+        long events = 1_000_000;
+        long keys = 50_000;
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Quickstart.class.getName(),
+                "--events", Long.toString(events), "--keys", Long.toString(keys), "--lake", lake.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(lake.resolve("first-run.log").toFile())
+                .start();
+        Path secondBronzeCommit = lake.resolve("bronze/orders/_delta_log/00000000000000000002.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(secondBronzeCommit) && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(process.isAlive()).as("the first run must still be working when it is killed").isTrue();
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hooks, no cleanup
+
+        Quickstart.Summary resumed = Quickstart.run(Quickstart.Options.parse(new String[] {
+            "--events", Long.toString(events), "--keys", Long.toString(keys), "--lake", lake.toString()}));
+        assertThat(resumed.events()).isPositive().isLessThan(events);
+        assertThat(resumed.bronzeRows()).isEqualTo(events);
+        assertThat(resumed.silverRows()).isEqualTo(keys);
+        assertTablesExact(lake, events, keys);
+    }
+
+    private static void assertTablesExact(Path lake, long events, long keys) {
+        List<Map<String, Object>> bronze = KernelReader.rows(lake.resolve("bronze/orders").toString());
+        assertThat(bronze).hasSize((int) events);
+        Set<String> positions = new HashSet<>();
+        for (Map<String, Object> row : bronze) {
+            assertThat(positions.add(row.get("partition") + "@" + row.get("position"))).isTrue();
+        }
+        List<Map<String, Object>> silver = KernelReader.rows(lake.resolve("silver/orders").toString());
+        assertThat(silver).hasSize((int) keys);
+        Set<Object> ids = new HashSet<>();
+        for (Map<String, Object> row : silver) {
+            assertThat(ids.add(row.get("order_id"))).isTrue();
+        }
+        // Every order got events 0, K, 2K, ...: the last one decides its status.
+        OrderEvents generator = new OrderEvents(events, keys, 4);
+        long lastRound = (events - 1) / keys;
+        String expected = OrderEvents.STATUSES.get((int) Math.min(lastRound, 3));
+        assertThat(silver).filteredOn(r -> r.get("order_id").equals(OrderEvents.orderId(0)))
+                .singleElement().satisfies(r -> assertThat(r.get("status")).isEqualTo(expected));
+        assertThat(generator.distinctOrders()).isEqualTo(keys);
+    }
+}

@@ -1,0 +1,133 @@
+package io.streamlake.testkit;
+
+import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.Pipeline;
+import io.streamlake.PipelineProgress;
+import io.streamlake.PipelineRun;
+import io.streamlake.core.delta.KernelReader;
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Schema;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path on real Delta tables on disk, read back with Delta Kernel: the driver's crash
+ * points, a fresh process after each crash, and the threaded run that users start.
+ */
+class DeltaPipelineTest {
+    @TempDir
+    Path lake;
+
+    private final InMemoryHub hub = InMemoryHub.create("orders", 4);
+
+    private Pipeline pipeline() {
+        return Pipeline.from(hub)
+                .bronze(lake.resolve("bronze").toString())
+                .silver(lake.resolve("silver").toString(), "order_id")
+                .withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withMaxBatchRecords(50)
+                .withTargetFileRows(40);
+    }
+
+    @Test
+    void everyCrashPointEndsWithEveryEventExactlyOnceAsKernelReadsIt() {
+        int next = 0;
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < 60; i++, next++) {
+                // 100 orders, each updated several times, sometimes out of order
+                int minute = (next % 7 == 0) ? next - 5 : next;
+                hub.send("o-" + (next % 100), Orders.json("o-" + (next % 100), "S" + next, minute));
+            }
+            // Each round runs as a new process: a new driver over the same folders.
+            try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
+                switch (round) {
+                    case 0 -> driver.crashBeforeNextCommit(Stage.BRONZE);
+                    case 1 -> driver.crashAfterNextCommit(Stage.BRONZE);
+                    case 2 -> driver.crashBeforeNextCommit(Stage.SILVER);
+                    case 3 -> driver.crashAfterNextCommit(Stage.SILVER);
+                    case 4 -> driver.failNextCommit(Stage.SILVER);
+                    default -> { }
+                }
+                if (round < 5) {
+                    assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class, RuntimeException.class);
+                }
+                driver.pipeUntilCaughtUp();
+                assertThat(driver.bronze()).hasRowCount(next).hasNoDuplicates("partition", "position");
+            }
+        }
+
+        String bronze = lake.resolve("bronze").toString();
+        String silver = lake.resolve("silver").toString();
+        List<Map<String, Object>> bronzeRows = KernelReader.rows(bronze);
+        assertThat(bronzeRows).hasSize(360);
+        assertThat(bronzeRows.stream().map(r -> r.get("partition") + "@" + r.get("position")).distinct()).hasSize(360);
+
+        // The expected silver: per order, the event with the greatest updated_at (ties: later arrival).
+        Map<String, Integer> latestMinute = new HashMap<>();
+        Map<String, String> expectedStatus = new HashMap<>();
+        for (int n = 0; n < 360; n++) {
+            String id = "o-" + (n % 100);
+            int minute = (n % 7 == 0) ? n - 5 : n;
+            if (!latestMinute.containsKey(id) || minute >= latestMinute.get(id)) {
+                latestMinute.put(id, minute);
+                expectedStatus.put(id, "S" + n);
+            }
+        }
+        List<Map<String, Object>> silverRows = KernelReader.rows(silver);
+        assertThat(silverRows).hasSize(100);
+        for (Map<String, Object> row : silverRows) {
+            assertThat(row.get("status")).as("status of %s", row.get("order_id"))
+                    .isEqualTo(expectedStatus.get((String) row.get("order_id")));
+        }
+        assertThat(KernelReader.transaction(silver, "streamlake/silver")).contains(KernelReader.version(bronze));
+    }
+
+    @Test
+    void startedRunStreamsUntilStoppedAndRunUntilCaughtUpDrains() throws Exception {
+        Pipeline p = pipeline().withPollTimeout(Duration.ofMillis(20));
+        try (PipelineRun run = p.start()) {
+            for (int i = 0; i < 200; i++) {
+                hub.send("o-" + (i % 30), Orders.json("o-" + (i % 30), "S" + i, i));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (run.progress().eventsIngested() < 200 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(run.progress().state()).isEqualTo(PipelineProgress.State.RUNNING);
+        }
+        assertThat(KernelReader.rows(lake.resolve("bronze").toString())).hasSize(200);
+        assertThat(KernelReader.rows(lake.resolve("silver").toString())).hasSize(30);
+
+        for (int i = 200; i < 260; i++) {
+            hub.send("o-" + i, Orders.json("o-" + i, "NEW", i));
+        }
+        PipelineProgress done = p.runUntilCaughtUp();
+        assertThat(done.state()).isEqualTo(PipelineProgress.State.STOPPED);
+        assertThat(done.eventsIngested()).isEqualTo(60);
+        assertThat(KernelReader.rows(lake.resolve("silver").toString())).hasSize(90);
+        assertThat(p.runUntilCaughtUp().eventsIngested()).isZero();
+    }
+
+    @Test
+    void aSilverTableWithAnIncompatibleSchemaIsRefusedNamingBothSchemas() {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
+            hub.send("o-1", Orders.json("o-1", "CREATED", 0));
+            driver.pipe();
+        }
+        Schema other = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.LONG).build();
+        Pipeline changed = pipeline().withSchema(other);
+        assertThatThrownBy(() -> changed.runUntilCaughtUp()).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("status");
+    }
+}
