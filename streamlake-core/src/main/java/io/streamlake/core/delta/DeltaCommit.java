@@ -1,0 +1,246 @@
+package io.streamlake.core.delta;
+
+import io.delta.standalone.DeltaLog;
+import io.delta.standalone.Operation;
+import io.delta.standalone.OptimisticTransaction;
+import io.delta.standalone.actions.Action;
+import io.delta.standalone.actions.AddFile;
+import io.delta.standalone.actions.SetTransaction;
+import io.delta.standalone.exceptions.ConcurrentAppendException;
+import io.delta.standalone.exceptions.ConcurrentDeleteDeleteException;
+import io.delta.standalone.exceptions.ConcurrentDeleteReadException;
+import io.delta.standalone.exceptions.ConcurrentTransactionException;
+import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
+import io.delta.standalone.exceptions.MetadataChangedException;
+import io.delta.standalone.exceptions.ProtocolChangedException;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.SinkException;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.PendingCommit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Stages changes on a delta-standalone transaction started when the commit was created. */
+final class DeltaCommit implements PendingCommit {
+    private static final Logger LOG = LoggerFactory.getLogger(DeltaCommit.class);
+
+    private final DeltaTable table;
+    private final DeltaLog log;
+    private final OptimisticTransaction txn;
+    private final List<DataFile> adds = new ArrayList<>();
+    private final List<DataFile> removes = new ArrayList<>();
+    private final Map<String, Long> markers = new LinkedHashMap<>();
+    private final Map<String, Long> expected = new LinkedHashMap<>();
+    private boolean rearrangeOnly;
+    private boolean applied;
+
+    DeltaCommit(DeltaTable table, DeltaLog log, OptimisticTransaction txn) {
+        this.table = table;
+        this.log = log;
+        this.txn = txn;
+    }
+
+    @Override
+    public PendingCommit add(DataFile file) {
+        checkOpen();
+        adds.add(Objects.requireNonNull(file, "file"));
+        return this;
+    }
+
+    @Override
+    public PendingCommit remove(DataFile file) {
+        checkOpen();
+        removes.add(Objects.requireNonNull(file, "file"));
+        return this;
+    }
+
+    @Override
+    public PendingCommit setTransaction(String appId, long version) {
+        Objects.requireNonNull(appId, "appId");
+        if (version < 0) {
+            throw new IllegalArgumentException("a transaction marker version must be >= 0, got " + version
+                    + " for '" + appId + "'");
+        }
+        checkOpen();
+        // Reading the marker registers it with Delta's conflict checker: a concurrent commit that
+        // moves the same marker makes this one fail instead of silently interleaving.
+        marker(appId);
+        markers.put(appId, version);
+        return this;
+    }
+
+    @Override
+    public PendingCommit expectTransaction(String appId, long expectedVersion) {
+        Objects.requireNonNull(appId, "appId");
+        checkOpen();
+        marker(appId);
+        expected.put(appId, expectedVersion);
+        return this;
+    }
+
+    @Override
+    public PendingCommit rearrangeOnly() {
+        checkOpen();
+        rearrangeOnly = true;
+        return this;
+    }
+
+    @Override
+    public long commit(String operation) {
+        Objects.requireNonNull(operation, "operation");
+        checkOpen();
+        applied = true;
+        long readVersion = txn.readVersion();
+        if (readVersion < 0) {
+            throw new SinkException("Delta table " + table.location() + " does not exist yet; call create(schema)"
+                    + " before committing to it");
+        }
+        for (Map.Entry<String, Long> e : expected.entrySet()) {
+            long actual = marker(e.getKey());
+            long want = e.getValue() < 0 ? -1 : e.getValue();
+            if (actual != want) {
+                throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
+                        + " refused: transaction marker '" + e.getKey() + "' is at " + describe(actual) + " in version "
+                        + readVersion + " but this batch started from " + describe(want) + ", so another writer made"
+                        + " progress on it (another instance took over these partitions?). Nothing was written; drop"
+                        + " the batch and resume from the committed markers"));
+            }
+        }
+        checkRemovesAreLive(readVersion);
+        List<Action> actions = actions();
+        Operation op = operation(operation);
+        try {
+            long version = table.withCommitLock(() -> txn.commit(actions, op, DeltaTable.ENGINE_INFO).getVersion());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("committed version {} of {}: {} added, {} removed, markers {}", version, table.location(),
+                        adds.size(), removes.size(), markers);
+            }
+            return version;
+        } catch (DeltaConcurrentModificationException e) {
+            throw new CommitConflictException("commit to Delta table " + table.location() + " (based on version "
+                    + readVersion + ") conflicts with a concurrent commit: " + conflictKind(e) + ". Nothing was"
+                    + " written; drop the batch and resume from the committed markers", table.sanitize(e));
+        } catch (RuntimeException e) {
+            throw table.translate("cannot commit", e, "the commit may not have been applied: resume from the"
+                    + " committed markers, which tell what the table holds");
+        }
+    }
+
+    private void checkRemovesAreLive(long readVersion) {
+        if (removes.isEmpty()) {
+            return;
+        }
+        Set<String> live = new HashSet<>();
+        try {
+            for (AddFile add : table.snapshotAt(log, readVersion).getAllFiles()) {
+                live.add(add.getPath());
+            }
+        } catch (RuntimeException e) {
+            throw table.translate("cannot list the data files to remove", e, "retry the batch");
+        }
+        for (DataFile f : removes) {
+            if (!live.contains(f.path())) {
+                throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
+                        + " refused: data file " + f.path() + " to remove is not in version " + readVersion
+                        + " (another writer already removed or rewrote it?). Nothing was written; re-read the table"
+                        + " and retry the batch"));
+            }
+        }
+    }
+
+    private List<Action> actions() {
+        long now = System.currentTimeMillis();
+        boolean dataChange = !rearrangeOnly;
+        List<Action> actions = new ArrayList<>(adds.size() + removes.size() + markers.size());
+        for (DataFile f : removes) {
+            // The AddFile is only a carrier: delta-standalone derives a RemoveFile with size from it.
+            actions.add(AddFile.builder(f.path(), Map.of(), f.sizeBytes(), now, dataChange).build()
+                    .remove(now, dataChange));
+        }
+        for (DataFile f : adds) {
+            actions.add(AddFile.builder(f.path(), Map.of(), f.sizeBytes(), now, dataChange)
+                    .stats(DeltaStats.toLogValue(f))
+                    .build());
+        }
+        for (Map.Entry<String, Long> m : markers.entrySet()) {
+            actions.add(new SetTransaction(m.getKey(), m.getValue(), Optional.of(now)));
+        }
+        return actions;
+    }
+
+    private Operation operation(String name) {
+        Map<String, String> metrics = new HashMap<>();
+        metrics.put(Operation.Metrics.numAddedFiles, Integer.toString(adds.size()));
+        metrics.put(Operation.Metrics.numRemovedFiles, Integer.toString(removes.size()));
+        long rows = 0;
+        long bytes = 0;
+        for (DataFile f : adds) {
+            rows += Math.max(0, f.rowCount());
+            bytes += f.sizeBytes();
+        }
+        metrics.put(Operation.Metrics.numOutputRows, Long.toString(rows));
+        metrics.put(Operation.Metrics.numOutputBytes, Long.toString(bytes));
+        String wanted = name.trim().replace('_', ' ').toUpperCase(Locale.ROOT);
+        for (Operation.Name n : Operation.Name.values()) {
+            if (n.toString().toUpperCase(Locale.ROOT).equals(wanted) || n.name().replace('_', ' ').equals(wanted)) {
+                return new Operation(n, Map.of(), metrics);
+            }
+        }
+        // delta-standalone only knows its own operation names; keep ours where history shows it.
+        // Parameter values go into the log verbatim as raw JSON, so they must be JSON literals: a bare
+        // word would make the commit unreadable for every reader.
+        return new Operation(Operation.Name.MANUAL_UPDATE, Map.of("operation", DeltaStats.jsonString(name)), metrics);
+    }
+
+    private long marker(String appId) {
+        try {
+            return txn.txnVersion(appId);
+        } catch (RuntimeException e) {
+            throw table.translate("cannot read transaction marker '" + appId + "'", e, "retry the batch");
+        }
+    }
+
+    private static String describe(long markerVersion) {
+        return markerVersion < 0 ? "no marker" : Long.toString(markerVersion);
+    }
+
+    private static String conflictKind(DeltaConcurrentModificationException e) {
+        if (e instanceof ConcurrentTransactionException) {
+            return "another writer moved the same transaction marker (another instance owns these partitions now?)";
+        } else if (e instanceof ConcurrentDeleteDeleteException) {
+            return "another writer removed the same data files";
+        } else if (e instanceof ConcurrentDeleteReadException) {
+            return "another writer removed data files this commit read";
+        } else if (e instanceof ConcurrentAppendException) {
+            return "another writer added data files this commit depends on";
+        } else if (e instanceof MetadataChangedException) {
+            return "another writer changed the table's metadata";
+        } else if (e instanceof ProtocolChangedException) {
+            return "another writer changed the table's protocol";
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    private void checkOpen() {
+        if (applied) {
+            throw new IllegalStateException("this commit to " + table.location() + " was already applied or"
+                    + " refused; start a new one with table.newCommit()");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DeltaCommit[" + table.location() + " @ " + txn.readVersion() + ": +" + adds.size() + " -"
+                + removes.size() + " files, markers " + markers.keySet() + "]";
+    }
+}

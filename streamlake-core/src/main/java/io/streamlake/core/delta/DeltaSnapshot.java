@@ -1,0 +1,119 @@
+package io.streamlake.core.delta;
+
+import io.delta.standalone.OptimisticTransaction;
+import io.delta.standalone.Snapshot;
+import io.delta.standalone.actions.AddFile;
+import io.delta.standalone.types.StructType;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.TableSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One version of a Delta table. Everything but the version is computed on first use: a bronze
+ * table's file list is large, and most callers only want a transaction marker.
+ */
+final class DeltaSnapshot implements TableSnapshot {
+    private final DeltaTable table;
+    private final long version;
+    private final @Nullable Snapshot snapshot;
+    /** Never committed: it answers marker lookups at this version through delta-standalone's public API. */
+    private final @Nullable OptimisticTransaction txn;
+    private final Map<String, Long> markers = new ConcurrentHashMap<>();
+    private volatile @Nullable Optional<Schema> schema;
+    private volatile @Nullable List<DataFile> files;
+
+    DeltaSnapshot(DeltaTable table, long version, @Nullable Snapshot snapshot, @Nullable OptimisticTransaction txn) {
+        this.table = table;
+        this.version = version;
+        this.snapshot = snapshot;
+        this.txn = txn;
+    }
+
+    static DeltaSnapshot absent(DeltaTable table) {
+        return new DeltaSnapshot(table, -1, null, null);
+    }
+
+    @Override
+    public long version() {
+        return version;
+    }
+
+    @Override
+    public Optional<Schema> schema() {
+        Optional<Schema> s = schema;
+        if (s == null) {
+            StructType struct = snapshot == null ? null : snapshot.getMetadata().getSchema();
+            s = struct == null ? Optional.empty() : Optional.of(DeltaSchemas.fromDelta(struct, table.location()));
+            schema = s;
+        }
+        return s;
+    }
+
+    @Override
+    public List<DataFile> files() {
+        List<DataFile> f = files;
+        if (f == null) {
+            synchronized (this) {
+                f = files;
+                if (f == null) {
+                    f = load();
+                    files = f;
+                }
+            }
+        }
+        return f;
+    }
+
+    private List<DataFile> load() {
+        Snapshot s = snapshot;
+        if (s == null) {
+            return List.of();
+        }
+        try {
+            StructType struct = s.getMetadata().getSchema();
+            Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+            List<AddFile> adds = s.getAllFiles();
+            List<DataFile> out = new ArrayList<>(adds.size());
+            for (AddFile add : adds) {
+                out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types));
+            }
+            return List.copyOf(out);
+        } catch (RuntimeException e) {
+            throw table.translate("cannot list the data files of version " + version, e,
+                    "check that the table location is readable");
+        }
+    }
+
+    @Override
+    public OptionalLong transaction(String appId) {
+        OptimisticTransaction t = txn;
+        if (t == null) {
+            return OptionalLong.empty();
+        }
+        long v = markers.computeIfAbsent(appId, id -> {
+            try {
+                // The transaction object is not thread-safe; a progress thread may share this snapshot.
+                synchronized (t) {
+                    return t.txnVersion(id);
+                }
+            } catch (RuntimeException e) {
+                throw table.translate("cannot read transaction marker '" + id + "' at version " + version, e,
+                        "check that the table location is readable");
+            }
+        });
+        return v < 0 ? OptionalLong.empty() : OptionalLong.of(v);
+    }
+
+    @Override
+    public String toString() {
+        return "DeltaSnapshot[" + table.location() + " @ " + version + "]";
+    }
+}

@@ -1,0 +1,492 @@
+package io.streamlake.core.delta;
+
+import io.delta.standalone.DeltaLog;
+import io.delta.standalone.Operation;
+import io.delta.standalone.OptimisticTransaction;
+import io.delta.standalone.Snapshot;
+import io.delta.standalone.VersionLog;
+import io.delta.standalone.actions.Action;
+import io.delta.standalone.actions.AddFile;
+import io.delta.standalone.actions.Metadata;
+import io.delta.standalone.actions.Protocol;
+import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
+import io.delta.standalone.internal.SnapshotImpl;
+import io.delta.standalone.internal.exception.DeltaErrors;
+import io.delta.standalone.types.StructType;
+import io.delta.storage.CloseableIterator;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.exceptions.SinkException;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableChange;
+import io.streamlake.table.TableSnapshot;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.InputFile;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Delta Lake table on a local folder or any Hadoop file system ({@code abfss://}, {@code s3a://}),
+ * implementing the {@link Table} SPI. Data files are snappy-compressed Parquet at the table root,
+ * each with Delta statistics; the log is written by delta-standalone with protocol (1, 2), which
+ * Spark, Databricks, Delta Kernel, delta-rs and DuckDB all read.
+ *
+ * <pre>{@code
+ * DeltaTable table = DeltaTable.open("abfss://lake@acct.dfs.core.windows.net/bronze/orders",
+ *         Map.of("fs.azure.account.key.acct.dfs.core.windows.net", accountKey));
+ * table.create(schema);
+ * try (DataFileWriter w = table.newDataFile(schema)) {
+ *     rows.forEach(w::write);
+ *     long version = table.newCommit()
+ *         .add(w.finish())
+ *         .expectTransaction("orders-pipeline/orders/0", 41)
+ *         .setTransaction("orders-pipeline/orders/0", 99)
+ *         .commit("STREAMING UPDATE");
+ * }
+ * }</pre>
+ *
+ * <p>One instance serves one writer thread and any number of readers (progress, metrics). The
+ * iterator {@link #read} returns also implements {@link AutoCloseable}: close it when you stop
+ * before its end. {@link #changes} leaves out versions that added no new data. Within one JVM,
+ * commits to the same local folder are serialized, because local file systems lack the atomic
+ * put-if-absent that Delta's optimistic concurrency relies on; across processes, use a cloud store.
+ */
+public final class DeltaTable implements Table {
+    private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
+
+    static final String ENGINE_INFO = "StreamLake/" + Optional.ofNullable(
+            DeltaTable.class.getPackage().getImplementationVersion()).orElse("dev");
+
+    /** The highest protocol delta-standalone 3.3.2 writes; newer tables use features it would corrupt. */
+    static final int MAX_READER_VERSION = 1;
+    static final int MAX_WRITER_VERSION = 2;
+
+    private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
+    private static final Pattern PROTOCOL_IN_MESSAGE = Pattern.compile("\\((\\d+)\\s*,\\s*(\\d+)\\)");
+    private static final Map<String, ReentrantLock> LOCAL_COMMIT_LOCKS = new ConcurrentHashMap<>();
+
+    private final String location;
+    private final Path root;
+    private final Configuration conf;
+    private final Redactor redactor;
+    private final boolean local;
+    private final Object logLock = new Object();
+    private volatile @Nullable DeltaLog log;
+
+    private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local) {
+        this.location = location;
+        this.root = root;
+        this.conf = conf;
+        this.redactor = redactor;
+        this.local = local;
+    }
+
+    /**
+     * Opens (without touching storage) the table at a path.
+     *
+     * @param path a local folder, relative or absolute, or a Hadoop URI such as
+     *     {@code abfss://container@account.dfs.core.windows.net/dir}, passed to Hadoop untouched
+     * @param hadoopOptions Hadoop configuration for the file system (credentials included); the values
+     *     are treated as secrets and never appear in messages, logs or {@code toString()}
+     * @return the table
+     * @throws ConfigurationException if the path is blank or not a valid location
+     */
+    public static DeltaTable open(String path, Map<String, String> hadoopOptions) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(hadoopOptions, "hadoopOptions");
+        Redactor redactor = new Redactor(hadoopOptions.values());
+        if (path.isBlank()) {
+            throw new ConfigurationException("a Delta table path must not be blank; give a local folder or a Hadoop"
+                    + " URI such as abfss://container@account.dfs.core.windows.net/dir");
+        }
+        Configuration conf = new Configuration();
+        hadoopOptions.forEach((k, v) -> conf.set(Objects.requireNonNull(k, "option name"),
+                Objects.requireNonNull(v, () -> "value of option " + k)));
+        Path root;
+        boolean local;
+        try {
+            if (SCHEME.matcher(path).matches()) {
+                root = new Path(path);
+                local = "file".equalsIgnoreCase(root.toUri().getScheme());
+            } else {
+                java.nio.file.Path absolute = Paths.get(path).toAbsolutePath().normalize();
+                root = new Path("file", null, absolute.toUri().getPath());
+                local = true;
+            }
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("'" + redactor.redact(withoutCredentials(path))
+                    + "' is not a valid table location: " + redactor.redact(e.getMessage())
+                    + "; give a local folder or a Hadoop URI such as abfss://container@account.dfs.core.windows.net/dir");
+        }
+        String location = redactor.redact(withoutCredentials(root.toString()));
+        return new DeltaTable(location, root, conf, redactor, local);
+    }
+
+    /** Drops {@code user:password@} and query strings; keeps {@code container@account}, which is no secret. */
+    private static String withoutCredentials(String uri) {
+        String s = uri;
+        int query = s.indexOf('?');
+        if (query >= 0) {
+            s = s.substring(0, query);
+        }
+        int schemeEnd = s.indexOf("://");
+        if (schemeEnd >= 0) {
+            int authorityStart = schemeEnd + 3;
+            int slash = s.indexOf('/', authorityStart);
+            int authorityEnd = slash < 0 ? s.length() : slash;
+            String authority = s.substring(authorityStart, authorityEnd);
+            int at = authority.lastIndexOf('@');
+            if (at >= 0 && authority.substring(0, at).contains(":")) {
+                s = s.substring(0, authorityStart) + authority.substring(at + 1) + s.substring(authorityEnd);
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public String location() {
+        return location;
+    }
+
+    @Override
+    public TableSnapshot snapshot() {
+        DeltaLog l = log();
+        OptimisticTransaction txn = begin(l, "cannot read the latest version");
+        long version = txn.readVersion();
+        if (version < 0) {
+            return DeltaSnapshot.absent(this);
+        }
+        return new DeltaSnapshot(this, version, snapshotAt(l, version), txn);
+    }
+
+    @Override
+    public TableSnapshot create(Schema schema) {
+        Objects.requireNonNull(schema, "schema");
+        DeltaSchemas.checkColumnNames(schema);
+        DeltaLog l = log();
+        for (int attempt = 0; ; attempt++) {
+            OptimisticTransaction txn = begin(l, "cannot read the table before creating it");
+            if (txn.readVersion() >= 0) {
+                return checkExisting(l, txn, schema);
+            }
+            Metadata metadata = Metadata.builder().schema(DeltaSchemas.toDelta(schema)).build();
+            try {
+                withCommitLock(() -> txn.commit(List.of(metadata), new Operation(Operation.Name.CREATE_TABLE),
+                        ENGINE_INFO));
+                LOG.info("created Delta table {} with schema {}", location, schema);
+                return snapshot();
+            } catch (DeltaConcurrentModificationException e) {
+                // Another process created the table first: from now on it exists, so check its schema.
+                if (attempt > 2) {
+                    throw new CommitConflictException("creating Delta table " + location + " kept conflicting with"
+                            + " concurrent writers (" + redact(e.getMessage()) + "); retry once they are done",
+                            redactor.sanitize(e));
+                }
+                LOG.info("Delta table {} was created concurrently; checking its schema", location);
+            } catch (RuntimeException e) {
+                throw translate("cannot create the table", e, "check that the location is writable");
+            }
+        }
+    }
+
+    private TableSnapshot checkExisting(DeltaLog l, OptimisticTransaction txn, Schema requested) {
+        long version = txn.readVersion();
+        Snapshot s = snapshotAt(l, version);
+        checkProtocol(s);
+        StructType struct = s.getMetadata().getSchema();
+        Schema existing;
+        try {
+            existing = DeltaSchemas.fromDelta(struct == null ? new StructType() : struct, location);
+        } catch (SchemaMismatchException e) {
+            throw new SchemaMismatchException(e.getMessage() + ". The declared schema is " + requested
+                    + "; the table's is " + (struct == null ? "empty" : struct.getTreeString().trim()), e);
+        }
+        String difference = DeltaSchemas.firstDifference(existing, requested);
+        if (difference != null) {
+            throw new SchemaMismatchException("Delta table " + location + " exists with schema " + existing
+                    + ", which cannot hold rows of the declared schema " + requested + ": " + difference
+                    + ". StreamLake does not change the schema of existing tables: declare the table's schema,"
+                    + " or write to a new table path");
+        }
+        return new DeltaSnapshot(this, version, s, txn);
+    }
+
+    /**
+     * @throws SinkException if the table uses a protocol newer than delta-standalone can write
+     */
+    private void checkProtocol(Snapshot s) {
+        // The public Snapshot hides the protocol; the implementation class exposes it.
+        if (s instanceof SnapshotImpl impl) {
+            Protocol p = impl.protocol();
+            if (p.getMinReaderVersion() > MAX_READER_VERSION || p.getMinWriterVersion() > MAX_WRITER_VERSION) {
+                throw protocolTooNew(p.getMinReaderVersion(), p.getMinWriterVersion(), null);
+            }
+        }
+    }
+
+    private SinkException protocolTooNew(int reader, int writer, @Nullable Throwable cause) {
+        return new SinkException("Delta table " + location + " uses protocol (reader " + reader + ", writer " + writer
+                + "), newer than StreamLake can write (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION
+                + "): it enables features such as deletion vectors, column mapping or check constraints that"
+                + " StreamLake would not honour. Write to a new table path, or have Spark/Databricks write this table",
+                cause);
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema) {
+        Objects.requireNonNull(schema, "schema");
+        return new DeltaFileWriter(this, schema);
+    }
+
+    @Override
+    public Iterator<Row> read(DataFile file, Schema schema) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(schema, "schema");
+        Path path = resolve(file.path());
+        ParquetReader<Row> reader;
+        try {
+            reader = new ReaderBuilder(HadoopInputFile.fromPath(path, conf), new RowReadSupport(schema))
+                    .withConf(conf)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw readFailure(file.path(), e);
+        }
+        ParquetRowIterator rows = new ParquetRowIterator(this, file.path(), reader);
+        // Opens the file and checks its columns now, so that a missing or mismatched file fails here.
+        rows.hasNext();
+        return rows;
+    }
+
+    /** Resolves a path as the log stores it: a URI, usually relative to the table root. */
+    Path resolve(String logPath) {
+        Path p;
+        try {
+            URI uri = new URI(logPath);
+            p = new Path(uri);
+            if (uri.getScheme() != null || p.isAbsolute()) {
+                return p;
+            }
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            p = new Path(logPath);
+        }
+        return new Path(root, p);
+    }
+
+    @Override
+    public List<TableChange> changes(long fromVersion, long toVersion) {
+        if (fromVersion < 0) {
+            throw new IllegalArgumentException("fromVersion must be >= 0, got " + fromVersion);
+        }
+        if (toVersion < fromVersion) {
+            return List.of();
+        }
+        DeltaLog l = log();
+        Snapshot latest = latest(l, toVersion);
+        if (latest.getVersion() < fromVersion) {
+            return List.of();
+        }
+        StructType struct = latest.getMetadata().getSchema();
+        Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+        List<TableChange> changes = new ArrayList<>();
+        try {
+            Iterator<VersionLog> versions = l.getChanges(fromVersion, true);
+            while (versions.hasNext()) {
+                VersionLog v = versions.next();
+                if (v.getVersion() > toVersion) {
+                    break;
+                }
+                List<DataFile> added = new ArrayList<>();
+                try (CloseableIterator<Action> actions = v.getActionsIterator()) {
+                    while (actions.hasNext()) {
+                        if (actions.next() instanceof AddFile add && add.isDataChange()) {
+                            added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types));
+                        }
+                    }
+                }
+                if (!added.isEmpty()) {
+                    changes.add(new TableChange(v.getVersion(), added));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw translate("cannot read the changes of versions " + fromVersion + " to " + toVersion, e,
+                    "if the log of these versions was cleaned up (log retention), replay from a newer version");
+        }
+        return changes;
+    }
+
+    /** The log's snapshot, refreshed only if it is older than the version the caller needs. */
+    private Snapshot latest(DeltaLog l, long atLeast) {
+        try {
+            Snapshot s = l.snapshot();
+            return s.getVersion() < atLeast ? l.update() : s;
+        } catch (RuntimeException e) {
+            throw translate("cannot read the latest version", e, "check that the table location is readable");
+        }
+    }
+
+    @Override
+    public PendingCommit newCommit() {
+        DeltaLog l = log();
+        return new DeltaCommit(this, l, begin(l, "cannot start a commit"));
+    }
+
+    /** @return where the table lives; never credentials */
+    @Override
+    public String toString() {
+        return "DeltaTable[" + location + "]";
+    }
+
+    // ---- shared with the package ----
+
+    Path root() {
+        return root;
+    }
+
+    Configuration conf() {
+        return conf;
+    }
+
+    String redact(@Nullable String text) {
+        return redactor.redact(text);
+    }
+
+    Throwable sanitize(Throwable t) {
+        return redactor.sanitize(t);
+    }
+
+    /** The log, loaded on first use so that opening a table stays free of I/O. */
+    DeltaLog log() {
+        DeltaLog l = log;
+        if (l == null) {
+            synchronized (logLock) {
+                l = log;
+                if (l == null) {
+                    try {
+                        l = DeltaLog.forTable(conf, root);
+                    } catch (RuntimeException e) {
+                        throw translate("cannot open the Delta log", e,
+                                "check the location, the credentials in the Hadoop options and that the"
+                                        + " file system's Hadoop connector is on the classpath");
+                    }
+                    log = l;
+                }
+            }
+        }
+        return l;
+    }
+
+    private OptimisticTransaction begin(DeltaLog l, String what) {
+        try {
+            return l.startTransaction();
+        } catch (RuntimeException e) {
+            throw translate(what, e, "check that the table location is reachable and readable");
+        }
+    }
+
+    /** The log's current snapshot if it is at that version (nearly always), else that version re-read. */
+    Snapshot snapshotAt(DeltaLog l, long version) {
+        try {
+            Snapshot s = l.snapshot();
+            return s.getVersion() == version ? s : l.getSnapshotForVersionAsOf(version);
+        } catch (RuntimeException e) {
+            throw translate("cannot read version " + version, e, "check that the table location is readable");
+        }
+    }
+
+    <T> T withCommitLock(Supplier<T> body) {
+        if (!local) {
+            return body.get();
+        }
+        ReentrantLock lock = LOCAL_COMMIT_LOCKS.computeIfAbsent(root.toString(), k -> new ReentrantLock());
+        lock.lock();
+        try {
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return the exception to throw for a failure of delta-standalone or storage: a protocol refusal
+     *     or a {@link SinkException}, with secrets masked
+     */
+    RuntimeException translate(String what, Throwable e, String todo) {
+        if (e instanceof DeltaErrors.InvalidProtocolVersionException) {
+            Matcher m = PROTOCOL_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
+            if (m.find()) {
+                return protocolTooNew(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), redactor.sanitize(e));
+            }
+            return new SinkException("Delta table " + location + " uses a protocol newer than StreamLake can write"
+                    + " (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION + "): " + redact(e.getMessage())
+                    + ". Write to a new table path", redactor.sanitize(e));
+        }
+        if (e instanceof SinkException || e instanceof SchemaMismatchException
+                || e instanceof CommitConflictException || e instanceof ConfigurationException) {
+            return (RuntimeException) e;
+        }
+        return failure(what, e, todo);
+    }
+
+    SinkException failure(String what, Throwable cause, String todo) {
+        return new SinkException(redact(what + " (Delta table " + location + "): " + describe(cause)) + "; " + todo,
+                redactor.sanitize(cause));
+    }
+
+    RuntimeException readFailure(String file, Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof RowReadSupport.IncompatibleColumnException) {
+                return new SchemaMismatchException(redact("data file " + file + " of Delta table " + location
+                        + " cannot be read with the requested schema: " + c.getMessage())
+                        + "; read it with a schema that matches the table's", redactor.sanitize(e));
+            }
+        }
+        return failure("cannot read data file " + file, e,
+                "check that the file exists (it may have been vacuumed) and is a Parquet file of this table");
+    }
+
+    private static String describe(Throwable t) {
+        String message = t.getMessage();
+        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message.trim());
+    }
+
+    private static final class ReaderBuilder extends ParquetReader.Builder<Row> {
+        private final ReadSupport<Row> support;
+
+        ReaderBuilder(InputFile file, ReadSupport<Row> support) {
+            super(file);
+            this.support = support;
+        }
+
+        @Override
+        protected ReadSupport<Row> getReadSupport() {
+            return support;
+        }
+    }
+}

@@ -1,0 +1,468 @@
+package io.streamlake.core.delta;
+
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes {@link Row}s to Parquet and gathers the Delta statistics of the file on the way.
+ *
+ * <p>Writing a row has two passes. {@link #prepare(Row)} converts every value that can be refused
+ * (decimals that do not fit, timestamps and dates out of range, map entries of the wrong class)
+ * before anything reaches Parquet, so a bad row leaves the file intact and the writer usable.
+ * {@link #write(Row)} then cannot fail except on I/O.
+ */
+final class RowWriteSupport extends WriteSupport<Row> {
+
+    /** Longer strings get no bounds, as a missing bound only means "unknown". */
+    static final int MAX_STRING_BOUND_LENGTH = 256;
+
+    private final Schema schema;
+    private final MessageType parquetSchema;
+    private final String[] names;
+    private final DataType[] types;
+    private final DataType.Kind[] kinds;
+    private final boolean[] intDecimal;
+    /** Converted values of the row being written (micros, epoch days, unscaled decimals), by column. */
+    private final long[] prepared;
+    private final ColumnStats[] stats;
+    private @Nullable RecordConsumer out;
+    /** UTF-8 bytes of the string being written, reused across values (Parquet copies what it keeps). */
+    private byte[] utf8 = new byte[128];
+
+    RowWriteSupport(Schema schema) {
+        this.schema = schema;
+        this.parquetSchema = DeltaSchemas.toParquet(schema);
+        int n = schema.size();
+        this.names = new String[n];
+        this.types = new DataType[n];
+        this.kinds = new DataType.Kind[n];
+        this.intDecimal = new boolean[n];
+        this.prepared = new long[n];
+        this.stats = new ColumnStats[n];
+        for (int i = 0; i < n; i++) {
+            Field f = schema.field(i);
+            names[i] = f.name();
+            types[i] = f.type();
+            kinds[i] = f.type().kind();
+            intDecimal[i] = DeltaSchemas.isIntDecimal(f.type());
+            stats[i] = new ColumnStats(f.type());
+        }
+    }
+
+    // Abstract (and deprecated) in Parquet's WriteSupport: it must be implemented all the same.
+    @Override
+    @SuppressWarnings("deprecation")
+    public WriteContext init(Configuration configuration) {
+        return new WriteContext(parquetSchema, Map.of());
+    }
+
+    @Override
+    public WriteContext init(ParquetConfiguration configuration) {
+        return new WriteContext(parquetSchema, Map.of());
+    }
+
+    @Override
+    public String getName() {
+        return "streamlake";
+    }
+
+    @Override
+    public void prepareForWrite(RecordConsumer recordConsumer) {
+        this.out = recordConsumer;
+    }
+
+    /**
+     * Checks and converts the values of a row without writing anything.
+     *
+     * @throws IllegalArgumentException if the row has another schema
+     * @throws SchemaMismatchException naming the column whose value does not fit its type
+     */
+    void prepare(Row row) {
+        if (row.schema() != schema && !row.schema().equals(schema)) {
+            throw new IllegalArgumentException("the row's schema " + row.schema()
+                    + " differs from the schema this data file was opened with " + schema);
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            Object v = row.value(i);
+            if (v == null) {
+                continue;
+            }
+            switch (kinds[i]) {
+                case TIMESTAMP -> prepared[i] = micros(names[i], (Instant) v);
+                case DATE -> prepared[i] = epochDay(names[i], (LocalDate) v);
+                case DECIMAL -> prepared[i] = unscaled(names[i], (BigDecimal) v, types[i]);
+                case MAP -> checkMap(names[i], (Map<?, ?>) v, types[i].valueType());
+                default -> {
+                    // Row already checked the class; nothing else can be refused.
+                }
+            }
+        }
+    }
+
+    /** Writes a row that {@link #prepare(Row)} accepted just before. */
+    @Override
+    public void write(Row row) {
+        RecordConsumer rc = out;
+        rc.startMessage();
+        for (int i = 0; i < kinds.length; i++) {
+            Object v = row.value(i);
+            ColumnStats s = stats[i];
+            if (v == null) {
+                s.nulls++;
+                continue;
+            }
+            rc.startField(names[i], i);
+            switch (kinds[i]) {
+                case STRING -> {
+                    String str = (String) v;
+                    rc.addBinary(utf8(str));
+                    s.string(str);
+                }
+                case INT -> {
+                    int x = (Integer) v;
+                    rc.addInteger(x);
+                    s.integral(x);
+                }
+                case LONG -> {
+                    long x = (Long) v;
+                    rc.addLong(x);
+                    s.integral(x);
+                }
+                case DOUBLE -> {
+                    double x = (Double) v;
+                    rc.addDouble(x);
+                    s.floating(x);
+                }
+                case BOOLEAN -> rc.addBoolean((Boolean) v);
+                case BINARY -> rc.addBinary(Binary.fromConstantByteArray((byte[]) v));
+                case DATE -> {
+                    rc.addInteger((int) prepared[i]);
+                    s.integral(prepared[i]);
+                }
+                case TIMESTAMP -> {
+                    rc.addLong(prepared[i]);
+                    s.integral(prepared[i]);
+                }
+                case DECIMAL -> {
+                    if (intDecimal[i]) {
+                        rc.addInteger((int) prepared[i]);
+                    } else {
+                        rc.addLong(prepared[i]);
+                    }
+                    s.integral(prepared[i]);
+                }
+                case MAP -> writeMap((Map<?, ?>) v, types[i].valueType());
+            }
+            rc.endField(names[i], i);
+        }
+        rc.endMessage();
+    }
+
+    private void writeMap(Map<?, ?> map, DataType valueType) {
+        RecordConsumer rc = out;
+        rc.startGroup();
+        if (!map.isEmpty()) {
+            rc.startField("key_value", 0);
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                rc.startGroup();
+                rc.startField("key", 0);
+                rc.addBinary(utf8((String) e.getKey()));
+                rc.endField("key", 0);
+                Object value = e.getValue();
+                if (value != null) {
+                    rc.startField("value", 1);
+                    writeMapValue(value, valueType);
+                    rc.endField("value", 1);
+                }
+                rc.endGroup();
+            }
+            rc.endField("key_value", 0);
+        }
+        rc.endGroup();
+    }
+
+    private void writeMapValue(Object v, DataType type) {
+        RecordConsumer rc = out;
+        switch (type.kind()) {
+            case STRING -> rc.addBinary(utf8((String) v));
+            case INT -> rc.addInteger((Integer) v);
+            case LONG -> rc.addLong((Long) v);
+            case DOUBLE -> rc.addDouble((Double) v);
+            case BOOLEAN -> rc.addBoolean((Boolean) v);
+            case BINARY -> rc.addBinary(Binary.fromConstantByteArray((byte[]) v));
+            case TIMESTAMP -> rc.addLong(micros("map value", (Instant) v));
+            case DATE -> rc.addInteger((int) epochDay("map value", (LocalDate) v));
+            case DECIMAL -> {
+                long unscaled = unscaled("map value", (BigDecimal) v, type);
+                if (DeltaSchemas.isIntDecimal(type)) {
+                    rc.addInteger((int) unscaled);
+                } else {
+                    rc.addLong(unscaled);
+                }
+            }
+            case MAP -> throw new IllegalStateException("nested maps are not supported");
+        }
+    }
+
+    private static void checkMap(String column, Map<?, ?> map, DataType valueType) {
+        Class<?> expected = Row.javaClass(valueType);
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (!(e.getKey() instanceof String)) {
+                throw new SchemaMismatchException("column '" + column + "' is a map with string keys, but a key is "
+                        + (e.getKey() == null ? "null" : "a " + e.getKey().getClass().getName())
+                        + "; use non-null String keys");
+            }
+            Object value = e.getValue();
+            if (value == null) {
+                continue;
+            }
+            if (!expected.isInstance(value)) {
+                throw new SchemaMismatchException("column '" + column + "' holds " + expected.getSimpleName()
+                        + " values, but key '" + e.getKey() + "' maps to a " + value.getClass().getName());
+            }
+            // Convert once here so that the write pass cannot fail half-way through a record.
+            switch (valueType.kind()) {
+                case TIMESTAMP -> micros(column, (Instant) value);
+                case DATE -> epochDay(column, (LocalDate) value);
+                case DECIMAL -> unscaled(column, (BigDecimal) value, valueType);
+                default -> {
+                }
+            }
+        }
+    }
+
+    static long micros(String column, Instant t) {
+        try {
+            return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+        } catch (ArithmeticException e) {
+            throw new SchemaMismatchException("column '" + column + "': timestamp " + t
+                    + " is outside the range of microsecond timestamps (about years -290308 to 294247)");
+        }
+    }
+
+    private static long epochDay(String column, LocalDate d) {
+        long day = d.toEpochDay();
+        if (day != (int) day) {
+            throw new SchemaMismatchException("column '" + column + "': date " + d
+                    + " is outside the range of Parquet dates (32-bit days since 1970-01-01)");
+        }
+        return day;
+    }
+
+    static long unscaled(String column, BigDecimal value, DataType type) {
+        BigDecimal v = value;
+        if (v.scale() != type.scale()) {
+            try {
+                v = v.setScale(type.scale());
+            } catch (ArithmeticException e) {
+                throw new SchemaMismatchException("column '" + column + "' of type " + type + ": value "
+                        + value.toPlainString() + " has more than " + type.scale()
+                        + " digits after the point; round it (BigDecimal.setScale) before writing");
+            }
+        }
+        if (v.precision() > type.precision() && v.signum() != 0) {
+            throw new SchemaMismatchException("column '" + column + "' of type " + type + ": value "
+                    + value.toPlainString() + " needs more than " + type.precision()
+                    + " digits; declare a wider decimal");
+        }
+        return v.unscaledValue().longValueExact();
+    }
+
+    /** Encodes into the reused buffer; unpaired surrogates become '?', as String.getBytes does. */
+    private Binary utf8(String s) {
+        int len = s.length();
+        if (utf8.length < len * 3) {
+            utf8 = new byte[Math.max(len * 3, utf8.length * 2)];
+        }
+        byte[] b = utf8;
+        int n = 0;
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[n++] = (byte) c;
+            } else if (c < 0x800) {
+                b[n++] = (byte) (0xC0 | (c >> 6));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                int cp = Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))
+                        ? Character.toCodePoint(c, s.charAt(++i)) : -1;
+                if (cp < 0) {
+                    b[n++] = '?';
+                } else {
+                    b[n++] = (byte) (0xF0 | (cp >> 18));
+                    b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[n++] = (byte) (0x80 | (cp & 0x3F));
+                }
+            } else {
+                b[n++] = (byte) (0xE0 | (c >> 12));
+                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return Binary.fromReusedByteArray(b, 0, n);
+    }
+
+    /** @return minimum per column with known bounds, as Row values */
+    Map<String, Object> minValues() {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < stats.length; i++) {
+            Object v = stats[i].min();
+            if (v != null) {
+                m.put(names[i], v);
+            }
+        }
+        return m;
+    }
+
+    /** @return maximum per column with known bounds, as Row values */
+    Map<String, Object> maxValues() {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < stats.length; i++) {
+            Object v = stats[i].max();
+            if (v != null) {
+                m.put(names[i], v);
+            }
+        }
+        return m;
+    }
+
+    /** @return null count of every column but maps */
+    Map<String, Long> nullCounts() {
+        Map<String, Long> m = new HashMap<>();
+        for (int i = 0; i < stats.length; i++) {
+            if (kinds[i] != DataType.Kind.MAP) {
+                m.put(names[i], stats[i].nulls);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Bounds of one column, kept in primitives so the hot path does not box: integers, dates,
+     * timestamps (micros) and decimals (unscaled, one scale per column) all order as longs.
+     */
+    private static final class ColumnStats {
+        private final DataType type;
+        long nulls;
+        private long values;
+        private long minLong = Long.MAX_VALUE;
+        private long maxLong = Long.MIN_VALUE;
+        private double minDouble = Double.POSITIVE_INFINITY;
+        private double maxDouble = Double.NEGATIVE_INFINITY;
+        private @Nullable String minString;
+        private @Nullable String maxString;
+        /** A NaN, or a string too long to bound, makes the bounds unknown. */
+        private boolean unbounded;
+
+        ColumnStats(DataType type) {
+            this.type = type;
+        }
+
+        void integral(long v) {
+            values++;
+            if (v < minLong) {
+                minLong = v;
+            }
+            if (v > maxLong) {
+                maxLong = v;
+            }
+        }
+
+        void floating(double v) {
+            values++;
+            if (Double.isNaN(v)) {
+                unbounded = true;
+                return;
+            }
+            if (v < minDouble) {
+                minDouble = v;
+            }
+            if (v > maxDouble) {
+                maxDouble = v;
+            }
+        }
+
+        void string(String v) {
+            values++;
+            if (unbounded) {
+                return;
+            }
+            if (v.length() > MAX_STRING_BOUND_LENGTH) {
+                unbounded = true;
+                minString = null;
+                maxString = null;
+                return;
+            }
+            if (minString == null || compareUtf8(v, minString) < 0) {
+                minString = v;
+            }
+            if (maxString == null || compareUtf8(v, maxString) > 0) {
+                maxString = v;
+            }
+        }
+
+        @Nullable Object min() {
+            return bound(minLong, minDouble, minString);
+        }
+
+        @Nullable Object max() {
+            return bound(maxLong, maxDouble, maxString);
+        }
+
+        private @Nullable Object bound(long l, double d, @Nullable String s) {
+            if (values == 0 || unbounded) {
+                return null;
+            }
+            return switch (type.kind()) {
+                case INT -> (int) l;
+                case LONG -> l;
+                case DATE -> LocalDate.ofEpochDay(l);
+                case TIMESTAMP -> Instant.ofEpochSecond(Math.floorDiv(l, 1_000_000L),
+                        Math.floorMod(l, 1_000_000L) * 1_000L);
+                case DECIMAL -> BigDecimal.valueOf(l, type.scale());
+                // JSON has no infinities; an infinite bound is as good as none.
+                case DOUBLE -> Double.isFinite(d) ? d : null;
+                case STRING -> s;
+                case BOOLEAN, BINARY, MAP -> null;
+            };
+        }
+    }
+
+    /**
+     * Orders strings as their UTF-8 bytes (code point order), which is how Spark and Delta Kernel
+     * compare string bounds; String.compareTo differs for characters beyond U+FFFF.
+     */
+    static int compareUtf8(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                boolean xs = Character.isSurrogate(x);
+                boolean ys = Character.isSurrogate(y);
+                if (xs == ys) {
+                    return x - y;
+                }
+                // A surrogate encodes a code point above U+FFFF, so it sorts after any BMP character.
+                return xs ? 1 : -1;
+            }
+        }
+        return a.length() - b.length();
+    }
+}
