@@ -1,5 +1,6 @@
 package io.streamlake.testkit;
 
+import io.streamlake.core.internal.KeyOrder;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.DataType;
@@ -226,18 +227,18 @@ public final class InMemoryTable implements Table {
         }
 
         @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
         public void write(Row row) {
             rows.add(row);
             for (int i = 0; i < min.length; i++) {
                 Object v = row.value(i);
                 if (v == null) {
                     nulls[i]++;
-                } else if (v instanceof Comparable c && schema.field(i).type().kind() != DataType.Kind.BOOLEAN) {
-                    if (min[i] == null || c.compareTo(min[i]) < 0) {
+                } else if (v instanceof Comparable && schema.field(i).type().kind() != DataType.Kind.BOOLEAN) {
+                    // the engine's key order, as the Delta writer's statistics use it
+                    if (min[i] == null || KeyOrder.NATURAL.compare(v, min[i]) < 0) {
                         min[i] = v;
                     }
-                    if (max[i] == null || c.compareTo(max[i]) > 0) {
+                    if (max[i] == null || KeyOrder.NATURAL.compare(v, max[i]) > 0) {
                         max[i] = v;
                     }
                 }

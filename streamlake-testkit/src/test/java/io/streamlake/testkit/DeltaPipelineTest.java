@@ -125,9 +125,10 @@ class DeltaPipelineTest {
             hub.send("o-1", Orders.json("o-1", "CREATED", 0));
             driver.pipe();
         }
-        Schema other = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.LONG).build();
+        Schema other = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.LONG)
+                .optional("updated_at", DataType.TIMESTAMP).build();
         Pipeline changed = pipeline().withSchema(other);
         assertThatThrownBy(() -> changed.runUntilCaughtUp()).isInstanceOf(SchemaMismatchException.class)
-                .hasMessageContaining("status");
+                .hasMessageContaining("status").hasMessageContaining("status long");
     }
 }

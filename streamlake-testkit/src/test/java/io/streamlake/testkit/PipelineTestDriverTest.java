@@ -148,6 +148,46 @@ class PipelineTestDriverTest {
         }
     }
 
+    @Test
+    void aBatchRewritesOnlyTheFilesThatHoldItsKeys() {
+        Pipeline small = pipeline.withTargetFileRows(10);
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(small)) {
+            for (int i = 0; i < 100; i++) {
+                String id = String.format("k%03d", i);
+                hub.send(id, Orders.json(id, "CREATED", i));
+            }
+            driver.pipe();
+            java.util.Set<String> before = paths(driver.silver());
+            assertThat(before).hasSize(10);
+
+            hub.send("k042", Orders.json("k042", "PAID", 500));
+            driver.pipe();
+            java.util.Set<String> after = paths(driver.silver());
+            assertThat(after).hasSize(10);
+            assertThat(before).containsAll(difference(before, after));
+            assertThat(difference(before, after)).hasSize(1);   // one file replaced, nine untouched
+
+            hub.send("k042", Orders.json("k042", "STALE", 1)); // older: latestBy keeps the row, nothing rewritten
+            driver.pipe();
+            assertThat(paths(driver.silver())).isEqualTo(after);
+
+            hub.send("k999", Orders.json("k999", "CREATED", 600)); // a new key past every file goes to the last one
+            driver.pipe();
+            assertThat(difference(after, paths(driver.silver()))).hasSize(1);
+            assertThat(driver.silver()).hasRowCount(101).hasRow(Map.of("order_id", "k042", "status", "PAID"));
+        }
+    }
+
+    private static java.util.Set<String> paths(TableContents t) {
+        return t.files().stream().map(io.streamlake.table.DataFile::path).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static java.util.Set<String> difference(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> d = new java.util.HashSet<>(a);
+        d.removeAll(b);
+        return d;
+    }
+
     private void sendOrders(int from, int to) {
         for (int i = from; i < to; i++) {
             hub.send("o-" + i, Orders.json("o-" + i, "CREATED", i));

@@ -1,6 +1,7 @@
 package io.streamlake.core.delta;
 
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.core.internal.KeyOrder;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
@@ -409,10 +410,10 @@ final class RowWriteSupport extends WriteSupport<Row> {
                 maxString = null;
                 return;
             }
-            if (minString == null || compareUtf8(v, minString) < 0) {
+            if (minString == null || KeyOrder.compareUtf8(v, minString) < 0) {
                 minString = v;
             }
-            if (maxString == null || compareUtf8(v, maxString) > 0) {
+            if (maxString == null || KeyOrder.compareUtf8(v, maxString) > 0) {
                 maxString = v;
             }
         }
@@ -444,25 +445,4 @@ final class RowWriteSupport extends WriteSupport<Row> {
         }
     }
 
-    /**
-     * Orders strings as their UTF-8 bytes (code point order), which is how Spark and Delta Kernel
-     * compare string bounds; String.compareTo differs for characters beyond U+FFFF.
-     */
-    static int compareUtf8(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y) {
-                boolean xs = Character.isSurrogate(x);
-                boolean ys = Character.isSurrogate(y);
-                if (xs == ys) {
-                    return x - y;
-                }
-                // A surrogate encodes a code point above U+FFFF, so it sorts after any BMP character.
-                return xs ? 1 : -1;
-            }
-        }
-        return a.length() - b.length();
-    }
 }

@@ -24,6 +24,8 @@ final class EngineRun implements PipelineRun {
     private volatile boolean stopRequested;
     private volatile PipelineProgress.State state = PipelineProgress.State.STARTING;
     private volatile @Nullable Throwable failure;
+    /** Set once the failure reached the caller, so close() after a failed await does not throw it twice. */
+    private volatile boolean failureSurfaced;
     private volatile long batches;
     private volatile long events;
     private volatile long silverRows;
@@ -107,6 +109,9 @@ final class EngineRun implements PipelineRun {
 
     private void rethrowFailure() {
         Throwable f = failure;
+        if (f != null) {
+            failureSurfaced = true;
+        }
         if (f instanceof StreamLakeException e) {
             throw e;
         } else if (f instanceof Error e) {
@@ -124,6 +129,18 @@ final class EngineRun implements PipelineRun {
     @Override
     public void close() {
         stop();
-        awaitTermination();
+        if (failureSurfaced) {
+            awaitQuietly();
+        } else {
+            awaitTermination();
+        }
+    }
+
+    private void awaitQuietly() {
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -3,13 +3,42 @@ package io.streamlake.core.internal;
 import java.util.Comparator;
 
 /**
- * The order of silver keys. It must match the order in which the table's min/max statistics are
- * computed, or pruning would skip a file that holds a key: both use the values' natural order.
+ * The one order of keys and statistics bounds. The merge planner prunes files by comparing keys
+ * with their min/max statistics, so keys and bounds must be compared the same way, and the way
+ * Spark and Delta Kernel compare them: strings by their UTF-8 bytes (code point order), which
+ * differs from {@link String#compareTo} for characters beyond U+FFFF; other values naturally.
+ * Internal, not API.
  */
-final class KeyOrder {
+public final class KeyOrder {
+    /** Compares two values of one column type. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static final Comparator<Object> NATURAL = (a, b) -> ((Comparable) a).compareTo(b);
+    public static final Comparator<Object> NATURAL = (a, b) -> a instanceof String x && b instanceof String y
+            ? compareUtf8(x, y)
+            : ((Comparable) a).compareTo(b);
 
     private KeyOrder() {
+    }
+
+    /**
+     * @param a a string
+     * @param b another string
+     * @return their order as UTF-8 bytes
+     */
+    public static int compareUtf8(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                boolean xs = Character.isSurrogate(x);
+                boolean ys = Character.isSurrogate(y);
+                if (xs == ys) {
+                    return x - y;
+                }
+                // A surrogate encodes a code point above U+FFFF, so it sorts after any BMP character.
+                return xs ? 1 : -1;
+            }
+        }
+        return a.length() - b.length();
     }
 }
