@@ -1,6 +1,8 @@
 package io.streamlake;
 
+import io.streamlake.source.PositionGap;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param silverVersion latest silver table version this run knows, -1 if none or no silver table
  * @param elapsed time since the run started
  * @param failure the failure message when {@code state} is FAILED, else null
+ * @param gaps positions the source skipped because it no longer held them (empty unless a source
+ *     was configured to skip lost positions instead of failing)
  */
 public record PipelineProgress(
         State state,
@@ -29,7 +33,8 @@ public record PipelineProgress(
         long bronzeVersion,
         long silverVersion,
         Duration elapsed,
-        @Nullable String failure) {
+        @Nullable String failure,
+        List<PositionGap> gaps) {
 
     /** The life cycle of a run. */
     public enum State {
@@ -47,6 +52,7 @@ public record PipelineProgress(
     public PipelineProgress {
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(elapsed, "elapsed");
+        gaps = List.copyOf(gaps);
     }
 
     /** @return events per second over the whole run */

@@ -123,7 +123,7 @@ public final class OrderEvents implements Source {
                 + ",\"customer_id\":\"CUST-" + Math.floorMod(mix >>> 20, keys / 5 + 1) + "\""
                 + ",\"status\":\"" + STATUSES.get((int) Math.min(step, STATUSES.size() - 1)) + "\""
                 + ",\"amount\":" + cents / 100 + "." + (cents % 100 < 10 ? "0" : "") + cents % 100
-                + ",\"currency\":\"" + CURRENCIES[(int) Math.floorMod(mix >>> 40, 3)] + "\""
+                + ",\"currency\":\"" + CURRENCIES[Math.floorMod(mix >>> 40, 3)] + "\""
                 + ",\"items\":" + (1 + Math.floorMod(mix >>> 8, 5))
                 + ",\"updated_at\":\"" + ISO_MILLIS.format(updatedAt(i)) + "\"}";
     }

@@ -22,4 +22,13 @@ public interface SourceContext {
      * @return the position of the last record of this partition in bronze, or empty if none
      */
     OptionalLong committedPosition(SourcePartition partition);
+
+    /**
+     * Reports that positions were skipped because the source no longer holds them. The engine logs
+     * it at error level and lists it in {@link io.streamlake.PipelineProgress#gaps()}. Only call it
+     * when the user chose to skip lost positions; the default must be to fail.
+     *
+     * @param gap the lost range
+     */
+    void reportGap(PositionGap gap);
 }

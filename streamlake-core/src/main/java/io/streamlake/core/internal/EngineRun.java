@@ -6,6 +6,7 @@ import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
 import io.streamlake.exceptions.StreamLakeException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +32,7 @@ final class EngineRun implements PipelineRun {
     private volatile long silverRows;
     private volatile long bronzeVersion = -1;
     private volatile long silverVersion = -1;
+    private volatile @Nullable MicroBatchEngine engine;
 
     EngineRun(Pipeline pipeline, RunMode mode) {
         this.pipeline = pipeline;
@@ -46,6 +48,7 @@ final class EngineRun implements PipelineRun {
         try (MicroBatchEngine engine = new MicroBatchEngine(pipeline,
                 Tables.resolve(pipeline.bronze(), pipeline.storageOptions()),
                 pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null))) {
+            this.engine = engine;
             engine.open();
             bronzeVersion = engine.bronzeVersion();
             silverVersion = engine.silverVersion();
@@ -77,8 +80,10 @@ final class EngineRun implements PipelineRun {
     @Override
     public PipelineProgress progress() {
         Throwable f = failure;
+        MicroBatchEngine e = engine;
         return new PipelineProgress(state, batches, events, silverRows, bronzeVersion, silverVersion,
-                Duration.ofNanos(System.nanoTime() - startNanos), f == null ? null : String.valueOf(f.getMessage()));
+                Duration.ofNanos(System.nanoTime() - startNanos), f == null ? null : String.valueOf(f.getMessage()),
+                e == null ? List.of() : e.gaps());
     }
 
     @Override

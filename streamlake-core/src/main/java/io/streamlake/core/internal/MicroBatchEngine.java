@@ -3,6 +3,7 @@ package io.streamlake.core.internal;
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,7 @@ public final class MicroBatchEngine implements AutoCloseable {
     private final @Nullable SilverStage silver;
     /** The marker each partition's reader position was derived from: the fence for the next commit. */
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
+    private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
     private @Nullable SourceReader reader;
     private long bronzeVersion = -1;
     private boolean lastPollEmpty;
@@ -176,6 +179,11 @@ public final class MicroBatchEngine implements AutoCloseable {
         return lastPollEmpty && r != null && r.caughtUp();
     }
 
+    /** @return the gaps sources reported since this engine was created */
+    public List<PositionGap> gaps() {
+        return List.copyOf(gaps);
+    }
+
     /** @return the latest bronze version this engine committed or saw at open */
     public long bronzeVersion() {
         return bronzeVersion;
@@ -200,6 +208,14 @@ public final class MicroBatchEngine implements AutoCloseable {
         @Override
         public String pipelineName() {
             return pipeline.name();
+        }
+
+        @Override
+        public void reportGap(PositionGap gap) {
+            LOG.error("DATA LOSS: source '{}' no longer holds positions {} to {} of partition {} ({} events);"
+                    + " skipping ahead as configured. Recover them from an archive if you have one.",
+                    pipeline.source().name(), gap.fromPosition(), gap.toPosition() - 1, gap.partition(), gap.count());
+            gaps.add(gap);
         }
 
         @Override
