@@ -3,6 +3,8 @@ package io.streamlake;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
+import io.streamlake.quality.Expectation;
+import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
@@ -10,12 +12,18 @@ import io.streamlake.source.Source;
 import io.streamlake.spi.PipelineEngine;
 import io.streamlake.table.TableRef;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -55,32 +63,55 @@ public final class Pipeline {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
-    private final Source source;
-    private final TableRef bronze;
-    private final @Nullable TableRef silver;
-    private final @Nullable String silverKey;
-    private final @Nullable Schema silverSchema;
-    private final MergeStrategy mergeStrategy;
-    private final String name;
-    private final int maxBatchRecords;
-    private final Duration pollTimeout;
-    private final long targetFileRows;
-    private final Map<String, String> storageOptions;
+    /** Default size above which a payload is quarantined instead of decoded: Kafka's and Event Hubs' own limit. */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
-    private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey,
-            @Nullable Schema silverSchema, MergeStrategy mergeStrategy, String name, int maxBatchRecords,
-            Duration pollTimeout, long targetFileRows, Map<String, String> storageOptions) {
+    // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
+    private Source source;
+    private TableRef bronze;
+    private @Nullable TableRef silver;
+    private @Nullable String silverKey;
+    private @Nullable Schema silverSchema;
+    private MergeStrategy mergeStrategy = MergeStrategies.lastWins();
+    private String name = DEFAULT_NAME;
+    private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
+    private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+    private long targetFileRows = DEFAULT_TARGET_FILE_ROWS;
+    private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+    private Map<String, String> storageOptions = Map.of();
+    private List<Expectation> expectations = List.of();
+    private List<Function<Row, @Nullable Row>> transforms = List.of();
+    private List<String> derivedColumns = List.of();
+    private @Nullable TableRef quarantine;
+
+    private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
         this.source = source;
         this.bronze = bronze;
         this.silver = silver;
         this.silverKey = silverKey;
-        this.silverSchema = silverSchema;
-        this.mergeStrategy = mergeStrategy;
-        this.name = name;
-        this.maxBatchRecords = maxBatchRecords;
-        this.pollTimeout = pollTimeout;
-        this.targetFileRows = targetFileRows;
-        this.storageOptions = storageOptions;
+    }
+
+    private Pipeline copy() {
+        Pipeline p = new Pipeline(source, bronze, silver, silverKey);
+        p.silverSchema = silverSchema;
+        p.mergeStrategy = mergeStrategy;
+        p.name = name;
+        p.maxBatchRecords = maxBatchRecords;
+        p.pollTimeout = pollTimeout;
+        p.targetFileRows = targetFileRows;
+        p.maxValueBytes = maxValueBytes;
+        p.storageOptions = storageOptions;
+        p.expectations = expectations;
+        p.transforms = transforms;
+        p.derivedColumns = derivedColumns;
+        p.quarantine = quarantine;
+        return p;
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> copy = new ArrayList<>(list);
+        copy.add(item);
+        return Collections.unmodifiableList(copy);
     }
 
     /**
@@ -145,14 +176,12 @@ public final class Pipeline {
         public Pipeline silver(TableRef table, String keyColumn) {
             Objects.requireNonNull(table, "table");
             Objects.requireNonNull(keyColumn, "keyColumn");
-            return new Pipeline(source, bronze, table, keyColumn, null, MergeStrategies.lastWins(), DEFAULT_NAME,
-                    DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, Map.of());
+            return new Pipeline(source, bronze, table, keyColumn);
         }
 
         /** @return a pipeline that lands raw events in bronze and has no silver table */
         public Pipeline bronzeOnly() {
-            return new Pipeline(source, bronze, null, null, null, MergeStrategies.lastWins(), DEFAULT_NAME,
-                    DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, Map.of());
+            return new Pipeline(source, bronze, null, null);
         }
     }
 
@@ -162,8 +191,9 @@ public final class Pipeline {
      */
     public Pipeline withSchema(Schema schema) {
         Objects.requireNonNull(schema, "schema");
-        return new Pipeline(source, bronze, silver, silverKey, schema, mergeStrategy, name, maxBatchRecords,
-                pollTimeout, targetFileRows, storageOptions);
+        Pipeline p = copy();
+        p.silverSchema = schema;
+        return p;
     }
 
     /**
@@ -180,8 +210,9 @@ public final class Pipeline {
      */
     public Pipeline withMergeStrategy(MergeStrategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        return new Pipeline(source, bronze, silver, silverKey, silverSchema, strategy, name, maxBatchRecords,
-                pollTimeout, targetFileRows, storageOptions);
+        Pipeline p = copy();
+        p.mergeStrategy = strategy;
+        return p;
     }
 
     /**
@@ -195,8 +226,9 @@ public final class Pipeline {
             throw new ConfigurationException("pipeline name '" + pipelineName + "' is not allowed: use 1 to 100"
                     + " letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        return new Pipeline(source, bronze, silver, silverKey, silverSchema, mergeStrategy, pipelineName,
-                maxBatchRecords, pollTimeout, targetFileRows, storageOptions);
+        Pipeline p = copy();
+        p.name = pipelineName;
+        return p;
     }
 
     /**
@@ -207,8 +239,9 @@ public final class Pipeline {
         if (maxRecords < 1) {
             throw new ConfigurationException("maxBatchRecords must be at least 1, got " + maxRecords);
         }
-        return new Pipeline(source, bronze, silver, silverKey, silverSchema, mergeStrategy, name, maxRecords,
-                pollTimeout, targetFileRows, storageOptions);
+        Pipeline p = copy();
+        p.maxBatchRecords = maxRecords;
+        return p;
     }
 
     /**
@@ -220,8 +253,9 @@ public final class Pipeline {
         if (timeout.isNegative()) {
             throw new ConfigurationException("poll timeout must not be negative, got " + timeout);
         }
-        return new Pipeline(source, bronze, silver, silverKey, silverSchema, mergeStrategy, name, maxBatchRecords,
-                timeout, targetFileRows, storageOptions);
+        Pipeline p = copy();
+        p.pollTimeout = timeout;
+        return p;
     }
 
     /**
@@ -233,8 +267,9 @@ public final class Pipeline {
         if (rows < 1) {
             throw new ConfigurationException("target file rows must be at least 1, got " + rows);
         }
-        return new Pipeline(source, bronze, silver, silverKey, silverSchema, mergeStrategy, name, maxBatchRecords,
-                pollTimeout, rows, storageOptions);
+        Pipeline p = copy();
+        p.targetFileRows = rows;
+        return p;
     }
 
     /**
@@ -248,10 +283,148 @@ public final class Pipeline {
     public Pipeline withStorageOption(String key, String value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        Map<String, String> copy = new LinkedHashMap<>(storageOptions);
-        copy.put(key, value);
-        return new Pipeline(source, bronze, silver, silverKey, silverSchema, mergeStrategy, name, maxBatchRecords,
-                pollTimeout, targetFileRows, Map.copyOf(copy));
+        Map<String, String> options = new LinkedHashMap<>(storageOptions);
+        options.put(key, value);
+        Pipeline p = copy();
+        p.storageOptions = Map.copyOf(options);
+        return p;
+    }
+
+    /**
+     * Adds a data-quality rule, checked on every decoded silver row after the transforms, in the
+     * order the rules were added.
+     *
+     * @param expectation the rule and its action
+     * @return a copy with the rule added
+     */
+    public Pipeline withExpectation(Expectation expectation) {
+        Objects.requireNonNull(expectation, "expectation");
+        for (Expectation e : expectations) {
+            if (e.name().equals(expectation.name())) {
+                throw new ConfigurationException("two expectations are named '" + expectation.name()
+                        + "'; give each rule its own name, it identifies the rule in counts and quarantine rows");
+            }
+        }
+        Pipeline p = copy();
+        p.expectations = append(expectations, expectation);
+        return p;
+    }
+
+    /**
+     * Adds a transform applied to every decoded row before the expectations and the merge: it may
+     * return a changed row of the same schema (see {@link Row#with(String, Object)}).
+     *
+     * @param transform the row mapping
+     * @return a copy with the transform added
+     */
+    public Pipeline withTransform(UnaryOperator<Row> transform) {
+        Objects.requireNonNull(transform, "transform");
+        Pipeline p = copy();
+        p.transforms = append(transforms, transform::apply);
+        return p;
+    }
+
+    /**
+     * Adds a filter: rows for which it is false are left out of silver (bronze keeps the raw event).
+     *
+     * @param keep true for rows silver should hold
+     * @return a copy with the filter added
+     */
+    public Pipeline withFilter(Predicate<Row> keep) {
+        Objects.requireNonNull(keep, "keep");
+        Pipeline p = copy();
+        p.transforms = append(transforms, r -> keep.test(r) ? r : null);
+        return p;
+    }
+
+    /**
+     * Adds a derived column: a column of the silver schema that is computed from the row rather
+     * than decoded, for example a date to partition or cluster by.
+     *
+     * <pre>{@code
+     * .withDerivedColumn("order_date", r -> LocalDate.ofInstant(r.timestamp("updated_at"), ZoneOffset.UTC))
+     * }</pre>
+     *
+     * @param column a column of the silver schema
+     * @param value computes the column's value from the row
+     * @return a copy with the derived column added
+     */
+    public Pipeline withDerivedColumn(String column, Function<Row, @Nullable Object> value) {
+        Objects.requireNonNull(column, "column");
+        Objects.requireNonNull(value, "value");
+        Pipeline p = copy();
+        p.transforms = append(transforms, r -> r.with(column, value.apply(r)));
+        p.derivedColumns = append(derivedColumns, column);
+        return p;
+    }
+
+    /**
+     * Sets the quarantine table, where records that cannot be decoded or that break a QUARANTINE
+     * expectation go, with their original bytes, source position and the reason. The default for a
+     * path silver table is the path followed by {@code _quarantine}.
+     *
+     * @param path local folder or Hadoop URI of the quarantine Delta table
+     * @return a copy with this quarantine table
+     */
+    public Pipeline withQuarantine(String path) {
+        return withQuarantine(TableRef.path(path));
+    }
+
+    /**
+     * @param table the quarantine table
+     * @return a copy with this quarantine table
+     */
+    public Pipeline withQuarantine(TableRef table) {
+        Objects.requireNonNull(table, "table");
+        Pipeline p = copy();
+        p.quarantine = table;
+        return p;
+    }
+
+    /**
+     * @param bytes payloads larger than this are quarantined instead of decoded (default 1 MiB)
+     * @return a copy with this limit
+     */
+    public Pipeline withMaxValueBytes(int bytes) {
+        if (bytes < 1) {
+            throw new ConfigurationException("max value bytes must be at least 1, got " + bytes);
+        }
+        Pipeline p = copy();
+        p.maxValueBytes = bytes;
+        return p;
+    }
+
+    /** @return the data-quality rules, in order */
+    public List<Expectation> expectations() {
+        return expectations;
+    }
+
+    /**
+     * @return the transforms, filters and derived columns in the order they were added; each returns
+     *     the new row, or null to leave the row out
+     */
+    public List<Function<Row, @Nullable Row>> transforms() {
+        return transforms;
+    }
+
+    /**
+     * @return the quarantine table: the one set, or for a path silver table the path followed by
+     *     {@code _quarantine}; empty for a bronze-only pipeline or a silver table instance without one
+     */
+    public Optional<TableRef> quarantine() {
+        if (quarantine != null || silver == null) {
+            return Optional.ofNullable(quarantine);
+        }
+        return silver.path().map(path -> TableRef.path(stripTrailingSlash(path) + "_quarantine"));
+    }
+
+    private static String stripTrailingSlash(String path) {
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
+    /** @return payloads larger than this are quarantined instead of decoded */
+    public int maxValueBytes() {
+        return maxValueBytes;
     }
 
     /** @return the source */
@@ -332,6 +505,12 @@ public final class Pipeline {
             throw new ConfigurationException("silver key column '" + silverKey + "' has type " + key.type()
                     + ", which cannot be a key; use a string, integer, long, date, timestamp or decimal column");
         }
+        for (String derived : derivedColumns) {
+            if (silverSchema.indexOf(derived) < 0) {
+                throw new ConfigurationException("derived column '" + derived + "' is not in the silver schema "
+                        + silverSchema + "; declare it in the schema (optional, of the type it computes)");
+            }
+        }
         mergeStrategy.validate(silverSchema);
         return this;
     }
@@ -383,6 +562,7 @@ public final class Pipeline {
     public String toString() {
         return "Pipeline[" + name + ": " + source.name() + " -> bronze " + bronze
                 + (silver == null ? "" : " -> silver " + silver + " by " + silverKey + ", " + mergeStrategy)
+                + (expectations.isEmpty() ? "" : ", expectations " + expectations)
                 + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
                 + "]";
     }

@@ -1,5 +1,6 @@
 package io.streamlake;
 
+import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * @param failure the failure message when {@code state} is FAILED, else null
  * @param gaps positions the source skipped because it no longer held them (empty unless a source
  *     was configured to skip lost positions instead of failing)
+ * @param quarantined records this run wrote to the quarantine table
+ * @param expectations pass and fail counts of each expectation in this run, and of decoding (named
+ *     {@code decode})
  */
 public record PipelineProgress(
         State state,
@@ -34,7 +38,9 @@ public record PipelineProgress(
         long silverVersion,
         Duration elapsed,
         @Nullable String failure,
-        List<PositionGap> gaps) {
+        List<PositionGap> gaps,
+        long quarantined,
+        List<ExpectationMetrics> expectations) {
 
     /** The life cycle of a run. */
     public enum State {
@@ -53,6 +59,7 @@ public record PipelineProgress(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(elapsed, "elapsed");
         gaps = List.copyOf(gaps);
+        expectations = List.copyOf(expectations);
     }
 
     /** @return events per second over the whole run */

@@ -2,7 +2,9 @@ package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.internal.MicroBatchEngine;
+import io.streamlake.core.internal.QuarantineRows;
 import io.streamlake.core.internal.Tables;
+import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
@@ -45,13 +47,15 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final Pipeline pipeline;
     private final FaultyTable bronze;
     private final @Nullable FaultyTable silver;
+    private final @Nullable FaultyTable quarantine;
     private @Nullable MicroBatchEngine engine;
     private int starts;
 
-    private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver) {
+    private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine) {
         this.pipeline = pipeline.validate();
         this.bronze = new FaultyTable(bronze, Stage.BRONZE);
         this.silver = silver == null ? null : new FaultyTable(silver, Stage.SILVER);
+        this.quarantine = quarantine == null ? null : new FaultyTable(quarantine, Stage.QUARANTINE);
     }
 
     /**
@@ -63,7 +67,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     public static PipelineTestDriver create(Pipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
         return new PipelineTestDriver(pipeline, Tables.resolve(pipeline.bronze(), pipeline.storageOptions()),
-                pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
+                pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
+                pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
     }
 
     /**
@@ -75,7 +80,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     public static PipelineTestDriver inMemory(Pipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
         return new PipelineTestDriver(pipeline, memory(pipeline.bronze()),
-                pipeline.silver().map(PipelineTestDriver::memory).orElse(null));
+                pipeline.silver().map(PipelineTestDriver::memory).orElse(null),
+                pipeline.quarantine().map(PipelineTestDriver::memory).orElse(null));
     }
 
     private static Table memory(TableRef ref) {
@@ -174,6 +180,27 @@ public final class PipelineTestDriver implements AutoCloseable {
         return contents(silver.delegate(), pipeline.silverSchema().orElseThrow());
     }
 
+    /**
+     * @return the quarantine table's current contents: records that could not enter silver, with
+     *     their original bytes, source position, rule and error
+     * @throws IllegalStateException if the pipeline has no quarantine table
+     */
+    public TableContents quarantine() {
+        if (quarantine == null) {
+            throw new IllegalStateException("pipeline " + pipeline.name() + " has no quarantine table");
+        }
+        return contents(quarantine.delegate(), QuarantineRows.SCHEMA);
+    }
+
+    /**
+     * @return pass and fail counts of each expectation (and of decoding, named {@code decode}) since
+     *     the last (re)start
+     */
+    public List<ExpectationMetrics> expectationMetrics() {
+        MicroBatchEngine e = engine;
+        return e == null ? List.of() : e.expectationMetrics();
+    }
+
     /** @return the bronze table itself, for direct inspection */
     public Table bronzeTable() {
         return bronze.delegate();
@@ -191,19 +218,21 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     private FaultyTable table(Stage stage) {
-        if (stage == Stage.SILVER) {
-            if (silver == null) {
-                throw new IllegalStateException("pipeline " + pipeline.name() + " has no silver table");
-            }
-            return silver;
+        FaultyTable t = switch (stage) {
+            case BRONZE -> bronze;
+            case SILVER -> silver;
+            case QUARANTINE -> quarantine;
+        };
+        if (t == null) {
+            throw new IllegalStateException("pipeline " + pipeline.name() + " has no " + stage + " table");
         }
-        return bronze;
+        return t;
     }
 
     private MicroBatchEngine engine() {
         MicroBatchEngine e = engine;
         if (e == null) {
-            e = new MicroBatchEngine(pipeline, bronze, silver);
+            e = new MicroBatchEngine(pipeline, bronze, silver, quarantine);
             try {
                 e.open();
             } catch (RuntimeException | Error failure) {

@@ -11,5 +11,7 @@ public enum Stage {
     /** The raw-event table. */
     BRONZE,
     /** The parsed, upserted table. */
-    SILVER
+    SILVER,
+    /** The table of records that could not enter silver. */
+    QUARANTINE
 }

@@ -123,11 +123,15 @@ class PipelineTestDriverTest {
     }
 
     @Test
-    void malformedValueStopsThePipelineNamingTheRecordAndBronzeKeepsIt() {
-        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+    void withoutAQuarantineTableAMalformedValueStopsThePipelineNamingTheRecordAndBronzeKeepsIt() {
+        Pipeline noQuarantine = Pipeline.from(hub).bronze("bronze/orders")
+                .silver(io.streamlake.table.TableRef.of(InMemoryTable.create("silver")), "order_id")
+                .withSchema(Orders.SCHEMA);
+        assertThat(noQuarantine.quarantine()).isEmpty();
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(noQuarantine)) {
             hub.send(1, "bad".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8), Map.of());
             assertThatThrownBy(driver::pipe).isInstanceOf(SchemaMismatchException.class)
-                    .hasMessageContaining("orders/1@0");
+                    .hasMessageContaining("orders/1@0").hasMessageContaining("withQuarantine");
             assertThat(driver.bronze()).hasRowCount(1);
         }
     }

@@ -45,6 +45,7 @@ public final class BronzeRows {
     static final int SOURCE_POS = 2;
     static final int PARTITION_POS = 3;
     static final int POSITION_POS = 4;
+    static final int SOURCE_TIMESTAMP_POS = 5;
     static final int HEADERS_POS = 6;
 
     private BronzeRows() {

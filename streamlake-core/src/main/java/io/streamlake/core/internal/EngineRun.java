@@ -47,7 +47,8 @@ final class EngineRun implements PipelineRun {
     private void run() {
         try (MicroBatchEngine engine = new MicroBatchEngine(pipeline,
                 Tables.resolve(pipeline.bronze(), pipeline.storageOptions()),
-                pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null))) {
+                pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
+                pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null))) {
             this.engine = engine;
             engine.open();
             bronzeVersion = engine.bronzeVersion();
@@ -83,7 +84,8 @@ final class EngineRun implements PipelineRun {
         MicroBatchEngine e = engine;
         return new PipelineProgress(state, batches, events, silverRows, bronzeVersion, silverVersion,
                 Duration.ofNanos(System.nanoTime() - startNanos), f == null ? null : String.valueOf(f.getMessage()),
-                e == null ? List.of() : e.gaps());
+                e == null ? List.of() : e.gaps(), e == null ? 0 : e.quarantined(),
+                e == null ? List.of() : e.expectationMetrics());
     }
 
     @Override

@@ -19,4 +19,9 @@ final class Markers {
     static String silver(String pipelineName) {
         return pipelineName + "/silver";
     }
+
+    /** Marker in the quarantine table; its version is the last bronze version whose bad records it holds. */
+    static String quarantine(String pipelineName) {
+        return pipelineName + "/quarantine";
+    }
 }

@@ -3,6 +3,7 @@ package io.streamlake.core.internal;
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.SourceException;
+import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -54,11 +55,12 @@ public final class MicroBatchEngine implements AutoCloseable {
      * @param pipeline the validated description
      * @param bronze the bronze table
      * @param silver the silver table, or null for a bronze-only pipeline
+     * @param quarantine the quarantine table, or null to stop on records that cannot enter silver
      */
-    public MicroBatchEngine(Pipeline pipeline, Table bronze, @Nullable Table silver) {
+    public MicroBatchEngine(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine) {
         this.pipeline = pipeline;
         this.bronze = bronze;
-        this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver);
+        this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine);
     }
 
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
@@ -187,6 +189,16 @@ public final class MicroBatchEngine implements AutoCloseable {
     /** @return the latest bronze version this engine committed or saw at open */
     public long bronzeVersion() {
         return bronzeVersion;
+    }
+
+    /** @return records quarantined by this engine */
+    public long quarantined() {
+        return silver == null ? 0 : silver.quarantined();
+    }
+
+    /** @return expectation and decode counts of this engine, empty without silver */
+    public List<ExpectationMetrics> expectationMetrics() {
+        return silver == null ? List.of() : silver.metrics();
     }
 
     /** @return the latest silver version, -1 without silver */

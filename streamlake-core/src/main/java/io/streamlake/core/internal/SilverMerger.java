@@ -9,11 +9,14 @@ import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Copy-on-write upsert of one batch into silver. Only files that may hold the batch's keys are
@@ -49,9 +52,15 @@ final class SilverMerger {
     /**
      * @param files the table's current files
      * @param incoming decoded rows in arrival order
+     * @param tombstones positions in {@code incoming} of tombstones: records with a key and no value,
+     *     given as rows holding only the key; they delete the key, as in a compacted Kafka topic
      */
-    Result merge(List<DataFile> files, List<Row> incoming) {
+    Result merge(List<DataFile> files, List<Row> incoming, BitSet tombstones) {
         Map<Object, List<Row>> byKey = groupByKey(incoming);
+        Set<Row> deletes = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int t = tombstones.nextSetBit(0); t >= 0; t = tombstones.nextSetBit(t + 1)) {
+            deletes.add(incoming.get(t));
+        }
         FileIndex index = new FileIndex(files, keyColumn);
         BitSet candidates = new BitSet(files.size());
         for (Object key : byKey.keySet()) {
@@ -80,7 +89,7 @@ final class SilverMerger {
             Row state = stored;
             boolean dirty = false;
             for (Row in : e.getValue()) {
-                MergeDecision d = strategy.merge(state, in);
+                MergeDecision d = deletes.contains(in) ? MergeDecision.delete() : strategy.merge(state, in);
                 switch (d.kind()) {
                     case UPSERT -> {
                         state = d.row();

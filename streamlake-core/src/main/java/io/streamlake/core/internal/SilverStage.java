@@ -2,65 +2,95 @@ package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
-import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings silver up to a bronze version: decode, merge by key, commit with a marker that records the
- * bronze version consumed. Because the marker and the data land in one commit, replaying bronze
- * into silver after any crash neither loses nor repeats a row.
+ * Brings silver up to a bronze version: prepare (decode, transform, check), quarantine what cannot
+ * enter, merge by key, commit with a marker that records the bronze version consumed. Because the
+ * marker and the data land in one commit, replaying bronze into silver after any crash neither
+ * loses nor repeats a row.
+ *
+ * <p>The quarantine table has its own marker, written in the same commit as its rows and before the
+ * silver commit: after a crash between the two, the replay skips the records the quarantine already
+ * holds, so no bad record is quarantined twice.
  */
 final class SilverStage {
     private static final Logger LOG = LoggerFactory.getLogger(SilverStage.class);
-    /** Payloads above this size are refused rather than decoded: Kafka's and Event Hubs' own default limit. */
-    static final int MAX_VALUE_BYTES = 1024 * 1024;
     private static final int MAX_CONFLICT_RETRIES = 10;
 
     private final Table bronze;
     private final Table silver;
+    private final @Nullable Table quarantine;
     private final Schema schema;
     private final String appId;
-    private final JsonRowDecoder decoder;
+    private final String quarantineAppId;
+    private final RecordPreparer preparer;
     private final SilverMerger merger;
     private final int replayChunkRows;
-    private long silverVersion = -1;
+    private volatile long silverVersion = -1;
 
-    SilverStage(Pipeline pipeline, Table bronze, Table silver) {
+    // Run totals, updated only after a successful commit so retried batches are not counted twice.
+    private long decoded;
+    private long decodeFailed;
+    private final long[] passed;
+    private final long[] failed;
+    private volatile long quarantined;
+    private volatile List<ExpectationMetrics> metrics = List.of();
+
+    SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine) {
         this.bronze = bronze;
         this.silver = silver;
+        this.quarantine = quarantine;
         this.schema = pipeline.silverSchema().orElseThrow();
         String key = pipeline.silverKey().orElseThrow();
         this.appId = Markers.silver(pipeline.name());
-        this.decoder = new JsonRowDecoder(schema, key, MAX_VALUE_BYTES);
+        this.quarantineAppId = Markers.quarantine(pipeline.name());
+        this.preparer = new RecordPreparer(pipeline, quarantine != null);
         this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows());
         this.replayChunkRows = pipeline.maxBatchRecords();
+        this.passed = new long[preparer.ruleCount()];
+        this.failed = new long[preparer.ruleCount()];
+        this.metrics = preparer.metrics(0, 0, passed, failed);
     }
 
     void open() {
         silverVersion = silver.create(schema).version();
+        if (quarantine != null) {
+            quarantine.create(QuarantineRows.SCHEMA);
+        }
     }
 
     long version() {
         return silverVersion;
     }
 
-    /** @return the last bronze version silver holds, -1 if none */
-    long consumedBronzeVersion() {
-        return silver.snapshot().transaction(appId).orElse(-1);
+    long quarantined() {
+        return quarantined;
+    }
+
+    List<ExpectationMetrics> metrics() {
+        return metrics;
     }
 
     /**
@@ -78,27 +108,36 @@ final class SilverStage {
             if (consumed >= bronzeVersion) {
                 return changed;
             }
-            List<Row> rows = new ArrayList<>();
+            List<SourceRecord> records;
+            long[] versions;
             long upTo;
             if (recent != null && consumed == bronzeVersion - 1) {
-                for (SourceRecord r : recent) {
-                    rows.add(decode(r.value(), r.partition().toString(), r.position()));
-                }
+                records = recent;
+                versions = new long[records.size()];
+                Arrays.fill(versions, bronzeVersion);
                 upTo = bronzeVersion;
             } else {
-                upTo = readBronze(consumed + 1, bronzeVersion, rows);
+                records = new ArrayList<>();
+                List<Long> recordVersions = new ArrayList<>();
+                upTo = readBronze(consumed + 1, bronzeVersion, records, recordVersions);
+                versions = recordVersions.stream().mapToLong(Long::longValue).toArray();
             }
-            SilverMerger.Result merged = merger.merge(snapshot.files(), rows);
-            PendingCommit commit = silver.newCommit();
-            merged.removed().forEach(commit::remove);
-            merged.added().forEach(commit::add);
-            commit.expectTransaction(appId, consumed).setTransaction(appId, upTo);
             try {
+                long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
+                        : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
+                RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo);
+                commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
+                SilverMerger.Result merged = merger.merge(snapshot.files(), prepared.rows, prepared.tombstones);
+                PendingCommit commit = silver.newCommit();
+                merged.removed().forEach(commit::remove);
+                merged.added().forEach(commit::add);
+                commit.expectTransaction(appId, consumed).setTransaction(appId, upTo);
                 silverVersion = commit.commit("STREAMING UPDATE");
                 changed += merged.rowsChanged();
+                count(prepared);
             } catch (CommitConflictException e) {
-                // Another instance advanced silver first; its commit already holds those bronze
-                // versions, so start again from the new marker.
+                // Another instance advanced silver (or the quarantine) first; its commit already holds
+                // those bronze versions, so start again from the new markers.
                 if (++conflicts > MAX_CONFLICT_RETRIES) {
                     throw e;
                 }
@@ -108,39 +147,63 @@ final class SilverStage {
         }
     }
 
-    /** Reads bronze versions from..to in order, stopping after a chunk of rows; returns the last version read. */
-    private long readBronze(long from, long to, List<Row> out) {
-        long last = from - 1;
+    private void commitQuarantine(List<Row> rows, long quarantinedUpTo, long upTo) {
+        Table q = quarantine;
+        if (q == null || rows.isEmpty()) {
+            return;
+        }
+        DataFile file;
+        try (DataFileWriter w = q.newDataFile(QuarantineRows.SCHEMA)) {
+            rows.forEach(w::write);
+            file = w.finish();
+        }
+        q.newCommit().add(file).expectTransaction(quarantineAppId, quarantinedUpTo)
+                .setTransaction(quarantineAppId, upTo).commit("WRITE");
+        LOG.warn("{} records of bronze versions up to {} did not fit silver and were quarantined in {}", rows.size(),
+                upTo, q.location());
+    }
+
+    private synchronized void count(RecordPreparer.Prepared p) {
+        decoded += p.decoded;
+        decodeFailed += p.decodeFailed;
+        for (int i = 0; i < passed.length; i++) {
+            passed[i] += p.passed[i];
+            failed[i] += p.failed[i];
+        }
+        quarantined += p.quarantine.size();
+        metrics = preparer.metrics(decoded, decodeFailed, passed, failed);
+    }
+
+    /**
+     * Reads bronze versions from..to in order, stopping after a chunk of records; returns the last
+     * version read.
+     */
+    private long readBronze(long from, long to, List<SourceRecord> out, List<Long> versions) {
+        Map<String, SourcePartition> partitions = new HashMap<>();
         for (TableChange change : bronze.changes(from, to)) {
             for (DataFile file : change.addedFiles()) {
                 Iterator<Row> it = bronze.read(file, BronzeRows.SCHEMA);
                 while (it.hasNext()) {
-                    Row b = it.next();
-                    out.add(decode((byte[]) b.value(BronzeRows.VALUE_POS),
-                            b.value(BronzeRows.SOURCE_POS) + "/" + b.value(BronzeRows.PARTITION_POS),
-                            (Long) Objects.requireNonNull(b.value(BronzeRows.POSITION_POS))));
+                    out.add(toRecord(it.next(), partitions));
+                    versions.add(change.version());
                 }
             }
-            last = change.version();
             if (out.size() >= replayChunkRows) {
-                return last;
+                return change.version();
             }
         }
         return to;
     }
 
-    private Row decode(byte @Nullable [] value, String partition, long position) {
-        if (value == null) {
-            throw new SchemaMismatchException("record " + partition + "@" + position + " has no value (a tombstone);"
-                    + " silver cannot decode it. The pipeline stopped so that nothing is dropped silently;"
-                    + " bronze holds the record. Stop producing tombstones to this stream or run bronzeOnly().");
-        }
-        try {
-            return decoder.decode(value);
-        } catch (DecodeException e) {
-            throw new SchemaMismatchException("record " + partition + "@" + position + " does not fit the silver schema "
-                    + schema + ": " + e.getMessage() + ". The pipeline stopped so that nothing is dropped silently;"
-                    + " bronze holds the record. Fix the producer or the declared schema, then restart.", e);
-        }
+    @SuppressWarnings("unchecked")
+    private static SourceRecord toRecord(Row b, Map<String, SourcePartition> partitions) {
+        String stream = (String) Objects.requireNonNull(b.value(BronzeRows.SOURCE_POS));
+        int id = (Integer) Objects.requireNonNull(b.value(BronzeRows.PARTITION_POS));
+        SourcePartition partition = partitions.computeIfAbsent(stream + "/" + id, k -> new SourcePartition(stream, id));
+        Map<String, byte[]> headers = (Map<String, byte[]>) b.value(BronzeRows.HEADERS_POS);
+        Instant ts = (Instant) b.value(BronzeRows.SOURCE_TIMESTAMP_POS);
+        return new SourceRecord(partition, (Long) Objects.requireNonNull(b.value(BronzeRows.POSITION_POS)),
+                (byte[]) b.value(BronzeRows.KEY_POS), (byte[]) b.value(BronzeRows.VALUE_POS),
+                headers == null ? Map.of() : headers, ts == null ? Instant.EPOCH : ts);
     }
 }

@@ -1,0 +1,220 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.Pipeline;
+import io.streamlake.exceptions.ExpectationFailedException;
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.quality.Expectation;
+import io.streamlake.quality.ExpectationMetrics;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.source.SourceRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns raw records into silver rows: decode, transforms, expectations. Records that cannot become
+ * rows are never dropped silently: they become quarantine rows carrying their original bytes and the
+ * reason, or, without a quarantine table, stop the pipeline with a message naming them.
+ */
+final class RecordPreparer {
+    static final String DECODE = "decode";
+    static final String TRANSFORM = "transform";
+    static final String TOMBSTONE = "tombstone";
+
+    private final Schema schema;
+    private final Schema tombstoneSchema;
+    private final int keyPos;
+    private final JsonRowDecoder decoder;
+    private final List<Function<Row, @Nullable Row>> transforms;
+    private final List<Expectation> expectations;
+    private final boolean canQuarantine;
+
+    /** What a batch of records became; counts are applied to the run's totals only once it commits. */
+    static final class Prepared {
+        final List<Row> rows = new ArrayList<>();
+        final BitSet tombstones = new BitSet();
+        final List<Row> quarantine = new ArrayList<>();
+        final long[] passed;
+        final long[] failed;
+        long decoded;
+        long decodeFailed;
+
+        Prepared(int rules) {
+            passed = new long[rules];
+            failed = new long[rules];
+        }
+    }
+
+    RecordPreparer(Pipeline pipeline, boolean canQuarantine) {
+        this.schema = pipeline.silverSchema().orElseThrow();
+        String key = pipeline.silverKey().orElseThrow();
+        this.keyPos = schema.indexOf(key);
+        this.decoder = new JsonRowDecoder(schema, key, pipeline.maxValueBytes());
+        this.transforms = pipeline.transforms();
+        this.expectations = pipeline.expectations();
+        this.canQuarantine = canQuarantine;
+        List<Field> relaxed = new ArrayList<>();
+        for (Field f : schema.fields()) {
+            relaxed.add(Field.optional(f.name(), f.type()));
+        }
+        this.tombstoneSchema = Schema.of(relaxed);
+    }
+
+    /**
+     * @param records raw records in bronze order
+     * @param versions the bronze version of each record
+     * @param quarantinedUpTo bad records of bronze versions up to this one are in quarantine already
+     *     (a commit before a crash); they are not written twice
+     */
+    Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo) {
+        Prepared out = new Prepared(expectations.size());
+        Instant now = Instant.now();
+        for (int i = 0; i < records.size(); i++) {
+            SourceRecord r = records.get(i);
+            Rejection why = place(r, out);
+            if (why == null) {
+                continue;
+            }
+            if (!canQuarantine) {
+                throw new SchemaMismatchException("record " + r.partition() + "@" + r.position() + " cannot enter silver ("
+                        + why.rule() + "): " + why.problem() + ". The pipeline stopped so that nothing is dropped"
+                        + " silently; bronze holds the record. Give the pipeline a quarantine table (withQuarantine)"
+                        + " or fix the producer.");
+            }
+            if (versions[i] > quarantinedUpTo) {
+                out.quarantine.add(QuarantineRows.of(r, versions[i], why.rule(), why.problem(), now));
+            }
+        }
+        return out;
+    }
+
+    /** Why a record cannot enter silver. */
+    private record Rejection(String rule, String problem) {
+    }
+
+    /**
+     * Adds the record's row to the batch, or says why it cannot enter.
+     *
+     * @return null when the record became a row, or was filtered or dropped on purpose
+     */
+    private @Nullable Rejection place(SourceRecord r, Prepared out) {
+        byte[] value = r.value();
+        if (value == null) {
+            Object key = tombstoneKey(r.key());
+            if (key == null) {
+                return new Rejection(TOMBSTONE, "a tombstone (no value) whose key is missing or does not fit the key"
+                        + " column " + schema.field(keyPos));
+            }
+            out.tombstones.set(out.rows.size());
+            out.rows.add(Row.builder(tombstoneSchema).set(keyPos, key).build());
+            return null;
+        }
+        Row row;
+        try {
+            row = decoder.decode(value);
+            out.decoded++;
+        } catch (DecodeException e) {
+            out.decodeFailed++;
+            return new Rejection(DECODE, String.valueOf(e.getMessage()));
+        }
+        try {
+            for (Function<Row, @Nullable Row> t : transforms) {
+                row = t.apply(row);
+                if (row == null) {
+                    return null; // filtered out on purpose
+                }
+            }
+        } catch (RuntimeException e) {
+            return new Rejection(TRANSFORM, "a transform failed: " + e);
+        }
+        String rule = check(row, r, out);
+        if (rule == null) {
+            out.rows.add(row);
+            return null;
+        }
+        return rule.isEmpty() ? null : new Rejection(rule, "broke expectation '" + rule + "'");
+    }
+
+    /** @return null if the row passes (or only warns), "" if dropped, else the quarantining rule's name */
+    private @Nullable String check(Row row, SourceRecord r, Prepared out) {
+        for (int e = 0; e < expectations.size(); e++) {
+            Expectation x = expectations.get(e);
+            boolean ok;
+            try {
+                ok = x.rule().test(row);
+            } catch (RuntimeException ex) {
+                ok = false;
+            }
+            if (ok) {
+                out.passed[e]++;
+                continue;
+            }
+            out.failed[e]++;
+            switch (x.action()) {
+                case WARN -> {
+                }
+                case DROP -> {
+                    return "";
+                }
+                case QUARANTINE -> {
+                    return x.name();
+                }
+                case FAIL -> throw new ExpectationFailedException("record " + r.partition() + "@" + r.position()
+                        + " broke expectation '" + x.name() + "' (action FAIL): " + row + ". The pipeline stopped;"
+                        + " silver holds everything before this batch and bronze holds the record. Fix the data or"
+                        + " change the rule's action to DROP or QUARANTINE, then restart.");
+            }
+        }
+        return null;
+    }
+
+    /** The key of a tombstone, from the record key's bytes, in the key column's type; null if it has none. */
+    private @Nullable Object tombstoneKey(byte @Nullable [] key) {
+        if (key == null) {
+            return null;
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        DataType type = schema.field(keyPos).type();
+        try {
+            return switch (type.kind()) {
+                case STRING -> text;
+                case LONG -> Long.parseLong(text.trim());
+                case INT -> Integer.parseInt(text.trim());
+                default -> null;
+            };
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The run's totals as metrics: decoding first, then each rule. */
+    List<ExpectationMetrics> metrics(long decoded, long decodeFailed, long[] passed, long[] failed) {
+        List<ExpectationMetrics> m = new ArrayList<>(expectations.size() + 1);
+        m.add(new ExpectationMetrics(DECODE, canQuarantine ? Expectation.Action.QUARANTINE : Expectation.Action.FAIL,
+                decoded, decodeFailed));
+        for (int e = 0; e < expectations.size(); e++) {
+            m.add(new ExpectationMetrics(expectations.get(e).name(), expectations.get(e).action(), passed[e], failed[e]));
+        }
+        return m;
+    }
+
+    int ruleCount() {
+        return expectations.size();
+    }
+}
