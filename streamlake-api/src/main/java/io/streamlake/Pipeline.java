@@ -547,6 +547,29 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * Sends the quarantined records through decode, transforms, expectations and merge again, for
+     * example after a schema or a rule was fixed, or after the records were corrected in the
+     * quarantine table (with Spark, say). Records that pass now enter silver, merged by the strategy
+     * as if they arrived now; the others stay in quarantine with their new reason. Safe to run while
+     * the pipeline runs, and safe to repeat after a crash: no record enters silver twice.
+     *
+     * <pre>{@code
+     * long fixed = pipeline.withSchema(correctedSchema).replayQuarantine();
+     * }</pre>
+     *
+     * @return records that left the quarantine
+     * @throws ConfigurationException for a pipeline without silver or quarantine table
+     */
+    public long replayQuarantine() {
+        validate();
+        if (silver == null || quarantine().isEmpty()) {
+            throw new ConfigurationException("pipeline " + name + " has no " + (silver == null ? "silver" : "quarantine")
+                    + " table, so there is nothing to replay; set one with withQuarantine(path)");
+        }
+        return engine().replayQuarantine(this);
+    }
+
     private static PipelineEngine engine() {
         Iterator<PipelineEngine> engines = ServiceLoader.load(PipelineEngine.class, Pipeline.class.getClassLoader())
                 .iterator();

@@ -21,4 +21,10 @@ public interface PipelineEngine {
      * @return the running pipeline
      */
     PipelineRun start(Pipeline pipeline, RunMode mode);
+
+    /**
+     * @param pipeline a validated pipeline with silver and quarantine tables
+     * @return records that left the quarantine
+     */
+    long replayQuarantine(Pipeline pipeline);
 }

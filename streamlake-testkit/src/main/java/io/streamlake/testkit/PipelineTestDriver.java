@@ -2,6 +2,7 @@ package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.internal.MicroBatchEngine;
+import io.streamlake.core.internal.QuarantineReplay;
 import io.streamlake.core.internal.QuarantineRows;
 import io.streamlake.core.internal.Tables;
 import io.streamlake.quality.ExpectationMetrics;
@@ -199,6 +200,22 @@ public final class PipelineTestDriver implements AutoCloseable {
     public List<ExpectationMetrics> expectationMetrics() {
         MicroBatchEngine e = engine;
         return e == null ? List.of() : e.expectationMetrics();
+    }
+
+    /**
+     * Replays the quarantine into silver, as {@link Pipeline#replayQuarantine()} does, through the
+     * driver's tables (so fault injection applies).
+     *
+     * @return records that left the quarantine
+     */
+    public long replayQuarantine() {
+        if (silver == null || quarantine == null) {
+            throw new IllegalStateException("pipeline " + pipeline.name() + " has no silver or quarantine table");
+        }
+        if (quarantine.snapshot().version() < 0) {
+            return 0;
+        }
+        return new QuarantineReplay(pipeline, silver, quarantine).run();
     }
 
     /** @return the bronze table itself, for direct inspection */

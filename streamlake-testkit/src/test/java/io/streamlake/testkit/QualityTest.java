@@ -131,6 +131,39 @@ class QualityTest {
     }
 
     @Test
+    void replayingTheQuarantineAfterAFixMovesPassingRecordsIntoSilverExactlyOnce(@TempDir Path lake) {
+        Expectation strict = Expectation.quarantine("known_status", r -> List.of("CREATED", "PAID").contains(r.string("status")));
+        Pipeline p = pipeline(lake).withExpectation(strict);
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            hub.send(0, "a", Orders.json("a", "PAID", 1));
+            hub.send(0, "b", Orders.json("b", "SHIPPED", 2));
+            hub.send(1, "c", Orders.json("c", "LOST", 3));
+            hub.send(1, "d", "{broken");
+            driver.pipe();
+            assertThat(driver.silver()).hasRowCount(1);
+            assertThat(driver.quarantine()).hasRowCount(3);
+        }
+        // The rule was too strict: widen it and replay. A crash between the silver and quarantine
+        // commits must not let a record in twice.
+        Expectation fixed = Expectation.quarantine("known_status", r -> !"LOST".equals(r.string("status")));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake).withExpectation(fixed))) {
+            driver.crashBeforeNextCommit(Stage.QUARANTINE);
+            assertThatThrownBy(driver::replayQuarantine).isInstanceOf(SimulatedCrash.class);
+            assertThat(driver.silver()).hasRowCount(2);
+            assertThat(driver.quarantine()).hasRowCount(3);
+
+            assertThat(driver.replayQuarantine()).isZero(); // finishes the release; nothing new passes
+            assertThat(driver.silver()).hasRowCount(2).hasRow(Map.of("order_id", "b", "status", "SHIPPED"));
+            assertThat(driver.quarantine()).hasRowCount(2).hasRow(Map.of("rule", "known_status"))
+                    .hasRow(Map.of("rule", "decode"));
+            assertThat(driver.replayQuarantine()).isZero();
+            assertThat(driver.quarantine()).hasRowCount(2);
+        }
+        assertThat(KernelReader.rows(lake.resolve("silver").toString())).hasSize(2);
+        assertThat(pipeline(lake).withExpectation(fixed).replayQuarantine()).isZero();
+    }
+
+    @Test
     void transformsFiltersAndDerivedColumnsShapeSilver() {
         Schema schema = Schema.builder()
                 .required("order_id", DataType.STRING)

@@ -4,6 +4,7 @@ import io.streamlake.Pipeline;
 import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
 import io.streamlake.spi.PipelineEngine;
+import io.streamlake.table.Table;
 
 /** The engine {@link Pipeline#start()} finds through {@link java.util.ServiceLoader}. Internal, not API. */
 public final class DefaultPipelineEngine implements PipelineEngine {
@@ -17,5 +18,16 @@ public final class DefaultPipelineEngine implements PipelineEngine {
         EngineRun run = new EngineRun(pipeline.validate(), mode);
         run.begin();
         return run;
+    }
+
+    @Override
+    public long replayQuarantine(Pipeline pipeline) {
+        Table silver = Tables.resolve(pipeline.silver().orElseThrow(), pipeline.storageOptions());
+        Table quarantine = Tables.resolve(pipeline.quarantine().orElseThrow(), pipeline.storageOptions());
+        if (quarantine.snapshot().version() < 0) {
+            return 0; // nothing was ever quarantined
+        }
+        silver.create(pipeline.silverSchema().orElseThrow());
+        return new QuarantineReplay(pipeline, silver, quarantine).run();
     }
 }

@@ -13,14 +13,12 @@ import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,7 +182,7 @@ final class SilverStage {
             for (DataFile file : change.addedFiles()) {
                 Iterator<Row> it = bronze.read(file, BronzeRows.SCHEMA);
                 while (it.hasNext()) {
-                    out.add(toRecord(it.next(), partitions));
+                    out.add(RawRecords.fromRow(it.next(), partitions));
                     versions.add(change.version());
                 }
             }
@@ -193,17 +191,5 @@ final class SilverStage {
             }
         }
         return to;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static SourceRecord toRecord(Row b, Map<String, SourcePartition> partitions) {
-        String stream = (String) Objects.requireNonNull(b.value(BronzeRows.SOURCE_POS));
-        int id = (Integer) Objects.requireNonNull(b.value(BronzeRows.PARTITION_POS));
-        SourcePartition partition = partitions.computeIfAbsent(stream + "/" + id, k -> new SourcePartition(stream, id));
-        Map<String, byte[]> headers = (Map<String, byte[]>) b.value(BronzeRows.HEADERS_POS);
-        Instant ts = (Instant) b.value(BronzeRows.SOURCE_TIMESTAMP_POS);
-        return new SourceRecord(partition, (Long) Objects.requireNonNull(b.value(BronzeRows.POSITION_POS)),
-                (byte[]) b.value(BronzeRows.KEY_POS), (byte[]) b.value(BronzeRows.VALUE_POS),
-                headers == null ? Map.of() : headers, ts == null ? Instant.EPOCH : ts);
     }
 }

@@ -1,0 +1,117 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.Pipeline;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.schema.Row;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableChange;
+import io.streamlake.table.TableSnapshot;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Sends quarantined records through decode, transforms, expectations and merge again, after the
+ * schema, the rules or the records themselves (edited in the quarantine table) were fixed. Records
+ * that now pass enter silver; the others stay in quarantine with their new reason.
+ *
+ * <p>Two tables change, so each gets a marker naming the quarantine version replayed: silver's
+ * commit records that it took the records of that version, the quarantine's commit that it let them
+ * go. A crash between the two is finished on the next replay without taking any record twice.
+ * Internal, not API: applications call {@link Pipeline#replayQuarantine()}.
+ */
+public final class QuarantineReplay {
+    private static final int MAX_CONFLICT_RETRIES = 10;
+
+    private final Table silver;
+    private final Table quarantine;
+    private final RecordPreparer preparer;
+    private final SilverMerger merger;
+    private final String taken;
+    private final String released;
+
+    /**
+     * @param pipeline the validated pipeline
+     * @param silver its silver table
+     * @param quarantine its quarantine table
+     */
+    public QuarantineReplay(Pipeline pipeline, Table silver, Table quarantine) {
+        this.silver = silver;
+        this.quarantine = quarantine;
+        this.preparer = new RecordPreparer(pipeline, true);
+        this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
+                pipeline.mergeStrategy(), pipeline.targetFileRows());
+        this.taken = pipeline.name() + "/replay";
+        this.released = pipeline.name() + "/replayed";
+    }
+
+    /** @return records that left the quarantine (into silver, or filtered or dropped on purpose now) */
+    public long run() {
+        int conflicts = 0;
+        while (true) {
+            try {
+                return attempt();
+            } catch (CommitConflictException e) {
+                if (++conflicts > MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private long attempt() {
+        TableSnapshot q = quarantine.snapshot();
+        TableSnapshot s = silver.snapshot();
+        long silverTook = s.transaction(taken).orElse(-1);
+        long quarantineReleased = q.transaction(released).orElse(-1);
+        if (silverTook > quarantineReleased) {
+            // A replay crashed after its silver commit: let go of what silver took, then start afresh.
+            Set<String> newer = new HashSet<>();
+            for (TableChange c : quarantine.changes(silverTook + 1, q.version())) {
+                c.addedFiles().forEach(f -> newer.add(f.path()));
+            }
+            List<DataFile> replayed = q.files().stream().filter(f -> !newer.contains(f.path())).toList();
+            release(replayed, prepare(replayed).quarantine, quarantineReleased, silverTook);
+            q = quarantine.snapshot();
+            quarantineReleased = silverTook;
+        }
+        List<DataFile> files = q.files();
+        if (files.isEmpty()) {
+            return 0;
+        }
+        RecordPreparer.Prepared prepared = prepare(files);
+        SilverMerger.Result merged = merger.merge(s.files(), prepared.rows, prepared.tombstones);
+        PendingCommit commit = silver.newCommit();
+        merged.removed().forEach(commit::remove);
+        merged.added().forEach(commit::add);
+        commit.expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
+        release(files, prepared.quarantine, quarantineReleased, q.version());
+        long recordCount = files.stream().mapToLong(DataFile::rowCount).sum();
+        return recordCount - prepared.quarantine.size();
+    }
+
+    private RecordPreparer.Prepared prepare(List<DataFile> files) {
+        List<SourceRecord> records = new ArrayList<>();
+        List<Long> versions = new ArrayList<>();
+        RawRecords.readQuarantine(quarantine, files, records, versions);
+        // quarantinedUpTo -1: every record that still fails is quarantined again, with today's reason
+        return preparer.prepare(records, versions.stream().mapToLong(Long::longValue).toArray(), -1);
+    }
+
+    private void release(List<DataFile> replayed, List<Row> stillFailing, long expected, long version) {
+        PendingCommit commit = quarantine.newCommit();
+        replayed.forEach(commit::remove);
+        if (!stillFailing.isEmpty()) {
+            try (DataFileWriter w = quarantine.newDataFile(QuarantineRows.SCHEMA)) {
+                stillFailing.forEach(w::write);
+                commit.add(w.finish());
+            }
+        }
+        commit.expectTransaction(released, expected).setTransaction(released, version).commit("REPLAY");
+    }
+}

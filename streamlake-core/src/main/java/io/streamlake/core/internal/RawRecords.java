@@ -1,0 +1,51 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.schema.Row;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.Table;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns a stored raw record (a bronze row, a quarantine row: both keep the same column names) back
+ * into the {@link SourceRecord} it was, so that replays take exactly the path live records take.
+ */
+final class RawRecords {
+    private RawRecords() {
+    }
+
+    /**
+     * @param row a row with columns key, value, headers, source, partition, position, source_timestamp
+     * @param partitions cache of partition objects, so a replay allocates one per partition, not per row
+     */
+    @SuppressWarnings("unchecked")
+    static SourceRecord fromRow(Row row, Map<String, SourcePartition> partitions) {
+        String stream = (String) Objects.requireNonNull(row.value(BronzeRows.SOURCE));
+        int id = (Integer) Objects.requireNonNull(row.value(BronzeRows.PARTITION));
+        SourcePartition partition = partitions.computeIfAbsent(stream + "/" + id, k -> new SourcePartition(stream, id));
+        Map<String, byte[]> headers = (Map<String, byte[]>) row.value(BronzeRows.HEADERS);
+        Instant ts = (Instant) row.value(BronzeRows.SOURCE_TIMESTAMP);
+        return new SourceRecord(partition, (Long) Objects.requireNonNull(row.value(BronzeRows.POSITION)),
+                (byte[]) row.value(BronzeRows.KEY), (byte[]) row.value(BronzeRows.VALUE),
+                headers == null ? Map.of() : headers, ts == null ? Instant.EPOCH : ts);
+    }
+
+    /** Reads every quarantine row of the files as records, with the bronze version each came from. */
+    static void readQuarantine(Table table, List<DataFile> files, List<SourceRecord> out, List<Long> versions) {
+        Map<String, SourcePartition> partitions = new HashMap<>();
+        for (DataFile f : files) {
+            Iterator<Row> it = table.read(f, QuarantineRows.SCHEMA);
+            while (it.hasNext()) {
+                Row r = it.next();
+                out.add(fromRow(r, partitions));
+                versions.add((Long) Objects.requireNonNull(r.value(QuarantineRows.BRONZE_VERSION)));
+            }
+        }
+    }
+}
