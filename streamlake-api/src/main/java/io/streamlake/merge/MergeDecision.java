@@ -69,6 +69,17 @@ public final class MergeDecision {
         return row;
     }
 
+    /** Decisions are equal when their kinds and rows are. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MergeDecision d && kind == d.kind && Objects.equals(row, d.row);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, row);
+    }
+
     @Override
     public String toString() {
         return row == null ? kind.name() : "UPSERT " + row;

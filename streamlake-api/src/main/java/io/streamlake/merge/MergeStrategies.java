@@ -1,19 +1,19 @@
 package io.streamlake.merge;
 
-import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.schema.DataType;
-import io.streamlake.schema.Field;
-import io.streamlake.schema.Row;
-import io.streamlake.schema.Schema;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
- * The built-in merge strategies.
+ * The built-in merge strategies. Each returns an immutable {@link CdcStrategy} whose options
+ * (deletes, partial updates, column lists) return copies.
  *
  * <pre>{@code
  * pipeline.withMergeStrategy(MergeStrategies.latestBy("updated_at")); // SCD type 1 by sequence
  * pipeline.withMergeStrategy(MergeStrategies.firstWins());            // insert-only dedupe
+ * pipeline.withMergeStrategy(MergeStrategies.latestBy("updated_at")   // CDC with deletes
+ *     .withDeletes(r -> "DELETE".equals(r.string("op")))
+ *     .dropColumns("op"));
+ * pipeline.withMergeStrategy(MergeStrategies.scd2("updated_at")       // SCD type 2 history
+ *     .trackHistoryOn("status"));
  * }</pre>
  */
 public final class MergeStrategies {
@@ -29,9 +29,8 @@ public final class MergeStrategies {
      * @param sequenceColumn a column of a comparable type (number, string, timestamp, date, decimal)
      * @return the strategy
      */
-    public static MergeStrategy latestBy(String sequenceColumn) {
-        Objects.requireNonNull(sequenceColumn, "sequenceColumn");
-        return new LatestBy(sequenceColumn);
+    public static Scd1Strategy latestBy(String sequenceColumn) {
+        return Scd1Strategy.latestBy(Objects.requireNonNull(sequenceColumn, "sequenceColumn"));
     }
 
     /**
@@ -40,8 +39,8 @@ public final class MergeStrategies {
      *
      * @return the strategy
      */
-    public static MergeStrategy firstWins() {
-        return FirstWins.INSTANCE;
+    public static Scd1Strategy firstWins() {
+        return Scd1Strategy.firstWins();
     }
 
     /**
@@ -49,71 +48,20 @@ public final class MergeStrategies {
      *
      * @return the strategy
      */
-    public static MergeStrategy lastWins() {
-        return LastWins.INSTANCE;
+    public static Scd1Strategy lastWins() {
+        return Scd1Strategy.lastWins();
     }
 
-    private record LatestBy(String column) implements MergeStrategy {
-        @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        public MergeDecision merge(@Nullable Row current, Row incoming) {
-            if (current == null) {
-                return MergeDecision.upsert(incoming);
-            }
-            Comparable in = (Comparable) incoming.value(column);
-            Comparable cur = (Comparable) current.value(column);
-            if (in == null) {
-                return cur == null ? MergeDecision.upsert(incoming) : MergeDecision.keep();
-            }
-            if (cur == null || in.compareTo(cur) >= 0) {
-                return MergeDecision.upsert(incoming);
-            }
-            return MergeDecision.keep();
-        }
-
-        @Override
-        public void validate(Schema schema) {
-            Field f = schema.field(column).orElseThrow(() -> new ConfigurationException(
-                    "latestBy(\"" + column + "\"): the silver schema " + schema + " has no column '" + column
-                            + "'; name a column of the declared schema"));
-            DataType.Kind k = f.type().kind();
-            if (k == DataType.Kind.BINARY || k == DataType.Kind.MAP || k == DataType.Kind.BOOLEAN) {
-                throw new ConfigurationException("latestBy(\"" + column + "\"): column type " + f.type()
-                        + " cannot order events; use a number, string, timestamp, date or decimal column");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "latestBy(" + column + ")";
-        }
-    }
-
-    private enum FirstWins implements MergeStrategy {
-        INSTANCE;
-
-        @Override
-        public MergeDecision merge(@Nullable Row current, Row incoming) {
-            return current == null ? MergeDecision.upsert(incoming) : MergeDecision.keep();
-        }
-
-        @Override
-        public String toString() {
-            return "firstWins()";
-        }
-    }
-
-    private enum LastWins implements MergeStrategy {
-        INSTANCE;
-
-        @Override
-        public MergeDecision merge(@Nullable Row current, Row incoming) {
-            return MergeDecision.upsert(incoming);
-        }
-
-        @Override
-        public String toString() {
-            return "lastWins()";
-        }
+    /**
+     * SCD type 2: silver keeps every version of a key with its validity in {@code __START_AT} and
+     * {@code __END_AT}, ordered by a sequence column; out-of-order events are inserted into the
+     * history where they belong. The silver schema must declare both columns with the sequence
+     * column's type; see {@link Scd2Strategy}.
+     *
+     * @param sequenceColumn a column of a comparable type (number, string, timestamp, date, decimal)
+     * @return the strategy
+     */
+    public static Scd2Strategy scd2(String sequenceColumn) {
+        return Scd2Strategy.by(Objects.requireNonNull(sequenceColumn, "sequenceColumn"));
     }
 }

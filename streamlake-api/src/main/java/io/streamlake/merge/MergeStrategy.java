@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  *         : MergeDecision.keep();
  * pipeline.withMergeStrategy(keepHighestAmount);
  * }</pre>
+ *
+ * <p>The built-ins in {@link MergeStrategies} add deletes, partial updates, column lists and SCD
+ * type 2 history on top of this contract; see {@link CdcStrategy}.
  */
 @FunctionalInterface
 public interface MergeStrategy {
@@ -24,9 +27,29 @@ public interface MergeStrategy {
     /**
      * @param current the key's row now, or null if the table has none
      * @param incoming the new row for the key
-     * @return the decision
+     * @return the decision; an upserted row must keep the incoming row's key
      */
     MergeDecision merge(@Nullable Row current, Row incoming);
+
+    /**
+     * Decides what a tombstone does: a record with a key and no value, which Kafka's compacted
+     * topics use to say "this key is gone". It has no sequence value and no other columns, so it is
+     * not passed to {@link #merge}. By default it deletes the key.
+     *
+     * <pre>{@code
+     * MergeStrategy keepOnTombstone = new MergeStrategy() {
+     *     public MergeDecision merge(Row current, Row incoming) { return MergeDecision.upsert(incoming); }
+     *     public MergeDecision onTombstone(Row current, Row keyOnly) { return MergeDecision.keep(); }
+     * };
+     * }</pre>
+     *
+     * @param current the key's row now, or null if the table has none
+     * @param keyOnly a row that holds only the key (every other column is null)
+     * @return the decision; {@link MergeDecision#delete()} by default
+     */
+    default MergeDecision onTombstone(@Nullable Row current, Row keyOnly) {
+        return MergeDecision.delete();
+    }
 
     /**
      * Checks, when the pipeline starts, that the strategy fits the silver schema (for example that
@@ -36,5 +59,18 @@ public interface MergeStrategy {
      * @throws io.streamlake.exceptions.ConfigurationException if it does not fit
      */
     default void validate(Schema schema) {
+    }
+
+    /**
+     * Checks that the strategy fits the silver schema and key, for strategies that must know the
+     * key (for example one that stores only some columns must store the key). The engine calls it
+     * when it opens the silver table; by default it is {@link #validate(Schema)}.
+     *
+     * @param schema the silver schema
+     * @param keyColumn the silver key column
+     * @throws io.streamlake.exceptions.ConfigurationException if it does not fit
+     */
+    default void validate(Schema schema, String keyColumn) {
+        validate(schema);
     }
 }

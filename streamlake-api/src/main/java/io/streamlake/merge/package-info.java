@@ -1,6 +1,14 @@
 /**
  * How silver upserts by key: the pure {@link io.streamlake.merge.MergeStrategy} SPI and the
- * built-ins in {@link io.streamlake.merge.MergeStrategies}.
+ * built-ins in {@link io.streamlake.merge.MergeStrategies}. The built-ins are
+ * {@link io.streamlake.merge.CdcStrategy} values with change-data-capture options: one row per key
+ * ({@link io.streamlake.merge.Scd1Strategy}) or a history of versions
+ * ({@link io.streamlake.merge.Scd2Strategy}).
+ *
+ * <pre>{@code
+ * MergeStrategy s = MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op")));
+ * assert s.merge(null, insert).kind() == MergeDecision.Kind.UPSERT;
+ * }</pre>
  */
 @NullMarked
 package io.streamlake.merge;

@@ -1,7 +1,9 @@
 package io.streamlake.core.internal;
 
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
@@ -9,31 +11,35 @@ import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Copy-on-write upsert of one batch into silver. Only files that may hold the batch's keys are
+ * Copy-on-write merge of one batch into silver. Only files that may hold the batch's keys are
  * read, and only files whose rows actually change are rewritten, so the cost follows the batch and
  * not the table.
  *
  * <p>Files are kept sorted and split by key, so their [min, max] ranges are disjoint: a key is
  * either inside exactly one file's range or in the gap before the next file. A key in a gap is
  * given to the file on its left (the "owner"), which keeps ranges disjoint as keys arrive and
- * stops new keys from piling up in ever more small files.
+ * stops new keys from piling up in ever more small files. A key may have several rows (SCD type 2
+ * versions); they are never split across files.
+ *
+ * <p>What a key's rows become is a {@link KeyFold}: the strategy's single-row fold, or for an
+ * {@link Scd2Strategy} the {@link HistoryFold}. Everything else, the pruning, reading and
+ * rewriting, is shared.
  */
 final class SilverMerger {
     private final Table table;
     private final Schema schema;
     private final int keyPos;
     private final String keyColumn;
-    private final MergeStrategy strategy;
+    private final KeyFold<?> fold;
     private final long targetFileRows;
 
     SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows) {
@@ -41,8 +47,11 @@ final class SilverMerger {
         this.schema = schema;
         this.keyColumn = keyColumn;
         this.keyPos = schema.indexOf(keyColumn);
-        this.strategy = strategy;
         this.targetFileRows = targetFileRows;
+        strategy.validate(schema, keyColumn);
+        this.fold = strategy instanceof Scd2Strategy history
+                ? new HistoryFold(history, keyPos)
+                : new RowFold(strategy, keyPos);
     }
 
     /** What a merge staged; nothing is committed yet. */
@@ -50,83 +59,106 @@ final class SilverMerger {
     }
 
     /**
+     * What a key's rows become. The state of a key is immutable once built, and null when silver
+     * does not hold the key, so a fold that changes nothing returns an equal state.
+     *
+     * @param <S> a key's state
+     */
+    interface KeyFold<S> {
+        /** Adds a stored row of the key, as read from its file, to the key's state. */
+        S load(@Nullable S state, Row stored);
+
+        /**
+         * @param key the key
+         * @param state the key's state, null if silver does not hold it
+         * @param incoming an incoming row, or for a tombstone a row holding only the key
+         * @param tombstone whether {@code incoming} is a tombstone
+         * @return the key's new state, null to remove the key
+         */
+        @Nullable S apply(Object key, @Nullable S state, Row incoming, boolean tombstone);
+
+        /** Adds the state's rows to {@code out}, in the order they are written. */
+        void emit(S state, List<Row> out);
+    }
+
+    /**
+     * Fails loudly when a strategy returns a row for another key: it would break the files'
+     * disjoint key ranges and hide the row from later merges.
+     */
+    static Row checkKey(Object key, Row row, int keyPos, Object strategy) {
+        if (!Objects.equals(row.value(keyPos), key)) {
+            throw new ConfigurationException("merge strategy " + strategy + " returned a row with key "
+                    + row.value(keyPos) + " while merging key " + key + "; a strategy must keep the row's key"
+                    + " (with keepColumns, list the key column)");
+        }
+        return row;
+    }
+
+    /**
+     * @param files the table's current files
+     * @param incoming decoded rows in arrival order
+     */
+    Result merge(List<DataFile> files, List<Row> incoming) {
+        return merge(files, incoming, new BitSet());
+    }
+
+    /**
      * @param files the table's current files
      * @param incoming decoded rows in arrival order
      * @param tombstones positions in {@code incoming} of tombstones: records with a key and no value,
-     *     given as rows holding only the key; they delete the key, as in a compacted Kafka topic
+     *     given as rows holding only the key; the strategy's {@link MergeStrategy#onTombstone}
+     *     decides, by default they delete the key, as in a compacted Kafka topic
      */
     Result merge(List<DataFile> files, List<Row> incoming, BitSet tombstones) {
-        Map<Object, List<Row>> byKey = groupByKey(incoming);
-        Set<Row> deletes = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int t = tombstones.nextSetBit(0); t >= 0; t = tombstones.nextSetBit(t + 1)) {
-            deletes.add(incoming.get(t));
-        }
+        return merge(fold, files, incoming, tombstones);
+    }
+
+    private <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
+        Map<Object, List<Integer>> byKey = groupByKey(incoming);
         FileIndex index = new FileIndex(files, keyColumn);
         BitSet candidates = new BitSet(files.size());
         for (Object key : byKey.keySet()) {
             index.markCandidates(key, candidates);
         }
 
-        Map<Object, Row> current = new HashMap<>();
+        Map<Object, S> current = new HashMap<>();
         Map<Object, Integer> fileOfKey = new HashMap<>();
         for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
             Iterator<Row> rows = table.read(files.get(f), schema);
             while (rows.hasNext()) {
                 Row row = rows.next();
                 Object key = row.value(keyPos);
-                current.put(key, row);
+                current.put(key, keyFold.load(current.get(key), row));
                 fileOfKey.put(key, f);
             }
         }
 
-        // Fold the strategy over each key's rows in arrival order, starting from the stored row.
+        // Fold each key's rows in arrival order, starting from what silver holds.
         BitSet rewrite = new BitSet(files.size());
-        List<Row> newKeys = new ArrayList<>();
         long changed = 0;
-        for (Map.Entry<Object, List<Row>> e : byKey.entrySet()) {
+        for (Map.Entry<Object, List<Integer>> e : byKey.entrySet()) {
             Object key = e.getKey();
-            Row stored = current.get(key);
-            Row state = stored;
-            boolean dirty = false;
-            for (Row in : e.getValue()) {
-                MergeDecision d = deletes.contains(in) ? MergeDecision.delete() : strategy.merge(state, in);
-                switch (d.kind()) {
-                    case UPSERT -> {
-                        state = d.row();
-                        dirty = true;
-                    }
-                    case DELETE -> {
-                        dirty |= state != null;
-                        state = null;
-                    }
-                    case KEEP -> {
-                    }
-                }
+            S stored = current.get(key);
+            S state = stored;
+            for (int pos : e.getValue()) {
+                state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
             }
-            if (!dirty || state == stored) {
-                continue;
+            if (Objects.equals(state, stored)) {
+                continue; // duplicates and stale events rewrite nothing
             }
             changed++;
             Integer home = fileOfKey.get(key);
             if (home == null) {
                 home = index.owner(key);
+                fileOfKey.put(key, home);
             }
             if (home >= 0) {
                 rewrite.set(home);
             }
-            if (stored != null) {
-                if (state == null) {
-                    current.remove(key);
-                } else {
-                    current.put(key, state);
-                }
-            } else if (state != null) {
-                if (home >= 0) {
-                    current.put(key, state);
-                    fileOfKey.put(key, home);
-                } else {
-                    newKeys.add(state);
-                }
+            if (state == null) {
+                current.remove(key);
+            } else {
+                current.put(key, state);
             }
         }
         if (changed == 0) {
@@ -134,28 +166,36 @@ final class SilverMerger {
         }
 
         List<DataFile> removed = new ArrayList<>();
-        List<Row> out = new ArrayList<>(newKeys);
         for (int f = rewrite.nextSetBit(0); f >= 0; f = rewrite.nextSetBit(f + 1)) {
             removed.add(files.get(f));
         }
-        for (Map.Entry<Object, Row> e : current.entrySet()) {
-            if (rewrite.get(fileOfKey.get(e.getKey()))) {
-                out.add(e.getValue());
+        List<Object> keys = new ArrayList<>();
+        for (Object key : current.keySet()) {
+            int home = fileOfKey.get(key);
+            if (home < 0 || rewrite.get(home)) {
+                keys.add(key);
             }
         }
-        out.sort((a, b) -> KeyOrder.NATURAL.compare(a.value(keyPos), b.value(keyPos)));
+        keys.sort(KeyOrder.NATURAL);
+        List<Row> out = new ArrayList<>(keys.size());
+        for (Object key : keys) {
+            keyFold.emit(current.get(key), out);
+        }
         return new Result(removed, write(out), changed);
     }
 
-    private Map<Object, List<Row>> groupByKey(List<Row> incoming) {
-        Map<Object, List<Row>> byKey = new LinkedHashMap<>();
-        for (Row r : incoming) {
-            byKey.computeIfAbsent(r.value(keyPos), k -> new ArrayList<>(2)).add(r);
+    private Map<Object, List<Integer>> groupByKey(List<Row> incoming) {
+        Map<Object, List<Integer>> byKey = new LinkedHashMap<>();
+        for (int i = 0; i < incoming.size(); i++) {
+            byKey.computeIfAbsent(incoming.get(i).value(keyPos), k -> new ArrayList<>(2)).add(i);
         }
         return byKey;
     }
 
-    /** Splits sorted rows into files of at most targetFileRows, evenly sized. */
+    /**
+     * Splits rows sorted by key into files of about targetFileRows, evenly sized, cutting only
+     * between keys so that key ranges stay disjoint.
+     */
     private List<DataFile> write(List<Row> sorted) {
         if (sorted.isEmpty()) {
             return List.of();
@@ -163,16 +203,45 @@ final class SilverMerger {
         int fileCount = (int) Math.max(1, (sorted.size() + targetFileRows - 1) / targetFileRows);
         int perFile = (sorted.size() + fileCount - 1) / fileCount;
         List<DataFile> files = new ArrayList<>(fileCount);
-        for (int start = 0; start < sorted.size(); start += perFile) {
+        int start = 0;
+        while (start < sorted.size()) {
             int end = Math.min(sorted.size(), start + perFile);
+            while (end < sorted.size()
+                    && KeyOrder.NATURAL.compare(sorted.get(end - 1).value(keyPos), sorted.get(end).value(keyPos)) == 0) {
+                end++;
+            }
             try (DataFileWriter w = table.newDataFile(schema)) {
                 for (int i = start; i < end; i++) {
                     w.write(sorted.get(i));
                 }
                 files.add(w.finish());
             }
+            start = end;
         }
         return files;
+    }
+
+    /** One row per key: the strategy folded over the key's rows. */
+    private record RowFold(MergeStrategy strategy, int keyPos) implements KeyFold<Row> {
+        @Override
+        public Row load(@Nullable Row state, Row stored) {
+            return stored;
+        }
+
+        @Override
+        public @Nullable Row apply(Object key, @Nullable Row state, Row incoming, boolean tombstone) {
+            MergeDecision d = tombstone ? strategy.onTombstone(state, incoming) : strategy.merge(state, incoming);
+            return switch (d.kind()) {
+                case UPSERT -> checkKey(key, d.row(), keyPos, strategy);
+                case DELETE -> null;
+                case KEEP -> state;
+            };
+        }
+
+        @Override
+        public void emit(Row state, List<Row> out) {
+            out.add(state);
+        }
     }
 
     /**

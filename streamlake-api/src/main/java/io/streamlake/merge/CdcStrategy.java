@@ -1,0 +1,173 @@
+package io.streamlake.merge;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import java.util.Objects;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The change-data-capture options that the built-in strategies share, named after the clauses of
+ * Delta Live Tables' {@code APPLY CHANGES}: {@code APPLY AS DELETE WHEN} is {@link #withDeletes},
+ * {@code IGNORE NULL UPDATES} is {@link #ignoreNullUpdates()}, {@code COLUMNS a, b} and
+ * {@code COLUMNS * EXCEPT (op)} are {@link #keepColumns} and {@link #dropColumns}. Each option
+ * returns a copy, so a strategy is an immutable value that can be shared and reused.
+ *
+ * <pre>{@code
+ * pipeline.withMergeStrategy(MergeStrategies.latestBy("updated_at")
+ *     .withDeletes(r -> "DELETE".equals(r.string("op")))
+ *     .ignoreNullUpdates()
+ *     .dropColumns("op"));
+ * }</pre>
+ *
+ * <p>Sealed: {@link Scd1Strategy} keeps one row per key, {@link Scd2Strategy} a history of
+ * versions, and the engine merges each in its own way.
+ *
+ * @param <S> the concrete strategy, so that the options keep its own methods in reach
+ */
+public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements MergeStrategy
+        permits Scd1Strategy, Scd2Strategy {
+
+    final ChangeOptions options;
+
+    CdcStrategy(ChangeOptions options) {
+        this.options = options;
+    }
+
+    /** @return a copy of this strategy with other options */
+    abstract S with(ChangeOptions changed);
+
+    /** @return how the strategy was made, without its options, such as {@code latestBy(updated_at)} */
+    abstract String base();
+
+    /**
+     * Deletes the key when an incoming row matches, for sources that send deletes as ordinary
+     * events (Debezium's {@code op = 'd'}, an {@code is_deleted} flag). With a sequence column, a
+     * delete only deletes a row that is not newer than the delete; what a delete does to a key that
+     * is not there, and to a late update that arrives after it, each strategy documents.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op")))
+     * }</pre>
+     *
+     * @param isDelete true for rows that delete their key; it sees the whole decoded row, including
+     *     columns that silver does not keep
+     * @return a copy that deletes on matching rows
+     */
+    public S withDeletes(Predicate<Row> isDelete) {
+        return with(options.withDeletes(Objects.requireNonNull(isDelete, "isDelete")));
+    }
+
+    /**
+     * Partial updates: a null in an incoming row keeps the current value of that column instead of
+     * overwriting it, for sources that send only the fields that changed. A column cannot be set
+     * back to null this way.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").ignoreNullUpdates()
+     * }</pre>
+     *
+     * @return a copy that ignores null updates
+     */
+    public S ignoreNullUpdates() {
+        return with(options.withIgnoreNullUpdates());
+    }
+
+    /**
+     * Stores only these columns. The silver schema stays the declared one and every other column is
+     * written as null, so that a column can steer the merge (an {@code op} for
+     * {@link #withDeletes}) without being stored, and the table's schema does not change with the
+     * list. The key and any sequence column must be listed; the columns left out must be optional.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").keepColumns("order_id", "status", "updated_at")
+     * }</pre>
+     *
+     * @param columns the columns silver keeps; replaces an earlier list
+     * @return a copy that stores only these columns
+     */
+    public S keepColumns(String... columns) {
+        return with(options.withKeep(columns));
+    }
+
+    /**
+     * Stores every column but these, which are written as null (see {@link #keepColumns}). The
+     * columns must be optional in the silver schema.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op"))).dropColumns("op")
+     * }</pre>
+     *
+     * @param columns the columns silver leaves empty; replaces an earlier list
+     * @return a copy that does not store these columns
+     */
+    public S dropColumns(String... columns) {
+        return with(options.withDrop(columns));
+    }
+
+    /**
+     * Makes tombstones (records with a key and no value) change nothing, instead of deleting the
+     * key: for topics whose tombstones only clean up the topic, not the table.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").ignoreTombstones()
+     * }</pre>
+     *
+     * @return a copy that ignores tombstones
+     */
+    public S ignoreTombstones() {
+        return with(options.withIgnoreTombstones());
+    }
+
+    @Override
+    public MergeDecision onTombstone(@Nullable Row current, Row keyOnly) {
+        return options.ignoreTombstones() ? MergeDecision.keep() : MergeDecision.delete();
+    }
+
+    @Override
+    public void validate(Schema schema) {
+        options.validate(schema, toString());
+    }
+
+    @Override
+    public void validate(Schema schema, String keyColumn) {
+        validate(schema);
+        options.requireStored(keyColumn, toString(), "the silver key");
+    }
+
+    /** @return the strategy as the calls that build it, such as {@code latestBy(updated_at).ignoreNullUpdates()} */
+    @Override
+    public String toString() {
+        return base() + options.describe();
+    }
+
+    /**
+     * Checks a sequence column: it exists, is stored, and its type can order events.
+     *
+     * @return the column
+     */
+    final Field requireSequence(Schema schema, String column) {
+        Field f = schema.field(column).orElseThrow(() -> new ConfigurationException(
+                toString() + ": the silver schema " + schema + " has no column '" + column
+                        + "'; name a column of the declared schema"));
+        DataType.Kind k = f.type().kind();
+        if (k == DataType.Kind.BINARY || k == DataType.Kind.MAP || k == DataType.Kind.BOOLEAN) {
+            throw new ConfigurationException(toString() + ": column type " + f.type()
+                    + " cannot order events; use a number, string, timestamp, date or decimal column");
+        }
+        options.requireStored(column, toString(), "the sequence column");
+        return f;
+    }
+
+    /** Orders two sequence values of one column type; null is older than any value. */
+    @SuppressWarnings("unchecked")
+    static int compareSequence(@Nullable Object a, @Nullable Object b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        return ((Comparable<Object>) a).compareTo(b);
+    }
+}

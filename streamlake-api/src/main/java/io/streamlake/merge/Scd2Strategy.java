@@ -1,0 +1,289 @@
+package io.streamlake.merge;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * History per key (slowly changing dimension type 2), as Delta Live Tables keeps it: silver holds
+ * one row per version of a key, valid from {@value #START_AT} (inclusive) to {@value #END_AT}
+ * (exclusive), both values of the sequence column; the current version has a null
+ * {@value #END_AT}. Made by {@link MergeStrategies#scd2}.
+ *
+ * <pre>{@code
+ * Schema schema = Schema.builder()
+ *     .required("order_id", DataType.STRING)
+ *     .optional("status", DataType.STRING)
+ *     .optional("note", DataType.STRING)
+ *     .optional("updated_at", DataType.TIMESTAMP)
+ *     .optional("__START_AT", DataType.TIMESTAMP)   // the sequence column's type
+ *     .optional("__END_AT", DataType.TIMESTAMP)
+ *     .build();
+ * pipeline.withSchema(schema)
+ *     .withMergeStrategy(MergeStrategies.scd2("updated_at").trackHistoryOn("status"));
+ * // order o-1: CREATED at 10:00, PAID at 10:05 -> silver:
+ * //   o-1 CREATED 10:00 __START_AT=10:00 __END_AT=10:05
+ * //   o-1 PAID    10:05 __START_AT=10:05 __END_AT=null
+ * }</pre>
+ *
+ * <h2>How an event changes the history</h2>
+ * An event with sequence value {@code s} is an observation of the key's state at {@code s}:
+ * <ul>
+ *   <li>A change to a tracked column closes the version that covers {@code s} at {@code s} and
+ *       starts a new one at {@code s}. For the newest event that is the usual "close the current
+ *       version, insert a new current one"; for an out-of-order event it splits an older version,
+ *       so history is inserted in the right place.</li>
+ *   <li>A change only to untracked columns updates the covering version in place, when the event
+ *       is not older than the one whose values the version shows (its sequence column).</li>
+ *   <li>A duplicate (same sequence value, same values) changes nothing. Two different events with
+ *       the same sequence value: the later arrival wins, as with {@code latestBy}.</li>
+ *   <li>A delete ({@link #withDeletes}) closes the covering version at {@code s}; a later event
+ *       starts a new version after the gap. A delete for a time the key did not exist changes
+ *       nothing, so a late, older event can still create a version after it (delete markers are
+ *       not kept yet).</li>
+ *   <li>Adjacent versions with equal tracked values are one version.</li>
+ * </ul>
+ * If the covering version was updated in place by an event later than {@code s}, that event's
+ * values were seen after {@code s}, so the version resumes there: the split makes three versions.
+ * Untracked columns always show the latest values seen for a version.
+ *
+ * <p>Every event needs a sequence value: one without is refused with a
+ * {@link SchemaMismatchException} (add an expectation to quarantine such records). A tombstone
+ * has no sequence value to close a version at, so by default it removes the key's whole history,
+ * as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
+ *
+ * <p>The engine merges this strategy with {@link #mergeHistory}, over all of a key's versions;
+ * {@link #merge(Row, Row)}, which sees one row, is not supported.
+ */
+public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
+    /** The column where a version starts, inclusive: the sequence value of the event that started it. */
+    public static final String START_AT = "__START_AT";
+    /** The column where a version ends, exclusive; null for the current version. */
+    public static final String END_AT = "__END_AT";
+
+    private final String sequenceColumn;
+    private final @Nullable Set<String> tracked;
+
+    private Scd2Strategy(String sequenceColumn, @Nullable Set<String> tracked, ChangeOptions options) {
+        super(options);
+        this.sequenceColumn = sequenceColumn;
+        this.tracked = tracked;
+    }
+
+    static Scd2Strategy by(String sequenceColumn) {
+        return new Scd2Strategy(sequenceColumn, null, ChangeOptions.NONE);
+    }
+
+    @Override
+    Scd2Strategy with(ChangeOptions changed) {
+        return new Scd2Strategy(sequenceColumn, tracked, changed);
+    }
+
+    /**
+     * Keeps history only for changes to these columns ({@code TRACK HISTORY ON} in Delta Live
+     * Tables); changes to other columns update the current version in place. Without it every
+     * stored column but the sequence column is tracked.
+     *
+     * <pre>{@code
+     * MergeStrategies.scd2("updated_at").trackHistoryOn("status", "amount")
+     * }</pre>
+     *
+     * @param columns the tracked columns, at least one
+     * @return a copy that tracks only these columns
+     */
+    public Scd2Strategy trackHistoryOn(String... columns) {
+        if (columns.length == 0) {
+            throw new IllegalArgumentException("trackHistoryOn needs at least one column");
+        }
+        Set<String> set = new LinkedHashSet<>();
+        for (String c : columns) {
+            set.add(Objects.requireNonNull(c, "column"));
+        }
+        return new Scd2Strategy(sequenceColumn, Collections.unmodifiableSet(set), options);
+    }
+
+    /** @return the column whose values order events and fill {@value #START_AT} and {@value #END_AT} */
+    public String sequenceColumn() {
+        return sequenceColumn;
+    }
+
+    /**
+     * Not supported: one row cannot hold a history. The engine uses {@link #mergeHistory}.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public MergeDecision merge(@Nullable Row current, Row incoming) {
+        throw new UnsupportedOperationException(this + " keeps several versions per key, so it cannot decide on one"
+                + " row; use mergeHistory(versions, incoming)");
+    }
+
+    /**
+     * Applies one event to a key's history. Pure, like every strategy.
+     *
+     * <pre>{@code
+     * List<Row> history = List.of();
+     * for (Row event : events) {
+     *     history = strategy.mergeHistory(history, event);
+     * }
+     * }</pre>
+     *
+     * @param versions the key's versions (any order; empty when silver does not hold the key)
+     * @param incoming the event, a row of the silver schema
+     * @return the key's new versions ordered by {@value #START_AT}, empty when none is left; equal
+     *     to {@code versions} (sorted) when the event changes nothing
+     * @throws SchemaMismatchException if the event has no sequence value
+     */
+    public List<Row> mergeHistory(List<Row> versions, Row incoming) {
+        Object s = incoming.value(sequenceColumn);
+        if (s == null) {
+            throw new SchemaMismatchException(this + ": an event has no " + sequenceColumn
+                    + " value, so it has no place in the history: " + incoming
+                    + ". Make the producer set it, or quarantine such records with an expectation on "
+                    + sequenceColumn + ".");
+        }
+        List<Row> history = new ArrayList<>(versions);
+        history.sort((a, b) -> compareSequence(a.value(START_AT), b.value(START_AT)));
+        int at = -1; // the last version that starts at or before s
+        while (at + 1 < history.size() && compareSequence(history.get(at + 1).value(START_AT), s) <= 0) {
+            at++;
+        }
+        Row covering = at >= 0 && covers(history.get(at), s) ? history.get(at) : null;
+        boolean delete = options.isDelete(incoming);
+
+        List<Row> out = new ArrayList<>(history.size() + 2);
+        out.addAll(history.subList(0, Math.max(at, 0)));
+        if (covering != null) {
+            Object start = covering.value(START_AT);
+            Object end = covering.value(END_AT);
+            Object seen = covering.value(sequenceColumn);
+            // The covering version resumes where an event later than s showed its values.
+            boolean resumes = compareSequence(seen, s) > 0 && (end == null || compareSequence(seen, end) < 0);
+            if (compareSequence(start, s) < 0) {
+                out.add(covering.with(END_AT, s));
+            }
+            if (!delete) {
+                out.add(version(options.apply(covering, incoming), s, resumes ? seen : end));
+            }
+            if (resumes) {
+                out.add(covering.with(START_AT, seen));
+            }
+        } else {
+            if (at >= 0) {
+                out.add(history.get(at)); // closed before s: the key did not exist at s
+            }
+            if (!delete) {
+                Object next = at + 1 < history.size() ? history.get(at + 1).value(START_AT) : null;
+                out.add(version(options.apply(null, incoming), s, next));
+            }
+        }
+        out.addAll(history.subList(at + 1, history.size()));
+        return coalesce(out);
+    }
+
+    private static boolean covers(Row version, Object s) {
+        Object end = version.value(END_AT);
+        return end == null || compareSequence(s, end) < 0;
+    }
+
+    private static Row version(Row values, Object start, @Nullable Object end) {
+        return values.with(START_AT, start).with(END_AT, end);
+    }
+
+    /** Merges adjacent versions whose tracked values are equal; the later one's values stay. */
+    private List<Row> coalesce(List<Row> versions) {
+        List<Row> out = new ArrayList<>(versions.size());
+        for (Row v : versions) {
+            int last = out.size() - 1;
+            Row prev = last >= 0 ? out.get(last) : null;
+            if (prev != null && prev.value(END_AT) != null
+                    && compareSequence(prev.value(END_AT), v.value(START_AT)) == 0 && sameTracked(prev, v)) {
+                out.set(last, v.with(START_AT, prev.value(START_AT)));
+            } else {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    private boolean sameTracked(Row a, Row b) {
+        Schema schema = a.schema();
+        for (int i = 0; i < schema.size(); i++) {
+            if (tracks(schema.field(i).name()) && !Objects.deepEquals(a.value(i), b.value(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean tracks(String column) {
+        if (tracked != null) {
+            return tracked.contains(column);
+        }
+        return options.stores(column) && !column.equals(sequenceColumn) && !column.equals(START_AT)
+                && !column.equals(END_AT);
+    }
+
+    /**
+     * Checks the sequence column and that the schema declares {@value #START_AT} and
+     * {@value #END_AT} of the sequence column's type, {@value #END_AT} optional; the message says
+     * exactly what to add.
+     */
+    @Override
+    public void validate(Schema schema) {
+        super.validate(schema);
+        Field seq = requireSequence(schema, sequenceColumn);
+        String add = ".optional(\"" + START_AT + "\", " + javaType(seq.type()) + ").optional(\"" + END_AT + "\", "
+                + javaType(seq.type()) + ")";
+        for (String column : List.of(START_AT, END_AT)) {
+            Field f = schema.field(column).orElseThrow(() -> new ConfigurationException(this
+                    + " keeps each version's validity in columns " + START_AT + " and " + END_AT
+                    + ", of the sequence column's type " + seq.type() + ", but the silver schema " + schema
+                    + " has no column " + column + "; add both to the schema: Schema.builder()..." + add));
+            if (!f.type().equals(seq.type())) {
+                throw new ConfigurationException(this + ": column " + column + " has type " + f.type()
+                        + " but the sequence column " + sequenceColumn + " has type " + seq.type()
+                        + "; declare it with the sequence column's type: " + add);
+            }
+            if (options.drop().contains(column)) {
+                throw new ConfigurationException(this + " cannot drop " + column + ": it holds the history");
+            }
+        }
+        if (!schema.require(END_AT).nullable()) {
+            throw new ConfigurationException(this + ": column " + END_AT + " must be optional, because null marks"
+                    + " the current version; declare it with " + add);
+        }
+        if (tracked != null) {
+            for (String c : tracked) {
+                if (schema.indexOf(c) < 0 || c.equals(START_AT) || c.equals(END_AT)) {
+                    throw new ConfigurationException(this + " tracks column '" + c + "', which is not a data column"
+                            + " of the silver schema " + schema + "; name declared columns other than " + START_AT
+                            + " and " + END_AT);
+                }
+                options.requireStored(c, toString(), "a tracked column");
+            }
+        }
+    }
+
+    private static String javaType(DataType type) {
+        return type.kind() == DataType.Kind.DECIMAL
+                ? "DataType.decimal(" + type.precision() + ", " + type.scale() + ")"
+                : "DataType." + type.kind().name();
+    }
+
+    @Override
+    String base() {
+        return "scd2(" + sequenceColumn + ")" + (tracked == null ? ""
+                : ".trackHistoryOn" + tracked.toString().replace('[', '(').replace(']', ')'));
+    }
+}
