@@ -1,10 +1,9 @@
 package io.streamlake.testkit;
 
 import io.streamlake.core.internal.KeyOrder;
+import io.streamlake.core.internal.SchemaEvolution;
 import io.streamlake.exceptions.CommitConflictException;
-import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.DataType;
-import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
@@ -71,25 +70,14 @@ public final class InMemoryTable implements Table {
         if (existing == null) {
             current = new Snapshot(current.version + 1, schema, List.of(), Map.of());
             history.add(new TableChange(current.version, List.of()));
-        } else if (!holds(existing, schema)) {
-            throw new SchemaMismatchException("table " + location() + " has schema " + existing
-                    + " but the pipeline declares " + schema + "; declare the table's schema or use a new table");
-        }
-        return current;
-    }
-
-    private static boolean holds(Schema table, Schema rows) {
-        if (table.size() != rows.size()) {
-            return false;
-        }
-        for (int i = 0; i < table.size(); i++) {
-            Field t = table.field(i);
-            Field r = rows.field(i);
-            if (!t.name().equals(r.name()) || !t.type().equals(r.type()) || (!t.nullable() && r.nullable())) {
-                return false;
+        } else {
+            Schema evolved = SchemaEvolution.evolve(location(), existing, schema);
+            if (!evolved.equals(existing)) {
+                current = new Snapshot(current.version + 1, evolved, current.files, current.transactions);
+                history.add(new TableChange(current.version, List.of()));
             }
         }
-        return true;
+        return current;
     }
 
     @Override

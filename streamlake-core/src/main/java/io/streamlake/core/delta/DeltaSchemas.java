@@ -153,36 +153,6 @@ final class DeltaSchemas {
         }
     }
 
-    /**
-     * Whether a table of schema {@code table} can hold rows of schema {@code requested}: the same
-     * columns by name with the same types; a nullable table column may hold a required one.
-     *
-     * @return a description of the first difference, or null when compatible
-     */
-    static @Nullable String firstDifference(Schema table, Schema requested) {
-        for (Field want : requested.fields()) {
-            Field have = table.field(want.name()).orElse(null);
-            if (have == null) {
-                return "column '" + want.name() + "' (" + want.type() + ") is missing from the table";
-            }
-            if (!have.type().equals(want.type())) {
-                return "column '" + want.name() + "' is " + have.type() + " in the table but " + want.type()
-                        + " in the declared schema";
-            }
-            if (!have.nullable() && want.nullable()) {
-                return "column '" + want.name() + "' is required (not null) in the table but nullable in the"
-                        + " declared schema";
-            }
-        }
-        for (Field have : table.fields()) {
-            if (requested.indexOf(have.name()) < 0) {
-                return "column '" + have.name() + "' (" + have.type() + ") of the table is missing from the"
-                        + " declared schema";
-            }
-        }
-        return null;
-    }
-
     /** @return whether a decimal's unscaled values are stored as INT32 rather than INT64 */
     static boolean isIntDecimal(DataType type) {
         return type.kind() == DataType.Kind.DECIMAL && type.precision() <= 9;

@@ -14,6 +14,7 @@ import io.delta.standalone.internal.SnapshotImpl;
 import io.delta.standalone.internal.exception.DeltaErrors;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
+import io.streamlake.core.internal.SchemaEvolution;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
@@ -228,14 +229,27 @@ public final class DeltaTable implements Table {
             throw new SchemaMismatchException(e.getMessage() + ". The declared schema is " + requested
                     + "; the table's is " + (struct == null ? "empty" : struct.getTreeString().trim()), e);
         }
-        String difference = DeltaSchemas.firstDifference(existing, requested);
-        if (difference != null) {
-            throw new SchemaMismatchException("Delta table " + location + " exists with schema " + existing
-                    + ", which cannot hold rows of the declared schema " + requested + ": " + difference
-                    + ". StreamLake does not change the schema of existing tables: declare the table's schema,"
-                    + " or write to a new table path");
+        Schema evolved = SchemaEvolution.evolve(location, existing, requested);
+        if (!evolved.equals(existing)) {
+            return addColumns(txn, s, existing, evolved);
         }
         return new DeltaSnapshot(this, version, s, txn);
+    }
+
+    /** Adds the declared schema's new nullable columns to the table, in a commit of its own. */
+    private TableSnapshot addColumns(OptimisticTransaction txn, Snapshot s, Schema existing, Schema evolved) {
+        Metadata grown = s.getMetadata().copyBuilder().schema(DeltaSchemas.toDelta(evolved)).build();
+        try {
+            txn.updateMetadata(grown);
+            withCommitLock(() -> txn.commit(List.of(), new Operation(Operation.Name.ADD_COLUMNS), ENGINE_INFO));
+        } catch (DeltaConcurrentModificationException e) {
+            throw new CommitConflictException("adding columns to Delta table " + location + " conflicted with a"
+                    + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e));
+        } catch (RuntimeException e) {
+            throw translate("cannot add columns to the table", e, "check that the location is writable");
+        }
+        LOG.info("evolved the schema of Delta table {} from {} to {}", location, existing, evolved);
+        return snapshot();
     }
 
     /**

@@ -96,6 +96,25 @@ class DeltaTableCreateTest {
     }
 
     @Test
+    void aNewNullableColumnIsAddedAndOldRowsReadItAsNull(@TempDir Path dir) {
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        table.create(ORDERS);
+        try (var w = table.newDataFile(ORDERS)) {
+            w.write(io.streamlake.schema.Row.of(ORDERS, "o-1", "PAID", null, null));
+            table.newCommit().add(w.finish()).commit("WRITE");
+        }
+        Schema extra = Schema.builder().add(ORDERS.field(0)).add(ORDERS.field(1)).add(ORDERS.field(2))
+                .add(ORDERS.field(3)).optional("note", DataType.STRING).build();
+        assertThat(table.create(extra).schema()).contains(extra);
+        assertThat(table.create(extra).version()).isEqualTo(2); // evolving twice adds nothing
+        assertThat(KernelReader.schema(dir.toString()).fieldNames()).contains("note");
+        assertThat(KernelReader.rows(dir.toString())).singleElement()
+                .satisfies(r -> assertThat(r).containsEntry("order_id", "o-1").containsEntry("note", null));
+        var file = table.snapshot().files().get(0);
+        assertThat(table.read(file, extra).next().value("note")).isNull();
+    }
+
+    @Test
     void aMismatchNamesBothSchemasAndTheFirstDifference(@TempDir Path dir) {
         DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
         table.create(ORDERS);
@@ -110,7 +129,7 @@ class DeltaTableCreateTest {
                 .hasMessageContaining(ORDERS.toString())
                 .hasMessageContaining(wider.toString())
                 .hasMessageContaining("column 'amount' is decimal(12,2) in the table but decimal(14,2)")
-                .hasMessageContaining("new table path")
+                .hasMessageContaining("new table")
                 .hasMessageContaining(table.location());
 
         Schema looser = Schema.builder()
@@ -121,13 +140,13 @@ class DeltaTableCreateTest {
                 .build();
         assertThatThrownBy(() -> table.create(looser))
                 .isInstanceOf(SchemaMismatchException.class)
-                .hasMessageContaining("column 'order_id' is required (not null) in the table but nullable");
+                .hasMessageContaining("column 'order_id' is required (not null) in the table but optional");
 
-        Schema extra = Schema.builder().add(ORDERS.field(0)).add(ORDERS.field(1)).add(ORDERS.field(2))
-                .add(ORDERS.field(3)).optional("note", DataType.STRING).build();
-        assertThatThrownBy(() -> table.create(extra))
+        Schema extraRequired = Schema.builder().add(ORDERS.field(0)).add(ORDERS.field(1)).add(ORDERS.field(2))
+                .add(ORDERS.field(3)).required("note", DataType.STRING).build();
+        assertThatThrownBy(() -> table.create(extraRequired))
                 .isInstanceOf(SchemaMismatchException.class)
-                .hasMessageContaining("column 'note' (string) is missing from the table");
+                .hasMessageContaining("the new column 'note' is required");
 
         Schema fewer = Schema.builder().add(ORDERS.field(0)).build();
         assertThatThrownBy(() -> table.create(fewer))
@@ -163,7 +182,7 @@ class DeltaTableCreateTest {
                 .isInstanceOf(SinkException.class)
                 .hasMessageContaining("protocol (reader 3, writer 7)")
                 .hasMessageContaining("newer than StreamLake can write (reader 1, writer 2)")
-                .hasMessageContaining("new table path")
+                .hasMessageContaining("new table")
                 .hasMessageContaining(table.location());
         assertThatThrownBy(table::snapshot).isInstanceOf(SinkException.class)
                 .hasMessageContaining("protocol (reader 3, writer 7)");
