@@ -57,6 +57,13 @@ import org.jspecify.annotations.Nullable;
  * values were seen after {@code s}, so the version resumes there: the split makes three versions.
  * Untracked columns always show the latest values seen for a version.
  *
+ * <p>A version remembers where it starts and the sequence value of the last event it absorbed (its
+ * sequence column), not every event that repeated its tracked values. So history is exact for
+ * events in order, and for late events when a version absorbed at most one later event; when a
+ * late event lands before several absorbed events, the version resumes only at the last of them.
+ * Events whose tracked values differ from their neighbours' give the same history in any arrival
+ * order.
+ *
  * <p>Every event needs a sequence value: one without is refused with a
  * {@link SchemaMismatchException} (add an expectation to quarantine such records). A tombstone
  * has no sequence value to close a version at, so by default it removes the key's whole history,
