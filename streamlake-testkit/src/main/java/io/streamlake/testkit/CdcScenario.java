@@ -1,0 +1,251 @@
+package io.streamlake.testkit;
+
+import io.streamlake.Pipeline;
+import io.streamlake.schema.Row;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.assertj.core.api.Assertions;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A change-data-capture scenario written as a table: the events in arrival order, how they are cut
+ * into micro-batches, and the silver rows expected afterwards. The events run through the real
+ * engine with a {@link PipelineTestDriver}, so a scenario checks the merge strategy together with
+ * decoding, batching and the copy-on-write merge.
+ *
+ * <pre>{@code
+ * InMemoryHub hub = InMemoryHub.create("orders", 1);
+ * Pipeline pipeline = Pipeline.from(hub).bronze("bronze").silver("silver", "order_id")
+ *     .withSchema(SCHEMA)
+ *     .withMergeStrategy(MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op"))));
+ *
+ * CdcScenario.given(pipeline)
+ *     .events(
+ *         Row.of(SCHEMA, "o-1", "CREATED", "UPSERT", t(1)),
+ *         Row.of(SCHEMA, "o-1", "SHIPPED", "UPSERT", t(3)),
+ *         Row.of(SCHEMA, "o-1", "PAID",    "UPSERT", t(2)))    // late: loses to SHIPPED
+ *     .tombstone("o-2")
+ *     .inBatches(2)
+ *     .expectSilver(
+ *         Row.of(SCHEMA, "o-1", "SHIPPED", "UPSERT", t(3)));
+ * }</pre>
+ *
+ * <p>Events are rows of any schema, sent as JSON objects of their columns (nulls included) with
+ * the silver key as the record key, all to partition 0 of the pipeline's {@link InMemoryHub} so
+ * that arrival order is the order given. A scenario is an immutable value: each call returns a
+ * copy, so a common prefix can be shared between cases. Running it sends its events to the hub, so
+ * run each scenario on a fresh hub.
+ */
+public final class CdcScenario {
+    private final Pipeline pipeline;
+    private final InMemoryHub hub;
+    private final List<Event> events;
+    private final int batchSize;
+    private final boolean pipelineTables;
+
+    /** One record to send: a key, and a value or none (a tombstone). */
+    private record Event(byte[] key, byte @Nullable [] value) {
+    }
+
+    private CdcScenario(Pipeline pipeline, InMemoryHub hub, List<Event> events, int batchSize, boolean pipelineTables) {
+        this.pipeline = pipeline;
+        this.hub = hub;
+        this.events = List.copyOf(events);
+        this.batchSize = batchSize;
+        this.pipelineTables = pipelineTables;
+    }
+
+    /**
+     * @param pipeline a pipeline with a silver table whose source is an {@link InMemoryHub}
+     * @return an empty scenario on in-memory tables, one batch for all events
+     * @throws IllegalArgumentException if the pipeline reads from another source or has no silver
+     */
+    public static CdcScenario given(Pipeline pipeline) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        if (!(pipeline.source() instanceof InMemoryHub hub)) {
+            throw new IllegalArgumentException("a CdcScenario sends its events through an InMemoryHub, but pipeline "
+                    + pipeline.name() + " reads from " + pipeline.source() + "; build it with Pipeline.from(hub)");
+        }
+        if (pipeline.silverKey().isEmpty()) {
+            throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no silver table; a CdcScenario"
+                    + " checks silver");
+        }
+        return new CdcScenario(pipeline, hub, List.of(), Integer.MAX_VALUE, false);
+    }
+
+    /**
+     * Adds events, in arrival order, after those already added.
+     *
+     * @param rows the events' values; each needs the silver key column
+     * @return a copy with the events added
+     */
+    public CdcScenario events(Row... rows) {
+        String keyColumn = pipeline.silverKey().orElseThrow();
+        List<Event> more = new ArrayList<>(events);
+        for (Row r : rows) {
+            Object key = r.value(keyColumn);
+            if (key == null) {
+                throw new IllegalArgumentException("event " + r + " has no value in the key column " + keyColumn);
+            }
+            more.add(new Event(bytes(String.valueOf(key)), bytes(json(r))));
+        }
+        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables);
+    }
+
+    /**
+     * Adds a tombstone, a record with this key and no value, after the events already added.
+     *
+     * @param key the key, written as text into the record key
+     * @return a copy with the tombstone added
+     */
+    public CdcScenario tombstone(Object key) {
+        List<Event> more = new ArrayList<>(events);
+        more.add(new Event(bytes(String.valueOf(Objects.requireNonNull(key, "key"))), null));
+        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables);
+    }
+
+    /**
+     * Cuts the events into micro-batches: the first {@code size} are sent and piped, then the next,
+     * so duplicates and out-of-order events can meet within a batch or across batches. A pipeline
+     * whose {@code maxBatchRecords} is smaller cuts further.
+     *
+     * @param size events per batch, at least 1
+     * @return a copy with this batch size
+     */
+    public CdcScenario inBatches(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a batch needs at least one event, got " + size);
+        }
+        return new CdcScenario(pipeline, hub, events, size, pipelineTables);
+    }
+
+    /**
+     * Runs on the pipeline's own tables ({@link PipelineTestDriver#create}), for example Delta
+     * tables in a temporary folder, instead of in-memory tables.
+     *
+     * @return a copy that runs on the pipeline's tables
+     */
+    public CdcScenario onPipelineTables() {
+        return new CdcScenario(pipeline, hub, events, batchSize, true);
+    }
+
+    /**
+     * Sends the events batch by batch, piping each batch through bronze and silver.
+     *
+     * @return silver afterwards
+     * @throws IllegalStateException if the hub already holds events (from another run)
+     */
+    public TableContents run() {
+        for (int p = 0; p < hub.partitionCount(); p++) {
+            if (hub.size(p) > 0) {
+                throw new IllegalStateException("hub " + hub.name() + " already holds events, so the scenario would"
+                        + " not be alone in it; give each scenario run a fresh InMemoryHub");
+            }
+        }
+        try (PipelineTestDriver driver = pipelineTables
+                ? PipelineTestDriver.create(pipeline) : PipelineTestDriver.inMemory(pipeline)) {
+            for (int start = 0; start < events.size(); start += batchSize) {
+                for (Event e : events.subList(start, Math.min(events.size(), start + batchSize))) {
+                    hub.send(0, e.key(), e.value(), Map.of());
+                }
+                driver.pipeUntilCaughtUp();
+            }
+            return driver.silver();
+        }
+    }
+
+    /**
+     * Runs the scenario and checks silver holds exactly these rows, in any order.
+     *
+     * @param expected rows of the silver schema
+     * @return silver afterwards, for further assertions
+     */
+    public TableContents expectSilver(Row... expected) {
+        TableContents silver = run();
+        Assertions.assertThat(silver.rows())
+                .as("silver after %d events in batches of %s with %s", events.size(),
+                        batchSize == Integer.MAX_VALUE ? "all" : String.valueOf(batchSize), pipeline.mergeStrategy())
+                .containsExactlyInAnyOrder(expected);
+        return silver;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The row as the JSON object a producer would send, as the decoder reads each column type. */
+    static String json(Row row) {
+        StringBuilder sb = new StringBuilder("{");
+        Map<String, @Nullable Object> values = row.toMap();
+        for (Map.Entry<String, @Nullable Object> e : values.entrySet()) {
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            quote(sb, e.getKey());
+            sb.append(':');
+            value(sb, e.getValue());
+        }
+        return sb.append('}').toString();
+    }
+
+    private static void value(StringBuilder sb, @Nullable Object v) {
+        if (v == null || v instanceof Boolean || v instanceof Integer || v instanceof Long) {
+            sb.append(v);
+        } else if (v instanceof Double d) {
+            if (d.isNaN() || d.isInfinite()) {
+                throw new IllegalArgumentException("JSON has no " + d + "; use a finite number or null");
+            }
+            sb.append(d);
+        } else if (v instanceof BigDecimal d) {
+            sb.append(d.toPlainString());
+        } else if (v instanceof Instant || v instanceof LocalDate || v instanceof String) {
+            quote(sb, v.toString());
+        } else if (v instanceof byte[] b) {
+            quote(sb, Base64.getEncoder().encodeToString(b));
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                quote(sb, String.valueOf(e.getKey()));
+                sb.append(':');
+                value(sb, e.getValue());
+            }
+            sb.append('}');
+        } else {
+            throw new IllegalArgumentException("no JSON form for " + v.getClass().getName());
+        }
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}
