@@ -15,14 +15,15 @@ import org.junit.jupiter.api.Test;
 
 /** The one-row-per-key strategies and their options, as pure functions. */
 class Scd1StrategyTest {
-    private static final Schema SCHEMA = Schema.builder()
+    /** Change events with an {@code op} and a sequence; shared with {@link Scd2StrategyTest}. */
+    static final Schema SCHEMA = Schema.builder()
             .required("id", DataType.STRING)
             .optional("status", DataType.STRING)
             .optional("note", DataType.STRING)
             .optional("op", DataType.STRING)
             .optional("seq", DataType.LONG)
             .build();
-    private static final Predicate<Row> IS_DELETE = r -> "DELETE".equals(r.string("op"));
+    static final Predicate<Row> IS_DELETE = r -> "DELETE".equals(r.string("op"));
 
     private static Row row(@Nullable String status, @Nullable String note, @Nullable Long seq) {
         return Row.of(SCHEMA, "k", status, note, "UPSERT", seq);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.util.ArrayList;
@@ -14,21 +15,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /** SCD type 2 history as a pure function of the key's versions and one event. */
 class Scd2StrategyTest {
-    private static final Schema SCHEMA = Schema.builder()
-            .required("id", DataType.STRING)
-            .optional("status", DataType.STRING)
-            .optional("note", DataType.STRING)
-            .optional("op", DataType.STRING)
-            .optional("seq", DataType.LONG)
-            .optional("__START_AT", DataType.LONG)
-            .optional("__END_AT", DataType.LONG)
-            .build();
-    private static final Predicate<Row> IS_DELETE = r -> "DELETE".equals(r.string("op"));
+    private static final Schema SCHEMA = Schema.of(Stream.concat(Scd1StrategyTest.SCHEMA.fields().stream(),
+            Stream.of(Field.optional("__START_AT", DataType.LONG), Field.optional("__END_AT", DataType.LONG))).toList());
+    private static final Predicate<Row> IS_DELETE = Scd1StrategyTest.IS_DELETE;
     private static final Scd2Strategy TRACK_STATUS = MergeStrategies.scd2("seq").trackHistoryOn("status")
             .withDeletes(IS_DELETE);
 

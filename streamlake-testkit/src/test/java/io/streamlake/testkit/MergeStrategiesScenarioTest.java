@@ -11,6 +11,7 @@ import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,15 +50,8 @@ class MergeStrategiesScenarioTest {
             .build();
 
     /** The same with the SCD2 history columns. */
-    private static final Schema HISTORY = Schema.builder()
-            .required("order_id", DataType.STRING)
-            .optional("status", DataType.STRING)
-            .optional("note", DataType.STRING)
-            .optional("op", DataType.STRING)
-            .optional("updated_at", DataType.TIMESTAMP)
-            .optional("__START_AT", DataType.TIMESTAMP)
-            .optional("__END_AT", DataType.TIMESTAMP)
-            .build();
+    private static final Schema HISTORY = Schema.of(Stream.concat(CDC.fields().stream(), Stream.of(
+            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
 
     @TempDir
     Path lake;
