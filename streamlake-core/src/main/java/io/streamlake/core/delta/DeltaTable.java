@@ -146,8 +146,28 @@ public final class DeltaTable implements Table {
                     + "' is not a valid table location: " + redactor.redact(e.getMessage())
                     + "; give a local folder or a Hadoop URI such as abfss://container@account.dfs.core.windows.net/dir");
         }
+        if (local) {
+            useFastLocalStorage(conf);
+        }
         String location = redactor.redact(withoutCredentials(root.toString()));
         return new DeltaTable(location, root, conf, redactor, local);
+    }
+
+    /**
+     * Local tables: Hadoop's stock local file system forks a shell command for every file status and
+     * permission (no native library here), and delta-standalone's default log store for {@code file:}
+     * renames through FileContext, which does the same. Settings the user gave win.
+     */
+    private static void useFastLocalStorage(Configuration conf) {
+        if (conf.get("fs.file.impl") == null || conf.get("fs.file.impl").equals(
+                org.apache.hadoop.fs.LocalFileSystem.class.getName())) {
+            conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
+            // the file-system cache is keyed by scheme, not by settings: bypass it to get this implementation
+            conf.setBoolean("fs.file.impl.disable.cache", true);
+        }
+        if (conf.get("delta.logStore.file.impl") == null) {
+            conf.set("delta.logStore.file.impl", "io.delta.storage.LocalLogStore");
+        }
     }
 
     /** Drops {@code user:password@} and query strings; keeps {@code container@account}, which is no secret. */

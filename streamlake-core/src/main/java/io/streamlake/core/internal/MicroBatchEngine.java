@@ -47,8 +47,9 @@ public final class MicroBatchEngine implements AutoCloseable {
     private boolean lastPollEmpty;
 
     /** What one micro-batch did. */
-    public record BatchResult(int events, long bronzeVersion, long silverRowsChanged, boolean conflict) {
-        static final BatchResult EMPTY = new BatchResult(0, -1, 0, false);
+    public record BatchResult(int events, long bronzeVersion, long silverRowsChanged, boolean conflict,
+            long bronzeNanos, long silverNanos) {
+        static final BatchResult EMPTY = new BatchResult(0, -1, 0, false, 0, 0);
     }
 
     /**
@@ -104,6 +105,7 @@ public final class MicroBatchEngine implements AutoCloseable {
             return BatchResult.EMPTY;
         }
 
+        long start = System.nanoTime();
         Instant now = Instant.now();
         DataFile file;
         try (DataFileWriter w = bronze.newDataFile(BronzeRows.SCHEMA)) {
@@ -127,7 +129,7 @@ public final class MicroBatchEngine implements AutoCloseable {
                     + " the committed positions", bronze.location(), e.getMessage(), records.size());
             expectedMarkers.clear();
             r.rewind();
-            return new BatchResult(0, bronzeVersion, 0, true);
+            return new BatchResult(0, bronzeVersion, 0, true, 0, 0);
         }
         bronzeVersion = version;
         expectedMarkers.putAll(lastPositions);
@@ -137,8 +139,10 @@ public final class MicroBatchEngine implements AutoCloseable {
             LOG.warn("source '{}' could not record committed positions for monitoring: {}",
                     pipeline.source().name(), e.toString());
         }
+        long silverStart = System.nanoTime();
         long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
-        return new BatchResult(records.size(), version, silverChanged, false);
+        long end = System.nanoTime();
+        return new BatchResult(records.size(), version, silverChanged, false, silverStart - start, end - silverStart);
     }
 
     /**
