@@ -63,6 +63,8 @@ public final class Pipeline {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
+    /** Default number of small files that makes a run compact a table. */
+    public static final int DEFAULT_COMPACTION_MIN_FILES = 10;
     /** Default size above which a payload is quarantined instead of decoded: Kafka's and Event Hubs' own limit. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
@@ -83,6 +85,7 @@ public final class Pipeline {
     private List<Function<Row, @Nullable Row>> transforms = List.of();
     private List<String> derivedColumns = List.of();
     private @Nullable TableRef quarantine;
+    private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
 
     private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
         this.source = source;
@@ -105,6 +108,7 @@ public final class Pipeline {
         p.transforms = transforms;
         p.derivedColumns = derivedColumns;
         p.quarantine = quarantine;
+        p.compactionMinFiles = compactionMinFiles;
         return p;
     }
 
@@ -392,6 +396,37 @@ public final class Pipeline {
         Pipeline p = copy();
         p.maxValueBytes = bytes;
         return p;
+    }
+
+    /**
+     * Sets when the run compacts its tables: when at least this many consecutive small files (under
+     * half the target file rows) can be combined. Compaction runs in-process between micro-batches
+     * and commits with dataChange=false, so streaming readers of the tables skip it.
+     *
+     * @param minSmallFiles at least 2 (default {@value #DEFAULT_COMPACTION_MIN_FILES}); see
+     *     {@link #withoutCompaction()} to turn it off
+     * @return a copy with this setting
+     */
+    public Pipeline withCompaction(int minSmallFiles) {
+        if (minSmallFiles < 2) {
+            throw new ConfigurationException("compaction needs at least 2 small files to combine, got "
+                    + minSmallFiles + "; use withoutCompaction() to turn it off");
+        }
+        Pipeline p = copy();
+        p.compactionMinFiles = minSmallFiles;
+        return p;
+    }
+
+    /** @return a copy that never compacts its tables (for example because another job does) */
+    public Pipeline withoutCompaction() {
+        Pipeline p = copy();
+        p.compactionMinFiles = 0;
+        return p;
+    }
+
+    /** @return the number of small files that triggers compaction, 0 when compaction is off */
+    public int compactionMinFiles() {
+        return compactionMinFiles;
     }
 
     /** @return the data-quality rules, in order */

@@ -123,6 +123,15 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /**
+     * Compacts small files of bronze and silver now, as a running pipeline does every few batches.
+     *
+     * @return files replaced (0 when fewer small files than the pipeline's threshold piled up)
+     */
+    public int compact() {
+        return engine().compact();
+    }
+
+    /**
      * Simulates a process restart: the running engine is dropped without any cleanup and the next
      * {@link #pipe()} starts from what the tables hold.
      */

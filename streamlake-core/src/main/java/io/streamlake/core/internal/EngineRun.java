@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 /** A pipeline running on its own thread, one micro-batch after another. */
 final class EngineRun implements PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(EngineRun.class);
+    /** Looking for small files costs a listing of the table: do it every few batches, not every one. */
+    private static final int COMPACTION_CHECK_BATCHES = 10;
 
     private final Pipeline pipeline;
     private final RunMode mode;
@@ -58,7 +60,9 @@ final class EngineRun implements PipelineRun {
             while (!stopRequested) {
                 MicroBatchEngine.BatchResult r = engine.runOnce(pipeline.pollTimeout());
                 if (r.events() > 0) {
-                    batches++;
+                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
+                        engine.compact();
+                    }
                     events += r.events();
                     silverRows += r.silverRowsChanged();
                     bronzeVersion = engine.bronzeVersion();

@@ -39,6 +39,7 @@ public final class MicroBatchEngine implements AutoCloseable {
     private final Pipeline pipeline;
     private final Table bronze;
     private final @Nullable SilverStage silver;
+    private final List<Compactor> compactors = new ArrayList<>();
     /** The marker each partition's reader position was derived from: the fence for the next commit. */
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
@@ -62,6 +63,28 @@ public final class MicroBatchEngine implements AutoCloseable {
         this.pipeline = pipeline;
         this.bronze = bronze;
         this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine);
+        if (pipeline.compactionMinFiles() > 0) {
+            compactors.add(new Compactor(bronze, BronzeRows.SCHEMA, pipeline.targetFileRows(),
+                    pipeline.compactionMinFiles(), null));
+            if (silver != null) {
+                compactors.add(new Compactor(silver, pipeline.silverSchema().orElseThrow(), pipeline.targetFileRows(),
+                        pipeline.compactionMinFiles(), pipeline.silverKey().orElseThrow()));
+            }
+        }
+    }
+
+    /**
+     * Combines small files of bronze and silver where enough of them have piled up, in commits that
+     * change no data. Safe between micro-batches; gives way to concurrent writers.
+     *
+     * @return files replaced
+     */
+    public int compact() {
+        int removed = 0;
+        for (Compactor c : compactors) {
+            removed += c.compactIfWorthIt();
+        }
+        return removed;
     }
 
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */

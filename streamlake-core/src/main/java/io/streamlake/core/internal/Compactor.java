@@ -1,0 +1,131 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rewrites runs of small files into files near the target size, in a commit marked as a
+ * rearrangement (dataChange=false) so that streaming readers of the table, silver's replay of bronze
+ * among them, skip it. The rows are the same before and after.
+ *
+ * <p>Files are combined in order: by minimum key for silver, whose files keep disjoint key ranges
+ * that the merge planner relies on, and in commit order for bronze. A run is only rewritten when it
+ * holds enough small files to be worth the I/O.
+ */
+final class Compactor {
+    private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+
+    private final Table table;
+    private final Schema schema;
+    private final long targetRows;
+    private final int minFiles;
+    private final @Nullable String keyColumn;
+
+    /**
+     * @param keyColumn the silver key, to keep files in key order; null for bronze
+     * @param minFiles rewrite only when at least this many small files can be combined
+     */
+    Compactor(Table table, Schema schema, long targetRows, int minFiles, @Nullable String keyColumn) {
+        this.table = table;
+        this.schema = schema;
+        this.targetRows = targetRows;
+        this.minFiles = minFiles;
+        this.keyColumn = keyColumn;
+    }
+
+    /** @return files removed, 0 when nothing was worth compacting or a concurrent writer won */
+    int compactIfWorthIt() {
+        List<DataFile> files = new ArrayList<>(table.snapshot().files());
+        if (keyColumn != null) {
+            String key = keyColumn;
+            if (files.stream().anyMatch(f -> f.min(key).isEmpty())) {
+                return 0; // without key bounds the order of files is unknown: leave them as they are
+            }
+            files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
+        }
+        List<List<DataFile>> runs = runsOfSmallFiles(files);
+        List<DataFile> removed = new ArrayList<>();
+        List<DataFile> added = new ArrayList<>();
+        for (List<DataFile> run : runs) {
+            removed.addAll(run);
+            added.addAll(rewrite(run));
+        }
+        if (removed.isEmpty()) {
+            return 0;
+        }
+        PendingCommit commit = table.newCommit().rearrangeOnly();
+        removed.forEach(commit::remove);
+        added.forEach(commit::add);
+        try {
+            commit.commit("OPTIMIZE");
+        } catch (CommitConflictException e) {
+            LOG.info("compaction of {} gave way to a concurrent writer ({})", table.location(), e.getMessage());
+            return 0;
+        }
+        LOG.info("compacted {} small files of {} into {}", removed.size(), table.location(), added.size());
+        return removed.size();
+    }
+
+    /** Consecutive small files whose rows fit in a few target-size files; runs too short are left alone. */
+    private List<List<DataFile>> runsOfSmallFiles(List<DataFile> files) {
+        List<List<DataFile>> runs = new ArrayList<>();
+        List<DataFile> run = new ArrayList<>();
+        for (DataFile f : files) {
+            boolean small = f.rowCount() >= 0 && f.rowCount() < targetRows / 2;
+            if (small) {
+                run.add(f);
+            }
+            if (!small || run.stream().mapToLong(DataFile::rowCount).sum() >= targetRows) {
+                if (run.size() >= minFiles) {
+                    runs.add(run);
+                }
+                run = new ArrayList<>();
+            }
+        }
+        if (run.size() >= minFiles) {
+            runs.add(run);
+        }
+        return runs;
+    }
+
+    private List<DataFile> rewrite(List<DataFile> run) {
+        List<DataFile> out = new ArrayList<>();
+        DataFileWriter w = null;
+        try {
+            for (DataFile f : run) {
+                Iterator<Row> rows = table.read(f, schema);
+                while (rows.hasNext()) {
+                    if (w == null) {
+                        w = table.newDataFile(schema);
+                    }
+                    w.write(rows.next());
+                    if (w.rowCount() >= targetRows) {
+                        out.add(w.finish());
+                        w = null;
+                    }
+                }
+            }
+            if (w != null) {
+                out.add(w.finish());
+                w = null;
+            }
+            return out;
+        } finally {
+            if (w != null) {
+                w.close();
+            }
+        }
+    }
+}
