@@ -296,7 +296,8 @@ public final class Pipeline {
 
     /**
      * Adds a data-quality rule, checked on every decoded silver row after the transforms, in the
-     * order the rules were added.
+     * order the rules were added. Rules of a large batch run on several threads at once: keep them
+     * free of shared mutable state.
      *
      * @param expectation the rule and its action
      * @return a copy with the rule added
@@ -316,7 +317,9 @@ public final class Pipeline {
 
     /**
      * Adds a transform applied to every decoded row before the expectations and the merge: it may
-     * return a changed row of the same schema (see {@link Row#with(String, Object)}).
+     * return a changed row of the same schema (see {@link Row#with(String, Object)}). Transforms,
+     * filters and derived columns of a large batch run on several threads at once: keep them free of
+     * shared mutable state.
      *
      * @param transform the row mapping
      * @return a copy with the transform added

@@ -194,6 +194,36 @@ class QualityTest {
     }
 
     @Test
+    void aLargeBatchSplitAcrossThreadsKeepsArrivalOrderAndCounts() {
+        Pipeline p = Pipeline.from(hub).bronze("b").silver("s", "order_id").withSchema(Orders.SCHEMA)
+                .withMaxBatchRecords(100_000)
+                .withExpectation(Expectation.drop("no_x", r -> !r.string("status").startsWith("X")));
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(p)) {
+            // lastWins: the last arrival per key must win, across slice boundaries
+            for (int i = 0; i < 60_000; i++) {
+                String id = "k" + (i % 1000);
+                hub.send(0, id, i % 997 == 0 ? "{broken" : Orders.json(id, (i % 5000 == 1 ? "X" : "S") + i, 0));
+            }
+            assertThat(driver.pipe()).isEqualTo(60_000);
+            long broken = java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 997 == 0).count();
+            long dropped = java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 5000 == 1 && i % 997 != 0).count();
+            assertThat(driver.quarantine()).hasRowCount(broken);
+            assertThat(driver.expectationMetrics()).contains(
+                    new ExpectationMetrics("decode", Expectation.Action.QUARANTINE, 60_000 - broken, broken),
+                    new ExpectationMetrics("no_x", Expectation.Action.DROP, 60_000 - broken - dropped, dropped));
+            TableContents silver = driver.silver();
+            assertThat(silver).hasRowCount(1000);
+            for (int k = 0; k < 1000; k++) {
+                int last = 59_000 + k;
+                while (last % 997 == 0 || last % 5000 == 1) {
+                    last -= 1000;
+                }
+                assertThat(silver.row("order_id", "k" + k).orElseThrow().string("status")).isEqualTo("S" + last);
+            }
+        }
+    }
+
+    @Test
     void aDerivedColumnMustBeDeclared() {
         Pipeline p = Pipeline.from(hub).bronze("b").silver("s", "order_id").withSchema(Orders.SCHEMA)
                 .withDerivedColumn("order_date", r -> null);

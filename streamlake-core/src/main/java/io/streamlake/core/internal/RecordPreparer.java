@@ -18,6 +18,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +34,15 @@ final class RecordPreparer {
     static final String DECODE = "decode";
     static final String TRANSFORM = "transform";
     static final String TOMBSTONE = "tombstone";
+    /** Below this many records a batch is prepared on the calling thread: splitting costs more than it saves. */
+    private static final int PARALLEL_THRESHOLD = 20_000;
+    private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Daemon threads, so an application that forgets to close a run still exits. */
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, PARALLELISM - 1), r -> {
+        Thread t = new Thread(r, "streamlake-decode");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Schema schema;
     private final Schema tombstoneSchema;
@@ -52,6 +65,22 @@ final class RecordPreparer {
         Prepared(int rules) {
             passed = new long[rules];
             failed = new long[rules];
+        }
+
+        /** Appends a later slice of the same batch. */
+        void append(Prepared later) {
+            int offset = rows.size();
+            rows.addAll(later.rows);
+            for (int t = later.tombstones.nextSetBit(0); t >= 0; t = later.tombstones.nextSetBit(t + 1)) {
+                tombstones.set(offset + t);
+            }
+            quarantine.addAll(later.quarantine);
+            for (int i = 0; i < passed.length; i++) {
+                passed[i] += later.passed[i];
+                failed[i] += later.failed[i];
+            }
+            decoded += later.decoded;
+            decodeFailed += later.decodeFailed;
         }
     }
 
@@ -77,9 +106,49 @@ final class RecordPreparer {
      *     (a commit before a crash); they are not written twice
      */
     Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo) {
-        Prepared out = new Prepared(expectations.size());
         Instant now = Instant.now();
-        for (int i = 0; i < records.size(); i++) {
+        int slices = records.size() < PARALLEL_THRESHOLD ? 1 : PARALLELISM;
+        if (slices == 1) {
+            return prepare(records, versions, quarantinedUpTo, 0, records.size(), now);
+        }
+        // Decoding is most of silver's CPU: split the batch across cores, then join the slices in
+        // order so rows keep their arrival order and the first failure in bronze order is the one reported.
+        int size = (records.size() + slices - 1) / slices;
+        List<CompletableFuture<Prepared>> rest = new ArrayList<>();
+        for (int from = size; from < records.size(); from += size) {
+            int start = from;
+            int end = Math.min(records.size(), from + size);
+            rest.add(CompletableFuture.supplyAsync(
+                    () -> prepare(records, versions, quarantinedUpTo, start, end, now), POOL));
+        }
+        Prepared out;
+        try {
+            out = prepare(records, versions, quarantinedUpTo, 0, size, now);
+        } catch (RuntimeException e) {
+            rest.forEach(f -> f.cancel(false));
+            throw e;
+        }
+        for (CompletableFuture<Prepared> f : rest) {
+            out.append(join(f));
+        }
+        return out;
+    }
+
+    private static Prepared join(CompletableFuture<Prepared> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo, int from, int to,
+            Instant now) {
+        Prepared out = new Prepared(expectations.size());
+        for (int i = from; i < to; i++) {
             SourceRecord r = records.get(i);
             Rejection why = place(r, out);
             if (why == null) {
