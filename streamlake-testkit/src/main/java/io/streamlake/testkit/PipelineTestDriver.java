@@ -227,6 +227,18 @@ public final class PipelineTestDriver implements AutoCloseable {
         return new QuarantineReplay(pipeline, silver, quarantine).run();
     }
 
+    /**
+     * @param name an expectation's name, or {@code decode}
+     * @return its counts since the last (re)start
+     * @throws IllegalArgumentException naming the known rules if there is no such expectation
+     */
+    public ExpectationMetrics expectation(String name) {
+        List<ExpectationMetrics> all = expectationMetrics();
+        return all.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("no expectation named '" + name + "'; known: "
+                        + all.stream().map(ExpectationMetrics::name).toList()));
+    }
+
     /** @return the bronze table itself, for direct inspection */
     public Table bronzeTable() {
         return bronze.delegate();

@@ -104,6 +104,25 @@ public final class TableContentsAssert extends AbstractAssert<TableContentsAsser
     }
 
     /**
+     * Checks how many rows have a value in a column, for example how many quarantine rows a rule
+     * produced: {@code assertThat(driver.quarantine()).hasRowsWhere("rule", "positive_amount", 2)}.
+     *
+     * @param column a column name
+     * @param value the value to count
+     * @param expected how many rows should have it
+     * @return this assertion
+     */
+    public TableContentsAssert hasRowsWhere(String column, Object value, long expected) {
+        isNotNull();
+        long n = actual.rows().stream().filter(r -> Objects.deepEquals(r.value(column), value)).count();
+        if (n != expected) {
+            failWithMessage("expected %d rows of table %s with %s = %s but found %d; its rows are:%n%s", expected,
+                    actual.location(), column, value, n, describeRows());
+        }
+        return this;
+    }
+
+    /**
      * @param appId a progress marker
      * @param expected its expected version
      * @return this assertion

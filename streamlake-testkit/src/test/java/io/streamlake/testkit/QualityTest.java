@@ -91,7 +91,9 @@ class QualityTest {
 
             assertThat(driver.silver()).hasRowCount(2).hasRow(Map.of("order_id", "b"))
                     .hasNoRow(Map.of("order_id", "TEST-1")).hasNoRow(Map.of("order_id", "c"));
-            assertThat(driver.quarantine()).hasRowCount(1).hasRow(Map.of("rule", "positive_amount"));
+            assertThat(driver.quarantine()).hasRowCount(1).hasRowsWhere("rule", "positive_amount", 1);
+            assertThat(driver.expectation("not_test").failed()).isEqualTo(1);
+            assertThatThrownBy(() -> driver.expectation("nope")).hasMessageContaining("known_currency");
             assertThat(driver.expectationMetrics()).containsExactly(
                     new ExpectationMetrics("decode", Expectation.Action.QUARANTINE, 4, 0),
                     new ExpectationMetrics("known_currency", Expectation.Action.WARN, 3, 1),
