@@ -320,6 +320,46 @@ class MergeStrategiesScenarioTest {
         }
     }
 
+    @Test
+    void scd2HealsAKeyWhoseVersionsAnotherWriterSplitAcrossFiles() {
+        // A compaction that cuts by row count (or another engine's OPTIMIZE) can leave one key's
+        // versions in two files; merging that key must rewrite both, not duplicate versions.
+        InMemoryTable silver = InMemoryTable.create("silver");
+        silver.create(HISTORY);
+        List<DataFile> split = new ArrayList<>();
+        for (Row[] rows : List.of(
+                new Row[] {version("k0", "A", null, 1, 1, null), version("k1", "A", null, 1, 1, 5)},
+                new Row[] {version("k1", "B", null, 5, 5, null), version("k2", "A", null, 1, 1, null)})) {
+            try (var w = silver.newDataFile(HISTORY)) {
+                for (Row r : rows) {
+                    w.write(r);
+                }
+                split.add(w.finish());
+            }
+        }
+        var commit = silver.newCommit();
+        split.forEach(commit::add);
+        commit.commit("WRITE");
+
+        InMemoryHub hub = InMemoryHub.create("orders", 1);
+        Pipeline pipeline = Pipeline.from(hub).bronze("bronze/orders")
+                .silver(io.streamlake.table.TableRef.of(silver), "order_id")
+                .withSchema(HISTORY).withMergeStrategy(scd2());
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            hub.send(0, "k1", CdcScenario.json(event("k1", "C", null, "UPSERT", 9)));
+            driver.pipe();
+            TableContents after = driver.silver();
+            assertThat(after.rows()).containsExactlyInAnyOrder(
+                    version("k0", "A", null, 1, 1, null),
+                    version("k1", "A", null, 1, 1, 5),
+                    version("k1", "B", null, 5, 5, 9),
+                    version("k1", "C", null, 9, 9, null),
+                    version("k2", "A", null, 1, 1, null));
+            assertThat(paths(after)).doesNotContainAnyElementsOf(split.stream().map(DataFile::path).toList());
+            assertSortedWithDisjointKeys(after);
+        }
+    }
+
     private static Set<String> paths(TableContents t) {
         return t.files().stream().map(DataFile::path).collect(Collectors.toSet());
     }

@@ -123,13 +123,21 @@ final class SilverMerger {
 
         Map<Object, S> current = new HashMap<>();
         Map<Object, Integer> fileOfKey = new HashMap<>();
+        // Keys found in more than one file: our writes never do that, but a compaction that cuts
+        // files by row count, or another engine's OPTIMIZE, may split a key's versions.
+        Map<Object, BitSet> spread = new HashMap<>();
         for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
             Iterator<Row> rows = table.read(files.get(f), schema);
             while (rows.hasNext()) {
                 Row row = rows.next();
                 Object key = row.value(keyPos);
                 current.put(key, keyFold.load(current.get(key), row));
-                fileOfKey.put(key, f);
+                Integer first = fileOfKey.putIfAbsent(key, f);
+                if (first != null && first != f) {
+                    BitSet in = spread.computeIfAbsent(key, k -> new BitSet());
+                    in.set(first);
+                    in.set(f);
+                }
             }
         }
 
@@ -164,6 +172,7 @@ final class SilverMerger {
         if (changed == 0) {
             return new Result(List.of(), List.of(), 0);
         }
+        rewriteWholeKeys(spread, rewrite);
 
         List<DataFile> removed = new ArrayList<>();
         for (int f = rewrite.nextSetBit(0); f >= 0; f = rewrite.nextSetBit(f + 1)) {
@@ -182,6 +191,27 @@ final class SilverMerger {
             keyFold.emit(current.get(key), out);
         }
         return new Result(removed, write(out), changed);
+    }
+
+    /**
+     * A key's rows are written again whole, so every file that holds some of them is rewritten
+     * with it, until no rewritten file holds part of a key whose other files stay.
+     */
+    private static void rewriteWholeKeys(Map<Object, BitSet> spread, BitSet rewrite) {
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (BitSet in : spread.values()) {
+                if (in.intersects(rewrite)) {
+                    BitSet missing = (BitSet) in.clone();
+                    missing.andNot(rewrite);
+                    if (!missing.isEmpty()) {
+                        rewrite.or(missing);
+                        grew = true;
+                    }
+                }
+            }
+        }
     }
 
     private Map<Object, List<Integer>> groupByKey(List<Row> incoming) {
