@@ -9,6 +9,9 @@ import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.Iterator;
 import java.util.List;
 
@@ -63,56 +66,43 @@ final class FaultyTable implements Table {
         return delegate.changes(fromVersion, toVersion);
     }
 
+    /**
+     * The delegate's commit, with the armed fault applied when it is committed. A proxy, so that only
+     * {@code commit} is intercepted and the fluent staging methods keep returning the wrapper.
+     */
     @Override
     public PendingCommit newCommit() {
         PendingCommit inner = delegate.newCommit();
-        return new PendingCommit() {
-            @Override
-            public PendingCommit add(DataFile file) {
-                inner.add(file);
-                return this;
-            }
-
-            @Override
-            public PendingCommit remove(DataFile file) {
-                inner.remove(file);
-                return this;
-            }
-
-            @Override
-            public PendingCommit setTransaction(String appId, long version) {
-                inner.setTransaction(appId, version);
-                return this;
-            }
-
-            @Override
-            public PendingCommit expectTransaction(String appId, long expectedVersion) {
-                inner.expectTransaction(appId, expectedVersion);
-                return this;
-            }
-
-            @Override
-            public PendingCommit rearrangeOnly() {
-                inner.rearrangeOnly();
-                return this;
-            }
-
-            @Override
-            public long commit(String operation) {
-                Fault fault = armed;
-                armed = Fault.NONE;
-                switch (fault) {
-                    case FAIL -> throw new SinkException("injected failure of the " + stage + " commit");
-                    case CRASH_BEFORE -> throw new SimulatedCrash("after writing " + stage + " data files, before the commit");
-                    default -> {
+        PendingCommit[] self = new PendingCommit[1];
+        self[0] = (PendingCommit) Proxy.newProxyInstance(PendingCommit.class.getClassLoader(),
+                new Class<?>[] {PendingCommit.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("commit")) {
+                        Object result = invoke(method, inner, args);
+                        return result == inner ? self[0] : result;
                     }
-                }
-                long version = inner.commit(operation);
-                if (fault == Fault.CRASH_AFTER) {
-                    throw new SimulatedCrash("right after " + stage + " commit " + version);
-                }
-                return version;
-            }
-        };
+                    Fault fault = armed;
+                    armed = Fault.NONE;
+                    switch (fault) {
+                        case FAIL -> throw new SinkException("injected failure of the " + stage + " commit");
+                        case CRASH_BEFORE -> throw new SimulatedCrash(
+                                "after writing " + stage + " data files, before the commit");
+                        default -> {
+                        }
+                    }
+                    long version = (Long) invoke(method, inner, args);
+                    if (fault == Fault.CRASH_AFTER) {
+                        throw new SimulatedCrash("right after " + stage + " commit " + version);
+                    }
+                    return version;
+                });
+        return self[0];
+    }
+
+    private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 }

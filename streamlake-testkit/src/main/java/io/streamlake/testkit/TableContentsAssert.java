@@ -69,14 +69,8 @@ public final class TableContentsAssert extends AbstractAssert<TableContentsAsser
      */
     public TableContentsAssert hasRow(Map<String, ?> values) {
         isNotNull();
-        for (Row r : actual.rows()) {
-            boolean all = true;
-            for (Map.Entry<String, ?> e : values.entrySet()) {
-                all &= Objects.deepEquals(r.value(e.getKey()), e.getValue());
-            }
-            if (all) {
-                return this;
-            }
+        if (actual.rows().stream().anyMatch(r -> matches(r, values))) {
+            return this;
         }
         failWithMessage("expected table %s to hold a row with %s but its rows are:%n%s", actual.location(), values,
                 describeRows());
@@ -92,15 +86,20 @@ public final class TableContentsAssert extends AbstractAssert<TableContentsAsser
     public TableContentsAssert hasNoRow(Map<String, ?> values) {
         isNotNull();
         for (Row r : actual.rows()) {
-            boolean all = true;
-            for (Map.Entry<String, ?> e : values.entrySet()) {
-                all &= Objects.deepEquals(r.value(e.getKey()), e.getValue());
-            }
-            if (all) {
+            if (matches(r, values)) {
                 failWithMessage("expected table %s to hold no row with %s but found %s", actual.location(), values, r);
             }
         }
         return this;
+    }
+
+    private static boolean matches(Row row, Map<String, ?> values) {
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            if (!Objects.deepEquals(row.value(e.getKey()), e.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
