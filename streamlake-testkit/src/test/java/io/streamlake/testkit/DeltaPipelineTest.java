@@ -14,7 +14,6 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -74,22 +73,7 @@ class DeltaPipelineTest {
         assertThat(bronzeRows.stream().map(r -> r.get("partition") + "@" + r.get("position")).distinct()).hasSize(360);
 
         // The expected silver: per order, the event with the greatest updated_at (ties: later arrival).
-        Map<String, Integer> latestMinute = new HashMap<>();
-        Map<String, String> expectedStatus = new HashMap<>();
-        for (int n = 0; n < 360; n++) {
-            String id = "o-" + (n % 100);
-            int minute = (n % 7 == 0) ? n - 5 : n;
-            if (!latestMinute.containsKey(id) || minute >= latestMinute.get(id)) {
-                latestMinute.put(id, minute);
-                expectedStatus.put(id, "S" + n);
-            }
-        }
-        List<Map<String, Object>> silverRows = KernelReader.rows(silver);
-        assertThat(silverRows).hasSize(100);
-        for (Map<String, Object> row : silverRows) {
-            assertThat(row.get("status")).as("status of %s", row.get("order_id"))
-                    .isEqualTo(expectedStatus.get((String) row.get("order_id")));
-        }
+        Orders.assertSilverHoldsLatestStatus(silver, 360);
         assertThat(KernelReader.transaction(silver, "streamlake/silver")).contains(KernelReader.version(bronze));
     }
 

@@ -1,13 +1,19 @@
 package io.streamlake.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamlake.core.delta.KernelReader;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /** The order events of the seed story, as test fixtures. */
-final class Orders {
-    static final Schema SCHEMA = Schema.builder()
+public final class Orders {
+    public static final Schema SCHEMA = Schema.builder()
             .required("order_id", DataType.STRING)
             .optional("customer_id", DataType.STRING)
             .optional("status", DataType.STRING)
@@ -17,15 +23,51 @@ final class Orders {
             .optional("updated_at", DataType.TIMESTAMP)
             .build();
 
-    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private Orders() {
     }
 
     /** @param minute minutes after T0, the event's updated_at */
-    static String json(String orderId, String status, int minute) {
+    public static String json(String orderId, String status, int minute) {
         return "{\"order_id\":\"" + orderId + "\",\"customer_id\":\"c-" + orderId + "\",\"status\":\"" + status
                 + "\",\"amount\":" + new BigDecimal("10.50").add(BigDecimal.valueOf(minute))
                 + ",\"currency\":\"EUR\",\"items\":2,\"updated_at\":\"" + T0.plusSeconds(60L * minute) + "\"}";
+    }
+
+    /**
+     * Event n of the tests' order workload: order {@code o-(n % 100)}, status {@code S<n>}, at minute n,
+     * except that every seventh event is five minutes late (it arrives out of order).
+     */
+    public static String event(int n) {
+        int minute = (n % 7 == 0) ? n - 5 : n;
+        return json(key(n), "S" + n, minute);
+    }
+
+    /** @return the order id, and record key, of event n */
+    public static String key(int n) {
+        return "o-" + (n % 100);
+    }
+
+    /**
+     * Checks that silver, read with Delta Kernel, holds after events 0 to {@code events - 1} of
+     * {@link #event(int)} the latest status of each order: the greatest minute wins, a later event on a tie.
+     */
+    public static void assertSilverHoldsLatestStatus(String silverPath, int events) {
+        Map<String, Integer> latestMinute = new HashMap<>();
+        Map<String, String> expected = new HashMap<>();
+        for (int n = 0; n < events; n++) {
+            int minute = (n % 7 == 0) ? n - 5 : n;
+            if (!latestMinute.containsKey(key(n)) || minute >= latestMinute.get(key(n))) {
+                latestMinute.put(key(n), minute);
+                expected.put(key(n), "S" + n);
+            }
+        }
+        List<Map<String, Object>> rows = KernelReader.rows(silverPath);
+        assertThat(rows).hasSize(expected.size());
+        for (Map<String, Object> row : rows) {
+            assertThat(row.get("status")).as("status of %s", row.get("order_id"))
+                    .isEqualTo(expected.get((String) row.get("order_id")));
+        }
     }
 }

@@ -1,0 +1,156 @@
+package io.streamlake.core.eventhubs;
+
+import io.streamlake.exceptions.ConfigurationException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A parsed Event Hubs connection string,
+ * {@code Endpoint=sb://<namespace>.servicebus.windows.net/;SharedAccessKeyName=<policy>;SharedAccessKey=<key>[;EntityPath=<hub>]}.
+ * Every part is checked when it is parsed, and no message and no {@link #toString()} ever contains the
+ * key or the whole string: a malformed string is named by the part that is wrong.
+ *
+ * <p>An endpoint with a port ({@code sb://127.0.0.1:19093/}) makes Kafka clients use that port instead
+ * of 9093; real namespaces never have one, it serves tests and emulators.
+ */
+final class ConnectionString {
+    /** The port of Event Hubs' Kafka endpoint. */
+    static final int KAFKA_PORT = 9093;
+    private static final Pattern ENDPOINT =
+            Pattern.compile("sb://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?/?", Pattern.CASE_INSENSITIVE);
+    private static final String WHERE = "copy it from the Azure portal (Event Hubs namespace > Shared access policies"
+            + " > a policy > Connection string-primary key)";
+
+    private final String text;
+    private final String host;
+    private final int port;
+    private final String keyName;
+    private final @Nullable String entityPath;
+
+    private ConnectionString(String text, String host, int port, String keyName, @Nullable String entityPath) {
+        this.text = text;
+        this.host = host;
+        this.port = port;
+        this.keyName = keyName;
+        this.entityPath = entityPath;
+    }
+
+    /**
+     * @param connectionString the connection string
+     * @return the parsed string
+     * @throws ConfigurationException naming the part that is missing or wrong, never its secret value
+     */
+    static ConnectionString parse(@Nullable String connectionString) {
+        if (connectionString == null || connectionString.isBlank()) {
+            throw new ConfigurationException("the Event Hubs connection string is empty; " + WHERE);
+        }
+        String text = connectionString.strip();
+        if (text.indexOf('"') >= 0 || text.indexOf('\\') >= 0 || text.chars().anyMatch(Character::isWhitespace)) {
+            throw new ConfigurationException("the Event Hubs connection string contains a quote, a backslash or a"
+                    + " blank, which a connection string never holds; " + WHERE);
+        }
+        String endpoint = null;
+        String keyName = null;
+        String key = null;
+        String entityPath = null;
+        String[] parts = text.split(";");
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigurationException("part " + (i + 1) + " of the Event Hubs connection string is not"
+                        + " Name=value; expected Endpoint=...;SharedAccessKeyName=...;SharedAccessKey=...; " + WHERE);
+            }
+            String value = part.substring(eq + 1);
+            switch (part.substring(0, eq).toLowerCase(Locale.ROOT)) {
+                case "endpoint" -> endpoint = once("Endpoint", endpoint, value);
+                case "sharedaccesskeyname" -> keyName = once("SharedAccessKeyName", keyName, value);
+                case "sharedaccesskey" -> key = once("SharedAccessKey", key, value);
+                case "entitypath" -> entityPath = once("EntityPath", entityPath, value);
+                case "sharedaccesssignature" -> throw new ConfigurationException("the Event Hubs connection string"
+                        + " carries a SharedAccessSignature; the Kafka endpoint needs a SharedAccessKeyName and a"
+                        + " SharedAccessKey: " + WHERE);
+                default -> throw new ConfigurationException("part " + (i + 1) + " of the Event Hubs connection string"
+                        + " is none of Endpoint, SharedAccessKeyName, SharedAccessKey, EntityPath; " + WHERE);
+            }
+        }
+        if (endpoint == null) {
+            throw new ConfigurationException("the Event Hubs connection string has no Endpoint part"
+                    + " (Endpoint=sb://<namespace>.servicebus.windows.net/); " + WHERE);
+        }
+        Matcher m = ENDPOINT.matcher(endpoint);
+        if (!m.matches()) {
+            throw new ConfigurationException("the Endpoint of the Event Hubs connection string, '" + endpoint
+                    + "', is not sb://<namespace>.servicebus.windows.net/; " + WHERE);
+        }
+        int port = -1;
+        if (m.group(3) != null) {
+            port = Integer.parseInt(m.group(3));
+            if (port < 1 || port > 65_535) {
+                throw new ConfigurationException("the Endpoint of the Event Hubs connection string has port " + port
+                        + ", which is not a TCP port");
+            }
+        }
+        if (keyName == null || keyName.isEmpty()) {
+            throw new ConfigurationException("the Event Hubs connection string has no SharedAccessKeyName (the"
+                    + " policy name, such as RootManageSharedAccessKey); " + WHERE);
+        }
+        if (key == null || key.isEmpty()) {
+            throw new ConfigurationException("the Event Hubs connection string has no SharedAccessKey (the policy's"
+                    + " primary or secondary key); " + WHERE);
+        }
+        if (entityPath != null && entityPath.isEmpty()) {
+            throw new ConfigurationException("the EntityPath of the Event Hubs connection string is empty: remove"
+                    + " it, or name the event hub");
+        }
+        return new ConnectionString(text, m.group(1), port, keyName, entityPath);
+    }
+
+    private static String once(String name, @Nullable String previous, String value) {
+        if (previous != null) {
+            throw new ConfigurationException("the Event Hubs connection string has " + name + " twice; " + WHERE);
+        }
+        return value;
+    }
+
+    /** @return the namespace host, such as {@code mynamespace.servicebus.windows.net} */
+    String host() {
+        return host;
+    }
+
+    /** @return {@code host:9093}, or the endpoint's own port if it has one */
+    String bootstrapServers() {
+        return host + ":" + (port > 0 ? port : KAFKA_PORT);
+    }
+
+    /** @return the shared access policy's name (not a secret) */
+    String keyName() {
+        return keyName;
+    }
+
+    /** @return the event hub the string is limited to, if it has an EntityPath */
+    Optional<String> entityPath() {
+        return Optional.ofNullable(entityPath);
+    }
+
+    /**
+     * @return the JAAS line of Event Hubs' Kafka endpoint: PLAIN, user {@code $ConnectionString},
+     *     password the whole connection string. A secret: never log it.
+     */
+    String jaasConfig() {
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$ConnectionString\""
+                + " password=\"" + text + "\";";
+    }
+
+    @Override
+    public String toString() {
+        return "EventHubsConnectionString[sb://" + host + (port > 0 ? ":" + port : "") + "/, SharedAccessKeyName "
+                + keyName + (entityPath == null ? "" : ", EntityPath " + entityPath) + "]";
+    }
+}

@@ -1,0 +1,284 @@
+package io.streamlake.core.kafka;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourceReader;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads Kafka topics (or Azure Event Hubs through its Kafka endpoint, see
+ * {@link io.streamlake.core.eventhubs.EventHubs#kafka}) into a pipeline, exactly once without Kafka
+ * transactions. An immutable description: every {@code withX} returns a changed copy, and nothing
+ * connects until the pipeline starts.
+ *
+ * <pre>{@code
+ * KafkaSource orders = KafkaSource.topics("broker1:9092,broker2:9092", "orders")
+ *     .withStartPosition(StartPosition.earliest())          // only where bronze holds no marker yet
+ *     .withConsumerProperty("isolation.level", "read_committed");
+ * Pipeline.from(orders).bronze("lake/bronze/orders").bronzeOnly().withName("orders-ingest").start();
+ * }</pre>
+ *
+ * <p><b>Where progress lives.</b> The bronze table's Delta log holds the last offset of every
+ * partition, committed atomically with the data. Whenever the consumer group assigns a partition
+ * to this instance, the reader seeks to the offset after that marker, so a restart, a crash or a
+ * rebalance neither loses nor repeats a record. Offsets are also copied to the consumer group
+ * ({@link #withGroupId}, by default the pipeline's name) after each commit, so that lag tools see the
+ * progress; the pipeline never reads them back. Auto commit is always off and
+ * {@code auto.offset.reset} is always {@code none}, whatever the passthrough says: a position the broker
+ * no longer holds must never be skipped silently.
+ *
+ * <p><b>Scale-out.</b> Start the same pipeline (same name, same tables) in more processes: the
+ * consumer group spreads the partitions, and each instance commits its own partitions' markers.
+ * Delta's optimistic concurrency fences an instance that still commits a partition it lost.
+ *
+ * <p><b>Records.</b> The bronze position is the Kafka offset, the timestamp the record's timestamp
+ * (the Unix epoch for records that have none), and the headers a map by name: when a record repeats
+ * a header name, the last value wins. Secrets given through {@link #withConsumerProperty} never
+ * appear in {@link #toString()}, logs or messages.
+ */
+public final class KafkaSource implements Source {
+    private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+
+    private final String bootstrapServers;
+    private final List<String> topics;
+    private final @Nullable Pattern topicPattern;
+    private final @Nullable String groupId;
+    private final StartPosition startPosition;
+    private final boolean skipLostPositions;
+    private final Map<String, String> consumerProperties;
+
+    private KafkaSource(String bootstrapServers, List<String> topics, @Nullable Pattern topicPattern,
+            @Nullable String groupId, StartPosition startPosition, boolean skipLostPositions,
+            Map<String, String> consumerProperties) {
+        this.bootstrapServers = bootstrapServers;
+        this.topics = topics;
+        this.topicPattern = topicPattern;
+        this.groupId = groupId;
+        this.startPosition = startPosition;
+        this.skipLostPositions = skipLostPositions;
+        this.consumerProperties = consumerProperties;
+    }
+
+    /**
+     * @param bootstrapServers {@code host:port[,host:port...]}
+     * @param topics one or more topic names
+     * @return a source of these topics, starting at the earliest record
+     */
+    public static KafkaSource topics(String bootstrapServers, String... topics) {
+        return topics(bootstrapServers, List.of(topics));
+    }
+
+    /**
+     * @param bootstrapServers {@code host:port[,host:port...]}
+     * @param topics one or more topic names
+     * @return a source of these topics, starting at the earliest record
+     */
+    public static KafkaSource topics(String bootstrapServers, List<String> topics) {
+        List<String> copy = List.copyOf(topics);
+        if (copy.isEmpty()) {
+            throw new ConfigurationException("a Kafka source needs at least one topic");
+        }
+        for (String t : copy) {
+            if (!TOPIC.matcher(t).matches()) {
+                throw new ConfigurationException("'" + t + "' is not a Kafka topic name: use 1 to 249 letters, digits,"
+                        + " '.', '_' or '-'");
+            }
+        }
+        return new KafkaSource(servers(bootstrapServers), copy, null, null, StartPosition.earliest(), false, Map.of());
+    }
+
+    /**
+     * @param bootstrapServers {@code host:port[,host:port...]}
+     * @param pattern topics whose whole name matches; topics created later join when the consumer
+     *     refreshes its metadata ({@code metadata.max.age.ms})
+     * @return a source of the matching topics, starting at the earliest record
+     */
+    public static KafkaSource topicPattern(String bootstrapServers, Pattern pattern) {
+        Objects.requireNonNull(pattern, "pattern");
+        return new KafkaSource(servers(bootstrapServers), List.of(), pattern, null, StartPosition.earliest(), false,
+                Map.of());
+    }
+
+    private static String servers(String bootstrapServers) {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        if (bootstrapServers.isBlank()) {
+            throw new ConfigurationException("Kafka bootstrap servers must not be blank: give host:port[,host:port]");
+        }
+        return bootstrapServers.strip();
+    }
+
+    /**
+     * @param group the consumer group that spreads partitions over instances and receives offset
+     *     copies for lag tools; by default the pipeline's name
+     * @return a copy with this group
+     */
+    public KafkaSource withGroupId(String group) {
+        Objects.requireNonNull(group, "group");
+        if (group.isBlank()) {
+            throw new ConfigurationException("consumer group id must not be blank");
+        }
+        return new KafkaSource(bootstrapServers, topics, topicPattern, group, startPosition, skipLostPositions,
+                consumerProperties);
+    }
+
+    /**
+     * @param start where to start partitions that bronze holds no marker for (default earliest)
+     * @return a copy with this start position
+     */
+    public KafkaSource withStartPosition(StartPosition start) {
+        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, Objects.requireNonNull(start, "start"),
+                skipLostPositions, consumerProperties);
+    }
+
+    /**
+     * When the broker no longer holds the offset after a partition's marker (retention deleted the
+     * records before they were ingested), continue from the earliest offset it holds instead of failing.
+     * The lost range is logged at error level and listed in {@link io.streamlake.PipelineProgress#gaps()}.
+     *
+     * @return a copy that skips lost positions
+     */
+    public KafkaSource skipLostPositions() {
+        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, true,
+                consumerProperties);
+    }
+
+    /**
+     * @param records most records one consumer poll returns ({@code max.poll.records}); a micro-batch
+     *     gathers several polls up to the pipeline's batch size
+     * @return a copy with this limit
+     */
+    public KafkaSource withMaxPollRecords(int records) {
+        positive("max poll records", records);
+        return withConsumerProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(records));
+    }
+
+    /**
+     * @param bytes most bytes one fetch from the brokers returns ({@code fetch.max.bytes}); the
+     *     per-partition bound is {@code max.partition.fetch.bytes}
+     * @return a copy with this limit
+     */
+    public KafkaSource withMaxFetchBytes(int bytes) {
+        positive("max fetch bytes", bytes);
+        return withConsumerProperty(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(bytes));
+    }
+
+    /**
+     * @param wait longest time a broker holds a fetch open waiting for data ({@code fetch.max.wait.ms})
+     * @return a copy with this limit
+     */
+    public KafkaSource withMaxFetchWait(Duration wait) {
+        Objects.requireNonNull(wait, "wait");
+        positive("max fetch wait (ms)", wait.toMillis());
+        return withConsumerProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(wait.toMillis()));
+    }
+
+    private static void positive(String what, long value) {
+        if (value < 1) {
+            throw new ConfigurationException(what + " must be at least 1, got " + value);
+        }
+    }
+
+    /**
+     * Passes a setting to the Kafka consumer, for example security settings or
+     * {@code isolation.level=read_committed}. Values are treated as secrets: never logged or printed.
+     * {@code enable.auto.commit} and {@code auto.offset.reset} cannot be changed (see the class comment).
+     *
+     * @param key a Kafka consumer setting
+     * @param value its value
+     * @return a copy with this setting
+     */
+    public KafkaSource withConsumerProperty(String key, String value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        Map<String, String> copy = new LinkedHashMap<>(consumerProperties);
+        copy.put(key, value);
+        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                Map.copyOf(copy));
+    }
+
+    /**
+     * @param properties Kafka consumer settings, as {@link #withConsumerProperty} each
+     * @return a copy with these settings
+     */
+    public KafkaSource withConsumerProperties(Map<String, String> properties) {
+        KafkaSource s = this;
+        for (Map.Entry<String, String> e : new LinkedHashMap<>(properties).entrySet()) {
+            s = s.withConsumerProperty(e.getKey(), e.getValue());
+        }
+        return s;
+    }
+
+    /** @return the topic names, empty for a pattern source */
+    public List<String> topics() {
+        return topics;
+    }
+
+    /** @return the topic pattern, if this source subscribes by pattern */
+    public Optional<Pattern> topicPattern() {
+        return Optional.ofNullable(topicPattern);
+    }
+
+    /** @return the bootstrap servers */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** @return the explicit consumer group, empty when the pipeline's name is used */
+    public Optional<String> groupId() {
+        return Optional.ofNullable(groupId);
+    }
+
+    /** @return where partitions without a marker start */
+    public StartPosition startPosition() {
+        return startPosition;
+    }
+
+    /** @return true if lost positions are skipped and reported rather than failing the pipeline */
+    public boolean skipsLostPositions() {
+        return skipLostPositions;
+    }
+
+    @Override
+    public String name() {
+        return topicPattern != null ? topicPattern.pattern() : String.join(",", topics);
+    }
+
+    @Override
+    public SourceReader open(SourceContext context) {
+        return new KafkaReader(this, context, consumerConfig(context.pipelineName()));
+    }
+
+    /**
+     * The consumer settings for a pipeline: ours, then the passthrough, then the two that exactly-once
+     * rests on. Package-private so tests can check them without a broker.
+     */
+    Map<String, Object> consumerConfig(String pipelineName) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId != null ? groupId : pipelineName);
+        c.putAll(consumerProperties);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaSource[" + (topicPattern != null ? "pattern " + topicPattern.pattern() : "topics " + topics)
+                + " at " + bootstrapServers + ", group " + (groupId != null ? groupId : "<pipeline name>")
+                + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
+                + (consumerProperties.isEmpty() ? "" : ", consumer properties " + consumerProperties.keySet().stream()
+                        .sorted().toList())
+                + "]";
+    }
+}

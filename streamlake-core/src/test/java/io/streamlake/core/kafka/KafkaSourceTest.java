@@ -1,0 +1,100 @@
+package io.streamlake.core.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.core.eventhubs.EventHubs;
+import io.streamlake.exceptions.ConfigurationException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The source's configuration, without a broker; the behaviour is tested against a real one in the testkit. */
+class KafkaSourceTest {
+    private static final String KEY = "s3cr3tKEYvalue+/abcdefghijklmnopqrstuvwxyz0=";
+    private static final String CONNECTION_STRING = "Endpoint=sb://my-ns.servicebus.windows.net/;"
+            + "SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=" + KEY;
+
+    @Test
+    void theConsumerGroupIsThePipelineNameUnlessGiven() {
+        KafkaSource source = KafkaSource.topics("localhost:9092", "orders");
+        assertThat(source.consumerConfig("orders-ingest")).containsEntry("group.id", "orders-ingest")
+                .containsEntry("bootstrap.servers", "localhost:9092");
+        assertThat(source.withGroupId("lag").consumerConfig("orders-ingest")).containsEntry("group.id", "lag");
+    }
+
+    @Test
+    void autoCommitAndOffsetResetCannotBeTurnedOnThroughThePassthrough() {
+        KafkaSource source = KafkaSource.topics("localhost:9092", "orders")
+                .withConsumerProperty("enable.auto.commit", "true")
+                .withConsumerProperty("auto.offset.reset", "earliest")
+                .withConsumerProperty("isolation.level", "read_committed")
+                .withMaxPollRecords(5000).withMaxFetchBytes(1 << 26).withMaxFetchWait(Duration.ofMillis(200));
+        assertThat(source.consumerConfig("p")).containsEntry("enable.auto.commit", "false")
+                .containsEntry("auto.offset.reset", "none")
+                .containsEntry("isolation.level", "read_committed")
+                .containsEntry("max.poll.records", "5000")
+                .containsEntry("fetch.max.bytes", Integer.toString(1 << 26))
+                .containsEntry("fetch.max.wait.ms", "200");
+    }
+
+    @Test
+    void descriptionsAreImmutableAndNamedAfterTheirTopics() {
+        KafkaSource base = KafkaSource.topics("localhost:9092", "orders", "payments");
+        KafkaSource changed = base.withGroupId("g").skipLostPositions().withStartPosition(StartPosition.latest());
+        assertThat(base.groupId()).isEmpty();
+        assertThat(base.skipsLostPositions()).isFalse();
+        assertThat(base.startPosition()).isEqualTo(StartPosition.earliest());
+        assertThat(changed.skipsLostPositions()).isTrue();
+        assertThat(base.name()).isEqualTo("orders,payments");
+        assertThat(KafkaSource.topicPattern("localhost:9092", Pattern.compile("orders-.*")).name()).isEqualTo("orders-.*");
+    }
+
+    @Test
+    void badTopicsServersAndLimitsFailAtDefinition() {
+        assertThatThrownBy(() -> KafkaSource.topics("localhost:9092", "bad topic"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'bad topic'");
+        assertThatThrownBy(() -> KafkaSource.topics(" ", "orders")).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> KafkaSource.topics("localhost:9092")).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(0))
+                .isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> StartPosition.offsets(Map.of(new io.streamlake.source.SourcePartition("o", 0), -1L)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void eventHubsSourcesUseTheKafkaEndpointWithSaslSslAndTheRecommendedTimeouts() {
+        KafkaSource source = EventHubs.kafka(CONNECTION_STRING, "orders");
+        assertThat(source.bootstrapServers()).isEqualTo("my-ns.servicebus.windows.net:9093");
+        assertThat(source.topics()).containsExactly("orders");
+        assertThat(source.consumerConfig("p"))
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " username=\"$ConnectionString\" password=\"" + CONNECTION_STRING + "\";")
+                .containsEntry("request.timeout.ms", "60000")
+                .containsEntry("session.timeout.ms", "30000")
+                .containsEntry("metadata.max.age.ms", "180000")
+                .containsEntry("connections.max.idle.ms", "180000");
+        assertThat(EventHubs.kafka(CONNECTION_STRING, "orders", "cg").consumerConfig("p")).containsEntry("group.id", "cg");
+    }
+
+    @Test
+    void secretsNeverShowInToString() {
+        KafkaSource source = EventHubs.kafka(CONNECTION_STRING, "orders")
+                .withConsumerProperty("ssl.truststore.password", "trust-me");
+        assertThat(source.toString()).contains("orders", "my-ns.servicebus.windows.net:9093", "sasl.jaas.config",
+                "ssl.truststore.password").doesNotContain(KEY).doesNotContain("trust-me");
+        EventProducer.Builder producer = EventHubs.producer(CONNECTION_STRING, "orders");
+        assertThat(producer.toString()).contains("orders", "compression.type").doesNotContain(KEY);
+    }
+
+    @Test
+    void eventHubsProducersCompressWithGzipAndSkipIdempotence() {
+        String text = EventHubs.producer(CONNECTION_STRING, "orders").toString();
+        assertThat(text).contains("compression.type", "enable.idempotence", "sasl.jaas.config", "max.request.size");
+        assertThatThrownBy(() -> EventHubs.producer(CONNECTION_STRING + ";EntityPath=payments", "orders"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'payments'");
+    }
+}

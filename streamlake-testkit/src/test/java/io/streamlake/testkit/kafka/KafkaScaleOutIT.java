@@ -1,0 +1,191 @@
+package io.streamlake.testkit.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamlake.Pipeline;
+import io.streamlake.PipelineRun;
+import io.streamlake.core.delta.DeltaTable;
+import io.streamlake.core.delta.KernelReader;
+import io.streamlake.core.kafka.EventProducer;
+import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.testkit.Orders;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scale-out by consumer group: two instances of one pipeline (same name, same tables) share a
+ * 4-partition topic. One stalls with a batch in hand long enough for the group to give its partitions
+ * to the other; when it wakes up, its commit is fenced by the moved markers and dropped. Then it is
+ * closed while events still arrive, and the other takes everything over. Both run in this JVM because
+ * local Delta folders serialize commits only within one JVM (across processes, use a cloud store).
+ */
+class KafkaScaleOutIT extends EmbeddedKafkaTest {
+    private static final int EVENTS = 4000;
+    @TempDir
+    Path lake;
+
+    @Test
+    void twoInstancesShareATopicAndTheSurvivorTakesOverEveryPartitionExactlyOnce() throws Exception {
+        String topic = "orders";
+        kafka.createTopic(topic, 4);
+        KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), topic)
+                // A stalled instance leaves the group after 5 s instead of Kafka's 5 minutes.
+                .withConsumerProperty("max.poll.interval.ms", "5000")
+                .withConsumerProperty("session.timeout.ms", "3000")
+                .withConsumerProperty("heartbeat.interval.ms", "500");
+        HoldingSource stalling = new HoldingSource(source);
+        String bronze = lake.resolve("bronze").toString();
+        DeltaTable bronzeTable = DeltaTable.open(bronze, Map.of());
+        String silver = lake.resolve("silver").toString();
+
+        Thread producer = new Thread(() -> produce(topic), "producer");
+        producer.start();
+        PipelineRun a = pipeline(stalling, bronze, silver).start();
+        PipelineRun b = pipeline(source, bronze, silver).start();
+        try {
+            await("both instances ingest", () -> a.progress().eventsIngested() > 0 && b.progress().eventsIngested() > 0);
+
+            // A stalls with a batch in hand; the group gives its partitions to B, which commits past them.
+            stalling.armed = true;
+            assertThat(stalling.holding.await(60, TimeUnit.SECONDS)).as("A holds a batch").isTrue();
+            Map<SourcePartition, Long> held = stalling.held;
+            await("B commits past A's held batch", () -> held.entrySet().stream().allMatch(e ->
+                    bronzeTable.snapshot().transaction("scale/" + topic + "/" + e.getKey().id()).orElse(-1)
+                            >= e.getValue()));
+            // A wakes up and commits its held batch: the moved markers fence it, and A drops it.
+            stalling.release.countDown();
+            await("A polls again after the fenced commit", () -> stalling.polls > stalling.pollsWhenHeld);
+
+            a.close(); // A goes away for good while events still arrive; B takes over everything
+            producer.join();
+            Map<Integer, Long> ends = kafka.endOffsets(topic);
+            await("B catches up", () -> ends.entrySet().stream().allMatch(e ->
+                    bronzeTable.snapshot().transaction("scale/" + topic + "/" + e.getKey()).orElse(-1)
+                            == e.getValue() - 1));
+        } finally {
+            stalling.release.countDown();
+            a.close();
+            b.close();
+        }
+        assertThat(a.progress().eventsIngested() + b.progress().eventsIngested()).isEqualTo(EVENTS);
+
+        List<Map<String, Object>> rows = KernelReader.rows(bronze);
+        assertThat(rows).hasSize(EVENTS);
+        assertThat(rows.stream().map(r -> r.get("partition") + "@" + r.get("position")).distinct()).hasSize(EVENTS);
+        Orders.assertSilverHoldsLatestStatus(silver, EVENTS);
+    }
+
+    private static Pipeline pipeline(Source source, String bronze, String silver) {
+        return Pipeline.from(source).bronze(bronze).silver(silver, "order_id")
+                .withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withMaxBatchRecords(500)
+                .withPollTimeout(Duration.ofMillis(100))
+                .withName("scale");
+    }
+
+    /** Events arrive over about five seconds, so that both instances and the takeover see traffic. */
+    private static void produce(String topic) {
+        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
+            for (int n = 0; n < EVENTS; n++) {
+                producer.send(Orders.key(n), Orders.event(n));
+                if (n % 80 == 79) {
+                    producer.flush();
+                    Thread.sleep(100);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Wraps a source so that, once armed, the next non-empty poll blocks with its batch until released. */
+    private static final class HoldingSource implements Source {
+        private final Source delegate;
+        final CountDownLatch holding = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean armed;
+        volatile Map<SourcePartition, Long> held = Map.of();
+        volatile int polls;
+        volatile int pollsWhenHeld = Integer.MAX_VALUE;
+
+        HoldingSource(Source delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public SourceReader open(SourceContext context) {
+            SourceReader reader = delegate.open(context);
+            return new SourceReader() {
+                @Override
+                public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+                    List<SourceRecord> records = reader.poll(maxRecords, maxWait);
+                    polls++;
+                    if (armed && !records.isEmpty()) {
+                        armed = false;
+                        Map<SourcePartition, Long> last = new HashMap<>();
+                        records.forEach(r -> last.merge(r.partition(), r.position(), Math::max));
+                        held = last;
+                        pollsWhenHeld = polls;
+                        holding.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return records;
+                }
+
+                @Override
+                public void rewind() {
+                    reader.rewind();
+                }
+
+                @Override
+                public boolean caughtUp() {
+                    return reader.caughtUp();
+                }
+
+                @Override
+                public void committed(Map<SourcePartition, Long> lastPositions) {
+                    reader.committed(lastPositions);
+                }
+
+                @Override
+                public void close() {
+                    reader.close();
+                }
+            };
+        }
+    }
+}
