@@ -549,7 +549,7 @@ public final class Pipeline {
                         + silverSchema + "; declare it in the schema (optional, of the type it computes)");
             }
         }
-        mergeStrategy.validate(silverSchema);
+        mergeStrategy.validate(silverSchema, silverKey);
         return this;
     }
 

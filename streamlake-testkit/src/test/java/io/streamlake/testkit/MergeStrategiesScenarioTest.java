@@ -197,16 +197,15 @@ class MergeStrategiesScenarioTest {
     }
 
     @Test
-    void keepColumnsWithoutTheKeyIsRefusedWhenThePipelineOpens() {
+    void keepColumnsWithoutTheKeyIsRefusedWhenThePipelineIsValidated() {
         Schema optionalKey = Schema.builder().optional("order_id", DataType.STRING)
                 .optional("status", DataType.STRING).build();
         InMemoryHub hub = InMemoryHub.create("orders", 1);
-        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(
-                pipeline(hub, optionalKey, MergeStrategies.lastWins().keepColumns("status")))) {
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
-                    .hasMessageContaining("'order_id'").hasMessageContaining("silver key")
-                    .hasMessageContaining("add it to keepColumns");
-        }
+        Pipeline p = pipeline(hub, optionalKey, MergeStrategies.lastWins().keepColumns("status"));
+        assertThatThrownBy(p::validate).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'order_id'").hasMessageContaining("silver key")
+                .hasMessageContaining("add it to keepColumns");
+        assertThatThrownBy(() -> PipelineTestDriver.inMemory(p)).isInstanceOf(ConfigurationException.class);
     }
 
     @Test

@@ -156,7 +156,8 @@ public final class DeltaTable implements Table {
     /**
      * Local tables: Hadoop's stock local file system forks a shell command for every file status and
      * permission (no native library here), and delta-standalone's default log store for {@code file:}
-     * renames through FileContext, which does the same. Settings the user gave win.
+     * renames through FileContext, which does the same and is not atomic across processes; the
+     * hard-link log store is. Settings the user gave win.
      */
     private static void useFastLocalStorage(Configuration conf) {
         if (conf.get("fs.file.impl") == null || conf.get("fs.file.impl").equals(
@@ -166,7 +167,7 @@ public final class DeltaTable implements Table {
             conf.setBoolean("fs.file.impl.disable.cache", true);
         }
         if (conf.get("delta.logStore.file.impl") == null) {
-            conf.set("delta.logStore.file.impl", "io.delta.storage.LocalLogStore");
+            conf.set("delta.logStore.file.impl", LocalLinkLogStore.class.getName());
         }
     }
 

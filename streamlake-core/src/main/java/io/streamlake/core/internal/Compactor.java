@@ -102,19 +102,25 @@ final class Compactor {
 
     private List<DataFile> rewrite(List<DataFile> run) {
         List<DataFile> out = new ArrayList<>();
+        int keyPos = keyColumn == null ? -1 : schema.indexOf(keyColumn);
         DataFileWriter w = null;
+        Object lastKey = null;
         try {
             for (DataFile f : run) {
                 Iterator<Row> rows = table.read(f, schema);
                 while (rows.hasNext()) {
-                    if (w == null) {
-                        w = table.newDataFile(schema);
-                    }
-                    w.write(rows.next());
-                    if (w.rowCount() >= targetRows) {
+                    Row row = rows.next();
+                    Object key = keyPos < 0 ? null : row.value(keyPos);
+                    // A full file ends at a key boundary, so the rows of one key (SCD2 history) stay in one file.
+                    if (w != null && w.rowCount() >= targetRows && (keyPos < 0 || !key.equals(lastKey))) {
                         out.add(w.finish());
                         w = null;
                     }
+                    if (w == null) {
+                        w = table.newDataFile(schema);
+                    }
+                    w.write(row);
+                    lastKey = key;
                 }
             }
             if (w != null) {
