@@ -90,6 +90,19 @@ public final class OrderEvents implements Source {
         return keyCount > p ? (keyCount - p + partitions - 1) / partitions : 0;
     }
 
+    /** @return how many events in all */
+    public long size() {
+        return events;
+    }
+
+    /**
+     * @param i a global event index
+     * @return the record key of the event: its order id, UTF-8
+     */
+    public byte[] key(long i) {
+        return orderId(i % keys).getBytes(StandardCharsets.UTF_8);
+    }
+
     /**
      * @param p a partition
      * @return how many events the partition holds
@@ -171,7 +184,7 @@ public final class OrderEvents implements Source {
                 long end = Math.min(size(p), next[p] + Math.min(share, maxRecords - out.size()));
                 for (long pos = next[p]; pos < end; pos++) {
                     long i = eventIndex(p, pos);
-                    out.add(new SourceRecord(ids[p], pos, orderId(i % keys).getBytes(StandardCharsets.UTF_8),
+                    out.add(new SourceRecord(ids[p], pos, key(i),
                             json(i).getBytes(StandardCharsets.UTF_8), HEADERS, updatedAt(i)));
                 }
                 next[p] = Math.max(next[p], end);

@@ -1,8 +1,12 @@
 package io.streamlake.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.core.delta.KernelReader;
+import io.streamlake.core.kafka.EventProducer;
+import io.streamlake.testkit.kafka.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -21,11 +25,13 @@ class QuickstartTest {
         Quickstart.Options options = Quickstart.Options.parse(
                 new String[] {"--events", "5000", "--keys", "700", "--lake", lake.toString()});
         Quickstart.Summary first = Quickstart.run(options);
+        assertThat(first.produced()).isEqualTo(5000);
         assertThat(first.events()).isEqualTo(5000);
         assertThat(first.bronzeRows()).isEqualTo(5000);
         assertThat(first.silverRows()).isEqualTo(700);
 
-        Quickstart.Summary second = Quickstart.run(options);
+        Quickstart.Summary second = Quickstart.run(options); // the broker restarts on its data
+        assertThat(second.produced()).isZero();
         assertThat(second.events()).isZero();
         assertThat(second.bronzeRows()).isEqualTo(5000);
         assertThat(second.silverRows()).isEqualTo(700);
@@ -57,6 +63,49 @@ class QuickstartTest {
         assertThat(resumed.bronzeRows()).isEqualTo(events);
         assertThat(resumed.silverRows()).isEqualTo(keys);
         assertTablesExact(lake, events, keys);
+    }
+
+    @Test
+    void ingestsATopicThatAnotherProgramFilledAndProducesNothing(@TempDir Path dir) {
+        Path lake = dir.resolve("lake");
+        OrderEvents orders = new OrderEvents(3000, 500, 4);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("broker"))) {
+            kafka.createTopic("orders", 4);
+            // Another program fills the topic, keyed by order id as any producer would.
+            try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), "orders").open()) {
+                for (long i = 0; i < orders.size(); i++) {
+                    producer.send(orders.key(i), orders.json(i).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            String[] args = {"--bootstrap-servers", kafka.bootstrapServers(), "--topic", "orders",
+                "--lake", lake.toString(), "--events", "3000", "--keys", "500"};
+            Quickstart.Summary first = Quickstart.run(Quickstart.Options.parse(args));
+            assertThat(first.produced()).isZero();
+            assertThat(first.events()).isEqualTo(3000);
+            assertThat(Quickstart.run(Quickstart.Options.parse(args)).events()).isZero();
+            assertThat(kafka.endOffsets("orders").values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3000);
+        }
+        assertTablesExact(lake, 3000, 500);
+    }
+
+    @Test
+    void optionsChooseTheTargetAndNeverShowTheConnectionString() {
+        String secret = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=p;SharedAccessKey=c2VjcmV0";
+        Quickstart.Options fromEnv = Quickstart.Options.parse(new String[] {"--eventhub", "orders"},
+                Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret));
+        assertThat(fromEnv.connectionString).isEqualTo(secret);
+        assertThat(fromEnv.toString()).doesNotContain("c2VjcmV0");
+        assertThat(Quickstart.Options.parse(new String[] {"--eventhub", "orders", "--eventhubs-connection-string",
+            secret}, Map.of()).connectionString).isEqualTo(secret);
+        assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--eventhub", "orders"}, Map.of()))
+                .hasMessageContaining(Quickstart.Options.ENV_CONNECTION_STRING);
+        assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--produce"}))
+                .hasMessageContaining("--bootstrap-servers");
+        assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--bootstrap-servers", "h:1", "--eventhub",
+            "x"})).hasMessageContaining("not both");
+        // Without --eventhub the variable is ignored: the default stays the in-process broker.
+        assertThat(Quickstart.Options.parse(new String[0], Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret))
+                .eventHub).isNull();
     }
 
     private static void assertTablesExact(Path lake, long events, long keys) {
