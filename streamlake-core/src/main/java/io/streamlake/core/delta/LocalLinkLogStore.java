@@ -20,6 +20,11 @@ import org.apache.hadoop.fs.Path;
  * the name exists: the operating system makes the check and the creation one step.
  *
  * <p>Only for {@code file:} paths on a POSIX file system; selected by {@link DeltaTable} for local tables.
+ *
+ * <pre>{@code
+ * // what DeltaTable sets for local paths unless the storage options name another log store:
+ * conf.set("delta.logStore.file.impl", LocalLinkLogStore.class.getName());
+ * }</pre>
  */
 public final class LocalLinkLogStore extends HadoopFileSystemLogStore {
 

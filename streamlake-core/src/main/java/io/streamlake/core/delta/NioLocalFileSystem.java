@@ -22,6 +22,11 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * {@code chmod} for each of these calls: with a data file and a log commit per micro-batch, those
  * forks were most of the time spent on a local table. No checksum (.crc) files either: Parquet and
  * the Delta log carry their own integrity checks. Used for {@code file:} tables only.
+ *
+ * <pre>{@code
+ * // DeltaTable sets this for local paths unless the storage options name another implementation:
+ * conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
+ * }</pre>
  */
 public final class NioLocalFileSystem extends RawLocalFileSystem {
 
