@@ -59,7 +59,7 @@ public final class Pipeline {
     /** Default time a poll waits for records when the source is idle. */
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(500);
     /** Default number of rows after which silver starts a new data file. */
-    public static final long DEFAULT_TARGET_FILE_ROWS = 1_000_000;
+    public static final long DEFAULT_TARGET_FILE_ROWS = 250_000;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 

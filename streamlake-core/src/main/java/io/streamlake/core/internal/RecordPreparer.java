@@ -18,11 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,13 +33,6 @@ final class RecordPreparer {
     static final String TOMBSTONE = "tombstone";
     /** Below this many records a batch is prepared on the calling thread: splitting costs more than it saves. */
     private static final int PARALLEL_THRESHOLD = 20_000;
-    private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
-    /** Daemon threads, so an application that forgets to close a run still exits. */
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, PARALLELISM - 1), r -> {
-        Thread t = new Thread(r, "streamlake-decode");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final Schema schema;
     private final Schema tombstoneSchema;
@@ -107,42 +97,25 @@ final class RecordPreparer {
      */
     Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo) {
         Instant now = Instant.now();
-        int slices = records.size() < PARALLEL_THRESHOLD ? 1 : PARALLELISM;
-        if (slices == 1) {
-            return prepare(records, versions, quarantinedUpTo, 0, records.size(), now);
-        }
+        int slices = records.size() < PARALLEL_THRESHOLD ? 1 : Workers.PARALLELISM;
         // Decoding is most of silver's CPU: split the batch across cores, then join the slices in
         // order so rows keep their arrival order and the first failure in bronze order is the one reported.
         int size = (records.size() + slices - 1) / slices;
-        List<CompletableFuture<Prepared>> rest = new ArrayList<>();
-        for (int from = size; from < records.size(); from += size) {
+        List<Supplier<Prepared>> tasks = new ArrayList<>();
+        for (int from = 0; from < records.size() || from == 0; from += size) {
             int start = from;
             int end = Math.min(records.size(), from + size);
-            rest.add(CompletableFuture.supplyAsync(
-                    () -> prepare(records, versions, quarantinedUpTo, start, end, now), POOL));
+            tasks.add(() -> prepare(records, versions, quarantinedUpTo, start, end, now));
+            if (size == 0) {
+                break;
+            }
         }
-        Prepared out;
-        try {
-            out = prepare(records, versions, quarantinedUpTo, 0, size, now);
-        } catch (RuntimeException e) {
-            rest.forEach(f -> f.cancel(false));
-            throw e;
-        }
-        for (CompletableFuture<Prepared> f : rest) {
-            out.append(join(f));
+        List<Prepared> parts = Workers.all(tasks);
+        Prepared out = parts.get(0);
+        for (int i = 1; i < parts.size(); i++) {
+            out.append(parts.get(i));
         }
         return out;
-    }
-
-    private static Prepared join(CompletableFuture<Prepared> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
     }
 
     private Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo, int from, int to,

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -116,6 +117,9 @@ final class SilverMerger {
     private <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
         Map<Object, List<Integer>> byKey = groupByKey(incoming);
         FileIndex index = new FileIndex(files, keyColumn);
+        if (index.disjoint()) {
+            return mergeFileByFile(keyFold, files, index, byKey, incoming, tombstones);
+        }
         BitSet candidates = new BitSet(files.size());
         for (Object key : byKey.keySet()) {
             index.markCandidates(key, candidates);
@@ -190,7 +194,78 @@ final class SilverMerger {
         for (Object key : keys) {
             keyFold.emit(current.get(key), out);
         }
-        return new Result(removed, write(out), changed);
+        return new Result(removed, write(out, true), changed);
+    }
+
+    /**
+     * The common case, our own files with disjoint key ranges: every batch key belongs to exactly one
+     * file (the one whose range holds it, or the owner of its gap), so each file is merged on its own,
+     * on all cores, holding one file's rows in memory at a time instead of all the files'.
+     */
+    private <S> Result mergeFileByFile(KeyFold<S> keyFold, List<DataFile> files, FileIndex index,
+            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones) {
+        Map<Integer, List<Object>> keysByFile = new HashMap<>();
+        for (Object key : byKey.keySet()) {
+            keysByFile.computeIfAbsent(index.owner(key), f -> new ArrayList<>()).add(key);
+        }
+        // One unit (a first batch, a one-file table) writes its files in parallel instead; never both,
+        // as a worker waiting on work queued behind it would wait forever.
+        boolean parallelWrite = keysByFile.size() == 1;
+        List<Supplier<Result>> units = new ArrayList<>();
+        for (Map.Entry<Integer, List<Object>> unit : keysByFile.entrySet()) {
+            DataFile file = unit.getKey() < 0 ? null : files.get(unit.getKey());
+            units.add(() -> mergeFile(keyFold, file, unit.getValue(), byKey, incoming, tombstones, parallelWrite));
+        }
+        List<DataFile> removed = new ArrayList<>();
+        List<DataFile> added = new ArrayList<>();
+        long changed = 0;
+        for (Result r : Workers.all(units)) {
+            removed.addAll(r.removed());
+            added.addAll(r.added());
+            changed += r.rowsChanged();
+        }
+        return new Result(removed, added, changed);
+    }
+
+    /** Merges the batch keys that belong to one file (or, with no file, to an empty table). */
+    private <S> Result mergeFile(KeyFold<S> keyFold, @Nullable DataFile file, List<Object> keys,
+            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
+        Map<Object, S> current = new HashMap<>();
+        if (file != null) {
+            Iterator<Row> rows = table.read(file, schema);
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                Object key = row.value(keyPos);
+                current.put(key, keyFold.load(current.get(key), row));
+            }
+        }
+        long changed = 0;
+        for (Object key : keys) {
+            S stored = current.get(key);
+            S state = stored;
+            for (int pos : byKey.get(key)) {
+                state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
+            }
+            if (Objects.equals(state, stored)) {
+                continue; // duplicates and stale events rewrite nothing
+            }
+            changed++;
+            if (state == null) {
+                current.remove(key);
+            } else {
+                current.put(key, state);
+            }
+        }
+        if (changed == 0) {
+            return new Result(List.of(), List.of(), 0);
+        }
+        List<Object> sortedKeys = new ArrayList<>(current.keySet());
+        sortedKeys.sort(KeyOrder.NATURAL);
+        List<Row> out = new ArrayList<>(sortedKeys.size());
+        for (Object key : sortedKeys) {
+            keyFold.emit(current.get(key), out);
+        }
+        return new Result(file == null ? List.of() : List.of(file), write(out, parallelWrite), changed);
     }
 
     /**
@@ -226,13 +301,13 @@ final class SilverMerger {
      * Splits rows sorted by key into files of about targetFileRows, evenly sized, cutting only
      * between keys so that key ranges stay disjoint.
      */
-    private List<DataFile> write(List<Row> sorted) {
+    private List<DataFile> write(List<Row> sorted, boolean parallel) {
         if (sorted.isEmpty()) {
             return List.of();
         }
         int fileCount = (int) Math.max(1, (sorted.size() + targetFileRows - 1) / targetFileRows);
         int perFile = (sorted.size() + fileCount - 1) / fileCount;
-        List<DataFile> files = new ArrayList<>(fileCount);
+        List<Supplier<DataFile>> writes = new ArrayList<>(fileCount);
         int start = 0;
         while (start < sorted.size()) {
             int end = Math.min(sorted.size(), start + perFile);
@@ -240,14 +315,20 @@ final class SilverMerger {
                     && KeyOrder.NATURAL.compare(sorted.get(end - 1).value(keyPos), sorted.get(end).value(keyPos)) == 0) {
                 end++;
             }
-            try (DataFileWriter w = table.newDataFile(schema)) {
-                for (int i = start; i < end; i++) {
-                    w.write(sorted.get(i));
+            List<Row> slice = sorted.subList(start, end);
+            writes.add(() -> {
+                try (DataFileWriter w = table.newDataFile(schema)) {
+                    slice.forEach(w::write);
+                    return w.finish();
                 }
-                files.add(w.finish());
-            }
+            });
             start = end;
         }
+        if (parallel) {
+            return Workers.all(writes);
+        }
+        List<DataFile> files = new ArrayList<>(writes.size());
+        writes.forEach(w -> files.add(w.get()));
         return files;
     }
 
@@ -330,6 +411,22 @@ final class SilverMerger {
                     marks.set(order[i]);
                 }
             }
+        }
+
+        /**
+         * @return true when every file has key bounds and no two ranges overlap, so that each key
+         *     belongs to exactly one file
+         */
+        boolean disjoint() {
+            if (unbounded.length > 0) {
+                return false;
+            }
+            for (int i = 1; i < order.length; i++) {
+                if (KeyOrder.NATURAL.compare(runningMax[i - 1], mins[i]) >= 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** @return the file that receives a new key, or -1 when the table has no bounded file */
