@@ -47,6 +47,16 @@ import org.jspecify.annotations.Nullable;
  * appear in {@link #toString()}, logs or messages.
  */
 public final class KafkaSource implements Source {
+    /**
+     * Fetch settings the source uses unless {@link #withConsumerProperty} overrides them: larger polls
+     * and fetches than Kafka's defaults (500 records, 1 MiB per partition), because a micro-batch
+     * gathers up to {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_RECORDS} records and fewer round
+     * trips to the brokers leave more time for writing.
+     */
+    public static final Map<String, String> FETCH_DEFAULTS = Map.of(
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000",
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20),
+            ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
     private final String bootstrapServers;
@@ -266,6 +276,7 @@ public final class KafkaSource implements Source {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId != null ? groupId : pipelineName);
+        c.putAll(FETCH_DEFAULTS);
         c.putAll(consumerProperties);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");

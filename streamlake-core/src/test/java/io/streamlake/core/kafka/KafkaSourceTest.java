@@ -22,6 +22,7 @@ class KafkaSourceTest {
         assertThat(source.consumerConfig("orders-ingest")).containsEntry("group.id", "orders-ingest")
                 .containsEntry("bootstrap.servers", "localhost:9092");
         assertThat(source.withGroupId("lag").consumerConfig("orders-ingest")).containsEntry("group.id", "lag");
+        assertThat(source.consumerConfig("p")).containsAllEntriesOf(KafkaSource.FETCH_DEFAULTS);
     }
 
     @Test
