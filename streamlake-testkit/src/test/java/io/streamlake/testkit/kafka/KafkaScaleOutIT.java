@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Scale-out by consumer group: two instances of one pipeline (same name, same tables) share a
  * 4-partition topic. One stalls with a batch in hand long enough for the group to give its partitions
  * to the other; when it wakes up, its commit is fenced by the moved markers and dropped. Then it is
- * closed while events still arrive, and the other takes everything over. Both run in this JVM because
- * local Delta folders serialize commits only within one JVM (across processes, use a cloud store).
+ * closed while events still arrive, and the other takes everything over. Both run in this JVM, which
+ * is what makes the stall controllable; the group and the Delta log do not care where instances run.
  */
 class KafkaScaleOutIT extends EmbeddedKafkaTest {
     private static final int EVENTS = 4000;
