@@ -152,37 +152,40 @@ public final class Quickstart {
                 .withSchema(OrderEvents.SCHEMA)
                 .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
                 .withName(PIPELINE);
-        PipelineProgress last;
         RunMode mode = options.keepRunning ? RunMode.CONTINUOUS : RunMode.UNTIL_CAUGHT_UP;
-        CountDownLatch stopped = new CountDownLatch(1);
+        // Ctrl-C in --keep-running: the hook stops the pipeline, then waits for the summary to print.
+        CountDownLatch printed = new CountDownLatch(1);
         Thread hook = null;
-        try (PipelineRun run = pipeline.start(mode)) {
-            if (options.keepRunning) {
-                hook = new Thread(() -> {
-                    run.close(); // Ctrl-C: finish or drop the batch in flight, then stop
-                    awaitQuietly(stopped);
-                }, "quickstart-shutdown");
-                Runtime.getRuntime().addShutdownHook(hook);
-                System.out.println("  running until Ctrl-C; produce more events to the topic and watch them arrive");
+        try {
+            PipelineProgress last;
+            try (PipelineRun run = pipeline.start(mode)) {
+                if (options.keepRunning) {
+                    hook = new Thread(() -> {
+                        run.close(); // finish or drop the batch in flight, then stop
+                        awaitQuietly(printed);
+                    }, "quickstart-shutdown");
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    System.out.println("  running until Ctrl-C; produce more events to the topic and watch them arrive");
+                }
+                while (!run.awaitTermination(Duration.ofSeconds(2))) {
+                    PipelineProgress p = run.progress();
+                    System.out.printf(Locale.ROOT, "  ... %,d events ingested, %,.0f events/s, bronze v%d, silver v%d%n",
+                            p.eventsIngested(), p.eventsPerSecond(), p.bronzeVersion(), p.silverVersion());
+                }
+                last = run.progress();
             }
-            while (!run.awaitTermination(Duration.ofSeconds(2))) {
-                PipelineProgress p = run.progress();
-                System.out.printf(Locale.ROOT, "  ... %,d events ingested, %,.0f events/s, bronze v%d, silver v%d%n",
-                        p.eventsIngested(), p.eventsPerSecond(), p.bronzeVersion(), p.silverVersion());
-            }
-            last = run.progress();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Summary summary = new Summary(produced, last.eventsIngested(), rows(bronzePath), rows(silverPath), seconds);
+            System.out.printf(Locale.ROOT, "Done: %,d events ingested this run, bronze %,d rows, silver %,d rows, %.1f s,"
+                    + " %,.0f events/s%n", summary.events(), summary.bronzeRows(), summary.silverRows(), seconds,
+                    seconds > 0 ? summary.events() / seconds : 0);
+            System.out.println("Bronze: " + bronzePath);
+            System.out.println("Silver: " + silverPath);
+            return summary;
         } finally {
-            stopped.countDown();
+            printed.countDown();
             removeQuietly(hook);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Summary summary = new Summary(produced, last.eventsIngested(), rows(bronzePath), rows(silverPath), seconds);
-        System.out.printf(Locale.ROOT, "Done: %,d events ingested this run, bronze %,d rows, silver %,d rows, %.1f s,"
-                + " %,.0f events/s%n", summary.events(), summary.bronzeRows(), summary.silverRows(), seconds,
-                seconds > 0 ? summary.events() / seconds : 0);
-        System.out.println("Bronze: " + bronzePath);
-        System.out.println("Silver: " + silverPath);
-        return summary;
     }
 
     private static void removeQuietly(@Nullable Thread hook) {
