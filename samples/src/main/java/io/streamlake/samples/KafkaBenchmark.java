@@ -7,6 +7,7 @@ import io.streamlake.merge.MergeStrategies;
 import io.streamlake.testkit.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +42,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class KafkaBenchmark {
     private static final String TOPIC = "orders";
+    private static long lastCpuNanos;
 
     private KafkaBenchmark() {
     }
@@ -98,6 +100,7 @@ public final class KafkaBenchmark {
             if (!consumer.isEmpty()) {
                 System.out.println("  consumer settings for both the plain consumer and the pipelines: " + consumer);
             }
+            lastCpuNanos = processCpuNanos();
             double plain = plainConsumer(kafka.bootstrapServers(), events, consumer);
             report("plain KafkaConsumer (byte[] records, no processing)", events, plain, plain);
 
@@ -163,8 +166,17 @@ public final class KafkaBenchmark {
     }
 
     private static void report(String what, long events, double seconds, double plainSeconds) {
-        System.out.printf(Locale.ROOT, "%-52s %8.2f s %,12.0f events/s   %5.1f%% of the plain consumer%n", what, seconds,
-                events / seconds, 100 * plainSeconds / seconds);
+        double cpu = (processCpuNanos() - lastCpuNanos) / 1e9;
+        lastCpuNanos = processCpuNanos();
+        System.out.printf(Locale.ROOT, "%-52s %8.2f s %,12.0f events/s   %5.1f%% of the plain consumer"
+                + "   (%.1f of %d cores busy)%n", what, seconds, events / seconds, 100 * plainSeconds / seconds,
+                cpu / seconds, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** CPU time of this whole process (broker included), to tell a CPU-bound phase from a waiting one. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private static void delete(Path root) {
