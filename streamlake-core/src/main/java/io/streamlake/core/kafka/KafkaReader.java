@@ -61,6 +61,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     private final Consumer<byte[], byte[]> consumer;
     /** One SourcePartition per TopicPartition, so records share it instead of allocating their own. */
     private final Map<TopicPartition, SourcePartition> partitions = new HashMap<>();
+    /**
+     * Where the start position put partitions without a marker, resolved once: a rewind or a
+     * reassignment before their first commit must not resolve "latest" again and skip what arrived since.
+     */
+    private final Map<TopicPartition, Long> resolvedStart = new HashMap<>();
     /** The batch {@link #poll} is gathering, so that a revocation in the middle can drop its records. */
     private @Nullable List<SourceRecord> gathering;
     private @Nullable RuntimeException listenerFailure;
@@ -242,12 +247,17 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             if (marker.isPresent()) {
                 consumer.seek(tp, marker.getAsLong() + 1);
                 resumed.put(tp, marker.getAsLong() + 1);
+            } else if (resolvedStart.containsKey(tp)) {
+                consumer.seek(tp, resolvedStart.get(tp));
             } else {
                 fresh.add(tp);
             }
         }
         if (!fresh.isEmpty()) {
             seekToStart(fresh);
+            for (TopicPartition tp : fresh) {
+                resolvedStart.put(tp, consumer.position(tp, CALL_TIMEOUT));
+            }
         }
         LOG.info("source '{}': reading {} from the bronze markers {}{}", source.name(), tps.size() == 1 ? "partition"
                 : tps.size() + " partitions", resumed, fresh.isEmpty() ? "" : ", " + fresh + " from the start position "

@@ -13,16 +13,21 @@ import io.streamlake.core.kafka.StartPosition;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.source.PositionGap;
+import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
 import io.streamlake.testkit.Orders;
 import io.streamlake.testkit.PipelineTestDriver;
 import io.streamlake.testkit.Stage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -185,6 +190,49 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
             producer.send(new ProducerRecord<>(topic, 0, null, bytes("late")));
         }
         assertThat(atOffsets.runUntilCaughtUp().eventsIngested()).isEqualTo(1);
+    }
+
+    @Test
+    void aRewindBeforeTheFirstCommitReturnsToTheResolvedLatestPositionNotToTheNewEnd() {
+        String topic = newTopic(1);
+        sendNumbered(topic, 0, 5); // before the start: "latest" skips these
+        SourceContext noMarkers = new SourceContext() {
+            @Override
+            public String pipelineName() {
+                return "rewind-latest";
+            }
+
+            @Override
+            public OptionalLong committedPosition(SourcePartition partition) {
+                return OptionalLong.empty();
+            }
+
+            @Override
+            public void reportGap(PositionGap gap) {
+                throw new AssertionError(gap);
+            }
+        };
+        KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), topic).withStartPosition(StartPosition.latest());
+        try (SourceReader reader = source.open(noMarkers)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!(reader.poll(100, Duration.ofMillis(100)).isEmpty() && reader.caughtUp())) {
+                assertThat(System.nanoTime()).as("the reader joins its group").isLessThan(deadline);
+            }
+            sendNumbered(topic, 5, 8);
+            assertThat(positions(reader, 3)).containsExactly(5L, 6L, 7L);
+            reader.rewind(); // as after a commit conflict: nothing of partition 0 was committed yet
+            sendNumbered(topic, 8, 9);
+            assertThat(positions(reader, 4)).containsExactly(5L, 6L, 7L, 8L);
+        }
+    }
+
+    private static List<Long> positions(SourceReader reader, int count) {
+        List<Long> out = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (out.size() < count && System.nanoTime() < deadline) {
+            reader.poll(count - out.size(), Duration.ofMillis(200)).forEach(r -> out.add(r.position()));
+        }
+        return out;
     }
 
     @Test
