@@ -80,7 +80,15 @@ public final class EventProducer implements AutoCloseable {
         return new Builder(topic, Map.copyOf(defaults));
     }
 
-    /** Immutable producer settings: every {@code withX} returns a copy, {@link #open()} connects. */
+    /**
+     * Immutable producer settings: every {@code withX} returns a copy, {@link #open()} connects.
+     *
+     * <pre>{@code
+     * EventProducer.Builder settings = EventProducer.kafka("localhost:9092", "orders")
+     *     .withLinger(Duration.ofMillis(20)).withCompression("lz4");
+     * try (EventProducer producer = settings.open()) { ... }
+     * }</pre>
+     */
     public static final class Builder {
         private final String topic;
         private final Map<String, String> properties;
@@ -158,6 +166,10 @@ public final class EventProducer implements AutoCloseable {
 
     /**
      * Where a sent event was stored.
+     *
+     * <pre>{@code
+     * SentEvent sent = producer.send("ORD-1", json).join();   // sent.partition(), sent.position()
+     * }</pre>
      *
      * @param partition the topic partition
      * @param position the record's offset

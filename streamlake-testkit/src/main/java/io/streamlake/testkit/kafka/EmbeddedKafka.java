@@ -134,7 +134,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         return new Builder(Objects.requireNonNull(dataDir, "dataDir"));
     }
 
-    /** Options of an {@link EmbeddedKafka} before it starts. */
+    /**
+     * Options of an {@link EmbeddedKafka} before it starts.
+     *
+     * <pre>{@code
+     * EmbeddedKafka kafka = EmbeddedKafka.builder(dir).withSaslSsl().withBrokerProperty("num.io.threads", "4").start();
+     * }</pre>
+     */
     public static final class Builder {
         private final Path dataDir;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
@@ -442,7 +448,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * The broker's PLAIN credential check: the users added with {@link EmbeddedKafka#addSaslUser}.
-     * Public only because Kafka instantiates it by class name.
+     * Public only because Kafka instantiates it by class name; the broker configures it itself:
+     *
+     * <pre>{@code
+     * listener.name.sasl_ssl.plain.sasl.server.callback.handler.class=io.streamlake.testkit.kafka.EmbeddedKafka$PlainCredentials
+     * }</pre>
      */
     public static final class PlainCredentials implements AuthenticateCallbackHandler {
         private Map<String, String> users = Map.of();
