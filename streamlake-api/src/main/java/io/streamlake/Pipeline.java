@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -112,6 +113,13 @@ public final class Pipeline {
         return p;
     }
 
+    /** @return a copy of this pipeline with one change applied; the only way a pipeline changes */
+    private Pipeline with(Consumer<Pipeline> change) {
+        Pipeline p = copy();
+        change.accept(p);
+        return p;
+    }
+
     private static <T> List<T> append(List<T> list, T item) {
         List<T> copy = new ArrayList<>(list);
         copy.add(item);
@@ -195,9 +203,7 @@ public final class Pipeline {
      */
     public Pipeline withSchema(Schema schema) {
         Objects.requireNonNull(schema, "schema");
-        Pipeline p = copy();
-        p.silverSchema = schema;
-        return p;
+        return with(p -> p.silverSchema = schema);
     }
 
     /**
@@ -214,9 +220,7 @@ public final class Pipeline {
      */
     public Pipeline withMergeStrategy(MergeStrategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        Pipeline p = copy();
-        p.mergeStrategy = strategy;
-        return p;
+        return with(p -> p.mergeStrategy = strategy);
     }
 
     /**
@@ -230,9 +234,7 @@ public final class Pipeline {
             throw new ConfigurationException("pipeline name '" + pipelineName + "' is not allowed: use 1 to 100"
                     + " letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        Pipeline p = copy();
-        p.name = pipelineName;
-        return p;
+        return with(p -> p.name = pipelineName);
     }
 
     /**
@@ -243,9 +245,7 @@ public final class Pipeline {
         if (maxRecords < 1) {
             throw new ConfigurationException("maxBatchRecords must be at least 1, got " + maxRecords);
         }
-        Pipeline p = copy();
-        p.maxBatchRecords = maxRecords;
-        return p;
+        return with(p -> p.maxBatchRecords = maxRecords);
     }
 
     /**
@@ -257,9 +257,7 @@ public final class Pipeline {
         if (timeout.isNegative()) {
             throw new ConfigurationException("poll timeout must not be negative, got " + timeout);
         }
-        Pipeline p = copy();
-        p.pollTimeout = timeout;
-        return p;
+        return with(p -> p.pollTimeout = timeout);
     }
 
     /**
@@ -271,9 +269,7 @@ public final class Pipeline {
         if (rows < 1) {
             throw new ConfigurationException("target file rows must be at least 1, got " + rows);
         }
-        Pipeline p = copy();
-        p.targetFileRows = rows;
-        return p;
+        return with(p -> p.targetFileRows = rows);
     }
 
     /**
@@ -289,9 +285,7 @@ public final class Pipeline {
         Objects.requireNonNull(value, "value");
         Map<String, String> options = new LinkedHashMap<>(storageOptions);
         options.put(key, value);
-        Pipeline p = copy();
-        p.storageOptions = Map.copyOf(options);
-        return p;
+        return with(p -> p.storageOptions = Map.copyOf(options));
     }
 
     /**
@@ -310,9 +304,7 @@ public final class Pipeline {
                         + "'; give each rule its own name, it identifies the rule in counts and quarantine rows");
             }
         }
-        Pipeline p = copy();
-        p.expectations = append(expectations, expectation);
-        return p;
+        return with(p -> p.expectations = append(expectations, expectation));
     }
 
     /**
@@ -326,9 +318,7 @@ public final class Pipeline {
      */
     public Pipeline withTransform(UnaryOperator<Row> transform) {
         Objects.requireNonNull(transform, "transform");
-        Pipeline p = copy();
-        p.transforms = append(transforms, transform::apply);
-        return p;
+        return with(p -> p.transforms = append(transforms, transform::apply));
     }
 
     /**
@@ -339,9 +329,7 @@ public final class Pipeline {
      */
     public Pipeline withFilter(Predicate<Row> keep) {
         Objects.requireNonNull(keep, "keep");
-        Pipeline p = copy();
-        p.transforms = append(transforms, r -> keep.test(r) ? r : null);
-        return p;
+        return with(p -> p.transforms = append(transforms, r -> keep.test(r) ? r : null));
     }
 
     /**
@@ -359,10 +347,10 @@ public final class Pipeline {
     public Pipeline withDerivedColumn(String column, Function<Row, @Nullable Object> value) {
         Objects.requireNonNull(column, "column");
         Objects.requireNonNull(value, "value");
-        Pipeline p = copy();
-        p.transforms = append(transforms, r -> r.with(column, value.apply(r)));
-        p.derivedColumns = append(derivedColumns, column);
-        return p;
+        return with(p -> {
+            p.transforms = append(transforms, r -> r.with(column, value.apply(r)));
+            p.derivedColumns = append(derivedColumns, column);
+        });
     }
 
     /**
@@ -383,9 +371,7 @@ public final class Pipeline {
      */
     public Pipeline withQuarantine(TableRef table) {
         Objects.requireNonNull(table, "table");
-        Pipeline p = copy();
-        p.quarantine = table;
-        return p;
+        return with(p -> p.quarantine = table);
     }
 
     /**
@@ -396,9 +382,7 @@ public final class Pipeline {
         if (bytes < 1) {
             throw new ConfigurationException("max value bytes must be at least 1, got " + bytes);
         }
-        Pipeline p = copy();
-        p.maxValueBytes = bytes;
-        return p;
+        return with(p -> p.maxValueBytes = bytes);
     }
 
     /**
@@ -415,16 +399,12 @@ public final class Pipeline {
             throw new ConfigurationException("compaction needs at least 2 small files to combine, got "
                     + minSmallFiles + "; use withoutCompaction() to turn it off");
         }
-        Pipeline p = copy();
-        p.compactionMinFiles = minSmallFiles;
-        return p;
+        return with(p -> p.compactionMinFiles = minSmallFiles);
     }
 
     /** @return a copy that never compacts its tables (for example because another job does) */
     public Pipeline withoutCompaction() {
-        Pipeline p = copy();
-        p.compactionMinFiles = 0;
-        return p;
+        return with(p -> p.compactionMinFiles = 0);
     }
 
     /** @return the number of small files that triggers compaction, 0 when compaction is off */
