@@ -5,7 +5,6 @@ import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.schema.Row;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.table.DataFile;
-import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
@@ -86,10 +85,7 @@ public final class QuarantineReplay {
         }
         RecordPreparer.Prepared prepared = prepare(files);
         SilverMerger.Result merged = merger.merge(s.files(), prepared.rows, prepared.tombstones);
-        PendingCommit commit = silver.newCommit();
-        merged.removed().forEach(commit::remove);
-        merged.added().forEach(commit::add);
-        commit.expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
+        merged.stage(silver).expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
         release(files, prepared.quarantine, quarantineReleased, q.version());
         long recordCount = files.stream().mapToLong(DataFile::rowCount).sum();
         return recordCount - prepared.quarantine.size();
@@ -107,10 +103,7 @@ public final class QuarantineReplay {
         PendingCommit commit = quarantine.newCommit();
         replayed.forEach(commit::remove);
         if (!stillFailing.isEmpty()) {
-            try (DataFileWriter w = quarantine.newDataFile(QuarantineRows.SCHEMA)) {
-                stillFailing.forEach(w::write);
-                commit.add(w.finish());
-            }
+            commit.add(Tables.writeFile(quarantine, QuarantineRows.SCHEMA, stillFailing));
         }
         commit.expectTransaction(released, expected).setTransaction(released, version).commit("REPLAY");
     }

@@ -7,7 +7,7 @@ import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
-import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -57,6 +57,13 @@ final class SilverMerger {
 
     /** What a merge staged; nothing is committed yet. */
     record Result(List<DataFile> removed, List<DataFile> added, long rowsChanged) {
+        /** @return a new commit of the table holding these removes and adds, to add markers to */
+        PendingCommit stage(Table table) {
+            PendingCommit commit = table.newCommit();
+            removed.forEach(commit::remove);
+            added.forEach(commit::add);
+            return commit;
+        }
     }
 
     /**
@@ -93,14 +100,6 @@ final class SilverMerger {
                     + " (with keepColumns, list the key column)");
         }
         return row;
-    }
-
-    /**
-     * @param files the table's current files
-     * @param incoming decoded rows in arrival order
-     */
-    Result merge(List<DataFile> files, List<Row> incoming) {
-        return merge(files, incoming, new BitSet());
     }
 
     /**
@@ -316,12 +315,7 @@ final class SilverMerger {
                 end++;
             }
             List<Row> slice = sorted.subList(start, end);
-            writes.add(() -> {
-                try (DataFileWriter w = table.newDataFile(schema)) {
-                    slice.forEach(w::write);
-                    return w.finish();
-                }
-            });
+            writes.add(() -> Tables.writeFile(table, schema, slice));
             start = end;
         }
         if (parallel) {

@@ -8,8 +8,6 @@ import io.streamlake.schema.Schema;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.table.DataFile;
-import io.streamlake.table.DataFileWriter;
-import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
@@ -126,11 +124,8 @@ final class SilverStage {
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo);
                 commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
                 SilverMerger.Result merged = merger.merge(snapshot.files(), prepared.rows, prepared.tombstones);
-                PendingCommit commit = silver.newCommit();
-                merged.removed().forEach(commit::remove);
-                merged.added().forEach(commit::add);
-                commit.expectTransaction(appId, consumed).setTransaction(appId, upTo);
-                silverVersion = commit.commit("STREAMING UPDATE");
+                silverVersion = merged.stage(silver).expectTransaction(appId, consumed).setTransaction(appId, upTo)
+                        .commit("STREAMING UPDATE");
                 changed += merged.rowsChanged();
                 count(prepared);
             } catch (CommitConflictException e) {
@@ -150,12 +145,7 @@ final class SilverStage {
         if (q == null || rows.isEmpty()) {
             return;
         }
-        DataFile file;
-        try (DataFileWriter w = q.newDataFile(QuarantineRows.SCHEMA)) {
-            rows.forEach(w::write);
-            file = w.finish();
-        }
-        q.newCommit().add(file).expectTransaction(quarantineAppId, quarantinedUpTo)
+        q.newCommit().add(Tables.writeFile(q, QuarantineRows.SCHEMA, rows)).expectTransaction(quarantineAppId, quarantinedUpTo)
                 .setTransaction(quarantineAppId, upTo).commit("WRITE");
         LOG.warn("{} records of bronze versions up to {} did not fit silver and were quarantined in {}", rows.size(),
                 upTo, q.location());

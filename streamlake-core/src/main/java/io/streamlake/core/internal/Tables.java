@@ -1,8 +1,13 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.core.delta.DeltaTable;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableRef;
+import java.util.List;
 import java.util.Map;
 
 /** Turns a {@link TableRef} into a table: a given instance as is, a path as a Delta table. */
@@ -17,5 +22,18 @@ public final class Tables {
      */
     public static Table resolve(TableRef ref, Map<String, String> storageOptions) {
         return ref.table().orElseGet(() -> DeltaTable.open(ref.path().orElseThrow(), storageOptions));
+    }
+
+    /**
+     * @param table the table
+     * @param schema the rows' schema
+     * @param rows the rows of one new, uncommitted data file
+     * @return the finished file
+     */
+    static DataFile writeFile(Table table, Schema schema, List<Row> rows) {
+        try (DataFileWriter w = table.newDataFile(schema)) {
+            rows.forEach(w::write);
+            return w.finish();
+        }
     }
 }
