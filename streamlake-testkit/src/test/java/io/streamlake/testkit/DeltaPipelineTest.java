@@ -12,8 +12,15 @@ import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -114,5 +121,56 @@ class DeltaPipelineTest {
         Pipeline changed = pipeline().withSchema(other);
         assertThatThrownBy(() -> changed.runUntilCaughtUp()).isInstanceOf(SchemaMismatchException.class)
                 .hasMessageContaining("status").hasMessageContaining("status long");
+    }
+
+    @Test
+    void sourceMetadataLandsInTheBronzeMetadataColumn() {
+        SourcePartition p = new SourcePartition("hub", 0);
+        List<SourceRecord> records = List.of(
+                new SourceRecord(p, 7, null, "{}".getBytes(StandardCharsets.UTF_8), Map.of(), Instant.EPOCH,
+                        Map.of("offset", "4096", "partition_key", "tenant-1")),
+                new SourceRecord(p, 8, null, "{}".getBytes(StandardCharsets.UTF_8), Map.of(), Instant.EPOCH));
+        Source source = new Source() {
+            @Override
+            public String name() {
+                return "hub";
+            }
+
+            @Override
+            public SourceReader open(SourceContext context) {
+                return new SourceReader() {
+                    private boolean done;
+
+                    @Override
+                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+                        List<SourceRecord> out = done ? List.of() : records;
+                        done = true;
+                        return out;
+                    }
+
+                    @Override
+                    public void rewind() {
+                        done = false;
+                    }
+
+                    @Override
+                    public boolean caughtUp() {
+                        return done;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        String bronze = lake.resolve("bronze-meta").toString();
+        Pipeline.from(source).bronze(bronze).bronzeOnly().runUntilCaughtUp();
+
+        List<Map<String, Object>> rows = KernelReader.rows(bronze);
+        assertThat(rows).extracting(r -> r.get("position"), r -> r.get("metadata"))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(7L, Map.of("offset", "4096", "partition_key", "tenant-1")),
+                        org.assertj.core.groups.Tuple.tuple(8L, null));
     }
 }

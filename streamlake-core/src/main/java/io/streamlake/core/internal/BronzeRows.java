@@ -27,6 +27,11 @@ public final class BronzeRows {
     public static final String HEADERS = "headers";
     /** When StreamLake wrote the row. */
     public static final String INGESTION_TIME = "ingestion_time";
+    /**
+     * Source facts without a column of their own (Event Hubs offset, partition key, system
+     * properties). Last, so that a bronze table written before it existed evolves by one optional column.
+     */
+    public static final String METADATA = "metadata";
 
     /** The bronze schema. Positions below follow its column order. */
     public static final Schema SCHEMA = Schema.builder()
@@ -38,6 +43,7 @@ public final class BronzeRows {
             .optional(SOURCE_TIMESTAMP, DataType.TIMESTAMP)
             .optional(HEADERS, DataType.map(DataType.BINARY))
             .required(INGESTION_TIME, DataType.TIMESTAMP)
+            .optional(METADATA, DataType.map(DataType.STRING))
             .build();
 
     static final int KEY_POS = 0;
@@ -53,6 +59,7 @@ public final class BronzeRows {
 
     static Row toRow(SourceRecord r, Instant ingestionTime) {
         return Row.of(SCHEMA, r.key(), r.value(), r.partition().stream(), r.partition().id(), r.position(),
-                r.timestamp(), r.headers().isEmpty() ? null : r.headers(), ingestionTime);
+                r.timestamp(), r.headers().isEmpty() ? null : r.headers(), ingestionTime,
+                r.metadata().isEmpty() ? null : r.metadata());
     }
 }

@@ -21,7 +21,8 @@ final class RawRecords {
     }
 
     /**
-     * @param row a row with columns key, value, headers, source, partition, position, source_timestamp
+     * @param row a row with columns key, value, headers, source, partition, position, source_timestamp and
+     *     perhaps metadata
      * @param partitions cache of partition objects, so a replay allocates one per partition, not per row
      */
     @SuppressWarnings("unchecked")
@@ -31,9 +32,13 @@ final class RawRecords {
         SourcePartition partition = partitions.computeIfAbsent(stream + "/" + id, k -> new SourcePartition(stream, id));
         Map<String, byte[]> headers = (Map<String, byte[]>) row.value(BronzeRows.HEADERS);
         Instant ts = (Instant) row.value(BronzeRows.SOURCE_TIMESTAMP);
+        // Quarantine rows have no metadata column; bronze rows written before it existed read null.
+        Map<String, String> metadata = row.schema().field(BronzeRows.METADATA).isPresent()
+                ? (Map<String, String>) row.value(BronzeRows.METADATA) : null;
         return new SourceRecord(partition, (Long) Objects.requireNonNull(row.value(BronzeRows.POSITION)),
                 (byte[]) row.value(BronzeRows.KEY), (byte[]) row.value(BronzeRows.VALUE),
-                headers == null ? Map.of() : headers, ts == null ? Instant.EPOCH : ts);
+                headers == null ? Map.of() : headers, ts == null ? Instant.EPOCH : ts,
+                metadata == null ? Map.of() : metadata);
     }
 
     /** Reads every quarantine row of the files as records, with the bronze version each came from. */
