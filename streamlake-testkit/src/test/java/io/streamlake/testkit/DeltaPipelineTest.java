@@ -173,4 +173,31 @@ class DeltaPipelineTest {
                         org.assertj.core.groups.Tuple.tuple(7L, Map.of("offset", "4096", "partition_key", "tenant-1")),
                         org.assertj.core.groups.Tuple.tuple(8L, null));
     }
+
+    @Test
+    void aLargeBatchIsWrittenAsSeveralBronzeFilesThatACatchUpReadsInArrivalOrder() {
+        // Every update of an order carries the same updated_at, so only arrival order decides the winner:
+        // the catch-up after the crash must read the batch's bronze files in the order they were written.
+        int events = 60_000;
+        for (int i = 0; i < events; i++) {
+            hub.send(0, "o-" + (i % 500), Orders.json("o-" + (i % 500), "S" + i, 1));
+        }
+        Pipeline big = pipeline().withMaxBatchRecords(events).withTargetFileRows(events);
+        try (PipelineTestDriver driver = PipelineTestDriver.create(big)) {
+            driver.crashAfterNextCommit(Stage.BRONZE);
+            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            int expectedFiles = Math.min(Runtime.getRuntime().availableProcessors(), 2);
+            assertThat(driver.bronze().files()).hasSize(expectedFiles);
+        }
+        try (PipelineTestDriver driver = PipelineTestDriver.create(big)) {
+            driver.pipeUntilCaughtUp();
+            assertThat(driver.bronze()).hasRowCount(events).hasNoDuplicates("partition", "position");
+            TableContents silver = driver.silver();
+            assertThat(silver).hasRowCount(500);
+            for (int k = 0; k < 500; k++) {
+                assertThat(silver.row("order_id", "o-" + k).orElseThrow().string("status"))
+                        .isEqualTo("S" + (events - 500 + k));
+            }
+        }
+    }
 }
