@@ -147,13 +147,9 @@ final class SilverMerger {
         // Fold each key's rows in arrival order, starting from what silver holds.
         BitSet rewrite = new BitSet(files.size());
         long changed = 0;
-        for (Map.Entry<Object, List<Integer>> e : byKey.entrySet()) {
-            Object key = e.getKey();
+        for (Object key : byKey.keySet()) {
             S stored = current.get(key);
-            S state = stored;
-            for (int pos : e.getValue()) {
-                state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
-            }
+            S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
             if (Objects.equals(state, stored)) {
                 continue; // duplicates and stale events rewrite nothing
             }
@@ -226,9 +222,20 @@ final class SilverMerger {
         return new Result(removed, added, changed);
     }
 
-    /** Merges the batch keys that belong to one file (or, with no file, to an empty table). */
+    /**
+     * Merges the batch keys that belong to one file (or, with no file, to an empty table). Our files
+     * are sorted by key, so the file and the sorted batch keys are joined in one pass: untouched rows
+     * are copied as read, and the output comes out sorted without a map of the file's rows or a sort
+     * of them. A file found out of order (written by another engine) is merged through a map instead.
+     */
     private <S> Result mergeFile(KeyFold<S> keyFold, @Nullable DataFile file, List<Object> keys,
             Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
+        keys.sort(KeyOrder.NATURAL);
+        Result joined = file == null ? null : mergeSortedFile(keyFold, file, keys, byKey, incoming, tombstones,
+                parallelWrite);
+        if (joined != null) {
+            return joined;
+        }
         Map<Object, S> current = new HashMap<>();
         if (file != null) {
             Iterator<Row> rows = table.read(file, schema);
@@ -241,10 +248,7 @@ final class SilverMerger {
         long changed = 0;
         for (Object key : keys) {
             S stored = current.get(key);
-            S state = stored;
-            for (int pos : byKey.get(key)) {
-                state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
-            }
+            S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
             if (Objects.equals(state, stored)) {
                 continue; // duplicates and stale events rewrite nothing
             }
@@ -265,6 +269,67 @@ final class SilverMerger {
             keyFold.emit(current.get(key), out);
         }
         return new Result(file == null ? List.of() : List.of(file), write(out, parallelWrite), changed);
+    }
+
+    /**
+     * The one-pass join of a key-sorted file with the sorted batch keys.
+     *
+     * @return the result, or null if the file turned out not to be sorted by key
+     */
+    private <S> @Nullable Result mergeSortedFile(KeyFold<S> keyFold, DataFile file, List<Object> keys,
+            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
+        Iterator<Row> rows = table.read(file, schema);
+        List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, file.rowCount() + keys.size()));
+        Row next = rows.hasNext() ? rows.next() : null;
+        Object last = null;
+        long changed = 0;
+        int k = 0;
+        while (next != null || k < keys.size()) {
+            Object fileKey = next == null ? null : next.value(keyPos);
+            if (fileKey != null && last != null && KeyOrder.NATURAL.compare(last, fileKey) > 0) {
+                return null;
+            }
+            int cmp = next == null ? 1 : k == keys.size() ? -1 : KeyOrder.NATURAL.compare(fileKey, keys.get(k));
+            if (cmp < 0) {
+                out.add(next); // a key this batch does not touch
+                last = fileKey;
+                next = rows.hasNext() ? rows.next() : null;
+                continue;
+            }
+            Object key = keys.get(k++);
+            S stored = null;
+            while (cmp == 0) {
+                stored = keyFold.load(stored, next);
+                last = fileKey;
+                next = rows.hasNext() ? rows.next() : null;
+                fileKey = next == null ? null : next.value(keyPos);
+                cmp = next == null ? 1 : KeyOrder.NATURAL.compare(fileKey, key);
+                if (cmp < 0) {
+                    return null;
+                }
+            }
+            S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
+            if (!Objects.equals(state, stored)) {
+                changed++;
+            }
+            if (state != null) {
+                keyFold.emit(state, out);
+            }
+        }
+        if (changed == 0) {
+            return new Result(List.of(), List.of(), 0);
+        }
+        return new Result(List.of(file), write(out, parallelWrite), changed);
+    }
+
+    /** Folds a key's batch rows in arrival order, starting from what silver holds. */
+    private static <S> @Nullable S fold(KeyFold<S> keyFold, Object key, @Nullable S stored,
+            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones) {
+        S state = stored;
+        for (int pos : byKey.get(key)) {
+            state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
+        }
+        return state;
     }
 
     /**
