@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -198,6 +199,92 @@ class DeltaPipelineTest {
                 assertThat(silver.row("order_id", "o-" + k).orElseThrow().string("status"))
                         .isEqualTo("S" + (events - 500 + k));
             }
+        }
+    }
+
+    @Test
+    void aStreamingRunFetchesAheadButNeverCallsTheReaderConcurrentlyAndReportsEveryCommit() {
+        for (int i = 0; i < 1_000; i++) {
+            hub.send("o-" + (i % 100), Orders.json("o-" + (i % 100), "S" + i, i));
+        }
+        java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean overlapped = new java.util.concurrent.atomic.AtomicBoolean();
+        Set<String> pollThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Map<SourcePartition, Long> reported = new java.util.concurrent.ConcurrentHashMap<>();
+        Source watched = new Source() {
+            @Override
+            public String name() {
+                return hub.name();
+            }
+
+            @Override
+            public SourceReader open(SourceContext context) {
+                SourceReader in = hub.open(context);
+                return new SourceReader() {
+                    private <T> T exclusive(java.util.function.Supplier<T> call) {
+                        if (busy.incrementAndGet() != 1) {
+                            overlapped.set(true);
+                        }
+                        try {
+                            return call.get();
+                        } finally {
+                            busy.decrementAndGet();
+                        }
+                    }
+
+                    @Override
+                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+                        pollThreads.add(Thread.currentThread().getName());
+                        return exclusive(() -> in.poll(maxRecords, maxWait));
+                    }
+
+                    @Override
+                    public void rewind() {
+                        exclusive(() -> {
+                            in.rewind();
+                            return null;
+                        });
+                    }
+
+                    @Override
+                    public boolean caughtUp() {
+                        return exclusive(in::caughtUp);
+                    }
+
+                    @Override
+                    public void committed(Map<SourcePartition, Long> lastPositions) {
+                        exclusive(() -> {
+                            reported.putAll(lastPositions);
+                            return null;
+                        });
+                    }
+
+                    @Override
+                    public void close() {
+                        exclusive(() -> {
+                            in.close();
+                            return null;
+                        });
+                    }
+                };
+            }
+        };
+        Pipeline p = Pipeline.from(watched)
+                .bronze(lake.resolve("bronze").toString())
+                .silver(lake.resolve("silver").toString(), "order_id")
+                .withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withMaxBatchRecords(30);
+
+        assertThat(p.runUntilCaughtUp().eventsIngested()).isEqualTo(1_000);
+
+        assertThat(overlapped).as("reader called from two threads at once").isFalse();
+        assertThat(pollThreads).as("threads that polled").anyMatch(t -> t.startsWith("streamlake-fetch-"));
+        assertThat(KernelReader.rows(lake.resolve("bronze").toString())).hasSize(1_000);
+        Orders.assertSilverHoldsLatestStatus(lake.resolve("silver").toString(), 1_000);
+        for (int partition = 0; partition < 4; partition++) {
+            assertThat(reported).as("committed position reported to the source")
+                    .containsEntry(new SourcePartition("orders", partition), hub.size(partition) - 1);
         }
     }
 }

@@ -53,6 +53,7 @@ final class EngineRun implements PipelineRun {
                 pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null))) {
             this.engine = engine;
             engine.open();
+            engine.prefetchNextBatch();
             bronzeVersion = engine.bronzeVersion();
             silverVersion = engine.silverVersion();
             state = PipelineProgress.State.RUNNING;

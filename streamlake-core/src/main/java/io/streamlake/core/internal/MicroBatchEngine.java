@@ -23,6 +23,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -51,6 +55,10 @@ public final class MicroBatchEngine implements AutoCloseable {
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
     private @Nullable SourceReader reader;
+    private @Nullable ExecutorService prefetcher;
+    private @Nullable Future<List<SourceRecord>> prefetched;
+    /** Positions committed while the reader was busy prefetching, for its next idle moment. */
+    private final Map<SourcePartition, Long> uncommunicated = new LinkedHashMap<>();
     private long bronzeVersion = -1;
     private boolean lastPollEmpty;
 
@@ -117,17 +125,15 @@ public final class MicroBatchEngine implements AutoCloseable {
         if (r == null) {
             throw new IllegalStateException("open() first");
         }
-        List<SourceRecord> polled;
-        try {
-            polled = r.poll(pipeline.maxBatchRecords(), pollTimeout);
-        } catch (RuntimeException e) {
-            throw e instanceof SourceException ? e : new SourceException("polling source '" + pipeline.source().name()
-                    + "' failed: " + e.getMessage() + "; the pipeline stopped with every committed event safe;"
-                    + " fix the source and restart", e);
-        }
+        List<SourceRecord> polled = nextPoll(r, pollTimeout);
         lastPollEmpty = polled.isEmpty();
         if (polled.isEmpty()) {
             return BatchResult.EMPTY;
+        }
+        if (prefetcher != null) {
+            // The next batch is fetched while this one is encoded and committed. An empty poll starts
+            // nothing, so caughtUp() and close() find the reader idle.
+            prefetched = prefetcher.submit(() -> r.poll(pipeline.maxBatchRecords(), pollTimeout));
         }
         Map<SourcePartition, Long> lastPositions = new LinkedHashMap<>();
         List<SourceRecord> records = dropAlreadyCommitted(polled, lastPositions);
@@ -153,22 +159,96 @@ public final class MicroBatchEngine implements AutoCloseable {
             // Another instance took one of these partitions: drop the batch and read again from the markers.
             LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"
                     + " the committed positions", bronze.location(), e.getMessage(), records.size());
+            discardPrefetched();
             expectedMarkers.clear();
             r.rewind();
             return new BatchResult(0, bronzeVersion, 0, true, 0, 0);
         }
         bronzeVersion = version;
         expectedMarkers.putAll(lastPositions);
-        try {
-            r.committed(lastPositions);
-        } catch (RuntimeException e) {
-            LOG.warn("source '{}' could not record committed positions for monitoring: {}",
-                    pipeline.source().name(), e.toString());
+        if (prefetched == null) {
+            reportCommitted(r, lastPositions);
+        } else {
+            // The reader is busy with the next poll: it hears of this commit when that poll is back.
+            uncommunicated.putAll(lastPositions);
         }
         long silverStart = System.nanoTime();
         long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
         long end = System.nanoTime();
         return new BatchResult(records.size(), version, silverChanged, false, silverStart - start, end - silverStart);
+    }
+
+    /**
+     * Lets the next batch be fetched while the current one is written: worth it for a streaming run,
+     * where a source's fetch (network, decompression) would otherwise leave the cores idle. Not for
+     * the testkit's driver, whose {@code pipe()} must see exactly what was sent before it.
+     */
+    public void prefetchNextBatch() {
+        if (prefetcher == null) {
+            prefetcher = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "streamlake-fetch-" + pipeline.name());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+    }
+
+    /** The prefetched batch if one is in flight, else a poll now; either way the reader is idle after. */
+    private List<SourceRecord> nextPoll(SourceReader r, Duration pollTimeout) {
+        Future<List<SourceRecord>> f = prefetched;
+        prefetched = null;
+        List<SourceRecord> polled;
+        try {
+            polled = f == null ? r.poll(pipeline.maxBatchRecords(), pollTimeout) : join(f);
+        } catch (RuntimeException e) {
+            throw e instanceof SourceException ? e : new SourceException("polling source '" + pipeline.source().name()
+                    + "' failed: " + e.getMessage() + "; the pipeline stopped with every committed event safe;"
+                    + " fix the source and restart", e);
+        }
+        if (!uncommunicated.isEmpty()) {
+            reportCommitted(r, uncommunicated);
+            uncommunicated.clear();
+        }
+        return polled;
+    }
+
+    private static List<SourceRecord> join(Future<List<SourceRecord>> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new SourceException("polling failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SourceException("interrupted while waiting for the source's next batch", e);
+        }
+    }
+
+    /** Waits for an in-flight poll and drops what it read: nothing of it was committed. */
+    private void discardPrefetched() {
+        Future<List<SourceRecord>> f = prefetched;
+        prefetched = null;
+        if (f != null) {
+            try {
+                join(f);
+            } catch (RuntimeException e) {
+                LOG.debug("a prefetched poll failed while its batch was being dropped", e);
+            }
+        }
+    }
+
+    private void reportCommitted(SourceReader r, Map<SourcePartition, Long> positions) {
+        try {
+            r.committed(positions);
+        } catch (RuntimeException e) {
+            LOG.warn("source '{}' could not record committed positions for monitoring: {}",
+                    pipeline.source().name(), e.toString());
+        }
     }
 
     /**
@@ -268,8 +348,19 @@ public final class MicroBatchEngine implements AutoCloseable {
     public void close() {
         SourceReader r = reader;
         reader = null;
-        if (r != null) {
-            r.close();
+        try {
+            discardPrefetched();
+        } finally {
+            if (prefetcher != null) {
+                prefetcher.shutdown();
+            }
+            if (r != null) {
+                if (!uncommunicated.isEmpty()) {
+                    reportCommitted(r, uncommunicated);
+                    uncommunicated.clear();
+                }
+                r.close();
+            }
         }
     }
 
