@@ -3,6 +3,7 @@ package io.streamlake;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
@@ -86,6 +87,7 @@ public final class Pipeline {
     private List<Function<Row, @Nullable Row>> transforms = List.of();
     private List<String> derivedColumns = List.of();
     private @Nullable TableRef quarantine;
+    private @Nullable TableRef deleteMarkers;
     private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
 
     private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
@@ -109,6 +111,7 @@ public final class Pipeline {
         p.transforms = transforms;
         p.derivedColumns = derivedColumns;
         p.quarantine = quarantine;
+        p.deleteMarkers = deleteMarkers;
         p.compactionMinFiles = compactionMinFiles;
         return p;
     }
@@ -375,6 +378,43 @@ public final class Pipeline {
     }
 
     /**
+     * Sets the table where a {@code latestBy} strategy keeps its delete markers (see
+     * {@link io.streamlake.merge.Scd1Strategy#keepDeletesFor}): one row per recently deleted key,
+     * so that a late, older update does not bring the key back. The default for a path silver table
+     * is the path followed by {@code _deletes}. The table is created when the first key is deleted.
+     *
+     * <pre>{@code
+     * pipeline.withDeleteMarkers("abfss://lake@acct.dfs.core.windows.net/silver/orders_deletes")
+     * }</pre>
+     *
+     * @param path local folder or Hadoop URI of the delete-marker Delta table
+     * @return a copy with this delete-marker table
+     */
+    public Pipeline withDeleteMarkers(String path) {
+        return withDeleteMarkers(TableRef.path(path));
+    }
+
+    /**
+     * @param table the delete-marker table
+     * @return a copy with this delete-marker table
+     */
+    public Pipeline withDeleteMarkers(TableRef table) {
+        Objects.requireNonNull(table, "table");
+        return with(p -> p.deleteMarkers = table);
+    }
+
+    /**
+     * @return the delete-marker table: the one set, or for a path silver table the path followed by
+     *     {@code _deletes}; empty for a bronze-only pipeline or a silver table instance without one
+     */
+    public Optional<TableRef> deleteMarkers() {
+        if (deleteMarkers != null || silver == null) {
+            return Optional.ofNullable(deleteMarkers);
+        }
+        return silver.path().map(path -> TableRef.path(stripTrailingSlash(path) + "_deletes"));
+    }
+
+    /**
      * @param bytes payloads larger than this are quarantined instead of decoded (default 1 MiB)
      * @return a copy with this limit
      */
@@ -530,6 +570,11 @@ public final class Pipeline {
             }
         }
         mergeStrategy.validate(silverSchema, silverKey);
+        if (mergeStrategy instanceof Scd1Strategy s && s.keepsDeleteMarkers() && deleteMarkers().isEmpty()) {
+            throw new ConfigurationException(mergeStrategy + " keeps delete markers, but silver table " + silver
+                    + " is a table instance and no delete-marker table is set: add withDeleteMarkers(table), or keep"
+                    + " none with keepDeletesFor(Duration.ZERO)");
+        }
         return this;
     }
 

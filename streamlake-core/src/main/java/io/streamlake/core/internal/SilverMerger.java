@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -87,6 +88,21 @@ final class SilverMerger {
 
         /** Adds the state's rows to {@code out}, in the order they are written. */
         void emit(S state, List<Row> out);
+
+        /**
+         * @return whether two states write the same rows, so that a change of state that silver
+         *     cannot see (a delete marker) rewrites no file
+         */
+        default boolean sameRows(@Nullable S a, @Nullable S b) {
+            return Objects.equals(a, b);
+        }
+
+        /**
+         * Hears the state a batch key ends the batch with; called once per batch key, possibly from
+         * several threads at once.
+         */
+        default void settled(Object key, @Nullable S state) {
+        }
     }
 
     /**
@@ -113,7 +129,8 @@ final class SilverMerger {
         return merge(fold, files, incoming, tombstones);
     }
 
-    private <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
+    /** The same with another fold for this batch, such as one that also keeps delete markers. */
+    <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
         Map<Object, List<Integer>> byKey = groupByKey(incoming);
         FileIndex index = new FileIndex(files, keyColumn);
         if (index.disjoint()) {
@@ -154,7 +171,8 @@ final class SilverMerger {
             for (int pos : e.getValue()) {
                 state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
             }
-            if (Objects.equals(state, stored)) {
+            keyFold.settled(key, state);
+            if (keyFold.sameRows(state, stored)) {
                 continue; // duplicates and stale events rewrite nothing
             }
             changed++;
@@ -245,7 +263,8 @@ final class SilverMerger {
             for (int pos : byKey.get(key)) {
                 state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
             }
-            if (Objects.equals(state, stored)) {
+            keyFold.settled(key, state);
+            if (keyFold.sameRows(state, stored)) {
                 continue; // duplicates and stale events rewrite nothing
             }
             changed++;
@@ -265,6 +284,32 @@ final class SilverMerger {
             keyFold.emit(current.get(key), out);
         }
         return new Result(file == null ? List.of() : List.of(file), write(out, parallelWrite), changed);
+    }
+
+    /**
+     * Reads the rows of these keys, from the files whose key range may hold them only.
+     *
+     * @param files the table's files
+     * @param keys the keys to look up
+     * @return each found key's row (the last one read, for a key with several)
+     */
+    Map<Object, Row> lookup(List<DataFile> files, Set<Object> keys) {
+        FileIndex index = new FileIndex(files, keyColumn);
+        BitSet candidates = new BitSet(files.size());
+        for (Object key : keys) {
+            index.markCandidates(key, candidates);
+        }
+        Map<Object, Row> found = new HashMap<>();
+        for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
+            Iterator<Row> rows = table.read(files.get(f), schema);
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                if (keys.contains(row.value(keyPos))) {
+                    found.put(row.value(keyPos), row);
+                }
+            }
+        }
+        return found;
     }
 
     /**
