@@ -11,6 +11,7 @@ import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
 import io.streamlake.source.Source;
 import io.streamlake.spi.PipelineEngine;
+import io.streamlake.table.PartitionValues;
 import io.streamlake.table.TableRef;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +89,7 @@ public final class Pipeline {
     private List<String> derivedColumns = List.of();
     private @Nullable TableRef quarantine;
     private @Nullable TableRef deleteMarkers;
+    private List<String> partitionColumns = List.of();
     private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
 
     private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
@@ -112,6 +114,7 @@ public final class Pipeline {
         p.derivedColumns = derivedColumns;
         p.quarantine = quarantine;
         p.deleteMarkers = deleteMarkers;
+        p.partitionColumns = partitionColumns;
         p.compactionMinFiles = compactionMinFiles;
         return p;
     }
@@ -357,6 +360,32 @@ public final class Pipeline {
     }
 
     /**
+     * Partitions the silver table by these columns, as Delta Lake does: each partition's data files
+     * live in a folder {@code column=value/}, the values are kept in the log rather than in the files,
+     * and readers that filter on a partition column skip the other partitions. The merge stays by
+     * key: a key whose partition value changes moves from the old partition to the new one. The
+     * quarantine, delete-marker and bronze tables are not partitioned. An existing table must have
+     * been created with the same partition columns.
+     *
+     * <pre>{@code
+     * pipeline.withDerivedColumn("order_date", r -> LocalDate.ofInstant(r.timestamp("updated_at"), ZoneOffset.UTC))
+     *     .withPartitionColumns("order_date");
+     * }</pre>
+     *
+     * @param columns columns of the silver schema of type string, int, long, date or boolean; not the key
+     * @return a copy with these partition columns (none to leave silver unpartitioned)
+     */
+    public Pipeline withPartitionColumns(String... columns) {
+        List<String> list = List.of(columns);
+        return with(p -> p.partitionColumns = list);
+    }
+
+    /** @return silver's partition columns, empty when it is not partitioned */
+    public List<String> partitionColumns() {
+        return partitionColumns;
+    }
+
+    /**
      * Sets the quarantine table, where records that cannot be decoded or that break a QUARANTINE
      * expectation go, with their original bytes, source position and the reason. The default for a
      * path silver table is the path followed by {@code _quarantine}.
@@ -569,6 +598,12 @@ public final class Pipeline {
                         + silverSchema + "; declare it in the schema (optional, of the type it computes)");
             }
         }
+        PartitionValues.check(silverSchema, partitionColumns, String.valueOf(silver));
+        if (partitionColumns.contains(silverKey)) {
+            throw new ConfigurationException("silver key column '" + silverKey + "' cannot partition silver table "
+                    + silver + ": every key would get a folder of its own; partition by a column many keys share,"
+                    + " such as a date");
+        }
         mergeStrategy.validate(silverSchema, silverKey);
         if (mergeStrategy instanceof Scd1Strategy s && s.keepsDeleteMarkers() && deleteMarkers().isEmpty()) {
             throw new ConfigurationException(mergeStrategy + " keeps delete markers, but silver table " + silver
@@ -648,6 +683,7 @@ public final class Pipeline {
     public String toString() {
         return "Pipeline[" + name + ": " + source.name() + " -> bronze " + bronze
                 + (silver == null ? "" : " -> silver " + silver + " by " + silverKey + ", " + mergeStrategy)
+                + (partitionColumns.isEmpty() ? "" : ", partitioned by " + partitionColumns)
                 + (expectations.isEmpty() ? "" : ", expectations " + expectations)
                 + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
                 + "]";

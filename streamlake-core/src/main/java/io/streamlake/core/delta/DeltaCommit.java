@@ -164,11 +164,11 @@ final class DeltaCommit implements PendingCommit {
         List<Action> actions = new ArrayList<>(adds.size() + removes.size() + markers.size());
         for (DataFile f : removes) {
             // The AddFile is only a carrier: delta-standalone derives a RemoveFile with size from it.
-            actions.add(AddFile.builder(f.path(), Map.of(), f.sizeBytes(), now, dataChange).build()
+            actions.add(AddFile.builder(f.path(), f.partitionValues(), f.sizeBytes(), now, dataChange).build()
                     .remove(now, dataChange));
         }
         for (DataFile f : adds) {
-            actions.add(AddFile.builder(f.path(), Map.of(), f.sizeBytes(), now, dataChange)
+            actions.add(AddFile.builder(f.path(), f.partitionValues(), f.sizeBytes(), now, dataChange)
                     .stats(DeltaStats.toLogValue(f))
                     .build());
         }

@@ -10,7 +10,9 @@ import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,20 +49,29 @@ final class Compactor {
 
     /** @return files removed, 0 when nothing was worth compacting or a concurrent writer won */
     int compactIfWorthIt() {
-        List<DataFile> files = new ArrayList<>(table.snapshot().files());
+        List<DataFile> all = table.snapshot().files();
         if (keyColumn != null) {
             String key = keyColumn;
-            if (files.stream().anyMatch(f -> f.min(key).isEmpty())) {
+            if (all.stream().anyMatch(f -> f.min(key).isEmpty())) {
                 return 0; // without key bounds the order of files is unknown: leave them as they are
             }
-            files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
         }
-        List<List<DataFile>> runs = runsOfSmallFiles(files);
+        // A partitioned table is compacted partition by partition: a file holds one partition's rows.
+        Map<Map<String, @Nullable String>, List<DataFile>> partitions = new LinkedHashMap<>();
+        for (DataFile f : all) {
+            partitions.computeIfAbsent(f.partitionValues(), p -> new ArrayList<>()).add(f);
+        }
         List<DataFile> removed = new ArrayList<>();
         List<DataFile> added = new ArrayList<>();
-        for (List<DataFile> run : runs) {
-            removed.addAll(run);
-            added.addAll(rewrite(run));
+        for (List<DataFile> files : partitions.values()) {
+            if (keyColumn != null) {
+                String key = keyColumn;
+                files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
+            }
+            for (List<DataFile> run : runsOfSmallFiles(files)) {
+                removed.addAll(run);
+                added.addAll(rewrite(run));
+            }
         }
         if (removed.isEmpty()) {
             return 0;
@@ -101,6 +112,7 @@ final class Compactor {
     }
 
     private List<DataFile> rewrite(List<DataFile> run) {
+        Map<String, @Nullable String> partition = run.get(0).partitionValues();
         List<DataFile> out = new ArrayList<>();
         int keyPos = keyColumn == null ? -1 : schema.indexOf(keyColumn);
         DataFileWriter w = null;
@@ -117,7 +129,7 @@ final class Compactor {
                         w = null;
                     }
                     if (w == null) {
-                        w = table.newDataFile(schema);
+                        w = partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition);
                     }
                     w.write(row);
                     lastKey = key;

@@ -61,7 +61,7 @@ public final class QuarantineReplay {
         this.quarantine = quarantine;
         this.preparer = new RecordPreparer(pipeline, true);
         this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
-                pipeline.mergeStrategy(), pipeline.targetFileRows());
+                pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns());
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";
     }

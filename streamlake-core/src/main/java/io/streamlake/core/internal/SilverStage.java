@@ -47,6 +47,7 @@ final class SilverStage {
     private final String quarantineAppId;
     private final RecordPreparer preparer;
     private final SilverMerger merger;
+    private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
     private final int replayChunkRows;
     private volatile long silverVersion = -1;
@@ -69,7 +70,9 @@ final class SilverStage {
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null);
-        this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows());
+        this.partitionColumns = pipeline.partitionColumns();
+        this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows(),
+                partitionColumns);
         this.markers = deleteMarkers(pipeline, deleteMarkers);
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
@@ -94,7 +97,7 @@ final class SilverStage {
     }
 
     void open() {
-        silverVersion = silver.create(schema).version();
+        silverVersion = silver.create(schema, partitionColumns).version();
         if (quarantine != null) {
             quarantine.create(QuarantineRows.SCHEMA);
         }
