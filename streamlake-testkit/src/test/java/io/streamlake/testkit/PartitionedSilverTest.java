@@ -309,6 +309,12 @@ class PartitionedSilverTest {
             assertThatThrownBy(() -> w.write(stored("o-2", "CREATED", 2)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("partition");
         }
+        try (var w = table.newDataFile(ORDERS)) {   // a file without partition values
+            w.write(stored("o-1", "CREATED", 1));
+            DataFile f = w.finish();
+            assertThatThrownBy(() -> table.newCommit().add(f).commit("WRITE"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("partitioned by [order_date]");
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

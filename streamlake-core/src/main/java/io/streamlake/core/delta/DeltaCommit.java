@@ -117,6 +117,7 @@ final class DeltaCommit implements PendingCommit {
             }
         }
         checkRemovesAreLive(readVersion);
+        checkPartitionValues();
         List<Action> actions = actions();
         Operation op = operation(operation);
         try {
@@ -154,6 +155,28 @@ final class DeltaCommit implements PendingCommit {
                         + " refused: data file " + f.path() + " to remove is not in version " + readVersion
                         + " (another writer already removed or rewrote it?). Nothing was written; re-read the table"
                         + " and retry the batch"));
+            }
+        }
+    }
+
+    /** A file must carry exactly the table's partition columns, or readers would fill wrong values. */
+    private void checkPartitionValues() {
+        if (adds.isEmpty()) {
+            return;
+        }
+        List<String> columns;
+        try {
+            columns = txn.metadata().getPartitionColumns();
+        } catch (RuntimeException e) {
+            throw table.translate("cannot read the table's metadata", e, "retry the batch");
+        }
+        Set<String> expected = new HashSet<>(columns);
+        for (DataFile f : adds) {
+            if (!f.partitionValues().keySet().equals(expected)) {
+                throw new IllegalArgumentException("data file " + f.path() + " has partition values "
+                        + f.partitionValues() + " but Delta table " + table.location() + " is partitioned by "
+                        + (columns.isEmpty() ? "no columns" : columns) + "; write it with newDataFile(schema, partitionValues)"
+                        + " of this table");
             }
         }
     }

@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A Delta Lake table on a local folder or any Hadoop file system ({@code abfss://}, {@code s3a://}),
  * implementing the {@link Table} SPI. Data files are snappy-compressed Parquet at the table root,
- * each with Delta statistics; the log is written by delta-standalone with protocol (1, 2), which
+ * or for a partitioned table in its {@code column=value/} folders and without the partition
+ * columns (their values are in the log), each with Delta statistics; the log is written by delta-standalone with protocol (1, 2), which
  * Spark, Databricks, Delta Kernel, delta-rs and DuckDB all read.
  *
  * <pre>{@code

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.conf.ParquetConfiguration;
@@ -53,7 +54,8 @@ final class RowReadSupport extends ReadSupport<Row> {
 
     private final Schema schema;
     /** Values of columns the file does not hold (a partitioned table's partition values), by position. */
-    private final @Nullable Object[] constants;
+    private final @Nullable Object @Nullable [] constants;
+    private final Set<String> constantColumns;
 
     RowReadSupport(Schema schema) {
         this(schema, Map.of());
@@ -64,12 +66,16 @@ final class RowReadSupport extends ReadSupport<Row> {
      */
     RowReadSupport(Schema schema, Map<String, @Nullable Object> constants) {
         this.schema = schema;
-        this.constants = constants.isEmpty() ? null : new Object[schema.size()];
-        constants.forEach((c, v) -> this.constants[schema.indexOf(c)] = v);
-        this.constantColumns = constants.keySet();
+        Object[] values = null;
+        if (!constants.isEmpty()) {
+            values = new Object[schema.size()];
+            for (Map.Entry<String, @Nullable Object> e : constants.entrySet()) {
+                values[schema.indexOf(e.getKey())] = e.getValue();
+            }
+        }
+        this.constants = values;
+        this.constantColumns = Set.copyOf(constants.keySet());
     }
-
-    private final java.util.Set<String> constantColumns;
 
     @Override
     public ReadContext init(InitContext context) {

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * among them, skip it. The rows are the same before and after.
  *
  * <p>Files are combined in order: by minimum key for silver, whose files keep disjoint key ranges
- * that the merge planner relies on, and in commit order for bronze. A run is only rewritten when it
+ * that the merge planner relies on, and in commit order for bronze. A partitioned table is
+ * compacted partition by partition, since a data file holds the rows of one partition. A run is only rewritten when it
  * holds enough small files to be worth the I/O.
  */
 final class Compactor {

@@ -88,7 +88,8 @@ public final class MicroBatchEngine implements AutoCloseable {
 
     /**
      * Combines small files of bronze and silver where enough of them have piled up, in commits that
-     * change no data. Safe between micro-batches; gives way to concurrent writers.
+     * change no data, and expires silver's delete markers past their retention. Safe between
+     * micro-batches; gives way to concurrent writers.
      *
      * @return files replaced
      */

@@ -34,6 +34,9 @@ import org.jspecify.annotations.Nullable;
  * stops new keys from piling up in ever more small files. A key may have several rows (SCD type 2
  * versions); they are never split across files.
  *
+ * <p>A partitioned table keeps this per partition; a key may move between partitions, so its
+ * files in every partition are looked up (see {@code mergePartitioned}).
+ *
  * <p>What a key's rows become is a {@link KeyFold}: the strategy's single-row fold, or for an
  * {@link Scd2Strategy} the {@link HistoryFold}. Everything else, the pruning, reading and
  * rewriting, is shared.
