@@ -3,6 +3,7 @@ package io.streamlake;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
@@ -10,6 +11,7 @@ import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
 import io.streamlake.source.Source;
 import io.streamlake.spi.PipelineEngine;
+import io.streamlake.table.PartitionValues;
 import io.streamlake.table.TableRef;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +88,8 @@ public final class Pipeline {
     private List<Function<Row, @Nullable Row>> transforms = List.of();
     private List<String> derivedColumns = List.of();
     private @Nullable TableRef quarantine;
+    private @Nullable TableRef deleteMarkers;
+    private List<String> partitionColumns = List.of();
     private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
 
     private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
@@ -109,6 +113,8 @@ public final class Pipeline {
         p.transforms = transforms;
         p.derivedColumns = derivedColumns;
         p.quarantine = quarantine;
+        p.deleteMarkers = deleteMarkers;
+        p.partitionColumns = partitionColumns;
         p.compactionMinFiles = compactionMinFiles;
         return p;
     }
@@ -354,6 +360,32 @@ public final class Pipeline {
     }
 
     /**
+     * Partitions the silver table by these columns, as Delta Lake does: each partition's data files
+     * live in a folder {@code column=value/}, the values are kept in the log rather than in the files,
+     * and readers that filter on a partition column skip the other partitions. The merge stays by
+     * key: a key whose partition value changes moves from the old partition to the new one. The
+     * quarantine, delete-marker and bronze tables are not partitioned. An existing table must have
+     * been created with the same partition columns.
+     *
+     * <pre>{@code
+     * pipeline.withDerivedColumn("order_date", r -> LocalDate.ofInstant(r.timestamp("updated_at"), ZoneOffset.UTC))
+     *     .withPartitionColumns("order_date");
+     * }</pre>
+     *
+     * @param columns columns of the silver schema of type string, int, long, date or boolean; not the key
+     * @return a copy with these partition columns (none to leave silver unpartitioned)
+     */
+    public Pipeline withPartitionColumns(String... columns) {
+        List<String> list = List.of(columns);
+        return with(p -> p.partitionColumns = list);
+    }
+
+    /** @return silver's partition columns, empty when it is not partitioned */
+    public List<String> partitionColumns() {
+        return partitionColumns;
+    }
+
+    /**
      * Sets the quarantine table, where records that cannot be decoded or that break a QUARANTINE
      * expectation go, with their original bytes, source position and the reason. The default for a
      * path silver table is the path followed by {@code _quarantine}.
@@ -372,6 +404,43 @@ public final class Pipeline {
     public Pipeline withQuarantine(TableRef table) {
         Objects.requireNonNull(table, "table");
         return with(p -> p.quarantine = table);
+    }
+
+    /**
+     * Sets the table where a {@code latestBy} strategy keeps its delete markers (see
+     * {@link io.streamlake.merge.Scd1Strategy#keepDeletesFor}): one row per recently deleted key,
+     * so that a late, older update does not bring the key back. The default for a path silver table
+     * is the path followed by {@code _deletes}. The table is created when the first key is deleted.
+     *
+     * <pre>{@code
+     * pipeline.withDeleteMarkers("abfss://lake@acct.dfs.core.windows.net/silver/orders_deletes")
+     * }</pre>
+     *
+     * @param path local folder or Hadoop URI of the delete-marker Delta table
+     * @return a copy with this delete-marker table
+     */
+    public Pipeline withDeleteMarkers(String path) {
+        return withDeleteMarkers(TableRef.path(path));
+    }
+
+    /**
+     * @param table the delete-marker table
+     * @return a copy with this delete-marker table
+     */
+    public Pipeline withDeleteMarkers(TableRef table) {
+        Objects.requireNonNull(table, "table");
+        return with(p -> p.deleteMarkers = table);
+    }
+
+    /**
+     * @return the delete-marker table: the one set, or for a path silver table the path followed by
+     *     {@code _deletes}; empty for a bronze-only pipeline or a silver table instance without one
+     */
+    public Optional<TableRef> deleteMarkers() {
+        if (deleteMarkers != null || silver == null) {
+            return Optional.ofNullable(deleteMarkers);
+        }
+        return silver.path().map(path -> TableRef.path(stripTrailingSlash(path) + "_deletes"));
     }
 
     /**
@@ -529,7 +598,18 @@ public final class Pipeline {
                         + silverSchema + "; declare it in the schema (optional, of the type it computes)");
             }
         }
+        PartitionValues.check(silverSchema, partitionColumns, String.valueOf(silver));
+        if (partitionColumns.contains(silverKey)) {
+            throw new ConfigurationException("silver key column '" + silverKey + "' cannot partition silver table "
+                    + silver + ": every key would get a folder of its own; partition by a column many keys share,"
+                    + " such as a date");
+        }
         mergeStrategy.validate(silverSchema, silverKey);
+        if (mergeStrategy instanceof Scd1Strategy s && s.keepsDeleteMarkers() && deleteMarkers().isEmpty()) {
+            throw new ConfigurationException(mergeStrategy + " keeps delete markers, but silver table " + silver
+                    + " is a table instance and no delete-marker table is set: add withDeleteMarkers(table), or keep"
+                    + " none with keepDeletesFor(Duration.ZERO)");
+        }
         return this;
     }
 
@@ -603,6 +683,7 @@ public final class Pipeline {
     public String toString() {
         return "Pipeline[" + name + ": " + source.name() + " -> bronze " + bronze
                 + (silver == null ? "" : " -> silver " + silver + " by " + silverKey + ", " + mergeStrategy)
+                + (partitionColumns.isEmpty() ? "" : ", partitioned by " + partitionColumns)
                 + (expectations.isEmpty() ? "" : ", expectations " + expectations)
                 + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
                 + "]";

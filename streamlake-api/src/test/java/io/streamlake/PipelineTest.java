@@ -87,4 +87,14 @@ class PipelineTest {
         Pipeline p = Pipeline.from(SOURCE).bronze("b").bronzeOnly();
         assertThatThrownBy(p::start).isInstanceOf(ConfigurationException.class).hasMessageContaining("streamlake-core");
     }
+
+    @Test
+    void partitionColumnsAndTheDeleteMarkerTableDefaultNextToSilver() {
+        Pipeline p = Pipeline.from(SOURCE).bronze("lake/bronze").silver("lake/silver/", "id");
+        assertThat(p.partitionColumns()).isEmpty();
+        assertThat(p.withPartitionColumns("day").partitionColumns()).containsExactly("day");
+        assertThat(p.deleteMarkers()).hasValueSatisfying(t -> assertThat(t.path()).hasValue("lake/silver_deletes"));
+        assertThat(p.withDeleteMarkers("elsewhere").deleteMarkers())
+                .hasValueSatisfying(t -> assertThat(t.path()).hasValue("elsewhere"));
+    }
 }

@@ -1,7 +1,11 @@
 package io.streamlake.merge;
 
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,12 +26,24 @@ import org.jspecify.annotations.Nullable;
  * delete must not delete a newer row); with {@code firstWins} and {@code lastWins}, which have no
  * sequence, always. A delete for a key that silver does not hold changes nothing.
  *
- * <p><b>A late update after a delete brings the key back.</b> Once a key is deleted, nothing of it
- * is left in silver, so an update that arrives after the delete but carries an older sequence value
- * is inserted as a new row. Keeping delete markers for a retention period, so that such updates are
- * ignored, is not done yet. Where this matters, use {@link MergeStrategies#scd2} (which keeps the
- * time of the delete in {@code __END_AT}) or soft deletes (a status column and no
- * {@code withDeletes}).
+ * <h2>Delete markers</h2>
+ * Once a key is deleted nothing of it is left in silver, so an update that arrives after the delete
+ * but carries an older sequence value would bring the key back. {@code latestBy} therefore keeps a
+ * <em>delete marker</em> (the key, the delete's sequence value and when it was deleted) for
+ * {@linkplain #keepDeletesFor a retention}, {@value #DEFAULT_DELETE_RETENTION_DAYS} days by default:
+ * an incoming row whose sequence value is less than or equal to the marker's is dropped; a newer
+ * one inserts the key again and clears the marker. A delete for a key silver does not hold leaves a
+ * marker too, so a delete that overtakes the insert it deletes still wins. A tombstone has no
+ * sequence value: its marker takes the sequence value of the row it deleted. After the retention an
+ * older update inserts the key again, as it did before the delete. The engine keeps the markers in
+ * a Delta table of their own next to silver (see {@code Pipeline.withDeleteMarkers}), so plain Delta
+ * readers of silver see only live rows.
+ *
+ * <p>Time is the source's time (Kafka record time, Event Hubs enqueued time): a marker is stamped
+ * with the latest record time of the batch that deleted the key, and expires once the pipeline has
+ * seen records more than the retention younger. Replaying bronze therefore decides the same way,
+ * and a pipeline that was stopped for a while still holds the markers its late updates need.
+ * {@code firstWins} and {@code lastWins} have no sequence to compare, so they keep no markers.
  */
 public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
 
@@ -41,30 +57,92 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         LAST
     }
 
+    /** Default days a {@code latestBy} strategy keeps delete markers: Delta's default deleted-file retention. */
+    public static final int DEFAULT_DELETE_RETENTION_DAYS = 7;
+
     private final Order order;
     private final @Nullable String sequenceColumn;
+    private final Duration deleteRetention;
 
-    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options) {
+    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options, Duration deleteRetention) {
         super(options);
         this.order = order;
         this.sequenceColumn = sequenceColumn;
+        this.deleteRetention = deleteRetention;
     }
 
     static Scd1Strategy latestBy(String sequenceColumn) {
-        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE);
+        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE,
+                Duration.ofDays(DEFAULT_DELETE_RETENTION_DAYS));
     }
 
     static Scd1Strategy firstWins() {
-        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE);
+        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE, Duration.ZERO);
     }
 
     static Scd1Strategy lastWins() {
-        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE);
+        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE, Duration.ZERO);
     }
 
     @Override
     Scd1Strategy with(ChangeOptions changed) {
-        return new Scd1Strategy(order, sequenceColumn, changed);
+        return new Scd1Strategy(order, sequenceColumn, changed, deleteRetention);
+    }
+
+    /**
+     * Keeps a marker of each deleted key for this long, so that a late update older than the delete
+     * does not bring the key back (see the class description). {@link Duration#ZERO} keeps none:
+     * a late update then inserts the key again.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op")))
+     *     .keepDeletesFor(Duration.ofDays(2))
+     * }</pre>
+     *
+     * @param retention how long a marker stays, measured in source time; zero for none
+     * @return a copy with this retention
+     * @throws ConfigurationException for a negative retention, or for {@code firstWins} and
+     *     {@code lastWins}, which have no sequence to compare a late update with
+     */
+    public Scd1Strategy keepDeletesFor(Duration retention) {
+        Objects.requireNonNull(retention, "retention");
+        if (retention.isNegative()) {
+            throw new ConfigurationException(this + ".keepDeletesFor(" + retention + "): a retention must not be"
+                    + " negative; use Duration.ZERO to keep no delete markers");
+        }
+        if (sequenceColumn == null && !retention.isZero()) {
+            throw new ConfigurationException(this + " has no sequence column, so a delete marker could not tell a"
+                    + " late update from a new one; use MergeStrategies.latestBy(column) to keep delete markers");
+        }
+        return new Scd1Strategy(order, sequenceColumn, options, retention);
+    }
+
+    /** @return how long delete markers are kept; zero when none are */
+    public Duration deleteRetention() {
+        return deleteRetention;
+    }
+
+    /** @return the column that orders events, empty for {@code firstWins} and {@code lastWins} */
+    public Optional<String> sequenceColumn() {
+        return Optional.ofNullable(sequenceColumn);
+    }
+
+    /**
+     * @return whether the engine keeps delete markers for this strategy: it has a sequence column, a
+     *     retention above zero, and some way to delete (a delete predicate, or tombstones that are
+     *     not ignored)
+     */
+    public boolean keepsDeleteMarkers() {
+        return sequenceColumn != null && !deleteRetention.isZero()
+                && (options.deleteWhen() != null || !options.ignoreTombstones());
+    }
+
+    /**
+     * @param incoming a decoded row
+     * @return whether it is a delete event ({@link #withDeletes})
+     */
+    public boolean isDelete(Row incoming) {
+        return options.isDelete(incoming);
     }
 
     @Override
@@ -103,5 +181,12 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             case FIRST -> "firstWins()";
             case LAST -> "lastWins()";
         };
+    }
+
+    @Override
+    public String toString() {
+        boolean defaultRetention = sequenceColumn == null
+                ? deleteRetention.isZero() : deleteRetention.equals(Duration.ofDays(DEFAULT_DELETE_RETENTION_DAYS));
+        return super.toString() + (defaultRetention ? "" : ".keepDeletesFor(" + deleteRetention + ")");
     }
 }

@@ -1,8 +1,11 @@
 package io.streamlake.table;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One immutable data file of a table, with the statistics that let readers (and the merge planner)
@@ -20,6 +23,9 @@ import java.util.Optional;
  * @param minValues per-column minimum
  * @param maxValues per-column maximum
  * @param nullCounts per-column number of nulls
+ * @param partitionValues for a file of a partitioned table, each partition column's value as text
+ *     ({@link PartitionValues#format}), null for null; the same for every row of the file, and
+ *     empty for an unpartitioned table
  */
 public record DataFile(
         String path,
@@ -27,7 +33,8 @@ public record DataFile(
         long rowCount,
         Map<String, Object> minValues,
         Map<String, Object> maxValues,
-        Map<String, Long> nullCounts) {
+        Map<String, Long> nullCounts,
+        Map<String, @Nullable String> partitionValues) {
 
     /** Copies the maps. */
     public DataFile {
@@ -35,6 +42,24 @@ public record DataFile(
         minValues = Map.copyOf(minValues);
         maxValues = Map.copyOf(maxValues);
         nullCounts = Map.copyOf(nullCounts);
+        // Map.copyOf refuses null values, which a null partition value is.
+        partitionValues = partitionValues.isEmpty() ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(partitionValues));
+    }
+
+    /**
+     * A file of an unpartitioned table.
+     *
+     * @param path the file's path relative to the table root
+     * @param sizeBytes file size
+     * @param rowCount number of rows
+     * @param minValues per-column minimum
+     * @param maxValues per-column maximum
+     * @param nullCounts per-column number of nulls
+     */
+    public DataFile(String path, long sizeBytes, long rowCount, Map<String, Object> minValues,
+            Map<String, Object> maxValues, Map<String, Long> nullCounts) {
+        this(path, sizeBytes, rowCount, minValues, maxValues, nullCounts, Map.of());
     }
 
     /**

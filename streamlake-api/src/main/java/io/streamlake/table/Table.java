@@ -4,6 +4,8 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sink SPI: a transactional table of rows with atomic multi-file commits and progress markers.
@@ -38,10 +40,55 @@ public interface Table {
     TableSnapshot create(Schema schema);
 
     /**
+     * Creates a partitioned table, or checks an existing one: its schema as {@link #create(Schema)}
+     * does, and that it is partitioned by exactly these columns. {@link #create(Schema)} is this with
+     * no partition columns. Tables that cannot partition refuse any.
+     *
+     * <pre>{@code
+     * table.create(schema, List.of("order_date"));
+     * }</pre>
+     *
+     * @param schema the schema rows will have
+     * @param partitionColumns columns of the schema whose values split the table into partitions
+     *     ({@link PartitionValues#supports} tells which types can)
+     * @return the snapshot after creation
+     * @throws io.streamlake.exceptions.ConfigurationException naming both lists if the table exists
+     *     with other partition columns, or if a column cannot partition
+     */
+    default TableSnapshot create(Schema schema, List<String> partitionColumns) {
+        if (!partitionColumns.isEmpty()) {
+            throw new io.streamlake.exceptions.ConfigurationException("table " + location() + " cannot be partitioned"
+                    + " (by " + partitionColumns + "): its implementation does not support partition columns");
+        }
+        return create(schema);
+    }
+
+    /**
      * @param schema the schema of the rows to write
      * @return a writer of one new, uncommitted data file
      */
     DataFileWriter newDataFile(Schema schema);
+
+    /**
+     * Opens a data file of one partition of a partitioned table: every row written must hold these
+     * partition values (or the writer refuses it).
+     *
+     * <pre>{@code
+     * DataFileWriter w = table.newDataFile(schema, PartitionValues.of(row, List.of("order_date")));
+     * }</pre>
+     *
+     * @param schema the schema of the rows to write
+     * @param partitionValues each partition column's value as text ({@link PartitionValues#of}); empty
+     *     for an unpartitioned table
+     * @return a writer of one new, uncommitted data file
+     */
+    default DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
+        if (!partitionValues.isEmpty()) {
+            throw new io.streamlake.exceptions.ConfigurationException("table " + location() + " cannot write"
+                    + " partitioned data files: its implementation does not support partition columns");
+        }
+        return newDataFile(schema);
+    }
 
     /**
      * @param file a data file of this table

@@ -21,6 +21,11 @@ public interface TableSnapshot {
     /** @return the schema, empty when the table does not exist yet */
     Optional<Schema> schema();
 
+    /** @return the partition columns, in order; empty for an unpartitioned table */
+    default List<String> partitionColumns() {
+        return List.of();
+    }
+
     /** @return the data files of this version */
     List<DataFile> files();
 

@@ -152,4 +152,28 @@ class Scd1StrategyTest {
         assertThatThrownBy(() -> MergeStrategies.latestBy("missing").validate(SCHEMA))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("no column 'missing'");
     }
+
+    @Test
+    void latestByKeepsDeleteMarkersForSevenDaysByDefault() {
+        assertThat(MergeStrategies.latestBy("seq").deleteRetention()).isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(MergeStrategies.latestBy("seq").keepsDeleteMarkers()).isTrue();
+        assertThat(MergeStrategies.latestBy("seq").ignoreTombstones().keepsDeleteMarkers()).isFalse();
+        assertThat(MergeStrategies.latestBy("seq").ignoreTombstones().withDeletes(IS_DELETE).keepsDeleteMarkers())
+                .isTrue();
+        assertThat(MergeStrategies.latestBy("seq").keepDeletesFor(java.time.Duration.ZERO).keepsDeleteMarkers())
+                .isFalse();
+        assertThat(MergeStrategies.lastWins().keepsDeleteMarkers()).isFalse();
+        assertThat(MergeStrategies.latestBy("seq").keepDeletesFor(java.time.Duration.ofDays(2)).ignoreNullUpdates())
+                .hasToString("latestBy(seq).ignoreNullUpdates().keepDeletesFor(PT48H)");
+    }
+
+    @Test
+    void deleteMarkersNeedASequenceAndAPositiveRetention() {
+        assertThatThrownBy(() -> MergeStrategies.firstWins().keepDeletesFor(java.time.Duration.ofDays(1)))
+                .isInstanceOf(io.streamlake.exceptions.ConfigurationException.class)
+                .hasMessageContaining("latestBy");
+        assertThatThrownBy(() -> MergeStrategies.latestBy("seq").keepDeletesFor(java.time.Duration.ofDays(-1)))
+                .isInstanceOf(io.streamlake.exceptions.ConfigurationException.class)
+                .hasMessageContaining("negative");
+    }
 }

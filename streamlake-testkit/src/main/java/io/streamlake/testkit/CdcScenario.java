@@ -4,6 +4,7 @@ import io.streamlake.Pipeline;
 import io.streamlake.schema.Row;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -49,17 +50,33 @@ public final class CdcScenario {
     private final List<Event> events;
     private final int batchSize;
     private final boolean pipelineTables;
+    private final boolean restarts;
 
-    /** One record to send: a key, and a value or none (a tombstone). */
-    private record Event(byte[] key, byte @Nullable [] value) {
+    /** Where the source clock starts when a scenario moves it ({@link #later}). */
+    public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    /**
+     * One step: a record to send (a key, and a value or none for a tombstone), or, with a null key,
+     * a move of the source clock.
+     */
+    private record Event(byte @Nullable [] key, byte @Nullable [] value, Duration advance) {
+        Event(byte[] key, byte @Nullable [] value) {
+            this(key, value, Duration.ZERO);
+        }
+
+        boolean isRecord() {
+            return key != null;
+        }
     }
 
-    private CdcScenario(Pipeline pipeline, InMemoryHub hub, List<Event> events, int batchSize, boolean pipelineTables) {
+    private CdcScenario(Pipeline pipeline, InMemoryHub hub, List<Event> events, int batchSize, boolean pipelineTables,
+            boolean restarts) {
         this.pipeline = pipeline;
         this.hub = hub;
         this.events = List.copyOf(events);
         this.batchSize = batchSize;
         this.pipelineTables = pipelineTables;
+        this.restarts = restarts;
     }
 
     /**
@@ -77,7 +94,12 @@ public final class CdcScenario {
             throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no silver table; a CdcScenario"
                     + " checks silver");
         }
-        return new CdcScenario(pipeline, hub, List.of(), Integer.MAX_VALUE, false);
+        return new CdcScenario(pipeline, hub, List.of(), Integer.MAX_VALUE, false, false);
+    }
+
+    /** @return the pipeline the scenario runs, to build a driver for {@link #run(PipelineTestDriver)} */
+    public Pipeline pipeline() {
+        return pipeline;
     }
 
     /**
@@ -96,7 +118,7 @@ public final class CdcScenario {
             }
             more.add(new Event(bytes(String.valueOf(key)), bytes(json(r))));
         }
-        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables);
+        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables, restarts);
     }
 
     /**
@@ -108,7 +130,7 @@ public final class CdcScenario {
     public CdcScenario tombstone(Object key) {
         List<Event> more = new ArrayList<>(events);
         more.add(new Event(bytes(String.valueOf(Objects.requireNonNull(key, "key"))), null));
-        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables);
+        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables, restarts);
     }
 
     /**
@@ -123,7 +145,41 @@ public final class CdcScenario {
         if (size < 1) {
             throw new IllegalArgumentException("a batch needs at least one event, got " + size);
         }
-        return new CdcScenario(pipeline, hub, events, size, pipelineTables);
+        return new CdcScenario(pipeline, hub, events, size, pipelineTables, restarts);
+    }
+
+    /**
+     * Moves the source clock forward before the next events: records are stamped with source time,
+     * which is what delete markers expire by. A scenario that moves the clock installs a
+     * {@link ManualClock} starting at {@link #START} on its hub.
+     *
+     * <pre>{@code
+     * .events(upsert("o-1", 1), delete("o-1", 3))
+     * .later(Duration.ofDays(8))           // past the delete markers' retention
+     * .events(upsert("o-1", 2))            // older than the delete, but the marker has expired
+     * }</pre>
+     *
+     * @param time how far to move the clock
+     * @return a copy with the move added
+     */
+    public CdcScenario later(Duration time) {
+        Objects.requireNonNull(time, "time");
+        if (time.isNegative()) {
+            throw new IllegalArgumentException("the source clock only moves forward, got " + time);
+        }
+        List<Event> more = new ArrayList<>(events);
+        more.add(new Event(null, null, time));
+        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables, restarts);
+    }
+
+    /**
+     * Restarts the pipeline (as a new process would: from what its tables hold) before every batch
+     * but the first, so that state kept across batches is seen to survive a restart.
+     *
+     * @return a copy that restarts between batches
+     */
+    public CdcScenario restartingBetweenBatches() {
+        return new CdcScenario(pipeline, hub, events, batchSize, pipelineTables, true);
     }
 
     /**
@@ -133,7 +189,7 @@ public final class CdcScenario {
      * @return a copy that runs on the pipeline's tables
      */
     public CdcScenario onPipelineTables() {
-        return new CdcScenario(pipeline, hub, events, batchSize, true);
+        return new CdcScenario(pipeline, hub, events, batchSize, true, restarts);
     }
 
     /**
@@ -151,14 +207,49 @@ public final class CdcScenario {
         }
         try (PipelineTestDriver driver = pipelineTables
                 ? PipelineTestDriver.create(pipeline) : PipelineTestDriver.inMemory(pipeline)) {
-            for (int start = 0; start < events.size(); start += batchSize) {
-                for (Event e : events.subList(start, Math.min(events.size(), start + batchSize))) {
-                    hub.send(0, e.key(), e.value(), Map.of());
-                }
-                driver.pipeUntilCaughtUp();
-            }
-            return driver.silver();
+            return run(driver).silver();
         }
+    }
+
+    /**
+     * Sends the events batch by batch through a driver of the caller's, for scenarios that check
+     * more than silver (the quarantine, the delete markers) or inject faults.
+     *
+     * @param driver a driver of this scenario's pipeline
+     * @return the driver, after the last batch
+     */
+    public PipelineTestDriver run(PipelineTestDriver driver) {
+        Objects.requireNonNull(driver, "driver");
+        ManualClock clock = null;
+        if (events.stream().anyMatch(e -> !e.isRecord())) {
+            clock = new ManualClock(START);
+            hub.withClock(clock);
+        }
+        int inBatch = 0;
+        boolean first = true;
+        for (Event e : events) {
+            if (!e.isRecord()) {
+                Objects.requireNonNull(clock).advance(e.advance());
+                continue;
+            }
+            hub.send(0, e.key(), e.value(), Map.of());
+            if (++inBatch == batchSize) {
+                pipeBatch(driver, first);
+                first = false;
+                inBatch = 0;
+            }
+        }
+        if (inBatch > 0 || first) {
+            pipeBatch(driver, first);
+        }
+        return driver;
+    }
+
+    private void pipeBatch(PipelineTestDriver driver, boolean first) {
+        if (restarts && !first) {
+            driver.restart();
+        }
+        driver.pipeUntilCaughtUp();
     }
 
     /**
@@ -170,7 +261,7 @@ public final class CdcScenario {
     public TableContents expectSilver(Row... expected) {
         TableContents silver = run();
         Assertions.assertThat(silver.rows())
-                .as("silver after %d events in batches of %s with %s", events.size(),
+                .as("silver after %d events in batches of %s with %s", events.stream().filter(Event::isRecord).count(),
                         batchSize == Integer.MAX_VALUE ? "all" : String.valueOf(batchSize), pipeline.mergeStrategy())
                 .containsExactlyInAnyOrder(expected);
         return silver;

@@ -14,6 +14,8 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Wraps a table and injects one armed fault into its next commit. */
 final class FaultyTable implements Table {
@@ -52,8 +54,18 @@ final class FaultyTable implements Table {
     }
 
     @Override
+    public TableSnapshot create(Schema schema, List<String> partitionColumns) {
+        return delegate.create(schema, partitionColumns);
+    }
+
+    @Override
     public DataFileWriter newDataFile(Schema schema) {
         return delegate.newDataFile(schema);
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
+        return delegate.newDataFile(schema, partitionValues);
     }
 
     @Override

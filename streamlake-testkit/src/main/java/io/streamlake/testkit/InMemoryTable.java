@@ -3,11 +3,13 @@ package io.streamlake.testkit;
 import io.streamlake.core.internal.KeyOrder;
 import io.streamlake.core.internal.SchemaEvolution;
 import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
@@ -40,7 +42,7 @@ public final class InMemoryTable implements Table {
     private final String name;
     private final Map<String, List<Row>> fileRows = new ConcurrentHashMap<>();
     private final List<TableChange> history = new ArrayList<>();
-    private Snapshot current = new Snapshot(-1, null, List.of(), Map.of());
+    private Snapshot current = new Snapshot(-1, null, List.of(), List.of(), Map.of());
 
     private InMemoryTable(String name) {
         this.name = name;
@@ -65,15 +67,28 @@ public final class InMemoryTable implements Table {
     }
 
     @Override
-    public synchronized TableSnapshot create(Schema schema) {
+    public TableSnapshot create(Schema schema) {
+        return create(schema, List.of());
+    }
+
+    /** Partitions as a Delta table does: the values in each file's entry, the same checks on create. */
+    @Override
+    public synchronized TableSnapshot create(Schema schema, List<String> partitionColumns) {
+        PartitionValues.check(schema, partitionColumns, location());
         Schema existing = current.tableSchema;
         if (existing == null) {
-            current = new Snapshot(current.version + 1, schema, List.of(), Map.of());
+            current = new Snapshot(current.version + 1, schema, List.copyOf(partitionColumns), List.of(), Map.of());
             history.add(new TableChange(current.version, List.of()));
         } else {
+            if (!current.partitionColumns.equals(partitionColumns)) {
+                throw new ConfigurationException("table " + location() + " is partitioned by "
+                        + current.partitionColumns + ", but the pipeline partitions it by " + partitionColumns
+                        + "; a table keeps the partitioning it was created with");
+            }
             Schema evolved = SchemaEvolution.evolve(location(), existing, schema);
             if (!evolved.equals(existing)) {
-                current = new Snapshot(current.version + 1, evolved, current.files, current.transactions);
+                current = new Snapshot(current.version + 1, evolved, current.partitionColumns, current.files,
+                        current.transactions);
                 history.add(new TableChange(current.version, List.of()));
             }
         }
@@ -82,7 +97,12 @@ public final class InMemoryTable implements Table {
 
     @Override
     public DataFileWriter newDataFile(Schema schema) {
-        return new MemoryFileWriter(schema);
+        return new MemoryFileWriter(schema, Map.of());
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
+        return new MemoryFileWriter(schema, partitionValues);
     }
 
     @Override
@@ -135,15 +155,22 @@ public final class InMemoryTable implements Table {
             }
         }
         c.adds.forEach(f -> files.put(f.path(), f));
+        for (DataFile a : c.adds) {
+            if (!a.partitionValues().keySet().equals(new java.util.LinkedHashSet<>(current.partitionColumns))) {
+                throw new IllegalArgumentException("data file " + a.path() + " has partition values "
+                        + a.partitionValues() + " but " + location() + " is partitioned by " + current.partitionColumns);
+            }
+        }
         Map<String, Long> txns = new HashMap<>(current.transactions);
         txns.putAll(c.transactions);
-        current = new Snapshot(current.version + 1, current.tableSchema, List.copyOf(files.values()), Map.copyOf(txns));
+        current = new Snapshot(current.version + 1, current.tableSchema, current.partitionColumns,
+                List.copyOf(files.values()), Map.copyOf(txns));
         history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : c.adds));
         return current.version;
     }
 
-    private record Snapshot(long version, @Nullable Schema tableSchema, List<DataFile> files,
-            Map<String, Long> transactions) implements TableSnapshot {
+    private record Snapshot(long version, @Nullable Schema tableSchema, List<String> partitionColumns,
+            List<DataFile> files, Map<String, Long> transactions) implements TableSnapshot {
         @Override
         public Optional<Schema> schema() {
             return Optional.ofNullable(tableSchema);
@@ -206,9 +233,13 @@ public final class InMemoryTable implements Table {
         private final @Nullable Object[] min;
         private final @Nullable Object[] max;
         private final long[] nulls;
+        private final Map<String, @Nullable String> partitionValues;
+        private final List<String> partitionColumns;
 
-        MemoryFileWriter(Schema schema) {
+        MemoryFileWriter(Schema schema, Map<String, @Nullable String> partitionValues) {
             this.schema = schema;
+            this.partitionValues = partitionValues;
+            this.partitionColumns = List.copyOf(partitionValues.keySet());
             this.min = new Object[schema.size()];
             this.max = new Object[schema.size()];
             this.nulls = new long[schema.size()];
@@ -216,6 +247,11 @@ public final class InMemoryTable implements Table {
 
         @Override
         public void write(Row row) {
+            if (!partitionValues.isEmpty() && !PartitionValues.of(row, partitionColumns)
+                    .equals(partitionValues)) {
+                throw new IllegalArgumentException("row " + row + " does not belong to partition " + partitionValues
+                        + "; write each partition's rows to a file of their own");
+            }
             rows.add(row);
             for (int i = 0; i < min.length; i++) {
                 Object v = row.value(i);
@@ -245,6 +281,9 @@ public final class InMemoryTable implements Table {
             Map<String, Long> nullCounts = new HashMap<>();
             for (int i = 0; i < min.length; i++) {
                 String column = schema.field(i).name();
+                if (partitionValues.containsKey(column)) {
+                    continue; // like Delta: the log holds partition values, the statistics leave them out
+                }
                 if (min[i] != null) {
                     mins.put(column, min[i]);
                     maxs.put(column, max[i]);
@@ -253,7 +292,7 @@ public final class InMemoryTable implements Table {
             }
             String path = "part-" + UUID.randomUUID() + ".mem";
             fileRows.put(path, List.copyOf(rows));
-            return new DataFile(path, rows.size() * 64L, rows.size(), mins, maxs, nullCounts);
+            return new DataFile(path, rows.size() * 64L, rows.size(), mins, maxs, nullCounts, partitionValues);
         }
 
         @Override

@@ -49,14 +49,17 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final FaultyTable bronze;
     private final @Nullable FaultyTable silver;
     private final @Nullable FaultyTable quarantine;
+    private final @Nullable FaultyTable deleteMarkers;
     private @Nullable MicroBatchEngine engine;
     private int starts;
 
-    private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine) {
+    private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine,
+            @Nullable Table deleteMarkers) {
         this.pipeline = pipeline.validate();
         this.bronze = new FaultyTable(bronze, Stage.BRONZE);
         this.silver = silver == null ? null : new FaultyTable(silver, Stage.SILVER);
         this.quarantine = quarantine == null ? null : new FaultyTable(quarantine, Stage.QUARANTINE);
+        this.deleteMarkers = deleteMarkers == null ? null : new FaultyTable(deleteMarkers, Stage.DELETE_MARKERS);
     }
 
     /**
@@ -69,7 +72,8 @@ public final class PipelineTestDriver implements AutoCloseable {
         Objects.requireNonNull(pipeline, "pipeline");
         return new PipelineTestDriver(pipeline, Tables.resolve(pipeline.bronze(), pipeline.storageOptions()),
                 pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
-                pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
+                pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
+                pipeline.deleteMarkers().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
     }
 
     /**
@@ -82,7 +86,8 @@ public final class PipelineTestDriver implements AutoCloseable {
         Objects.requireNonNull(pipeline, "pipeline");
         return new PipelineTestDriver(pipeline, memory(pipeline.bronze()),
                 pipeline.silver().map(PipelineTestDriver::memory).orElse(null),
-                pipeline.quarantine().map(PipelineTestDriver::memory).orElse(null));
+                pipeline.quarantine().map(PipelineTestDriver::memory).orElse(null),
+                pipeline.deleteMarkers().map(PipelineTestDriver::memory).orElse(null));
     }
 
     private static Table memory(TableRef ref) {
@@ -203,6 +208,38 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /**
+     * @return the delete-marker table's current contents: one row per recently deleted key, with
+     *     the delete's sequence value and time (empty before the first delete)
+     * @throws IllegalStateException if the pipeline has no delete-marker table
+     */
+    public TableContents deleteMarkers() {
+        if (deleteMarkers == null) {
+            throw new IllegalStateException("pipeline " + pipeline.name() + " has no delete-marker table");
+        }
+        Table t = deleteMarkers.delegate();
+        if (t.snapshot().version() < 0) {
+            return new TableContents(t.location(), t.snapshot(), List.of());
+        }
+        return contents(t, t.snapshot().schema().orElseThrow());
+    }
+
+    /**
+     * @return the keys that hold a delete marker now (markers of re-inserted keys, cleared but not
+     *     yet cleaned up, are left out)
+     * @throws IllegalStateException if the pipeline has no delete-marker table
+     */
+    public List<Object> deletedKeys() {
+        String key = pipeline.silverKey().orElseThrow();
+        List<Object> keys = new ArrayList<>();
+        for (Row r : deleteMarkers().rows()) {
+            if (r.value("deleted_at") != null) {
+                keys.add(r.value(key));
+            }
+        }
+        return keys;
+    }
+
+    /**
      * @return pass and fail counts of each expectation (and of decoding, named {@code decode}) since
      *     the last (re)start
      */
@@ -224,7 +261,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         if (quarantine.snapshot().version() < 0) {
             return 0;
         }
-        return new QuarantineReplay(pipeline, silver, quarantine).run();
+        return new QuarantineReplay(pipeline, silver, quarantine, deleteMarkers).run();
     }
 
     /**
@@ -260,6 +297,7 @@ public final class PipelineTestDriver implements AutoCloseable {
             case BRONZE -> bronze;
             case SILVER -> silver;
             case QUARANTINE -> quarantine;
+            case DELETE_MARKERS -> deleteMarkers;
         };
         if (t == null) {
             throw new IllegalStateException("pipeline " + pipeline.name() + " has no " + stage + " table");
@@ -270,7 +308,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private MicroBatchEngine engine() {
         MicroBatchEngine e = engine;
         if (e == null) {
-            e = new MicroBatchEngine(pipeline, bronze, silver, quarantine);
+            e = new MicroBatchEngine(pipeline, bronze, silver, quarantine, deleteMarkers);
             try {
                 e.open();
             } catch (RuntimeException | Error failure) {

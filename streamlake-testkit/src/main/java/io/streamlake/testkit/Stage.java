@@ -13,5 +13,10 @@ public enum Stage {
     /** The parsed, upserted table. */
     SILVER,
     /** The table of records that could not enter silver. */
-    QUARANTINE
+    QUARANTINE,
+    /**
+     * The table of silver's delete markers (a {@code latestBy} strategy's recently deleted keys),
+     * committed after the quarantine and before silver.
+     */
+    DELETE_MARKERS
 }

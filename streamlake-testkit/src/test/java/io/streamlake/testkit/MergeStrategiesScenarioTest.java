@@ -137,12 +137,20 @@ class MergeStrategiesScenarioTest {
 
     @ParameterizedTest(name = "batches of {0}")
     @ValueSource(ints = {1, 100})
-    void aLateUpdateAfterADeleteReinsertsTheKeyToday(int batch) {
-        // Pins the current behaviour, documented on Scd1Strategy: silver keeps no delete marker, so
-        // the update at minute 2, which is older than the delete at minute 3 but arrives after it,
-        // brings o-1 back. Keeping delete markers for a retention period will change this to "o-1
-        // stays deleted"; this test must then be updated.
+    void aLateUpdateAfterADeleteLeavesTheKeyDeleted(int batch) {
+        // The delete at minute 3 leaves a delete marker: the update at minute 2, older but arriving
+        // later, does not bring o-1 back (DeleteMarkersTest covers markers in depth).
         scenario(CDC, MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).dropColumns("op"))
+                .events(upsert("o-1", "CREATED", null, 1), delete("o-1", 3), upsert("o-1", "PAID", null, 2))
+                .inBatches(batch)
+                .expectSilver();
+    }
+
+    @ParameterizedTest(name = "batches of {0}")
+    @ValueSource(ints = {1, 100})
+    void withoutDeleteMarkersALateUpdateAfterADeleteReinsertsTheKey(int batch) {
+        scenario(CDC, MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).dropColumns("op")
+                .keepDeletesFor(java.time.Duration.ZERO))
                 .events(upsert("o-1", "CREATED", null, 1), delete("o-1", 3), upsert("o-1", "PAID", null, 2))
                 .inBatches(batch)
                 .expectSilver(stored("o-1", "PAID", null, null, 2));
@@ -451,8 +459,8 @@ class MergeStrategiesScenarioTest {
                         delete("o-2", 4),
                         upsert("o-4", "PAID", null, 2),
                         delete("o-4", 1),                    // older than the row
-                        upsert("o-2", "CREATED", null, 4))   // same minute as its delete, later: back
-                .tombstone("o-2")                            // and gone again
+                        upsert("o-2", "CREATED", null, 4))   // same minute as its delete: its marker drops it
+                .tombstone("o-2")                            // nothing left to delete
                 .inBatches(2)
                 .expectSilver(expected);
         assertThat(KernelReader.rows(lake.resolve("scd1-silver").toString()))

@@ -117,6 +117,7 @@ final class DeltaCommit implements PendingCommit {
             }
         }
         checkRemovesAreLive(readVersion);
+        checkPartitionValues();
         List<Action> actions = actions();
         Operation op = operation(operation);
         try {
@@ -158,17 +159,39 @@ final class DeltaCommit implements PendingCommit {
         }
     }
 
+    /** A file must carry exactly the table's partition columns, or readers would fill wrong values. */
+    private void checkPartitionValues() {
+        if (adds.isEmpty()) {
+            return;
+        }
+        List<String> columns;
+        try {
+            columns = txn.metadata().getPartitionColumns();
+        } catch (RuntimeException e) {
+            throw table.translate("cannot read the table's metadata", e, "retry the batch");
+        }
+        Set<String> expected = new HashSet<>(columns);
+        for (DataFile f : adds) {
+            if (!f.partitionValues().keySet().equals(expected)) {
+                throw new IllegalArgumentException("data file " + f.path() + " has partition values "
+                        + f.partitionValues() + " but Delta table " + table.location() + " is partitioned by "
+                        + (columns.isEmpty() ? "no columns" : columns) + "; write it with newDataFile(schema, partitionValues)"
+                        + " of this table");
+            }
+        }
+    }
+
     private List<Action> actions() {
         long now = System.currentTimeMillis();
         boolean dataChange = !rearrangeOnly;
         List<Action> actions = new ArrayList<>(adds.size() + removes.size() + markers.size());
         for (DataFile f : removes) {
             // The AddFile is only a carrier: delta-standalone derives a RemoveFile with size from it.
-            actions.add(AddFile.builder(f.path(), Map.of(), f.sizeBytes(), now, dataChange).build()
+            actions.add(AddFile.builder(f.path(), f.partitionValues(), f.sizeBytes(), now, dataChange).build()
                     .remove(now, dataChange));
         }
         for (DataFile f : adds) {
-            actions.add(AddFile.builder(f.path(), Map.of(), f.sizeBytes(), now, dataChange)
+            actions.add(AddFile.builder(f.path(), f.partitionValues(), f.sizeBytes(), now, dataChange)
                     .stats(DeltaStats.toLogValue(f))
                     .build());
         }

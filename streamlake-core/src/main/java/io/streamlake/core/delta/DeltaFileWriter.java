@@ -5,7 +5,9 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PartitionValues;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
@@ -31,6 +33,11 @@ final class DeltaFileWriter implements DataFileWriter {
     private final String name;
     private final Path path;
     private final RowWriteSupport support;
+    /** The path as the log stores it: relative and URI-encoded. */
+    private final String logPath;
+    private final Map<String, @Nullable String> partitionValues;
+    private final int[] partitionPositions;
+    private final @Nullable Object[] partitionTyped;
     private @Nullable ParquetWriter<Row> writer;
     private long rows;
     private boolean finished;
@@ -38,10 +45,33 @@ final class DeltaFileWriter implements DataFileWriter {
     private @Nullable RuntimeException broken;
 
     DeltaFileWriter(DeltaTable table, Schema schema) {
+        this(table, schema, Map.of());
+    }
+
+    /**
+     * @param partitionValues the file's partition values (empty for an unpartitioned table): the
+     *     file goes to their folder, leaves their columns out, and accepts only rows that hold them
+     */
+    DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues) {
         this.table = table;
-        this.name = "part-00000-" + UUID.randomUUID() + ".snappy.parquet";
+        String file = "part-00000-" + UUID.randomUUID() + ".snappy.parquet";
+        String folder = PartitionPaths.folder(partitionValues);
+        this.name = folder + file;
+        this.logPath = PartitionPaths.logPath(name);
+        this.partitionValues = partitionValues;
+        this.partitionPositions = new int[partitionValues.size()];
+        this.partitionTyped = new Object[partitionValues.size()];
+        int i = 0;
+        for (Map.Entry<String, @Nullable String> e : partitionValues.entrySet()) {
+            int pos = schema.indexOf(e.getKey());
+            if (pos < 0) {
+                throw new IllegalArgumentException("partition column '" + e.getKey() + "' is not in the schema " + schema);
+            }
+            partitionPositions[i] = pos;
+            partitionTyped[i++] = PartitionValues.parse(e.getValue(), schema.field(pos).type());
+        }
         this.path = new Path(table.root(), name);
-        this.support = new RowWriteSupport(schema);
+        this.support = new RowWriteSupport(schema, partitionValues.keySet());
         try {
             this.writer = new Builder(HadoopOutputFile.fromPath(path, table.conf()), support)
                     .withConf(table.conf())
@@ -60,6 +90,14 @@ final class DeltaFileWriter implements DataFileWriter {
     public void write(Row row) {
         Objects.requireNonNull(row, "row");
         ParquetWriter<Row> w = open();
+        for (int i = 0; i < partitionPositions.length; i++) {
+            Object v = row.value(partitionPositions[i]);
+            // an empty string is a null partition value in Delta (PartitionValues.format)
+            if (!Objects.equals(v, partitionTyped[i]) && !(partitionTyped[i] == null && "".equals(v))) {
+                throw new IllegalArgumentException("row " + row + " does not belong to partition " + partitionValues
+                        + " of data file " + name + "; write each partition's rows to a file of their own");
+            }
+        }
         support.prepare(row);
         try {
             w.write(row);
@@ -90,7 +128,8 @@ final class DeltaFileWriter implements DataFileWriter {
             throw broken;
         }
         finished = true;
-        return new DataFile(name, size, rows, support.minValues(), support.maxValues(), support.nullCounts());
+        return new DataFile(logPath, size, rows, support.minValues(), support.maxValues(), support.nullCounts(),
+                partitionValues);
     }
 
     @Override
@@ -144,7 +183,7 @@ final class DeltaFileWriter implements DataFileWriter {
     }
 
     private static final class Builder extends ParquetWriter.Builder<Row, Builder> {
-        private final RowWriteSupport support;
+            private final RowWriteSupport support;
 
         Builder(OutputFile file, RowWriteSupport support) {
             super(file);

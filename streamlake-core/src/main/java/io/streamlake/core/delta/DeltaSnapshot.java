@@ -58,6 +58,12 @@ final class DeltaSnapshot implements TableSnapshot {
     }
 
     @Override
+    public List<String> partitionColumns() {
+        Snapshot s = snapshot;
+        return s == null ? List.of() : List.copyOf(s.getMetadata().getPartitionColumns());
+    }
+
+    @Override
     public List<DataFile> files() {
         List<DataFile> f = files;
         if (f == null) {
@@ -83,7 +89,7 @@ final class DeltaSnapshot implements TableSnapshot {
             List<AddFile> adds = s.getAllFiles();
             List<DataFile> out = new ArrayList<>(adds.size());
             for (AddFile add : adds) {
-                out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types));
+                out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues()));
             }
             return List.copyOf(out);
         } catch (RuntimeException e) {

@@ -131,6 +131,12 @@ final class DeltaStats {
      * @param types the table's columns by name, to type the bounds
      */
     static DataFile parse(String path, long size, @Nullable String json, Map<String, DataType> types) {
+        return parse(path, size, json, types, Map.of());
+    }
+
+    /** The same for a file of a partitioned table, with its partition values from the log. */
+    static DataFile parse(String path, long size, @Nullable String json, Map<String, DataType> types,
+            Map<String, String> partitionValues) {
         long rows = -1;
         Map<String, Object> min = new HashMap<>();
         Map<String, Object> max = new HashMap<>();
@@ -152,10 +158,10 @@ final class DeltaStats {
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("ignoring unreadable statistics of data file {}: {}", path, e.toString());
-                return new DataFile(path, size, -1, Map.of(), Map.of(), Map.of());
+                return new DataFile(path, size, -1, Map.of(), Map.of(), Map.of(), partitionValues);
             }
         }
-        return new DataFile(path, size, rows, min, max, nulls);
+        return new DataFile(path, size, rows, min, max, nulls, partitionValues);
     }
 
     private static void readValues(JsonParser p, Map<String, DataType> types, Map<String, Object> out,

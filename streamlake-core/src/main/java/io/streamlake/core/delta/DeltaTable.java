@@ -24,6 +24,7 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
@@ -33,6 +34,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +58,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A Delta Lake table on a local folder or any Hadoop file system ({@code abfss://}, {@code s3a://}),
  * implementing the {@link Table} SPI. Data files are snappy-compressed Parquet at the table root,
- * each with Delta statistics; the log is written by delta-standalone with protocol (1, 2), which
+ * or for a partitioned table in its {@code column=value/} folders and without the partition
+ * columns (their values are in the log), each with Delta statistics; the log is written by delta-standalone with protocol (1, 2), which
  * Spark, Databricks, Delta Kernel, delta-rs and DuckDB all read.
  *
  * <pre>{@code
@@ -210,15 +213,23 @@ public final class DeltaTable implements Table {
 
     @Override
     public TableSnapshot create(Schema schema) {
+        return create(schema, List.of());
+    }
+
+    @Override
+    public TableSnapshot create(Schema schema, List<String> partitionColumns) {
         Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(partitionColumns, "partitionColumns");
         DeltaSchemas.checkColumnNames(schema);
+        PartitionValues.check(schema, partitionColumns, location);
         DeltaLog l = log();
         for (int attempt = 0; ; attempt++) {
             OptimisticTransaction txn = begin(l, "cannot read the table before creating it");
             if (txn.readVersion() >= 0) {
-                return checkExisting(l, txn, schema);
+                return checkExisting(l, txn, schema, partitionColumns);
             }
-            Metadata metadata = Metadata.builder().schema(DeltaSchemas.toDelta(schema)).build();
+            Metadata metadata = Metadata.builder().schema(DeltaSchemas.toDelta(schema))
+                    .partitionColumns(partitionColumns).build();
             try {
                 withCommitLock(() -> txn.commit(List.of(metadata), new Operation(Operation.Name.CREATE_TABLE),
                         ENGINE_INFO));
@@ -238,10 +249,18 @@ public final class DeltaTable implements Table {
         }
     }
 
-    private TableSnapshot checkExisting(DeltaLog l, OptimisticTransaction txn, Schema requested) {
+    private TableSnapshot checkExisting(DeltaLog l, OptimisticTransaction txn, Schema requested,
+            List<String> partitionColumns) {
         long version = txn.readVersion();
         Snapshot s = snapshotAt(l, version);
         checkProtocol(s);
+        List<String> existingPartitions = s.getMetadata().getPartitionColumns();
+        if (!existingPartitions.equals(partitionColumns)) {
+            throw new ConfigurationException("Delta table " + location + " is partitioned by "
+                    + describePartitions(existingPartitions) + ", but the pipeline partitions it by "
+                    + describePartitions(partitionColumns) + "; a table keeps the partitioning it was created with:"
+                    + " declare the same partition columns, or write to a new table path");
+        }
         StructType struct = s.getMetadata().getSchema();
         Schema existing;
         try {
@@ -294,10 +313,21 @@ public final class DeltaTable implements Table {
                 cause);
     }
 
+    private static String describePartitions(List<String> columns) {
+        return columns.isEmpty() ? "no columns (unpartitioned)" : columns.toString();
+    }
+
     @Override
     public DataFileWriter newDataFile(Schema schema) {
         Objects.requireNonNull(schema, "schema");
         return new DeltaFileWriter(this, schema);
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(partitionValues, "partitionValues");
+        return new DeltaFileWriter(this, schema, partitionValues);
     }
 
     @Override
@@ -307,7 +337,7 @@ public final class DeltaTable implements Table {
         Path path = resolve(file.path());
         ParquetReader<Row> reader;
         try {
-            reader = new ReaderBuilder(HadoopInputFile.fromPath(path, conf), new RowReadSupport(schema))
+            reader = new ReaderBuilder(HadoopInputFile.fromPath(path, conf), readSupport(file, schema))
                     .withConf(conf)
                     .build();
         } catch (IOException | RuntimeException e) {
@@ -317,6 +347,27 @@ public final class DeltaTable implements Table {
         // Opens the file and checks its columns now, so that a missing or mismatched file fails here.
         rows.hasNext();
         return rows;
+    }
+
+    /** Reads a partitioned table's files with their partition values, which the files do not hold. */
+    private RowReadSupport readSupport(DataFile file, Schema schema) {
+        if (file.partitionValues().isEmpty()) {
+            return new RowReadSupport(schema);
+        }
+        Map<String, @Nullable Object> constants = new HashMap<>();
+        for (Map.Entry<String, @Nullable String> e : file.partitionValues().entrySet()) {
+            int pos = schema.indexOf(e.getKey());
+            if (pos >= 0) {
+                try {
+                    constants.put(e.getKey(), PartitionValues.parse(e.getValue(), schema.field(pos).type()));
+                } catch (IllegalArgumentException bad) {
+                    throw new SchemaMismatchException(redact("data file " + file.path() + " of Delta table " + location
+                            + " has partition value " + e + " that does not fit column type " + schema.field(pos).type()
+                            + ": " + bad.getMessage()) + "; read it with the table's schema", bad);
+                }
+            }
+        }
+        return new RowReadSupport(schema, constants);
     }
 
     /** Resolves a path as the log stores it: a URI, usually relative to the table root. */
@@ -361,7 +412,8 @@ public final class DeltaTable implements Table {
                 try (CloseableIterator<Action> actions = v.getActionsIterator()) {
                     while (actions.hasNext()) {
                         if (actions.next() instanceof AddFile add && add.isDataChange()) {
-                            added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types));
+                            added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
+                                    add.getPartitionValues()));
                         }
                     }
                 }

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.conf.ParquetConfiguration;
@@ -52,9 +53,28 @@ final class RowReadSupport extends ReadSupport<Row> {
     }
 
     private final Schema schema;
+    /** Values of columns the file does not hold (a partitioned table's partition values), by position. */
+    private final @Nullable Object @Nullable [] constants;
+    private final Set<String> constantColumns;
 
     RowReadSupport(Schema schema) {
+        this(schema, Map.of());
+    }
+
+    /**
+     * @param constants values of columns every row has and the file does not store: partition values
+     */
+    RowReadSupport(Schema schema, Map<String, @Nullable Object> constants) {
         this.schema = schema;
+        Object[] values = null;
+        if (!constants.isEmpty()) {
+            values = new Object[schema.size()];
+            for (Map.Entry<String, @Nullable Object> e : constants.entrySet()) {
+                values[schema.indexOf(e.getKey())] = e.getValue();
+            }
+        }
+        this.constants = values;
+        this.constantColumns = Set.copyOf(constants.keySet());
     }
 
     @Override
@@ -62,6 +82,9 @@ final class RowReadSupport extends ReadSupport<Row> {
         MessageType file = context.getFileSchema();
         List<Type> requested = new ArrayList<>();
         for (Field f : schema.fields()) {
+            if (constantColumns.contains(f.name())) {
+                continue;
+            }
             if (file.containsField(f.name())) {
                 Type t = file.getType(f.name());
                 // Fail before reading any record, naming the column.
@@ -80,13 +103,13 @@ final class RowReadSupport extends ReadSupport<Row> {
     @SuppressWarnings("deprecation")
     public RecordMaterializer<Row> prepareForRead(Configuration configuration, Map<String, String> keyValueMetaData,
             MessageType fileSchema, ReadContext readContext) {
-        return new Materializer(schema, readContext.getRequestedSchema());
+        return new Materializer(schema, readContext.getRequestedSchema(), constants);
     }
 
     @Override
     public RecordMaterializer<Row> prepareForRead(ParquetConfiguration configuration,
             Map<String, String> keyValueMetaData, MessageType fileSchema, ReadContext readContext) {
-        return new Materializer(schema, readContext.getRequestedSchema());
+        return new Materializer(schema, readContext.getRequestedSchema(), constants);
     }
 
     private static String columnNames(GroupType group) {
@@ -103,7 +126,7 @@ final class RowReadSupport extends ReadSupport<Row> {
         private final Object[] values;
         private final GroupConverter root;
 
-        Materializer(Schema schema, MessageType requested) {
+        Materializer(Schema schema, MessageType requested, @Nullable Object @Nullable [] constants) {
             this.schema = schema;
             this.values = new Object[schema.size()];
             Converter[] children = new Converter[requested.getFieldCount()];
@@ -120,7 +143,11 @@ final class RowReadSupport extends ReadSupport<Row> {
 
                 @Override
                 public void start() {
-                    Arrays.fill(values, null);
+                    if (constants == null) {
+                        Arrays.fill(values, null);
+                    } else {
+                        System.arraycopy(constants, 0, values, 0, values.length);
+                    }
                 }
 
                 @Override

@@ -11,6 +11,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.List;
+import java.util.ArrayList;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -38,6 +41,8 @@ final class RowWriteSupport extends WriteSupport<Row> {
     private final DataType[] types;
     private final DataType.Kind[] kinds;
     private final boolean[] intDecimal;
+    /** The row position of each file column. */
+    private final int[] positions;
     /** Converted values of the row being written (micros, epoch days, unscaled decimals), by column. */
     private final long[] prepared;
     private final ColumnStats[] stats;
@@ -46,9 +51,26 @@ final class RowWriteSupport extends WriteSupport<Row> {
     private byte[] utf8 = new byte[128];
 
     RowWriteSupport(Schema schema) {
+        this(schema, Set.of());
+    }
+
+    /**
+     * @param schema the rows' schema
+     * @param omitted columns left out of the file: a partitioned table's partition columns, whose
+     *     values the log holds
+     */
+    RowWriteSupport(Schema schema, Set<String> omitted) {
         this.schema = schema;
-        this.parquetSchema = DeltaSchemas.toParquet(schema);
-        int n = schema.size();
+        List<Field> written = new ArrayList<>();
+        for (Field f : schema.fields()) {
+            if (!omitted.contains(f.name())) {
+                written.add(f);
+            }
+        }
+        Schema fileSchema = omitted.isEmpty() ? schema : Schema.of(written);
+        this.parquetSchema = DeltaSchemas.toParquet(fileSchema);
+        int n = fileSchema.size();
+        this.positions = new int[n];
         this.names = new String[n];
         this.types = new DataType[n];
         this.kinds = new DataType.Kind[n];
@@ -56,7 +78,8 @@ final class RowWriteSupport extends WriteSupport<Row> {
         this.prepared = new long[n];
         this.stats = new ColumnStats[n];
         for (int i = 0; i < n; i++) {
-            Field f = schema.field(i);
+            Field f = fileSchema.field(i);
+            positions[i] = schema.indexOf(f.name());
             names[i] = f.name();
             types[i] = f.type();
             kinds[i] = f.type().kind();
@@ -99,7 +122,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
                     + " differs from the schema this data file was opened with " + schema);
         }
         for (int i = 0; i < kinds.length; i++) {
-            Object v = row.value(i);
+            Object v = row.value(positions[i]);
             if (v == null) {
                 continue;
             }
@@ -121,7 +144,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
         RecordConsumer rc = out;
         rc.startMessage();
         for (int i = 0; i < kinds.length; i++) {
-            Object v = row.value(i);
+            Object v = row.value(positions[i]);
             ColumnStats s = stats[i];
             if (v == null) {
                 s.nulls++;

@@ -10,7 +10,9 @@ import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * among them, skip it. The rows are the same before and after.
  *
  * <p>Files are combined in order: by minimum key for silver, whose files keep disjoint key ranges
- * that the merge planner relies on, and in commit order for bronze. A run is only rewritten when it
+ * that the merge planner relies on, and in commit order for bronze. A partitioned table is
+ * compacted partition by partition, since a data file holds the rows of one partition. A run is only rewritten when it
  * holds enough small files to be worth the I/O.
  */
 final class Compactor {
@@ -47,20 +50,29 @@ final class Compactor {
 
     /** @return files removed, 0 when nothing was worth compacting or a concurrent writer won */
     int compactIfWorthIt() {
-        List<DataFile> files = new ArrayList<>(table.snapshot().files());
+        List<DataFile> all = table.snapshot().files();
         if (keyColumn != null) {
             String key = keyColumn;
-            if (files.stream().anyMatch(f -> f.min(key).isEmpty())) {
+            if (all.stream().anyMatch(f -> f.min(key).isEmpty())) {
                 return 0; // without key bounds the order of files is unknown: leave them as they are
             }
-            files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
         }
-        List<List<DataFile>> runs = runsOfSmallFiles(files);
+        // A partitioned table is compacted partition by partition: a file holds one partition's rows.
+        Map<Map<String, @Nullable String>, List<DataFile>> partitions = new LinkedHashMap<>();
+        for (DataFile f : all) {
+            partitions.computeIfAbsent(f.partitionValues(), p -> new ArrayList<>()).add(f);
+        }
         List<DataFile> removed = new ArrayList<>();
         List<DataFile> added = new ArrayList<>();
-        for (List<DataFile> run : runs) {
-            removed.addAll(run);
-            added.addAll(rewrite(run));
+        for (List<DataFile> files : partitions.values()) {
+            if (keyColumn != null) {
+                String key = keyColumn;
+                files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
+            }
+            for (List<DataFile> run : runsOfSmallFiles(files)) {
+                removed.addAll(run);
+                added.addAll(rewrite(run));
+            }
         }
         if (removed.isEmpty()) {
             return 0;
@@ -101,6 +113,7 @@ final class Compactor {
     }
 
     private List<DataFile> rewrite(List<DataFile> run) {
+        Map<String, @Nullable String> partition = run.get(0).partitionValues();
         List<DataFile> out = new ArrayList<>();
         int keyPos = keyColumn == null ? -1 : schema.indexOf(keyColumn);
         DataFileWriter w = null;
@@ -117,7 +130,7 @@ final class Compactor {
                         w = null;
                     }
                     if (w == null) {
-                        w = table.newDataFile(schema);
+                        w = partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition);
                     }
                     w.write(row);
                     lastKey = key;

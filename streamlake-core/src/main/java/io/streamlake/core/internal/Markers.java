@@ -24,4 +24,9 @@ final class Markers {
     static String quarantine(String pipelineName) {
         return pipelineName + "/quarantine";
     }
+
+    /** Marker in the delete-marker table; its version is the last bronze version whose deletes it holds. */
+    static String deletes(String pipelineName) {
+        return pipelineName + "/deletes";
+    }
 }

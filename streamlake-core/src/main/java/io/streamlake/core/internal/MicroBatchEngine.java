@@ -75,9 +75,22 @@ public final class MicroBatchEngine implements AutoCloseable {
      * @param quarantine the quarantine table, or null to stop on records that cannot enter silver
      */
     public MicroBatchEngine(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine) {
+        this(pipeline, bronze, silver, quarantine, pipeline.deleteMarkers()
+                .map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
+    }
+
+    /**
+     * @param pipeline the validated description
+     * @param bronze the bronze table
+     * @param silver the silver table, or null for a bronze-only pipeline
+     * @param quarantine the quarantine table, or null to stop on records that cannot enter silver
+     * @param deleteMarkers the delete-marker table, or null when the strategy keeps none
+     */
+    public MicroBatchEngine(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine,
+            @Nullable Table deleteMarkers) {
         this.pipeline = pipeline;
         this.bronze = bronze;
-        this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine);
+        this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine, deleteMarkers);
         if (pipeline.compactionMinFiles() > 0) {
             compactors.add(new Compactor(bronze, BronzeRows.SCHEMA, pipeline.targetFileRows(),
                     pipeline.compactionMinFiles(), null));
@@ -90,7 +103,8 @@ public final class MicroBatchEngine implements AutoCloseable {
 
     /**
      * Combines small files of bronze and silver where enough of them have piled up, in commits that
-     * change no data. Safe between micro-batches; gives way to concurrent writers.
+     * change no data, and expires silver's delete markers past their retention. Safe between
+     * micro-batches; gives way to concurrent writers.
      *
      * @return files replaced
      */
@@ -98,6 +112,9 @@ public final class MicroBatchEngine implements AutoCloseable {
         int removed = 0;
         for (Compactor c : compactors) {
             removed += c.compactIfWorthIt();
+        }
+        if (silver != null) {
+            silver.expireDeleteMarkers();
         }
         return removed;
     }

@@ -9,10 +9,12 @@ import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sends quarantined records through decode, transforms, expectations and merge again, after the
@@ -31,6 +33,8 @@ public final class QuarantineReplay {
     private final Table quarantine;
     private final RecordPreparer preparer;
     private final SilverMerger merger;
+    private final @Nullable DeleteMarkers markers;
+    private final String silverAppId;
     private final String taken;
     private final String released;
 
@@ -40,11 +44,24 @@ public final class QuarantineReplay {
      * @param quarantine its quarantine table
      */
     public QuarantineReplay(Pipeline pipeline, Table silver, Table quarantine) {
+        this(pipeline, silver, quarantine, pipeline.deleteMarkers()
+                .map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
+    }
+
+    /**
+     * @param pipeline the validated pipeline
+     * @param silver its silver table
+     * @param quarantine its quarantine table
+     * @param deleteMarkers its delete-marker table, or null when the strategy keeps none
+     */
+    public QuarantineReplay(Pipeline pipeline, Table silver, Table quarantine, @Nullable Table deleteMarkers) {
+        this.markers = SilverStage.deleteMarkers(pipeline, deleteMarkers);
+        this.silverAppId = Markers.silver(pipeline.name());
         this.silver = silver;
         this.quarantine = quarantine;
         this.preparer = new RecordPreparer(pipeline, true);
         this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
-                pipeline.mergeStrategy(), pipeline.targetFileRows());
+                pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns());
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";
     }
@@ -75,7 +92,7 @@ public final class QuarantineReplay {
                 c.addedFiles().forEach(f -> newer.add(f.path()));
             }
             List<DataFile> replayed = q.files().stream().filter(f -> !newer.contains(f.path())).toList();
-            release(replayed, prepare(replayed).quarantine, quarantineReleased, silverTook);
+            release(replayed, prepare(replayed, new ArrayList<>()).quarantine, quarantineReleased, silverTook);
             q = quarantine.snapshot();
             quarantineReleased = silverTook;
         }
@@ -83,16 +100,30 @@ public final class QuarantineReplay {
         if (files.isEmpty()) {
             return 0;
         }
-        RecordPreparer.Prepared prepared = prepare(files);
-        SilverMerger.Result merged = merger.merge(s.files(), prepared.rows, prepared.tombstones);
+        List<SourceRecord> records = new ArrayList<>();
+        RecordPreparer.Prepared prepared = prepare(files, records);
+        SilverMerger.Result merged = merge(s, records, prepared);
         merged.stage(silver).expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
         release(files, prepared.quarantine, quarantineReleased, q.version());
         long recordCount = files.stream().mapToLong(DataFile::rowCount).sum();
         return recordCount - prepared.quarantine.size();
     }
 
-    private RecordPreparer.Prepared prepare(List<DataFile> files) {
-        List<SourceRecord> records = new ArrayList<>();
+    /**
+     * Merges replayed rows into silver. Delete markers are consulted, so a replayed update older
+     * than a delete stays out, but not changed: a replay is rare and small, and its own deletes
+     * delete as without markers.
+     */
+    private SilverMerger.Result merge(TableSnapshot s, List<SourceRecord> records, RecordPreparer.Prepared prepared) {
+        DeleteMarkers m = markers;
+        Instant latest = records.stream().map(SourceRecord::timestamp).max(Instant::compareTo).orElse(null);
+        DeleteMarkers.Batch batch = m == null || latest == null ? null
+                : m.begin(prepared.rows, prepared.tombstones, s.transaction(silverAppId).orElse(-1), latest);
+        return batch == null ? merger.merge(s.files(), prepared.rows, prepared.tombstones)
+                : merger.merge(batch, s.files(), prepared.rows, prepared.tombstones);
+    }
+
+    private RecordPreparer.Prepared prepare(List<DataFile> files, List<SourceRecord> records) {
         List<Long> versions = new ArrayList<>();
         RawRecords.readQuarantine(quarantine, files, records, versions);
         // quarantinedUpTo -1: every record that still fails is quarantined again, with today's reason

@@ -7,16 +7,19 @@ import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +34,9 @@ import org.jspecify.annotations.Nullable;
  * stops new keys from piling up in ever more small files. A key may have several rows (SCD type 2
  * versions); they are never split across files.
  *
+ * <p>A partitioned table keeps this per partition; a key may move between partitions, so its
+ * files in every partition are looked up (see {@code mergePartitioned}).
+ *
  * <p>What a key's rows become is a {@link KeyFold}: the strategy's single-row fold, or for an
  * {@link Scd2Strategy} the {@link HistoryFold}. Everything else, the pruning, reading and
  * rewriting, is shared.
@@ -42,8 +48,19 @@ final class SilverMerger {
     private final String keyColumn;
     private final KeyFold<?> fold;
     private final long targetFileRows;
+    private final List<String> partitionColumns;
 
     SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows) {
+        this(table, schema, keyColumn, strategy, targetFileRows, List.of());
+    }
+
+    /**
+     * @param partitionColumns the table's partition columns; rows are written to the files of
+     *     their partition, and a key whose partition value changes moves
+     */
+    SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows,
+            List<String> partitionColumns) {
+        this.partitionColumns = List.copyOf(partitionColumns);
         this.table = table;
         this.schema = schema;
         this.keyColumn = keyColumn;
@@ -87,6 +104,22 @@ final class SilverMerger {
 
         /** Adds the state's rows to {@code out}, in the order they are written. */
         void emit(S state, List<Row> out);
+
+        /**
+         * @return whether two states write the same rows, so that a change of state that silver
+         *     cannot see (a delete marker) rewrites no file
+         */
+        default boolean sameRows(@Nullable S a, @Nullable S b) {
+            return Objects.equals(a, b);
+        }
+
+        /**
+         * Hears the state a batch key ends the batch with; called for every batch key, possibly from
+         * several threads at once, and again with the same state for the keys of a file whose one-pass
+         * merge found it out of key order and merged it through a map instead.
+         */
+        default void settled(Object key, @Nullable S state) {
+        }
     }
 
     /**
@@ -113,8 +146,12 @@ final class SilverMerger {
         return merge(fold, files, incoming, tombstones);
     }
 
-    private <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
+    /** The same with another fold for this batch, such as one that also keeps delete markers. */
+    <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
         Map<Object, List<Integer>> byKey = groupByKey(incoming);
+        if (!partitionColumns.isEmpty()) {
+            return mergePartitioned(keyFold, files, byKey, incoming, tombstones);
+        }
         FileIndex index = new FileIndex(files, keyColumn);
         if (index.disjoint()) {
             return mergeFileByFile(keyFold, files, index, byKey, incoming, tombstones);
@@ -150,7 +187,7 @@ final class SilverMerger {
         for (Object key : byKey.keySet()) {
             S stored = current.get(key);
             S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
-            if (Objects.equals(state, stored)) {
+            if (keyFold.sameRows(state, stored)) {
                 continue; // duplicates and stale events rewrite nothing
             }
             changed++;
@@ -249,7 +286,7 @@ final class SilverMerger {
         for (Object key : keys) {
             S stored = current.get(key);
             S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
-            if (Objects.equals(state, stored)) {
+            if (keyFold.sameRows(state, stored)) {
                 continue; // duplicates and stale events rewrite nothing
             }
             changed++;
@@ -269,6 +306,174 @@ final class SilverMerger {
             keyFold.emit(current.get(key), out);
         }
         return new Result(file == null ? List.of() : List.of(file), write(out, parallelWrite), changed);
+    }
+
+    /** The files of one partition, with their own key index. */
+    private record Partition(int[] files, FileIndex index) {
+        /** @return the file (a position in the table's list) that receives a new key, or -1 for a new file */
+        int owner(Object key) {
+            int local = index.owner(key);
+            return local < 0 ? -1 : files[local];
+        }
+    }
+
+    /**
+     * A partitioned table: within a partition, files keep sorted, disjoint key ranges as in an
+     * unpartitioned table, but a key may sit in any partition, and move when its partition value
+     * changes. So every partition's files whose key range holds a batch key are read (min/max pruning
+     * still skips the rest), a changed key's old rows are removed wherever they were, and its new rows
+     * go, by partition, to the file that held it there, or the owner of its key range there, or a new
+     * file of that partition. Each rewritten file is written again on its own, so ranges stay disjoint.
+     */
+    private <S> Result mergePartitioned(KeyFold<S> keyFold, List<DataFile> files, Map<Object, List<Integer>> byKey,
+            List<Row> incoming, BitSet tombstones) {
+        Map<Map<String, @Nullable String>, List<Integer>> grouped = new LinkedHashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            grouped.computeIfAbsent(files.get(i).partitionValues(), p -> new ArrayList<>()).add(i);
+        }
+        Map<Map<String, @Nullable String>, Partition> partitions = new HashMap<>();
+        for (Map.Entry<Map<String, @Nullable String>, List<Integer>> e : grouped.entrySet()) {
+            int[] positions = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+            List<DataFile> own = e.getValue().stream().map(files::get).toList();
+            partitions.put(e.getKey(), new Partition(positions, new FileIndex(own, keyColumn)));
+        }
+        BitSet candidates = new BitSet(files.size());
+        BitSet local = new BitSet();
+        for (Object key : byKey.keySet()) {
+            for (Partition p : partitions.values()) {
+                local.clear();
+                p.index().markContaining(key, local);
+                for (int f = local.nextSetBit(0); f >= 0; f = local.nextSetBit(f + 1)) {
+                    candidates.set(p.files()[f]);
+                }
+            }
+        }
+        Map<Integer, List<Row>> rowsOf = readAll(files, candidates);
+
+        Map<Object, S> current = new HashMap<>();
+        Map<Object, BitSet> homes = new HashMap<>();
+        for (Map.Entry<Integer, List<Row>> e : rowsOf.entrySet()) {
+            for (Row row : e.getValue()) {
+                Object key = row.value(keyPos);
+                if (byKey.containsKey(key)) {
+                    current.put(key, keyFold.load(current.get(key), row));
+                    homes.computeIfAbsent(key, k -> new BitSet()).set(e.getKey());
+                }
+            }
+        }
+
+        // Rows to write, by the file they replace (a position) or, for a partition's new file, its values.
+        Map<Object, List<Row>> out = new HashMap<>();
+        BitSet rewrite = new BitSet(files.size());
+        java.util.Set<Object> changedKeys = new java.util.HashSet<>();
+        List<Row> emitted = new ArrayList<>();
+        for (Map.Entry<Object, List<Integer>> e : byKey.entrySet()) {
+            Object key = e.getKey();
+            S stored = current.get(key);
+            S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
+            if (keyFold.sameRows(state, stored)) {
+                continue;
+            }
+            changedKeys.add(key);
+            BitSet home = homes.getOrDefault(key, new BitSet());
+            rewrite.or(home);
+            emitted.clear();
+            if (state != null) {
+                keyFold.emit(state, emitted);
+            }
+            for (Row row : emitted) {
+                Map<String, @Nullable String> values = PartitionValues.of(row, partitionColumns);
+                Object target = values;
+                for (int f = home.nextSetBit(0); f >= 0; f = home.nextSetBit(f + 1)) {
+                    if (files.get(f).partitionValues().equals(values)) {
+                        target = f;
+                        break;
+                    }
+                }
+                if (target == values && partitions.containsKey(values)) {
+                    int owner = partitions.get(values).owner(key);
+                    if (owner >= 0) {
+                        target = owner;
+                    }
+                }
+                if (target instanceof Integer f) {
+                    rewrite.set(f);
+                }
+                out.computeIfAbsent(target, t -> new ArrayList<>()).add(row);
+            }
+        }
+        if (changedKeys.isEmpty()) {
+            return new Result(List.of(), List.of(), 0);
+        }
+        BitSet unread = (BitSet) rewrite.clone();
+        unread.andNot(candidates);
+        rowsOf.putAll(readAll(files, unread)); // owners that receive new keys only
+        List<DataFile> removed = new ArrayList<>();
+        for (int f = rewrite.nextSetBit(0); f >= 0; f = rewrite.nextSetBit(f + 1)) {
+            removed.add(files.get(f));
+            List<Row> rows = out.computeIfAbsent(f, t -> new ArrayList<>());
+            for (Row row : rowsOf.get(f)) {
+                if (!changedKeys.contains(row.value(keyPos))) {
+                    rows.add(row);
+                }
+            }
+        }
+        List<DataFile> added = new ArrayList<>();
+        Comparator<Row> byKeyOrder = (a, b) -> KeyOrder.NATURAL.compare(a.value(keyPos), b.value(keyPos));
+        for (Map.Entry<Object, List<Row>> e : out.entrySet()) {
+            List<Row> rows = e.getValue();
+            rows.sort(byKeyOrder); // stable: a key's rows (SCD2 versions) keep their order
+            @SuppressWarnings("unchecked")
+            Map<String, @Nullable String> partition = e.getKey() instanceof Integer f
+                    ? files.get(f).partitionValues() : (Map<String, @Nullable String>) e.getKey();
+            added.addAll(write(rows, true, partition));
+        }
+        return new Result(removed, added, changedKeys.size());
+    }
+
+    /** Reads the marked files, on all cores. */
+    private Map<Integer, List<Row>> readAll(List<DataFile> files, BitSet which) {
+        List<Integer> positions = which.stream().boxed().toList();
+        List<Supplier<List<Row>>> reads = new ArrayList<>();
+        for (int f : positions) {
+            reads.add(() -> {
+                List<Row> rows = new ArrayList<>();
+                table.read(files.get(f), schema).forEachRemaining(rows::add);
+                return rows;
+            });
+        }
+        List<List<Row>> results = Workers.all(reads);
+        Map<Integer, List<Row>> out = new HashMap<>();
+        for (int i = 0; i < positions.size(); i++) {
+            out.put(positions.get(i), results.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * Reads the rows of these keys, from the files whose key range may hold them only.
+     *
+     * @param files the table's files
+     * @param keys the keys to look up
+     * @return each found key's row (the last one read, for a key with several)
+     */
+    Map<Object, Row> lookup(List<DataFile> files, Set<Object> keys) {
+        FileIndex index = new FileIndex(files, keyColumn);
+        BitSet candidates = new BitSet(files.size());
+        for (Object key : keys) {
+            index.markCandidates(key, candidates);
+        }
+        Map<Object, Row> found = new HashMap<>();
+        for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
+            Iterator<Row> rows = table.read(files.get(f), schema);
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                if (keys.contains(row.value(keyPos))) {
+                    found.put(row.value(keyPos), row);
+                }
+            }
+        }
+        return found;
     }
 
     /**
@@ -309,7 +514,7 @@ final class SilverMerger {
                 }
             }
             S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
-            if (!Objects.equals(state, stored)) {
+            if (!keyFold.sameRows(state, stored)) {
                 changed++;
             }
             if (state != null) {
@@ -322,13 +527,17 @@ final class SilverMerger {
         return new Result(List.of(file), write(out, parallelWrite), changed);
     }
 
-    /** Folds a key's batch rows in arrival order, starting from what silver holds. */
+    /**
+     * Folds a key's batch rows in arrival order, starting from what silver holds, and tells the fold
+     * the state the key ends with (a fold that falls back to another path may hear it twice).
+     */
     private static <S> @Nullable S fold(KeyFold<S> keyFold, Object key, @Nullable S stored,
             Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones) {
         S state = stored;
         for (int pos : byKey.get(key)) {
             state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
         }
+        keyFold.settled(key, state);
         return state;
     }
 
@@ -366,6 +575,10 @@ final class SilverMerger {
      * between keys so that key ranges stay disjoint.
      */
     private List<DataFile> write(List<Row> sorted, boolean parallel) {
+        return write(sorted, parallel, Map.of());
+    }
+
+    private List<DataFile> write(List<Row> sorted, boolean parallel, Map<String, @Nullable String> partition) {
         if (sorted.isEmpty()) {
             return List.of();
         }
@@ -380,7 +593,7 @@ final class SilverMerger {
                 end++;
             }
             List<Row> slice = sorted.subList(start, end);
-            writes.add(() -> Tables.writeFile(table, schema, slice));
+            writes.add(() -> Tables.writeFile(table, schema, partition, slice));
             start = end;
         }
         if (parallel) {
@@ -454,18 +667,18 @@ final class SilverMerger {
 
         /** Marks every file whose key range may contain the key, and the key's owner. */
         void markCandidates(Object key, BitSet marks) {
+            markContaining(key, marks);
+            if (order.length > 0) {
+                marks.set(order[Math.max(0, lastMinAtMost(key))]); // the owner, also of keys below every file
+            }
+        }
+
+        /** Marks every file whose key range may contain the key (not its owner). */
+        void markContaining(Object key, BitSet marks) {
             for (int u : unbounded) {
                 marks.set(u);
             }
-            int last = lastMinAtMost(key);
-            if (last < 0) {
-                if (order.length > 0) {
-                    marks.set(order[0]); // the owner of keys below every file
-                }
-                return;
-            }
-            marks.set(order[last]);
-            for (int i = last - 1; i >= 0 && KeyOrder.NATURAL.compare(runningMax[i], key) >= 0; i--) {
+            for (int i = lastMinAtMost(key); i >= 0 && KeyOrder.NATURAL.compare(runningMax[i], key) >= 0; i--) {
                 if (KeyOrder.NATURAL.compare(maxs[i], key) >= 0) {
                     marks.set(order[i]);
                 }

@@ -2,6 +2,8 @@ package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -12,6 +14,7 @@ import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -29,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The quarantine table has its own marker, written in the same commit as its rows and before the
  * silver commit: after a crash between the two, the replay skips the records the quarantine already
- * holds, so no bad record is quarantined twice.
+ * holds, so no bad record is quarantined twice. Delete markers ({@link DeleteMarkers}) are committed
+ * between the two, in the same way.
  */
 final class SilverStage {
     private static final Logger LOG = LoggerFactory.getLogger(SilverStage.class);
@@ -43,6 +47,8 @@ final class SilverStage {
     private final String quarantineAppId;
     private final RecordPreparer preparer;
     private final SilverMerger merger;
+    private final List<String> partitionColumns;
+    private final @Nullable DeleteMarkers markers;
     private final int replayChunkRows;
     private volatile long silverVersion = -1;
 
@@ -54,7 +60,8 @@ final class SilverStage {
     private volatile long quarantined;
     private volatile List<ExpectationMetrics> metrics = List.of();
 
-    SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine) {
+    SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
+            @Nullable Table deleteMarkers) {
         this.bronze = bronze;
         this.silver = silver;
         this.quarantine = quarantine;
@@ -63,15 +70,34 @@ final class SilverStage {
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null);
-        this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows());
+        this.partitionColumns = pipeline.partitionColumns();
+        this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows(),
+                partitionColumns);
+        this.markers = deleteMarkers(pipeline, deleteMarkers);
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
         this.metrics = preparer.metrics(0, 0, passed, failed);
     }
 
+    /**
+     * @return the delete markers of the pipeline's strategy, or null when it keeps none
+     * @throws ConfigurationException if the strategy keeps markers and there is no table for them
+     */
+    static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table) {
+        if (!(pipeline.mergeStrategy() instanceof Scd1Strategy s) || !s.keepsDeleteMarkers()) {
+            return null;
+        }
+        if (table == null) {
+            throw new ConfigurationException(s + " keeps delete markers, but pipeline " + pipeline.name()
+                    + " has no delete-marker table; set one with withDeleteMarkers(table)");
+        }
+        return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(), s,
+                Markers.deletes(pipeline.name()), pipeline.targetFileRows());
+    }
+
     void open() {
-        silverVersion = silver.create(schema).version();
+        silverVersion = silver.create(schema, partitionColumns).version();
         if (quarantine != null) {
             quarantine.create(QuarantineRows.SCHEMA);
         }
@@ -123,9 +149,23 @@ final class SilverStage {
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo);
                 commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
-                SilverMerger.Result merged = merger.merge(snapshot.files(), prepared.rows, prepared.tombstones);
+                Instant batchTime = latestTime(records);
+                DeleteMarkers.Batch deletes = markers == null || batchTime == null ? null
+                        : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
+                SilverMerger.Result merged;
+                if (deletes == null) {
+                    merged = merger.merge(snapshot.files(), prepared.rows, prepared.tombstones);
+                } else {
+                    merged = merger.merge(deletes, snapshot.files(), prepared.rows, prepared.tombstones);
+                    // Before silver's commit: the marker rows say which batch wrote them, so a crash
+                    // in between is replayed from the markers the batch started from.
+                    deletes.commit(upTo);
+                }
                 silverVersion = merged.stage(silver).expectTransaction(appId, consumed).setTransaction(appId, upTo)
                         .commit("STREAMING UPDATE");
+                if (markers != null && batchTime != null) {
+                    markers.committed(batchTime);
+                }
                 changed += merged.rowsChanged();
                 count(prepared);
             } catch (CommitConflictException e) {
@@ -137,6 +177,36 @@ final class SilverStage {
                 LOG.info("silver commit on {} lost a race ({}); retrying from the new marker", silver.location(),
                         e.getMessage());
             }
+        }
+    }
+
+    /** @return the latest source time of the records, null for none */
+    private static @Nullable Instant latestTime(List<SourceRecord> records) {
+        Instant latest = null;
+        for (SourceRecord r : records) {
+            if (latest == null || r.timestamp().isAfter(latest)) {
+                latest = r.timestamp();
+            }
+        }
+        return latest;
+    }
+
+    /**
+     * Removes delete markers past their retention; the engine calls it with compaction.
+     *
+     * @return markers removed
+     */
+    long expireDeleteMarkers() {
+        DeleteMarkers m = markers;
+        if (m == null) {
+            return 0;
+        }
+        try {
+            return m.expire(silver.snapshot().transaction(appId).orElse(-1));
+        } catch (CommitConflictException e) {
+            LOG.info("expiring delete markers of {} gave way to a concurrent writer ({})", silver.location(),
+                    e.getMessage());
+            return 0;
         }
     }
 

@@ -9,6 +9,7 @@ import io.streamlake.table.Table;
 import io.streamlake.table.TableRef;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Turns a {@link TableRef} into a table: a given instance as is, a path as a Delta table. */
 public final class Tables {
@@ -31,7 +32,15 @@ public final class Tables {
      * @return the finished file
      */
     static DataFile writeFile(Table table, Schema schema, List<Row> rows) {
-        try (DataFileWriter w = table.newDataFile(schema)) {
+        return writeFile(table, schema, Map.of(), rows);
+    }
+
+    /**
+     * @param partition the partition values every row holds (empty for an unpartitioned table)
+     * @return the finished file
+     */
+    static DataFile writeFile(Table table, Schema schema, Map<String, @Nullable String> partition, List<Row> rows) {
+        try (DataFileWriter w = partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition)) {
             rows.forEach(w::write);
             return w.finish();
         }

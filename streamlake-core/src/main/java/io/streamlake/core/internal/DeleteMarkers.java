@@ -1,0 +1,366 @@
+package io.streamlake.core.internal;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.MergeDecision;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableSnapshot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delete markers of a {@code latestBy} silver table, kept in a Delta table of their own (one row
+ * per recently deleted key), so that a late update older than a delete does not bring the key back
+ * while plain Delta readers of silver still see only live rows.
+ *
+ * <p><b>Exactly once without a two-table transaction.</b> A batch commits its marker changes
+ * before silver, with the markers table's own progress marker. A crash between the two commits
+ * leaves markers that already hold the batch while silver does not, and the batch is replayed. So
+ * each marker row keeps the bronze version of the batch that wrote it and the marker it replaced:
+ * a row written by a batch silver has not committed yet ({@code bronze_version} above silver's
+ * progress marker) reads as the marker before it. The replay therefore starts from exactly the
+ * state the lost batch started from, and a key the batch re-inserted (which cleared its marker) keeps
+ * a row saying so until silver has caught up.
+ *
+ * <p><b>Time</b> is the source's: a batch's deletes are stamped with its latest record time, and a
+ * marker older than the retention, measured from the latest record time seen, is ignored and later
+ * expired (by {@link #expire}, which the engine runs with compaction). Replaying bronze sees the same
+ * times, so it decides the same way.
+ *
+ * <p><b>Cost</b> follows the batch: markers are read from the files whose key range may hold the
+ * batch's keys and merged with the same copy-on-write merger as silver.
+ */
+final class DeleteMarkers {
+    private static final Logger LOG = LoggerFactory.getLogger(DeleteMarkers.class);
+
+    static final String SEQUENCE = "delete_sequence";
+    static final String DELETED_AT = "deleted_at";
+    static final String VERSION = "bronze_version";
+    static final String PREVIOUS_SEQUENCE = "previous_delete_sequence";
+    static final String PREVIOUS_DELETED_AT = "previous_deleted_at";
+
+    private final Table table;
+    private final Schema schema;
+    private final Scd1Strategy strategy;
+    private final String keyColumn;
+    private final int keyPos;
+    private final int seqPos;
+    private final Duration retention;
+    private final String appId;
+    private final SilverMerger merger;
+    /** Latest source time seen by a committed batch: the clock markers expire by. */
+    private volatile @Nullable Instant latestSeen;
+
+    /** A key's delete: the delete's sequence value and when it happened. */
+    record Marker(@Nullable Object sequence, Instant deletedAt) {
+    }
+
+    /** The state of a key while a batch folds: its silver row, or its marker, or neither. */
+    private record Marked(@Nullable Row row, @Nullable Marker marker) {
+    }
+
+    DeleteMarkers(Table table, Schema silverSchema, String keyColumn, Scd1Strategy strategy, String appId,
+            long targetFileRows) {
+        this.table = table;
+        this.strategy = strategy;
+        this.keyColumn = keyColumn;
+        this.keyPos = silverSchema.indexOf(keyColumn);
+        String sequenceColumn = strategy.sequenceColumn().orElseThrow();
+        this.seqPos = silverSchema.indexOf(sequenceColumn);
+        this.retention = strategy.deleteRetention();
+        this.appId = appId;
+        this.schema = schema(silverSchema, keyColumn, sequenceColumn);
+        this.merger = new SilverMerger(table, schema, keyColumn, MergeStrategies.lastWins(), targetFileRows);
+    }
+
+    /** The markers table's columns: the silver key, the marker, and the marker it replaced. */
+    static Schema schema(Schema silver, String keyColumn, String sequenceColumn) {
+        for (String c : List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT)) {
+            if (c.equals(keyColumn)) {
+                throw new ConfigurationException("silver key column '" + keyColumn + "' has the name of a column of"
+                        + " the delete-marker table; rename the key, or keep no delete markers (keepDeletesFor(Duration.ZERO))");
+            }
+        }
+        DataType keyType = silver.field(keyColumn).orElseThrow().type();
+        DataType seqType = silver.field(sequenceColumn).orElseThrow().type();
+        return Schema.builder()
+                .required(keyColumn, keyType)
+                .optional(SEQUENCE, seqType)
+                .optional(DELETED_AT, DataType.TIMESTAMP)
+                .required(VERSION, DataType.LONG)
+                .optional(PREVIOUS_SEQUENCE, seqType)
+                .optional(PREVIOUS_DELETED_AT, DataType.TIMESTAMP)
+                .build();
+    }
+
+    Table table() {
+        return table;
+    }
+
+    /**
+     * Starts a batch: reads the markers of its keys as they were when silver consumed
+     * {@code consumed}.
+     *
+     * @param incoming the batch's rows
+     * @param tombstones which of them are tombstones
+     * @param consumed silver's progress marker the batch starts from
+     * @param now the batch's latest source time
+     * @return the batch, or null when neither a delete nor a marker touches it (the plain merge applies)
+     */
+    @Nullable Batch begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
+        TableSnapshot snapshot = table.snapshot();
+        boolean deletes = !tombstones.isEmpty();
+        for (int i = 0; i < incoming.size() && !deletes; i++) {
+            deletes = strategy.isDelete(incoming.get(i));
+        }
+        if (!deletes && snapshot.files().isEmpty()) {
+            return null; // the common case costs no I/O
+        }
+        Set<Object> keys = new HashSet<>();
+        for (Row r : incoming) {
+            keys.add(r.value(keyPos));
+        }
+        Map<Object, Row> stored = merger.lookup(snapshot.files(), keys);
+        Instant cutoff = now.minus(retention);
+        Map<Object, Marker> live = new HashMap<>();
+        for (Map.Entry<Object, Row> e : stored.entrySet()) {
+            Marker m = asOf(e.getValue(), consumed);
+            if (m != null && !m.deletedAt().isBefore(cutoff)) {
+                live.put(e.getKey(), m);
+            }
+        }
+        if (!deletes && live.isEmpty() && stored.values().stream().allMatch(r -> version(r) <= consumed)) {
+            return null;
+        }
+        return new Batch(snapshot, stored, live, consumed, now);
+    }
+
+    /** @return the row's marker as of silver's progress {@code consumed}, null for none */
+    private static @Nullable Marker asOf(Row r, long consumed) {
+        boolean committed = version(r) <= consumed;
+        Instant at = (Instant) r.value(committed ? DELETED_AT : PREVIOUS_DELETED_AT);
+        return at == null ? null : new Marker(r.value(committed ? SEQUENCE : PREVIOUS_SEQUENCE), at);
+    }
+
+    private static long version(Row r) {
+        return (Long) Objects.requireNonNull(r.value(VERSION));
+    }
+
+    /** Called after silver committed a batch: markers expire by the latest source time committed. */
+    void committed(Instant batchTime) {
+        Instant seen = latestSeen;
+        if (seen == null || batchTime.isAfter(seen)) {
+            latestSeen = batchTime;
+        }
+    }
+
+    /**
+     * Removes markers older than the retention, and rows of re-inserted keys that silver has caught
+     * up with. Reads only files whose statistics say they hold such rows.
+     *
+     * @param consumed silver's progress marker now: rows of later batches are kept
+     * @return markers removed
+     */
+    long expire(long consumed) {
+        Instant seen = latestSeen;
+        TableSnapshot snapshot = table.snapshot();
+        if (seen == null || snapshot.files().isEmpty()) {
+            return 0;
+        }
+        Instant cutoff = seen.minus(retention);
+        PendingCommit commit = table.newCommit();
+        long removed = 0;
+        boolean changed = false;
+        for (DataFile f : snapshot.files()) {
+            boolean allCommitted = f.max(VERSION).map(v -> (Long) v <= consumed).orElse(false);
+            boolean oldOrCleared = f.min(DELETED_AT).map(m -> ((Instant) m).isBefore(cutoff)).orElse(true)
+                    || f.nullCounts().getOrDefault(DELETED_AT, 1L) > 0;
+            if (!oldOrCleared) {
+                continue;
+            }
+            if (allCommitted && f.max(DELETED_AT).map(m -> ((Instant) m).isBefore(cutoff)).orElse(false)
+                    && f.nullCounts().getOrDefault(DELETED_AT, 1L) == 0) {
+                commit.remove(f); // every marker in it expired: no need to read it
+                removed += f.rowCount();
+                changed = true;
+                continue;
+            }
+            List<Row> keep = new ArrayList<>();
+            Iterator<Row> rows = table.read(f, schema);
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                Instant at = (Instant) r.value(DELETED_AT);
+                if (version(r) > consumed || (at != null && !at.isBefore(cutoff))) {
+                    keep.add(r);
+                }
+            }
+            if (keep.size() < f.rowCount()) {
+                commit.remove(f);
+                if (!keep.isEmpty()) {
+                    commit.add(Tables.writeFile(table, schema, keep));
+                }
+                removed += f.rowCount() - keep.size();
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return 0;
+        }
+        // Fence: a batch that moved the markers in the meantime wins, and this waits for the next round.
+        commit.expectTransaction(appId, snapshot.transaction(appId).orElse(-1)).commit("DELETE");
+        LOG.info("expired {} delete markers older than {} from {}", removed, cutoff, table.location());
+        return removed;
+    }
+
+    /** One batch's markers: what it started from and, once silver's merge settled each key, where it ends. */
+    final class Batch implements SilverMerger.KeyFold<Object> {
+        private final TableSnapshot snapshot;
+        private final Map<Object, Row> stored;
+        private final Map<Object, Marker> live;
+        private final long consumed;
+        private final Instant now;
+        private final Map<Object, Optional<Marker>> settled = new ConcurrentHashMap<>();
+
+        private Batch(TableSnapshot snapshot, Map<Object, Row> stored, Map<Object, Marker> live, long consumed,
+                Instant now) {
+            this.snapshot = snapshot;
+            this.stored = stored;
+            this.live = live;
+            this.consumed = consumed;
+            this.now = now;
+        }
+
+        @Override
+        public Object load(@Nullable Object state, Row stored) {
+            return stored;
+        }
+
+        @Override
+        public Object apply(Object key, @Nullable Object state, Row incoming, boolean tombstone) {
+            Row row;
+            Marker marker;
+            if (state instanceof Marked m) {
+                row = m.row();
+                marker = m.marker();
+            } else {
+                row = (Row) state;
+                marker = live.get(key);
+            }
+            if (tombstone) {
+                MergeDecision d = strategy.onTombstone(row, incoming);
+                return switch (d.kind()) {
+                    case KEEP -> new Marked(row, marker);
+                    // A tombstone has no sequence value: it deletes what it saw, so it is as new as the row.
+                    case DELETE -> new Marked(null, row == null ? marker : new Marker(row.value(seqPos), now));
+                    case UPSERT -> new Marked(SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
+                };
+            }
+            Object sequence = incoming.value(seqPos);
+            boolean delete = strategy.isDelete(incoming);
+            if (!delete && marker != null && compare(sequence, marker.sequence()) <= 0) {
+                return new Marked(row, marker); // older than the delete: it must not bring the key back
+            }
+            MergeDecision d = strategy.merge(row, incoming);
+            return switch (d.kind()) {
+                case UPSERT -> new Marked(SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
+                case DELETE -> new Marked(null, new Marker(sequence, now));
+                case KEEP -> delete && row == null && (marker == null || compare(sequence, marker.sequence()) >= 0)
+                        // a delete of a key silver does not hold: remembered, so the insert it overtook stays out
+                        ? new Marked(null, new Marker(sequence, now))
+                        : new Marked(row, marker);
+            };
+        }
+
+        @Override
+        public void emit(Object state, List<Row> out) {
+            Row row = rowOf(state);
+            if (row != null) {
+                out.add(row);
+            }
+        }
+
+        @Override
+        public boolean sameRows(@Nullable Object a, @Nullable Object b) {
+            return Objects.equals(rowOf(a), rowOf(b));
+        }
+
+        @Override
+        public void settled(Object key, @Nullable Object state) {
+            Marker m = state instanceof Marked k ? k.marker() : live.get(key);
+            settled.put(key, Optional.ofNullable(m));
+        }
+
+        private static @Nullable Row rowOf(@Nullable Object state) {
+            return state instanceof Marked m ? m.row() : (Row) state;
+        }
+
+        /**
+         * Commits the markers the batch changed, before silver's commit: each row records the batch's
+         * bronze version and the marker it replaced, so a replay after a crash starts from the same markers.
+         *
+         * @param upTo the bronze version the batch brings silver to
+         */
+        void commit(long upTo) {
+            List<Row> rows = new ArrayList<>();
+            BitSet removals = new BitSet();
+            for (Map.Entry<Object, Optional<Marker>> e : settled.entrySet()) {
+                Object key = e.getKey();
+                Marker after = e.getValue().orElse(null);
+                Marker before = live.get(key);
+                Row old = stored.get(key);
+                if (after == null && before == null) {
+                    if (old != null) {
+                        removals.set(rows.size());
+                        rows.add(Row.builder(schema).set(keyColumn, key).set(VERSION, upTo).build());
+                    }
+                } else if (old == null || version(old) > consumed || !Objects.equals(after, before)) {
+                    rows.add(Row.builder(schema).set(keyColumn, key)
+                            .set(SEQUENCE, after == null ? null : after.sequence())
+                            .set(DELETED_AT, after == null ? null : after.deletedAt())
+                            .set(VERSION, upTo)
+                            .set(PREVIOUS_SEQUENCE, before == null ? null : before.sequence())
+                            .set(PREVIOUS_DELETED_AT, before == null ? null : before.deletedAt())
+                            .build());
+                }
+            }
+            if (rows.isEmpty()) {
+                return;
+            }
+            TableSnapshot s = snapshot;
+            if (s.version() < 0) {
+                s = table.create(schema);
+            }
+            SilverMerger.Result merged = merger.merge(s.files(), rows, removals);
+            merged.stage(table).expectTransaction(appId, snapshot.transaction(appId).orElse(-1))
+                    .setTransaction(appId, upTo).commit("MERGE");
+        }
+    }
+
+    /** Orders sequence values as {@code latestBy} does: null is older than any value. */
+    static int compare(@Nullable Object a, @Nullable Object b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        return KeyOrder.NATURAL.compare(a, b);
+    }
+}
