@@ -150,14 +150,14 @@ public final class DeltaTable implements Table {
             useFastLocalStorage(conf);
         }
         String location = redactor.redact(withoutCredentials(root.toString()));
+        LogStores.prepare(conf, root, location);
         return new DeltaTable(location, root, conf, redactor, local);
     }
 
     /**
      * Local tables: Hadoop's stock local file system forks a shell command for every file status and
-     * permission (no native library here), and delta-standalone's default log store for {@code file:}
-     * renames through FileContext, which does the same and is not atomic across processes; the
-     * hard-link log store is. Settings the user gave win.
+     * permission (no native library here). (The log store is {@link LogStores}' choice.) Settings the
+     * user gave win.
      */
     private static void useFastLocalStorage(Configuration conf) {
         if (conf.get("fs.file.impl") == null || conf.get("fs.file.impl").equals(
@@ -165,9 +165,6 @@ public final class DeltaTable implements Table {
             conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
             // the file-system cache is keyed by scheme, not by settings: bypass it to get this implementation
             conf.setBoolean("fs.file.impl.disable.cache", true);
-        }
-        if (conf.get("delta.logStore.file.impl") == null) {
-            conf.set("delta.logStore.file.impl", LocalLinkLogStore.class.getName());
         }
     }
 
