@@ -71,7 +71,7 @@ class EventHubsEntraIdIT {
 
     @Test
     void producerAndSourceSignedInWithACredentialRoundTripIntoBronzeAndSilver() {
-        TestTokenCredential credential = TestTokenCredential.lasting(Duration.ofHours(1));
+        UnsecuredJwtCredential credential = UnsecuredJwtCredential.lasting(Duration.ofHours(1));
         try (EventProducer producer = EventHubsEntraId.producer(namespace, "orders", credential)
                 .withProducerProperties(kafka.trustStoreProperties()).open()) {
             for (int i = 0; i < 100; i++) {
@@ -91,7 +91,7 @@ class EventHubsEntraIdIT {
         assertThat(credential.requests()).isNotEmpty().allSatisfy(r ->
                 assertThat(r.scopes()).containsExactly("https://127.0.0.1/.default"));
         String all = logs.toString(StandardCharsets.UTF_8) + source + pipeline;
-        for (TestTokenCredential.Request r : credential.requests()) {
+        for (UnsecuredJwtCredential.Request r : credential.requests()) {
             assertThat(all).doesNotContain(r.token()).doesNotContain(r.token().substring(0, r.token().indexOf('.', 20)));
         }
     }
@@ -99,8 +99,8 @@ class EventHubsEntraIdIT {
     @Test
     void tokensAreRefreshedBeforeTheyExpireAndClientsKeepWorkingAcrossRefreshes() throws Exception {
         Duration lifetime = Duration.ofSeconds(10);
-        TestTokenCredential producerCredential = TestTokenCredential.lasting(lifetime);
-        TestTokenCredential sourceCredential = TestTokenCredential.lasting(lifetime);
+        UnsecuredJwtCredential producerCredential = UnsecuredJwtCredential.lasting(lifetime);
+        UnsecuredJwtCredential sourceCredential = UnsecuredJwtCredential.lasting(lifetime);
         Map<String, String> fastRefresh = Map.of("sasl.login.refresh.min.period.seconds", "1",
                 "sasl.login.refresh.buffer.seconds", "2", "sasl.login.refresh.window.factor", "0.5",
                 "sasl.login.refresh.window.jitter", "0");
@@ -124,8 +124,8 @@ class EventHubsEntraIdIT {
             }
         }
         assertThat(KernelReader.rows(lake.resolve("bronze").toString())).hasSize(rounds * 25);
-        for (TestTokenCredential c : List.of(producerCredential, sourceCredential)) {
-            List<TestTokenCredential.Request> requests = c.requests();
+        for (UnsecuredJwtCredential c : List.of(producerCredential, sourceCredential)) {
+            List<UnsecuredJwtCredential.Request> requests = c.requests();
             assertThat(requests).hasSizeGreaterThanOrEqualTo(3);
             for (int i = 1; i < requests.size(); i++) {
                 // each new token was asked for while the one before was still valid
@@ -136,7 +136,7 @@ class EventHubsEntraIdIT {
 
     @Test
     void aCredentialThatFailsGivesAClearErrorWithNoToken() {
-        TestTokenCredential refused = TestTokenCredential.failing("AADSTS700016: application not found in tenant");
+        UnsecuredJwtCredential refused = UnsecuredJwtCredential.failing("AADSTS700016: application not found in tenant");
         KafkaSource source = EventHubsEntraId.kafka(namespace, "orders", refused)
                 .withConsumerProperties(kafka.trustStoreProperties());
         Pipeline pipeline = Pipeline.from(source).bronze(lake.resolve("bronze").toString()).bronzeOnly()
@@ -144,7 +144,7 @@ class EventHubsEntraIdIT {
 
         assertThatThrownBy(pipeline::runUntilCaughtUp).isInstanceOf(StreamLakeException.class)
                 .hasMessageContaining("Entra ID sign-in for Event Hubs namespace 127.0.0.1 failed")
-                .hasMessageContaining("TestTokenCredential")
+                .hasMessageContaining("UnsecuredJwtCredential")
                 .hasMessageContaining("https://127.0.0.1/.default")
                 .hasMessageContaining("AADSTS700016")
                 .hasMessageContaining("Azure Event Hubs Data Receiver");
