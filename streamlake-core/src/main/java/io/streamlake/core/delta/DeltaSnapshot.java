@@ -86,7 +86,7 @@ final class DeltaSnapshot implements TableSnapshot {
                 out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types));
             }
             return List.copyOf(out);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw table.translate("cannot list the data files of version " + version, e,
                     "check that the table location is readable");
         }
@@ -104,7 +104,7 @@ final class DeltaSnapshot implements TableSnapshot {
                 synchronized (t) {
                     return t.txnVersion(id);
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw table.translate("cannot read transaction marker '" + id + "' at version " + version, e,
                         "check that the table location is readable");
             }

@@ -229,7 +229,7 @@ public final class DeltaTable implements Table {
                             redactor.sanitize(e));
                 }
                 LOG.info("Delta table {} was created concurrently; checking its schema", location);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw translate("cannot create the table", e, "check that the location is writable");
             }
         }
@@ -263,7 +263,7 @@ public final class DeltaTable implements Table {
         } catch (DeltaConcurrentModificationException e) {
             throw new CommitConflictException("adding columns to Delta table " + location + " conflicted with a"
                     + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e));
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate("cannot add columns to the table", e, "check that the location is writable");
         }
         LOG.info("evolved the schema of Delta table {} from {} to {}", location, existing, evolved);
@@ -378,7 +378,7 @@ public final class DeltaTable implements Table {
         try {
             Snapshot s = l.snapshot();
             return s.getVersion() < atLeast ? l.update() : s;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate("cannot read the latest version", e, "check that the table location is readable");
         }
     }
@@ -422,7 +422,9 @@ public final class DeltaTable implements Table {
                 if (l == null) {
                     try {
                         l = DeltaLog.forTable(conf, root);
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) {
+                        // Exception, not RuntimeException, here and around every delta-standalone call: it is
+                        // Scala and throws storage IOExceptions undeclared, which must be translated and redacted too
                         throw translate("cannot open the Delta log", e,
                                 "check the location, the credentials in the Hadoop options and that the"
                                         + " file system's Hadoop connector is on the classpath");
@@ -437,7 +439,7 @@ public final class DeltaTable implements Table {
     private OptimisticTransaction begin(DeltaLog l, String what) {
         try {
             return l.startTransaction();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate(what, e, "check that the table location is reachable and readable");
         }
     }
@@ -447,7 +449,7 @@ public final class DeltaTable implements Table {
         try {
             Snapshot s = l.snapshot();
             return s.getVersion() == version ? s : l.getSnapshotForVersionAsOf(version);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate("cannot read version " + version, e, "check that the table location is readable");
         }
     }
