@@ -289,9 +289,26 @@ public final class Pipeline {
     public Pipeline withStorageOption(String key, String value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        Map<String, String> options = new LinkedHashMap<>(storageOptions);
-        options.put(key, value);
-        return with(p -> p.storageOptions = Map.copyOf(options));
+        return withStorageOptions(Map.of(key, value));
+    }
+
+    /**
+     * Adds storage settings, as {@link #withStorageOption} each; for example those of an ADLS Gen2
+     * account from {@code io.streamlake.core.azure.AdlsGen2}:
+     *
+     * <pre>{@code
+     * pipeline.withStorageOptions(AdlsGen2.entraId("mylake"))
+     * }</pre>
+     *
+     * @param options Hadoop configuration keys and their values
+     * @return a copy with these settings (a later value for the same key wins)
+     */
+    public Pipeline withStorageOptions(Map<String, String> options) {
+        Objects.requireNonNull(options, "options");
+        Map<String, String> merged = new LinkedHashMap<>(storageOptions);
+        options.forEach((k, v) -> merged.put(Objects.requireNonNull(k, "storage option key"),
+                Objects.requireNonNull(v, () -> "value of storage option " + k)));
+        return with(p -> p.storageOptions = Map.copyOf(merged));
     }
 
     /**

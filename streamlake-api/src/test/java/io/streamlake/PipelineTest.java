@@ -11,6 +11,7 @@ import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourceReader;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PipelineTest {
@@ -80,6 +81,15 @@ class PipelineTest {
     void storageOptionValuesNeverAppearInToString() {
         Pipeline p = base.withStorageOption("fs.azure.account.key.acct.dfs.core.windows.net", "c2VjcmV0LWtleQ==");
         assertThat(p.toString()).contains("fs.azure.account.key").doesNotContain("c2VjcmV0LWtleQ==");
+    }
+
+    @Test
+    void storageOptionsAddUpAndALaterValueWins() {
+        Pipeline p = base.withStorageOption("a", "1").withStorageOptions(Map.of("b", "2", "a", "3"));
+        assertThat(p.storageOptions()).isEqualTo(Map.of("a", "3", "b", "2"));
+        assertThat(base.storageOptions()).isEmpty();
+        assertThatThrownBy(() -> base.withStorageOptions(java.util.Collections.singletonMap("k", null)))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("value of storage option k");
     }
 
     @Test

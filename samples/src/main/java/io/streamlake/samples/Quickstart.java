@@ -129,8 +129,11 @@ public final class Quickstart {
         return missing;
     }
 
-    /** Sends every generated event, keyed by order id: for brokers and event hubs the quickstart does not own. */
-    private static long produceAll(EventProducer.Builder target, OrderEvents orders) {
+    /**
+     * Sends every generated event, keyed by order id: for brokers and event hubs the quickstart does not
+     * own. Shared with the Event Hubs samples.
+     */
+    static long produceAll(EventProducer.Builder target, OrderEvents orders) {
         long t0 = System.nanoTime();
         long n = orders.size();
         try (EventProducer producer = target.open()) {
@@ -144,22 +147,34 @@ public final class Quickstart {
     }
 
     private static Summary ingest(Options options, KafkaSource source, Path lake, long produced, long start) {
-        String bronzePath = lake.resolve("bronze/" + options.topic).toString();
-        String silverPath = lake.resolve("silver/" + options.topic).toString();
+        return ingest(source, lake.resolve("bronze/" + options.topic).toString(),
+                lake.resolve("silver/" + options.topic).toString(), Map.of(), PIPELINE, options.keepRunning,
+                produced, start);
+    }
+
+    /**
+     * Runs the quickstart's bronze and silver pipeline and prints its progress and summary; shared with
+     * the Event Hubs samples.
+     *
+     * @param storageOptions the tables' storage settings (secrets: never printed)
+     */
+    static Summary ingest(KafkaSource source, String bronzePath, String silverPath, Map<String, String> storageOptions,
+            String pipelineName, boolean keepRunning, long produced, long start) {
         Pipeline pipeline = Pipeline.from(source)
                 .bronze(bronzePath)
                 .silver(silverPath, "order_id")
                 .withSchema(OrderEvents.SCHEMA)
                 .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                .withName(PIPELINE);
-        RunMode mode = options.keepRunning ? RunMode.CONTINUOUS : RunMode.UNTIL_CAUGHT_UP;
+                .withStorageOptions(storageOptions)
+                .withName(pipelineName);
+        RunMode mode = keepRunning ? RunMode.CONTINUOUS : RunMode.UNTIL_CAUGHT_UP;
         // Ctrl-C in --keep-running: the hook stops the pipeline, then waits for the summary to print.
         CountDownLatch printed = new CountDownLatch(1);
         Thread hook = null;
         try {
             PipelineProgress last;
             try (PipelineRun run = pipeline.start(mode)) {
-                if (options.keepRunning) {
+                if (keepRunning) {
                     hook = new Thread(() -> {
                         run.close(); // finish or drop the batch in flight, then stop
                         awaitQuietly(printed);
@@ -175,7 +190,8 @@ public final class Quickstart {
                 last = run.progress();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Summary summary = new Summary(produced, last.eventsIngested(), rows(bronzePath), rows(silverPath), seconds);
+            Summary summary = new Summary(produced, last.eventsIngested(), rows(bronzePath, storageOptions),
+                    rows(silverPath, storageOptions), seconds);
             System.out.printf(Locale.ROOT, "Done: %,d events ingested this run, bronze %,d rows, silver %,d rows, %.1f s,"
                     + " %,.0f events/s%n", summary.events(), summary.bronzeRows(), summary.silverRows(), seconds,
                     seconds > 0 ? summary.events() / seconds : 0);
@@ -206,8 +222,8 @@ public final class Quickstart {
         }
     }
 
-    private static long rows(String path) {
-        return DeltaTable.open(path, Map.of()).snapshot().files().stream().mapToLong(DataFile::rowCount).sum();
+    private static long rows(String path, Map<String, String> storageOptions) {
+        return DeltaTable.open(path, storageOptions).snapshot().files().stream().mapToLong(DataFile::rowCount).sum();
     }
 
     /**

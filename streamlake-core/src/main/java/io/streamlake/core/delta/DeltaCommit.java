@@ -131,7 +131,7 @@ final class DeltaCommit implements PendingCommit {
             throw new CommitConflictException("commit to Delta table " + table.location() + " (based on version "
                     + readVersion + ") conflicts with a concurrent commit: " + conflictKind(e) + ". Nothing was"
                     + " written; drop the batch and resume from the committed markers", table.sanitize(e));
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw table.translate("cannot commit", e, "the commit may not have been applied: resume from the"
                     + " committed markers, which tell what the table holds");
         }
@@ -146,7 +146,7 @@ final class DeltaCommit implements PendingCommit {
             for (AddFile add : table.snapshotAt(log, readVersion).getAllFiles()) {
                 live.add(add.getPath());
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw table.translate("cannot list the data files to remove", e, "retry the batch");
         }
         for (DataFile f : removes) {
@@ -228,7 +228,7 @@ final class DeltaCommit implements PendingCommit {
     private long marker(String appId) {
         try {
             return txn.txnVersion(appId);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw table.translate("cannot read transaction marker '" + appId + "'", e, "retry the batch");
         }
     }

@@ -92,7 +92,7 @@ final class DeltaSnapshot implements TableSnapshot {
                 out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues()));
             }
             return List.copyOf(out);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw table.translate("cannot list the data files of version " + version, e,
                     "check that the table location is readable");
         }
@@ -110,7 +110,7 @@ final class DeltaSnapshot implements TableSnapshot {
                 synchronized (t) {
                     return t.txnVersion(id);
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw table.translate("cannot read transaction marker '" + id + "' at version " + version, e,
                         "check that the table location is readable");
             }

@@ -153,14 +153,14 @@ public final class DeltaTable implements Table {
             useFastLocalStorage(conf);
         }
         String location = redactor.redact(withoutCredentials(root.toString()));
+        LogStores.prepare(conf, root, location);
         return new DeltaTable(location, root, conf, redactor, local);
     }
 
     /**
      * Local tables: Hadoop's stock local file system forks a shell command for every file status and
-     * permission (no native library here), and delta-standalone's default log store for {@code file:}
-     * renames through FileContext, which does the same and is not atomic across processes; the
-     * hard-link log store is. Settings the user gave win.
+     * permission (no native library here). (The log store is {@link LogStores}' choice.) Settings the
+     * user gave win.
      */
     private static void useFastLocalStorage(Configuration conf) {
         if (conf.get("fs.file.impl") == null || conf.get("fs.file.impl").equals(
@@ -168,9 +168,6 @@ public final class DeltaTable implements Table {
             conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
             // the file-system cache is keyed by scheme, not by settings: bypass it to get this implementation
             conf.setBoolean("fs.file.impl.disable.cache", true);
-        }
-        if (conf.get("delta.logStore.file.impl") == null) {
-            conf.set("delta.logStore.file.impl", LocalLinkLogStore.class.getName());
         }
     }
 
@@ -243,7 +240,7 @@ public final class DeltaTable implements Table {
                             redactor.sanitize(e));
                 }
                 LOG.info("Delta table {} was created concurrently; checking its schema", location);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw translate("cannot create the table", e, "check that the location is writable");
             }
         }
@@ -285,7 +282,7 @@ public final class DeltaTable implements Table {
         } catch (DeltaConcurrentModificationException e) {
             throw new CommitConflictException("adding columns to Delta table " + location + " conflicted with a"
                     + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e));
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate("cannot add columns to the table", e, "check that the location is writable");
         }
         LOG.info("evolved the schema of Delta table {} from {} to {}", location, existing, evolved);
@@ -433,7 +430,7 @@ public final class DeltaTable implements Table {
         try {
             Snapshot s = l.snapshot();
             return s.getVersion() < atLeast ? l.update() : s;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate("cannot read the latest version", e, "check that the table location is readable");
         }
     }
@@ -477,7 +474,9 @@ public final class DeltaTable implements Table {
                 if (l == null) {
                     try {
                         l = DeltaLog.forTable(conf, root);
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) {
+                        // Exception, not RuntimeException, here and around every delta-standalone call: it is
+                        // Scala and throws storage IOExceptions undeclared, which must be translated and redacted too
                         throw translate("cannot open the Delta log", e,
                                 "check the location, the credentials in the Hadoop options and that the"
                                         + " file system's Hadoop connector is on the classpath");
@@ -492,7 +491,7 @@ public final class DeltaTable implements Table {
     private OptimisticTransaction begin(DeltaLog l, String what) {
         try {
             return l.startTransaction();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate(what, e, "check that the table location is reachable and readable");
         }
     }
@@ -502,7 +501,7 @@ public final class DeltaTable implements Table {
         try {
             Snapshot s = l.snapshot();
             return s.getVersion() == version ? s : l.getSnapshotForVersionAsOf(version);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw translate("cannot read version " + version, e, "check that the table location is readable");
         }
     }

@@ -36,6 +36,9 @@ import org.apache.kafka.common.config.SaslConfigs;
  * and do not ask for idempotence, which the Standard tier lacks. Every setting can still be changed
  * through {@code withConsumerProperty} / {@code withProducerProperty}, for example a trust store.
  * Event Hubs Standard has no Kafka transactions: the pipeline's exactly-once does not need them.
+ *
+ * <p>To sign in with Entra ID instead of a key, use {@link EventHubsEntraId}, which builds the same
+ * settings with SASL OAUTHBEARER (and needs {@code com.azure:azure-identity}; this class does not).
  */
 public final class EventHubs {
     private EventHubs() {
@@ -49,10 +52,7 @@ public final class EventHubs {
      */
     public static KafkaSource kafka(String connectionString, String eventHubName) {
         ConnectionString cs = parse(connectionString, eventHubName);
-        Map<String, String> props = clientProperties(cs);
-        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
-        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
-        return KafkaSource.topics(cs.bootstrapServers(), eventHubName).withConsumerProperties(props);
+        return source(cs.bootstrapServers(), eventHubName, plain(cs));
     }
 
     /**
@@ -74,22 +74,47 @@ public final class EventHubs {
      */
     public static EventProducer.Builder producer(String connectionString, String eventHubName) {
         ConnectionString cs = parse(connectionString, eventHubName);
-        Map<String, String> props = clientProperties(cs);
+        return producer(cs.bootstrapServers(), eventHubName, plain(cs));
+    }
+
+    /**
+     * The source settings of every Event Hubs sign-in: the endpoint, its sign-in and the recommended timeouts.
+     *
+     * @param bootstrapServers the namespace's Kafka endpoint
+     * @param eventHubName the event hub
+     * @param signIn the SASL mechanism and JAAS settings
+     */
+    static KafkaSource source(String bootstrapServers, String eventHubName, Map<String, String> signIn) {
+        Map<String, String> props = clientProperties(signIn);
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
+        return KafkaSource.topics(bootstrapServers, eventHubName).withConsumerProperties(props);
+    }
+
+    /** The producer settings of every Event Hubs sign-in; see {@link #source}. */
+    static EventProducer.Builder producer(String bootstrapServers, String eventHubName, Map<String, String> signIn) {
+        Map<String, String> props = clientProperties(signIn);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
         // Event Hubs refuses requests above about 1 MB.
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1000000");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
         props.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, "180000");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        return EventProducer.kafka(cs.bootstrapServers(), eventHubName).withProducerProperties(props);
+        return EventProducer.kafka(bootstrapServers, eventHubName).withProducerProperties(props);
+    }
+
+    /** Checks the event hub name of every factory. */
+    static void requireEventHubName(String eventHubName) {
+        Objects.requireNonNull(eventHubName, "eventHubName");
+        if (eventHubName.isBlank()) {
+            throw new ConfigurationException("the event hub name must not be blank");
+        }
     }
 
     private static ConnectionString parse(String connectionString, String eventHubName) {
         Objects.requireNonNull(eventHubName, "eventHubName");
         ConnectionString cs = ConnectionString.parse(connectionString);
-        if (eventHubName.isBlank()) {
-            throw new ConfigurationException("the event hub name must not be blank");
-        }
+        requireEventHubName(eventHubName);
         cs.entityPath().ifPresent(path -> {
             if (!path.equals(eventHubName)) {
                 throw new ConfigurationException("the connection string is limited to event hub '" + path
@@ -100,12 +125,16 @@ public final class EventHubs {
         return cs;
     }
 
-    /** What source and producer share: the endpoint, SASL_SSL with PLAIN, and the recommended timeouts. */
-    private static Map<String, String> clientProperties(ConnectionString cs) {
+    /** PLAIN with user {@code $ConnectionString} and the connection string as password. */
+    private static Map<String, String> plain(ConnectionString cs) {
+        return Map.of(SaslConfigs.SASL_MECHANISM, "PLAIN", SaslConfigs.SASL_JAAS_CONFIG, cs.jaasConfig());
+    }
+
+    /** What source and producer share: SASL_SSL with the given sign-in, and the recommended timeouts. */
+    private static Map<String, String> clientProperties(Map<String, String> signIn) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
-        p.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
-        p.put(SaslConfigs.SASL_JAAS_CONFIG, cs.jaasConfig());
+        p.putAll(signIn);
         p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, "60000");
         p.put(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, "180000");
         // Below the 240 s after which Event Hubs closes idle connections, so the client closes first.

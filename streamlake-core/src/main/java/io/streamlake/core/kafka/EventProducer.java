@@ -55,8 +55,7 @@ public final class EventProducer implements AutoCloseable {
             this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         } catch (KafkaException e) {
             throw new ConfigurationException("the Kafka producer for topic " + topic + " could not be created: "
-                    + e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage())
-                    + "; check the bootstrap servers and producer properties", e);
+                    + KafkaReader.messages(e) + "; check the bootstrap servers and producer properties", e);
         }
     }
 

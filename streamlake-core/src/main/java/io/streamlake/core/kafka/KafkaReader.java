@@ -389,7 +389,8 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         return c != 0 ? c : Integer.compare(a.partition(), b.partition());
     }
 
-    private static String messages(Throwable e) {
+    /** @return the messages of a throwable and its causes: Kafka puts the reason in a cause, often a deep one */
+    static String messages(Throwable e) {
         StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             sb.append(": ").append(c.getMessage());

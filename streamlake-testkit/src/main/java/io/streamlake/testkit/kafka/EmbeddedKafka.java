@@ -53,7 +53,10 @@ import org.jspecify.annotations.Nullable;
  * about two seconds; restart it on the same folder and the topics and their records are still there.
  * Optionally it also serves a SASL_SSL listener with the PLAIN mechanism and a self-signed
  * certificate, which is how Azure Event Hubs' Kafka endpoint authenticates, so the Event Hubs client
- * configuration can be tested without a cloud.
+ * configuration can be tested without a cloud. It can also serve a SASL_SSL listener with the
+ * OAUTHBEARER mechanism, as Event Hubs does for Entra ID sign-in, validating unsecured JWTs
+ * ({@code alg: none}) with Kafka's {@code OAuthBearerUnsecuredValidatorCallbackHandler}: their
+ * {@code sub} is the principal, their {@code exp} must lie in the future.
  *
  * <pre>{@code
  * try (EmbeddedKafka kafka = EmbeddedKafka.builder(tmp).withSaslSsl().start()) {
@@ -78,6 +81,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final String token = UUID.randomUUID().toString();
     private final int port;
     private final int saslSslPort;
+    private final int oauthBearerPort;
     private final @Nullable Path trustStore;
     private final String storePassword;
     private final KafkaRaftServer server;
@@ -89,12 +93,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.storePassword = randomSecret();
         try {
             Files.createDirectories(dataDir);
-            int[] ports = freePorts(builder.saslSsl ? 3 : 2);
+            int[] ports = freePorts(2 + (builder.saslSsl ? 1 : 0) + (builder.oauthBearer ? 1 : 0));
             this.port = ports[0];
             int controllerPort = ports[1];
             this.saslSslPort = builder.saslSsl ? ports[2] : -1;
+            this.oauthBearerPort = builder.oauthBearer ? ports[ports.length - 1] : -1;
             Path keyStore = null;
-            if (builder.saslSsl) {
+            if (builder.saslSsl || builder.oauthBearer) {
                 keyStore = dataDir.resolve("tls/broker.p12");
                 this.trustStore = dataDir.resolve("tls/trust.p12");
                 SelfSignedCertificate.create(keyStore, trustStore, storePassword);
@@ -145,6 +150,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Path dataDir;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private boolean saslSsl;
+        private boolean oauthBearer;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -158,6 +164,21 @@ public final class EmbeddedKafka implements AutoCloseable {
          */
         public Builder withSaslSsl() {
             this.saslSsl = true;
+            return this;
+        }
+
+        /**
+         * Adds a SASL_SSL listener with the OAUTHBEARER mechanism (listener name {@code OAUTHBEARER}) and
+         * the same self-signed certificate as {@link #withSaslSsl()}. It accepts unsecured JWTs
+         * ({@code {"alg":"none"}} header, empty signature) whose {@code exp} has not passed. To make the
+         * broker end sessions when their token expires, so that clients must re-authenticate with a
+         * refreshed token, set
+         * {@code withBrokerProperty("listener.name.oauthbearer.oauthbearer.connections.max.reauth.ms", "60000")}.
+         *
+         * @return this builder
+         */
+        public Builder withOAuthBearer() {
+            this.oauthBearer = true;
             return this;
         }
 
@@ -187,7 +208,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         String listeners = "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort;
         String advertised = "PLAINTEXT://127.0.0.1:" + port;
         String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
-        if (keyStore != null) {
+        if (saslSslPort > 0) {
             listeners += ",SASL_SSL://127.0.0.1:" + saslSslPort;
             advertised += ",SASL_SSL://127.0.0.1:" + saslSslPort;
             protocols += ",SASL_SSL:SASL_SSL";
@@ -196,6 +217,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("listener.name.sasl_ssl.plain.sasl.jaas.config",
                     "org.apache.kafka.common.security.plain.PlainLoginModule required broker=\"" + token + "\";");
             p.put("listener.name.sasl_ssl.plain.sasl.server.callback.handler.class", PlainCredentials.class.getName());
+        }
+        if (oauthBearerPort > 0) {
+            listeners += ",OAUTHBEARER://127.0.0.1:" + oauthBearerPort;
+            advertised += ",OAUTHBEARER://127.0.0.1:" + oauthBearerPort;
+            protocols += ",OAUTHBEARER:SASL_SSL";
+            p.put("listener.name.oauthbearer.sasl.enabled.mechanisms", "OAUTHBEARER");
+            // The broker's own login on this listener (it never uses it: inter-broker traffic is PLAINTEXT).
+            p.put("listener.name.oauthbearer.oauthbearer.sasl.jaas.config",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                            + " unsecuredLoginStringClaim_sub=\"embedded-broker\";");
+            p.put("listener.name.oauthbearer.oauthbearer.sasl.server.callback.handler.class",
+                    "org.apache.kafka.common.security.oauthbearer.internals.unsecured"
+                            + ".OAuthBearerUnsecuredValidatorCallbackHandler");
+        }
+        if (keyStore != null) {
             p.put("ssl.keystore.location", keyStore.toString());
             p.put("ssl.keystore.password", storePassword);
             p.put("ssl.key.password", storePassword);
@@ -267,14 +303,30 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
+     * @return the port of the SASL_SSL listener with the OAUTHBEARER mechanism
+     * @throws IllegalStateException if the broker was built without {@link Builder#withOAuthBearer()}
+     */
+    public int oauthBearerPort() {
+        if (oauthBearerPort < 0) {
+            throw new IllegalStateException("this broker has no OAUTHBEARER listener; build it with"
+                    + " EmbeddedKafka.builder(dir).withOAuthBearer().start()");
+        }
+        return oauthBearerPort;
+    }
+
+    /**
      * What a client adds to trust the broker's self-signed certificate: {@code ssl.truststore.location},
      * {@code ssl.truststore.password} and {@code ssl.truststore.type}.
      *
      * @return the client settings
-     * @throws IllegalStateException if the broker was built without {@link Builder#withSaslSsl()}
+     * @throws IllegalStateException if the broker was built with neither {@link Builder#withSaslSsl()} nor
+     *     {@link Builder#withOAuthBearer()}
      */
     public Map<String, String> trustStoreProperties() {
-        requireSaslSsl();
+        if (trustStore == null) {
+            throw new IllegalStateException("this broker has no TLS listener; build it with"
+                    + " EmbeddedKafka.builder(dir).withSaslSsl() or .withOAuthBearer()");
+        }
         return Map.of("ssl.truststore.location", String.valueOf(trustStore),
                 "ssl.truststore.password", storePassword,
                 "ssl.truststore.type", "PKCS12");
@@ -419,7 +471,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override
     public String toString() {
         return "EmbeddedKafka[" + bootstrapServers() + (saslSslPort < 0 ? "" : ", SASL_SSL 127.0.0.1:" + saslSslPort)
-                + ", " + dataDir + "]";
+                + (oauthBearerPort < 0 ? "" : ", OAUTHBEARER 127.0.0.1:" + oauthBearerPort) + ", " + dataDir + "]";
     }
 
     private static int[] freePorts(int count) throws IOException {

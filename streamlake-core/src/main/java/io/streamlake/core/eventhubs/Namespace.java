@@ -1,0 +1,60 @@
+package io.streamlake.core.eventhubs;
+
+import io.streamlake.exceptions.ConfigurationException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A fully qualified Event Hubs namespace, {@code <name>.servicebus.windows.net}, as Entra ID sign-in
+ * names it. A port ({@code 127.0.0.1:19093}) serves tests and emulators, as in {@link ConnectionString}.
+ *
+ * @param host the host, such as {@code mynamespace.servicebus.windows.net}
+ * @param port the Kafka port, or -1 for the endpoint's 9093
+ */
+record Namespace(String host, int port) {
+    private static final Pattern NAMESPACE = Pattern.compile(
+            "(?:sb://)?([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?/?", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * @param fullyQualifiedNamespace such as {@code mynamespace.servicebus.windows.net}
+     * @return the parsed namespace
+     * @throws ConfigurationException if it is blank, a connection string, or not a host name
+     */
+    static Namespace parse(@Nullable String fullyQualifiedNamespace) {
+        if (fullyQualifiedNamespace == null || fullyQualifiedNamespace.isBlank()) {
+            throw new ConfigurationException("the Event Hubs namespace is empty; give its host name, such as"
+                    + " mynamespace.servicebus.windows.net (Azure portal: the namespace's Overview > Host name)");
+        }
+        String text = fullyQualifiedNamespace.strip();
+        if (text.contains("=") || text.contains(";")) {
+            // quite likely a connection string: never echo it
+            throw new ConfigurationException("the Event Hubs namespace looks like a connection string; Entra ID"
+                    + " sign-in takes the namespace's host name, such as mynamespace.servicebus.windows.net (use"
+                    + " EventHubs.kafka(connectionString, ...) to sign in with a connection string instead)");
+        }
+        Matcher m = NAMESPACE.matcher(text);
+        if (!m.matches()) {
+            throw new ConfigurationException("the Event Hubs namespace '" + text + "' is not a host name such as"
+                    + " mynamespace.servicebus.windows.net");
+        }
+        int port = -1;
+        if (m.group(3) != null) {
+            port = Integer.parseInt(m.group(3));
+            if (port < 1 || port > 65_535) {
+                throw new ConfigurationException("the Event Hubs namespace has port " + port + ", which is not a TCP port");
+            }
+        }
+        return new Namespace(m.group(1), port);
+    }
+
+    /** @return {@code host:9093}, or the given port */
+    String bootstrapServers() {
+        return host + ":" + (port > 0 ? port : ConnectionString.KAFKA_PORT);
+    }
+
+    /** @return the Entra ID scope of the namespace, {@code https://<host>/.default} */
+    String scope() {
+        return "https://" + host + "/.default";
+    }
+}
