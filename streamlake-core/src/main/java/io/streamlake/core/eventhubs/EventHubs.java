@@ -6,6 +6,7 @@ import io.streamlake.exceptions.ConfigurationException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -82,6 +83,61 @@ public final class EventHubs {
         props.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, "180000");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
         return EventProducer.kafka(cs.bootstrapServers(), eventHubName).withProducerProperties(props);
+    }
+
+    /**
+     * The native source: the Event Hubs SDK's processor over AMQP, with partition ownership and
+     * checkpoints in a blob container. Needs {@code azure-messaging-eventhubs} and
+     * {@code azure-messaging-eventhubs-checkpointstore-blob} on the class path (optional dependencies).
+     *
+     * <pre>{@code
+     * Pipeline.from(EventHubs.amqp(connectionString, "orders", "$Default")
+     *         .withCheckpointStore(storageConnectionString, "checkpoints"))
+     *     .bronze("lake/bronze/orders").bronzeOnly().withName("orders-ingest").start();
+     * }</pre>
+     *
+     * @param connectionString a namespace connection string (or one whose EntityPath is this event hub),
+     *     with Listen rights
+     * @param eventHubName the event hub
+     * @param consumerGroup the consumer group, such as {@code $Default}
+     * @return the source; give it a checkpoint store with {@link EventHubsSource#withCheckpointStore}
+     * @throws ConfigurationException if the connection string is malformed or names another event hub
+     */
+    public static EventHubsSource amqp(String connectionString, String eventHubName, String consumerGroup) {
+        ConnectionString cs = parse(connectionString, eventHubName);
+        return EventHubsSource.create(cs.host(), eventHubName, consumerGroup, connectionString.strip(), null);
+    }
+
+    /**
+     * The native source signed in with Entra ID: no key in the configuration. Also needs
+     * {@code azure-identity} on the class path.
+     *
+     * <pre>{@code
+     * TokenCredential credential = new DefaultAzureCredentialBuilder().build();
+     * EventHubs.amqp("mynamespace.servicebus.windows.net", "orders", "$Default", credential)
+     *     .withCheckpointStoreUrl("https://acct.blob.core.windows.net/checkpoints", credential);
+     * }</pre>
+     *
+     * @param fullyQualifiedNamespace such as {@code mynamespace.servicebus.windows.net}
+     * @param eventHubName the event hub
+     * @param consumerGroup the consumer group, such as {@code $Default}
+     * @param credential the identity (Azure Event Hubs Data Receiver role), or null for
+     *     {@code DefaultAzureCredential}
+     * @return the source; give it a checkpoint store with {@link EventHubsSource#withCheckpointStoreUrl}
+     */
+    public static EventHubsSource amqp(String fullyQualifiedNamespace, String eventHubName, String consumerGroup,
+            com.azure.core.credential.@Nullable TokenCredential credential) {
+        Objects.requireNonNull(fullyQualifiedNamespace, "fullyQualifiedNamespace");
+        Objects.requireNonNull(eventHubName, "eventHubName");
+        String ns = fullyQualifiedNamespace.strip();
+        if (!ns.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+            throw new ConfigurationException("'" + ns + "' is not a fully qualified namespace such as"
+                    + " mynamespace.servicebus.windows.net (no scheme, no path)");
+        }
+        if (eventHubName.isBlank()) {
+            throw new ConfigurationException("the event hub name must not be blank");
+        }
+        return EventHubsSource.create(ns, eventHubName, consumerGroup, null, credential);
     }
 
     private static ConnectionString parse(String connectionString, String eventHubName) {
