@@ -325,7 +325,7 @@ class EventHubsSourceIT {
                 a.reader.onError(new ErrorContext(new PartitionContext(SimulatedHub.NAMESPACE, "orders", "$Default",
                         "0"), new IllegalStateException("cannot connect with " + EH_CONNECTION)));
             }
-            EventHubsSource unreachable = source.withCheckpointStoreUrl("http://127.0.0.1:9/devstoreaccount1/cp?" + sas,
+            EventHubsSource unreachable = source.withCheckpointStoreUrl(azurite.blobEndpoint() + "/cp-sas?" + sas,
                     null);
             texts.add(unreachable.toString());
             Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> unreachable.open(
