@@ -1,6 +1,18 @@
 /**
- * Azure Event Hubs: {@link io.streamlake.core.eventhubs.EventHubs} configures the Kafka source and
- * producer for an Event Hubs namespace from its connection string.
+ * Azure Event Hubs, two ways. {@link io.streamlake.core.eventhubs.EventHubs#kafka} configures the
+ * Kafka source and producer for a namespace's Kafka endpoint from its connection string.
+ * {@link io.streamlake.core.eventhubs.EventHubs#amqp(String, String, String)} returns an
+ * {@link io.streamlake.core.eventhubs.EventHubsSource}: the native SDK's EventProcessorClient with
+ * ownership and checkpoints in a blob container, exactly once from the bronze markers.
+ *
+ * <pre>{@code
+ * Pipeline.from(EventHubs.amqp(connectionString, "orders", "$Default")
+ *         .withCheckpointStore(storageConnectionString, "checkpoints"))
+ *     .bronze("lake/bronze/orders").bronzeOnly().withName("orders-ingest").start();
+ * }</pre>
+ *
+ * <p>Only {@code EventHubsSource} and the package-private classes it uses refer to the Azure SDK, an
+ * optional dependency: the Kafka path never loads them.
  */
 @NullMarked
 package io.streamlake.core.eventhubs;
