@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -174,6 +175,54 @@ class EventHubsSourceIT {
         List<String> want = new ArrayList<>(expected(0, 0, 100));
         want.addAll(expected(1, 0, 100));
         assertThat(ids(rows())).containsExactlyElementsOf(want.stream().sorted().toList());
+    }
+
+    @Test
+    void theNewOwnersBatchIsDroppedWhenTheOldOwnerCommitsFirst() throws Exception {
+        SimulatedHub hub = new SimulatedHub("orders", 2);
+        hub.send(0, 100);
+        hub.send(1, 100);
+        try (Instance a = new Instance(hub, source(hub), "a"); Instance b = new Instance(hub, source(hub), "b")) {
+            a.claim("0", "1");
+            a.runOnce(Duration.ofMillis(200));
+            CountDownLatch aHolds = new CountDownLatch(1);
+            CountDownLatch aMayCommit = new CountDownLatch(1);
+            String[] moved = new String[1];
+            a.afterPoll = held -> {
+                moved[0] = Integer.toString(held.get(0).partition().id());
+                aHolds.countDown();
+                await(aMayCommit);
+            };
+            // A polls and holds a batch on a thread of its own, as a stalled instance would.
+            CompletableFuture<MicroBatchEngine.BatchResult> aCommit =
+                    CompletableFuture.supplyAsync(() -> a.runOnce(Duration.ofMillis(200)));
+            await(aHolds);
+            a.processor.close(moved[0], CloseReason.LOST_PARTITION_OWNERSHIP);
+            // B starts after the marker A had committed before; while B holds its first batch, A commits.
+            b.afterPoll = held -> {
+                aMayCommit.countDown();
+                aCommit.join();
+            };
+            b.claim(moved[0]);
+            b.runUntilCaughtUp();
+            assertThat(aCommit.get(60, TimeUnit.SECONDS).conflict()).as("A committed first").isFalse();
+            assertThat(b.conflicts).as("B's batch overlapping A's commit is fenced and read again").isPositive();
+            a.runUntilCaughtUp();
+        }
+        List<String> want = new ArrayList<>(expected(0, 0, 100));
+        want.addAll(expected(1, 0, 100));
+        assertThat(ids(rows())).containsExactlyElementsOf(want.stream().sorted().toList());
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -383,6 +432,16 @@ class EventHubsSourceIT {
         volatile boolean crashInCommitted;
         /** Events this instance committed, during claims too. */
         int events;
+        /** Batches of this instance that the Delta commit fenced. */
+        int conflicts;
+
+        /** One micro-batch, counted. */
+        MicroBatchEngine.BatchResult runOnce(Duration wait) {
+            MicroBatchEngine.BatchResult r = engine.runOnce(wait);
+            events += r.events();
+            conflicts += r.conflict() ? 1 : 0;
+            return r;
+        }
 
         Instance(SimulatedHub hub, EventHubsSource source, String owner) {
             Source wrapper = new Source() {
@@ -408,7 +467,7 @@ class EventHubsSourceIT {
             CompletableFuture<Void> claimed = processor.claim(ids);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!claimed.isDone()) {
-                events += engine.runOnce(Duration.ofMillis(20)).events();
+                runOnce(Duration.ofMillis(20));
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("claim of " + List.of(ids) + " did not finish");
                 }
@@ -420,7 +479,7 @@ class EventHubsSourceIT {
         int runUntilCaughtUp() {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             do {
-                events += engine.runOnce(Duration.ofMillis(100)).events();
+                runOnce(Duration.ofMillis(100));
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("not caught up after 60 s");
                 }
