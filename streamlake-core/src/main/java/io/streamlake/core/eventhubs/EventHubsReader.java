@@ -318,46 +318,71 @@ final class EventHubsReader implements SourceReader {
         }
         Map<String, Long> fromMarkers = new TreeMap<>();
         List<String> fromCheckpoints = new ArrayList<>();
+        List<String> fresh = new ArrayList<>();
         for (PartitionState st : partitions.values()) {
             if (!st.claimPending || st.active) {
                 continue;
             }
-            Checkpoint fromBlob = byId.remove(st.idText);
-            OptionalLong marker = context.committedPosition(st.partition);
-            if (marker.isPresent()) {
-                // The marker wins over any blob checkpoint, ahead or behind.
-                st.expected = marker.getAsLong() + 1;
-                st.expectedFrom = "the bronze marker";
-                byId.put(st.idText, new Checkpoint().setFullyQualifiedNamespace(r.namespace())
-                        .setEventHubName(r.eventHubName()).setConsumerGroup(r.consumerGroup())
-                        .setPartitionId(st.idText).setSequenceNumber(marker.getAsLong()));
-                fromMarkers.put(st.idText, marker.getAsLong());
-            } else if (fromBlob != null && fromBlob.getSequenceNumber() != null) {
-                st.expected = fromBlob.getSequenceNumber() + 1;
-                st.expectedFrom = "the blob checkpoint";
-                byId.put(st.idText, fromBlob);
-                fromCheckpoints.add(st.idText);
-            } else if (st.resolvedStart >= 0) {
-                st.expected = st.resolvedStart;
-                st.expectedFrom = "the position first read";
-            } else {
-                st.expected = source.startSequenceNumber(st.id);
-                st.expectedFrom = "the start position";
-            }
             synchronized (this) {
-                st.generation++;
-                st.idle = false;
-                st.claimPending = false;
-                st.active = true;
+                st.generation++; // nothing queued before this claim belongs to it
             }
-            everPositioned = true;
+            Checkpoint fromBlob = byId.remove(st.idText);
+            Checkpoint start = position(st, fromBlob, r.namespace(), r.eventHubName(), r.consumerGroup());
+            if (start != null) {
+                byId.put(st.idText, start);
+            }
+            if (start == null) {
+                fresh.add(st.idText);
+            } else if (start == fromBlob) {
+                fromCheckpoints.add(st.idText);
+            } else {
+                fromMarkers.put(st.idText, start.getSequenceNumber());
+            }
         }
-        if (!fromMarkers.isEmpty() || !fromCheckpoints.isEmpty()) {
-            LOG.info("source '{}': starting partitions after the bronze markers {}{}", source.name(), fromMarkers,
+        if (!fromMarkers.isEmpty() || !fromCheckpoints.isEmpty() || !fresh.isEmpty()) {
+            LOG.info("source '{}': starting partitions after the bronze markers {}{}{}", source.name(), fromMarkers,
                     fromCheckpoints.isEmpty() ? "" : ", partitions " + fromCheckpoints + " after their blob checkpoints"
-                            + " (bronze holds no marker for them yet)");
+                            + " (bronze holds no marker for them yet)",
+                    fresh.isEmpty() ? "" : ", partitions " + fresh + " from the start position " + source.startPosition());
         }
         return new ArrayList<>(byId.values());
+    }
+
+    /**
+     * Positions a partition from its bronze marker, else the blob checkpoint, else the start position,
+     * and starts reading it.
+     *
+     * @return the checkpoint the processor must start after, or null to use the initial position
+     */
+    private @Nullable Checkpoint position(PartitionState st, @Nullable Checkpoint fromBlob, String namespace,
+            String eventHubName, String consumerGroup) {
+        Checkpoint start = null;
+        OptionalLong marker = context.committedPosition(st.partition);
+        if (marker.isPresent()) {
+            // The marker wins over any blob checkpoint, ahead or behind. With only a sequence number
+            // set, the processor starts right after it.
+            st.expected = marker.getAsLong() + 1;
+            st.expectedFrom = "the bronze marker";
+            start = new Checkpoint().setFullyQualifiedNamespace(namespace).setEventHubName(eventHubName)
+                    .setConsumerGroup(consumerGroup).setPartitionId(st.idText).setSequenceNumber(marker.getAsLong());
+        } else if (fromBlob != null && fromBlob.getSequenceNumber() != null) {
+            st.expected = fromBlob.getSequenceNumber() + 1;
+            st.expectedFrom = "the blob checkpoint";
+            start = fromBlob;
+        } else if (st.resolvedStart >= 0) {
+            st.expected = st.resolvedStart;
+            st.expectedFrom = "the position first read";
+        } else {
+            st.expected = source.startSequenceNumber(st.id);
+            st.expectedFrom = "the start position";
+        }
+        synchronized (this) {
+            st.idle = false;
+            st.claimPending = false;
+            st.active = true;
+        }
+        everPositioned = true;
+        return start;
     }
 
     @Override
@@ -432,6 +457,13 @@ final class EventHubsReader implements SourceReader {
         PartitionState st = b.state();
         List<SourceRecord> records = b.records();
         int i = currentIndex;
+        if (b.generation() == st.generation && !st.active) {
+            // Events of a partition the processor started without asking where (not what the SDK does
+            // today): position it now, so that the marker still decides what is new and what is lost.
+            LOG.warn("source '{}': partition {} delivered events before its start position was asked for;"
+                    + " positioning it from the bronze marker now", source.name(), st.idText);
+            position(st, null, "", "", "");
+        }
         if (b.generation() == st.generation && st.active) {
             for (; i < records.size() && out.size() < maxRecords; i++) {
                 offer(st, records.get(i), out);

@@ -166,6 +166,11 @@ final class SimulatedHub {
             });
         }
 
+        /** Starts a partition without claiming it or asking the store where: what the SDK never does. */
+        void startWithoutAsking(String id, EventPosition position) {
+            startPump(id, position);
+        }
+
         private EventPosition position(String id, Checkpoint c) {
             if (c != null) {
                 if (c.getOffsetString() != null) {
