@@ -130,7 +130,7 @@ final class EventHubsReader implements SourceReader {
         this.context = context;
         this.blob = blob;
         this.redactor = new Redactor(secrets);
-        this.capacity = source.settings().queuedBatches();
+        this.capacity = source.queuedBatches();
     }
 
     void start(ProcessorFactory factory) {
@@ -570,9 +570,9 @@ final class EventHubsReader implements SourceReader {
                 return;
             }
             PartitionContext pc = st.context;
-            EventHubsSource.Settings s = source.settings();
+            EventHubsSource s = source;
             Checkpoint cp = new Checkpoint()
-                    .setFullyQualifiedNamespace(pc != null ? pc.getFullyQualifiedNamespace() : s.namespace())
+                    .setFullyQualifiedNamespace(pc != null ? pc.getFullyQualifiedNamespace() : s.fullyQualifiedNamespace())
                     .setEventHubName(pc != null ? pc.getEventHubName() : s.eventHubName())
                     .setConsumerGroup(pc != null ? pc.getConsumerGroup() : s.consumerGroup())
                     .setPartitionId(st.idText)

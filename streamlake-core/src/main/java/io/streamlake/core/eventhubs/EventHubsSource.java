@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -74,19 +75,22 @@ public final class EventHubsSource implements Source {
     /** Default number of processor batches queued for the pipeline before the processor waits. */
     public static final int DEFAULT_QUEUED_BATCHES = 16;
 
-    private final Settings s;
-
-    /** All settings in one value, so that each {@code withX} copies one object. */
-    record Settings(String namespace, String eventHubName, String consumerGroup, @Nullable String connectionString,
-            @Nullable TokenCredential credential, @Nullable CheckpointStoreSpec checkpointStore, int maxBatchSize,
-            Duration maxWait, StartPosition startPosition, boolean skipLostPositions,
-            @Nullable LoadBalancingStrategy loadBalancingStrategy, @Nullable Duration loadBalancingUpdateInterval,
-            @Nullable Duration ownershipExpiration, int prefetchCount, int queuedBatches) {
-        @Override
-        public String toString() {
-            return "Settings[" + namespace + "/" + eventHubName + ", secrets hidden]";
-        }
-    }
+    // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
+    private String namespace;
+    private String eventHubName;
+    private String consumerGroup;
+    private @Nullable String connectionString;
+    private @Nullable TokenCredential credential;
+    private @Nullable CheckpointStoreSpec checkpointStore;
+    private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+    private Duration maxWait = DEFAULT_MAX_WAIT;
+    private StartPosition startPosition = StartPosition.earliest();
+    private boolean skipLostPositions;
+    private @Nullable LoadBalancingStrategy loadBalancingStrategy;
+    private @Nullable Duration loadBalancingUpdateInterval;
+    private @Nullable Duration ownershipExpiration;
+    private int prefetchCount = -1;
+    private int queuedBatches = DEFAULT_QUEUED_BATCHES;
 
     /** Where the blob checkpoint store's container is and how to sign in to it. */
     sealed interface CheckpointStoreSpec {
@@ -125,8 +129,10 @@ public final class EventHubsSource implements Source {
         }
     }
 
-    private EventHubsSource(Settings settings) {
-        this.s = settings;
+    private EventHubsSource(String namespace, String eventHubName, String consumerGroup) {
+        this.namespace = namespace;
+        this.eventHubName = eventHubName;
+        this.consumerGroup = consumerGroup;
     }
 
     static EventHubsSource create(String namespace, String eventHubName, String consumerGroup,
@@ -136,13 +142,34 @@ public final class EventHubsSource implements Source {
             throw new ConfigurationException("the Event Hubs consumer group must not be blank; the default group is"
                     + " named $Default");
         }
-        return new EventHubsSource(new Settings(namespace, eventHubName, consumerGroup, connectionString, credential,
-                null, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, StartPosition.earliest(), false, null, null, null, -1,
-                DEFAULT_QUEUED_BATCHES));
+        EventHubsSource s = new EventHubsSource(namespace, eventHubName, consumerGroup);
+        s.connectionString = connectionString;
+        s.credential = credential;
+        return s;
     }
 
-    private EventHubsSource with(Settings changed) {
-        return new EventHubsSource(changed);
+    private EventHubsSource copy() {
+        EventHubsSource c = new EventHubsSource(namespace, eventHubName, consumerGroup);
+        c.connectionString = connectionString;
+        c.credential = credential;
+        c.checkpointStore = checkpointStore;
+        c.maxBatchSize = maxBatchSize;
+        c.maxWait = maxWait;
+        c.startPosition = startPosition;
+        c.skipLostPositions = skipLostPositions;
+        c.loadBalancingStrategy = loadBalancingStrategy;
+        c.loadBalancingUpdateInterval = loadBalancingUpdateInterval;
+        c.ownershipExpiration = ownershipExpiration;
+        c.prefetchCount = prefetchCount;
+        c.queuedBatches = queuedBatches;
+        return c;
+    }
+
+    /** @return a copy of this source with one change applied; the only way a source changes */
+    private EventHubsSource with(Consumer<EventHubsSource> change) {
+        EventHubsSource c = copy();
+        change.accept(c);
+        return c;
     }
 
     /**
@@ -157,7 +184,8 @@ public final class EventHubsSource implements Source {
             throw new ConfigurationException("the checkpoint store needs a storage connection string and a container"
                     + " name; copy the connection string from the portal (Storage account > Access keys)");
         }
-        return with(settings(new ContainerConnectionString(storageConnectionString.strip(), container.strip())));
+        CheckpointStoreSpec spec = new ContainerConnectionString(storageConnectionString.strip(), container.strip());
+        return with(c -> c.checkpointStore = spec);
     }
 
     /**
@@ -178,7 +206,8 @@ public final class EventHubsSource implements Source {
             throw new ConfigurationException("the checkpoint store URL '" + withoutQuery(containerUrl) + "' is not"
                     + " https://<account>.blob.core.windows.net/<container>", e);
         }
-        return with(settings(new ContainerUrl(containerUrl.strip(), credential)));
+        CheckpointStoreSpec spec = new ContainerUrl(containerUrl.strip(), credential);
+        return with(c -> c.checkpointStore = spec);
     }
 
     /**
@@ -186,13 +215,8 @@ public final class EventHubsSource implements Source {
      * @return a copy that keeps ownership and checkpoints there
      */
     public EventHubsSource withCheckpointStore(BlobContainerAsyncClient container) {
-        return with(settings(new ContainerClient(Objects.requireNonNull(container, "container"))));
-    }
-
-    private Settings settings(CheckpointStoreSpec store) {
-        return new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential, store,
-                s.maxBatchSize, s.maxWait, s.startPosition, s.skipLostPositions, s.loadBalancingStrategy,
-                s.loadBalancingUpdateInterval, s.ownershipExpiration, s.prefetchCount, s.queuedBatches);
+        CheckpointStoreSpec spec = new ContainerClient(Objects.requireNonNull(container, "container"));
+        return with(c -> c.checkpointStore = spec);
     }
 
     /**
@@ -201,9 +225,7 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withMaxBatchSize(int events) {
         positive("max batch size", events);
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, events, s.maxWait, s.startPosition, s.skipLostPositions, s.loadBalancingStrategy,
-                s.loadBalancingUpdateInterval, s.ownershipExpiration, s.prefetchCount, s.queuedBatches));
+        return with(c -> c.maxBatchSize = events);
     }
 
     /**
@@ -214,9 +236,7 @@ public final class EventHubsSource implements Source {
     public EventHubsSource withMaxWait(Duration wait) {
         Objects.requireNonNull(wait, "wait");
         positive("max wait (ms)", wait.toMillis());
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, s.maxBatchSize, wait, s.startPosition, s.skipLostPositions, s.loadBalancingStrategy,
-                s.loadBalancingUpdateInterval, s.ownershipExpiration, s.prefetchCount, s.queuedBatches));
+        return with(c -> c.maxWait = wait);
     }
 
     /**
@@ -226,10 +246,8 @@ public final class EventHubsSource implements Source {
      * @return a copy with this start position
      */
     public EventHubsSource withStartPosition(StartPosition start) {
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, s.maxBatchSize, s.maxWait, Objects.requireNonNull(start, "start"),
-                s.skipLostPositions, s.loadBalancingStrategy, s.loadBalancingUpdateInterval, s.ownershipExpiration,
-                s.prefetchCount, s.queuedBatches));
+        Objects.requireNonNull(start, "start");
+        return with(c -> c.startPosition = start);
     }
 
     /**
@@ -240,9 +258,7 @@ public final class EventHubsSource implements Source {
      * @return a copy that skips lost positions
      */
     public EventHubsSource skipLostPositions() {
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, s.maxBatchSize, s.maxWait, s.startPosition, true, s.loadBalancingStrategy,
-                s.loadBalancingUpdateInterval, s.ownershipExpiration, s.prefetchCount, s.queuedBatches));
+        return with(c -> c.skipLostPositions = true);
     }
 
     /**
@@ -257,9 +273,11 @@ public final class EventHubsSource implements Source {
     public EventHubsSource withLoadBalancing(LoadBalancingStrategy strategy, @Nullable Duration updateInterval,
             @Nullable Duration ownershipExpiration) {
         Objects.requireNonNull(strategy, "strategy");
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, s.maxBatchSize, s.maxWait, s.startPosition, s.skipLostPositions, strategy,
-                updateInterval, ownershipExpiration, s.prefetchCount, s.queuedBatches));
+        return with(c -> {
+            c.loadBalancingStrategy = strategy;
+            c.loadBalancingUpdateInterval = updateInterval;
+            c.ownershipExpiration = ownershipExpiration;
+        });
     }
 
     /**
@@ -268,10 +286,7 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withPrefetchCount(int events) {
         positive("prefetch count", events);
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, s.maxBatchSize, s.maxWait, s.startPosition, s.skipLostPositions,
-                s.loadBalancingStrategy, s.loadBalancingUpdateInterval, s.ownershipExpiration, events,
-                s.queuedBatches));
+        return with(c -> c.prefetchCount = events);
     }
 
     /**
@@ -281,10 +296,7 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withQueuedBatches(int batches) {
         positive("queued batches", batches);
-        return with(new Settings(s.namespace, s.eventHubName, s.consumerGroup, s.connectionString, s.credential,
-                s.checkpointStore, s.maxBatchSize, s.maxWait, s.startPosition, s.skipLostPositions,
-                s.loadBalancingStrategy, s.loadBalancingUpdateInterval, s.ownershipExpiration, s.prefetchCount,
-                batches));
+        return with(c -> c.queuedBatches = batches);
     }
 
     private static void positive(String what, long value) {
@@ -295,36 +307,64 @@ public final class EventHubsSource implements Source {
 
     /** @return the namespace host, such as {@code mynamespace.servicebus.windows.net} */
     public String fullyQualifiedNamespace() {
-        return s.namespace;
+        return namespace;
     }
 
     /** @return the event hub */
     public String eventHubName() {
-        return s.eventHubName;
+        return eventHubName;
     }
 
     /** @return the consumer group */
     public String consumerGroup() {
-        return s.consumerGroup;
+        return consumerGroup;
     }
 
     /** @return where partitions without marker and checkpoint start */
     public StartPosition startPosition() {
-        return s.startPosition;
+        return startPosition;
     }
 
     /** @return true if lost positions are skipped and reported rather than failing the pipeline */
     public boolean skipsLostPositions() {
-        return s.skipLostPositions;
+        return skipLostPositions;
     }
 
-    Settings settings() {
-        return s;
+    @Nullable String connectionString() {
+        return connectionString;
+    }
+
+    int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    Duration maxWait() {
+        return maxWait;
+    }
+
+    @Nullable LoadBalancingStrategy loadBalancingStrategy() {
+        return loadBalancingStrategy;
+    }
+
+    @Nullable Duration loadBalancingUpdateInterval() {
+        return loadBalancingUpdateInterval;
+    }
+
+    @Nullable Duration ownershipExpiration() {
+        return ownershipExpiration;
+    }
+
+    int prefetchCount() {
+        return prefetchCount;
+    }
+
+    int queuedBatches() {
+        return queuedBatches;
     }
 
     @Override
     public String name() {
-        return s.eventHubName;
+        return eventHubName;
     }
 
     @Override
@@ -334,8 +374,8 @@ public final class EventHubsSource implements Source {
 
     /** Opens with another processor, which is how tests drive the reader without an AMQP endpoint. */
     EventHubsReader open(SourceContext context, EventHubsReader.ProcessorFactory processors) {
-        if (s.checkpointStore == null) {
-            throw new ConfigurationException("the Event Hubs source for " + s.eventHubName + " has no checkpoint store:"
+        if (checkpointStore == null) {
+            throw new ConfigurationException("the Event Hubs source for " + eventHubName + " has no checkpoint store:"
                     + " call withCheckpointStore(storageConnectionString, container) or withCheckpointStoreUrl(url,"
                     + " credential); the processor keeps partition ownership there");
         }
@@ -348,14 +388,14 @@ public final class EventHubsSource implements Source {
 
     /** @return the credential for the hub: the given one, or DefaultAzureCredential; null with a connection string */
     @Nullable TokenCredential credential() {
-        if (s.connectionString != null) {
+        if (connectionString != null) {
             return null;
         }
-        return s.credential != null ? s.credential : new DefaultAzureCredentialBuilder().build();
+        return credential != null ? credential : new DefaultAzureCredentialBuilder().build();
     }
 
     private BlobContainerAsyncClient container() {
-        CheckpointStoreSpec spec = Objects.requireNonNull(s.checkpointStore);
+        CheckpointStoreSpec spec = Objects.requireNonNull(checkpointStore);
         BlobContainerAsyncClient client;
         try {
             if (spec instanceof ContainerClient c) {
@@ -369,7 +409,7 @@ public final class EventHubsSource implements Source {
                 if (u.credential() != null) {
                     b.credential(u.credential());
                 } else if (!u.url().contains("sig=")) {
-                    TokenCredential own = s.credential != null ? s.credential
+                    TokenCredential own = credential != null ? credential
                             : new DefaultAzureCredentialBuilder().build();
                     b.credential(own);
                 }
@@ -390,7 +430,7 @@ public final class EventHubsSource implements Source {
             }
         } catch (RuntimeException e) {
             Redactor redactor = new Redactor(secrets());
-            throw new SourceException("the checkpoint store (" + Objects.requireNonNull(s.checkpointStore).describe()
+            throw new SourceException("the checkpoint store (" + Objects.requireNonNull(checkpointStore).describe()
                     + ") could not be reached or created: " + redactor.redact(e.toString()) + ". Check the account,"
                     + " the container name and that the credential may read, write and list blobs there",
                     redactor.sanitize(e));
@@ -400,14 +440,14 @@ public final class EventHubsSource implements Source {
     /** @return every secret this source holds, for masking messages */
     List<String> secrets() {
         List<String> out = new ArrayList<>();
-        if (s.connectionString != null) {
-            out.add(s.connectionString);
-            addParts(out, s.connectionString);
+        if (connectionString != null) {
+            out.add(connectionString);
+            addParts(out, connectionString);
         }
-        if (s.checkpointStore instanceof ContainerConnectionString c) {
+        if (checkpointStore instanceof ContainerConnectionString c) {
             out.add(c.connectionString());
             addParts(out, c.connectionString());
-        } else if (s.checkpointStore instanceof ContainerUrl u && u.url().contains("?")) {
+        } else if (checkpointStore instanceof ContainerUrl u && u.url().contains("?")) {
             out.add(u.url().substring(u.url().indexOf('?') + 1));
         }
         return out;
@@ -425,13 +465,13 @@ public final class EventHubsSource implements Source {
 
     /** The position the processor starts at for a partition with no marker and no checkpoint. */
     EventPosition initialPosition(String partitionId) {
-        StartPosition start = s.startPosition;
+        StartPosition start = startPosition;
         if (start instanceof StartPosition.Latest) {
             return EventPosition.latest();
         } else if (start instanceof StartPosition.AtTimestamp t) {
             return EventPosition.fromEnqueuedTime(t.time());
         } else if (start instanceof StartPosition.Offsets o) {
-            Long seq = o.offsets().get(new SourcePartition(s.eventHubName, EventHubsReader.partitionNumber(partitionId)));
+            Long seq = o.offsets().get(new SourcePartition(eventHubName, EventHubsReader.partitionNumber(partitionId)));
             return seq == null ? EventPosition.earliest() : EventPosition.fromSequenceNumber(seq, true);
         }
         return EventPosition.earliest();
@@ -439,8 +479,8 @@ public final class EventHubsSource implements Source {
 
     /** @return the first sequence number the start position asks for, or -1 where it names none */
     long startSequenceNumber(int partition) {
-        if (s.startPosition instanceof StartPosition.Offsets o) {
-            Long seq = o.offsets().get(new SourcePartition(s.eventHubName, partition));
+        if (startPosition instanceof StartPosition.Offsets o) {
+            Long seq = o.offsets().get(new SourcePartition(eventHubName, partition));
             return seq == null ? -1 : seq;
         }
         return -1;
@@ -462,10 +502,10 @@ public final class EventHubsSource implements Source {
 
     @Override
     public String toString() {
-        return "EventHubsSource[" + s.namespace + "/" + s.eventHubName + ", consumer group " + s.consumerGroup
-                + ", " + (s.connectionString != null ? "connection string" : "Entra ID")
-                + ", checkpoints " + (s.checkpointStore == null ? "<none>" : s.checkpointStore.describe())
-                + ", start " + s.startPosition + (s.skipLostPositions ? ", skip lost positions" : "")
-                + ", batches of " + s.maxBatchSize + " within " + s.maxWait + "]";
+        return "EventHubsSource[" + namespace + "/" + eventHubName + ", consumer group " + consumerGroup
+                + ", " + (connectionString != null ? "connection string" : "Entra ID")
+                + ", checkpoints " + (checkpointStore == null ? "<none>" : checkpointStore.describe())
+                + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
+                + ", batches of " + maxBatchSize + " within " + maxWait + "]";
     }
 }

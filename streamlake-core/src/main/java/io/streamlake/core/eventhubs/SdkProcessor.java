@@ -30,7 +30,7 @@ final class SdkProcessor implements EventHubsReader.Processor {
     record Factory(EventHubsSource source) implements EventHubsReader.ProcessorFactory {
         @Override
         public EventHubsReader.Processor create(EventHubsReader reader, CheckpointStore store) {
-            EventHubsSource.Settings s = source.settings();
+            EventHubsSource s = source;
             EventProcessorClientBuilder b = new EventProcessorClientBuilder()
                     .consumerGroup(s.consumerGroup())
                     .checkpointStore(store)
@@ -49,7 +49,7 @@ final class SdkProcessor implements EventHubsReader.Processor {
                 }
             } else {
                 TokenCredential credential = Objects.requireNonNull(source.credential());
-                b.fullyQualifiedNamespace(s.namespace()).eventHubName(s.eventHubName()).credential(credential);
+                b.fullyQualifiedNamespace(s.fullyQualifiedNamespace()).eventHubName(s.eventHubName()).credential(credential);
             }
             if (s.loadBalancingStrategy() != null) {
                 b.loadBalancingStrategy(s.loadBalancingStrategy());
