@@ -37,6 +37,11 @@ import org.apache.kafka.common.config.SaslConfigs;
  * and do not ask for idempotence, which the Standard tier lacks. Every setting can still be changed
  * through {@code withConsumerProperty} / {@code withProducerProperty}, for example a trust store.
  * Event Hubs Standard has no Kafka transactions: the pipeline's exactly-once does not need them.
+ *
+ * <p>{@link #amqp(String, String, String)} and {@link #amqp(String, String, String, com.azure.core.credential.TokenCredential)}
+ * return the native source instead ({@link EventHubsSource}: AMQP, the SDK's EventProcessorClient,
+ * checkpoints in Blob Storage), which needs the optional Azure SDK dependencies; the Kafka path above
+ * never loads them.
  */
 public final class EventHubs {
     private EventHubs() {

@@ -76,9 +76,9 @@ public final class EventHubsSource implements Source {
     public static final int DEFAULT_QUEUED_BATCHES = 16;
 
     // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
-    private String namespace;
-    private String eventHubName;
-    private String consumerGroup;
+    private final String namespace;
+    private final String eventHubName;
+    private final String consumerGroup;
     private @Nullable String connectionString;
     private @Nullable TokenCredential credential;
     private @Nullable CheckpointStoreSpec checkpointStore;
