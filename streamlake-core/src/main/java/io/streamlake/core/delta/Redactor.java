@@ -7,10 +7,16 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps the values of Hadoop options (account keys, client secrets, SAS tokens) out of messages:
- * a storage client's error may quote its configuration, and our messages quote those errors.
+ * Keeps secret values (account keys, client secrets, SAS tokens, connection strings) out of messages:
+ * a storage or messaging client's error may quote its configuration, and our messages quote those errors.
+ * Public so that the other plugins (Event Hubs) mask their own secrets the same way.
+ *
+ * <pre>{@code
+ * Redactor redactor = new Redactor(List.of(connectionString));
+ * LOG.warn("the client failed: {}", redactor.redact(e.toString()));
+ * }</pre>
  */
-final class Redactor {
+public final class Redactor {
     static final String MASK = "***";
 
     /** Shorter values ("true", "OAuth", "1") are settings, not secrets, and masking them garbles messages. */
@@ -18,7 +24,8 @@ final class Redactor {
 
     private final List<String> secrets;
 
-    Redactor(Collection<String> values) {
+    /** @param values the secrets to mask; values shorter than 8 characters are settings, not secrets */
+    public Redactor(Collection<String> values) {
         List<String> s = new ArrayList<>();
         for (String v : values) {
             if (v != null && v.length() >= MIN_SECRET_LENGTH) {
@@ -30,7 +37,11 @@ final class Redactor {
         this.secrets = List.copyOf(s);
     }
 
-    String redact(@Nullable String text) {
+    /**
+     * @param text a message
+     * @return the message with every secret replaced by {@code ***}, empty for null
+     */
+    public String redact(@Nullable String text) {
         if (text == null) {
             return "";
         }
@@ -60,7 +71,7 @@ final class Redactor {
      * @return the throwable itself when no message in its cause chain holds a secret, otherwise a
      *     copy of the chain with masked messages and the original stack traces
      */
-    Throwable sanitize(Throwable t) {
+    public Throwable sanitize(Throwable t) {
         return leaks(t) ? copy(t, 0) : t;
     }
 

@@ -39,6 +39,11 @@ import org.apache.kafka.common.config.SaslConfigs;
  *
  * <p>To sign in with Entra ID instead of a key, use {@link EventHubsEntraId}, which builds the same
  * settings with SASL OAUTHBEARER (and needs {@code com.azure:azure-identity}; this class does not).
+ *
+ * <p>{@link #amqp(String, String, String)} and {@link EventHubsEntraId#amqp(String, String, String)} (Entra ID)
+ * return the native source instead ({@link EventHubsSource}: AMQP, the SDK's EventProcessorClient,
+ * checkpoints in Blob Storage), which needs the optional Azure SDK dependencies; the Kafka path above
+ * never loads them.
  */
 public final class EventHubs {
     private EventHubs() {
@@ -109,6 +114,29 @@ public final class EventHubs {
         if (eventHubName.isBlank()) {
             throw new ConfigurationException("the event hub name must not be blank");
         }
+    }
+
+    /**
+     * The native source: the Event Hubs SDK's processor over AMQP, with partition ownership and
+     * checkpoints in a blob container. Needs {@code azure-messaging-eventhubs} and
+     * {@code azure-messaging-eventhubs-checkpointstore-blob} on the class path (optional dependencies).
+     *
+     * <pre>{@code
+     * Pipeline.from(EventHubs.amqp(connectionString, "orders", "$Default")
+     *         .withCheckpointStore(storageConnectionString, "checkpoints"))
+     *     .bronze("lake/bronze/orders").bronzeOnly().withName("orders-ingest").start();
+     * }</pre>
+     *
+     * @param connectionString a namespace connection string (or one whose EntityPath is this event hub),
+     *     with Listen rights
+     * @param eventHubName the event hub
+     * @param consumerGroup the consumer group, such as {@code $Default}
+     * @return the source; give it a checkpoint store with {@link EventHubsSource#withCheckpointStore}
+     * @throws ConfigurationException if the connection string is malformed or names another event hub
+     */
+    public static EventHubsSource amqp(String connectionString, String eventHubName, String consumerGroup) {
+        ConnectionString cs = parse(connectionString, eventHubName);
+        return EventHubsSource.create(cs.host(), eventHubName, consumerGroup, connectionString.strip(), null);
     }
 
     private static ConnectionString parse(String connectionString, String eventHubName) {

@@ -11,11 +11,12 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Azure Event Hubs through its Kafka endpoint, signed in with Entra ID: no key in any setting. Sources
+ * Azure Event Hubs signed in with Entra ID: no key in any setting. Through the Kafka endpoint, sources
  * and producers use SASL OAUTHBEARER with a token for {@code https://<namespace>/.default} from a
  * {@link TokenCredential} ({@code DefaultAzureCredential} unless you give one), refreshed by Kafka
  * before it expires. Everything else (SASL_SSL, port 9093, the timeouts Event Hubs recommends, gzip)
- * is as in {@link EventHubs}.
+ * is as in {@link EventHubs}. The native AMQP source takes the credential directly:
+ * {@link #amqp(String, String, String, TokenCredential)}.
  *
  * <pre>{@code
  * // a managed identity, workload identity, environment variables or 'az login':
@@ -72,6 +73,49 @@ public final class EventHubsEntraId {
     public static KafkaSource kafka(String fullyQualifiedNamespace, String eventHubName, String consumerGroup,
             TokenCredential credential) {
         return kafka(fullyQualifiedNamespace, eventHubName, credential).withGroupId(consumerGroup);
+    }
+
+    /**
+     * The native source (AMQP, the SDK's processor, ownership and checkpoints in a blob container; see
+     * {@link EventHubs#amqp(String, String, String)}) signed in with {@code DefaultAzureCredential}.
+     * Also needs {@code azure-messaging-eventhubs} and {@code azure-messaging-eventhubs-checkpointstore-blob}.
+     *
+     * <pre>{@code
+     * EventHubsEntraId.amqp("mynamespace.servicebus.windows.net", "orders", "$Default")
+     *     .withCheckpointStoreUrl("https://acct.blob.core.windows.net/checkpoints", null);
+     * }</pre>
+     *
+     * @param fullyQualifiedNamespace the namespace's host name
+     * @param eventHubName the event hub
+     * @param consumerGroup the consumer group, such as {@code $Default}
+     * @return the source; give it a checkpoint store with {@link EventHubsSource#withCheckpointStoreUrl}
+     * @throws ConfigurationException if the namespace or event hub name is malformed
+     */
+    public static EventHubsSource amqp(String fullyQualifiedNamespace, String eventHubName, String consumerGroup) {
+        return nativeSource(fullyQualifiedNamespace, eventHubName, consumerGroup, null);
+    }
+
+    /**
+     * The native source signed in with a credential of your choice.
+     *
+     * @param fullyQualifiedNamespace the namespace's host name
+     * @param eventHubName the event hub
+     * @param consumerGroup the consumer group, such as {@code $Default}
+     * @param credential the identity (role Azure Event Hubs Data Receiver)
+     * @return the source; give it a checkpoint store with {@link EventHubsSource#withCheckpointStoreUrl}
+     * @throws ConfigurationException if the namespace or event hub name is malformed
+     */
+    public static EventHubsSource amqp(String fullyQualifiedNamespace, String eventHubName, String consumerGroup,
+            TokenCredential credential) {
+        return nativeSource(fullyQualifiedNamespace, eventHubName, consumerGroup,
+                Objects.requireNonNull(credential, "credential"));
+    }
+
+    private static EventHubsSource nativeSource(String fullyQualifiedNamespace, String eventHubName,
+            String consumerGroup, @Nullable TokenCredential credential) {
+        Namespace ns = Namespace.parse(fullyQualifiedNamespace);
+        EventHubs.requireEventHubName(eventHubName);
+        return EventHubsSource.create(ns.host(), eventHubName, consumerGroup, null, credential);
     }
 
     /**

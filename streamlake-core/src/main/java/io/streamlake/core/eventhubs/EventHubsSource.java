@@ -1,0 +1,511 @@
+package io.streamlake.core.eventhubs;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.messaging.eventhubs.LoadBalancingStrategy;
+import com.azure.messaging.eventhubs.checkpointstore.blob.BlobCheckpointStore;
+import com.azure.messaging.eventhubs.models.EventPosition;
+import com.azure.storage.blob.BlobContainerAsyncClient;
+import com.azure.storage.blob.BlobContainerClientBuilder;
+import io.streamlake.core.kafka.StartPosition;
+import io.streamlake.core.delta.Redactor;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads an event hub through the native Event Hubs SDK (AMQP): an {@code EventProcessorClient} whose
+ * partition ownership and load balancing live in a Blob Storage container, as every Event Hubs tool
+ * expects, and whose progress truth lives in the bronze table. Immutable: every {@code withX} returns
+ * a changed copy, and nothing connects until the pipeline starts. Create it with
+ * {@link EventHubs#amqp(String, String, String)} (a connection string) or
+ * {@link EventHubsEntraId#amqp(String, String, String, TokenCredential)} (Entra ID).
+ *
+ * <pre>{@code
+ * EventHubsSource orders = EventHubs.amqp(System.getenv("EVENTHUBS_CONNECTION_STRING"), "orders", "$Default")
+ *     .withCheckpointStore(System.getenv("STORAGE_CONNECTION_STRING"), "checkpoints")
+ *     .withStartPosition(StartPosition.earliest())      // only where bronze holds no marker yet
+ *     .withMaxBatchSize(500)
+ *     .withMaxWait(Duration.ofSeconds(1));
+ * Pipeline.from(orders).bronze("abfss://lake@acct.dfs.core.windows.net/bronze/orders").bronzeOnly()
+ *     .withName("orders-ingest").start();
+ * }</pre>
+ *
+ * <p><b>Where progress lives.</b> When the processor claims a partition, it asks its checkpoint store
+ * where to start; StreamLake's store answers with the sequence number in the bronze table's marker
+ * for that partition, and only where bronze has no marker yet with the blob checkpoint, and where
+ * neither exists the processor uses {@link #withStartPosition the start position}. After each bronze
+ * commit, the blob checkpoint (offset and sequence number) is written as a copy for monitoring and
+ * other Event Hubs tools; a crash between the two only leaves the copy behind, never the table.
+ *
+ * <p><b>Records.</b> The bronze position is the sequence number, the timestamp the enqueued time, the
+ * key the partition key (UTF-8), the headers the application properties (the UTF-8 bytes of each
+ * value's text; byte arrays as they are; dates as ISO-8601 instants) and the metadata column holds
+ * {@code offset}, {@code partition_key} (when set) and every other system property under its Event
+ * Hubs name, such as {@code message-id}, {@code correlation-id}, {@code content-type} (see
+ * {@link #METADATA_OFFSET}). Partition ids must be {@code "0"} to {@code "N-1"}, which Event Hubs uses.
+ *
+ * <p><b>Lost positions.</b> If the sequence number after a marker (or a blob checkpoint, or a
+ * sequence-number start position) is older than the hub retains, the first event the processor
+ * delivers comes later than expected; the pipeline then fails with a message naming the range,
+ * unless {@link #skipLostPositions()} was chosen, which continues and reports the gap.
+ *
+ * <p>Secrets (connection strings, SAS tokens, account keys) never appear in {@link #toString()},
+ * logs or messages.
+ */
+public final class EventHubsSource implements Source {
+    /** Metadata key of the event's offset in its partition (text, as the service gives it). */
+    public static final String METADATA_OFFSET = "offset";
+    /** Metadata key of the event's partition key, present when the sender set one. */
+    public static final String METADATA_PARTITION_KEY = "partition_key";
+    /** Default most events per processor batch. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 1000;
+    /** Default longest wait for a processor batch to fill before it is delivered, possibly empty. */
+    public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(1);
+    /** Default number of processor batches queued for the pipeline before the processor waits. */
+    public static final int DEFAULT_QUEUED_BATCHES = 16;
+
+    // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
+    private final String namespace;
+    private final String eventHubName;
+    private final String consumerGroup;
+    private @Nullable String connectionString;
+    private @Nullable TokenCredential credential;
+    private @Nullable CheckpointStoreSpec checkpointStore;
+    private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+    private Duration maxWait = DEFAULT_MAX_WAIT;
+    private StartPosition startPosition = StartPosition.earliest();
+    private boolean skipLostPositions;
+    private @Nullable LoadBalancingStrategy loadBalancingStrategy;
+    private @Nullable Duration loadBalancingUpdateInterval;
+    private @Nullable Duration ownershipExpiration;
+    private int prefetchCount = -1;
+    private int queuedBatches = DEFAULT_QUEUED_BATCHES;
+
+    /** Where the blob checkpoint store's container is and how to sign in to it. */
+    sealed interface CheckpointStoreSpec {
+        /** @return a description without secrets */
+        String describe();
+    }
+
+    record ContainerConnectionString(String connectionString, String container) implements CheckpointStoreSpec {
+        @Override
+        public String toString() {
+            return describe();
+        }
+
+        @Override
+        public String describe() {
+            return "container " + container + " of account " + accountName(connectionString);
+        }
+    }
+
+    record ContainerUrl(String url, @Nullable TokenCredential credential) implements CheckpointStoreSpec {
+        @Override
+        public String toString() {
+            return describe();
+        }
+
+        @Override
+        public String describe() {
+            return "container " + withoutQuery(url);
+        }
+    }
+
+    record ContainerClient(BlobContainerAsyncClient client) implements CheckpointStoreSpec {
+        @Override
+        public String describe() {
+            return "container " + client.getBlobContainerName() + " of account " + client.getAccountName();
+        }
+    }
+
+    private EventHubsSource(String namespace, String eventHubName, String consumerGroup) {
+        this.namespace = namespace;
+        this.eventHubName = eventHubName;
+        this.consumerGroup = consumerGroup;
+    }
+
+    static EventHubsSource create(String namespace, String eventHubName, String consumerGroup,
+            @Nullable String connectionString, @Nullable TokenCredential credential) {
+        Objects.requireNonNull(consumerGroup, "consumerGroup");
+        if (consumerGroup.isBlank()) {
+            throw new ConfigurationException("the Event Hubs consumer group must not be blank; the default group is"
+                    + " named $Default");
+        }
+        EventHubsSource s = new EventHubsSource(namespace, eventHubName, consumerGroup);
+        s.connectionString = connectionString;
+        s.credential = credential;
+        return s;
+    }
+
+    private EventHubsSource copy() {
+        EventHubsSource c = new EventHubsSource(namespace, eventHubName, consumerGroup);
+        c.connectionString = connectionString;
+        c.credential = credential;
+        c.checkpointStore = checkpointStore;
+        c.maxBatchSize = maxBatchSize;
+        c.maxWait = maxWait;
+        c.startPosition = startPosition;
+        c.skipLostPositions = skipLostPositions;
+        c.loadBalancingStrategy = loadBalancingStrategy;
+        c.loadBalancingUpdateInterval = loadBalancingUpdateInterval;
+        c.ownershipExpiration = ownershipExpiration;
+        c.prefetchCount = prefetchCount;
+        c.queuedBatches = queuedBatches;
+        return c;
+    }
+
+    /** @return a copy of this source with one change applied; the only way a source changes */
+    private EventHubsSource with(Consumer<EventHubsSource> change) {
+        EventHubsSource c = copy();
+        change.accept(c);
+        return c;
+    }
+
+    /**
+     * @param storageConnectionString a storage account connection string (account key or SAS)
+     * @param container the blob container holding ownership records and checkpoints; created if missing
+     * @return a copy that keeps ownership and checkpoints there
+     */
+    public EventHubsSource withCheckpointStore(String storageConnectionString, String container) {
+        Objects.requireNonNull(storageConnectionString, "storageConnectionString");
+        Objects.requireNonNull(container, "container");
+        if (storageConnectionString.isBlank() || container.isBlank()) {
+            throw new ConfigurationException("the checkpoint store needs a storage connection string and a container"
+                    + " name; copy the connection string from the portal (Storage account > Access keys)");
+        }
+        CheckpointStoreSpec spec = new ContainerConnectionString(storageConnectionString.strip(), container.strip());
+        return with(c -> c.checkpointStore = spec);
+    }
+
+    /**
+     * @param containerUrl {@code https://<account>.blob.core.windows.net/<container>}, possibly with a SAS
+     *     query string (then no other credential is used)
+     * @param credential Entra ID credential for the container, or null to use the SAS in the URL, or
+     *     the source's own credential, or {@code DefaultAzureCredential}, in this order
+     * @return a copy that keeps ownership and checkpoints there
+     */
+    public EventHubsSource withCheckpointStoreUrl(String containerUrl, @Nullable TokenCredential credential) {
+        Objects.requireNonNull(containerUrl, "containerUrl");
+        try {
+            URI uri = URI.create(containerUrl.strip());
+            if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("the checkpoint store URL '" + withoutQuery(containerUrl) + "' is not"
+                    + " https://<account>.blob.core.windows.net/<container>", e);
+        }
+        CheckpointStoreSpec spec = new ContainerUrl(containerUrl.strip(), credential);
+        return with(c -> c.checkpointStore = spec);
+    }
+
+    /**
+     * @param container a container client configured as you need (retries, proxy, credential)
+     * @return a copy that keeps ownership and checkpoints there
+     */
+    public EventHubsSource withCheckpointStore(BlobContainerAsyncClient container) {
+        CheckpointStoreSpec spec = new ContainerClient(Objects.requireNonNull(container, "container"));
+        return with(c -> c.checkpointStore = spec);
+    }
+
+    /**
+     * @param events most events the processor delivers per partition batch (default 1000)
+     * @return a copy with this batch size
+     */
+    public EventHubsSource withMaxBatchSize(int events) {
+        positive("max batch size", events);
+        return with(c -> c.maxBatchSize = events);
+    }
+
+    /**
+     * @param wait longest time the processor waits for a batch to fill (default 1 s); it then delivers
+     *     what it has, possibly nothing, which is how the source learns a partition is caught up
+     * @return a copy with this wait
+     */
+    public EventHubsSource withMaxWait(Duration wait) {
+        Objects.requireNonNull(wait, "wait");
+        positive("max wait (ms)", wait.toMillis());
+        return with(c -> c.maxWait = wait);
+    }
+
+    /**
+     * @param start where to start partitions that have neither a bronze marker nor a blob checkpoint
+     *     (default earliest); {@link StartPosition#offsets} takes sequence numbers (the first to read),
+     *     {@link StartPosition#timestamp} an enqueued time
+     * @return a copy with this start position
+     */
+    public EventHubsSource withStartPosition(StartPosition start) {
+        Objects.requireNonNull(start, "start");
+        return with(c -> c.startPosition = start);
+    }
+
+    /**
+     * When the hub no longer holds the events after a partition's marker (retention passed them),
+     * continue at the first event it still holds instead of failing. The lost range is logged at
+     * error level and listed in {@link io.streamlake.PipelineProgress#gaps()}.
+     *
+     * @return a copy that skips lost positions
+     */
+    public EventHubsSource skipLostPositions() {
+        return with(c -> c.skipLostPositions = true);
+    }
+
+    /**
+     * The processor's load balancing, as the SDK offers it; unset values keep the SDK's defaults
+     * (balanced, every 10 s, ownership expires after 60 s).
+     *
+     * @param strategy {@code BALANCED} claims one partition per cycle, {@code GREEDY} all it should own at once
+     * @param updateInterval how often ownership is renewed and rebalanced, or null
+     * @param ownershipExpiration how long an ownership record stays valid without renewal, or null
+     * @return a copy with these settings
+     */
+    public EventHubsSource withLoadBalancing(LoadBalancingStrategy strategy, @Nullable Duration updateInterval,
+            @Nullable Duration ownershipExpiration) {
+        Objects.requireNonNull(strategy, "strategy");
+        return with(c -> {
+            c.loadBalancingStrategy = strategy;
+            c.loadBalancingUpdateInterval = updateInterval;
+            c.ownershipExpiration = ownershipExpiration;
+        });
+    }
+
+    /**
+     * @param events how many events each partition receiver fetches ahead (the SDK's prefetch count)
+     * @return a copy with this prefetch
+     */
+    public EventHubsSource withPrefetchCount(int events) {
+        positive("prefetch count", events);
+        return with(c -> c.prefetchCount = events);
+    }
+
+    /**
+     * @param batches how many processor batches may wait for the pipeline (default 16); when they
+     *     are all taken, the processor's callbacks wait, which holds back the receivers
+     * @return a copy with this bound
+     */
+    public EventHubsSource withQueuedBatches(int batches) {
+        positive("queued batches", batches);
+        return with(c -> c.queuedBatches = batches);
+    }
+
+    private static void positive(String what, long value) {
+        if (value < 1) {
+            throw new ConfigurationException(what + " must be at least 1, got " + value);
+        }
+    }
+
+    /** @return the namespace host, such as {@code mynamespace.servicebus.windows.net} */
+    public String fullyQualifiedNamespace() {
+        return namespace;
+    }
+
+    /** @return the event hub */
+    public String eventHubName() {
+        return eventHubName;
+    }
+
+    /** @return the consumer group */
+    public String consumerGroup() {
+        return consumerGroup;
+    }
+
+    /** @return where partitions without marker and checkpoint start */
+    public StartPosition startPosition() {
+        return startPosition;
+    }
+
+    /** @return true if lost positions are skipped and reported rather than failing the pipeline */
+    public boolean skipsLostPositions() {
+        return skipLostPositions;
+    }
+
+    @Nullable String connectionString() {
+        return connectionString;
+    }
+
+    int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    Duration maxWait() {
+        return maxWait;
+    }
+
+    @Nullable LoadBalancingStrategy loadBalancingStrategy() {
+        return loadBalancingStrategy;
+    }
+
+    @Nullable Duration loadBalancingUpdateInterval() {
+        return loadBalancingUpdateInterval;
+    }
+
+    @Nullable Duration ownershipExpiration() {
+        return ownershipExpiration;
+    }
+
+    int prefetchCount() {
+        return prefetchCount;
+    }
+
+    int queuedBatches() {
+        return queuedBatches;
+    }
+
+    @Override
+    public String name() {
+        return eventHubName;
+    }
+
+    @Override
+    public SourceReader open(SourceContext context) {
+        return open(context, new SdkProcessor.Factory(this));
+    }
+
+    /** Opens with another processor, which is how tests drive the reader without an AMQP endpoint. */
+    EventHubsReader open(SourceContext context, EventHubsReader.ProcessorFactory processors) {
+        if (checkpointStore == null) {
+            throw new ConfigurationException("the Event Hubs source for " + eventHubName + " has no checkpoint store:"
+                    + " call withCheckpointStore(storageConnectionString, container) or withCheckpointStoreUrl(url,"
+                    + " credential); the processor keeps partition ownership there");
+        }
+        BlobContainerAsyncClient container = container();
+        ensureExists(container);
+        EventHubsReader reader = new EventHubsReader(this, context, new BlobCheckpointStore(container), secrets());
+        reader.start(processors);
+        return reader;
+    }
+
+    /** @return the credential for the hub: the given one, or DefaultAzureCredential; null with a connection string */
+    @Nullable TokenCredential credential() {
+        if (connectionString != null) {
+            return null;
+        }
+        return credential != null ? credential : new DefaultAzureCredentialBuilder().build();
+    }
+
+    private BlobContainerAsyncClient container() {
+        CheckpointStoreSpec spec = Objects.requireNonNull(checkpointStore);
+        BlobContainerAsyncClient client;
+        try {
+            if (spec instanceof ContainerClient c) {
+                return c.client();
+            } else if (spec instanceof ContainerConnectionString c) {
+                client = new BlobContainerClientBuilder().connectionString(c.connectionString())
+                        .containerName(c.container()).buildAsyncClient();
+            } else {
+                ContainerUrl u = (ContainerUrl) spec;
+                BlobContainerClientBuilder b = new BlobContainerClientBuilder().endpoint(u.url());
+                if (u.credential() != null) {
+                    b.credential(u.credential());
+                } else if (!u.url().contains("sig=")) {
+                    TokenCredential own = credential != null ? credential
+                            : new DefaultAzureCredentialBuilder().build();
+                    b.credential(own);
+                }
+                client = b.buildAsyncClient();
+            }
+        } catch (RuntimeException e) {
+            // The builders' messages can quote what they were given: keep only the class name.
+            throw new ConfigurationException("the checkpoint store (" + spec.describe() + ") could not be configured ("
+                    + e.getClass().getSimpleName() + "); check the storage connection string or container URL");
+        }
+        return client;
+    }
+
+    private void ensureExists(BlobContainerAsyncClient container) {
+        try {
+            if (!Boolean.TRUE.equals(container.exists().block(Duration.ofSeconds(60)))) {
+                container.createIfNotExists().block(Duration.ofSeconds(60));
+            }
+        } catch (RuntimeException e) {
+            Redactor redactor = new Redactor(secrets());
+            throw new SourceException("the checkpoint store (" + Objects.requireNonNull(checkpointStore).describe()
+                    + ") could not be reached or created: " + redactor.redact(e.toString()) + ". Check the account,"
+                    + " the container name and that the credential may read, write and list blobs there",
+                    redactor.sanitize(e));
+        }
+    }
+
+    /** @return every secret this source holds, for masking messages */
+    List<String> secrets() {
+        List<String> out = new ArrayList<>();
+        if (connectionString != null) {
+            out.add(connectionString);
+            addParts(out, connectionString);
+        }
+        if (checkpointStore instanceof ContainerConnectionString c) {
+            out.add(c.connectionString());
+            addParts(out, c.connectionString());
+        } else if (checkpointStore instanceof ContainerUrl u && u.url().contains("?")) {
+            out.add(u.url().substring(u.url().indexOf('?') + 1));
+        }
+        return out;
+    }
+
+    private static void addParts(List<String> out, String connectionString) {
+        for (String part : connectionString.split(";")) {
+            int eq = part.indexOf('=');
+            String name = eq < 0 ? "" : part.substring(0, eq).toLowerCase(java.util.Locale.ROOT);
+            if (name.contains("key") || name.contains("signature")) {
+                out.add(part.substring(eq + 1));
+            }
+        }
+    }
+
+    /** The position the processor starts at for a partition with no marker and no checkpoint. */
+    EventPosition initialPosition(String partitionId) {
+        StartPosition start = startPosition;
+        if (start instanceof StartPosition.Latest) {
+            return EventPosition.latest();
+        } else if (start instanceof StartPosition.AtTimestamp t) {
+            return EventPosition.fromEnqueuedTime(t.time());
+        } else if (start instanceof StartPosition.Offsets o) {
+            Long seq = o.offsets().get(new SourcePartition(eventHubName, EventHubsReader.partitionNumber(partitionId)));
+            return seq == null ? EventPosition.earliest() : EventPosition.fromSequenceNumber(seq, true);
+        }
+        return EventPosition.earliest();
+    }
+
+    /** @return the first sequence number the start position asks for, or -1 where it names none */
+    long startSequenceNumber(int partition) {
+        if (startPosition instanceof StartPosition.Offsets o) {
+            Long seq = o.offsets().get(new SourcePartition(eventHubName, partition));
+            return seq == null ? -1 : seq;
+        }
+        return -1;
+    }
+
+    static String accountName(String storageConnectionString) {
+        for (String part : storageConnectionString.split(";")) {
+            if (part.regionMatches(true, 0, "AccountName=", 0, 12)) {
+                return part.substring(12);
+            }
+        }
+        return "<unnamed>";
+    }
+
+    static String withoutQuery(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q) + "?<SAS hidden>";
+    }
+
+    @Override
+    public String toString() {
+        return "EventHubsSource[" + namespace + "/" + eventHubName + ", consumer group " + consumerGroup
+                + ", " + (connectionString != null ? "connection string" : "Entra ID")
+                + ", checkpoints " + (checkpointStore == null ? "<none>" : checkpointStore.describe())
+                + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
+                + ", batches of " + maxBatchSize + " within " + maxWait + "]";
+    }
+}
