@@ -1,5 +1,6 @@
 package io.streamlake.table;
 
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.util.Iterator;
@@ -57,7 +58,7 @@ public interface Table {
      */
     default TableSnapshot create(Schema schema, List<String> partitionColumns) {
         if (!partitionColumns.isEmpty()) {
-            throw new io.streamlake.exceptions.ConfigurationException("table " + location() + " cannot be partitioned"
+            throw new ConfigurationException("table " + location() + " cannot be partitioned"
                     + " (by " + partitionColumns + "): its implementation does not support partition columns");
         }
         return create(schema);
@@ -84,7 +85,7 @@ public interface Table {
      */
     default DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
         if (!partitionValues.isEmpty()) {
-            throw new io.streamlake.exceptions.ConfigurationException("table " + location() + " cannot write"
+            throw new ConfigurationException("table " + location() + " cannot write"
                     + " partitioned data files: its implementation does not support partition columns");
         }
         return newDataFile(schema);

@@ -12,8 +12,8 @@ import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -348,24 +348,24 @@ final class SilverMerger {
                 }
             }
         }
-        Map<Integer, List<Row>> rowsOf = readAll(files, candidates);
+        // Only the batch keys' rows are kept from this read: a file that is rewritten is read again
+        // when it is written, so memory holds one file at a time, as in the unpartitioned merge.
+        Map<Integer, List<Row>> rowsOf = readAll(files, candidates, byKey.keySet());
 
         Map<Object, S> current = new HashMap<>();
         Map<Object, BitSet> homes = new HashMap<>();
         for (Map.Entry<Integer, List<Row>> e : rowsOf.entrySet()) {
             for (Row row : e.getValue()) {
                 Object key = row.value(keyPos);
-                if (byKey.containsKey(key)) {
-                    current.put(key, keyFold.load(current.get(key), row));
-                    homes.computeIfAbsent(key, k -> new BitSet()).set(e.getKey());
-                }
+                current.put(key, keyFold.load(current.get(key), row));
+                homes.computeIfAbsent(key, k -> new BitSet()).set(e.getKey());
             }
         }
 
-        // Rows to write, by the file they replace (a position) or, for a partition's new file, its values.
+        // New rows, by the file they go to (a position) or, for a partition's new file, its values.
         Map<Object, List<Row>> out = new HashMap<>();
         BitSet rewrite = new BitSet(files.size());
-        java.util.Set<Object> changedKeys = new java.util.HashSet<>();
+        Set<Object> changedKeys = new HashSet<>();
         List<Row> emitted = new ArrayList<>();
         for (Map.Entry<Object, List<Integer>> e : byKey.entrySet()) {
             Object key = e.getKey();
@@ -405,40 +405,56 @@ final class SilverMerger {
         if (changedKeys.isEmpty()) {
             return new Result(List.of(), List.of(), 0);
         }
-        BitSet unread = (BitSet) rewrite.clone();
-        unread.andNot(candidates);
-        rowsOf.putAll(readAll(files, unread)); // owners that receive new keys only
+        List<Supplier<List<DataFile>>> units = new ArrayList<>();
         List<DataFile> removed = new ArrayList<>();
         for (int f = rewrite.nextSetBit(0); f >= 0; f = rewrite.nextSetBit(f + 1)) {
-            removed.add(files.get(f));
-            List<Row> rows = out.computeIfAbsent(f, t -> new ArrayList<>());
-            for (Row row : rowsOf.get(f)) {
-                if (!changedKeys.contains(row.value(keyPos))) {
-                    rows.add(row);
+            DataFile file = files.get(f);
+            removed.add(file);
+            List<Row> added = out.getOrDefault(f, List.of());
+            units.add(() -> {
+                List<Row> rows = new ArrayList<>(added);
+                Iterator<Row> it = table.read(file, schema);
+                while (it.hasNext()) {
+                    Row row = it.next();
+                    if (!changedKeys.contains(row.value(keyPos))) {
+                        rows.add(row);
+                    }
                 }
+                return sortAndWrite(rows, file.partitionValues());
+            });
+        }
+        for (Map.Entry<Object, List<Row>> e : out.entrySet()) {
+            if (!(e.getKey() instanceof Integer)) {
+                @SuppressWarnings("unchecked")
+                Map<String, @Nullable String> partition = (Map<String, @Nullable String>) e.getKey();
+                units.add(() -> sortAndWrite(e.getValue(), partition));
             }
         }
         List<DataFile> added = new ArrayList<>();
-        Comparator<Row> byKeyOrder = (a, b) -> KeyOrder.NATURAL.compare(a.value(keyPos), b.value(keyPos));
-        for (Map.Entry<Object, List<Row>> e : out.entrySet()) {
-            List<Row> rows = e.getValue();
-            rows.sort(byKeyOrder); // stable: a key's rows (SCD2 versions) keep their order
-            @SuppressWarnings("unchecked")
-            Map<String, @Nullable String> partition = e.getKey() instanceof Integer f
-                    ? files.get(f).partitionValues() : (Map<String, @Nullable String>) e.getKey();
-            added.addAll(write(rows, true, partition));
-        }
+        Workers.all(units).forEach(added::addAll);
         return new Result(removed, added, changedKeys.size());
     }
 
-    /** Reads the marked files, on all cores. */
-    private Map<Integer, List<Row>> readAll(List<DataFile> files, BitSet which) {
+    /** Sorts one partition's rows by key, stably so a key's rows (SCD2 versions) keep their order, and writes them. */
+    private List<DataFile> sortAndWrite(List<Row> rows, Map<String, @Nullable String> partition) {
+        rows.sort((a, b) -> KeyOrder.NATURAL.compare(a.value(keyPos), b.value(keyPos)));
+        return write(rows, false, partition);
+    }
+
+    /** Reads the marked files on all cores, keeping the rows of these keys. */
+    private Map<Integer, List<Row>> readAll(List<DataFile> files, BitSet which, Set<Object> keys) {
         List<Integer> positions = which.stream().boxed().toList();
         List<Supplier<List<Row>>> reads = new ArrayList<>();
         for (int f : positions) {
             reads.add(() -> {
                 List<Row> rows = new ArrayList<>();
-                table.read(files.get(f), schema).forEachRemaining(rows::add);
+                Iterator<Row> it = table.read(files.get(f), schema);
+                while (it.hasNext()) {
+                    Row row = it.next();
+                    if (keys.contains(row.value(keyPos))) {
+                        rows.add(row);
+                    }
+                }
                 return rows;
             });
         }
