@@ -269,26 +269,34 @@ final class DeleteMarkers {
             if (tombstone) {
                 MergeDecision d = strategy.onTombstone(row, incoming);
                 return switch (d.kind()) {
-                    case KEEP -> new Marked(row, marker);
+                    case KEEP -> state(key, row, marker);
                     // A tombstone has no sequence value: it deletes what it saw, so it is as new as the row.
-                    case DELETE -> new Marked(null, row == null ? marker : new Marker(row.value(seqPos), now));
-                    case UPSERT -> new Marked(SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
+                    case DELETE -> state(key, null, row == null ? marker : new Marker(row.value(seqPos), now));
+                    case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
                 };
             }
             Object sequence = incoming.value(seqPos);
             boolean delete = strategy.isDelete(incoming);
             if (!delete && marker != null && compare(sequence, marker.sequence()) <= 0) {
-                return new Marked(row, marker); // older than the delete: it must not bring the key back
+                return state(key, row, marker); // older than the delete: it must not bring the key back
             }
             MergeDecision d = strategy.merge(row, incoming);
             return switch (d.kind()) {
-                case UPSERT -> new Marked(SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
-                case DELETE -> new Marked(null, new Marker(sequence, now));
+                case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
+                case DELETE -> state(key, null, new Marker(sequence, now));
                 case KEEP -> delete && row == null && (marker == null || compare(sequence, marker.sequence()) >= 0)
                         // a delete of a key silver does not hold: remembered, so the insert it overtook stays out
-                        ? new Marked(null, new Marker(sequence, now))
-                        : new Marked(row, marker);
+                        ? state(key, null, new Marker(sequence, now))
+                        : state(key, row, marker);
             };
+        }
+
+        /**
+         * A bare row (or null) stands for "the marker the batch started from", so the common case, a
+         * key that never had a marker, costs no wrapper per event.
+         */
+        private @Nullable Object state(Object key, @Nullable Row row, @Nullable Marker marker) {
+            return Objects.equals(marker, live.get(key)) ? row : new Marked(row, marker);
         }
 
         @Override
@@ -307,6 +315,9 @@ final class DeleteMarkers {
         @Override
         public void settled(Object key, @Nullable Object state) {
             Marker m = state instanceof Marked k ? k.marker() : live.get(key);
+            if (m == null && !live.containsKey(key) && !stored.containsKey(key)) {
+                return; // no marker before or after, and no row of it in the markers table: nothing to commit
+            }
             settled.put(key, Optional.ofNullable(m));
         }
 
