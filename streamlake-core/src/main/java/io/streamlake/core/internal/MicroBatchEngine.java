@@ -1,7 +1,9 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
+import io.streamlake.core.capture.CaptureArchiveWriter;
 import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
@@ -40,6 +42,7 @@ public final class MicroBatchEngine implements AutoCloseable {
     private final Table bronze;
     private final @Nullable SilverStage silver;
     private final List<Compactor> compactors = new ArrayList<>();
+    private final @Nullable RecordArchive archive;
     /** The marker each partition's reader position was derived from: the fence for the next commit. */
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
@@ -63,6 +66,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         this.pipeline = pipeline;
         this.bronze = bronze;
         this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine);
+        this.archive = pipeline.captureArchive().isPresent() ? openArchive(pipeline) : null;
         if (pipeline.compactionMinFiles() > 0) {
             compactors.add(new Compactor(bronze, BronzeRows.SCHEMA, pipeline.targetFileRows(),
                     pipeline.compactionMinFiles(), null));
@@ -70,6 +74,18 @@ public final class MicroBatchEngine implements AutoCloseable {
                 compactors.add(new Compactor(silver, pipeline.silverSchema().orElseThrow(), pipeline.targetFileRows(),
                         pipeline.compactionMinFiles(), pipeline.silverKey().orElseThrow()));
             }
+        }
+    }
+
+    /** Only here is the Capture archive, and so Avro, loaded: a pipeline without one never needs Avro. */
+    private static RecordArchive openArchive(Pipeline pipeline) {
+        try {
+            return CaptureArchiveWriter.open(pipeline.captureArchive().orElseThrow(), pipeline.captureArchiveNamespace(),
+                    pipeline.storageOptions());
+        } catch (NoClassDefFoundError e) {
+            throw new ConfigurationException("the capture archive of pipeline " + pipeline.name() + " needs Apache"
+                    + " Avro, which is not on the class path (" + e.getMessage() + "): add the dependency"
+                    + " org.apache.avro:avro (the version streamlake-core declares), or drop withCaptureArchive", e);
         }
     }
 
@@ -131,11 +147,18 @@ public final class MicroBatchEngine implements AutoCloseable {
         long start = System.nanoTime();
         Instant now = Instant.now();
         DataFile file;
-        try (DataFileWriter w = bronze.newDataFile(BronzeRows.SCHEMA)) {
-            for (SourceRecord rec : records) {
-                w.write(BronzeRows.toRow(rec, now));
-            }
-            file = w.finish();
+        RecordArchive a = archive;
+        if (a == null) {
+            file = writeBronze(records, now);
+        } else {
+            // The archive is written before the commit (a crash may archive a batch twice, which its
+            // reader skips, but never loses one), alongside the bronze file to keep the batch short.
+            file = Workers.all(List.<java.util.function.Supplier<@Nullable DataFile>>of(
+                    () -> writeBronze(records, now),
+                    () -> {
+                        a.write(records);
+                        return null;
+                    })).get(0);
         }
         PendingCommit commit = bronze.newCommit().add(file);
         for (Map.Entry<SourcePartition, Long> e : lastPositions.entrySet()) {
@@ -166,6 +189,15 @@ public final class MicroBatchEngine implements AutoCloseable {
         long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
         long end = System.nanoTime();
         return new BatchResult(records.size(), version, silverChanged, false, silverStart - start, end - silverStart);
+    }
+
+    private DataFile writeBronze(List<SourceRecord> records, Instant now) {
+        try (DataFileWriter w = bronze.newDataFile(BronzeRows.SCHEMA)) {
+            for (SourceRecord rec : records) {
+                w.write(BronzeRows.toRow(rec, now));
+            }
+            return w.finish();
+        }
     }
 
     /**
@@ -255,6 +287,11 @@ public final class MicroBatchEngine implements AutoCloseable {
                     + " skipping ahead as configured. Recover them from an archive if you have one.",
                     pipeline.source().name(), gap.fromPosition(), gap.toPosition() - 1, gap.partition(), gap.count());
             gaps.add(gap);
+        }
+
+        @Override
+        public Map<String, String> storageOptions() {
+            return pipeline.storageOptions();
         }
 
         @Override
