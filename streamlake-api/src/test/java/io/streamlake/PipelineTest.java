@@ -87,4 +87,18 @@ class PipelineTest {
         Pipeline p = Pipeline.from(SOURCE).bronze("b").bronzeOnly();
         assertThatThrownBy(p::start).isInstanceOf(ConfigurationException.class).hasMessageContaining("streamlake-core");
     }
+
+    @Test
+    void theCaptureArchiveIsAnOptionWithTheNamespaceDefaultingToThePipelineName() {
+        assertThat(base.captureArchive()).isEmpty();
+        Pipeline archived = base.withName("orders-ingest").withCaptureArchive("lake/archive");
+        assertThat(archived.captureArchive()).contains("lake/archive");
+        assertThat(archived.captureArchiveNamespace()).isEqualTo("orders-ingest");
+        assertThat(archived.withName("renamed").captureArchiveNamespace()).isEqualTo("renamed");
+        assertThat(archived.withCaptureArchive("lake/archive", "my-namespace").captureArchiveNamespace())
+                .isEqualTo("my-namespace");
+        assertThat(archived.toString()).contains("capture archive lake/archive");
+        assertThatThrownBy(() -> base.withCaptureArchive(" ")).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> base.withCaptureArchive("a", "x/y")).isInstanceOf(ConfigurationException.class);
+    }
 }

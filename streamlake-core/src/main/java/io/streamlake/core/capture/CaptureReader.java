@@ -34,7 +34,7 @@ final class CaptureReader implements SourceReader {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureReader.class);
     private static final int CHUNK = 4096;
     /** Chunks decoded ahead of the engine: enough to keep it busy, bounded so memory is too. */
-    private static final int AHEAD = 16;
+    private static final int AHEAD = 32;
     private static final Object END = new Object();
 
     private final CaptureSource source;

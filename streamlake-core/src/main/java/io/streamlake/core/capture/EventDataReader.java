@@ -5,8 +5,8 @@ import io.streamlake.source.SourceRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +31,7 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
     private Kind[] kinds = new Kind[0];
     private Schema[] schemas = new Schema[0];
     private boolean sequenceFirst;
+    private boolean offsetBeforeSystem;
     /** Records with a sequence number at or below this are skipped. */
     long floor = Long.MIN_VALUE;
     /** Where the last record came from, for messages. */
@@ -79,6 +80,18 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
                     + " field (schema " + writer.getFullName() + ")");
         }
         sequenceFirst = kinds[0] == Kind.SEQUENCE;
+        int offsetAt = indexOf(Kind.OFFSET);
+        int systemAt = indexOf(Kind.SYSTEM);
+        offsetBeforeSystem = offsetAt >= 0 && systemAt > offsetAt;
+    }
+
+    private int indexOf(Kind kind) {
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] == kind) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Override
@@ -88,9 +101,9 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
         String offset = null;
         Instant time = null;
         byte[] body = null;
-        byte[] key = null;
         Map<String, byte[]> headers = Map.of();
         Map<String, String> metadata = null;
+        key = null;
         for (int i = 0; i < kinds.length; i++) {
             Schema schema = schemas[i];
             switch (kinds[i]) {
@@ -121,27 +134,23 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
                     body = type == Schema.Type.NULL ? null : bytes();
                 }
                 case PROPERTIES -> headers = readProperties(schema, in);
-                case SYSTEM -> {
-                    SystemProperties sp = readSystemProperties(schema, in);
-                    key = sp.key;
-                    metadata = sp.metadata;
-                }
+                case SYSTEM -> metadata = readSystemProperties(schema, in, offsetBeforeSystem ? offset : null);
                 case OTHER -> GenericDatumReader.skip(schema, in);
             }
         }
         if (!haveSequence || sequence <= floor) {
             return null;
         }
-        Map<String, String> meta;
-        if (metadata == null) {
-            meta = offset == null ? Map.of() : Map.of(CaptureFormat.OFFSET_METADATA, offset);
-        } else {
+        if (metadata == null || (!offsetBeforeSystem && offset != null)) {
+            // no system properties, or the Offset came after them (not Capture's order): merge
+            Map<String, String> m = metadata == null ? new HashMap<>() : new HashMap<>(metadata);
             if (offset != null) {
-                metadata.put(CaptureFormat.OFFSET_METADATA, offset);
+                m.put(CaptureFormat.OFFSET_METADATA, offset);
             }
-            meta = metadata;
+            metadata = Map.copyOf(m);
         }
-        return new SourceRecord(partition, sequence, key, body, headers, time == null ? Instant.EPOCH : time, meta);
+        return new SourceRecord(partition, sequence, key, body, headers, time == null ? Instant.EPOCH : time,
+                metadata);
     }
 
     private Instant time(@Nullable String text) {
@@ -164,12 +173,10 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
     /** Application properties become headers: strings as UTF-8, bytes as they are, numbers as their text. */
     private Map<String, byte[]> readProperties(Schema schema, Decoder in) throws IOException {
         Schema values = mapValues(schema);
-        Map<String, byte[]> out = null;
-        String single = null;
-        byte[] singleValue = null;
-        for (long n = in.readMapStart(); n != 0; n = in.mapNext()) {
-            for (long i = 0; i < n; i++) {
-                String name = in.readString();
+        int n = 0;
+        for (long block = in.readMapStart(); block != 0; block = in.mapNext()) {
+            for (long i = 0; i < block; i++) {
+                String name = name(in);
                 readValue(values, in);
                 byte[] v = switch (type) {
                     case STRING, BYTES -> bytes();
@@ -179,59 +186,153 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
                 if (v == null) {
                     continue; // a property without a value has nothing to keep
                 }
-                if (out == null && single == null) {
-                    single = name;
-                    singleValue = v;
-                } else {
-                    if (out == null) {
-                        out = new HashMap<>();
-                        out.put(single, singleValue);
-                    }
-                    out.put(name, v);
+                if (n == names.length) {
+                    names = Arrays.copyOf(names, n * 2);
+                    headerValues = Arrays.copyOf(headerValues, n * 2);
                 }
+                names[n] = name;
+                headerValues[n++] = v;
             }
         }
-        if (out != null) {
-            return out;
+        return compact(names, headerValues, n);
+    }
+
+    private String[] names = new String[8];
+    private byte[][] headerValues = new byte[8][];
+    private String[] textValues = new String[8];
+
+    /**
+     * An immutable map of the entries: smaller than a HashMap, and iterated over an array, which the
+     * bronze writer does twice per record. A repeated name (only a malformed file has one): the last wins.
+     */
+    @SuppressWarnings("unchecked")
+    private static <V> Map<String, V> compact(String[] keys, V[] values, int n) {
+        switch (n) {
+            case 0:
+                return Map.of();
+            case 1:
+                return Map.of(keys[0], values[0]);
+            default:
+                Map.Entry<String, V>[] entries = new Map.Entry[n];
+                for (int i = 0; i < n; i++) {
+                    entries[i] = Map.entry(keys[i], values[i]);
+                }
+                try {
+                    return Map.ofEntries(entries);
+                } catch (IllegalArgumentException duplicate) {
+                    Map<String, V> m = new HashMap<>();
+                    for (int i = 0; i < n; i++) {
+                        m.put(keys[i], values[i]);
+                    }
+                    return m;
+                }
         }
-        return single == null ? Map.of() : Collections.singletonMap(single, singleValue);
     }
 
-    private record SystemProperties(byte @Nullable [] key, @Nullable Map<String, String> metadata) {
-        static final SystemProperties NONE = new SystemProperties(null, null);
+    /** Names repeat in every record: decoded once per distinct name, not once per record. */
+    private final Map<Utf8Key, String> nameCache = new HashMap<>();
+    private final Utf8Key probe = new Utf8Key();
+
+    private String name(Decoder in) throws IOException {
+        long length = in.readLong();
+        if (length < 0 || length > Integer.MAX_VALUE - 16) {
+            throw new AvroRuntimeException("malformed length " + length);
+        }
+        byte[] b = probe.bytes.length >= length ? probe.bytes : new byte[(int) Math.max(length, 64)];
+        in.readFixed(b, 0, (int) length);
+        probe.set(b, (int) length);
+        String known = nameCache.get(probe);
+        if (known != null) {
+            return known;
+        }
+        String name = new String(b, 0, (int) length, StandardCharsets.UTF_8);
+        if (nameCache.size() < 1024) {
+            nameCache.put(new Utf8Key().copyOf(b, (int) length), name);
+        }
+        probe.bytes = b;
+        return name;
     }
 
-    /** The partition key becomes the record key; every other system property a metadata entry by its name. */
-    private SystemProperties readSystemProperties(Schema schema, Decoder in) throws IOException {
+    /** A byte range compared by content, to look names up without decoding them. */
+    private static final class Utf8Key {
+        byte[] bytes = new byte[64];
+        int length;
+        int hash;
+
+        void set(byte[] b, int n) {
+            bytes = b;
+            length = n;
+            int h = 1;
+            for (int i = 0; i < n; i++) {
+                h = 31 * h + b[i];
+            }
+            hash = h;
+        }
+
+        Utf8Key copyOf(byte[] b, int n) {
+            set(Arrays.copyOf(b, n), n);
+            return this;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Utf8Key k && k.length == length
+                    && Arrays.equals(bytes, 0, length, k.bytes, 0, k.length);
+        }
+    }
+
+    /**
+     * Reads the system properties: the partition key becomes the record key; every other one a
+     * metadata entry by its name, next to the Offset.
+     *
+     * @return the metadata
+     */
+    private Map<String, String> readSystemProperties(Schema schema, Decoder in, @Nullable String offset)
+            throws IOException {
         Schema values = mapValues(schema);
-        byte[] key = null;
-        Map<String, String> metadata = null;
-        for (long n = in.readMapStart(); n != 0; n = in.mapNext()) {
-            for (long i = 0; i < n; i++) {
-                String name = in.readString();
+        int n = 0;
+        if (offset != null) {
+            names[n] = CaptureFormat.OFFSET_METADATA;
+            textValues[n++] = offset;
+        }
+        for (long block = in.readMapStart(); block != 0; block = in.mapNext()) {
+            for (long i = 0; i < block; i++) {
+                String name = name(in);
                 readValue(values, in);
                 if (type == Schema.Type.NULL) {
                     continue;
                 }
-                if (metadata == null) {
-                    metadata = new HashMap<>(8);
-                }
+                String text;
                 if (name.equals(CaptureFormat.PARTITION_KEY_PROPERTY)) {
                     if (type == Schema.Type.BYTES) {
                         // written by our archive from a Kafka key, which need not be text: the key only
                         key = bytes();
-                    } else {
-                        String k = text();
-                        key = k.getBytes(StandardCharsets.UTF_8);
-                        metadata.put(CaptureFormat.PARTITION_KEY_METADATA, k);
+                        continue;
                     }
+                    key = bytes();
+                    name = CaptureFormat.PARTITION_KEY_METADATA;
+                    text = new String(key, StandardCharsets.UTF_8);
                 } else {
-                    metadata.put(name, text());
+                    text = text();
                 }
+                if (n == names.length) {
+                    names = Arrays.copyOf(names, n * 2);
+                    textValues = Arrays.copyOf(textValues, n * 2);
+                }
+                names[n] = name;
+                textValues[n++] = text;
             }
         }
-        return metadata == null ? SystemProperties.NONE : new SystemProperties(key, metadata);
+        return compact(names, textValues, n);
     }
+
+    /** The partition key the last {@link #readSystemProperties} found. */
+    private byte @Nullable [] key;
 
     private static Schema mapValues(Schema schema) {
         if (schema.getType() != Schema.Type.MAP) {
