@@ -108,9 +108,9 @@ public final class CaptureBenchmark {
         if (progress.eventsIngested() != events) {
             throw new IllegalStateException(what + " ingested " + progress.eventsIngested() + " events, not " + events);
         }
-        System.out.printf(Locale.ROOT, "%-44s %8.2f s %,12.0f events/s   (%.1f of %d cores busy, %d batches,"
-                + " load average %s -> %s)%n", what, seconds, events / seconds, cpu / seconds,
-                Runtime.getRuntime().availableProcessors(), progress.batches(), load, load());
+        System.out.printf(Locale.ROOT, "%-44s %8.2f s %,12.0f events/s   (%.2f CPU µs per event, %.1f of %d cores"
+                + " busy, %d batches, load average %s -> %s)%n", what, seconds, events / seconds, cpu * 1e6 / events,
+                cpu / seconds, Runtime.getRuntime().availableProcessors(), progress.batches(), load, load());
         return seconds;
     }
 
