@@ -7,7 +7,6 @@ import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -139,8 +138,8 @@ final class CaptureFiles {
             return null; // not even a header: nothing was captured
         }
         EventDataReader decoder = new EventDataReader(partition);
-        try (InputStream in = fs.open(p); DataFileStream<@Nullable SourceRecord> avro = new DataFileStream<>(in,
-                decoder)) {
+        try (WholeFileCheck in = new WholeFileCheck(fs.open(p));
+                DataFileStream<@Nullable SourceRecord> avro = new DataFileStream<>(in, decoder)) {
             byte[] first = avro.getMeta(CaptureFormat.FIRST_SEQUENCE_META);
             byte[] last = avro.getMeta(CaptureFormat.LAST_SEQUENCE_META);
             if (first != null && last != null) {
@@ -149,7 +148,11 @@ final class CaptureFiles {
                         CaptureFormat.LAST_SEQUENCE_META)));
             }
             if (!avro.hasNext()) {
-                return null;
+                if (!in.complete()) {
+                    throw new IOException("the file is truncated: it ends in the middle of its first Avro block"
+                            + " (a partial upload or copy?)");
+                }
+                return null; // a Capture window without events
             }
             SourceRecord r = avro.next();
             return new CaptureFile(p, name, partition, r == null ? Long.MIN_VALUE : r.position(), Long.MAX_VALUE);

@@ -9,7 +9,6 @@ import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -135,7 +134,7 @@ final class CaptureReader implements SourceReader {
     private List<SourceRecord> readFile(FileSystem fs, CaptureFile f, EventDataReader decoder,
             List<SourceRecord> chunk, BlockingQueue<Object> q) throws InterruptedException {
         List<SourceRecord> c = chunk;
-        try (InputStream in = fs.open(f.path());
+        try (WholeFileCheck in = new WholeFileCheck(fs.open(f.path()));
                 DataFileStream<@Nullable SourceRecord> avro = new DataFileStream<>(in, decoder)) {
             while (avro.hasNext()) {
                 SourceRecord r = avro.next(null);
@@ -148,6 +147,12 @@ final class CaptureReader implements SourceReader {
                     q.put(c);
                     c = new ArrayList<>(CHUNK);
                 }
+            }
+            if (!in.complete()) {
+                // Avro ends a file cut in the middle of a block without an error: never drop its tail silently
+                throw new IOException("the file is truncated: it ends in the middle of an Avro block, after sequence"
+                        + " number " + decoder.floor + " (a partial upload or copy?); the events after that in it"
+                        + " are missing");
             }
             return c;
         } catch (IOException | RuntimeException e) {

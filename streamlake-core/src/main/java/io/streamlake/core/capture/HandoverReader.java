@@ -8,7 +8,6 @@ import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +75,6 @@ final class HandoverReader implements SourceReader {
     }
 
     private List<SourceRecord> checkGaps(List<SourceRecord> records) {
-        List<SourceRecord> out = records;
         for (int i = 0; i < records.size() && !unchecked.isEmpty(); i++) {
             SourceRecord r = records.get(i);
             Long last = unchecked.remove(r.partition());
@@ -94,7 +92,7 @@ final class HandoverReader implements SourceReader {
             }
             context.reportGap(new PositionGap(r.partition(), last + 1, r.position()));
         }
-        return out;
+        return records;
     }
 
     @Override

@@ -175,6 +175,58 @@ class CaptureBackfillTest {
         }
     }
 
+    @Test
+    void filesAlreadyInBronzeAreSkippedWithoutDecodingThem() throws Exception {
+        writeArchive(archive());
+        Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
+            driver.pipeUntilCaughtUp();
+        }
+        // Damage the tail of every partition's first file (sequence numbers 0 to 19): decoding it
+        // again would fail, so the next run proves it only reads the header and first block.
+        for (int p = 0; p < PARTITIONS; p++) {
+            Path first;
+            try (var files = Files.walk(archive().resolve("ns/orders/" + p))) {
+                first = files.filter(f -> f.toString().endsWith("/10/02/00.avro")).findFirst().orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(first);
+            Files.write(first, Arrays.copyOf(bytes, bytes.length - 300));
+        }
+        CaptureFixture.write(archive(), "ns", "orders", 3, CaptureFixture.T0.plusSeconds(600),
+                CodecFactory.deflateCodec(6), CaptureFixture.events(3, ARCHIVED, ARCHIVED + 10));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
+            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(10);
+        }
+        Map<Integer, Integer> expected = each(ARCHIVED);
+        expected.put(3, ARCHIVED + 10);
+        assertBronzeHoldsOnce(expected);
+    }
+
+    @Test
+    void aDamagedFileThatIsStillNeededFailsNamingTheFile() throws Exception {
+        writeArchive(archive());
+        Path last;
+        try (var files = Files.walk(archive().resolve("ns/orders/1"))) {
+            last = files.filter(f -> f.toString().endsWith("/10/03/30.avro")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(last);
+        Files.write(last, Arrays.copyOf(bytes, bytes.length - 300));
+        Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
+            assertThatThrownBy(driver::pipeUntilCaughtUp).isInstanceOf(SourceException.class)
+                    .hasMessageContaining("ns/orders/1/2026/03/01/10/03/30.avro").hasMessageContaining("truncated");
+        }
+        // cut inside its only block, a file would look empty to Avro: it is refused as well
+        Path small = CaptureFixture.write(archive(), "ns", "orders", 2, CaptureFixture.T0.plusSeconds(900),
+                CodecFactory.deflateCodec(6), CaptureFixture.events(2, ARCHIVED, ARCHIVED + 2));
+        byte[] smallBytes = Files.readAllBytes(small);
+        Files.write(small, Arrays.copyOf(smallBytes, smallBytes.length - 20));
+        assertThatThrownBy(() -> Pipeline.from(Capture.backfill(archive().toString(), "orders"))
+                .bronze(tmp.resolve("other").toString()).bronzeOnly().runUntilCaughtUp())
+                .isInstanceOf(SourceException.class).hasMessageContaining("10/15/00.avro")
+                .hasMessageContaining("truncated");
+    }
+
     /** The live hub holds every event from sequence number 0, as an event hub within its retention does. */
     private InMemoryHub liveHub(int eventsPerPartition) {
         InMemoryHub hub = InMemoryHub.create("orders", PARTITIONS);
