@@ -91,6 +91,8 @@ public final class Pipeline {
     private @Nullable TableRef deleteMarkers;
     private List<String> partitionColumns = List.of();
     private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
+    private @Nullable String captureArchive;
+    private @Nullable String captureArchiveNamespace;
 
     private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
         this.source = source;
@@ -116,6 +118,8 @@ public final class Pipeline {
         p.deleteMarkers = deleteMarkers;
         p.partitionColumns = partitionColumns;
         p.compactionMinFiles = compactionMinFiles;
+        p.captureArchive = captureArchive;
+        p.captureArchiveNamespace = captureArchiveNamespace;
         return p;
     }
 
@@ -493,6 +497,60 @@ public final class Pipeline {
         return with(p -> p.compactionMinFiles = 0);
     }
 
+    /**
+     * Also writes every raw event, before it is committed to bronze, to Avro files in the layout and
+     * schema of Azure Event Hubs Capture ({@code {root}/{namespace}/{stream}/{partition}/yyyy/MM/dd/HH/mm/ss-...avro}),
+     * so that a source without Capture (a Kafka topic) keeps an archive that the Capture backfill
+     * source of streamlake-core can rebuild tables from after the source's retention dropped the
+     * events. The event hub folder is each record's stream (topic) name, so a backfill maps the events
+     * back to the same partitions and progress markers. Needs {@code org.apache.avro:avro} on the class path.
+     *
+     * <pre>{@code
+     * Pipeline.from(KafkaSource.topics("broker:9092", "orders"))
+     *     .bronze("lake/bronze/orders").bronzeOnly()
+     *     .withCaptureArchive("lake/archive");          // namespace folder: the pipeline's name
+     * }</pre>
+     *
+     * @param rootPath local folder or Hadoop URI (written with the {@linkplain #withStorageOption storage options})
+     * @return a copy that archives raw events; the namespace folder is the pipeline's name
+     */
+    public Pipeline withCaptureArchive(String rootPath) {
+        return withCaptureArchive(rootPath, null);
+    }
+
+    /**
+     * As {@link #withCaptureArchive(String)}, with the namespace folder named.
+     *
+     * @param rootPath local folder or Hadoop URI
+     * @param namespace the {@code {Namespace}} folder under the root, or null for the pipeline's name
+     * @return a copy that archives raw events
+     */
+    public Pipeline withCaptureArchive(String rootPath, @Nullable String namespace) {
+        Objects.requireNonNull(rootPath, "rootPath");
+        if (rootPath.isBlank()) {
+            throw new ConfigurationException("the capture archive path must not be blank; give a local folder or a"
+                    + " Hadoop URI such as abfss://archive@account.dfs.core.windows.net/");
+        }
+        if (namespace != null && (namespace.isBlank() || namespace.contains("/"))) {
+            throw new ConfigurationException("capture archive namespace '" + namespace + "' must be a non-blank"
+                    + " folder name without '/'");
+        }
+        return with(p -> {
+            p.captureArchive = rootPath;
+            p.captureArchiveNamespace = namespace;
+        });
+    }
+
+    /** @return the root of the Capture-layout archive of raw events, empty when none is written */
+    public Optional<String> captureArchive() {
+        return Optional.ofNullable(captureArchive);
+    }
+
+    /** @return the namespace folder of the Capture-layout archive: the one set, or the pipeline's name */
+    public String captureArchiveNamespace() {
+        return captureArchiveNamespace != null ? captureArchiveNamespace : name;
+    }
+
     /** @return the number of small files that triggers compaction, 0 when compaction is off */
     public int compactionMinFiles() {
         return compactionMinFiles;
@@ -703,6 +761,7 @@ public final class Pipeline {
                 + (partitionColumns.isEmpty() ? "" : ", partitioned by " + partitionColumns)
                 + (expectations.isEmpty() ? "" : ", expectations " + expectations)
                 + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
+                + (captureArchive == null ? "" : ", capture archive " + captureArchive)
                 + "]";
     }
 }

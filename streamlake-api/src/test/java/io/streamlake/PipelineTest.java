@@ -107,4 +107,18 @@ class PipelineTest {
         assertThat(p.withDeleteMarkers("elsewhere").deleteMarkers())
                 .hasValueSatisfying(t -> assertThat(t.path()).hasValue("elsewhere"));
     }
+
+    @Test
+    void theCaptureArchiveIsAnOptionWithTheNamespaceDefaultingToThePipelineName() {
+        assertThat(base.captureArchive()).isEmpty();
+        Pipeline archived = base.withName("orders-ingest").withCaptureArchive("lake/archive");
+        assertThat(archived.captureArchive()).contains("lake/archive");
+        assertThat(archived.captureArchiveNamespace()).isEqualTo("orders-ingest");
+        assertThat(archived.withName("renamed").captureArchiveNamespace()).isEqualTo("renamed");
+        assertThat(archived.withCaptureArchive("lake/archive", "my-namespace").captureArchiveNamespace())
+                .isEqualTo("my-namespace");
+        assertThat(archived.toString()).contains("capture archive lake/archive");
+        assertThatThrownBy(() -> base.withCaptureArchive(" ")).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> base.withCaptureArchive("a", "x/y")).isInstanceOf(ConfigurationException.class);
+    }
 }

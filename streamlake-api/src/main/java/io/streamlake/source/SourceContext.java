@@ -1,5 +1,6 @@
 package io.streamlake.source;
 
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -31,4 +32,15 @@ public interface SourceContext {
      * @param gap the lost range
      */
     void reportGap(PositionGap gap);
+
+    /**
+     * The pipeline's storage settings ({@link io.streamlake.Pipeline#withStorageOption}), for sources
+     * that read files from the same storage as the tables (an archive on {@code abfss://}). The values
+     * are secrets: never log or print them.
+     *
+     * @return Hadoop settings by name, possibly empty
+     */
+    default Map<String, String> storageOptions() {
+        return Map.of();
+    }
 }

@@ -1,7 +1,9 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
+import io.streamlake.core.capture.CaptureArchiveWriter;
 import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
@@ -20,7 +22,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -51,12 +55,16 @@ public final class MicroBatchEngine implements AutoCloseable {
     private final Table bronze;
     private final @Nullable SilverStage silver;
     private final List<Compactor> compactors = new ArrayList<>();
+    private final @Nullable RecordArchive archive;
     /** The marker each partition's reader position was derived from: the fence for the next commit. */
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
     private @Nullable SourceReader reader;
     private @Nullable ExecutorService prefetcher;
     private @Nullable Future<List<SourceRecord>> prefetched;
+    private volatile @Nullable Thread fetchThread;
+    /** Completed once the batch being written is committed or dropped; the prefetch's marker reads wait for it. */
+    private volatile CompletableFuture<@Nullable Void> bronzeSettled = CompletableFuture.completedFuture(null);
     /** Positions committed while the reader was busy prefetching, for its next idle moment. */
     private final Map<SourcePartition, Long> uncommunicated = new LinkedHashMap<>();
     private long bronzeVersion = -1;
@@ -91,6 +99,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         this.pipeline = pipeline;
         this.bronze = bronze;
         this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine, deleteMarkers);
+        this.archive = pipeline.captureArchive().isPresent() ? openArchive(pipeline) : null;
         if (pipeline.compactionMinFiles() > 0) {
             compactors.add(new Compactor(bronze, BronzeRows.SCHEMA, pipeline.targetFileRows(),
                     pipeline.compactionMinFiles(), null));
@@ -98,6 +107,18 @@ public final class MicroBatchEngine implements AutoCloseable {
                 compactors.add(new Compactor(silver, pipeline.silverSchema().orElseThrow(), pipeline.targetFileRows(),
                         pipeline.compactionMinFiles(), pipeline.silverKey().orElseThrow()));
             }
+        }
+    }
+
+    /** Only here is the Capture archive, and so Avro, loaded: a pipeline without one never needs Avro. */
+    private static RecordArchive openArchive(Pipeline pipeline) {
+        try {
+            return CaptureArchiveWriter.open(pipeline.captureArchive().orElseThrow(), pipeline.captureArchiveNamespace(),
+                    pipeline.storageOptions());
+        } catch (NoClassDefFoundError e) {
+            throw new ConfigurationException("the capture archive of pipeline " + pipeline.name() + " needs Apache"
+                    + " Avro, which is not on the class path (" + e.getMessage() + "): add the dependency"
+                    + " org.apache.avro:avro (the version streamlake-core declares), or drop withCaptureArchive", e);
         }
     }
 
@@ -149,16 +170,42 @@ public final class MicroBatchEngine implements AutoCloseable {
         }
         if (prefetcher != null) {
             // The next batch is fetched while this one is encoded and committed. An empty poll starts
-            // nothing, so caughtUp() and close() find the reader idle.
+            // nothing, so caughtUp() and close() find the reader idle. A marker the fetch asks for
+            // waits for this batch's commit (see MarkerContext), so sources see every earlier batch.
+            bronzeSettled = new CompletableFuture<>();
             prefetched = prefetcher.submit(() -> r.poll(pipeline.maxBatchRecords(), pollTimeout));
         }
         Map<SourcePartition, Long> lastPositions = new LinkedHashMap<>();
-        List<SourceRecord> records = dropAlreadyCommitted(polled, lastPositions);
-        if (records.isEmpty()) {
-            return BatchResult.EMPTY;
-        }
-
+        List<SourceRecord> records;
+        long version;
         long start = System.nanoTime();
+        try {
+            records = dropAlreadyCommitted(polled, lastPositions);
+            if (records.isEmpty()) {
+                return BatchResult.EMPTY;
+            }
+            Long committed = commitBronze(r, records, lastPositions);
+            if (committed == null) {
+                return new BatchResult(0, bronzeVersion, 0, true, 0, 0);
+            }
+            version = committed;
+        } finally {
+            bronzeSettled.complete(null);
+        }
+        long silverStart = System.nanoTime();
+        long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
+        long end = System.nanoTime();
+        return new BatchResult(records.size(), version, silverChanged, false, silverStart - start, end - silverStart);
+    }
+
+    /**
+     * Writes and commits the batch to bronze with its markers.
+     *
+     * @return the new bronze version, or null if another instance moved a marker (the batch is dropped
+     *     and the reader rewound)
+     */
+    private @Nullable Long commitBronze(SourceReader r, List<SourceRecord> records,
+            Map<SourcePartition, Long> lastPositions) {
         Instant now = Instant.now();
         PendingCommit commit = bronze.newCommit();
         for (DataFile file : writeBronze(records, now)) {
@@ -176,10 +223,11 @@ public final class MicroBatchEngine implements AutoCloseable {
             // Another instance took one of these partitions: drop the batch and read again from the markers.
             LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"
                     + " the committed positions", bronze.location(), e.getMessage(), records.size());
+            bronzeSettled.complete(null); // the prefetch may wait on it; it is dropped next
             discardPrefetched();
             expectedMarkers.clear();
             r.rewind();
-            return new BatchResult(0, bronzeVersion, 0, true, 0, 0);
+            return null;
         }
         bronzeVersion = version;
         expectedMarkers.putAll(lastPositions);
@@ -189,10 +237,7 @@ public final class MicroBatchEngine implements AutoCloseable {
             // The reader is busy with the next poll: it hears of this commit when that poll is back.
             uncommunicated.putAll(lastPositions);
         }
-        long silverStart = System.nanoTime();
-        long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
-        long end = System.nanoTime();
-        return new BatchResult(records.size(), version, silverChanged, false, silverStart - start, end - silverStart);
+        return version;
     }
 
     /**
@@ -205,6 +250,7 @@ public final class MicroBatchEngine implements AutoCloseable {
             prefetcher = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "streamlake-fetch-" + pipeline.name());
                 t.setDaemon(true);
+                fetchThread = t;
                 return t;
             });
         }
@@ -269,22 +315,37 @@ public final class MicroBatchEngine implements AutoCloseable {
     }
 
     /**
-     * Writes the batch's bronze rows: a large batch as contiguous slices, one data file each, encoded
-     * on all cores (Parquet encoding is most of bronze's cost and the source's fetch is single-threaded).
-     * The files are returned in slice order, so a catch-up that reads them back sees arrival order.
+     * Writes the batch's bronze rows, and its archive if the pipeline keeps one: a large batch as
+     * contiguous slices, one data file each, encoded on all cores (Parquet encoding is most of bronze's
+     * cost and the source's fetch is single-threaded). The archive is written before the commit (a
+     * crash may archive a batch twice, which its reader skips, but never loses one), alongside the
+     * slices. The files are returned in slice order, so a catch-up that reads them back sees arrival order.
      */
     private List<DataFile> writeBronze(List<SourceRecord> records, Instant now) {
-        int slices = (int) Math.min(Workers.PARALLELISM, records.size() / MIN_PARALLEL_SLICE);
-        if (slices <= 1) {
-            return List.of(writeBronzeSlice(records, now));
-        }
-        List<Supplier<DataFile>> tasks = new ArrayList<>(slices);
+        int slices = (int) Math.max(1, Math.min(Workers.PARALLELISM, records.size() / MIN_PARALLEL_SLICE));
+        List<Supplier<@Nullable DataFile>> tasks = new ArrayList<>(slices + 1);
         for (int i = 0; i < slices; i++) {
             List<SourceRecord> slice = records.subList(
                     (int) ((long) records.size() * i / slices), (int) ((long) records.size() * (i + 1) / slices));
             tasks.add(() -> writeBronzeSlice(slice, now));
         }
-        return Workers.all(tasks);
+        RecordArchive a = archive;
+        if (a != null) {
+            tasks.add(() -> {
+                a.write(records);
+                return null;
+            });
+        }
+        if (tasks.size() == 1) {
+            return List.of(Objects.requireNonNull(tasks.get(0).get()));
+        }
+        List<DataFile> files = new ArrayList<>(slices);
+        for (DataFile f : Workers.all(tasks)) {
+            if (f != null) {
+                files.add(f);
+            }
+        }
+        return files;
     }
 
     private DataFile writeBronzeSlice(List<SourceRecord> records, Instant now) {
@@ -397,7 +458,15 @@ public final class MicroBatchEngine implements AutoCloseable {
         }
 
         @Override
+        public Map<String, String> storageOptions() {
+            return pipeline.storageOptions();
+        }
+
+        @Override
         public OptionalLong committedPosition(SourcePartition partition) {
+            if (Thread.currentThread() == fetchThread) {
+                bronzeSettled.join(); // a marker read ahead of the commit in progress would be stale
+            }
             OptionalLong v = bronze.snapshot().transaction(Markers.bronze(pipeline.name(), partition));
             expectedMarkers.put(partition, v.orElse(-1));
             return v;

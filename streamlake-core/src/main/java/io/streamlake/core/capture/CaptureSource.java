@@ -1,0 +1,186 @@
+package io.streamlake.core.capture;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourceReader;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads an Azure Event Hubs Capture archive (Avro files) into a pipeline: a backfill that rebuilds
+ * bronze and silver after the hub's retention dropped the events, with the same partitions, positions
+ * and progress markers as the live sources, so that {@link #thenLive(Source)} continues with the live
+ * stream without a gap or a duplicate. An immutable description; nothing is read until the pipeline starts.
+ *
+ * <pre>{@code
+ * CaptureSource archive = Capture.backfill("abfss://capture@acct.dfs.core.windows.net/", "orders")
+ *     .withNamespace("my-namespace");                 // only if the container holds several namespaces
+ * Pipeline.from(archive).bronze("lake/bronze/orders").bronzeOnly().runUntilCaughtUp();
+ * }</pre>
+ *
+ * <p><b>Where the files are.</b> The root is the folder under which Capture's file name format
+ * starts: for the default {@value Capture#DEFAULT_LAYOUT}, the container (or the folder Capture
+ * writes into). Files of other event hubs (and, with {@link #withNamespace}, other namespaces) under
+ * the root are left alone. A custom Capture file name format is given with {@link #withLayout}; a
+ * root that points at one event hub's folder uses a layout that starts at {@code {PartitionId}}.
+ * The root is a local folder or any Hadoop URI ({@code abfss://}), read with the pipeline's
+ * {@linkplain io.streamlake.Pipeline#withStorageOption storage options} and those given here.
+ *
+ * <p><b>Records.</b> The partition is {@code (stream name, PartitionId)} with the event hub's name as
+ * stream name, which is the topic name of the Kafka endpoint and the name the Event Hubs sources use;
+ * the position is the SequenceNumber; the timestamp EnqueuedTimeUtc; the key the partition key
+ * ({@code x-opt-partition-key}) as UTF-8; the value the Body; the headers the application Properties
+ * (strings as UTF-8, bytes as they are, numbers as their text; properties without a value are left
+ * out). The metadata holds {@code offset} (the Offset), {@code partition_key}, and every other system
+ * property by its own name as text (bytes in Base64).
+ *
+ * <p><b>Order and resumption.</b> Each partition's files are ordered by their first sequence number,
+ * whatever their names; each partition starts after its bronze marker, skipping whole files that end
+ * at or before it without decoding them (a file ends where the partition's next file begins: Capture
+ * windows do not overlap), and never emits a sequence number twice, so overlapping files do no harm.
+ * Files without records, which Capture writes for idle windows, are skipped. A kill during a backfill
+ * resumes where bronze ends. Files are decoded on one background thread while the engine writes.
+ */
+public final class CaptureSource implements Source {
+    private final String root;
+    private final String eventHubName;
+    private final @Nullable String streamName;
+    private final @Nullable String namespace;
+    private final String layout;
+    private final Map<String, String> storageOptions;
+
+    CaptureSource(String root, String eventHubName, @Nullable String streamName, @Nullable String namespace,
+            String layout, Map<String, String> storageOptions) {
+        this.root = root;
+        this.eventHubName = eventHubName;
+        this.streamName = streamName;
+        this.namespace = namespace;
+        this.layout = layout;
+        this.storageOptions = storageOptions;
+        new CaptureLayout(layout); // fail on a bad layout when the source is described, not when it runs
+    }
+
+    /**
+     * @param namespaceName read only files whose {@code {Namespace}} folder is this
+     * @return a copy with this filter
+     */
+    public CaptureSource withNamespace(String namespaceName) {
+        return new CaptureSource(root, eventHubName, streamName, name("namespace", namespaceName), layout,
+                storageOptions);
+    }
+
+    /**
+     * @param captureFileNameFormat the Capture file name format, with the tokens {@code {Namespace}},
+     *     {@code {EventHub}}, {@code {PartitionId}}, {@code {Year}}, {@code {Month}}, {@code {Day}},
+     *     {@code {Hour}}, {@code {Minute}}, {@code {Second}} (only {@code {PartitionId}} is required);
+     *     files are the format followed by {@code .avro}
+     * @return a copy with this layout
+     */
+    public CaptureSource withLayout(String captureFileNameFormat) {
+        Objects.requireNonNull(captureFileNameFormat, "captureFileNameFormat");
+        return new CaptureSource(root, eventHubName, streamName, namespace, captureFileNameFormat, storageOptions);
+    }
+
+    /**
+     * Names the stream of the records differently from the event hub, for a pipeline whose live source
+     * is a Kafka topic of another name (a mirror): positions and markers are per stream name.
+     *
+     * @param stream the stream (topic) name the records and progress markers use
+     * @return a copy with this stream name
+     */
+    public CaptureSource withStreamName(String stream) {
+        return new CaptureSource(root, eventHubName, name("stream", stream), namespace, layout, storageOptions);
+    }
+
+    /**
+     * Adds a Hadoop setting for reading the archive, on top of the pipeline's storage options (for an
+     * archive in another storage account). Values are secrets: never logged or printed.
+     *
+     * @param key a Hadoop configuration key
+     * @param value its value
+     * @return a copy with this setting
+     */
+    public CaptureSource withStorageOption(String key, String value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        Map<String, String> copy = new LinkedHashMap<>(storageOptions);
+        copy.put(key, value);
+        return new CaptureSource(root, eventHubName, streamName, namespace, layout, Map.copyOf(copy));
+    }
+
+    /**
+     * Reads the archive to its end, then continues with the live source from the markers the
+     * archive's events left, in one pipeline. The live source's stream name must be this source's
+     * {@link #name()} (see {@link #withStreamName}), since progress is kept per stream name.
+     *
+     * <pre>{@code
+     * Source orders = Capture.backfill(captureRoot, "orders").thenLive(EventHubs.kafka(connectionString, "orders"));
+     * Pipeline.from(orders).bronze(bronze).silver(silver, "order_id").withSchema(schema).start();
+     * }</pre>
+     *
+     * @param live the live source: a {@link io.streamlake.core.kafka.KafkaSource} of one topic (Event
+     *     Hubs' Kafka endpoint, whose offsets are the sequence numbers), or any source whose positions
+     *     are the event hub's sequence numbers
+     * @return the combined source
+     * @throws ConfigurationException if the stream names differ
+     */
+    public HandoverSource thenLive(Source live) {
+        return new HandoverSource(this, live, false);
+    }
+
+    /** @return the root folder or URI */
+    public String root() {
+        return root;
+    }
+
+    /** @return the event hub whose files are read */
+    public String eventHubName() {
+        return eventHubName;
+    }
+
+    /** @return the namespace filter, if any */
+    public Optional<String> namespace() {
+        return Optional.ofNullable(namespace);
+    }
+
+    CaptureLayout layout() {
+        return new CaptureLayout(layout);
+    }
+
+    Map<String, String> storageOptions(SourceContext context) {
+        Map<String, String> merged = new LinkedHashMap<>(context.storageOptions());
+        merged.putAll(storageOptions);
+        return merged;
+    }
+
+    /** @return the stream name of the records: the event hub's name unless {@link #withStreamName} changed it */
+    @Override
+    public String name() {
+        return streamName != null ? streamName : eventHubName;
+    }
+
+    @Override
+    public SourceReader open(SourceContext context) {
+        return new CaptureReader(this, context);
+    }
+
+    static String name(String what, String value) {
+        Objects.requireNonNull(value, what);
+        if (value.isBlank() || value.contains("/")) {
+            throw new ConfigurationException("the " + what + " name '" + value + "' must be non-blank and hold no '/'");
+        }
+        return value;
+    }
+
+    /** @return the description without storage option values */
+    @Override
+    public String toString() {
+        return "CaptureSource[" + eventHubName + (streamName == null ? "" : " as stream " + streamName) + " under "
+                + root + (namespace == null ? "" : ", namespace " + namespace) + ", layout " + layout
+                + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet()) + "]";
+    }
+}

@@ -1,0 +1,138 @@
+package io.streamlake.core.capture;
+
+import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.PositionGap;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the archive until it is drained, then opens the live source. The switch happens inside a
+ * poll that found the archive empty: every archive record polled before was committed by then (the
+ * engine commits, or rewinds, each batch before it polls again), so the live reader's start from the
+ * bronze markers is exactly the archive's end.
+ */
+final class HandoverReader implements SourceReader {
+    private static final Logger LOG = LoggerFactory.getLogger(HandoverReader.class);
+
+    private final HandoverSource source;
+    private final SourceContext context;
+    private @Nullable CaptureReader archive;
+    private @Nullable SourceReader live;
+    /** Per partition, the archive's last position, until the first live record of it was checked. */
+    private final Map<SourcePartition, Long> unchecked = new HashMap<>();
+
+    HandoverReader(HandoverSource source, SourceContext context) {
+        this.source = source;
+        this.context = context;
+        this.archive = new CaptureReader(source.archive(), context);
+    }
+
+    @Override
+    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        CaptureReader a = archive;
+        if (a != null) {
+            List<SourceRecord> records = a.poll(maxRecords, maxWait);
+            if (!records.isEmpty() || !a.caughtUp()) {
+                return records;
+            }
+            handOver(a);
+        }
+        SourceReader l = live;
+        if (l == null) {
+            throw new IllegalStateException("closed");
+        }
+        List<SourceRecord> records = l.poll(maxRecords, maxWait);
+        return unchecked.isEmpty() ? records : checkGaps(records);
+    }
+
+    private void handOver(CaptureReader a) {
+        a.close();
+        archive = null;
+        if (!(source.live() instanceof KafkaSource)) {
+            // The Kafka source checks its positions against the broker itself; for others, compare the
+            // first live record of each partition with the archive's end.
+            for (SourcePartition p : a.partitions()) {
+                OptionalLong marker = context.committedPosition(p);
+                if (marker.isPresent()) {
+                    unchecked.put(p, marker.getAsLong());
+                }
+            }
+        }
+        LOG.info("source '{}': the Capture archive is read; continuing with the live source {}", source.name(),
+                source.live());
+        live = source.live().open(context);
+    }
+
+    private List<SourceRecord> checkGaps(List<SourceRecord> records) {
+        for (int i = 0; i < records.size() && !unchecked.isEmpty(); i++) {
+            SourceRecord r = records.get(i);
+            Long last = unchecked.remove(r.partition());
+            if (last == null || r.position() <= last + 1) {
+                continue;
+            }
+            if (!source.skipsLostPositions()) {
+                throw new SourceException("the live source " + source.live() + " no longer holds sequence numbers "
+                        + (last + 1) + " to " + (r.position() - 1) + " of partition " + r.partition() + ": the"
+                        + " Capture archive ends at " + last + " and the earliest event the live source returned is "
+                        + r.position() + ", so " + (r.position() - last - 1) + " events are in neither. Nothing was"
+                        + " skipped. Recover them (another Capture destination, a copy) into the archive and"
+                        + " restart, or use HandoverSource.skipLostPositions() to continue at " + r.position()
+                        + " (the gap is then reported in the logs and the run's progress)");
+            }
+            context.reportGap(new PositionGap(r.partition(), last + 1, r.position()));
+        }
+        return records;
+    }
+
+    @Override
+    public void rewind() {
+        SourceReader a = archive;
+        if (a != null) {
+            a.rewind();
+        } else if (live != null) {
+            live.rewind();
+        }
+    }
+
+    @Override
+    public boolean caughtUp() {
+        SourceReader l = live;
+        return archive == null && l != null && l.caughtUp();
+    }
+
+    @Override
+    public void committed(Map<SourcePartition, Long> lastPositions) {
+        SourceReader l = live;
+        if (l != null) {
+            l.committed(lastPositions);
+        }
+    }
+
+    @Override
+    public void close() {
+        SourceReader a = archive;
+        SourceReader l = live;
+        archive = null;
+        live = null;
+        try {
+            if (a != null) {
+                a.close();
+            }
+        } finally {
+            if (l != null) {
+                l.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.streamlake.core.capture;
+
+import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourceReader;
+import java.util.Objects;
+
+/**
+ * A Capture archive followed by the live stream, made by {@link CaptureSource#thenLive(Source)}:
+ * rebuilds the tables from the archive, then continues live from the markers the archive left,
+ * without a gap or a duplicate. Every start reads the archive first (files already in bronze are
+ * skipped without decoding them), so a restart before, during or after the handover resumes in the
+ * right place.
+ *
+ * <pre>{@code
+ * Source orders = Capture.backfill(captureRoot, "orders").thenLive(EventHubs.kafka(connectionString, "orders"));
+ * Pipeline.from(orders).bronze(bronze).bronzeOnly().start();
+ * }</pre>
+ *
+ * <p><b>Gaps.</b> If the live stream no longer holds the event after the archive's last one of a
+ * partition (the hub's retention passed it, and Capture did not keep it), the pipeline fails by
+ * default, exactly as a Kafka source does for an expired position, naming the partition and the lost
+ * range; nothing is skipped. With {@link #skipLostPositions()} it continues at the earliest event the
+ * live stream holds and reports the gap in the logs and {@link io.streamlake.PipelineProgress#gaps()}.
+ * A Kafka live source (Event Hubs' Kafka endpoint, whose offsets are the event hub's sequence
+ * numbers) detects the gap itself from the earliest offset the broker holds; for other live sources,
+ * whose positions must be the event hub's sequence numbers, a gap is a partition's first live event
+ * coming after a sequence number other than the archive's last.
+ */
+public final class HandoverSource implements Source {
+    private final CaptureSource archive;
+    private final Source live;
+    private final boolean skipLostPositions;
+
+    HandoverSource(CaptureSource archive, Source live, boolean skipLostPositions) {
+        this.archive = Objects.requireNonNull(archive, "archive");
+        Objects.requireNonNull(live, "live");
+        String liveName = live.name();
+        if (!liveName.equals(archive.name())) {
+            throw new ConfigurationException("the live source '" + liveName + "' (" + live + ") does not read the"
+                    + " stream '" + archive.name() + "' that the Capture archive's events are filed under: progress"
+                    + " is kept per stream name, so the live source would start over instead of continuing after"
+                    + " the archive. Read the event hub's own topic (the Kafka topic of an event hub is its name),"
+                    + " or map the archive with CaptureSource.withStreamName(\"" + liveName + "\") if the live"
+                    + " topic is a copy of the event hub under another name");
+        }
+        this.live = skipLostPositions && live instanceof KafkaSource kafka ? kafka.skipLostPositions() : live;
+        this.skipLostPositions = skipLostPositions;
+    }
+
+    /**
+     * When the live stream no longer holds the events right after the archive's end, continue at the
+     * earliest event it holds instead of failing; the lost range is reported (see the class comment).
+     *
+     * @return a copy that skips lost positions
+     */
+    public HandoverSource skipLostPositions() {
+        return new HandoverSource(archive, live, true);
+    }
+
+    /** @return the archive read first */
+    public CaptureSource archive() {
+        return archive;
+    }
+
+    /** @return the live source read after the archive */
+    public Source live() {
+        return live;
+    }
+
+    /** @return true if lost positions at the handover are skipped and reported rather than failing */
+    public boolean skipsLostPositions() {
+        return skipLostPositions;
+    }
+
+    @Override
+    public String name() {
+        return archive.name();
+    }
+
+    @Override
+    public SourceReader open(SourceContext context) {
+        return new HandoverReader(this, context);
+    }
+
+    @Override
+    public String toString() {
+        return "HandoverSource[" + archive + " then " + live + (skipLostPositions ? ", skip lost positions" : "") + "]";
+    }
+}
