@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An ordered list of columns, declared by hand or derived from a Java record.
@@ -31,6 +32,9 @@ import java.util.stream.Collectors;
 public final class Schema {
     private final List<Field> fields;
     private final Map<String, Integer> indexByName;
+    /** Each column's value class and whether it takes null, so that checking a row is a tight loop. */
+    private final Class<?>[] valueClasses;
+    private final boolean[] nullable;
 
     private Schema(List<Field> fields) {
         if (fields.isEmpty()) {
@@ -45,6 +49,17 @@ public final class Schema {
             }
         }
         this.indexByName = Collections.unmodifiableMap(index);
+        this.valueClasses = new Class<?>[this.fields.size()];
+        this.nullable = new boolean[this.fields.size()];
+        for (int i = 0; i < this.fields.size(); i++) {
+            valueClasses[i] = Row.javaClass(this.fields.get(i).type());
+            nullable[i] = this.fields.get(i).nullable();
+        }
+    }
+
+    /** @return whether the value fits column {@code position}: null where nullable, else of its class */
+    boolean accepts(int position, @Nullable Object value) {
+        return value == null ? nullable[position] : valueClasses[position].isInstance(value);
     }
 
     /**

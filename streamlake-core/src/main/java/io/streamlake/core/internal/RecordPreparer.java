@@ -51,6 +51,8 @@ final class RecordPreparer {
         final long[] failed;
         long decoded;
         long decodeFailed;
+        /** The latest source timestamp of the slice's records, null for none: delete markers' clock. */
+        @Nullable Instant latestTime;
 
         Prepared(int rules) {
             passed = new long[rules];
@@ -71,6 +73,9 @@ final class RecordPreparer {
             }
             decoded += later.decoded;
             decodeFailed += later.decodeFailed;
+            if (later.latestTime != null && (latestTime == null || later.latestTime.isAfter(latestTime))) {
+                latestTime = later.latestTime;
+            }
         }
     }
 
@@ -121,8 +126,13 @@ final class RecordPreparer {
     private Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo, int from, int to,
             Instant now) {
         Prepared out = new Prepared(expectations.size());
+        Instant latest = null;
         for (int i = from; i < to; i++) {
             SourceRecord r = records.get(i);
+            // here, in the parallel pass that reads every record anyway, rather than in a pass of its own
+            if (latest == null || r.timestamp().isAfter(latest)) {
+                latest = r.timestamp();
+            }
             Rejection why = place(r, out);
             if (why == null) {
                 continue;
@@ -137,6 +147,7 @@ final class RecordPreparer {
                 out.quarantine.add(QuarantineRows.of(r, versions[i], why.rule(), why.problem(), now));
             }
         }
+        out.latestTime = latest;
         return out;
     }
 

@@ -148,7 +148,7 @@ final class SilverMerger {
 
     /** The same with another fold for this batch, such as one that also keeps delete markers. */
     <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
-        Map<Object, List<Integer>> byKey = groupByKey(incoming);
+        KeyGroups byKey = KeyGroups.of(incoming, keyPos);
         if (!partitionColumns.isEmpty()) {
             return mergePartitioned(keyFold, files, byKey, incoming, tombstones);
         }
@@ -157,7 +157,7 @@ final class SilverMerger {
             return mergeFileByFile(keyFold, files, index, byKey, incoming, tombstones);
         }
         BitSet candidates = new BitSet(files.size());
-        for (Object key : byKey.keySet()) {
+        for (Object key : byKey.keys()) {
             index.markCandidates(key, candidates);
         }
 
@@ -184,7 +184,7 @@ final class SilverMerger {
         // Fold each key's rows in arrival order, starting from what silver holds.
         BitSet rewrite = new BitSet(files.size());
         long changed = 0;
-        for (Object key : byKey.keySet()) {
+        for (Object key : byKey.keys()) {
             S stored = current.get(key);
             S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
             if (keyFold.sameRows(state, stored)) {
@@ -235,9 +235,9 @@ final class SilverMerger {
      * on all cores, holding one file's rows in memory at a time instead of all the files'.
      */
     private <S> Result mergeFileByFile(KeyFold<S> keyFold, List<DataFile> files, FileIndex index,
-            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones) {
+            KeyGroups byKey, List<Row> incoming, BitSet tombstones) {
         Map<Integer, List<Object>> keysByFile = new HashMap<>();
-        for (Object key : byKey.keySet()) {
+        for (Object key : byKey.keys()) {
             keysByFile.computeIfAbsent(index.owner(key), f -> new ArrayList<>()).add(key);
         }
         // One unit (a first batch, a one-file table) writes its files in parallel instead; never both,
@@ -266,7 +266,7 @@ final class SilverMerger {
      * of them. A file found out of order (written by another engine) is merged through a map instead.
      */
     private <S> Result mergeFile(KeyFold<S> keyFold, @Nullable DataFile file, List<Object> keys,
-            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
+            KeyGroups byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
         keys.sort(KeyOrder.NATURAL);
         Result joined = file == null ? null : mergeSortedFile(keyFold, file, keys, byKey, incoming, tombstones,
                 parallelWrite);
@@ -325,7 +325,7 @@ final class SilverMerger {
      * go, by partition, to the file that held it there, or the owner of its key range there, or a new
      * file of that partition. Each rewritten file is written again on its own, so ranges stay disjoint.
      */
-    private <S> Result mergePartitioned(KeyFold<S> keyFold, List<DataFile> files, Map<Object, List<Integer>> byKey,
+    private <S> Result mergePartitioned(KeyFold<S> keyFold, List<DataFile> files, KeyGroups byKey,
             List<Row> incoming, BitSet tombstones) {
         Map<Map<String, @Nullable String>, List<Integer>> grouped = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
@@ -339,7 +339,7 @@ final class SilverMerger {
         }
         BitSet candidates = new BitSet(files.size());
         BitSet local = new BitSet();
-        for (Object key : byKey.keySet()) {
+        for (Object key : byKey.keys()) {
             for (Partition p : partitions.values()) {
                 local.clear();
                 p.index().markContaining(key, local);
@@ -350,7 +350,7 @@ final class SilverMerger {
         }
         // Only the batch keys' rows are kept from this read: a file that is rewritten is read again
         // when it is written, so memory holds one file at a time, as in the unpartitioned merge.
-        Map<Integer, List<Row>> rowsOf = readAll(files, candidates, byKey.keySet());
+        Map<Integer, List<Row>> rowsOf = readAll(files, candidates, byKey);
 
         Map<Object, S> current = new HashMap<>();
         Map<Object, BitSet> homes = new HashMap<>();
@@ -367,8 +367,7 @@ final class SilverMerger {
         BitSet rewrite = new BitSet(files.size());
         Set<Object> changedKeys = new HashSet<>();
         List<Row> emitted = new ArrayList<>();
-        for (Map.Entry<Object, List<Integer>> e : byKey.entrySet()) {
-            Object key = e.getKey();
+        for (Object key : byKey.keys()) {
             S stored = current.get(key);
             S state = fold(keyFold, key, stored, byKey, incoming, tombstones);
             if (keyFold.sameRows(state, stored)) {
@@ -442,7 +441,7 @@ final class SilverMerger {
     }
 
     /** Reads the marked files on all cores, keeping the rows of these keys. */
-    private Map<Integer, List<Row>> readAll(List<DataFile> files, BitSet which, Set<Object> keys) {
+    private Map<Integer, List<Row>> readAll(List<DataFile> files, BitSet which, KeyGroups keys) {
         List<Integer> positions = which.stream().boxed().toList();
         List<Supplier<List<Row>>> reads = new ArrayList<>();
         for (int f : positions) {
@@ -498,7 +497,7 @@ final class SilverMerger {
      * @return the result, or null if the file turned out not to be sorted by key
      */
     private <S> @Nullable Result mergeSortedFile(KeyFold<S> keyFold, DataFile file, List<Object> keys,
-            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
+            KeyGroups byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
         Iterator<Row> rows = table.read(file, schema);
         List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, file.rowCount() + keys.size()));
         Row next = rows.hasNext() ? rows.next() : null;
@@ -548,9 +547,9 @@ final class SilverMerger {
      * the state the key ends with (a fold that falls back to another path may hear it twice).
      */
     private static <S> @Nullable S fold(KeyFold<S> keyFold, Object key, @Nullable S stored,
-            Map<Object, List<Integer>> byKey, List<Row> incoming, BitSet tombstones) {
+            KeyGroups byKey, List<Row> incoming, BitSet tombstones) {
         S state = stored;
-        for (int pos : byKey.get(key)) {
+        for (int pos = byKey.first(key); pos >= 0; pos = byKey.next(pos)) {
             state = keyFold.apply(key, state, incoming.get(pos), tombstones.get(pos));
         }
         keyFold.settled(key, state);
@@ -576,14 +575,6 @@ final class SilverMerger {
                 }
             }
         }
-    }
-
-    private Map<Object, List<Integer>> groupByKey(List<Row> incoming) {
-        Map<Object, List<Integer>> byKey = new LinkedHashMap<>();
-        for (int i = 0; i < incoming.size(); i++) {
-            byKey.computeIfAbsent(incoming.get(i).value(keyPos), k -> new ArrayList<>(2)).add(i);
-        }
-        return byKey;
     }
 
     /**

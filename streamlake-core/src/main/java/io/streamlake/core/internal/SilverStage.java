@@ -149,7 +149,7 @@ final class SilverStage {
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo);
                 commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
-                Instant batchTime = latestTime(records);
+                Instant batchTime = prepared.latestTime;
                 DeleteMarkers.Batch deletes = markers == null || batchTime == null ? null
                         : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
                 SilverMerger.Result merged;
@@ -181,16 +181,6 @@ final class SilverStage {
     }
 
     /** @return the latest source time of the records, null for none */
-    private static @Nullable Instant latestTime(List<SourceRecord> records) {
-        Instant latest = null;
-        for (SourceRecord r : records) {
-            if (latest == null || r.timestamp().isAfter(latest)) {
-                latest = r.timestamp();
-            }
-        }
-        return latest;
-    }
-
     /**
      * Removes delete markers past their retention; the engine calls it with compaction.
      *
