@@ -5,7 +5,6 @@ import com.azure.identity.DefaultAzureCredentialBuilder;
 import io.streamlake.core.azure.AdlsGen2;
 import io.streamlake.core.eventhubs.EventHubsEntraId;
 import io.streamlake.core.kafka.KafkaSource;
-import io.streamlake.exceptions.StreamLakeException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -45,25 +44,9 @@ public final class EventHubsEntra {
      * @return the exit code: 0 done, 1 failed, 2 wrong arguments
      */
     static int run(String[] args, Map<String, String> env, @Nullable TokenCredential credential) {
-        EventHubsOptions options;
-        try {
-            options = EventHubsOptions.parse(args, env, EventHubsOptions.SignIn.ENTRA_ID);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            return 2;
-        }
-        if (options.help) {
-            System.out.println(USAGE);
-            return 0;
-        }
-        try {
-            run(options, credential != null ? credential : new DefaultAzureCredentialBuilder().build());
-            return 0;
-        } catch (StreamLakeException | IllegalArgumentException e) {
-            System.err.println("EventHubsEntra failed: " + e.getMessage());
-            return 1;
-        }
+        return SampleMain.run("EventHubsEntra", USAGE, args, env,
+                (a, e) -> EventHubsOptions.parse(a, e, EventHubsOptions.SignIn.ENTRA_ID), o -> o.help,
+                o -> run(o, credential != null ? credential : new DefaultAzureCredentialBuilder().build()));
     }
 
     static Quickstart.Summary run(EventHubsOptions options, TokenCredential credential) {

@@ -3,7 +3,6 @@ package io.streamlake.samples;
 import io.streamlake.core.azure.AdlsGen2;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.kafka.KafkaSource;
-import io.streamlake.exceptions.StreamLakeException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -36,25 +35,9 @@ public final class EventHubsKafka {
 
     /** @return the exit code: 0 done, 1 failed, 2 wrong arguments */
     static int run(String[] args, Map<String, String> env) {
-        EventHubsOptions options;
-        try {
-            options = EventHubsOptions.parse(args, env, EventHubsOptions.SignIn.CONNECTION_STRING);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            return 2;
-        }
-        if (options.help) {
-            System.out.println(USAGE);
-            return 0;
-        }
-        try {
-            run(options, env);
-            return 0;
-        } catch (StreamLakeException | IllegalArgumentException e) {
-            System.err.println("EventHubsKafka failed: " + e.getMessage());
-            return 1;
-        }
+        return SampleMain.run("EventHubsKafka", USAGE, args, env,
+                (a, e) -> EventHubsOptions.parse(a, e, EventHubsOptions.SignIn.CONNECTION_STRING),
+                o -> o.help, o -> run(o, env));
     }
 
     static Quickstart.Summary run(EventHubsOptions options, Map<String, String> env) {

@@ -7,7 +7,6 @@ import io.streamlake.RunMode;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.eventhubs.EventHubsEntraId;
 import io.streamlake.core.eventhubs.EventHubsSource;
-import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.merge.MergeStrategies;
 import java.util.Locale;
 import java.util.Map;
@@ -36,25 +35,8 @@ public final class EventHubsNative {
 
     /** @param args see {@link Options#USAGE} */
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args, System.getenv());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options.help) {
-            System.out.println(Options.USAGE);
-            return;
-        }
-        try {
-            run(options);
-        } catch (StreamLakeException e) {
-            System.err.println("failed: " + e.getMessage());
-            System.exit(1);
-        }
+        SampleMain.exitOnFailure(SampleMain.run("EventHubsNative", Options.USAGE, args, System.getenv(), Options::parse,
+                o -> o.help, EventHubsNative::run));
     }
 
     /** Builds the source the options describe; connects nothing. */

@@ -49,20 +49,20 @@ final class EventHubsOptions {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--eventhub" -> o.eventHub = value(args, ++i, a);
+                case "--eventhub" -> o.eventHub = SampleMain.value(args, ++i, a);
                 case "--namespace" -> {
                     if (signIn != SignIn.ENTRA_ID) {
                         throw new IllegalArgumentException("--namespace is for Entra ID sign-in; with a connection"
                                 + " string the namespace is in " + ENV_CONNECTION_STRING);
                     }
-                    o.namespace = value(args, ++i, a);
+                    o.namespace = SampleMain.value(args, ++i, a);
                 }
-                case "--consumer-group" -> o.consumerGroup = value(args, ++i, a);
-                case "--lake" -> o.lake = value(args, ++i, a);
-                case "--events" -> o.events = number(a, value(args, ++i, a));
-                case "--keys" -> o.keys = number(a, value(args, ++i, a));
+                case "--consumer-group" -> o.consumerGroup = SampleMain.value(args, ++i, a);
+                case "--lake" -> o.lake = SampleMain.value(args, ++i, a);
+                case "--events" -> o.events = SampleMain.number(a, SampleMain.value(args, ++i, a));
+                case "--keys" -> o.keys = SampleMain.number(a, SampleMain.value(args, ++i, a));
                 case "--kafka-property" -> {
-                    String kv = value(args, ++i, a);
+                    String kv = SampleMain.value(args, ++i, a);
                     int eq = kv.indexOf('=');
                     if (eq <= 0) {
                         throw new IllegalArgumentException("--kafka-property takes KEY=VALUE");
@@ -147,25 +147,6 @@ final class EventHubsOptions {
 
     private static @Nullable String blankToNull(@Nullable String s) {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static long number(String option, String text) {
-        try {
-            long n = Long.parseLong(text.replace("_", ""));
-            if (n < 0) {
-                throw new IllegalArgumentException(option + " must not be negative, got " + text);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a whole number, got '" + text + "'");
-        }
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
-import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.table.DataFile;
 import io.streamlake.testkit.kafka.EmbeddedKafka;
@@ -45,25 +44,8 @@ public final class Quickstart {
 
     /** @param args see {@link Options#USAGE} */
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args, System.getenv());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options.help) {
-            System.out.println(Options.USAGE);
-            return;
-        }
-        try {
-            run(options);
-        } catch (StreamLakeException e) {
-            System.err.println("Quickstart failed: " + e.getMessage());
-            System.exit(1);
-        }
+        SampleMain.exitOnFailure(SampleMain.run("Quickstart", Options.USAGE, args, System.getenv(), Options::parse,
+                o -> o.help, Quickstart::run));
     }
 
     static Summary run(Options options) {
@@ -276,13 +258,13 @@ public final class Quickstart {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
-                    case "--events" -> o.events = number(a, value(args, ++i, a));
-                    case "--keys" -> o.keys = number(a, value(args, ++i, a));
-                    case "--lake" -> o.lake = Path.of(value(args, ++i, a));
-                    case "--topic" -> o.topic = value(args, ++i, a);
-                    case "--bootstrap-servers" -> o.bootstrapServers = value(args, ++i, a);
-                    case "--eventhub" -> o.eventHub = value(args, ++i, a);
-                    case "--eventhubs-connection-string" -> o.connectionString = value(args, ++i, a);
+                    case "--events" -> o.events = SampleMain.number(a, SampleMain.value(args, ++i, a));
+                    case "--keys" -> o.keys = SampleMain.number(a, SampleMain.value(args, ++i, a));
+                    case "--lake" -> o.lake = Path.of(SampleMain.value(args, ++i, a));
+                    case "--topic" -> o.topic = SampleMain.value(args, ++i, a);
+                    case "--bootstrap-servers" -> o.bootstrapServers = SampleMain.value(args, ++i, a);
+                    case "--eventhub" -> o.eventHub = SampleMain.value(args, ++i, a);
+                    case "--eventhubs-connection-string" -> o.connectionString = SampleMain.value(args, ++i, a);
                     case "--produce" -> o.produce = true;
                     case "--keep-running" -> o.keepRunning = true;
                     case "-h", "--help" -> o.help = true;
@@ -310,25 +292,6 @@ public final class Quickstart {
                         + " in-process broker always receives the generated events once");
             }
             return o;
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static long number(String option, String text) {
-            try {
-                long n = Long.parseLong(text.replace("_", ""));
-                if (n < 0) {
-                    throw new IllegalArgumentException(option + " must not be negative, got " + text);
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " takes a whole number, got '" + text + "'");
-            }
         }
 
         @Override

@@ -1,0 +1,79 @@
+package io.streamlake.samples;
+
+import io.streamlake.exceptions.StreamLakeException;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * What the sample programs share around their own work: reading their arguments, and turning wrong
+ * arguments and failures into a message and an exit code (0 done, 1 failed, 2 wrong arguments).
+ */
+final class SampleMain {
+    /** Reads a program's options from its arguments and environment. */
+    interface Parser<O> {
+        /** @throws IllegalArgumentException naming the wrong argument, never echoing a secret */
+        O parse(String[] args, Map<String, String> env);
+    }
+
+    private SampleMain() {
+    }
+
+    /**
+     * @param program the program's name, for the failure message
+     * @param usage printed with wrong arguments and for help
+     * @param help whether the options ask for help
+     * @param body the program's work
+     * @return the exit code
+     */
+    static <O> int run(String program, String usage, String[] args, Map<String, String> env, Parser<O> parser,
+            Predicate<O> help, Consumer<O> body) {
+        O options;
+        try {
+            options = parser.parse(args, env);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(usage);
+            return 2;
+        }
+        if (help.test(options)) {
+            System.out.println(usage);
+            return 0;
+        }
+        try {
+            body.accept(options);
+            return 0;
+        } catch (StreamLakeException | IllegalArgumentException e) {
+            System.err.println(program + " failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Exits with the code unless it is 0, so that a program that ends normally leaves its threads to finish. */
+    static void exitOnFailure(int code) {
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** @return the value after option {@code args[i - 1]} */
+    static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** @return a count given as an option, underscores allowed */
+    static long number(String option, String text) {
+        try {
+            long n = Long.parseLong(text.replace("_", ""));
+            if (n < 0) {
+                throw new IllegalArgumentException(option + " must not be negative, got " + text);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a whole number, got '" + text + "'");
+        }
+    }
+}
