@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.avro.file.CodecFactory;
@@ -60,7 +59,7 @@ public final class CaptureBenchmark {
             measure(events, perFile, codec, rounds, run);
         } finally {
             if (!keep) {
-                delete(run);
+                SampleMain.deleteTree(run);
             }
         }
     }
@@ -127,16 +126,6 @@ public final class CaptureBenchmark {
     private static long size(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
             return paths.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void delete(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,9 +1,15 @@
 package io.streamlake.samples;
 
 import io.streamlake.exceptions.StreamLakeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * What the sample programs share around their own work: reading their arguments, and turning wrong
@@ -74,6 +80,17 @@ final class SampleMain {
             return n;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " takes a whole number, got '" + text + "'");
+        }
+    }
+
+    /** Deletes a benchmark's run folder and everything in it. */
+    static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
