@@ -12,6 +12,7 @@ import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -268,19 +269,18 @@ final class SilverMerger {
     private <S> Result mergeFile(KeyFold<S> keyFold, @Nullable DataFile file, List<Object> keys,
             KeyGroups byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
         keys.sort(KeyOrder.NATURAL);
-        Result joined = file == null ? null : mergeSortedFile(keyFold, file, keys, byKey, incoming, tombstones,
-                parallelWrite);
+        Result joined = mergeSortedFile(keyFold, file, keys, byKey, incoming, tombstones, parallelWrite);
         if (joined != null) {
             return joined;
         }
+        // Only a file out of key order gets here (an empty table always joins).
+        DataFile unsorted = Objects.requireNonNull(file);
         Map<Object, S> current = new HashMap<>();
-        if (file != null) {
-            Iterator<Row> rows = table.read(file, schema);
-            while (rows.hasNext()) {
-                Row row = rows.next();
-                Object key = row.value(keyPos);
-                current.put(key, keyFold.load(current.get(key), row));
-            }
+        Iterator<Row> rows = table.read(unsorted, schema);
+        while (rows.hasNext()) {
+            Row row = rows.next();
+            Object key = row.value(keyPos);
+            current.put(key, keyFold.load(current.get(key), row));
         }
         long changed = 0;
         for (Object key : keys) {
@@ -305,7 +305,7 @@ final class SilverMerger {
         for (Object key : sortedKeys) {
             keyFold.emit(current.get(key), out);
         }
-        return new Result(file == null ? List.of() : List.of(file), write(out, parallelWrite), changed);
+        return new Result(List.of(unsorted), write(out, parallelWrite), changed);
     }
 
     /** The files of one partition, with their own key index. */
@@ -492,14 +492,15 @@ final class SilverMerger {
     }
 
     /**
-     * The one-pass join of a key-sorted file with the sorted batch keys.
+     * The one-pass join of a key-sorted file (or none: an empty table) with the sorted batch keys.
      *
      * @return the result, or null if the file turned out not to be sorted by key
      */
-    private <S> @Nullable Result mergeSortedFile(KeyFold<S> keyFold, DataFile file, List<Object> keys,
+    private <S> @Nullable Result mergeSortedFile(KeyFold<S> keyFold, @Nullable DataFile file, List<Object> keys,
             KeyGroups byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
-        Iterator<Row> rows = table.read(file, schema);
-        List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, file.rowCount() + keys.size()));
+        Iterator<Row> rows = file == null ? Collections.emptyIterator() : table.read(file, schema);
+        long fileRows = file == null ? 0 : file.rowCount();
+        List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, fileRows + keys.size()));
         Row next = rows.hasNext() ? rows.next() : null;
         Object last = null;
         long changed = 0;
@@ -539,7 +540,7 @@ final class SilverMerger {
         if (changed == 0) {
             return new Result(List.of(), List.of(), 0);
         }
-        return new Result(List.of(file), write(out, parallelWrite), changed);
+        return new Result(file == null ? List.of() : List.of(file), write(out, parallelWrite), changed);
     }
 
     /**
