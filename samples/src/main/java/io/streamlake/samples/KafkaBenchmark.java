@@ -46,7 +46,8 @@ public final class KafkaBenchmark {
 
     /**
      * @param args {@code --events N} (default 1000000), {@code --keys K} (default N / 10),
-     *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --consumer
+     *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --bronze-only}
+     *     to skip the bronze + silver run, {@code --consumer
      *     key=value} (repeatable) for a Kafka consumer setting of both the plain consumer and the pipelines
      */
     public static void main(String[] args) throws IOException {
@@ -54,6 +55,7 @@ public final class KafkaBenchmark {
         long keys = -1;
         Path dir = Path.of("benchmark");
         boolean keep = false;
+        boolean bronzeOnly = false;
         Map<String, String> consumer = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -61,12 +63,14 @@ public final class KafkaBenchmark {
                 case "--keys" -> keys = Long.parseLong(args[++i].replace("_", ""));
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--keep" -> keep = true;
+                case "--bronze-only" -> bronzeOnly = true;
                 case "--consumer" -> {
                     String[] kv = args[++i].split("=", 2);
                     consumer.put(kv[0], kv[1]);
                 }
                 default -> {
-                    System.err.println("usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep] [--consumer key=value]...");
+                    System.err.println("usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep] [--bronze-only]"
+                            + " [--consumer key=value]...");
                     System.exit(2);
                 }
             }
@@ -77,7 +81,7 @@ public final class KafkaBenchmark {
         Files.createDirectories(dir);
         Path run = Files.createTempDirectory(dir.toAbsolutePath(), "run-");
         try {
-            measure(events, keys, run, consumer);
+            measure(events, keys, run, consumer, bronzeOnly);
         } finally {
             if (!keep) {
                 SampleMain.deleteTree(run);
@@ -85,7 +89,8 @@ public final class KafkaBenchmark {
         }
     }
 
-    private static void measure(long events, long keys, Path run, Map<String, String> consumer) {
+    private static void measure(long events, long keys, Path run, Map<String, String> consumer,
+            boolean bronzeOnly) {
         OrderEvents orders = new OrderEvents(events, keys, Quickstart.PARTITIONS);
         System.out.printf(Locale.ROOT, "KafkaBenchmark: %,d order events over %,d orders, %d partitions, %d cores,"
                 + " max heap %,d MiB, in %s%n", events, keys, Quickstart.PARTITIONS,
@@ -105,6 +110,9 @@ public final class KafkaBenchmark {
             Pipeline bronze = Pipeline.from(source).bronze(run.resolve("bronze-only").toString()).bronzeOnly()
                     .withName("bench-bronze");
             report("Kafka -> bronze", events, timed(bronze, events), plain);
+            if (bronzeOnly) {
+                return;
+            }
 
             Pipeline silver = Pipeline.from(source).bronze(run.resolve("bronze").toString())
                     .silver(run.resolve("silver").toString(), "order_id")

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.file.DataFileStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.jspecify.annotations.Nullable;
@@ -166,9 +167,11 @@ final class CaptureReader implements SourceReader {
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
         List<SourceRecord> out = new ArrayList<>(Math.min(maxRecords, 65_536));
+        long deadline = System.nanoTime() + maxWait.toNanos();
         try {
-            // The files are all there: wait for the decoder rather than for maxWait, so that a poll
-            // returns nothing only at the end of the archive.
+            // The files are all there: wait for the decoder for the first chunk, so that a poll returns
+            // nothing only at the end of the archive; then up to maxWait for the batch to fill, as a
+            // live source does, since full batches mean fewer commits and no small files to compact.
             while (out.size() < maxRecords) {
                 if (!pending.isEmpty()) {
                     while (out.size() < maxRecords && !pending.isEmpty()) {
@@ -179,7 +182,8 @@ final class CaptureReader implements SourceReader {
                 if (ended) {
                     break;
                 }
-                Object item = out.isEmpty() ? queue.take() : queue.poll();
+                Object item = out.isEmpty() ? queue.take()
+                        : queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (item == null) {
                     break;
                 }

@@ -1,20 +1,15 @@
 package io.streamlake.core.delta;
 
-import io.streamlake.exceptions.SinkException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
-import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PartitionValues;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -24,27 +19,14 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.OutputFile;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Streams rows into one new snappy Parquet file at the table root. Not thread-safe, like any writer. */
-final class DeltaFileWriter implements DataFileWriter {
-    private static final Logger LOG = LoggerFactory.getLogger(DeltaFileWriter.class);
-
-    private final DeltaTable table;
-    private final String name;
-    private final Path path;
+final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     private final RowWriteSupport support;
-    /** The path as the log stores it: relative and URI-encoded. */
-    private final String logPath;
     private final Map<String, @Nullable String> partitionValues;
     private final int[] partitionPositions;
     private final @Nullable Object[] partitionTyped;
     private @Nullable ParquetWriter<Row> writer;
-    private long rows;
-    private boolean finished;
-    /** Set when an I/O failure left the file in an unknown state: only close() remains. */
-    private @Nullable RuntimeException broken;
 
     DeltaFileWriter(DeltaTable table, Schema schema) {
         this(table, schema, Map.of());
@@ -55,11 +37,7 @@ final class DeltaFileWriter implements DataFileWriter {
      *     file goes to their folder, leaves their columns out, and accepts only rows that hold them
      */
     DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues) {
-        this.table = table;
-        String file = "part-00000-" + UUID.randomUUID() + ".snappy.parquet";
-        String folder = PartitionPaths.folder(partitionValues);
-        this.name = folder + file;
-        this.logPath = PartitionPaths.logPath(name);
+        super(table, partitionValues);
         this.partitionValues = partitionValues;
         this.partitionPositions = new int[partitionValues.size()];
         this.partitionTyped = new Object[partitionValues.size()];
@@ -72,7 +50,6 @@ final class DeltaFileWriter implements DataFileWriter {
             partitionPositions[i] = pos;
             partitionTyped[i++] = PartitionValues.parse(e.getValue(), schema.field(pos).type());
         }
-        this.path = new Path(table.root(), name);
         this.support = new RowWriteSupport(schema, partitionValues.keySet());
         try {
             Builder builder = new Builder(HadoopOutputFile.fromPath(path, table.conf()), support)
@@ -99,7 +76,7 @@ final class DeltaFileWriter implements DataFileWriter {
      * costs bronze about a tenth of its write time. Strings, ints, dates and booleans, which are
      * often categories, keep it, as do maps.
      */
-    private static boolean mostlyDistinct(DataType type) {
+    static boolean mostlyDistinct(DataType type) {
         return switch (type.kind()) {
             case BINARY, LONG, TIMESTAMP, DOUBLE, DECIMAL -> true;
             default -> false;
@@ -109,7 +86,8 @@ final class DeltaFileWriter implements DataFileWriter {
     @Override
     public void write(Row row) {
         Objects.requireNonNull(row, "row");
-        ParquetWriter<Row> w = open();
+        ParquetWriter<Row> w = writer;
+        checkWritable(w != null);
         for (int i = 0; i < partitionPositions.length; i++) {
             Object v = row.value(partitionPositions[i]);
             // an empty string is a null partition value in Delta (PartitionValues.format)
@@ -122,88 +100,42 @@ final class DeltaFileWriter implements DataFileWriter {
         try {
             w.write(row);
         } catch (IOException | RuntimeException e) {
-            broken = table.failure("cannot write to data file " + name, e,
-                    "close this writer (the partial file is deleted) and retry the batch");
-            throw broken;
+            throw writeFailed(e);
         }
         rows++;
     }
 
     @Override
-    public long rowCount() {
-        return rows;
-    }
-
-    @Override
-    public DataFile finish() {
-        ParquetWriter<Row> w = open();
-        long size;
-        try {
-            writer = null;
-            w.close();
-            size = fileSystem().getFileStatus(path).getLen();
-        } catch (IOException | RuntimeException e) {
-            broken = table.failure("cannot finish data file " + name, e, "retry the batch");
-            delete();
-            throw broken;
-        }
-        finished = true;
-        return new DataFile(logPath, size, rows, support.minValues(), support.maxValues(), support.nullCounts(),
-                partitionValues);
-    }
-
-    @Override
-    public void close() {
-        if (finished) {
-            return;
-        }
-        finished = true;
+    void closeFile() throws IOException {
         ParquetWriter<Row> w = writer;
         writer = null;
         if (w != null) {
-            try {
-                w.close();
-            } catch (IOException | RuntimeException e) {
-                // The file is being abandoned; failing to flush it is expected after an I/O error.
-                LOG.debug("closing abandoned data file {} failed: {}", name, e.toString());
-            }
+            w.close();
         }
-        delete();
-    }
-
-    private ParquetWriter<Row> open() {
-        if (broken != null) {
-            throw new IllegalStateException("data file " + name + " failed earlier and can only be closed", broken);
-        }
-        ParquetWriter<Row> w = writer;
-        if (w == null) {
-            throw new IllegalStateException("data file " + name + " is already "
-                    + (finished ? "finished or closed" : "closed") + "; open a new one with table.newDataFile(schema)");
-        }
-        return w;
-    }
-
-    private void delete() {
-        try {
-            fileSystem().delete(path, false);
-        } catch (IOException | RuntimeException e) {
-            // An undeleted partial file is an orphan no commit references: vacuum removes it.
-            LOG.warn("could not delete abandoned data file {} of table {}: {}", name, table.location(),
-                    table.redact(e.toString()));
-        }
-    }
-
-    private FileSystem fileSystem() throws IOException {
-        return path.getFileSystem(table.conf());
     }
 
     @Override
-    public String toString() {
-        return "DeltaFileWriter[" + table.location() + "/" + name + ", " + rows + " rows]";
+    void abandonFile() throws IOException {
+        closeFile();
+    }
+
+    @Override
+    Map<String, Object> minValues() {
+        return support.minValues();
+    }
+
+    @Override
+    Map<String, Object> maxValues() {
+        return support.maxValues();
+    }
+
+    @Override
+    Map<String, Long> nullCounts() {
+        return support.nullCounts();
     }
 
     private static final class Builder extends ParquetWriter.Builder<Row, Builder> {
-            private final RowWriteSupport support;
+        private final RowWriteSupport support;
 
         Builder(OutputFile file, RowWriteSupport support) {
             super(file);

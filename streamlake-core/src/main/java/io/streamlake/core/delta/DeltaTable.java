@@ -35,6 +35,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -325,6 +326,17 @@ public final class DeltaTable implements Table {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(partitionValues, "partitionValues");
         return new DeltaFileWriter(this, schema, partitionValues);
+    }
+
+    /**
+     * A new data file in the bronze layout ({@code BronzeRows.SCHEMA}), written from source records
+     * without building rows: the bronze write path. Commit it like any other data file.
+     *
+     * @param ingestionTime the {@code ingestion_time} of every row of the file
+     */
+    public BronzeFileWriter newBronzeFile(Instant ingestionTime) {
+        Objects.requireNonNull(ingestionTime, "ingestionTime");
+        return new BronzeFileWriter(this, ingestionTime);
     }
 
     @Override

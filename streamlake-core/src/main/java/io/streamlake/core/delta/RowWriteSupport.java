@@ -48,7 +48,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
     private final ColumnStats[] stats;
     private @Nullable RecordConsumer out;
     /** UTF-8 bytes of the string being written, reused across values (Parquet copies what it keeps). */
-    private byte[] utf8 = new byte[128];
+    private final Utf8Buffer utf8 = new Utf8Buffer();
 
     RowWriteSupport(Schema schema) {
         this(schema, Set.of());
@@ -307,39 +307,8 @@ final class RowWriteSupport extends WriteSupport<Row> {
         return v.unscaledValue().longValueExact();
     }
 
-    /** Encodes into the reused buffer; unpaired surrogates become '?', as String.getBytes does. */
     private Binary utf8(String s) {
-        int len = s.length();
-        if (utf8.length < len * 3) {
-            utf8 = new byte[Math.max(len * 3, utf8.length * 2)];
-        }
-        byte[] b = utf8;
-        int n = 0;
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                b[n++] = (byte) c;
-            } else if (c < 0x800) {
-                b[n++] = (byte) (0xC0 | (c >> 6));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isSurrogate(c)) {
-                int cp = Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))
-                        ? Character.toCodePoint(c, s.charAt(++i)) : -1;
-                if (cp < 0) {
-                    b[n++] = '?';
-                } else {
-                    b[n++] = (byte) (0xF0 | (cp >> 18));
-                    b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                    b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                    b[n++] = (byte) (0x80 | (cp & 0x3F));
-                }
-            } else {
-                b[n++] = (byte) (0xE0 | (c >> 12));
-                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            }
-        }
-        return Binary.fromReusedByteArray(b, 0, n);
+        return utf8.encode(s);
     }
 
     /** @return minimum per column with known bounds, as Row values */
@@ -376,96 +345,4 @@ final class RowWriteSupport extends WriteSupport<Row> {
         }
         return m;
     }
-
-    /**
-     * Bounds of one column, kept in primitives so the hot path does not box: integers, dates,
-     * timestamps (micros) and decimals (unscaled, one scale per column) all order as longs.
-     */
-    private static final class ColumnStats {
-        private final DataType type;
-        long nulls;
-        private long values;
-        private long minLong = Long.MAX_VALUE;
-        private long maxLong = Long.MIN_VALUE;
-        private double minDouble = Double.POSITIVE_INFINITY;
-        private double maxDouble = Double.NEGATIVE_INFINITY;
-        private @Nullable String minString;
-        private @Nullable String maxString;
-        /** A NaN, or a string too long to bound, makes the bounds unknown. */
-        private boolean unbounded;
-
-        ColumnStats(DataType type) {
-            this.type = type;
-        }
-
-        void integral(long v) {
-            values++;
-            if (v < minLong) {
-                minLong = v;
-            }
-            if (v > maxLong) {
-                maxLong = v;
-            }
-        }
-
-        void floating(double v) {
-            values++;
-            if (Double.isNaN(v)) {
-                unbounded = true;
-                return;
-            }
-            if (v < minDouble) {
-                minDouble = v;
-            }
-            if (v > maxDouble) {
-                maxDouble = v;
-            }
-        }
-
-        void string(String v) {
-            values++;
-            if (unbounded) {
-                return;
-            }
-            if (v.length() > MAX_STRING_BOUND_LENGTH) {
-                unbounded = true;
-                minString = null;
-                maxString = null;
-                return;
-            }
-            if (minString == null || KeyOrder.compareUtf8(v, minString) < 0) {
-                minString = v;
-            }
-            if (maxString == null || KeyOrder.compareUtf8(v, maxString) > 0) {
-                maxString = v;
-            }
-        }
-
-        @Nullable Object min() {
-            return bound(minLong, minDouble, minString);
-        }
-
-        @Nullable Object max() {
-            return bound(maxLong, maxDouble, maxString);
-        }
-
-        private @Nullable Object bound(long l, double d, @Nullable String s) {
-            if (values == 0 || unbounded) {
-                return null;
-            }
-            return switch (type.kind()) {
-                case INT -> (int) l;
-                case LONG -> l;
-                case DATE -> LocalDate.ofEpochDay(l);
-                case TIMESTAMP -> Instant.ofEpochSecond(Math.floorDiv(l, 1_000_000L),
-                        Math.floorMod(l, 1_000_000L) * 1_000L);
-                case DECIMAL -> BigDecimal.valueOf(l, type.scale());
-                // JSON has no infinities; an infinite bound is as good as none.
-                case DOUBLE -> Double.isFinite(d) ? d : null;
-                case STRING -> s;
-                case BOOLEAN, BINARY, MAP -> null;
-            };
-        }
-    }
-
 }

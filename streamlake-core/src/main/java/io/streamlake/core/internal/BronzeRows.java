@@ -57,7 +57,12 @@ public final class BronzeRows {
     private BronzeRows() {
     }
 
-    static Row toRow(SourceRecord r, Instant ingestionTime) {
+    /**
+     * @param r a source record
+     * @param ingestionTime when StreamLake writes it
+     * @return its bronze row
+     */
+    public static Row toRow(SourceRecord r, Instant ingestionTime) {
         return Row.of(SCHEMA, r.key(), r.value(), r.partition().stream(), r.partition().id(), r.position(),
                 r.timestamp(), r.headers().isEmpty() ? null : r.headers(), ingestionTime,
                 r.metadata().isEmpty() ? null : r.metadata());

@@ -1,6 +1,8 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
+import io.streamlake.core.delta.BronzeFileWriter;
+import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.capture.CaptureArchiveWriter;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
@@ -349,6 +351,15 @@ public final class MicroBatchEngine implements AutoCloseable {
     }
 
     private DataFile writeBronzeSlice(List<SourceRecord> records, Instant now) {
+        if (bronze instanceof DeltaTable delta) {
+            // the Delta path writes columns straight from the records, without a Row each
+            try (BronzeFileWriter w = delta.newBronzeFile(now)) {
+                for (SourceRecord rec : records) {
+                    w.write(rec);
+                }
+                return w.finish();
+            }
+        }
         try (DataFileWriter w = bronze.newDataFile(BronzeRows.SCHEMA)) {
             for (SourceRecord rec : records) {
                 w.write(BronzeRows.toRow(rec, now));

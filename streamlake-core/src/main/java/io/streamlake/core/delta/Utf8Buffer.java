@@ -1,0 +1,46 @@
+package io.streamlake.core.delta;
+
+import org.apache.parquet.io.api.Binary;
+
+/**
+ * Encodes strings to UTF-8 into one reused buffer, for Parquet writers that copy what they keep:
+ * no array per value. Unpaired surrogates become '?', as {@code String.getBytes} does. Not thread-safe.
+ */
+final class Utf8Buffer {
+    private byte[] buffer = new byte[128];
+
+    /** @return the string's UTF-8 bytes, valid until the next call */
+    Binary encode(String s) {
+        int len = s.length();
+        if (buffer.length < len * 3) {
+            buffer = new byte[Math.max(len * 3, buffer.length * 2)];
+        }
+        byte[] b = buffer;
+        int n = 0;
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[n++] = (byte) c;
+            } else if (c < 0x800) {
+                b[n++] = (byte) (0xC0 | (c >> 6));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                int cp = Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))
+                        ? Character.toCodePoint(c, s.charAt(++i)) : -1;
+                if (cp < 0) {
+                    b[n++] = '?';
+                } else {
+                    b[n++] = (byte) (0xF0 | (cp >> 18));
+                    b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[n++] = (byte) (0x80 | (cp & 0x3F));
+                }
+            } else {
+                b[n++] = (byte) (0xE0 | (c >> 12));
+                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return Binary.fromReusedByteArray(b, 0, n);
+    }
+}
