@@ -1,5 +1,6 @@
 package io.streamlake.core.capture;
 
+import io.streamlake.core.internal.SmallMap;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.io.IOException;
@@ -194,39 +195,23 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
                 headerValues[n++] = v;
             }
         }
-        return compact(names, headerValues, n);
+        // an immutable map the bronze writer reads by index; a repeated name (only in a malformed
+        // file) keeps its last value
+        lastHeaderNames = sharedNames(names, n, lastHeaderNames);
+        return SmallMap.of(lastHeaderNames, headerValues, n);
     }
 
     private String[] names = new String[8];
     private byte[][] headerValues = new byte[8][];
     private String[] textValues = new String[8];
 
-    /**
-     * An immutable map of the entries: smaller than a HashMap, and iterated over an array, which the
-     * bronze writer does twice per record. A repeated name (only a malformed file has one): the last wins.
-     */
-    @SuppressWarnings("unchecked")
-    private static <V> Map<String, V> compact(String[] keys, V[] values, int n) {
-        switch (n) {
-            case 0:
-                return Map.of();
-            case 1:
-                return Map.of(keys[0], values[0]);
-            default:
-                Map.Entry<String, V>[] entries = new Map.Entry[n];
-                for (int i = 0; i < n; i++) {
-                    entries[i] = Map.entry(keys[i], values[i]);
-                }
-                try {
-                    return Map.ofEntries(entries);
-                } catch (IllegalArgumentException duplicate) {
-                    Map<String, V> m = new HashMap<>();
-                    for (int i = 0; i < n; i++) {
-                        m.put(keys[i], values[i]);
-                    }
-                    return m;
-                }
-        }
+    /** The name arrays of the last records' maps, shared by the next records with the same names. */
+    private String[] lastHeaderNames = new String[0];
+    private String[] lastMetadataNames = new String[0];
+
+    /** @return {@code last} if it holds the first {@code n} names, else a new array of them */
+    private static String[] sharedNames(String[] names, int n, String[] last) {
+        return n == last.length && Arrays.equals(names, 0, n, last, 0, n) ? last : Arrays.copyOf(names, n);
     }
 
     /** Names repeat in every record: decoded once per distinct name, not once per record. */
@@ -328,7 +313,8 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
                 textValues[n++] = text;
             }
         }
-        return compact(names, textValues, n);
+        lastMetadataNames = sharedNames(names, n, lastMetadataNames);
+        return SmallMap.of(lastMetadataNames, textValues, n);
     }
 
     /** The partition key the last {@link #readSystemProperties} found. */

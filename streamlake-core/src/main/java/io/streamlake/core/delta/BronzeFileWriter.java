@@ -1,12 +1,14 @@
 package io.streamlake.core.delta;
 
 import io.streamlake.core.internal.BronzeRows;
+import io.streamlake.core.internal.SmallMap;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.DataType;
 import io.streamlake.source.SourceRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,6 @@ public final class BronzeFileWriter extends ParquetDataFile {
     /** Payload-like columns whose Parquet min/max no reader filters on. */
     private static final List<String> NO_PARQUET_STATS = List.of("value", "headers.key_value.value",
             "metadata.key_value.value");
-    private static final ParquetProperties PROPERTIES = properties();
     /** How many records between two checks of the buffered size against the row group size. */
     private static final int SIZE_CHECK_INTERVAL = 1_000;
 
@@ -75,8 +76,11 @@ public final class BronzeFileWriter extends ParquetDataFile {
     /** Names and stream names repeat in every record: encoded once each. */
     private final Map<String, Binary> utf8Cache = new HashMap<>();
     private final Utf8Buffer utf8 = new Utf8Buffer();
+    private final MapColumn headers = new MapColumn(BronzeRows.HEADERS, false);
+    private final MapColumn metadata = new MapColumn(BronzeRows.METADATA, true);
 
     private final CodecFactory codecs;
+    private final ParquetProperties properties = properties(new RecyclingAllocator());
     private @Nullable ParquetFileWriter file;
     private long rowsInGroup;
     private final long rowGroupBytes;
@@ -100,12 +104,12 @@ public final class BronzeFileWriter extends ParquetDataFile {
             throw new IllegalStateException("the bronze layout " + paths + " is not the one this writer knows "
                     + COLUMNS + "; update BronzeFileWriter with BronzeRows");
         }
-        CodecFactory codecFactory = new CodecFactory(table.conf(), PROPERTIES.getPageSizeThreshold());
+        CodecFactory codecFactory = new CodecFactory(table.conf(), properties.getPageSizeThreshold());
         ParquetFileWriter f = null;
         try {
             f = new ParquetFileWriter(HadoopOutputFile.fromPath(path, table.conf()), SCHEMA,
                     ParquetFileWriter.Mode.CREATE, ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT,
-                    null, PROPERTIES);
+                    null, properties);
             f.start();
         } catch (IOException | RuntimeException e) {
             codecFactory.release();
@@ -118,9 +122,9 @@ public final class BronzeFileWriter extends ParquetDataFile {
 
     private void newRowGroup() {
         pages = new ColumnChunkPageWriteStore(codecs.getCompressor(CompressionCodecName.SNAPPY), SCHEMA,
-                PROPERTIES.getAllocator(), PROPERTIES.getColumnIndexTruncateLength(),
-                PROPERTIES.getPageWriteChecksumEnabled());
-        columns = new ColumnWriteStoreV1(SCHEMA, pages, PROPERTIES);
+                properties.getAllocator(), properties.getColumnIndexTruncateLength(),
+                properties.getPageWriteChecksumEnabled());
+        columns = new ColumnWriteStoreV1(SCHEMA, pages, properties);
         List<ColumnDescriptor> descriptors = SCHEMA.getColumns();
         ColumnWriter[] c = new ColumnWriter[descriptors.size()];
         for (int i = 0; i < c.length; i++) {
@@ -139,8 +143,12 @@ public final class BronzeFileWriter extends ParquetDataFile {
         metadataValue = c[10];
     }
 
-    private static ParquetProperties properties() {
+    private static ParquetProperties properties(RecyclingAllocator allocator) {
         ParquetProperties.Builder b = ParquetProperties.builder()
+                .withAllocator(allocator)
+                // Page checksums cost a copy and a CRC of every page, and readers do not verify them
+                // unless asked to (Spark and Delta Kernel do not).
+                .withPageWriteChecksumEnabled(false)
                 // v1 pages: what Spark writes by default and every Parquet reader understands.
                 .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withDictionaryEncoding(false);
@@ -161,8 +169,8 @@ public final class BronzeFileWriter extends ParquetDataFile {
         // Everything that can be refused is checked before the first column is touched, so that a
         // refused record leaves the file intact and the writer usable.
         long micros = RowWriteSupport.micros(BronzeRows.SOURCE_TIMESTAMP, r.timestamp());
-        checkNames(BronzeRows.HEADERS, r.headers());
-        checkNames(BronzeRows.METADATA, r.metadata());
+        headers.gather(r.headers());
+        metadata.gather(r.metadata());
         try {
             binary(key, keyStats, r.key());
             binary(value, valueStats, r.value());
@@ -175,9 +183,9 @@ public final class BronzeFileWriter extends ParquetDataFile {
             positionStats.integral(r.position());
             sourceTime.write(micros, 0, 1);
             sourceTimeStats.integral(micros);
-            headers(r.headers());
+            headers.write(headerName, headerValue);
             ingestionTime.write(ingestionMicros, 0, 0);
-            metadata(r.metadata());
+            metadata.write(metadataName, metadataValue);
             columns.endRecord();
         } catch (RuntimeException e) {
             throw writeFailed(e);
@@ -203,58 +211,88 @@ public final class BronzeFileWriter extends ParquetDataFile {
         }
     }
 
-    /*
-     * An optional map is a repeated key_value group under an optional group. Definition levels: 0
-     * the map is null, 1 it is empty (bronze writes null instead, as BronzeRows.toRow does), 2 an
-     * entry with a null value, 3 an entry with a value. Repetition level 1 continues the row's map.
+    /**
+     * One map column. Its entries are gathered, and checked, before anything of the record is
+     * written, then written from the arrays: a {@link SmallMap} (what the Capture reader builds) by
+     * index, any other map through its entries.
+     *
+     * <p>An optional map is a repeated key_value group under an optional group. Definition levels: 0
+     * the map is null, 1 it is empty (bronze writes null instead, as {@code BronzeRows.toRow} does), 2
+     * an entry with a null value, 3 an entry with a value. Repetition level 1 continues the row's map.
      */
+    private final class MapColumn {
+        private final String column;
+        private final boolean text;
+        private String[] names = new String[8];
+        private @Nullable Object[] values = new Object[8];
+        private int size;
+        /** The names last written at each position and their UTF-8, hit when records share names. */
+        private String[] lastNames = new String[8];
+        private Binary[] lastBinaries = new Binary[8];
 
-    private void headers(Map<String, byte[]> headers) {
-        if (headers.isEmpty()) {
-            headerName.writeNull(0, 0);
-            headerValue.writeNull(0, 0);
-            return;
+        MapColumn(String column, boolean text) {
+            this.column = column;
+            this.text = text;
         }
-        int repetition = 0;
-        for (Map.Entry<String, byte[]> e : headers.entrySet()) {
-            headerName.write(cached(e.getKey()), repetition, 2);
-            byte[] v = e.getValue();
-            if (v == null) {
-                headerValue.writeNull(repetition, 2);
-            } else {
-                headerValue.write(Binary.fromConstantByteArray(v), repetition, 3);
+
+        void gather(Map<String, ?> map) {
+            size = 0;
+            if (map instanceof SmallMap<?> small) {
+                for (int i = 0; i < small.size(); i++) {
+                    add(small.name(i), small.valueAt(i));
+                }
+                return;
             }
-            repetition = 1;
-        }
-    }
-
-    private void metadata(Map<String, String> metadata) {
-        if (metadata.isEmpty()) {
-            metadataName.writeNull(0, 0);
-            metadataValue.writeNull(0, 0);
-            return;
-        }
-        int repetition = 0;
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            metadataName.write(cached(e.getKey()), repetition, 2);
-            String v = e.getValue();
-            if (v == null) {
-                metadataValue.writeNull(repetition, 2);
-            } else {
-                metadataValue.write(utf8.encode(v), repetition, 3);
+            for (Map.Entry<String, ?> e : map.entrySet()) {
+                if (e.getKey() == null) {
+                    throw new SchemaMismatchException("column '" + column + "' is a map with string keys, but a key"
+                            + " is null; use non-null String keys");
+                }
+                add(e.getKey(), e.getValue());
             }
-            repetition = 1;
         }
-    }
 
-    private static void checkNames(String column, Map<String, ?> map) {
-        if (map.isEmpty()) {
-            return;
+        private void add(String name, @Nullable Object value) {
+            if (value != null && !(text ? value instanceof String : value instanceof byte[])) {
+                throw new SchemaMismatchException("column '" + column + "' holds " + (text ? "String" : "byte[]")
+                        + " values, but key '" + name + "' maps to a " + value.getClass().getName());
+            }
+            if (size == names.length) {
+                names = Arrays.copyOf(names, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+                lastNames = Arrays.copyOf(lastNames, size * 2);
+                lastBinaries = Arrays.copyOf(lastBinaries, size * 2);
+            }
+            names[size] = name;
+            values[size++] = value;
         }
-        for (String k : map.keySet()) {
-            if (k == null) {
-                throw new SchemaMismatchException("column '" + column + "' is a map with string keys, but a key is"
-                        + " null; use non-null String keys");
+
+        void write(ColumnWriter nameColumn, ColumnWriter valueColumn) {
+            if (size == 0) {
+                nameColumn.writeNull(0, 0);
+                valueColumn.writeNull(0, 0);
+                return;
+            }
+            for (int i = 0; i < size; i++) {
+                int repetition = i == 0 ? 0 : 1;
+                String name = names[i];
+                Binary b;
+                if (lastNames[i] == name) {
+                    b = lastBinaries[i];
+                } else {
+                    b = cached(name);
+                    lastNames[i] = name;
+                    lastBinaries[i] = b;
+                }
+                nameColumn.write(b, repetition, 2);
+                Object v = values[i];
+                values[i] = null; // not kept past the record
+                if (v == null) {
+                    valueColumn.writeNull(repetition, 2);
+                } else {
+                    valueColumn.write(text ? utf8.encode((String) v) : Binary.fromConstantByteArray((byte[]) v),
+                            repetition, 3);
+                }
             }
         }
     }

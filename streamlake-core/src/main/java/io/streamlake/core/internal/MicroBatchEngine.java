@@ -374,20 +374,37 @@ public final class MicroBatchEngine implements AutoCloseable {
      */
     private List<SourceRecord> dropAlreadyCommitted(List<SourceRecord> polled, Map<SourcePartition, Long> last) {
         List<SourceRecord> kept = null;
-        Map<SourcePartition, Long> floor = new HashMap<>();
+        // Records come in runs of one partition: the run's marker and last position live in locals,
+        // written back when the partition changes, instead of two lookups and a boxed put per record.
+        SourcePartition current = null;
+        long marker = 0;
+        long lastKept = Long.MIN_VALUE;
+        boolean keptAny = false;
         for (int i = 0; i < polled.size(); i++) {
             SourceRecord rec = polled.get(i);
-            long min = floor.computeIfAbsent(rec.partition(), this::expectedMarker);
-            Long prev = last.get(rec.partition());
-            boolean keep = rec.position() > min && (prev == null || rec.position() > prev);
-            if (keep) {
-                last.put(rec.partition(), rec.position());
+            SourcePartition p = rec.partition();
+            if (p != current && !p.equals(current)) {
+                if (keptAny) {
+                    last.put(current, lastKept);
+                }
+                current = p;
+                marker = expectedMarker(p);
+                Long prev = last.get(p);
+                lastKept = prev == null ? Long.MIN_VALUE : prev;
+                keptAny = false;
+            }
+            if (rec.position() > marker && rec.position() > lastKept) {
+                lastKept = rec.position();
+                keptAny = true;
                 if (kept != null) {
                     kept.add(rec);
                 }
             } else if (kept == null) {
                 kept = new ArrayList<>(polled.subList(0, i));
             }
+        }
+        if (keptAny) {
+            last.put(current, lastKept);
         }
         return kept == null ? polled : kept;
     }

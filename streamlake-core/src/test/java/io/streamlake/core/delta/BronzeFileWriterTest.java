@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.core.internal.BronzeRows;
+import io.streamlake.core.internal.SmallMap;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.Row;
 import io.streamlake.source.SourcePartition;
@@ -175,11 +176,23 @@ class BronzeFileWriterTest {
                     .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("'headers'");
             assertThatThrownBy(() -> w.write(new SourceRecord(p, 3, null, null, Map.of(), Instant.MAX)))
                     .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("source_timestamp");
-            w.write(new SourceRecord(p, 4, null, new byte[] {4}, Map.of(), Instant.EPOCH));
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Map<String, String> polluted = (Map) Map.of("offset", 42L);
+            assertThatThrownBy(() -> w.write(new SourceRecord(p, 5, null, null, Map.of("h", new byte[] {1}),
+                    Instant.EPOCH, polluted))).isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageContaining("'metadata'").hasMessageContaining("java.lang.Long");
+            w.write(new SourceRecord(p, 4, null, new byte[] {4}, SmallMap.of(new String[] {"a", "b", "a"},
+                    new byte[][] {{1}, null, {3}}, 3), Instant.EPOCH, SmallMap.of(new String[] {"m"},
+                    new String[] {"ü"}, 1)));
             file = w.finish();
         }
-        assertThat(readAll(table, file, BronzeRows.SCHEMA)).extracting(r -> r.value(BronzeRows.POSITION))
-                .containsExactly(1L, 4L);
+        List<Row> rows = readAll(table, file, BronzeRows.SCHEMA);
+        assertThat(rows).extracting(r -> r.value(BronzeRows.POSITION)).containsExactly(1L, 4L);
+        @SuppressWarnings("unchecked") // a SmallMap: a repeated name keeps its last value
+        Map<String, Object> headers = (Map<String, Object>) comparable(rows.get(1)).get(6);
+        assertThat(headers).containsOnlyKeys("a", "b").containsEntry("a", "03");
+        assertThat(headers.get("b")).isNull();
+        assertThat(comparable(rows.get(1)).get(8)).isEqualTo(Map.of("m", "ü"));
     }
 
     @Test
