@@ -31,6 +31,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
@@ -125,6 +126,8 @@ public final class JsonRowDecoder {
     private final Map<String, Column> columnsByName;
     private final Column key;
     private final int maxValueBytes;
+    /** Decodes the common flat records without Jackson; null in tests that compare the two paths. */
+    private final @Nullable FlatJsonDecoder flat;
 
     private record Column(int position, String name, DataType type, boolean nullable) {
     }
@@ -136,12 +139,18 @@ public final class JsonRowDecoder {
      * @throws ConfigurationException if the key column is not in the schema or the limit is not positive
      */
     public JsonRowDecoder(Schema schema, String keyColumn, int maxValueBytes) {
+        this(schema, keyColumn, maxValueBytes, true);
+    }
+
+    /** @param flatPath false to decode every record with Jackson (tests compare the two paths) */
+    JsonRowDecoder(Schema schema, String keyColumn, int maxValueBytes, boolean flatPath) {
         this.schema = Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(keyColumn, "keyColumn");
         if (maxValueBytes <= 0) {
             throw new ConfigurationException("maxValueBytes must be positive, got " + maxValueBytes);
         }
         this.maxValueBytes = maxValueBytes;
+        this.flat = flatPath ? new FlatJsonDecoder(schema) : null;
         this.columns = new Column[schema.size()];
         this.columnsByName = new HashMap<>(schema.size() * 2);
         for (int i = 0; i < columns.length; i++) {
@@ -179,6 +188,11 @@ public final class JsonRowDecoder {
         }
         validateUtf8(value);
         @Nullable Object[] values = new Object[columns.length];
+        if (flat != null && flat.decode(value, values, JSON_NULL)) {
+            checkPresence(values);
+            return Row.of(schema, values);
+        }
+        Arrays.fill(values, null);
         try (JsonParser p = FACTORY.createParser(value)) {
             readObject(value, p, values);
         } catch (JsonProcessingException e) {
@@ -503,15 +517,22 @@ public final class JsonRowDecoder {
         }
         // strip first: it bounds the work below however large the exponent is
         BigDecimal stripped = d.stripTrailingZeros();
-        if (stripped.scale() > type.scale()) {
-            throw wrongType(p, t, type, column, mapKey,
-                    "it has more than " + type.scale() + " decimal places and would need rounding");
-        }
-        if (stripped.signum() != 0 && stripped.precision() - stripped.scale() > type.precision() - type.scale()) {
-            throw wrongType(p, t, type, column, mapKey, "it has more than "
-                    + (type.precision() - type.scale()) + " digits before the decimal point");
+        String problem = decimalProblem(stripped, type);
+        if (problem != null) {
+            throw wrongType(p, t, type, column, mapKey, problem);
         }
         return stripped.setScale(type.scale());
+    }
+
+    /** @return why a number (trailing zeros stripped) does not fit the decimal type, or null if it does */
+    static @Nullable String decimalProblem(BigDecimal stripped, DataType type) {
+        if (stripped.scale() > type.scale()) {
+            return "it has more than " + type.scale() + " decimal places and would need rounding";
+        }
+        if (stripped.signum() != 0 && stripped.precision() - stripped.scale() > type.precision() - type.scale()) {
+            return "it has more than " + (type.precision() - type.scale()) + " digits before the decimal point";
+        }
+        return null;
     }
 
     /** @return the string token as a number, or null when it is not plain ASCII decimal notation */
