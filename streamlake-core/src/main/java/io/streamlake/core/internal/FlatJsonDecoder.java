@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,14 +33,20 @@ final class FlatJsonDecoder {
 
     private final byte[][] names;
     private final DataType[] types;
+    /** Per string column: the same String for repeated short values, while that pays. */
+    private final @Nullable StringCache[] strings;
 
     FlatJsonDecoder(Schema schema) {
         int n = schema.size();
         this.names = new byte[n][];
         this.types = new DataType[n];
+        this.strings = new StringCache[n];
         for (int i = 0; i < n; i++) {
             names[i] = schema.field(i).name().getBytes(StandardCharsets.UTF_8);
             types[i] = schema.field(i).type();
+            if (types[i].kind() == DataType.Kind.STRING) {
+                strings[i] = new StringCache();
+            }
         }
     }
 
@@ -87,7 +94,7 @@ final class FlatJsonDecoder {
                 if (end < 0) {
                     return false;
                 }
-                v = column < 0 ? null : string(b, i + 1, end, types[column]);
+                v = column < 0 ? null : string(b, i + 1, end, column);
                 i = end + 1;
             } else if (c == '-' || (c >= '0' && c <= '9')) {
                 int end = endOfNumber(b, i);
@@ -226,10 +233,11 @@ final class FlatJsonDecoder {
         return i;
     }
 
-    private static Object string(byte[] b, int from, int to, DataType type) {
+    private Object string(byte[] b, int from, int to, int column) {
+        DataType type = types[column];
         switch (type.kind()) {
             case STRING:
-                return new String(b, from, to - from, StandardCharsets.UTF_8);
+                return Objects.requireNonNull(strings[column]).get(b, from, to);
             case TIMESTAMP: {
                 if (to - from > JsonRowDecoder.EXCERPT_CHARS || !ascii(b, from, to)) {
                     return GIVE_UP;
@@ -373,5 +381,51 @@ final class FlatJsonDecoder {
             v = v * 10 + d;
         }
         return v;
+    }
+
+    /**
+     * Repeated short values of one string column (statuses, currencies, country codes) as one String
+     * each: decoded rows of a large batch stay in memory through the merge, and every String less is
+     * one the collector does not copy. A column whose values rarely repeat turns the cache off after
+     * a sample, so unique keys cost one hash. Shared by the decoding threads: a slot holds an
+     * immutable entry, so a race only loses a cached value.
+     */
+    static final class StringCache {
+        private static final int SLOTS = 1024;
+        private static final int MAX_BYTES = 32;
+        private static final int SAMPLE = 20_000;
+
+        private record Entry(byte[] utf8, String value) {
+        }
+
+        private final Entry[] slots = new Entry[SLOTS];
+        // racy counters: a sample, not an account
+        private int lookups;
+        private int hits;
+        private volatile boolean off;
+
+        String get(byte[] b, int from, int to) {
+            int length = to - from;
+            if (off || length > MAX_BYTES) {
+                return new String(b, from, length, StandardCharsets.UTF_8);
+            }
+            int h = 1;
+            for (int i = from; i < to; i++) {
+                h = 31 * h + b[i];
+            }
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            Entry e = slots[slot];
+            int n = ++lookups;
+            if (e != null && java.util.Arrays.equals(e.utf8, 0, e.utf8.length, b, from, to)) {
+                hits++;
+                return e.value;
+            }
+            if (n == SAMPLE && hits < SAMPLE / 2) {
+                off = true; // mostly distinct values: caching would only add garbage
+            }
+            String value = new String(b, from, length, StandardCharsets.UTF_8);
+            slots[slot] = new Entry(java.util.Arrays.copyOfRange(b, from, to), value);
+            return value;
+        }
     }
 }

@@ -139,4 +139,25 @@ class FlatJsonDecoderTest {
         assertThat(flat.decode("{\"id\":\"a\\nb\"}".getBytes(StandardCharsets.UTF_8), new Object[SCHEMA.size()],
                 jsonNull)).as("an escape goes to Jackson").isFalse();
     }
+
+    @Test
+    void repeatedShortStringsShareOneInstanceUntilAColumnProvesDistinct() {
+        FlatJsonDecoder.StringCache cache = new FlatJsonDecoder.StringCache();
+        byte[] paid = "{\"status\":\"paid\"}".getBytes(StandardCharsets.UTF_8);
+        String first = cache.get(paid, 11, 15);
+        assertThat(first).isEqualTo("paid");
+        assertThat(cache.get(paid, 11, 15)).isSameAs(first);
+        byte[] longValue = ("x".repeat(40)).getBytes(StandardCharsets.UTF_8);
+        assertThat(cache.get(longValue, 0, 40)).isEqualTo("x".repeat(40))
+                .isNotSameAs(cache.get(longValue, 0, 40));
+
+        FlatJsonDecoder.StringCache distinct = new FlatJsonDecoder.StringCache();
+        for (int i = 0; i < 30_000; i++) {
+            byte[] id = ("order-" + i).getBytes(StandardCharsets.UTF_8);
+            assertThat(distinct.get(id, 0, id.length)).isEqualTo("order-" + i);
+        }
+        byte[] again = "order-29999".getBytes(StandardCharsets.UTF_8);
+        assertThat(distinct.get(again, 0, again.length)).as("turned off: a new String")
+                .isNotSameAs(distinct.get(again, 0, again.length));
+    }
 }
