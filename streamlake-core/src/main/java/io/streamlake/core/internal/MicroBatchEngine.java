@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -183,6 +184,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         long start = System.nanoTime();
         try {
             records = dropAlreadyCommitted(polled, lastPositions);
+            polled = null; // records holds every record kept; see the silver hand-over below
             if (records.isEmpty()) {
                 return BatchResult.EMPTY;
             }
@@ -194,10 +196,14 @@ public final class MicroBatchEngine implements AutoCloseable {
         } finally {
             bronzeSettled.complete(null);
         }
+        int events = records.size();
+        // Handed over with no reference left here, so that silver can let the raw records go once decoded.
+        AtomicReference<List<SourceRecord>> batch = new AtomicReference<>(records);
+        records = null;
         long silverStart = System.nanoTime();
-        long silverChanged = silver == null ? 0 : silver.catchUp(version, records);
+        long silverChanged = silver == null ? 0 : silver.catchUp(version, batch);
         long end = System.nanoTime();
-        return new BatchResult(records.size(), version, silverChanged, false, silverStart - start, end - silverStart);
+        return new BatchResult(events, version, silverChanged, false, silverStart - start, end - silverStart);
     }
 
     /**

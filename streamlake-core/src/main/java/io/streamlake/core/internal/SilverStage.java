@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -117,11 +118,14 @@ final class SilverStage {
 
     /**
      * @param bronzeVersion the bronze version to reach
-     * @param recent the records bronze committed at exactly {@code bronzeVersion}, when the caller
-     *     has them in memory, so the common case needs no read of bronze files
+     * @param batch holds the records bronze committed at exactly {@code bronzeVersion}, when the
+     *     caller has them in memory, so the common case needs no read of bronze files; null or empty
+     *     otherwise. The stage takes them out of the holder, so that once they are decoded their raw
+     *     bytes can be collected while the merge runs: the caller must hold no other reference.
      * @return silver rows changed
      */
-    long catchUp(long bronzeVersion, @Nullable List<SourceRecord> recent) {
+    long catchUp(long bronzeVersion, @Nullable AtomicReference<List<SourceRecord>> batch) {
+        List<SourceRecord> recent = batch == null ? null : batch.getAndSet(null);
         long changed = 0;
         int conflicts = 0;
         while (true) {
@@ -148,6 +152,10 @@ final class SilverStage {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo);
+                // Decoded: the raw records are not needed again (a retry reads bronze), and holding
+                // them through the merge would make the collector copy them over and over.
+                records = null;
+                recent = null;
                 commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
                 Instant batchTime = prepared.latestTime;
                 DeleteMarkers.Batch deletes = markers == null || batchTime == null ? null
