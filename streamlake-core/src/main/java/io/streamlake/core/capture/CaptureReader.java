@@ -25,10 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running side of a {@link CaptureSource}. A background thread decodes the files into chunks
- * of records while the engine writes the previous batch; {@link #poll} hands the chunks over. The
- * plan (which files, from which sequence number) is made on the engine's thread from the bronze
- * markers, at open and at every rewind.
+ * The running side of a {@link CaptureSource}. Background threads decode the files into chunks of
+ * records while the engine writes the previous batch; {@link #poll} hands the chunks over. Each
+ * partition is decoded by one thread, in sequence order; with several partitions, up to one thread
+ * per core shares them out, since decoding (inflate, Avro) is the backfill's slowest stage. The plan
+ * (which files, from which sequence number) is made on the engine's thread from the bronze markers,
+ * at open and at every rewind.
  */
 final class CaptureReader implements SourceReader {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureReader.class);
@@ -42,7 +44,9 @@ final class CaptureReader implements SourceReader {
     private final StorageLocation location;
     private final Map<SourcePartition, List<CaptureFile>> files;
     private BlockingQueue<Object> queue = new ArrayBlockingQueue<>(AHEAD);
-    private @Nullable Thread worker;
+    private List<Thread> workers = List.of();
+    /** Decoding threads that have not yet reported their end. */
+    private int running;
     private final ArrayDeque<SourceRecord> pending = new ArrayDeque<>();
     private boolean ended;
 
@@ -88,10 +92,26 @@ final class CaptureReader implements SourceReader {
         ended = false;
         BlockingQueue<Object> q = new ArrayBlockingQueue<>(AHEAD);
         queue = q;
-        Thread t = new Thread(() -> decode(plan, floors, q), "streamlake-capture-" + source.name());
-        t.setDaemon(true);
-        worker = t;
-        t.start();
+        int threads = Math.max(1, Math.min(plan.size(), Runtime.getRuntime().availableProcessors()));
+        List<List<ArrayDeque<CaptureFile>>> shares = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            shares.add(new ArrayList<>());
+        }
+        for (int i = 0; i < plan.size(); i++) {
+            shares.get(i % threads).add(plan.get(i));
+        }
+        List<Thread> started = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            List<ArrayDeque<CaptureFile>> share = shares.get(i);
+            Map<SourcePartition, Long> shareFloors = new HashMap<>(floors);
+            Thread t = new Thread(() -> decode(share, shareFloors, q),
+                    "streamlake-capture-" + source.name() + (threads == 1 ? "" : "-" + i));
+            t.setDaemon(true);
+            started.add(t);
+        }
+        workers = started;
+        running = threads;
+        started.forEach(Thread::start);
     }
 
     /** Reads the partitions' files round-robin, one file at a time, so that batches mix partitions. */
@@ -188,7 +208,7 @@ final class CaptureReader implements SourceReader {
                     break;
                 }
                 if (item == END) {
-                    ended = true;
+                    ended = --running == 0; // every thread puts one END
                 } else if (item instanceof Throwable t) {
                     ended = true;
                     throw t instanceof StreamLakeException s ? s : new SourceException("decoding the Capture archive "
@@ -228,15 +248,19 @@ final class CaptureReader implements SourceReader {
     }
 
     private void stop() {
-        Thread t = worker;
-        worker = null;
-        if (t != null) {
-            t.interrupt();
-            queue.clear(); // unblocks a put
+        List<Thread> threads = workers;
+        workers = List.of();
+        threads.forEach(Thread::interrupt);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (Thread t : threads) {
             try {
-                t.join(10_000);
+                while (t.isAlive() && System.nanoTime() < deadline) {
+                    queue.clear(); // unblocks a put
+                    t.join(50);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                break;
             }
         }
         queue.clear();
