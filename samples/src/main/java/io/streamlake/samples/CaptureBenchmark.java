@@ -67,8 +67,8 @@ public final class CaptureBenchmark {
     private static void measure(long events, int perFile, String codecName, int rounds, Path run) {
         OrderEvents orders = new OrderEvents(events, Math.max(1, events / 10), Quickstart.PARTITIONS);
         System.out.printf(Locale.ROOT, "CaptureBenchmark: %,d order events, %d partitions, %s codec, %,d events per"
-                + " file, %d cores, max heap %,d MiB, in %s%n", events, Quickstart.PARTITIONS, codecName, perFile,
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, run);
+                + " file, %d cores, %s, in %s%n", events, Quickstart.PARTITIONS, codecName, perFile,
+                Runtime.getRuntime().availableProcessors(), SampleMain.heap(), run);
         long[] counts = new long[Quickstart.PARTITIONS];
         for (int p = 0; p < counts.length; p++) {
             counts[p] = orders.size(p);

@@ -93,8 +93,8 @@ public final class KafkaBenchmark {
             boolean bronzeOnly) {
         OrderEvents orders = new OrderEvents(events, keys, Quickstart.PARTITIONS);
         System.out.printf(Locale.ROOT, "KafkaBenchmark: %,d order events over %,d orders, %d partitions, %d cores,"
-                + " max heap %,d MiB, in %s%n", events, keys, Quickstart.PARTITIONS,
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, run);
+                + " %s, in %s%n", events, keys, Quickstart.PARTITIONS,
+                Runtime.getRuntime().availableProcessors(), SampleMain.heap(), run);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(run.resolve("kafka"))) {
             kafka.createTopic(TOPIC, Quickstart.PARTITIONS);
             Quickstart.produceMissing(kafka, TOPIC, orders);

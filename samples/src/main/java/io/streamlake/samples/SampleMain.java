@@ -93,4 +93,20 @@ final class SampleMain {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * The heap a benchmark runs with, and a warning when it is not fixed and pre-touched: a heap the
+     * JVM grows into pays a page fault on each first touch of a page, which on a virtual machine
+     * slows young collections several times over and moves the figures by tens of percent.
+     */
+    static String heap() {
+        long max = Runtime.getRuntime().maxMemory() >> 20;
+        java.util.List<String> options = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        boolean fixed = options.stream().anyMatch(o -> o.startsWith("-Xms"))
+                && Runtime.getRuntime().totalMemory() >= Runtime.getRuntime().maxMemory() * 9 / 10;
+        boolean touched = options.contains("-XX:+AlwaysPreTouch");
+        return String.format(java.util.Locale.ROOT, "heap %,d MiB%s", max, fixed && touched ? ", fixed and pre-touched"
+                : " (not fixed and pre-touched: figures vary; see the README's heap settings,"
+                        + " -Xms" + max + "m -Xmx" + max + "m -XX:+AlwaysPreTouch)");
+    }
 }

@@ -59,8 +59,9 @@ public final class SilverBenchmark {
                 .withSchema(OrderEvents.SCHEMA)
                 .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
                 .withMaxBatchRecords(perBatch);
-        System.out.printf(Locale.ROOT, "silver benchmark: %,d events, %,d keys, %d batches of %,d, %d cores, tables in %s%n",
-                events, keys, batches, perBatch, Runtime.getRuntime().availableProcessors(), root);
+        System.out.printf(Locale.ROOT, "silver benchmark: %,d events, %,d keys, %d batches of %,d, %d cores, %s,"
+                + " tables in %s%n", events, keys, batches, perBatch, Runtime.getRuntime().availableProcessors(),
+                SampleMain.heap(), root);
         Table silver = Tables.resolve(pipeline.silver().orElseThrow(), pipeline.storageOptions());
         long silverNanos = 0;
         long total = 0;
