@@ -164,7 +164,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         }
     }
 
-    private static SourceRecord toRecord(SourcePartition p, ConsumerRecord<byte[], byte[]> r) {
+    /** The last record time and its Instant: a producer batch's records share their millisecond. */
+    private long lastMillis = Long.MIN_VALUE;
+    private Instant lastTime = Instant.EPOCH;
+
+    private SourceRecord toRecord(SourcePartition p, ConsumerRecord<byte[], byte[]> r) {
         Header[] hs = r.headers().toArray();
         Map<String, byte[]> headers;
         if (hs.length == 0) {
@@ -178,8 +182,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             }
         }
         long ts = r.timestamp();
-        return new SourceRecord(p, r.offset(), r.key(), r.value(), headers,
-                ts < 0 ? Instant.EPOCH : Instant.ofEpochMilli(ts));
+        if (ts != lastMillis) {
+            lastMillis = ts;
+            lastTime = ts < 0 ? Instant.EPOCH : Instant.ofEpochMilli(ts);
+        }
+        return new SourceRecord(p, r.offset(), r.key(), r.value(), headers, lastTime);
     }
 
     private SourcePartition partition(TopicPartition tp) {
