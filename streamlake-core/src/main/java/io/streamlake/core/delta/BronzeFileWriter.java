@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * {@code Row} per record and no record-assembly layer, which together cost bronze about a third of
  * its write time. The file is the same as {@link BronzeRows#toRow}'s rows written through
  * {@link DeltaTable#newDataFile}, with the same Delta statistics; only its encodings are chosen for
- * the layout (no dictionary for payloads, offsets and header values, no Parquet min/max for payloads).
+ * the layout (no dictionary for payloads, offsets and header values, no Parquet min/max for keys and
+ * payloads).
  * Not thread-safe.
  */
 public final class BronzeFileWriter extends ParquetDataFile {
@@ -44,8 +45,11 @@ public final class BronzeFileWriter extends ParquetDataFile {
     /** Dictionary-encoded: few distinct values per file. Every other column is mostly distinct. */
     private static final List<String> DICTIONARY = List.of("source", "partition", "headers.key_value.key",
             "metadata.key_value.key");
-    /** Payload-like columns whose Parquet min/max no reader filters on. */
-    private static final List<String> NO_PARQUET_STATS = List.of("value", "headers.key_value.value",
+    /**
+     * Columns whose Parquet min/max prune nothing: payloads, and keys, which arrive in no order, so
+     * every file spans the whole key range. Keeping them costs two byte comparisons per value.
+     */
+    private static final List<String> NO_PARQUET_STATS = List.of("key", "value", "headers.key_value.value",
             "metadata.key_value.value");
     /** How many records between two checks of the buffered size against the row group size. */
     private static final int SIZE_CHECK_INTERVAL = 1_000;
