@@ -3,9 +3,12 @@ package io.streamlake.samples;
 import io.streamlake.exceptions.StreamLakeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -101,11 +104,11 @@ final class SampleMain {
      */
     static String heap() {
         long max = Runtime.getRuntime().maxMemory() >> 20;
-        java.util.List<String> options = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments();
         boolean fixed = options.stream().anyMatch(o -> o.startsWith("-Xms"))
                 && Runtime.getRuntime().totalMemory() >= Runtime.getRuntime().maxMemory() * 9 / 10;
         boolean touched = options.contains("-XX:+AlwaysPreTouch");
-        return String.format(java.util.Locale.ROOT, "heap %,d MiB%s", max, fixed && touched ? ", fixed and pre-touched"
+        return String.format(Locale.ROOT, "heap %,d MiB%s", max, fixed && touched ? ", fixed and pre-touched"
                 : " (not fixed and pre-touched: figures vary; see the README's heap settings,"
                         + " -Xms" + max + "m -Xmx" + max + "m -XX:+AlwaysPreTouch)");
     }

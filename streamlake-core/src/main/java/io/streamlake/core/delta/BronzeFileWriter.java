@@ -70,8 +70,8 @@ public final class BronzeFileWriter extends ParquetDataFile {
     private ColumnWriter metadataValue;
     private final long ingestionMicros;
 
-    private final ColumnStats keyStats = new ColumnStats(DataType.BINARY);
-    private final ColumnStats valueStats = new ColumnStats(DataType.BINARY);
+    private long keyNulls;
+    private long valueNulls;
     private final ColumnStats sourceStats = new ColumnStats(DataType.STRING);
     private final ColumnStats partitionStats = new ColumnStats(DataType.INT);
     private final ColumnStats positionStats = new ColumnStats(DataType.LONG);
@@ -79,6 +79,9 @@ public final class BronzeFileWriter extends ParquetDataFile {
 
     /** Names and stream names repeat in every record: encoded once each. */
     private final Map<String, Binary> utf8Cache = new HashMap<>();
+    /** The stream name of the last record and its UTF-8: records of a file come from few streams. */
+    private @Nullable String lastStream;
+    private Binary lastSource = Binary.EMPTY;
     private final Utf8Buffer utf8 = new Utf8Buffer();
     private final MapColumn headers = new MapColumn(BronzeRows.HEADERS, false);
     private final MapColumn metadata = new MapColumn(BronzeRows.METADATA, true);
@@ -176,10 +179,14 @@ public final class BronzeFileWriter extends ParquetDataFile {
         headers.gather(r.headers());
         metadata.gather(r.metadata());
         try {
-            binary(key, keyStats, r.key());
-            binary(value, valueStats, r.value());
+            keyNulls += binary(key, r.key());
+            valueNulls += binary(value, r.value());
             String stream = r.partition().stream();
-            source.write(cached(stream), 0, 0);
+            if (stream != lastStream) {
+                lastStream = stream;
+                lastSource = cached(stream);
+            }
+            source.write(lastSource, 0, 0);
             sourceStats.string(stream);
             partition.write(r.partition().id(), 0, 0);
             partitionStats.integral(r.partition().id());
@@ -206,13 +213,14 @@ public final class BronzeFileWriter extends ParquetDataFile {
         }
     }
 
-    private static void binary(ColumnWriter column, ColumnStats stats, byte @Nullable [] v) {
+    /** @return 1 for a null value, else 0: the null count to add */
+    private static int binary(ColumnWriter column, byte @Nullable [] v) {
         if (v == null) {
             column.writeNull(0, 0);
-            stats.nulls++;
-        } else {
-            column.write(Binary.fromConstantByteArray(v), 0, 1);
+            return 1;
         }
+        column.write(Binary.fromConstantByteArray(v), 0, 1);
+        return 0;
     }
 
     /**
@@ -395,8 +403,8 @@ public final class BronzeFileWriter extends ParquetDataFile {
     @Override
     Map<String, Long> nullCounts() {
         Map<String, Long> m = new HashMap<>();
-        m.put(BronzeRows.KEY, keyStats.nulls);
-        m.put(BronzeRows.VALUE, valueStats.nulls);
+        m.put(BronzeRows.KEY, keyNulls);
+        m.put(BronzeRows.VALUE, valueNulls);
         m.put(BronzeRows.SOURCE, 0L);
         m.put(BronzeRows.PARTITION, 0L);
         m.put(BronzeRows.POSITION, 0L);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -148,7 +149,7 @@ final class FlatJsonDecoder {
     }
 
     private static boolean sameBytes(byte[] name, byte[] b, int from, int length) {
-        return name.length == length && java.util.Arrays.equals(name, 0, length, b, from, from + length);
+        return name.length == length && Arrays.equals(name, 0, length, b, from, from + length);
     }
 
     /** @return the index of the closing quote, or -1 for an escape, a control character or no end */
@@ -416,7 +417,7 @@ final class FlatJsonDecoder {
             int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
             Entry e = slots[slot];
             int n = ++lookups;
-            if (e != null && java.util.Arrays.equals(e.utf8, 0, e.utf8.length, b, from, to)) {
+            if (e != null && Arrays.equals(e.utf8, 0, e.utf8.length, b, from, to)) {
                 hits++;
                 return e.value;
             }
@@ -424,7 +425,7 @@ final class FlatJsonDecoder {
                 off = true; // mostly distinct values: caching would only add garbage
             }
             String value = new String(b, from, length, StandardCharsets.UTF_8);
-            slots[slot] = new Entry(java.util.Arrays.copyOfRange(b, from, to), value);
+            slots[slot] = new Entry(Arrays.copyOfRange(b, from, to), value);
             return value;
         }
     }

@@ -3,6 +3,8 @@ package io.streamlake.core.internal;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -49,11 +51,11 @@ public final class SmallMap<V> extends AbstractMap<String, V> {
             return Map.of();
         }
         if (n > MAX_SIZE) {
-            Map<String, V> m = new java.util.HashMap<>();
+            Map<String, V> m = new HashMap<>();
             for (int i = 0; i < n; i++) {
                 m.put(Objects.requireNonNull(names[i], "name"), values[i]);
             }
-            return java.util.Collections.unmodifiableMap(m);
+            return Collections.unmodifiableMap(m);
         }
         for (int i = 0; i < n; i++) {
             Objects.requireNonNull(names[i], "name");
