@@ -14,15 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
-import org.apache.parquet.column.impl.ColumnWriteStoreV1;
-import org.apache.parquet.hadoop.CodecFactory;
-import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.jspecify.annotations.Nullable;
@@ -51,12 +46,8 @@ public final class BronzeFileWriter extends ParquetDataFile {
      */
     private static final List<String> NO_PARQUET_STATS = List.of("key", "value", "headers.key_value.value",
             "metadata.key_value.value");
-    /** How many records between two checks of the buffered size against the row group size. */
-    private static final int SIZE_CHECK_INTERVAL = 1_000;
-
-    // Parquet's stores hold one row group: a new pair, and new column writers, for each.
-    private ColumnChunkPageWriteStore pages;
-    private ColumnWriteStoreV1 columns;
+    // Column writers belong to one row group: they are taken anew from each row group's store.
+    private ColumnWriteStore columns;
     private ColumnWriter key;
     private ColumnWriter value;
     private ColumnWriter source;
@@ -86,11 +77,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
     private final MapColumn headers = new MapColumn(BronzeRows.HEADERS, false);
     private final MapColumn metadata = new MapColumn(BronzeRows.METADATA, true);
 
-    private final CodecFactory codecs;
-    private final ParquetProperties properties = properties(new RecyclingAllocator());
-    private @Nullable ParquetFileWriter file;
-    private long rowsInGroup;
-    private final long rowGroupBytes;
+    private @Nullable ParquetColumnFile file;
 
     /**
      * @param table the bronze table
@@ -103,7 +90,6 @@ public final class BronzeFileWriter extends ParquetDataFile {
     /** @param rowGroupBytes the buffered size at which a row group is written out (tests make it small) */
     BronzeFileWriter(DeltaTable table, Instant ingestedAt, long rowGroupBytes) {
         super(table, Map.of());
-        this.rowGroupBytes = rowGroupBytes;
         this.ingestionMicros = RowWriteSupport.micros(BronzeRows.INGESTION_TIME, ingestedAt);
         List<ColumnDescriptor> descriptors = SCHEMA.getColumns();
         List<String> paths = descriptors.stream().map(d -> String.join(".", d.getPath())).toList();
@@ -111,31 +97,21 @@ public final class BronzeFileWriter extends ParquetDataFile {
             throw new IllegalStateException("the bronze layout " + paths + " is not the one this writer knows "
                     + COLUMNS + "; update BronzeFileWriter with BronzeRows");
         }
-        CodecFactory codecFactory = new CodecFactory(table.conf(), properties.getPageSizeThreshold());
-        ParquetFileWriter f = null;
         try {
-            f = new ParquetFileWriter(HadoopOutputFile.fromPath(path, table.conf()), SCHEMA,
-                    ParquetFileWriter.Mode.CREATE, ParquetWriter.DEFAULT_BLOCK_SIZE, ParquetWriter.MAX_PADDING_SIZE_DEFAULT,
-                    null, properties);
-            f.start();
+            this.file = new ParquetColumnFile(path, table.conf(), SCHEMA, settings(), rowGroupBytes, this::bind,
+                    () -> { });
         } catch (IOException | RuntimeException e) {
-            codecFactory.release();
             throw table.failure("cannot create data file " + name, e, "check that the table location is writable");
         }
-        this.file = f;
-        this.codecs = codecFactory;
-        newRowGroup();
     }
 
-    private void newRowGroup() {
-        pages = new ColumnChunkPageWriteStore(codecs.getCompressor(CompressionCodecName.SNAPPY), SCHEMA,
-                properties.getAllocator(), properties.getColumnIndexTruncateLength(),
-                properties.getPageWriteChecksumEnabled());
-        columns = new ColumnWriteStoreV1(SCHEMA, pages, properties);
+    /** Takes the column writers of a new row group. */
+    private void bind(ColumnWriteStore store) {
+        columns = store;
         List<ColumnDescriptor> descriptors = SCHEMA.getColumns();
         ColumnWriter[] c = new ColumnWriter[descriptors.size()];
         for (int i = 0; i < c.length; i++) {
-            c[i] = columns.getColumnWriter(descriptors.get(i));
+            c[i] = store.getColumnWriter(descriptors.get(i));
         }
         key = c[0];
         value = c[1];
@@ -150,18 +126,18 @@ public final class BronzeFileWriter extends ParquetDataFile {
         metadataValue = c[10];
     }
 
-    private static ParquetProperties properties(RecyclingAllocator allocator) {
+    /** The file's settings; {@link ParquetColumnFile} builds them with a values-writer factory of their own. */
+    private static ParquetProperties.Builder settings() {
         ParquetProperties.Builder b = ParquetProperties.builder()
-                .withAllocator(allocator)
+                // the file's own: Parquet hands a page's buffers back to the allocator that gave them
+                .withAllocator(new RecyclingAllocator())
                 // Page checksums cost a copy and a CRC of every page, and readers do not verify them
                 // unless asked to (Spark and Delta Kernel do not).
                 .withPageWriteChecksumEnabled(false)
-                // v1 pages: what Spark writes by default and every Parquet reader understands.
-                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withDictionaryEncoding(false);
         DICTIONARY.forEach(c -> b.withDictionaryEncoding(c, true));
         NO_PARQUET_STATS.forEach(c -> b.withStatisticsEnabled(c, false));
-        return b.build();
+        return b;
     }
 
     /**
@@ -178,6 +154,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
         long micros = RowWriteSupport.micros(BronzeRows.SOURCE_TIMESTAMP, r.timestamp());
         headers.gather(r.headers());
         metadata.gather(r.metadata());
+        ParquetColumnFile f = file;
         try {
             keyNulls += binary(key, r.key());
             valueNulls += binary(value, r.value());
@@ -198,19 +175,15 @@ public final class BronzeFileWriter extends ParquetDataFile {
             ingestionTime.write(ingestionMicros, 0, 0);
             metadata.write(metadataName, metadataValue);
             columns.endRecord();
-        } catch (RuntimeException e) {
+            rows++;
+            Objects.requireNonNull(f).recordWritten(length(r.key()) + length(r.value()) + headers.bytes + metadata.bytes);
+        } catch (IOException | RuntimeException e) {
             throw writeFailed(e);
         }
-        rows++;
-        if (++rowsInGroup % SIZE_CHECK_INTERVAL == 0 && columns.getBufferedSize() >= rowGroupBytes) {
-            try {
-                flushRowGroup();
-                release(false);
-                newRowGroup();
-            } catch (IOException | RuntimeException e) {
-                throw writeFailed(e);
-            }
-        }
+    }
+
+    private static int length(byte @Nullable [] b) {
+        return b == null ? 0 : b.length;
     }
 
     /** @return 1 for a null value, else 0: the null count to add */
@@ -238,6 +211,8 @@ public final class BronzeFileWriter extends ParquetDataFile {
         private String[] names = new String[8];
         private @Nullable Object[] values = new Object[8];
         private int size;
+        /** About how many bytes the gathered entries hold: for the row group's size checks. */
+        long bytes;
         /** The names last written at each position and their UTF-8, hit when records share names. */
         private String[] lastNames = new String[8];
         private Binary[] lastBinaries = new Binary[8];
@@ -249,6 +224,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
 
         void gather(Map<String, ?> map) {
             size = 0;
+            bytes = 0;
             if (map instanceof SmallMap<?> small) {
                 for (int i = 0; i < small.size(); i++) {
                     add(small.name(i), small.valueAt(i));
@@ -277,6 +253,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
             }
             names[size] = name;
             values[size++] = value;
+            bytes += name.length() + (value instanceof byte[] b ? b.length : value instanceof String t ? t.length() : 0);
         }
 
         void write(ColumnWriter nameColumn, ColumnWriter valueColumn) {
@@ -321,51 +298,21 @@ public final class BronzeFileWriter extends ParquetDataFile {
         return b;
     }
 
-    private void flushRowGroup() throws IOException {
-        ParquetFileWriter f = Objects.requireNonNull(file);
-        f.startBlock(rowsInGroup);
-        columns.flush();
-        pages.flushToFileWriter(f);
-        f.endBlock();
-        rowsInGroup = 0;
-    }
-
     @Override
     void closeFile() throws IOException {
-        ParquetFileWriter f = file;
-        if (f == null) {
-            return;
-        }
-        try {
-            if (rowsInGroup > 0) {
-                flushRowGroup();
-            }
-            f.end(Map.of(ParquetWriter.OBJECT_MODEL_NAME_PROP, "streamlake"));
-        } finally {
-            file = null;
-            release(true);
+        ParquetColumnFile f = file;
+        file = null;
+        if (f != null) {
+            f.close();
         }
     }
 
     @Override
     void abandonFile() throws IOException {
-        ParquetFileWriter f = file;
+        ParquetColumnFile f = file;
         file = null;
-        try {
-            if (f != null) {
-                f.close();
-            }
-        } finally {
-            release(true);
-        }
-    }
-
-    /** Frees the row group's buffers, and with {@code codecs} the compressors too. */
-    private void release(boolean codecs) {
-        columns.close();
-        pages.close();
-        if (codecs) {
-            this.codecs.release();
+        if (f != null) {
+            f.abandon();
         }
     }
 

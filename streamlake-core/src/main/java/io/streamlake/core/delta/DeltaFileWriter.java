@@ -9,24 +9,29 @@ import io.streamlake.table.PartitionValues;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ParquetProperties;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
-import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.MessageColumnIO;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
 import org.jspecify.annotations.Nullable;
 
-/** Streams rows into one new snappy Parquet file at the table root. Not thread-safe, like any writer. */
+/**
+ * Streams rows into one new snappy Parquet file at the table root, through {@link ParquetColumnFile}
+ * (not parquet-hadoop's {@code ParquetWriter}, whose builder cannot be given writer properties of the
+ * file's own). Not thread-safe, like any writer.
+ */
 final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     private final RowWriteSupport support;
     private final Map<String, @Nullable String> partitionValues;
     private final int[] partitionPositions;
     private final @Nullable Object[] partitionTyped;
-    private @Nullable ParquetWriter<Row> writer;
+    private final MessageColumnIO columnIO;
+    private @Nullable ParquetColumnFile file;
+    /** The current row group's record assembler, which the write support writes through. */
+    private @Nullable RecordConsumer consumer;
 
     DeltaFileWriter(DeltaTable table, Schema schema) {
         this(table, schema, Map.of());
@@ -37,6 +42,11 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
      *     file goes to their folder, leaves their columns out, and accepts only rows that hold them
      */
     DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues) {
+        this(table, schema, partitionValues, ParquetWriter.DEFAULT_BLOCK_SIZE);
+    }
+
+    /** @param rowGroupBytes the buffered size at which a row group is written out (tests make it small) */
+    DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues, long rowGroupBytes) {
         super(table, partitionValues);
         this.partitionValues = partitionValues;
         this.partitionPositions = new int[partitionValues.size()];
@@ -51,23 +61,33 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
             partitionTyped[i++] = PartitionValues.parse(e.getValue(), schema.field(pos).type());
         }
         this.support = new RowWriteSupport(schema, partitionValues.keySet());
-        try {
-            Builder builder = new Builder(HadoopOutputFile.fromPath(path, table.conf()), support)
-                    .withConf(table.conf())
-                    .withWriteMode(ParquetFileWriter.Mode.CREATE)
-                    .withCompressionCodec(CompressionCodecName.SNAPPY)
-                    // v1 pages: what Spark writes by default and every Parquet reader understands.
-                    .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0);
-            for (Field f : schema.fields()) {
-                if (!partitionValues.containsKey(f.name()) && mostlyDistinct(f.type())) {
-                    builder.withDictionaryEncoding(f.name(), false);
-                }
+        ParquetProperties.Builder settings = ParquetProperties.builder();
+        for (Field f : schema.fields()) {
+            if (!partitionValues.containsKey(f.name()) && mostlyDistinct(f.type())) {
+                settings.withDictionaryEncoding(f.name(), false);
             }
-            this.writer = builder.build();
+        }
+        MessageType parquetSchema = support.init(table.conf()).getSchema();
+        this.columnIO = new ColumnIOFactory(false).getColumnIO(parquetSchema);
+        try {
+            this.file = new ParquetColumnFile(path, table.conf(), parquetSchema, settings, rowGroupBytes, this::bind,
+                    this::flushPending);
         } catch (IOException | RuntimeException e) {
             throw table.failure("cannot create data file " + name, e,
                     "check that the table location is writable");
         }
+    }
+
+    /** Assembles records into a new row group's columns. */
+    private void bind(ColumnWriteStore columns) {
+        RecordConsumer c = columnIO.getRecordWriter(columns);
+        consumer = c;
+        support.prepareForWrite(c);
+    }
+
+    /** The record assembler may hold back nulls of absent fields: they go into the row group before it is written. */
+    private void flushPending() {
+        Objects.requireNonNull(consumer).flush();
     }
 
     /**
@@ -86,8 +106,8 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     @Override
     public void write(Row row) {
         Objects.requireNonNull(row, "row");
-        ParquetWriter<Row> w = writer;
-        checkWritable(w != null);
+        ParquetColumnFile f = file;
+        checkWritable(f != null);
         for (int i = 0; i < partitionPositions.length; i++) {
             Object v = row.value(partitionPositions[i]);
             // an empty string is a null partition value in Delta (PartitionValues.format)
@@ -98,25 +118,30 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
         }
         support.prepare(row);
         try {
-            w.write(row);
+            support.write(row);
+            rows++;
+            f.recordWritten(0);
         } catch (IOException | RuntimeException e) {
             throw writeFailed(e);
         }
-        rows++;
     }
 
     @Override
     void closeFile() throws IOException {
-        ParquetWriter<Row> w = writer;
-        writer = null;
-        if (w != null) {
-            w.close();
+        ParquetColumnFile f = file;
+        file = null;
+        if (f != null) {
+            f.close();
         }
     }
 
     @Override
     void abandonFile() throws IOException {
-        closeFile();
+        ParquetColumnFile f = file;
+        file = null;
+        if (f != null) {
+            f.abandon();
+        }
     }
 
     @Override
@@ -132,31 +157,5 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     @Override
     Map<String, Long> nullCounts() {
         return support.nullCounts();
-    }
-
-    private static final class Builder extends ParquetWriter.Builder<Row, Builder> {
-        private final RowWriteSupport support;
-
-        Builder(OutputFile file, RowWriteSupport support) {
-            super(file);
-            this.support = support;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        // Abstract (and deprecated) in Parquet's builder: it must be implemented all the same.
-        @Override
-        @SuppressWarnings("deprecation")
-        protected WriteSupport<Row> getWriteSupport(Configuration conf) {
-            return support;
-        }
-
-        @Override
-        protected WriteSupport<Row> getWriteSupport(ParquetConfiguration conf) {
-            return support;
-        }
     }
 }
