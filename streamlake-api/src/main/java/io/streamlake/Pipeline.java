@@ -91,6 +91,8 @@ public final class Pipeline {
     private @Nullable TableRef deleteMarkers;
     private List<String> partitionColumns = List.of();
     private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
+    /** 0: the available cores of the machine the pipeline runs on, read when it starts. */
+    private int writerParallelism;
     private @Nullable String captureArchive;
     private @Nullable String captureArchiveNamespace;
 
@@ -118,6 +120,7 @@ public final class Pipeline {
         p.deleteMarkers = deleteMarkers;
         p.partitionColumns = partitionColumns;
         p.compactionMinFiles = compactionMinFiles;
+        p.writerParallelism = writerParallelism;
         p.captureArchive = captureArchive;
         p.captureArchiveNamespace = captureArchiveNamespace;
         return p;
@@ -495,6 +498,33 @@ public final class Pipeline {
     /** @return a copy that never compacts its tables (for example because another job does) */
     public Pipeline withoutCompaction() {
         return with(p -> p.compactionMinFiles = 0);
+    }
+
+    /**
+     * Sets how many threads a micro-batch's work may use at once: bronze data files written side by
+     * side (a large batch is cut into slices, one file each), silver decoding slices, and silver
+     * files read and rewritten. The default is the number of cores the JVM sees when the run starts;
+     * a lower value leaves cores to the application, a higher one can help where writes wait on
+     * remote storage; 1 does everything on the pipeline's own thread.
+     *
+     * <pre>{@code
+     * pipeline.withWriterParallelism(1);   // one file at a time, on the pipeline's thread
+     * }</pre>
+     *
+     * @param threads at least 1
+     * @return a copy with this setting
+     */
+    public Pipeline withWriterParallelism(int threads) {
+        if (threads < 1) {
+            throw new ConfigurationException("writer parallelism must be at least 1, got " + threads
+                    + "; use 1 to write one file at a time");
+        }
+        return with(p -> p.writerParallelism = threads);
+    }
+
+    /** @return the writer parallelism set, or else the cores available to the JVM now */
+    public int writerParallelism() {
+        return writerParallelism > 0 ? writerParallelism : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     /**

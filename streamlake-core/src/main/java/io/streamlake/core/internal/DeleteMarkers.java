@@ -80,7 +80,7 @@ final class DeleteMarkers {
     }
 
     DeleteMarkers(Table table, Schema silverSchema, String keyColumn, Scd1Strategy strategy, String appId,
-            long targetFileRows) {
+            long targetFileRows, Workers workers) {
         this.table = table;
         this.strategy = strategy;
         this.keyColumn = keyColumn;
@@ -90,7 +90,7 @@ final class DeleteMarkers {
         this.retention = strategy.deleteRetention();
         this.appId = appId;
         this.schema = schema(silverSchema, keyColumn, sequenceColumn);
-        this.merger = new SilverMerger(table, schema, keyColumn, MergeStrategies.lastWins(), targetFileRows);
+        this.merger = new SilverMerger(table, schema, keyColumn, MergeStrategies.lastWins(), targetFileRows, workers);
     }
 
     /** The markers table's columns: the silver key, the marker, and the marker it replaced. */

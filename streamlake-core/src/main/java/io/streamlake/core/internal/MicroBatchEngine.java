@@ -62,6 +62,8 @@ public final class MicroBatchEngine implements AutoCloseable {
     /** The marker each partition's reader position was derived from: the fence for the next commit. */
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
+    /** The batch's helper threads, at the pipeline's writer parallelism; closed with the engine. */
+    private final Workers workers;
     private @Nullable SourceReader reader;
     private @Nullable ExecutorService prefetcher;
     private @Nullable Future<List<SourceRecord>> prefetched;
@@ -101,7 +103,9 @@ public final class MicroBatchEngine implements AutoCloseable {
             @Nullable Table deleteMarkers) {
         this.pipeline = pipeline;
         this.bronze = bronze;
-        this.silver = silver == null ? null : new SilverStage(pipeline, bronze, silver, quarantine, deleteMarkers);
+        this.workers = new Workers(pipeline.writerParallelism(), pipeline.name());
+        this.silver = silver == null ? null
+                : new SilverStage(pipeline, bronze, silver, quarantine, deleteMarkers, workers);
         this.archive = pipeline.captureArchive().isPresent() ? openArchive(pipeline) : null;
         if (pipeline.compactionMinFiles() > 0) {
             compactors.add(new Compactor(bronze, BronzeRows.SCHEMA, pipeline.targetFileRows(),
@@ -330,7 +334,7 @@ public final class MicroBatchEngine implements AutoCloseable {
      * slices. The files are returned in slice order, so a catch-up that reads them back sees arrival order.
      */
     private List<DataFile> writeBronze(List<SourceRecord> records, Instant now) {
-        int slices = (int) Math.max(1, Math.min(Workers.PARALLELISM, records.size() / MIN_PARALLEL_SLICE));
+        int slices = (int) Math.max(1, Math.min(workers.parallelism(), records.size() / MIN_PARALLEL_SLICE));
         List<Supplier<@Nullable DataFile>> tasks = new ArrayList<>(slices + 1);
         for (int i = 0; i < slices; i++) {
             List<SourceRecord> slice = records.subList(
@@ -348,7 +352,7 @@ public final class MicroBatchEngine implements AutoCloseable {
             return List.of(Objects.requireNonNull(tasks.get(0).get()));
         }
         List<DataFile> files = new ArrayList<>(slices);
-        for (DataFile f : Workers.all(tasks)) {
+        for (DataFile f : workers.all(tasks)) {
             if (f != null) {
                 files.add(f);
             }
@@ -466,6 +470,7 @@ public final class MicroBatchEngine implements AutoCloseable {
             if (prefetcher != null) {
                 prefetcher.shutdown();
             }
+            workers.close();
             if (r != null) {
                 if (!uncommunicated.isEmpty()) {
                     reportCommitted(r, uncommunicated);

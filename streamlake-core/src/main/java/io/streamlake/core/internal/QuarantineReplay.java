@@ -37,6 +37,8 @@ public final class QuarantineReplay {
     private final String silverAppId;
     private final String taken;
     private final String released;
+    /** Closed when the replay ends: a replay is run once. */
+    private final Workers workers;
 
     /**
      * @param pipeline the validated pipeline
@@ -55,28 +57,33 @@ public final class QuarantineReplay {
      * @param deleteMarkers its delete-marker table, or null when the strategy keeps none
      */
     public QuarantineReplay(Pipeline pipeline, Table silver, Table quarantine, @Nullable Table deleteMarkers) {
-        this.markers = SilverStage.deleteMarkers(pipeline, deleteMarkers);
+        this.workers = new Workers(pipeline.writerParallelism(), pipeline.name() + "-replay");
+        this.markers = SilverStage.deleteMarkers(pipeline, deleteMarkers, workers);
         this.silverAppId = Markers.silver(pipeline.name());
         this.silver = silver;
         this.quarantine = quarantine;
-        this.preparer = new RecordPreparer(pipeline, true);
+        this.preparer = new RecordPreparer(pipeline, true, workers);
         this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
-                pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns());
+                pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";
     }
 
     /** @return records that left the quarantine (into silver, or filtered or dropped on purpose now) */
     public long run() {
-        int conflicts = 0;
-        while (true) {
-            try {
-                return attempt();
-            } catch (CommitConflictException e) {
-                if (++conflicts > MAX_CONFLICT_RETRIES) {
-                    throw e;
+        try {
+            int conflicts = 0;
+            while (true) {
+                try {
+                    return attempt();
+                } catch (CommitConflictException e) {
+                    if (++conflicts > MAX_CONFLICT_RETRIES) {
+                        throw e;
+                    }
                 }
             }
+        } finally {
+            workers.close();
         }
     }
 

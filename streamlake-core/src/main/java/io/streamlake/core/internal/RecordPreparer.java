@@ -35,6 +35,7 @@ final class RecordPreparer {
     private static final int PARALLEL_THRESHOLD = 20_000;
 
     private final Schema schema;
+    private final Workers workers;
     private final Schema tombstoneSchema;
     private final int keyPos;
     private final JsonRowDecoder decoder;
@@ -79,7 +80,8 @@ final class RecordPreparer {
         }
     }
 
-    RecordPreparer(Pipeline pipeline, boolean canQuarantine) {
+    RecordPreparer(Pipeline pipeline, boolean canQuarantine, Workers workers) {
+        this.workers = workers;
         this.schema = pipeline.silverSchema().orElseThrow();
         String key = pipeline.silverKey().orElseThrow();
         this.keyPos = schema.indexOf(key);
@@ -102,7 +104,7 @@ final class RecordPreparer {
      */
     Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo) {
         Instant now = Instant.now();
-        int slices = records.size() < PARALLEL_THRESHOLD ? 1 : Workers.PARALLELISM;
+        int slices = records.size() < PARALLEL_THRESHOLD ? 1 : workers.parallelism();
         // Decoding is most of silver's CPU: split the batch across cores, then join the slices in
         // order so rows keep their arrival order and the first failure in bronze order is the one reported.
         int size = (records.size() + slices - 1) / slices;
@@ -115,7 +117,7 @@ final class RecordPreparer {
                 break;
             }
         }
-        List<Prepared> parts = Workers.all(tasks);
+        List<Prepared> parts = workers.all(tasks);
         Prepared out = parts.get(0);
         for (int i = 1; i < parts.size(); i++) {
             out.append(parts.get(i));

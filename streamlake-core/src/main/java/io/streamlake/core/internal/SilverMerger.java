@@ -50,9 +50,11 @@ final class SilverMerger {
     private final KeyFold<?> fold;
     private final long targetFileRows;
     private final List<String> partitionColumns;
+    private final Workers workers;
 
-    SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows) {
-        this(table, schema, keyColumn, strategy, targetFileRows, List.of());
+    SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows,
+            Workers workers) {
+        this(table, schema, keyColumn, strategy, targetFileRows, List.of(), workers);
     }
 
     /**
@@ -60,7 +62,8 @@ final class SilverMerger {
      *     their partition, and a key whose partition value changes moves
      */
     SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows,
-            List<String> partitionColumns) {
+            List<String> partitionColumns, Workers workers) {
+        this.workers = workers;
         this.partitionColumns = List.copyOf(partitionColumns);
         this.table = table;
         this.schema = schema;
@@ -252,7 +255,7 @@ final class SilverMerger {
         List<DataFile> removed = new ArrayList<>();
         List<DataFile> added = new ArrayList<>();
         long changed = 0;
-        for (Result r : Workers.all(units)) {
+        for (Result r : workers.all(units)) {
             removed.addAll(r.removed());
             added.addAll(r.added());
             changed += r.rowsChanged();
@@ -430,7 +433,7 @@ final class SilverMerger {
             }
         }
         List<DataFile> added = new ArrayList<>();
-        Workers.all(units).forEach(added::addAll);
+        workers.all(units).forEach(added::addAll);
         return new Result(removed, added, changedKeys.size());
     }
 
@@ -457,7 +460,7 @@ final class SilverMerger {
                 return rows;
             });
         }
-        List<List<Row>> results = Workers.all(reads);
+        List<List<Row>> results = workers.all(reads);
         Map<Integer, List<Row>> out = new HashMap<>();
         for (int i = 0; i < positions.size(); i++) {
             out.put(positions.get(i), results.get(i));
@@ -605,7 +608,7 @@ final class SilverMerger {
             start = end;
         }
         if (parallel) {
-            return Workers.all(writes);
+            return workers.all(writes);
         }
         List<DataFile> files = new ArrayList<>(writes.size());
         writes.forEach(w -> files.add(w.get()));

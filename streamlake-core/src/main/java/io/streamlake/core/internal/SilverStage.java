@@ -62,7 +62,7 @@ final class SilverStage {
     private volatile List<ExpectationMetrics> metrics = List.of();
 
     SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
-            @Nullable Table deleteMarkers) {
+            @Nullable Table deleteMarkers, Workers workers) {
         this.bronze = bronze;
         this.silver = silver;
         this.quarantine = quarantine;
@@ -70,11 +70,11 @@ final class SilverStage {
         String key = pipeline.silverKey().orElseThrow();
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
-        this.preparer = new RecordPreparer(pipeline, quarantine != null);
+        this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
         this.partitionColumns = pipeline.partitionColumns();
         this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows(),
-                partitionColumns);
-        this.markers = deleteMarkers(pipeline, deleteMarkers);
+                partitionColumns, workers);
+        this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
@@ -85,7 +85,7 @@ final class SilverStage {
      * @return the delete markers of the pipeline's strategy, or null when it keeps none
      * @throws ConfigurationException if the strategy keeps markers and there is no table for them
      */
-    static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table) {
+    static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table, Workers workers) {
         if (!(pipeline.mergeStrategy() instanceof Scd1Strategy s) || !s.keepsDeleteMarkers()) {
             return null;
         }
@@ -94,7 +94,7 @@ final class SilverStage {
                     + " has no delete-marker table; set one with withDeleteMarkers(table)");
         }
         return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(), s,
-                Markers.deletes(pipeline.name()), pipeline.targetFileRows());
+                Markers.deletes(pipeline.name()), pipeline.targetFileRows(), workers);
     }
 
     void open() {
