@@ -1,5 +1,7 @@
 package io.streamlake.table;
 
+import java.util.List;
+
 /**
  * Changes staged against a table and committed atomically, once, in the style of Iceberg's pending
  * updates: data files added and removed, and transaction markers (application id to version) that
@@ -26,6 +28,27 @@ public interface PendingCommit {
      * @return this commit
      */
     PendingCommit remove(DataFile file);
+
+    /**
+     * Replaces files by files that hold the same rows in the same order (compaction): the added
+     * files take the removed files' place in the table's {@linkplain TableSnapshot#files() file
+     * order}, instead of going last as {@link #add} would. Use it with {@link #rearrangeOnly()}.
+     *
+     * <pre>{@code
+     * table.newCommit().rearrangeOnly().replace(List.of(small1, small2, small3), List.of(combined)).commit("OPTIMIZE");
+     * }</pre>
+     *
+     * <p>The default removes and adds, for tables that keep no file order.
+     *
+     * @param removed files of the table's current snapshot, consecutive in its file order, first one first
+     * @param added finished files holding the removed files' rows, in the same order
+     * @return this commit
+     */
+    default PendingCommit replace(List<DataFile> removed, List<DataFile> added) {
+        removed.forEach(this::remove);
+        added.forEach(this::add);
+        return this;
+    }
 
     /**
      * Records progress: after the commit, {@link TableSnapshot#transaction(String)} returns this version.

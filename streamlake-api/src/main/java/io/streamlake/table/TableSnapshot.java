@@ -26,7 +26,15 @@ public interface TableSnapshot {
         return List.of();
     }
 
-    /** @return the data files of this version */
+    /**
+     * The data files of this version, in the order their rows arrived: the files of an earlier
+     * commit before those of a later one, the files of one commit in the order they were
+     * {@linkplain PendingCommit#add added}, and files that {@linkplain PendingCommit#replace replaced}
+     * others in the place of those. Readers that care about arrival order (a bronze table read back,
+     * bronze compaction) rely on it; tables that cannot keep it say so.
+     *
+     * @return the data files of this version
+     */
     List<DataFile> files();
 
     /**

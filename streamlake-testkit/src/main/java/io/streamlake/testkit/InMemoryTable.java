@@ -17,6 +17,7 @@ import io.streamlake.table.TableSnapshot;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -146,16 +148,33 @@ public final class InMemoryTable implements Table {
                         + ", this commit expected " + e.getValue() + ": another writer committed first");
             }
         }
-        Map<String, DataFile> files = new LinkedHashMap<>();
-        current.files.forEach(f -> files.put(f.path(), f));
+        Map<String, DataFile> live = new HashMap<>();
+        current.files.forEach(f -> live.put(f.path(), f));
+        Set<String> removed = new HashSet<>();
         for (DataFile r : c.removes) {
-            if (files.remove(r.path()) == null) {
+            if (live.remove(r.path()) == null) {
                 throw new CommitConflictException("file " + r.path() + " was already removed from " + location()
                         + " by a concurrent commit");
             }
+            removed.add(r.path());
         }
-        c.adds.forEach(f -> files.put(f.path(), f));
-        for (DataFile a : c.adds) {
+        // Files keep arrival order, as TableSnapshot.files() promises: replacements in the place of the
+        // first file they replace, other additions last.
+        List<DataFile> files = new ArrayList<>();
+        List<DataFile> added = new ArrayList<>();
+        for (DataFile f : current.files) {
+            if (!removed.contains(f.path())) {
+                files.add(f);
+            }
+            List<DataFile> replacing = c.replacements.get(f.path());
+            if (replacing != null) {
+                files.addAll(replacing);
+                added.addAll(replacing);
+            }
+        }
+        files.addAll(c.adds);
+        added.addAll(c.adds);
+        for (DataFile a : added) {
             if (!a.partitionValues().keySet().equals(new java.util.LinkedHashSet<>(current.partitionColumns))) {
                 throw new IllegalArgumentException("data file " + a.path() + " has partition values "
                         + a.partitionValues() + " but " + location() + " is partitioned by " + current.partitionColumns);
@@ -164,8 +183,8 @@ public final class InMemoryTable implements Table {
         Map<String, Long> txns = new HashMap<>(current.transactions);
         txns.putAll(c.transactions);
         current = new Snapshot(current.version + 1, current.tableSchema, current.partitionColumns,
-                List.copyOf(files.values()), Map.copyOf(txns));
-        history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : c.adds));
+                List.copyOf(files), Map.copyOf(txns));
+        history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : List.copyOf(added)));
         return current.version;
     }
 
@@ -186,6 +205,8 @@ public final class InMemoryTable implements Table {
     private final class MemoryCommit implements PendingCommit {
         private final List<DataFile> adds = new ArrayList<>();
         private final List<DataFile> removes = new ArrayList<>();
+        /** Files that take the place of a removed one, by the removed file's path. */
+        private final Map<String, List<DataFile>> replacements = new LinkedHashMap<>();
         private final Map<String, Long> transactions = new LinkedHashMap<>();
         private final Map<String, Long> expected = new LinkedHashMap<>();
         private boolean rearrangeOnly;
@@ -199,6 +220,16 @@ public final class InMemoryTable implements Table {
         @Override
         public PendingCommit remove(DataFile file) {
             removes.add(file);
+            return this;
+        }
+
+        @Override
+        public PendingCommit replace(List<DataFile> removed, List<DataFile> added) {
+            if (removed.isEmpty()) {
+                throw new IllegalArgumentException("replace needs at least one file to remove; use add(file) to add files");
+            }
+            replacements.put(removed.get(0).path(), List.copyOf(added));
+            removes.addAll(removed);
             return this;
         }
 

@@ -39,6 +39,8 @@ final class DeltaCommit implements PendingCommit {
     private final OptimisticTransaction txn;
     private final List<DataFile> adds = new ArrayList<>();
     private final List<DataFile> removes = new ArrayList<>();
+    /** Added files that take the place of removed ones (compaction), by path: the first replaced file's path and the index. */
+    private final Map<String, Replaced> replacing = new HashMap<>();
     private final Map<String, Long> markers = new LinkedHashMap<>();
     private final Map<String, Long> expected = new LinkedHashMap<>();
     private boolean rearrangeOnly;
@@ -61,6 +63,24 @@ final class DeltaCommit implements PendingCommit {
     public PendingCommit remove(DataFile file) {
         checkOpen();
         removes.add(Objects.requireNonNull(file, "file"));
+        return this;
+    }
+
+    /** Where a replacement file goes: after the place of {@code first}, as its {@code index}-th replacement. */
+    private record Replaced(String first, int index) {
+    }
+
+    @Override
+    public PendingCommit replace(List<DataFile> removed, List<DataFile> added) {
+        checkOpen();
+        if (removed.isEmpty()) {
+            throw new IllegalArgumentException("replace needs at least one file to remove; use add(file) to add files");
+        }
+        for (int i = 0; i < added.size(); i++) {
+            replacing.put(added.get(i).path(), new Replaced(removed.get(0).path(), i));
+        }
+        removed.forEach(f -> removes.add(Objects.requireNonNull(f, "file")));
+        added.forEach(f -> adds.add(Objects.requireNonNull(f, "file")));
         return this;
     }
 
@@ -116,9 +136,9 @@ final class DeltaCommit implements PendingCommit {
                         + " the batch and resume from the committed markers"));
             }
         }
-        checkRemovesAreLive(readVersion);
+        Map<String, AddFile> live = checkRemovesAreLive(readVersion);
         checkPartitionValues();
-        List<Action> actions = actions();
+        List<Action> actions = actions(readVersion, live);
         Operation op = operation(operation);
         try {
             long version = table.withCommitLock(() -> txn.commit(actions, op, DeltaTable.ENGINE_INFO).getVersion());
@@ -137,26 +157,28 @@ final class DeltaCommit implements PendingCommit {
         }
     }
 
-    private void checkRemovesAreLive(long readVersion) {
+    /** @return the live files by path, read only when this commit removes some (empty otherwise) */
+    private Map<String, AddFile> checkRemovesAreLive(long readVersion) {
         if (removes.isEmpty()) {
-            return;
+            return Map.of();
         }
-        Set<String> live = new HashSet<>();
+        Map<String, AddFile> live = new HashMap<>();
         try {
             for (AddFile add : table.snapshotAt(log, readVersion).getAllFiles()) {
-                live.add(add.getPath());
+                live.put(add.getPath(), add);
             }
         } catch (Exception e) {
             throw table.translate("cannot list the data files to remove", e, "retry the batch");
         }
         for (DataFile f : removes) {
-            if (!live.contains(f.path())) {
+            if (!live.containsKey(f.path())) {
                 throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
                         + " refused: data file " + f.path() + " to remove is not in version " + readVersion
                         + " (another writer already removed or rewrote it?). Nothing was written; re-read the table"
                         + " and retry the batch"));
             }
         }
+        return live;
     }
 
     /** A file must carry exactly the table's partition columns, or readers would fill wrong values. */
@@ -181,7 +203,7 @@ final class DeltaCommit implements PendingCommit {
         }
     }
 
-    private List<Action> actions() {
+    private List<Action> actions(long readVersion, Map<String, AddFile> live) {
         long now = System.currentTimeMillis();
         boolean dataChange = !rearrangeOnly;
         List<Action> actions = new ArrayList<>(adds.size() + removes.size() + markers.size());
@@ -190,9 +212,14 @@ final class DeltaCommit implements PendingCommit {
             actions.add(AddFile.builder(f.path(), f.partitionValues(), f.sizeBytes(), now, dataChange).build()
                     .remove(now, dataChange));
         }
+        int appended = 0;
         for (DataFile f : adds) {
+            Replaced r = replacing.get(f.path());
+            String place = r == null ? FileOrder.of(readVersion, appended++)
+                    : FileOrder.replacing(FileOrder.of(live.get(r.first())), r.index());
             actions.add(AddFile.builder(f.path(), f.partitionValues(), f.sizeBytes(), now, dataChange)
                     .stats(DeltaStats.toLogValue(f))
+                    .tags(Map.of(FileOrder.TAG, place))
                     .build());
         }
         for (Map.Entry<String, Long> m : markers.entrySet()) {

@@ -86,7 +86,8 @@ final class DeltaSnapshot implements TableSnapshot {
         try {
             StructType struct = s.getMetadata().getSchema();
             Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
-            List<AddFile> adds = s.getAllFiles();
+            // getAllFiles() has no defined order; the files' places give the order they arrived in
+            List<AddFile> adds = FileOrder.sort(s.getAllFiles());
             List<DataFile> out = new ArrayList<>(adds.size());
             for (AddFile add : adds) {
                 out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues()));

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * among them, skip it. The rows are the same before and after.
  *
  * <p>Files are combined in order: by minimum key for silver, whose files keep disjoint key ranges
- * that the merge planner relies on, and in commit order for bronze. A partitioned table is
+ * that the merge planner relies on, and for bronze in arrival order ({@code TableSnapshot.files()}:
+ * commit order, then slice order), the combined file taking the place of the files it replaces, so
+ * that each source partition's positions keep increasing within and across bronze files. A partitioned table is
  * compacted partition by partition, since a data file holds the rows of one partition. A run is only rewritten when it
  * holds enough small files to be worth the I/O.
  */
@@ -62,32 +64,33 @@ final class Compactor {
         for (DataFile f : all) {
             partitions.computeIfAbsent(f.partitionValues(), p -> new ArrayList<>()).add(f);
         }
-        List<DataFile> removed = new ArrayList<>();
-        List<DataFile> added = new ArrayList<>();
+        PendingCommit commit = table.newCommit().rearrangeOnly();
+        int removed = 0;
+        int added = 0;
         for (List<DataFile> files : partitions.values()) {
             if (keyColumn != null) {
                 String key = keyColumn;
                 files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
             }
             for (List<DataFile> run : runsOfSmallFiles(files)) {
-                removed.addAll(run);
-                added.addAll(rewrite(run));
+                // in the run's place: a bronze file's rows keep their arrival order among the others
+                List<DataFile> rewritten = rewrite(run);
+                commit.replace(run, rewritten);
+                removed += run.size();
+                added += rewritten.size();
             }
         }
-        if (removed.isEmpty()) {
+        if (removed == 0) {
             return 0;
         }
-        PendingCommit commit = table.newCommit().rearrangeOnly();
-        removed.forEach(commit::remove);
-        added.forEach(commit::add);
         try {
             commit.commit("OPTIMIZE");
         } catch (CommitConflictException e) {
             LOG.info("compaction of {} gave way to a concurrent writer ({})", table.location(), e.getMessage());
             return 0;
         }
-        LOG.info("compacted {} small files of {} into {}", removed.size(), table.location(), added.size());
-        return removed.size();
+        LOG.info("compacted {} small files of {} into {}", removed, table.location(), added);
+        return removed;
     }
 
     /** Consecutive small files whose rows fit in a few target-size files; runs too short are left alone. */
