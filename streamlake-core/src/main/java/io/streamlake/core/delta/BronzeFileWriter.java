@@ -17,7 +17,6 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.jspecify.annotations.Nullable;
@@ -84,11 +83,16 @@ public final class BronzeFileWriter extends ParquetDataFile {
      * @param ingestedAt the time every row of the file gets in {@code ingestion_time}
      */
     BronzeFileWriter(DeltaTable table, Instant ingestedAt) {
-        this(table, ingestedAt, ParquetWriter.DEFAULT_BLOCK_SIZE);
+        this(table, ingestedAt, ParquetColumnFile.Limits.DEFAULT);
     }
 
     /** @param rowGroupBytes the buffered size at which a row group is written out (tests make it small) */
     BronzeFileWriter(DeltaTable table, Instant ingestedAt, long rowGroupBytes) {
+        this(table, ingestedAt, ParquetColumnFile.Limits.rowGroupBytes(rowGroupBytes));
+    }
+
+    /** @param limits where row groups and pages are cut (tests make them small) */
+    BronzeFileWriter(DeltaTable table, Instant ingestedAt, ParquetColumnFile.Limits limits) {
         super(table, Map.of());
         this.ingestionMicros = RowWriteSupport.micros(BronzeRows.INGESTION_TIME, ingestedAt);
         List<ColumnDescriptor> descriptors = SCHEMA.getColumns();
@@ -98,7 +102,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
                     + COLUMNS + "; update BronzeFileWriter with BronzeRows");
         }
         try {
-            this.file = new ParquetColumnFile(path, table.conf(), SCHEMA, settings(), rowGroupBytes, this::bind,
+            this.file = new ParquetColumnFile(path, table.conf(), SCHEMA, settings(), limits, this::bind,
                     () -> { });
         } catch (IOException | RuntimeException e) {
             throw table.failure("cannot create data file " + name, e, "check that the table location is writable");

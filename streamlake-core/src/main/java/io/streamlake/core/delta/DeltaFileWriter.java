@@ -42,11 +42,12 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
      *     file goes to their folder, leaves their columns out, and accepts only rows that hold them
      */
     DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues) {
-        this(table, schema, partitionValues, ParquetWriter.DEFAULT_BLOCK_SIZE);
+        this(table, schema, partitionValues, ParquetColumnFile.Limits.DEFAULT);
     }
 
-    /** @param rowGroupBytes the buffered size at which a row group is written out (tests make it small) */
-    DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues, long rowGroupBytes) {
+    /** @param limits where row groups and pages are cut (tests make them small) */
+    DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues,
+            ParquetColumnFile.Limits limits) {
         super(table, partitionValues);
         this.partitionValues = partitionValues;
         this.partitionPositions = new int[partitionValues.size()];
@@ -70,7 +71,7 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
         MessageType parquetSchema = support.init(table.conf()).getSchema();
         this.columnIO = new ColumnIOFactory(false).getColumnIO(parquetSchema);
         try {
-            this.file = new ParquetColumnFile(path, table.conf(), parquetSchema, settings, rowGroupBytes, this::bind,
+            this.file = new ParquetColumnFile(path, table.conf(), parquetSchema, settings, limits, this::bind,
                     this::flushPending);
         } catch (IOException | RuntimeException e) {
             throw table.failure("cannot create data file " + name, e,

@@ -52,6 +52,23 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe: one thread writes a file, as with any writer.
  */
 final class ParquetColumnFile {
+    /**
+     * Where row groups and pages are cut: Parquet's defaults in use, small ones in tests (several row
+     * groups per file; many pages, so that page buffers change hands often).
+     *
+     * @param rowGroupBytes the buffered size at which a row group is written out
+     * @param pageRows the most rows a page holds
+     */
+    record Limits(long rowGroupBytes, int pageRows) {
+        static final Limits DEFAULT = new Limits(ParquetWriter.DEFAULT_BLOCK_SIZE,
+                ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT);
+
+        /** @return Parquet's limits but for the row group size */
+        static Limits rowGroupBytes(long bytes) {
+            return new Limits(bytes, DEFAULT.pageRows());
+        }
+    }
+
     /** Records between two looks at the buffered size, unless payload bytes call for one sooner. */
     private static final int SIZE_CHECK_INTERVAL = 1_000;
 
@@ -76,18 +93,18 @@ final class ParquetColumnFile {
      *
      * @param settings the file's encoding settings; it is built here, as Parquet v1 pages (what Spark
      *     writes by default and every reader understands), with a values-writer factory of its own
-     * @param rowGroupBytes the buffered size at which a row group is written out
+     * @param limits where row groups and pages are cut
      * @param rowGroupStarted told of each row group's column store, the first one included, before
      *     any value goes in: column writers and record consumers must be taken from it anew
      * @param rowGroupEnding called before a row group is flushed, for writers that hold values back
      * @throws IOException if the file cannot be created
      */
     ParquetColumnFile(Path path, Configuration conf, MessageType schema, ParquetProperties.Builder settings,
-            long rowGroupBytes, Consumer<ColumnWriteStore> rowGroupStarted, Runnable rowGroupEnding)
+            Limits limits, Consumer<ColumnWriteStore> rowGroupStarted, Runnable rowGroupEnding)
             throws IOException {
         this.schema = schema;
-        this.properties = isolated(settings);
-        this.rowGroupBytes = rowGroupBytes;
+        this.properties = isolated(settings.withPageRowCountLimit(limits.pageRows()));
+        this.rowGroupBytes = limits.rowGroupBytes();
         this.checkBytes = Math.max(1, rowGroupBytes / 16);
         this.rowGroupStarted = rowGroupStarted;
         this.rowGroupEnding = rowGroupEnding;

@@ -107,7 +107,7 @@ class WriterIsolationTest {
         for (int i = 0; i < 6_000; i++) {
             rows.add(Row.of(schema, "id-" + i, "p".repeat(1_000 + i % 50), (long) i));
         }
-        try (DeltaFileWriter w = new DeltaFileWriter(table, schema, Map.of(), 256 << 10)) {
+        try (DeltaFileWriter w = new DeltaFileWriter(table, schema, Map.of(), ParquetColumnFile.Limits.rowGroupBytes(256 << 10))) {
             other = buildOtherWritersProperties();
             rows.forEach(w::write);
             file = w.finish();
