@@ -76,6 +76,31 @@ class CompactionTest {
         }
     }
 
+    @Test
+    void bronzeCompactionKeepsEachPartitionsPositionsInArrivalOrderInMemoryToo() {
+        Pipeline p = Pipeline.from(hub).bronze("b").bronzeOnly().withTargetFileRows(30).withCompaction(3);
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(p)) {
+            int sent = 0;
+            for (int batch = 0; batch < 12; batch++) {
+                // batch 5 is a file too large to compact: the runs before and after it are replaced in place
+                for (int i = 0; i < (batch == 5 ? 20 : 4); i++) {
+                    hub.send("k" + sent++, Orders.json("k" + i, "S", batch));
+                }
+                driver.pipe();
+            }
+            assertThat(driver.compact()).isEqualTo(11);
+            Map<Object, Long> last = new java.util.HashMap<>();
+            for (io.streamlake.schema.Row r : driver.bronze().rows()) {
+                Long before = last.put(r.value("partition"), r.longValue("position"));
+                assertThat(before == null || before < r.longValue("position"))
+                        .as("partition %s position %s after %s", r.value("partition"), r.value("position"), before)
+                        .isTrue();
+            }
+            assertThat(driver.bronze()).hasRowCount(64);
+            assertThat(driver.bronze().files()).hasSize(3);
+        }
+    }
+
     private static List<String> sorted(List<Map<String, Object>> rows) {
         return rows.stream().map(r -> new java.util.TreeMap<>(r.entrySet().stream()
                         .filter(e -> !e.getKey().equals("ingestion_time"))
