@@ -95,14 +95,34 @@ public final class DeltaTable implements Table {
 
     private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
     private static final Pattern PROTOCOL_IN_MESSAGE = Pattern.compile("\\((\\d+)\\s*,\\s*(\\d+)\\)");
+    /**
+     * One lock per local table root in the JVM, shared by every {@code DeltaTable} opened on it: the
+     * local log store's put-if-absent is a hard link, atomic on its own, but delta-standalone's
+     * post-commit work (checkpoint, log cleanup) is not written for two committers of one JVM at once.
+     * A concurrent map, so that two threads asking for the same root get the same lock; entries are
+     * never removed (one small lock per table path the process ever committed to).
+     */
     private static final Map<String, ReentrantLock> LOCAL_COMMIT_LOCKS = new ConcurrentHashMap<>();
 
     private final String location;
     private final Path root;
+    /**
+     * Shared by every file, reader and commit of this table, on every writer thread: safe because
+     * nothing writes to it after {@link #open} built it (Hadoop synchronizes the lazy loading of its
+     * properties). Local tables bypass Hadoop's file-system cache, so each file gets a file-system
+     * object of its own; other schemes share the cached instance, which Hadoop's connectors make for
+     * concurrent use.
+     */
     private final Configuration conf;
     private final Redactor redactor;
     private final boolean local;
     private final Object logLock = new Object();
+    /**
+     * delta-standalone's log object, shared by the threads of a run (the pipeline thread commits, the
+     * prefetch thread reads markers): its snapshot updates are synchronized inside delta-standalone,
+     * each commit uses a transaction of its own, and the one transaction a snapshot keeps for marker
+     * reads is guarded by that snapshot (see {@code DeltaSnapshot#transaction}).
+     */
     private volatile @Nullable DeltaLog log;
 
     private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local) {

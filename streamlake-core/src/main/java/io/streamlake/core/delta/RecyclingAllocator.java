@@ -9,7 +9,14 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * writer allocates and frees its page buffers for every page, and a new array is a zeroed one, which
  * cost a bronze writer more than a quarter of its time. Buffers come in power-of-two sizes, each
  * handed out as a slice of the requested size. One instance per data file, dropped with it, so at
- * most the file's peak of buffers is kept. Not thread-safe, like the writer that owns it.
+ * most the file's peak of buffers is kept.
+ *
+ * <p>Not thread-safe, and it need not be: it is confined to the one file (and so the one thread)
+ * that owns it. That holds only because {@link ParquetColumnFile} builds every file's Parquet
+ * properties with a values-writer factory of their own; with Parquet's JVM-wide default factory,
+ * value writers of other files took their buffers from whichever allocator was built last, and two
+ * threads on these unsynchronized deques handed one array to two pages. Making this class
+ * thread-safe would have hidden that, not fixed it.
  */
 final class RecyclingAllocator implements ByteBufferAllocator {
     /** Arrays larger than this are not kept: a page that large is rare, and holding it is not. */

@@ -4,7 +4,11 @@ import org.apache.parquet.io.api.Binary;
 
 /**
  * Encodes strings to UTF-8 into one reused buffer, for Parquet writers that copy what they keep:
- * no array per value. Unpaired surrogates become '?', as {@code String.getBytes} does. Not thread-safe.
+ * no array per value. Unpaired surrogates become '?', as {@code String.getBytes} does.
+ *
+ * <p>Not thread-safe, and never shared: one per data file writer. The value it returns is marked
+ * reused, so what Parquet keeps beyond the call (dictionary entries, min/max statistics) goes
+ * through {@code Binary.copy()}, which copies a reused array; page bytes are copied as written.
  */
 final class Utf8Buffer {
     private byte[] buffer = new byte[128];
