@@ -2,6 +2,7 @@ package io.streamlake.merge;
 
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +31,22 @@ public interface MergeStrategy {
      * @return the decision; an upserted row must keep the incoming row's key
      */
     MergeDecision merge(@Nullable Row current, Row incoming);
+
+    /**
+     * The columns whose values order a key's events, if the strategy orders them by value (as
+     * {@code latestBy} and SCD type 2 do). A record without a sequence value has no place in that
+     * order, so the engine quarantines it with a reason naming the column instead of merging it, as
+     * Delta Live Tables refuses NULL sequence values. Empty by default: arrival order.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").sequenceColumns();   // [updated_at]
+     * }</pre>
+     *
+     * @return the sequence columns, most significant first; empty when events are ordered by arrival
+     */
+    default List<String> sequenceColumns() {
+        return List.of();
+    }
 
     /**
      * Decides what a tombstone does: a record with a key and no value, which Kafka's compacted

@@ -4,6 +4,7 @@ import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -125,6 +126,11 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
     /** @return the column that orders events, empty for {@code firstWins} and {@code lastWins} */
     public Optional<String> sequenceColumn() {
         return Optional.ofNullable(sequenceColumn);
+    }
+
+    @Override
+    public List<String> sequenceColumns() {
+        return sequenceColumn == null ? List.of() : List.of(sequenceColumn);
     }
 
     /**

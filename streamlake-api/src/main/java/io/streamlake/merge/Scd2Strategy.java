@@ -124,6 +124,11 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         return sequenceColumn;
     }
 
+    @Override
+    public List<String> sequenceColumns() {
+        return List.of(sequenceColumn);
+    }
+
     /**
      * Not supported: one row cannot hold a history. The engine uses {@link #mergeHistory}.
      *

@@ -39,7 +39,12 @@ public final class DecodeException extends SchemaMismatchException {
         /** The bytes are not valid UTF-8. */
         NOT_UTF8,
         /** The value is larger than the configured limit. */
-        TOO_LARGE
+        TOO_LARGE,
+        /**
+         * A string holds an unpaired UTF-16 surrogate (a JSON escape such as {@code "\ud800"}),
+         * which UTF-8, and so Parquet and the Delta log, cannot store.
+         */
+        UNPAIRED_SURROGATE
     }
 
     private final Reason reason;

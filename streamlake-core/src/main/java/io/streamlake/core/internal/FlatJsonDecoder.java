@@ -305,6 +305,9 @@ final class FlatJsonDecoder {
             }
             case DECIMAL: {
                 BigDecimal d = decimal(b, from, to);
+                if (d == null) {
+                    return GIVE_UP;
+                }
                 BigDecimal stripped = d.stripTrailingZeros();
                 return JsonRowDecoder.decimalProblem(stripped, type) == null ? stripped.setScale(type.scale()) : GIVE_UP;
             }
@@ -321,8 +324,12 @@ final class FlatJsonDecoder {
         };
     }
 
-    /** A plain decimal of up to 18 digits without building a BigInteger; anything else through text. */
-    private static BigDecimal decimal(byte[] b, int from, int to) {
+    /**
+     * A plain decimal of up to 18 digits without building a BigInteger; anything else through text.
+     *
+     * @return null for an exponent beyond BigDecimal's range, which Jackson's path reports
+     */
+    private static @Nullable BigDecimal decimal(byte[] b, int from, int to) {
         if (to - from <= 18) {
             long unscaled = 0;
             int scale = -1;
@@ -346,7 +353,11 @@ final class FlatJsonDecoder {
                 return BigDecimal.valueOf(b[from] == '-' ? -unscaled : unscaled, Math.max(scale, 0));
             }
         }
-        return new BigDecimal(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
+        try {
+            return new BigDecimal(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** @return the integer, or Long.MIN_VALUE when it is out of range (or is Long.MIN_VALUE itself) */

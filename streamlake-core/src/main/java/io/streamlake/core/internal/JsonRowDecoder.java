@@ -188,7 +188,7 @@ public final class JsonRowDecoder {
         }
         validateUtf8(value);
         @Nullable Object[] values = new Object[columns.length];
-        if (flat != null && flat.decode(value, values, JSON_NULL)) {
+        if (flat != null && flatDecode(flat, value, values)) {
             checkPresence(values);
             return Row.of(schema, values);
         }
@@ -211,6 +211,18 @@ public final class JsonRowDecoder {
         }
         checkPresence(values);
         return Row.of(schema, values);
+    }
+
+    /**
+     * The fast path, which must never decide a record it is unsure of: whatever it throws (a case its
+     * tests missed) hands the record to Jackson's path, which decides, and reports, every failure.
+     */
+    private static boolean flatDecode(FlatJsonDecoder flat, byte[] value, @Nullable Object[] values) {
+        try {
+            return flat.decode(value, values, JSON_NULL);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private void readObject(byte[] value, JsonParser p, @Nullable Object[] values) throws IOException {
@@ -268,6 +280,7 @@ public final class JsonRowDecoder {
             case STRING:
                 switch (t) {
                     case VALUE_STRING:
+                        return storable(p.getText(), column, mapKey);
                     case VALUE_NUMBER_INT:
                     case VALUE_NUMBER_FLOAT:
                         return p.getText(); // numbers keep their JSON spelling, 1.50 stays 1.50
@@ -345,12 +358,13 @@ public final class JsonRowDecoder {
     /** An integral value of a float token such as {@code 3.0} or {@code 1e3}. */
     private static long integral(JsonParser p, JsonToken t, DataType type, String column,
             @Nullable String mapKey, long min, long max) throws IOException {
-        BigDecimal d = p.getDecimalValue().stripTrailingZeros();
+        BigDecimal d = decimalValue(p, t, type, column, mapKey).stripTrailingZeros();
         if (d.scale() > 0) {
             throw wrongType(p, t, type, column, mapKey, "it has a fractional part");
         }
-        // guard before converting: 1e999999999 is a short token but a huge integer
-        if (d.precision() - d.scale() > 19) {
+        // guard before converting: 1e999999999 is a short token but a huge integer (in long
+        // arithmetic: with an exponent near 2^31 the int difference overflows)
+        if ((long) d.precision() - d.scale() > 19) {
             throw wrongType(p, t, type, column, mapKey, "out of " + type + " range");
         }
         try {
@@ -506,7 +520,7 @@ public final class JsonRowDecoder {
             @Nullable String mapKey) throws IOException {
         BigDecimal d;
         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
-            d = p.getDecimalValue();
+            d = decimalValue(p, t, type, column, mapKey);
         } else if (t == JsonToken.VALUE_STRING) {
             d = numericString(p);
             if (d == null) {
@@ -529,10 +543,59 @@ public final class JsonRowDecoder {
         if (stripped.scale() > type.scale()) {
             return "it has more than " + type.scale() + " decimal places and would need rounding";
         }
-        if (stripped.signum() != 0 && stripped.precision() - stripped.scale() > type.precision() - type.scale()) {
+        // long arithmetic: an exponent near 2^31 overflows the int difference into a small number
+        if (stripped.signum() != 0 && (long) stripped.precision() - stripped.scale() > type.precision() - type.scale()) {
             return "it has more than " + (type.precision() - type.scale()) + " digits before the decimal point";
         }
         return null;
+    }
+
+    /**
+     * The number token as a BigDecimal. An exponent beyond what BigDecimal holds ({@code 1e2147483648},
+     * {@code 1e-2147483649}) is valid JSON that Java cannot represent: a wrong value for the column, not
+     * an exception that stops the pipeline.
+     */
+    private static BigDecimal decimalValue(JsonParser p, JsonToken t, DataType type, String column,
+            @Nullable String mapKey) throws IOException {
+        try {
+            return p.getDecimalValue();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw wrongType(p, t, type, column, mapKey, "its exponent is beyond the range of any number this"
+                    + " column can hold");
+        }
+    }
+
+    /**
+     * @return the text, if UTF-8 can store it
+     * @throws DecodeException for an unpaired surrogate, which only a JSON escape can produce here (the
+     *     bytes were checked to be UTF-8): Parquet would store '?' instead, and the Delta log refuses it
+     */
+    static String storable(String text, String column, @Nullable String mapKey) {
+        int at = unpairedSurrogate(text);
+        if (at >= 0) {
+            throw new DecodeException(Reason.UNPAIRED_SURROGATE, column, "column '" + column + "'"
+                    + (mapKey == null ? "" : " map key \"" + excerpt(mapKey) + "\"")
+                    + " holds an unpaired UTF-16 surrogate (\\u" + Integer.toHexString(text.charAt(at))
+                    + " at character " + at + "), which UTF-8 cannot store; send the full surrogate pair"
+                    + " (or the character itself) instead");
+        }
+        return text;
+    }
+
+    /** @return the index of the first surrogate that is not half of a pair, or -1 */
+    static int unpairedSurrogate(CharSequence s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     /** @return the string token as a number, or null when it is not plain ASCII decimal notation */
@@ -580,7 +643,8 @@ public final class JsonRowDecoder {
         while ((name = p.nextFieldName()) != null) {
             JsonToken t = p.nextToken();
             // null values are kept: a key present with null says something a missing key does not
-            map.put(name, t == JsonToken.VALUE_NULL ? null : convert(source, p, t, valueType, column, name));
+            map.put(storable(name, column, null),
+                    t == JsonToken.VALUE_NULL ? null : convert(source, p, t, valueType, column, name));
         }
         return Collections.unmodifiableMap(map);
     }
@@ -678,11 +742,19 @@ public final class JsonRowDecoder {
         return sb.toString();
     }
 
+    /**
+     * Control characters (which could forge log lines) and unpaired surrogates (which the quarantine
+     * table, UTF-8 like every column, could not store) are escaped as {@code \\uXXXX}.
+     */
     private static void appendEscaped(StringBuilder sb, CharSequence s, int end) {
         for (int i = 0; i < end; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1));
+            if (c < 0x20 || c == 0x7f || (Character.isSurrogate(c) && !paired)) {
                 sb.append(String.format("\\u%04x", (int) c));
+            } else if (paired) {
+                sb.append(c).append(s.charAt(++i));
             } else {
                 sb.append(c);
             }

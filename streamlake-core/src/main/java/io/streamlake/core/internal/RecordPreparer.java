@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +32,7 @@ final class RecordPreparer {
     static final String DECODE = "decode";
     static final String TRANSFORM = "transform";
     static final String TOMBSTONE = "tombstone";
+    static final String SEQUENCE = "sequence";
     /** Below this many records a batch is prepared on the calling thread: splitting costs more than it saves. */
     private static final int PARALLEL_THRESHOLD = 20_000;
 
@@ -42,6 +44,8 @@ final class RecordPreparer {
     private final List<Function<Row, @Nullable Row>> transforms;
     private final List<Expectation> expectations;
     private final boolean canQuarantine;
+    /** Positions of the strategy's sequence columns: a row without a value there cannot be ordered. */
+    private final int[] sequencePositions;
 
     /** What a batch of records became; counts are applied to the run's totals only once it commits. */
     static final class Prepared {
@@ -89,6 +93,8 @@ final class RecordPreparer {
         this.transforms = pipeline.transforms();
         this.expectations = pipeline.expectations();
         this.canQuarantine = canQuarantine;
+        this.sequencePositions = pipeline.mergeStrategy().sequenceColumns().stream().mapToInt(schema::indexOf)
+                .filter(i -> i >= 0).toArray();
         List<Field> relaxed = new ArrayList<>();
         for (Field f : schema.fields()) {
             relaxed.add(Field.optional(f.name(), f.type()));
@@ -181,6 +187,11 @@ final class RecordPreparer {
         } catch (DecodeException e) {
             out.decodeFailed++;
             return new Rejection(DECODE, String.valueOf(e.getMessage()));
+        } catch (RuntimeException e) {
+            // A decoder bug must cost one record, not the pipeline: every restart would stop on it again.
+            out.decodeFailed++;
+            return new Rejection(DECODE, "the decoder failed on this record (" + e.getClass().getName() + ": "
+                    + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + "); please report it");
         }
         try {
             for (Function<Row, @Nullable Row> t : transforms) {
@@ -190,25 +201,44 @@ final class RecordPreparer {
                 }
             }
         } catch (RuntimeException e) {
-            return new Rejection(TRANSFORM, "a transform failed: " + e);
+            return new Rejection(TRANSFORM, "a transform failed: " + JsonRowDecoder.excerpt(e.toString()));
         }
-        String rule = check(row, r, out);
-        if (rule == null) {
-            out.rows.add(row);
-            return null;
+        if (!transforms.isEmpty()) {
+            String unstorable = unstorableText(row);
+            if (unstorable != null) {
+                return new Rejection(TRANSFORM, "a transform produced " + unstorable);
+            }
         }
-        return rule.isEmpty() ? null : new Rejection(rule, "broke expectation '" + rule + "'");
+        // the user's rules first: their actions (and counts) hold for every decoded row
+        Rejection broken = check(row, r, out);
+        if (broken != null) {
+            return broken == DROPPED ? null : broken;
+        }
+        for (int p : sequencePositions) {
+            if (row.value(p) == null) {
+                String column = schema.field(p).name();
+                return new Rejection(SEQUENCE, "sequence column '" + column + "' is null, so the event has no place"
+                        + " in its key's order; give every event a " + column + " value");
+            }
+        }
+        out.rows.add(row);
+        return null;
     }
 
-    /** @return null if the row passes (or only warns), "" if dropped, else the quarantining rule's name */
-    private @Nullable String check(Row row, SourceRecord r, Prepared out) {
+    /** A record an expectation dropped on purpose: nothing to quarantine. */
+    private static final Rejection DROPPED = new Rejection("", "");
+
+    /** @return null if the row passes (or only warns), {@link #DROPPED}, or why it is quarantined */
+    private @Nullable Rejection check(Row row, SourceRecord r, Prepared out) {
         for (int e = 0; e < expectations.size(); e++) {
             Expectation x = expectations.get(e);
             boolean ok;
+            RuntimeException threw = null;
             try {
                 ok = x.rule().test(row);
             } catch (RuntimeException ex) {
-                ok = false;
+                ok = false; // a rule that cannot decide has not passed: WARN and DROP count it as failed
+                threw = ex;
             }
             if (ok) {
                 out.passed[e]++;
@@ -219,15 +249,53 @@ final class RecordPreparer {
                 case WARN -> {
                 }
                 case DROP -> {
-                    return "";
+                    return DROPPED;
                 }
                 case QUARANTINE -> {
-                    return x.name();
+                    return new Rejection(x.name(), threw == null ? "broke expectation '" + x.name() + "'"
+                            : "expectation '" + x.name() + "' threw " + JsonRowDecoder.excerpt(threw.toString())
+                                    + " on this record, so it did not pass");
                 }
-                case FAIL -> throw new ExpectationFailedException("record " + r.partition() + "@" + r.position()
-                        + " broke expectation '" + x.name() + "' (action FAIL): " + row + ". The pipeline stopped;"
-                        + " silver holds everything before this batch and bronze holds the record. Fix the data or"
-                        + " change the rule's action to DROP or QUARANTINE, then restart.");
+                case FAIL -> throw threw == null
+                        ? new ExpectationFailedException("record " + r.partition() + "@" + r.position()
+                                + " broke expectation '" + x.name() + "' (action FAIL): " + row + ". The pipeline"
+                                + " stopped; silver holds everything before this batch and bronze holds the record."
+                                + " Fix the data or change the rule's action to DROP or QUARANTINE, then restart.")
+                        : new ExpectationFailedException("expectation '" + x.name() + "' (action FAIL) threw "
+                                + threw.getClass().getName() + " on record " + r.partition() + "@" + r.position()
+                                + " instead of deciding: " + threw.getMessage() + ". The pipeline stopped; silver"
+                                + " holds everything before this batch and bronze holds the record. Make the rule"
+                                + " handle such rows (a null column, for example), then restart.", threw);
+            }
+        }
+        return null;
+    }
+
+    /** @return what in the row UTF-8 cannot store (an unpaired surrogate), or null if it can store all */
+    private static @Nullable String unstorableText(Row row) {
+        for (int i = 0; i < row.schema().size(); i++) {
+            Object v = row.value(i);
+            String where = unstorable(v);
+            if (where != null) {
+                return "column '" + row.schema().field(i).name() + "' with " + where;
+            }
+        }
+        return null;
+    }
+
+    private static @Nullable String unstorable(@Nullable Object v) {
+        if (v instanceof String s) {
+            int at = JsonRowDecoder.unpairedSurrogate(s);
+            return at < 0 ? null : "an unpaired UTF-16 surrogate (\\u" + Integer.toHexString(s.charAt(at))
+                    + " at character " + at + "), which UTF-8 cannot store";
+        }
+        if (v instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String where = unstorable(e.getKey());
+                where = where != null ? where : unstorable(e.getValue());
+                if (where != null) {
+                    return "a map entry holding " + where;
+                }
             }
         }
         return null;

@@ -165,6 +165,39 @@ class JsonRowDecoderTest {
         }
 
         @Test
+        void exponentsBeyondAnyNumbersRangeAreAWrongValueNotAnException() {
+            for (String column : new String[] {"qty", "seq", "amount"}) {
+                for (String number : new String[] {"1e2147483648", "1e-2147483649", "-1e2147483648", "1e2147483647",
+                    "1E+2147483647", "1e-2147483648"}) {
+                    String json = "{\"order_id\": \"a\", \"" + column + "\": " + number + "}";
+                    if (number.equals("1e-2147483648") && !column.equals("amount")) {
+                        continue; // a tiny number, not an exception: the integral columns refuse its fraction
+                    }
+                    assertThat(failure(json)).as(json).returns(Reason.WRONG_TYPE, DecodeException::reason)
+                            .hasMessageContaining("'" + column + "'");
+                }
+            }
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"1e2147483648\"}").reason())
+                    .isEqualTo(Reason.WRONG_TYPE);
+        }
+
+        @Test
+        void unpairedSurrogatesInStringsMapKeysOrTheKeyAreRefusedAndTheMessageHoldsNone() {
+            for (String json : new String[] {"{\"order_id\": \"a\", \"status\": \"\\ud800\"}",
+                "{\"order_id\": \"\\udc00\"}", "{\"order_id\": \"a\", \"status\": \"x\\udc00\\ud800\"}",
+                "{\"order_id\": \"a\", \"attrs\": {\"\\ud800\": 1}}",
+                "{\"order_id\": \"a\", \"status\": \"\\ud83d\"}"}) {
+                DecodeException e = failure(json);
+                assertThat(e).as(json).returns(Reason.UNPAIRED_SURROGATE, DecodeException::reason)
+                        .hasMessageContaining("surrogate");
+                assertThat(JsonRowDecoder.unpairedSurrogate(e.getMessage())).as("message of " + json).isEqualTo(-1);
+            }
+            // a pair is a character like any other
+            assertThat(decode("{\"order_id\": \"a\", \"status\": \"\\ud83d\\ude00\"}").string("status"))
+                    .isEqualTo("\ud83d\ude00");
+        }
+
+        @Test
         void doubleTakesAnyFiniteNumber() {
             assertThat(decode("{\"order_id\": \"a\", \"weight\": 7}").value("weight")).isEqualTo(7.0);
             assertThat(decode("{\"order_id\": \"a\", \"weight\": -1.5e-3}").value("weight")).isEqualTo(-0.0015);

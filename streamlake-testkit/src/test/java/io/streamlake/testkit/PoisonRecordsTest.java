@@ -1,0 +1,158 @@
+package io.streamlake.testkit;
+
+import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.Pipeline;
+import io.streamlake.core.delta.KernelReader;
+import io.streamlake.exceptions.ExpectationFailedException;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd2Strategy;
+import io.streamlake.quality.Expectation;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Valid-looking records that once stopped a pipeline for good: every restart failed on the same
+ * record and the batch's good events never reached silver. Each must become a quarantine row with
+ * its reason, and the pipeline must go on, across restarts.
+ */
+class PoisonRecordsTest {
+    private final InMemoryHub hub = InMemoryHub.create("orders", 1);
+    /** The orders with SCD type 2's validity columns. */
+    private static final Schema HISTORY = Schema.of(Stream.concat(Orders.SCHEMA.fields().stream(), Stream.of(
+            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
+
+    private Pipeline pipeline(Path lake) {
+        return Pipeline.from(hub)
+                .bronze(lake.resolve("bronze").toString())
+                .silver(lake.resolve("silver").toString(), "order_id")
+                .withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+    }
+
+    private void sendRaw(String key, String json) {
+        hub.send(0, key.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    @Test
+    void numbersThatOverflowAndUnpairedSurrogatesAreQuarantinedAndThePipelineGoesOn(@TempDir Path lake) {
+        Map<String, String> poison = Map.of(
+                "decimal-exp", "{\"order_id\":\"d\",\"amount\":1e2147483648}",
+                "decimal-neg-exp", "{\"order_id\":\"d2\",\"amount\":1e-2147483649}",
+                "int-exp", "{\"order_id\":\"i\",\"items\":1e2147483648}",
+                "int-huge", "{\"order_id\":\"i2\",\"items\":123456789012345678901234567890}",
+                "string-surrogate", "{\"order_id\":\"s\",\"status\":\"\\ud800\"}",
+                "key-surrogate", "{\"order_id\":\"\\udc00x\",\"status\":\"PAID\"}",
+                "low-then-high", "{\"order_id\":\"s3\",\"status\":\"a\\udc00\\ud800b\"}");
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            hub.send("ok-1", Orders.json("ok-1", "PAID", 1));
+            poison.forEach(this::sendRaw);
+            hub.send("ok-2", Orders.json("ok-2", "PAID", 2));
+            driver.pipe();
+            assertThat(driver.silver()).hasRowCount(2).hasRow(Map.of("order_id", "ok-2"));
+            TableContents q = driver.quarantine();
+            assertThat(q).hasRowCount(poison.size());
+            for (Row r : q.rows()) {
+                String key = new String(r.bytes("key"), StandardCharsets.UTF_8);
+                assertThat(r.bytes("value")).as(key).isEqualTo(poison.get(key).getBytes(StandardCharsets.UTF_8));
+                assertThat(r.string("rule")).as(key).isEqualTo("decode");
+                assertThat(r.string("error")).as(key).isNotBlank();
+            }
+            assertThat(q.rows()).filteredOn(r -> new String(r.bytes("key"), StandardCharsets.UTF_8).endsWith("surrogate"))
+                    .allSatisfy(r -> assertThat(r.string("error")).contains("surrogate"));
+            assertThat(q.rows()).filteredOn(r -> new String(r.bytes("key"), StandardCharsets.UTF_8).startsWith("int"))
+                    .allSatisfy(r -> assertThat(r.string("error")).contains("items"));
+
+            // and after a restart, more events go through
+            driver.restart();
+            hub.send("ok-3", Orders.json("ok-3", "PAID", 3));
+            driver.pipe();
+            assertThat(driver.silver()).hasRowCount(3);
+            assertThat(driver.quarantine()).hasRowCount(poison.size());
+        }
+        assertThat(KernelReader.rows(lake.resolve("silver").toString())).hasSize(3);
+    }
+
+    @Test
+    void aStringATransformProducesThatUtf8CannotHoldIsQuarantinedNotACommitFailure(@TempDir Path lake) {
+        Pipeline p = pipeline(lake).withTransform(r -> "bad".equals(r.string("order_id"))
+                ? r.with("status", "x\ud800") : r);
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            hub.send("ok", Orders.json("ok", "PAID", 1));
+            hub.send("bad", Orders.json("bad", "PAID", 2));
+            driver.pipe();
+            assertThat(driver.silver()).hasRowCount(1);
+            assertThat(driver.quarantine()).hasRowCount(1);
+            assertThat(driver.quarantine().rows().get(0).string("error")).contains("status").contains("surrogate");
+        }
+    }
+
+    @Test
+    void anExpectationThatThrowsQuarantinesWithTheExceptionAsTheReason(@TempDir Path lake) {
+        Pipeline p = pipeline(lake).withExpectation(Expectation.quarantine("status_known",
+                r -> r.string("status").length() > 2)); // throws on a null status
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            hub.send("ok", Orders.json("ok", "PAID", 1));
+            sendRaw("null-status", "{\"order_id\":\"n\",\"status\":null,\"updated_at\":\"2026-01-01T00:00:00Z\"}");
+            driver.pipe();
+            List<Row> q = driver.quarantine().rows();
+            assertThat(q).hasSize(1);
+            assertThat(q.get(0).string("rule")).isEqualTo("status_known");
+            assertThat(q.get(0).string("error")).contains("NullPointerException").contains("threw");
+        }
+    }
+
+    @Test
+    void aFailExpectationThatThrowsStopsWithTheExceptionAsTheCauseAndSaysTheRuleIsAtFault(@TempDir Path lake) {
+        Pipeline p = pipeline(lake).withExpectation(Expectation.fail("status_known",
+                r -> r.string("status").length() > 2));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            sendRaw("null-status", "{\"order_id\":\"n\",\"status\":null,\"updated_at\":\"2026-01-01T00:00:00Z\"}");
+            assertThatThrownBy(driver::pipe).isInstanceOf(ExpectationFailedException.class)
+                    .hasCauseInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("status_known").hasMessageContaining("threw")
+                    .hasMessageContaining("Make the rule handle such rows");
+        }
+    }
+
+    @Test
+    void aNullSequenceValueIsQuarantinedNamingTheColumnForEveryOrderedStrategyAcrossRestarts(@TempDir Path lake) {
+        for (MergeStrategy strategy : List.of(MergeStrategies.latestBy("updated_at"),
+                MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETED".equals(r.string("status"))),
+                MergeStrategies.scd2("updated_at"))) {
+            Path dir = lake.resolve(String.valueOf(strategy.hashCode()));
+            InMemoryHub source = InMemoryHub.create("orders", 1);
+            Pipeline p = Pipeline.from(source).bronze(dir.resolve("bronze").toString())
+                    .silver(dir.resolve("silver").toString(), "order_id")
+                    .withSchema(strategy instanceof Scd2Strategy ? HISTORY : Orders.SCHEMA)
+                    .withMergeStrategy(strategy);
+            try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+                source.send("a", Orders.json("a", "PAID", 1));
+                source.send("a", "{\"order_id\":\"a\",\"status\":\"DELETED\",\"updated_at\":null}");
+                source.send("b", "{\"order_id\":\"b\",\"status\":\"PAID\"}");
+                driver.pipe();
+                driver.restart();
+                source.send("c", Orders.json("c", "PAID", 2));
+                driver.pipe();
+                assertThat(driver.silver().column("order_id")).as(strategy.toString()).containsExactlyInAnyOrder("a", "c");
+                assertThat(driver.quarantine().rows()).as(strategy.toString()).hasSize(2)
+                        .allSatisfy(r -> {
+                            assertThat(r.string("rule")).isEqualTo("sequence");
+                            assertThat(r.string("error")).contains("updated_at");
+                        });
+            }
+        }
+    }
+}
