@@ -352,6 +352,73 @@ class TableVerifierTest {
         });
     }
 
+    /**
+     * The repair the README describes, with public API only: the events of the damaged file's ranges,
+     * fetched again from the source into a repair table, replace the damaged file in one commit
+     * marked as a rearrangement, so that silver (which merged the events from memory when they
+     * arrived) does not take them again, and the progress markers stay where they are.
+     */
+    @Test
+    void theReadmeRepairReplacesADamagedFileWithTheRowsOfARepairTable(@TempDir Path dir) {
+        DeltaTable bronze = bronzeTable(dir);
+        List<SourceRecord> victimEvents = events(4, 0, 3_000, "order");
+        DataFile victim = bronzeFile(bronze, 3 << 20, victimEvents);
+        DataFile donor = bronzeFile(bronze, 3 << 20, events(4, 3_000, 1_000, "payment"));
+        commit(bronze, DamagedFiles.spliceIntoPage(bronze, victim, donor, BronzeRows.VALUE, 0, 0), donor);
+        // What a repair pipeline (bronze only, started at each range's first position) fetched from the
+        // source: the damaged ranges, and what followed them, which the filter below leaves out.
+        DeltaTable repair = DeltaTable.open(dir.resolve("repair").toString(), Map.of());
+        repair.create(BronzeRows.SCHEMA);
+        List<SourceRecord> refetched = new ArrayList<>(victimEvents);
+        refetched.addAll(events(4, 3_000, 1_000, "payment"));
+        commit(repair, bronzeFile(repair, 1 << 20, refetched));
+
+        VerificationReport report = TableVerifier.verify(bronze.location());
+        assertThat(report.ok()).isFalse();
+
+        // --- the README's code, as written there ---
+        Map<String, List<VerificationReport.PositionRange>> byFile = report.damagedPositions().stream()
+                .collect(java.util.stream.Collectors.groupingBy(VerificationReport.PositionRange::file));
+        for (Map.Entry<String, List<VerificationReport.PositionRange>> damaged : byFile.entrySet()) {
+            DataFile file = bronze.snapshot().files().stream().filter(f -> f.path().equals(damaged.getKey()))
+                    .findFirst().orElseThrow();
+            long expected = damaged.getValue().stream().mapToLong(VerificationReport.PositionRange::rows).sum();
+            try (io.streamlake.table.DataFileWriter out = bronze.newDataFile(BronzeRows.SCHEMA)) {
+                long written = 0;
+                for (DataFile f : repair.snapshot().files()) {
+                    for (Iterator<Row> rows = repair.read(f, BronzeRows.SCHEMA); rows.hasNext(); ) {
+                        Row row = rows.next();
+                        boolean inRange = damaged.getValue().stream().anyMatch(r ->
+                                r.source().equals(row.string("source")) && r.partition() == row.intValue("partition")
+                                        && row.longValue("position") >= r.first() && row.longValue("position") <= r.last());
+                        if (inRange) {
+                            out.write(row);
+                            written++;
+                        }
+                    }
+                }
+                if (written != expected) {
+                    throw new IllegalStateException("the repair table holds " + written + " of the " + expected
+                            + " rows of " + damaged.getKey() + ": fetch the missing positions first");
+                }
+                bronze.newCommit().remove(file).add(out.finish()).rearrangeOnly().commit("REPAIR");
+            }
+        }
+        // --- end of the README's code ---
+
+        VerificationReport after = TableVerifier.verify(bronze.location());
+        assertThat(after.problems()).isEmpty();
+        assertThat(after.rowsChecked()).isEqualTo(16_000);
+        List<Map<String, Object>> kernel = KernelReader.rows(bronze.location());
+        assertThat(kernel).hasSize(16_000);
+        Map<String, Object> row = kernel.stream()
+                .filter(r -> r.get("partition").equals(2) && r.get("position").equals(1_234L)).findFirst().orElseThrow();
+        assertThat(new String((byte[]) row.get("value"), StandardCharsets.UTF_8))
+                .isEqualTo(new String(event("orders", 2, 1_234, "order").value(), StandardCharsets.UTF_8));
+        // rearranged, not new data: a streaming reader (silver) does not take the rows again
+        assertThat(bronze.changes(3, 3)).isEmpty();
+    }
+
     @Test
     void aPathWithoutATableFailsWithWhatToDo(@TempDir Path dir) throws Exception {
         Path empty = Files.createDirectories(dir.resolve("not-a-table"));
