@@ -102,6 +102,12 @@ public final class TableVerifier {
     private static final int EXAMPLES = 5;
     /** Overlapping files listed per source partition; the others are counted in one more problem. */
     private static final int OVERLAPS_LISTED = 10;
+    /**
+     * Increasing runs of positions kept per source partition and file, to find repeats in a file whose
+     * positions go backwards; past this many, the file counts as one range from its lowest to its
+     * highest position.
+     */
+    private static final int RUNS_KEPT = 10_000;
     /** Causes quoted from an exception's chain. */
     private static final int CAUSES = 4;
 
@@ -293,11 +299,13 @@ public final class TableVerifier {
                     if (reach != null && r.first() <= reach.last()) {
                         if (listed < OVERLAPS_LISTED) {
                             listed++;
+                            boolean sameFile = r.file().equals(reach.file());
                             problem(r.file(), Kind.POSITIONS_DUPLICATED, -1, BronzeRows.POSITION, -1, String.format(
-                                    Locale.ROOT, "%s: positions %d..%d of this file overlap positions %d..%d of %s:"
-                                            + " every position from %d to %d that both files hold is held twice",
-                                    e.getKey(), r.first(), r.last(), reach.first(), reach.last(), reach.file(),
-                                    r.first(), Math.min(r.last(), reach.last())));
+                                    Locale.ROOT, "%s: positions %d..%d of this file overlap positions %d..%d %s:"
+                                            + " every position from %d to %d that both hold is held twice",
+                                    e.getKey(), r.first(), r.last(), reach.first(), reach.last(),
+                                    sameFile ? "earlier in the same file" : "of " + reach.file(), r.first(),
+                                    Math.min(r.last(), reach.last())));
                         } else {
                             more++;
                             lastOverlapping = r.file();
@@ -309,7 +317,7 @@ public final class TableVerifier {
                 }
                 if (more > 0 && lastOverlapping != null) {
                     problem(lastOverlapping, Kind.POSITIONS_DUPLICATED, -1, BronzeRows.POSITION, -1,
-                            e.getKey() + ": " + more + " more files overlap earlier files' positions (not listed)");
+                            e.getKey() + ": " + more + " more overlaps of positions held earlier (not listed)");
                 }
             }
         }
@@ -335,21 +343,28 @@ public final class TableVerifier {
         long repeats;
         final List<String> backwardsSeen = new ArrayList<>();
         final List<String> repeatsSeen = new ArrayList<>();
+        /** Where the current increasing run started. */
+        long runStart;
+        /** The runs before the current one, as first and last position pairs; null past RUNS_KEPT. */
+        long @Nullable [] runs = new long[0];
+        int runCount;
 
         Positions(PartitionKey key) {
             this.key = key;
         }
 
         void add(long position, long row) {
-            if (any) {
-                if (position < previous) {
-                    if (backwards++ < EXAMPLES) {
-                        backwardsSeen.add("row " + row + ": " + position + " after " + previous);
-                    }
-                } else if (position == previous) {
-                    if (repeats++ < EXAMPLES) {
-                        repeatsSeen.add("row " + row + ": " + position + " again");
-                    }
+            if (!any) {
+                runStart = position;
+            } else if (position < previous) {
+                if (backwards++ < EXAMPLES) {
+                    backwardsSeen.add("row " + row + ": " + position + " after " + previous);
+                }
+                endRun();
+                runStart = position;
+            } else if (position == previous) {
+                if (repeats++ < EXAMPLES) {
+                    repeatsSeen.add("row " + row + ": " + position + " again");
                 }
             }
             any = true;
@@ -361,6 +376,38 @@ public final class TableVerifier {
             if (position > max) {
                 max = position;
             }
+        }
+
+        private void endRun() {
+            long[] r = runs;
+            if (r == null) {
+                return;
+            }
+            if (runCount == RUNS_KEPT) {
+                runs = null;
+                return;
+            }
+            if (2 * runCount == r.length) {
+                r = Arrays.copyOf(r, Math.max(8, r.length * 2));
+                runs = r;
+            }
+            r[2 * runCount] = runStart;
+            r[2 * runCount + 1] = previous;
+            runCount++;
+        }
+
+        /** @return the file's increasing runs of positions, or its whole range when they were too many */
+        List<Range> ranges(String file) {
+            endRun();
+            long[] r = runs;
+            if (r == null) {
+                return List.of(new Range(file, min, max));
+            }
+            List<Range> out = new ArrayList<>(runCount);
+            for (int i = 0; i < runCount; i++) {
+                out.add(new Range(file, r[2 * i], r[2 * i + 1]));
+            }
+            return out;
         }
 
         static String occurrences(long count, List<String> seen) {
@@ -615,15 +662,17 @@ public final class TableVerifier {
                 }
                 if (p.backwards > 0) {
                     problem(Kind.POSITIONS_OUT_OF_ORDER, -1, BronzeRows.POSITION, -1, p.key + ": positions go"
-                            + " backwards " + Positions.occurrences(p.backwards, p.backwardsSeen) + "; a bronze file"
-                            + " holds each source partition's events in the order the source gave them");
+                            + " backwards " + Positions.occurrences(p.backwards, p.backwardsSeen) + ": the rows are"
+                            + " not in the source's order. Bronze compaction in earlier versions combined files out of"
+                            + " order, which loses nothing: unless POSITIONS_DUPLICATED names this file and partition"
+                            + " too, each position is still held once");
                 }
                 if (p.repeats > 0) {
                     problem(Kind.POSITIONS_DUPLICATED, -1, BronzeRows.POSITION, -1, p.key + ": a position"
                             + " repeats " + Positions.occurrences(p.repeats, p.repeatsSeen) + "; each event is held"
                             + " once");
                 }
-                run.ranges.computeIfAbsent(p.key, k -> new ArrayList<>()).add(new Range(file.path(), p.min, p.max));
+                run.ranges.computeIfAbsent(p.key, k -> new ArrayList<>()).addAll(p.ranges(file.path()));
                 if (damaged && layoutRead) {
                     run.damagedPositions.add(new PositionRange(file.path(), p.key.source(), p.key.partition(), p.min,
                             p.max, p.rows));

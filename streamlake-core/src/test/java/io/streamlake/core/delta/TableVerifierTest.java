@@ -312,19 +312,35 @@ class TableVerifierTest {
 
         VerificationReport report = TableVerifier.verify(table.location());
 
-        assertThat(report.problems()).hasSize(2);
+        assertThat(report.problems()).hasSize(3).allSatisfy(p -> {
+            assertThat(p.file()).isEqualTo(file.path());
+            assertThat(p.column()).isEqualTo(BronzeRows.POSITION);
+        });
         assertThat(report.problems()).filteredOn(p -> p.kind() == Kind.POSITIONS_OUT_OF_ORDER).singleElement()
-                .satisfies(p -> {
-                    assertThat(p.file()).isEqualTo(file.path());
-                    assertThat(p.column()).isEqualTo(BronzeRows.POSITION);
-                    assertThat(p.message()).startsWith("source orders partition 0: positions go backwards 1 time"
-                            + " (row 100: 50 after 99)");
-                });
-        assertThat(report.problems()).filteredOn(p -> p.kind() == Kind.POSITIONS_DUPLICATED).singleElement()
-                .satisfies(p -> assertThat(p.message()).startsWith("source orders partition 2: a position repeats"
-                        + " 1 time (row 220: 9 again)"));
+                .satisfies(p -> assertThat(p.message()).startsWith("source orders partition 0: positions go backwards"
+                        + " 1 time (row 100: 50 after 99): the rows are not in the source's order."));
+        // positions 50..59 of partition 0 are held twice in the file; 9 of partition 2 twice in a row
+        assertThat(report.problems()).filteredOn(p -> p.kind() == Kind.POSITIONS_DUPLICATED)
+                .extracting(Problem::message).containsExactlyInAnyOrder(
+                        "source orders partition 2: a position repeats 1 time (row 220: 9 again); each event is held once",
+                        "source orders partition 0: positions 50..59 of this file overlap positions 0..99 earlier in"
+                                + " the same file: every position from 50 to 59 that both hold is held twice");
         assertThat(report.rowsChecked()).isEqualTo(records.size());
         assertThat(report.damagedPositions()).isEmpty(); // readable: nothing to re-ingest
+    }
+
+    @Test
+    void aFileWhoseRunsOfPositionsAreSwappedIsOutOfOrderButHoldsEachPositionOnce(@TempDir Path dir) {
+        // what bronze compaction of earlier versions wrote: two files combined in the wrong order
+        DeltaTable table = bronzeTable(dir);
+        List<SourceRecord> records = new ArrayList<>(events(2, 100, 100, "order"));
+        records.addAll(events(2, 0, 100, "order"));
+        commit(table, bronzeFile(table, 16 << 10, records));
+
+        VerificationReport report = TableVerifier.verify(table.location());
+
+        assertThat(report.problems()).extracting(Problem::kind)
+                .containsExactly(Kind.POSITIONS_OUT_OF_ORDER, Kind.POSITIONS_OUT_OF_ORDER);
     }
 
     @Test
@@ -347,8 +363,8 @@ class TableVerifierTest {
             assertThat(p.file()).isEqualTo(overlapping.path());
             assertThat(p.column()).isEqualTo(BronzeRows.POSITION);
             assertThat(p.message()).isEqualTo("source orders partition 0: positions 50..149 of this file overlap"
-                    + " positions 0..99 of " + first.path() + ": every position from 50 to 99 that both files hold"
-                    + " is held twice");
+                    + " positions 0..99 of " + first.path() + ": every position from 50 to 99 that both hold is held"
+                    + " twice");
         });
     }
 
