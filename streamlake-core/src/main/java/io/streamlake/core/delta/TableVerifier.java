@@ -229,9 +229,9 @@ public final class TableVerifier {
         }
 
         void check(DataFile file) {
-            Path path = table.resolve(file.path());
             FileStatus status;
             try {
+                Path path = table.resolve(file.path());
                 status = path.getFileSystem(conf).getFileStatus(path);
             } catch (FileNotFoundException e) {
                 problem(file.path(), Kind.MISSING, -1, null, -1, "the Delta log lists it at version " + version
@@ -527,6 +527,9 @@ public final class TableVerifier {
             }
             try {
                 read(reader);
+            } catch (Exception | OutOfMemoryError | AssertionError e) {
+                // Every page's failure is caught where it is located; this is only the net under that.
+                problem(Kind.UNREADABLE, -1, null, -1, "reading the file failed: " + describe(e));
             } finally {
                 try {
                     reader.close();
