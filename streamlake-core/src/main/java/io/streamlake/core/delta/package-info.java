@@ -5,9 +5,13 @@
  * Kernel and delta-rs expect; the transaction log is written with delta-standalone, whose
  * optimistic concurrency fences concurrent writers through the transaction markers.
  *
+ * <p>{@link io.streamlake.core.delta.TableVerifier} reads every value of a table's data files and reports
+ * damage, for use after an incident.
+ *
  * <pre>{@code
  * DeltaTable bronze = DeltaTable.open("lake/bronze/orders", Map.of());
  * bronze.create(schema);
+ * System.out.println(TableVerifier.verify("lake/bronze/orders").summary());
  * }</pre>
  */
 @NullMarked
