@@ -139,7 +139,8 @@ class TableVerifierTest {
         long values = 0;
         for (int k = 0; k < 2; k++) {
             DataFile f;
-            try (DeltaFileWriter w = new DeltaFileWriter(table, DeltaTableRoundTripTest.ALL_TYPES, Map.of(), 16 << 10)) {
+            try (DeltaFileWriter w = new DeltaFileWriter(table, DeltaTableRoundTripTest.ALL_TYPES, Map.of(),
+                    ParquetColumnFile.Limits.rowGroupBytes(16 << 10))) {
                 for (long i = k * 3_000L; i < (k + 1) * 3_000L; i++) {
                     Row row = DeltaTableRoundTripTest.row(i);
                     w.write(row);
@@ -417,7 +418,7 @@ class TableVerifierTest {
                     throw new IllegalStateException("the repair table holds " + written + " of the " + expected
                             + " rows of " + damaged.getKey() + ": fetch the missing positions first");
                 }
-                bronze.newCommit().remove(file).add(out.finish()).rearrangeOnly().commit("REPAIR");
+                bronze.newCommit().rearrangeOnly().replace(List.of(file), List.of(out.finish())).commit("REPAIR");
             }
         }
         // --- end of the README's code ---
