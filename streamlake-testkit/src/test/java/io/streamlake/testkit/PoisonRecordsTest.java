@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.Pipeline;
+import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
+import io.streamlake.core.internal.QuarantineRows;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
@@ -15,6 +17,7 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFileWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,9 +74,15 @@ class PoisonRecordsTest {
                 assertThat(r.string("error")).as(key).isNotBlank();
             }
             assertThat(q.rows()).filteredOn(r -> new String(r.bytes("key"), StandardCharsets.UTF_8).endsWith("surrogate"))
-                    .allSatisfy(r -> assertThat(r.string("error")).contains("surrogate"));
+                    .hasSize(2).allSatisfy(r -> {
+                        assertThat(r.string("error")).contains("surrogate");
+                        assertThat(r.string("reason")).isEqualTo("UNPAIRED_SURROGATE");
+                    });
             assertThat(q.rows()).filteredOn(r -> new String(r.bytes("key"), StandardCharsets.UTF_8).startsWith("int"))
-                    .allSatisfy(r -> assertThat(r.string("error")).contains("items"));
+                    .hasSize(2).allSatisfy(r -> {
+                        assertThat(r.string("error")).contains("items");
+                        assertThat(r.string("reason")).isEqualTo("WRONG_TYPE");
+                    });
 
             // and after a restart, more events go through
             driver.restart();
@@ -96,6 +105,7 @@ class PoisonRecordsTest {
             assertThat(driver.silver()).hasRowCount(1);
             assertThat(driver.quarantine()).hasRowCount(1);
             assertThat(driver.quarantine().rows().get(0).string("error")).contains("status").contains("surrogate");
+            assertThat(driver.quarantine().rows().get(0).string("reason")).isEqualTo("UNSTORABLE_VALUE");
         }
     }
 
@@ -111,6 +121,7 @@ class PoisonRecordsTest {
             assertThat(q).hasSize(1);
             assertThat(q.get(0).string("rule")).isEqualTo("status_known");
             assertThat(q.get(0).string("error")).contains("NullPointerException").contains("threw");
+            assertThat(q.get(0).string("reason")).isEqualTo("EXPECTATION_THREW");
         }
     }
 
@@ -151,8 +162,34 @@ class PoisonRecordsTest {
                         .allSatisfy(r -> {
                             assertThat(r.string("rule")).isEqualTo("sequence");
                             assertThat(r.string("error")).contains("updated_at");
+                            assertThat(r.string("reason")).isEqualTo("NULL_SEQUENCE");
                         });
             }
         }
+    }
+
+    @Test
+    void aQuarantineTableWrittenBeforeTheReasonColumnGainsItAndKeepsItsRows(@TempDir Path lake) {
+        Schema old = Schema.of(QuarantineRows.SCHEMA.fields().stream()
+                .filter(f -> !f.name().equals(QuarantineRows.REASON)).toList());
+        DeltaTable quarantine = DeltaTable.open(lake.resolve("silver_quarantine").toString(), Map.of());
+        quarantine.create(old);
+        Row before = Row.of(old, null, "{old".getBytes(StandardCharsets.UTF_8), null, "orders", 0, 7L, null, 1L,
+                "decode", "malformed JSON", Orders.T0);
+        try (DataFileWriter w = quarantine.newDataFile(old)) {
+            w.write(before);
+            quarantine.newCommit().add(w.finish()).commit("WRITE");
+        }
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            sendRaw("bad", "{broken");
+            driver.pipe();
+            List<Row> q = driver.quarantine().rows();
+            assertThat(q).hasSize(2);
+            assertThat(q).filteredOn(r -> r.longValue("position") == 7L).singleElement()
+                    .satisfies(r -> assertThat(r.value("reason")).isNull());
+            assertThat(q).filteredOn(r -> r.longValue("position") == 0L).singleElement()
+                    .satisfies(r -> assertThat(r.string("reason")).isEqualTo("MALFORMED_JSON"));
+        }
+        assertThat(KernelReader.rows(lake.resolve("silver_quarantine").toString())).hasSize(2);
     }
 }

@@ -1,5 +1,6 @@
 package io.streamlake.core.internal;
 
+import io.streamlake.quality.QuarantineReason;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -33,6 +34,11 @@ public final class QuarantineRows {
     public static final String ERROR = "error";
     /** When the record was quarantined. */
     public static final String QUARANTINED_AT = "quarantined_at";
+    /**
+     * The kind of failure, a {@link io.streamlake.quality.QuarantineReason} name. Last and optional,
+     * so that a quarantine table written before it existed evolves by one column.
+     */
+    public static final String REASON = "reason";
 
     /** The quarantine schema. */
     public static final Schema SCHEMA = Schema.builder()
@@ -47,13 +53,14 @@ public final class QuarantineRows {
             .required(RULE, DataType.STRING)
             .optional(ERROR, DataType.STRING)
             .required(QUARANTINED_AT, DataType.TIMESTAMP)
+            .optional(REASON, DataType.STRING)
             .build();
 
     private QuarantineRows() {
     }
 
-    static Row of(SourceRecord r, long bronzeVersion, String rule, String error, Instant now) {
+    static Row of(SourceRecord r, long bronzeVersion, String rule, QuarantineReason reason, String error, Instant now) {
         return Row.of(SCHEMA, r.key(), r.value(), r.headers().isEmpty() ? null : r.headers(), r.partition().stream(),
-                r.partition().id(), r.position(), r.timestamp(), bronzeVersion, rule, error, now);
+                r.partition().id(), r.position(), r.timestamp(), bronzeVersion, rule, error, now, reason.name());
     }
 }

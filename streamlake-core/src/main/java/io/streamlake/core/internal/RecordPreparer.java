@@ -5,6 +5,7 @@ import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.quality.Expectation;
 import io.streamlake.quality.ExpectationMetrics;
+import io.streamlake.quality.QuarantineReason;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
@@ -152,7 +153,7 @@ final class RecordPreparer {
                         + " or fix the producer.");
             }
             if (versions[i] > quarantinedUpTo) {
-                out.quarantine.add(QuarantineRows.of(r, versions[i], why.rule(), why.problem(), now));
+                out.quarantine.add(QuarantineRows.of(r, versions[i], why.rule(), why.reason(), why.problem(), now));
             }
         }
         out.latestTime = latest;
@@ -160,7 +161,7 @@ final class RecordPreparer {
     }
 
     /** Why a record cannot enter silver. */
-    private record Rejection(String rule, String problem) {
+    private record Rejection(String rule, QuarantineReason reason, String problem) {
     }
 
     /**
@@ -173,7 +174,8 @@ final class RecordPreparer {
         if (value == null) {
             Object key = tombstoneKey(r.key());
             if (key == null) {
-                return new Rejection(TOMBSTONE, "a tombstone (no value) whose key is missing or does not fit the key"
+                return new Rejection(TOMBSTONE, QuarantineReason.TOMBSTONE_WITHOUT_KEY,
+                        "a tombstone (no value) whose key is missing or does not fit the key"
                         + " column " + schema.field(keyPos));
             }
             out.tombstones.set(out.rows.size());
@@ -186,11 +188,12 @@ final class RecordPreparer {
             out.decoded++;
         } catch (DecodeException e) {
             out.decodeFailed++;
-            return new Rejection(DECODE, String.valueOf(e.getMessage()));
+            return new Rejection(DECODE, reason(e.reason()), String.valueOf(e.getMessage()));
         } catch (RuntimeException e) {
             // A decoder bug must cost one record, not the pipeline: every restart would stop on it again.
             out.decodeFailed++;
-            return new Rejection(DECODE, "the decoder failed on this record (" + e.getClass().getName() + ": "
+            return new Rejection(DECODE, QuarantineReason.DECODER_FAILED,
+                    "the decoder failed on this record (" + e.getClass().getName() + ": "
                     + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + "); please report it");
         }
         try {
@@ -201,12 +204,14 @@ final class RecordPreparer {
                 }
             }
         } catch (RuntimeException e) {
-            return new Rejection(TRANSFORM, "a transform failed: " + JsonRowDecoder.excerpt(e.toString()));
+            return new Rejection(TRANSFORM, QuarantineReason.TRANSFORM_FAILED,
+                    "a transform failed: " + JsonRowDecoder.excerpt(e.toString()));
         }
         if (!transforms.isEmpty()) {
             String unstorable = unstorableText(row);
             if (unstorable != null) {
-                return new Rejection(TRANSFORM, "a transform produced " + unstorable);
+                return new Rejection(TRANSFORM, QuarantineReason.UNSTORABLE_VALUE,
+                        "a transform produced " + unstorable);
             }
         }
         // the user's rules first: their actions (and counts) hold for every decoded row
@@ -217,7 +222,8 @@ final class RecordPreparer {
         for (int p : sequencePositions) {
             if (row.value(p) == null) {
                 String column = schema.field(p).name();
-                return new Rejection(SEQUENCE, "sequence column '" + column + "' is null, so the event has no place"
+                return new Rejection(SEQUENCE, QuarantineReason.NULL_SEQUENCE,
+                        "sequence column '" + column + "' is null, so the event has no place"
                         + " in its key's order; give every event a " + column + " value");
             }
         }
@@ -226,7 +232,20 @@ final class RecordPreparer {
     }
 
     /** A record an expectation dropped on purpose: nothing to quarantine. */
-    private static final Rejection DROPPED = new Rejection("", "");
+    private static final Rejection DROPPED = new Rejection("", QuarantineReason.EXPECTATION_FAILED, "");
+
+    private static QuarantineReason reason(DecodeException.Reason r) {
+        return switch (r) {
+            case MALFORMED_JSON -> QuarantineReason.MALFORMED_JSON;
+            case NOT_AN_OBJECT -> QuarantineReason.NOT_AN_OBJECT;
+            case WRONG_TYPE -> QuarantineReason.WRONG_TYPE;
+            case MISSING_KEY -> QuarantineReason.MISSING_KEY;
+            case NULL_REQUIRED -> QuarantineReason.NULL_REQUIRED;
+            case NOT_UTF8 -> QuarantineReason.NOT_UTF8;
+            case TOO_LARGE -> QuarantineReason.TOO_LARGE;
+            case UNPAIRED_SURROGATE -> QuarantineReason.UNPAIRED_SURROGATE;
+        };
+    }
 
     /** @return null if the row passes (or only warns), {@link #DROPPED}, or why it is quarantined */
     private @Nullable Rejection check(Row row, SourceRecord r, Prepared out) {
@@ -252,7 +271,8 @@ final class RecordPreparer {
                     return DROPPED;
                 }
                 case QUARANTINE -> {
-                    return new Rejection(x.name(), threw == null ? "broke expectation '" + x.name() + "'"
+                    return new Rejection(x.name(), threw == null ? QuarantineReason.EXPECTATION_FAILED
+                            : QuarantineReason.EXPECTATION_THREW, threw == null ? "broke expectation '" + x.name() + "'"
                             : "expectation '" + x.name() + "' threw " + JsonRowDecoder.excerpt(threw.toString())
                                     + " on this record, so it did not pass");
                 }
