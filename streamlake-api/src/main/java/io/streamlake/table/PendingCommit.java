@@ -1,6 +1,7 @@
 package io.streamlake.table;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Changes staged against a table and committed atomically, once, in the style of Iceberg's pending
@@ -68,6 +69,21 @@ public interface PendingCommit {
      * @return this commit
      */
     PendingCommit expectTransaction(String appId, long expectedVersion);
+
+    /**
+     * Records properties in the table with this commit (added to, or replacing, those it has).
+     *
+     * <pre>{@code
+     * table.newCommit().setProperties(Map.of("streamlake.silver.key", "order_id")).commit("SET TABLE PROPERTIES");
+     * }</pre>
+     *
+     * @param properties names and values; names starting with {@code delta.} are Delta's own, not for this
+     * @return this commit
+     * @throws UnsupportedOperationException by default, for tables that keep no properties
+     */
+    default PendingCommit setProperties(Map<String, String> properties) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no table properties");
+    }
 
     /**
      * Marks the commit as a rearrangement of existing rows (compaction) so streaming readers skip it.

@@ -2,6 +2,7 @@ package io.streamlake.table;
 
 import io.streamlake.schema.Schema;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -36,6 +37,20 @@ public interface TableSnapshot {
      * @return the data files of this version
      */
     List<DataFile> files();
+
+    /**
+     * Settings recorded in the table itself (Delta: the metadata's {@code configuration}), such as
+     * the silver key that StreamLake checks on every start.
+     *
+     * <pre>{@code
+     * String key = table.snapshot().properties().get("streamlake.silver.key");
+     * }</pre>
+     *
+     * @return the table's properties; empty by default, for tables that keep none
+     */
+    default Map<String, String> properties() {
+        return Map.of();
+    }
 
     /**
      * @param appId a progress marker id

@@ -86,11 +86,17 @@ final class FaultyTable implements Table {
     public PendingCommit newCommit() {
         PendingCommit inner = delegate.newCommit();
         PendingCommit[] self = new PendingCommit[1];
+        boolean[] propertiesOnly = {true};
         self[0] = (PendingCommit) Proxy.newProxyInstance(PendingCommit.class.getClassLoader(),
                 new Class<?>[] {PendingCommit.class}, (proxy, method, args) -> {
                     if (!method.getName().equals("commit")) {
+                        propertiesOnly[0] &= method.getName().equals("setProperties");
                         Object result = invoke(method, inner, args);
                         return result == inner ? self[0] : result;
+                    }
+                    if (propertiesOnly[0]) {
+                        // a start-up commit of table properties is not the stage's next batch commit
+                        return invoke(method, inner, args);
                     }
                     Fault fault = armed;
                     armed = Fault.NONE;

@@ -44,7 +44,7 @@ public final class InMemoryTable implements Table {
     private final String name;
     private final Map<String, List<Row>> fileRows = new ConcurrentHashMap<>();
     private final List<TableChange> history = new ArrayList<>();
-    private Snapshot current = new Snapshot(-1, null, List.of(), List.of(), Map.of());
+    private Snapshot current = new Snapshot(-1, null, List.of(), List.of(), Map.of(), Map.of());
 
     private InMemoryTable(String name) {
         this.name = name;
@@ -79,7 +79,8 @@ public final class InMemoryTable implements Table {
         PartitionValues.check(schema, partitionColumns, location());
         Schema existing = current.tableSchema;
         if (existing == null) {
-            current = new Snapshot(current.version + 1, schema, List.copyOf(partitionColumns), List.of(), Map.of());
+            current = new Snapshot(current.version + 1, schema, List.copyOf(partitionColumns), List.of(), Map.of(),
+                    Map.of());
             history.add(new TableChange(current.version, List.of()));
         } else {
             if (!current.partitionColumns.equals(partitionColumns)) {
@@ -90,7 +91,7 @@ public final class InMemoryTable implements Table {
             Schema evolved = SchemaEvolution.evolve(location(), existing, schema);
             if (!evolved.equals(existing)) {
                 current = new Snapshot(current.version + 1, evolved, current.partitionColumns, current.files,
-                        current.transactions);
+                        current.transactions, current.properties);
                 history.add(new TableChange(current.version, List.of()));
             }
         }
@@ -182,14 +183,17 @@ public final class InMemoryTable implements Table {
         }
         Map<String, Long> txns = new HashMap<>(current.transactions);
         txns.putAll(c.transactions);
+        Map<String, String> properties = new HashMap<>(current.properties);
+        properties.putAll(c.properties);
         current = new Snapshot(current.version + 1, current.tableSchema, current.partitionColumns,
-                List.copyOf(files), Map.copyOf(txns));
+                List.copyOf(files), Map.copyOf(txns), Map.copyOf(properties));
         history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : List.copyOf(added)));
         return current.version;
     }
 
     private record Snapshot(long version, @Nullable Schema tableSchema, List<String> partitionColumns,
-            List<DataFile> files, Map<String, Long> transactions) implements TableSnapshot {
+            List<DataFile> files, Map<String, Long> transactions, Map<String, String> properties)
+            implements TableSnapshot {
         @Override
         public Optional<Schema> schema() {
             return Optional.ofNullable(tableSchema);
@@ -208,6 +212,7 @@ public final class InMemoryTable implements Table {
         /** Files that take the place of a removed one, by the removed file's path. */
         private final Map<String, List<DataFile>> replacements = new LinkedHashMap<>();
         private final Map<String, Long> transactions = new LinkedHashMap<>();
+        private final Map<String, String> properties = new LinkedHashMap<>();
         private final Map<String, Long> expected = new LinkedHashMap<>();
         private boolean rearrangeOnly;
 
@@ -242,6 +247,12 @@ public final class InMemoryTable implements Table {
         @Override
         public PendingCommit expectTransaction(String appId, long expectedVersion) {
             expected.put(appId, expectedVersion);
+            return this;
+        }
+
+        @Override
+        public PendingCommit setProperties(Map<String, String> properties) {
+            this.properties.putAll(properties);
             return this;
         }
 

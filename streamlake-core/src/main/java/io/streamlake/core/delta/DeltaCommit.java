@@ -43,6 +43,7 @@ final class DeltaCommit implements PendingCommit {
     private final Map<String, Replaced> replacing = new HashMap<>();
     private final Map<String, Long> markers = new LinkedHashMap<>();
     private final Map<String, Long> expected = new LinkedHashMap<>();
+    private final Map<String, String> properties = new LinkedHashMap<>();
     private boolean rearrangeOnly;
     private boolean applied;
 
@@ -109,6 +110,19 @@ final class DeltaCommit implements PendingCommit {
     }
 
     @Override
+    public PendingCommit setProperties(Map<String, String> properties) {
+        checkOpen();
+        properties.forEach((k, v) -> {
+            if (k.startsWith("delta.")) {
+                throw new IllegalArgumentException("table property '" + k + "' is one of Delta's own, which change"
+                        + " how readers and writers treat the table; StreamLake does not set them");
+            }
+            this.properties.put(k, Objects.requireNonNull(v, "value of " + k));
+        });
+        return this;
+    }
+
+    @Override
     public PendingCommit rearrangeOnly() {
         checkOpen();
         rearrangeOnly = true;
@@ -140,6 +154,15 @@ final class DeltaCommit implements PendingCommit {
         checkPartitionValues();
         List<Action> actions = actions(readVersion, live);
         Operation op = operation(operation);
+        if (!properties.isEmpty()) {
+            try {
+                Map<String, String> merged = new HashMap<>(txn.metadata().getConfiguration());
+                merged.putAll(properties);
+                txn.updateMetadata(txn.metadata().copyBuilder().configuration(merged).build());
+            } catch (RuntimeException e) {
+                throw table.translate("cannot set table properties " + properties.keySet(), e, "retry");
+            }
+        }
         try {
             long version = table.withCommitLock(() -> txn.commit(actions, op, DeltaTable.ENGINE_INFO).getVersion());
             if (LOG.isDebugEnabled()) {

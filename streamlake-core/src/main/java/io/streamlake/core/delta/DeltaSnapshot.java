@@ -100,6 +100,12 @@ final class DeltaSnapshot implements TableSnapshot {
     }
 
     @Override
+    public Map<String, String> properties() {
+        Snapshot s = snapshot;
+        return s == null ? Map.of() : Map.copyOf(s.getMetadata().getConfiguration());
+    }
+
+    @Override
     public OptionalLong transaction(String appId) {
         OptimisticTransaction t = txn;
         if (t == null) {

@@ -50,6 +50,9 @@ final class SilverStage {
     private final SilverMerger merger;
     private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
+    /** The table property that records the silver key. */
+    static final String KEY_PROPERTY = "streamlake.silver.key";
+    private final String key;
     private final int replayChunkRows;
     private volatile long silverVersion = -1;
 
@@ -67,7 +70,7 @@ final class SilverStage {
         this.silver = silver;
         this.quarantine = quarantine;
         this.schema = pipeline.silverSchema().orElseThrow();
-        String key = pipeline.silverKey().orElseThrow();
+        this.key = pipeline.silverKey().orElseThrow();
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
@@ -98,7 +101,8 @@ final class SilverStage {
     }
 
     void open() {
-        silverVersion = silver.create(schema, partitionColumns).version();
+        TableSnapshot created = silver.create(schema, partitionColumns);
+        silverVersion = checkKey(created);
         if (quarantine != null) {
             quarantine.create(QuarantineRows.SCHEMA);
         }
@@ -106,6 +110,32 @@ final class SilverStage {
 
     long version() {
         return silverVersion;
+    }
+
+    /**
+     * A silver table belongs to one key: merged by another, its rows would no longer be one per key,
+     * and rows of the old key would seem to vanish. The key is recorded in the table on first start
+     * (tables written before this check get it recorded then) and compared on every later one.
+     *
+     * @return the silver version after the check
+     */
+    private long checkKey(TableSnapshot snapshot) {
+        String recorded = snapshot.properties().get(KEY_PROPERTY);
+        if (recorded == null) {
+            try {
+                return silver.newCommit().setProperties(Map.of(KEY_PROPERTY, key)).commit("SET TABLE PROPERTIES");
+            } catch (UnsupportedOperationException e) {
+                return snapshot.version(); // a table that keeps no properties: nothing to check against
+            } catch (CommitConflictException e) {
+                return checkKey(silver.snapshot()); // another instance started at the same moment
+            }
+        }
+        if (!recorded.equals(key)) {
+            throw new ConfigurationException("silver table " + silver.location() + " is merged by key column '"
+                    + recorded + "', but the pipeline gives '" + key + "'; a silver table keeps its key: pass '"
+                    + recorded + "' to silver(path, key), or write to a new table path (and rebuild it from bronze)");
+        }
+        return snapshot.version();
     }
 
     long quarantined() {
