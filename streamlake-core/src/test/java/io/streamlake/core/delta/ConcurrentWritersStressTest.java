@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConcurrentWritersStressTest {
     private static final int THREADS = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
-    private static final int ROUNDS = Integer.getInteger("stress.rounds", 3);
+    private static final int ROUNDS = Integer.getInteger("stress.rounds", 2);
     private static final int RECORDS_PER_FILE = Integer.getInteger("stress.records", 20_000);
     /**
      * Small row groups, so every file has several (each starts new value writers), and pages of ten
@@ -258,7 +258,8 @@ class ConcurrentWritersStressTest {
             Map<String, byte[]> headers = i % 6 == 0 ? Map.of("h", payload(random, 2)) : null;
             out.add(Row.of(QuarantineRows.SCHEMA, i % 7 == 0 ? null : payload(random, 2),
                     i % 17 == 0 ? null : payload(random, i), headers, "stress", id, (long) i, micros(random),
-                    (long) id, "rule-" + (i % 4), i % 5 == 0 ? null : "error " + text(payload(random, 2)), INGESTED));
+                    (long) id, "rule-" + (i % 4), i % 5 == 0 ? null : "error " + text(payload(random, 2)), INGESTED,
+                    i % 3 == 0 ? null : "WRONG_TYPE"));
         }
         return out;
     }
