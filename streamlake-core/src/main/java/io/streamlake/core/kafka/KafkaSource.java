@@ -45,9 +45,10 @@ import org.jspecify.annotations.Nullable;
  * forever. Each rule names the bootstrap servers and the topics, never a consumer property's value.
  * <ul>
  * <li><b>No broker answers at start</b> (a wrong address or port, a broker that is down, a firewall,
- *     TLS settings that do not match the listener): the run fails with a {@link io.streamlake.exceptions.SourceException}
- *     after {@link #withConnectTimeout} (default {@link #DEFAULT_CONNECT_TIMEOUT}), whether it was
- *     started with {@code runUntilCaughtUp()} or {@code start()}.
+ *     TLS settings that do not match the listener): the run fails with a
+ *     {@link io.streamlake.exceptions.SourceException} after {@link #withConnectTimeout} (default
+ *     {@link #DEFAULT_CONNECT_TIMEOUT}), whether it was started with {@code runUntilCaughtUp()} or
+ *     {@code start()}.
  * <li><b>The brokers stop answering mid-run</b>: {@code runUntilCaughtUp()} fails once they have been
  *     silent for the connect timeout, so it always ends; a streaming run ({@code start()}) keeps
  *     retrying, because an outage is usually transient and everything committed is safe, and logs a
@@ -58,6 +59,10 @@ import org.jspecify.annotations.Nullable;
  *     that matches no topic fails the same way, listing some existing topics. With
  *     {@link #waitForTopics(Duration)} the source waits that long for every topic (for a pattern: for
  *     one match) before it fails.
+ * <li><b>The consumer group assigns nothing</b> although the brokers answer (no group coordinator, a
+ *     member that holds up the rebalance): {@code runUntilCaughtUp()} fails after the connect timeout
+ *     plus {@code max.poll.interval.ms}, the longest a rebalance may take; a streaming run warns once
+ *     after the connect timeout.
  * </ul>
  * The consumer never creates a topic by subscribing ({@code allow.auto.create.topics=false} unless the
  * passthrough says otherwise), so a typo cannot turn into a new, empty topic.
