@@ -33,8 +33,15 @@ public interface SourceReader extends AutoCloseable {
     void rewind();
 
     /**
+     * Only a run that must end asks this (a run until caught up, or the test driver's
+     * {@code pipeUntilCaughtUp}); a streaming run never does. So a reader that cannot find out, because
+     * its source has stopped answering for longer than it allows, throws here, and a streaming run
+     * goes on polling until the source answers again.
+     *
      * @return true when the last poll reached the end of every partition known to this reader; the
      *     engine stops a run-until-caught-up pipeline when this is true and a poll returned nothing
+     * @throws io.streamlake.exceptions.SourceException when the source cannot tell, and will not
+     *     within the time the reader allows
      */
     boolean caughtUp();
 

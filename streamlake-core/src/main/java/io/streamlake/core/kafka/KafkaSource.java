@@ -41,6 +41,38 @@ import org.jspecify.annotations.Nullable;
  * consumer group spreads the partitions, and each instance commits its own partitions' markers.
  * Delta's optimistic concurrency fences an instance that still commits a partition it lost.
  *
+ * <p><b>Bounded failure.</b> A source that cannot do its job says so instead of reading nothing
+ * forever. Each rule names the bootstrap servers and the topics, never a consumer property's value.
+ * <ul>
+ * <li><b>No broker answers at start</b> (a wrong address or port, a broker that is down, a firewall,
+ *     TLS settings that do not match the listener): the run fails with a
+ *     {@link io.streamlake.exceptions.SourceException} after {@link #withConnectTimeout} (default
+ *     {@link #DEFAULT_CONNECT_TIMEOUT}), whether it was started with {@code runUntilCaughtUp()} or
+ *     {@code start()}.
+ * <li><b>The brokers stop answering mid-run</b>: {@code runUntilCaughtUp()} fails once they have been
+ *     silent for the connect timeout, so it always ends; a streaming run ({@code start()}) keeps
+ *     retrying, because an outage is usually transient and everything committed is safe, and logs a
+ *     warning naming the servers once the silence reaches the connect timeout, then every timeout
+ *     (at least 30 s, at most 5 min apart) until they answer again.
+ * <li><b>A topic does not exist</b> (or this consumer may not describe it): the run fails at once,
+ *     naming the topic and the existing topics with a similar name. A {@linkplain #topicPattern pattern}
+ *     that matches no topic fails the same way, listing some existing topics. With
+ *     {@link #waitForTopics(Duration)} the source waits that long for every topic (for a pattern: for
+ *     one match) before it fails.
+ * <li><b>The consumer group assigns nothing</b> although the brokers answer (no group coordinator, a
+ *     member that holds up the rebalance): {@code runUntilCaughtUp()} fails after the connect timeout
+ *     plus {@code max.poll.interval.ms}, the longest a rebalance may take; a streaming run warns once
+ *     after the connect timeout.
+ * </ul>
+ * The consumer never creates a topic by subscribing ({@code allow.auto.create.topics=false} unless the
+ * passthrough says otherwise), so a typo cannot turn into a new, empty topic.
+ *
+ * <pre>{@code
+ * KafkaSource.topics("broker1:9092", "orders")
+ *     .withConnectTimeout(Duration.ofSeconds(20))   // give up sooner on a broker that does not answer
+ *     .waitForTopics(Duration.ofMinutes(5));        // the topic is created by a deployment running beside this one
+ * }</pre>
+ *
  * <p><b>Records.</b> The bronze position is the Kafka offset, the timestamp the record's timestamp
  * (the Unix epoch for records that have none), and the headers a map by name: when a record repeats
  * a header name, the last value wins. Secrets given through {@link #withConsumerProperty} never
@@ -57,6 +89,12 @@ public final class KafkaSource implements Source {
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000",
             ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20),
             ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
+    /**
+     * How long a source waits for an answer from the brokers before it gives up, unless
+     * {@link #withConnectTimeout} says otherwise: a minute, as long as Kafka's own API calls wait
+     * ({@code default.api.timeout.ms}), which covers a slow TLS and SASL sign-in to a remote endpoint.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
     private final String bootstrapServers;
@@ -66,10 +104,12 @@ public final class KafkaSource implements Source {
     private final StartPosition startPosition;
     private final boolean skipLostPositions;
     private final Map<String, String> consumerProperties;
+    private final Duration connectTimeout;
+    private final Duration topicWait;
 
     private KafkaSource(String bootstrapServers, List<String> topics, @Nullable Pattern topicPattern,
             @Nullable String groupId, StartPosition startPosition, boolean skipLostPositions,
-            Map<String, String> consumerProperties) {
+            Map<String, String> consumerProperties, Duration connectTimeout, Duration topicWait) {
         this.bootstrapServers = bootstrapServers;
         this.topics = topics;
         this.topicPattern = topicPattern;
@@ -77,6 +117,8 @@ public final class KafkaSource implements Source {
         this.startPosition = startPosition;
         this.skipLostPositions = skipLostPositions;
         this.consumerProperties = consumerProperties;
+        this.connectTimeout = connectTimeout;
+        this.topicWait = topicWait;
     }
 
     /**
@@ -104,19 +146,22 @@ public final class KafkaSource implements Source {
                         + " '.', '_' or '-'");
             }
         }
-        return new KafkaSource(servers(bootstrapServers), copy, null, null, StartPosition.earliest(), false, Map.of());
+        return new KafkaSource(servers(bootstrapServers), copy, null, null, StartPosition.earliest(), false, Map.of(),
+                DEFAULT_CONNECT_TIMEOUT, Duration.ZERO);
     }
 
     /**
      * @param bootstrapServers {@code host:port[,host:port...]}
      * @param pattern topics whose whole name matches; topics created later join when the consumer
-     *     refreshes its metadata ({@code metadata.max.age.ms})
+     *     refreshes its metadata ({@code metadata.max.age.ms}). At start at least one topic must match,
+     *     as a misspelled pattern would otherwise read nothing without a word; to start before the
+     *     first matching topic exists, add {@link #waitForTopics(Duration)}
      * @return a source of the matching topics, starting at the earliest record
      */
     public static KafkaSource topicPattern(String bootstrapServers, Pattern pattern) {
         Objects.requireNonNull(pattern, "pattern");
         return new KafkaSource(servers(bootstrapServers), List.of(), pattern, null, StartPosition.earliest(), false,
-                Map.of());
+                Map.of(), DEFAULT_CONNECT_TIMEOUT, Duration.ZERO);
     }
 
     private static String servers(String bootstrapServers) {
@@ -138,7 +183,7 @@ public final class KafkaSource implements Source {
             throw new ConfigurationException("consumer group id must not be blank");
         }
         return new KafkaSource(bootstrapServers, topics, topicPattern, group, startPosition, skipLostPositions,
-                consumerProperties);
+                consumerProperties, connectTimeout, topicWait);
     }
 
     /**
@@ -147,7 +192,7 @@ public final class KafkaSource implements Source {
      */
     public KafkaSource withStartPosition(StartPosition start) {
         return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, Objects.requireNonNull(start, "start"),
-                skipLostPositions, consumerProperties);
+                skipLostPositions, consumerProperties, connectTimeout, topicWait);
     }
 
     /**
@@ -159,7 +204,57 @@ public final class KafkaSource implements Source {
      */
     public KafkaSource skipLostPositions() {
         return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, true,
-                consumerProperties);
+                consumerProperties, connectTimeout, topicWait);
+    }
+
+    /**
+     * Sets how long the source waits for an answer from the brokers before it gives up: at start, a
+     * source that reaches no broker within it fails the run; mid-run, a {@code runUntilCaughtUp()} run
+     * fails after this much silence, while a streaming run keeps retrying and warns (see the class
+     * comment). Kafka's own timeouts ({@code request.timeout.ms}, {@code socket.connection.setup.timeout.ms})
+     * still apply to each request within it.
+     *
+     * <pre>{@code
+     * KafkaSource.topics("broker1:9092", "orders").withConnectTimeout(Duration.ofSeconds(15));
+     * }</pre>
+     *
+     * @param timeout at least a millisecond; default {@link #DEFAULT_CONNECT_TIMEOUT}
+     * @return a copy with this timeout
+     * @throws ConfigurationException for a zero or negative timeout
+     */
+    public KafkaSource withConnectTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new ConfigurationException("the Kafka connect timeout must be at least 1 ms, got " + timeout
+                    + "; it bounds how long the source waits for the brokers before it fails");
+        }
+        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                consumerProperties, timeout, topicWait);
+    }
+
+    /**
+     * Lets the source start before its topics exist: it waits up to {@code upTo} for every topic to
+     * be created (for a {@linkplain #topicPattern pattern}: for one matching topic), then reads them.
+     * By default it does not wait and a missing topic fails the run at once, because a typo is far more
+     * common than a topic that is created later. The brokers must still answer within the
+     * {@linkplain #withConnectTimeout connect timeout}.
+     *
+     * <pre>{@code
+     * KafkaSource.topics("broker1:9092", "orders").waitForTopics(Duration.ofMinutes(10));
+     * }</pre>
+     *
+     * @param upTo how long to wait; {@link Duration#ZERO} does not wait (the default)
+     * @return a copy that waits for its topics
+     * @throws ConfigurationException for a negative duration
+     */
+    public KafkaSource waitForTopics(Duration upTo) {
+        Objects.requireNonNull(upTo, "upTo");
+        if (upTo.isNegative()) {
+            throw new ConfigurationException("the time to wait for Kafka topics must not be negative, got " + upTo
+                    + "; use Duration.ZERO not to wait");
+        }
+        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                consumerProperties, connectTimeout, upTo);
     }
 
     /**
@@ -213,7 +308,7 @@ public final class KafkaSource implements Source {
         Map<String, String> copy = new LinkedHashMap<>(consumerProperties);
         copy.put(key, value);
         return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                Map.copyOf(copy));
+                Map.copyOf(copy), connectTimeout, topicWait);
     }
 
     /**
@@ -258,6 +353,21 @@ public final class KafkaSource implements Source {
         return skipLostPositions;
     }
 
+    /** @return how long the source waits for an answer from the brokers before it gives up */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return how long the source waits for missing topics at start; zero when it does not wait */
+    public Duration topicWait() {
+        return topicWait;
+    }
+
+    /** @return the names of the consumer properties passed through; their values are secrets */
+    Map<String, String> consumerProperties() {
+        return consumerProperties;
+    }
+
     @Override
     public String name() {
         return topicPattern != null ? topicPattern.pattern() : String.join(",", topics);
@@ -277,6 +387,8 @@ public final class KafkaSource implements Source {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId != null ? groupId : pipelineName);
         c.putAll(FETCH_DEFAULTS);
+        // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         c.putAll(consumerProperties);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
@@ -288,6 +400,8 @@ public final class KafkaSource implements Source {
         return "KafkaSource[" + (topicPattern != null ? "pattern " + topicPattern.pattern() : "topics " + topics)
                 + " at " + bootstrapServers + ", group " + (groupId != null ? groupId : "<pipeline name>")
                 + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
+                + (connectTimeout.equals(DEFAULT_CONNECT_TIMEOUT) ? "" : ", connect timeout " + connectTimeout)
+                + (topicWait.isZero() ? "" : ", wait for topics " + topicWait)
                 + (consumerProperties.isEmpty() ? "" : ", consumer properties " + consumerProperties.keySet().stream()
                         .sorted().toList())
                 + "]";

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.exceptions.ConfigurationException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,61 @@ class KafkaSourceTest {
                 .isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> StartPosition.offsets(Map.of(new io.streamlake.source.SourcePartition("o", 0), -1L)))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void connectTimeoutAndTopicWaitDefaultToAMinuteAndNoWaitAndAreCheckedAtDefinition() {
+        KafkaSource base = KafkaSource.topics("localhost:9092", "orders");
+        assertThat(base.connectTimeout()).isEqualTo(KafkaSource.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(60));
+        assertThat(base.topicWait()).isZero();
+        KafkaSource changed = base.withConnectTimeout(Duration.ofSeconds(3)).waitForTopics(Duration.ofMinutes(2));
+        assertThat(changed.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(changed.topicWait()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(base.connectTimeout()).as("a copy, the original unchanged").isEqualTo(Duration.ofSeconds(60));
+        // Every other withX keeps both.
+        KafkaSource later = changed.withGroupId("g").withStartPosition(StartPosition.latest()).skipLostPositions()
+                .withConsumerProperty("isolation.level", "read_committed").withMaxPollRecords(10);
+        assertThat(later.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(later.topicWait()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(later.toString()).contains("connect timeout PT3S", "wait for topics PT2M");
+        assertThat(KafkaSource.topicPattern("localhost:9092", Pattern.compile("o.*")).waitForTopics(Duration.ofDays(3650))
+                .topicWait()).isEqualTo(Duration.ofDays(3650));
+        assertThat(base.waitForTopics(Duration.ZERO).topicWait()).isZero();
+
+        assertThatThrownBy(() -> base.withConnectTimeout(Duration.ZERO)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("at least 1 ms").hasMessageContaining("PT0S");
+        assertThatThrownBy(() -> base.withConnectTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> base.withConnectTimeout(Duration.ofNanos(999_999)))
+                .isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> base.waitForTopics(Duration.ofMillis(-1))).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("must not be negative").hasMessageContaining("Duration.ZERO");
+        assertThatThrownBy(() -> base.withConnectTimeout(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> base.waitForTopics(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void subscribingNeverCreatesATopicUnlessThePassthroughAsks() {
+        KafkaSource source = KafkaSource.topics("localhost:9092", "orders");
+        assertThat(source.consumerConfig("p")).containsEntry("allow.auto.create.topics", "false");
+        assertThat(source.withConsumerProperty("allow.auto.create.topics", "true").consumerConfig("p"))
+                .containsEntry("allow.auto.create.topics", "true");
+    }
+
+    @Test
+    void similarTopicNamesAreFoundByCaseEditsAndParts() {
+        List<String> topics = List.of("orders", "Orders_EU", "orders-eu", "payments", "order-events", "shipments",
+                "__consumer_offsets", "o");
+        assertThat(KafkaReader.similar("ordres", topics)).startsWith("orders").doesNotContain("payments", "o");
+        assertThat(KafkaReader.similar("orders_eu", topics)).startsWith("Orders_EU").contains("orders-eu", "orders");
+        assertThat(KafkaReader.similar("paymnts", topics)).containsExactly("payments");
+        assertThat(KafkaReader.similar("invoices", topics)).isEmpty();
+        assertThat(KafkaReader.similar("x", topics)).as("one edit allowed for short names").containsExactly("o");
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            many.add("orders" + (char) ('a' + i));
+        }
+        assertThat(KafkaReader.similar("orders", many)).hasSize(5);
     }
 
     @Test

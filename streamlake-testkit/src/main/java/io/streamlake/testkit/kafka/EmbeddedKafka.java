@@ -94,7 +94,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             int[] ports = freePorts(2 + (builder.saslSsl ? 1 : 0) + (builder.oauthBearer ? 1 : 0));
-            this.port = ports[0];
+            // A fixed port lets clients that were told the old address find a restarted broker.
+            this.port = builder.port > 0 ? builder.port : ports[0];
             int controllerPort = ports[1];
             this.saslSslPort = builder.saslSsl ? ports[2] : -1;
             this.oauthBearerPort = builder.oauthBearer ? ports[ports.length - 1] : -1;
@@ -151,9 +152,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private boolean saslSsl;
         private boolean oauthBearer;
+        private int port;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
+        }
+
+        /**
+         * Listens on a given port instead of a free one: restart a broker on its folder and its old
+         * port, and clients configured with the old address reconnect to it, as after an outage.
+         *
+         * <pre>{@code
+         * int port = kafka.port();
+         * kafka.close();                                                   // the outage
+         * kafka = EmbeddedKafka.builder(kafka.dataDir()).withPort(port).start();
+         * }</pre>
+         *
+         * @param port the plaintext listener's port, 1 to 65535
+         * @return this builder
+         */
+        public Builder withPort(int port) {
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 1 to 65535, got " + port);
+            }
+            this.port = port;
+            return this;
         }
 
         /**
@@ -278,6 +301,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("formatting the embedded Kafka storage in " + logDir + " failed (exit "
                     + code + "): " + log.toString(StandardCharsets.UTF_8));
         }
+    }
+
+    /** @return the port of the plaintext listener */
+    public int port() {
+        return port;
     }
 
     /** @return {@code 127.0.0.1:port} of the plaintext listener */

@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -119,9 +120,12 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
         Pipeline pipeline = bronzeOnly(KafkaSource.topics(kafka.bootstrapServers(), topic), "lag-tools");
         assertThat(pipeline.runUntilCaughtUp().eventsIngested()).isEqualTo(200);
 
+        // No waiting for the copy: a run copies its last offsets synchronously when it closes the
+        // consumer, so they are in the group when runUntilCaughtUp() returns. (An asynchronous copy
+        // only sent before the close, which waits a bounded time, could be lost on a loaded machine.)
         Map<Integer, Long> ends = kafka.endOffsets(topic);
         Map<TopicPartition, OffsetAndMetadata> group = kafka.admin().listConsumerGroupOffsets("lag-tools")
-                .partitionsToOffsetAndMetadata().get();
+                .partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
         Map<Integer, Long> copied = group.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
                 .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
         assertThat(copied).isEqualTo(ends);
