@@ -35,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * per core shares them out, since decoding (inflate, Avro) is the backfill's slowest stage. The plan
  * (which files, from which sequence number) is made on the engine's thread from the bronze markers,
  * at open and at every rewind.
+ *
+ * <p>The decoding threads check each partition's sequence numbers as they go (see {@link CaptureSource}
+ * on gaps) and hand a gap or a failure over in the queue, behind the records before it, so that the
+ * engine commits those first: a poll that meets a failure after some records returns them, and the
+ * next poll throws. A restart after the missing file is put back then continues exactly at the gap.
  */
 final class CaptureReader implements SourceReader {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureReader.class);

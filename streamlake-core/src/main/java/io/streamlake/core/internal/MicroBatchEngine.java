@@ -220,8 +220,9 @@ public final class MicroBatchEngine implements AutoCloseable {
             Map<SourcePartition, Long> lastPositions) {
         Instant now = Instant.now();
         PendingCommit commit = bronze.newCommit();
+        // the markers this commit expects to replace, for the archive's chain of files
         Map<SourcePartition, Long> before = new LinkedHashMap<>();
-        for (SourcePartition p : lastPositions.keySet()) {
+        for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {
             before.put(p, expectedMarkers.getOrDefault(p, -1L));
         }
         for (DataFile file : writeBronze(records, now, before)) {
