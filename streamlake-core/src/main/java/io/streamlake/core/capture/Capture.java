@@ -38,6 +38,6 @@ public final class Capture {
                     + " Hadoop URI such as abfss://capture@account.dfs.core.windows.net/");
         }
         return new CaptureSource(root, CaptureSource.name("event hub", eventHubName), null, null, DEFAULT_LAYOUT,
-                Map.of());
+                Map.of(), false);
     }
 }

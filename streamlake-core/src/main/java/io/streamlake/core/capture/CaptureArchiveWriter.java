@@ -25,7 +25,9 @@ import org.apache.hadoop.fs.Path;
  * record, so that a batch written again after a crash before its bronze commit, which starts at the
  * same position, replaces its earlier file. Each file is written under a name starting with
  * {@code _} and renamed when complete, so a reader never sees half a file; its header holds the
- * first and last sequence numbers, so a backfill orders and skips it without decoding it.
+ * first and last sequence numbers, so a backfill orders and skips it without decoding it and knows
+ * it whole only if it reaches the last, and the partition's bronze marker before the batch, so a
+ * backfill finds a missing file even where the source's positions have holes (Kafka transactions).
  * Deflate-compressed (level 1, fast), as Capture's own files are.
  * Internal: made by the engine for {@link io.streamlake.Pipeline#withCaptureArchive(String)}.
  */
@@ -49,7 +51,7 @@ public final class CaptureArchiveWriter implements RecordArchive {
     }
 
     @Override
-    public void write(List<SourceRecord> records) {
+    public void write(List<SourceRecord> records, Map<SourcePartition, Long> committed) {
         Map<SourcePartition, List<SourceRecord>> byPartition = new LinkedHashMap<>();
         for (SourceRecord r : records) {
             byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r);
@@ -57,7 +59,7 @@ public final class CaptureArchiveWriter implements RecordArchive {
         try {
             FileSystem fs = location.fileSystem();
             for (Map.Entry<SourcePartition, List<SourceRecord>> e : byPartition.entrySet()) {
-                writeFile(fs, e.getKey(), e.getValue());
+                writeFile(fs, e.getKey(), e.getValue(), committed.getOrDefault(e.getKey(), -1L));
             }
         } catch (IOException | RuntimeException e) {
             throw new SinkException("writing the Capture archive under " + location + " failed: "
@@ -67,7 +69,8 @@ public final class CaptureArchiveWriter implements RecordArchive {
         }
     }
 
-    private void writeFile(FileSystem fs, SourcePartition partition, List<SourceRecord> records) throws IOException {
+    private void writeFile(FileSystem fs, SourcePartition partition, List<SourceRecord> records, long previous)
+            throws IOException {
         SourceRecord first = records.get(0);
         SourceRecord last = records.get(records.size() - 1);
         ZonedDateTime t = first.timestamp().atZone(ZoneOffset.UTC);
@@ -82,6 +85,9 @@ public final class CaptureArchiveWriter implements RecordArchive {
             avro.setCodec(CodecFactory.deflateCodec(1));
             avro.setMeta(CaptureFormat.FIRST_SEQUENCE_META, Long.toString(first.position()));
             avro.setMeta(CaptureFormat.LAST_SEQUENCE_META, Long.toString(last.position()));
+            if (previous >= 0) {
+                avro.setMeta(CaptureFormat.PREVIOUS_SEQUENCE_META, Long.toString(previous));
+            }
             avro.create(CaptureFormat.SCHEMA, out);
             for (SourceRecord r : records) {
                 avro.append(r);

@@ -34,10 +34,20 @@ final class CaptureFiles {
      *
      * @param first its first sequence number
      * @param last its last sequence number, or {@link Long#MAX_VALUE} where only decoding it would tell
+     * @param previous the position of the partition's event right before this file's first, where the
+     *     file's header says so (our archive), else {@link Long#MIN_VALUE}
+     * @param contiguous true for an Event Hubs Capture file, whose positions are sequence numbers
+     *     without holes, so that each event must follow the partition's previous one by exactly 1;
+     *     false for our archive's files, whose positions are the source's and may have holes
      */
-    record CaptureFile(Path path, String name, SourcePartition partition, long first, long last) {
+    record CaptureFile(Path path, String name, SourcePartition partition, long first, long last, long previous,
+            boolean contiguous) {
         boolean lastKnown() {
             return last != Long.MAX_VALUE;
+        }
+
+        boolean previousKnown() {
+            return previous != Long.MIN_VALUE;
         }
     }
 
@@ -143,19 +153,27 @@ final class CaptureFiles {
             byte[] first = avro.getMeta(CaptureFormat.FIRST_SEQUENCE_META);
             byte[] last = avro.getMeta(CaptureFormat.LAST_SEQUENCE_META);
             if (first != null && last != null) {
+                // Our archive: even a file cut before its first block is known by its header, so it is
+                // read, found short of its last sequence number and refused, never taken for an empty window.
+                String previous = avro.getMetaString(CaptureFormat.PREVIOUS_SEQUENCE_META);
                 return new CaptureFile(p, name, partition, Long.parseLong(avro.getMetaString(
                         CaptureFormat.FIRST_SEQUENCE_META)), Long.parseLong(avro.getMetaString(
-                        CaptureFormat.LAST_SEQUENCE_META)));
+                        CaptureFormat.LAST_SEQUENCE_META)),
+                        previous == null ? Long.MIN_VALUE : Long.parseLong(previous), false);
             }
             if (!avro.hasNext()) {
                 if (!in.complete()) {
                     throw new IOException("the file is truncated: it ends in the middle of its first Avro block"
                             + " (a partial upload or copy?)");
                 }
-                return null; // a Capture window without events
+                // A Capture window without events; or a file cut right after its header, which no byte
+                // tells apart: the sequence check of the partition's next file (or of the live source)
+                // finds its events missing.
+                return null;
             }
             SourceRecord r = avro.next();
-            return new CaptureFile(p, name, partition, r == null ? Long.MIN_VALUE : r.position(), Long.MAX_VALUE);
+            return new CaptureFile(p, name, partition, r == null ? Long.MIN_VALUE : r.position(), Long.MAX_VALUE,
+                    Long.MIN_VALUE, true);
         } catch (FileNotFoundException e) {
             return null; // removed since the listing
         } catch (IOException | RuntimeException e) {

@@ -48,6 +48,14 @@ final class CaptureFormat {
      */
     static final String FIRST_SEQUENCE_META = "streamlake.first-sequence-number";
     static final String LAST_SEQUENCE_META = "streamlake.last-sequence-number";
+    /**
+     * Header key of the files our archive writes: the position of the partition's last event in bronze
+     * before the file's batch (absent for a partition's first batch, and in files of earlier versions).
+     * The archive's positions are the source's, which need not be contiguous (a Kafka topic with
+     * transactions or compaction has holes), so the backfill checks this chain between files instead
+     * of counting on the next file to start at the previous one's last position + 1.
+     */
+    static final String PREVIOUS_SEQUENCE_META = "streamlake.previous-sequence-number";
 
     /** .NET's invariant-culture date format, which Capture has used for {@code EnqueuedTimeUtc}. */
     private static final DateTimeFormatter DOTNET = DateTimeFormatter.ofPattern("M/d/yyyy h:mm:ss a", Locale.US);

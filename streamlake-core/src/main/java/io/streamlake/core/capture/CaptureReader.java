@@ -4,6 +4,7 @@ import io.streamlake.core.capture.CaptureFiles.CaptureFile;
 import io.streamlake.core.delta.StorageLocation;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.exceptions.StreamLakeException;
+import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
@@ -13,8 +14,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * per core shares them out, since decoding (inflate, Avro) is the backfill's slowest stage. The plan
  * (which files, from which sequence number) is made on the engine's thread from the bronze markers,
  * at open and at every rewind.
+ *
+ * <p>The decoding threads check each partition's sequence numbers as they go (see {@link CaptureSource}
+ * on gaps) and hand a gap or a failure over in the queue, behind the records before it, so that the
+ * engine commits those first: a poll that meets a failure after some records returns them, and the
+ * next poll throws. A restart after the missing file is put back then continues exactly at the gap.
  */
 final class CaptureReader implements SourceReader {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureReader.class);
@@ -49,6 +58,9 @@ final class CaptureReader implements SourceReader {
     private int running;
     private final ArrayDeque<SourceRecord> pending = new ArrayDeque<>();
     private boolean ended;
+    /** A failure that came after the records of the last poll: thrown by the next poll, once they are committed. */
+    private @Nullable StreamLakeException failure;
+    private final Set<PositionGap> reported = new HashSet<>();
 
     CaptureReader(CaptureSource source, SourceContext context) {
         this.source = source;
@@ -59,12 +71,13 @@ final class CaptureReader implements SourceReader {
     }
 
     /** @return the partitions the archive holds events of */
-    java.util.Set<SourcePartition> partitions() {
+    Set<SourcePartition> partitions() {
         return files.keySet();
     }
 
     private void start() {
         Map<SourcePartition, Long> floors = new HashMap<>();
+        Map<SourcePartition, ArrayDeque<CaptureFile>> unread = new HashMap<>();
         List<ArrayDeque<CaptureFile>> plan = new ArrayList<>();
         int skipped = 0;
         int toRead = 0;
@@ -79,6 +92,9 @@ final class CaptureReader implements SourceReader {
                         : i + 1 < list.size() && floor != Long.MIN_VALUE && list.get(i + 1).first() <= floor + 1;
                 if (before) {
                     skipped++;
+                    if (!f.lastKnown()) {
+                        unread.computeIfAbsent(e.getKey(), k -> new ArrayDeque<>()).add(f);
+                    }
                 } else {
                     read.add(f);
                 }
@@ -104,7 +120,9 @@ final class CaptureReader implements SourceReader {
         for (int i = 0; i < threads; i++) {
             List<ArrayDeque<CaptureFile>> share = shares.get(i);
             Map<SourcePartition, Long> shareFloors = new HashMap<>(floors);
-            Thread t = new Thread(() -> decode(share, shareFloors, q),
+            // each partition's deque is used by the one thread that decodes the partition
+            Map<SourcePartition, ArrayDeque<CaptureFile>> shareUnread = new HashMap<>(unread);
+            Thread t = new Thread(() -> decode(share, shareFloors, shareUnread, q),
                     "streamlake-capture-" + source.name() + (threads == 1 ? "" : "-" + i));
             t.setDaemon(true);
             started.add(t);
@@ -114,13 +132,47 @@ final class CaptureReader implements SourceReader {
         started.forEach(Thread::start);
     }
 
+    /** A jump in a partition's sequence numbers, found by a decoding thread, reported on the engine's. */
+    private record Gap(PositionGap gap, String description) {
+    }
+
+    /** A decoding thread's records not yet handed over, in chunks, in order with its gaps and failures. */
+    private static final class Output {
+        private final BlockingQueue<Object> queue;
+        private List<SourceRecord> chunk = new ArrayList<>(CHUNK);
+
+        Output(BlockingQueue<Object> queue) {
+            this.queue = queue;
+        }
+
+        void add(SourceRecord r) throws InterruptedException {
+            chunk.add(r);
+            if (chunk.size() == CHUNK) {
+                flush();
+            }
+        }
+
+        void flush() throws InterruptedException {
+            if (!chunk.isEmpty()) {
+                queue.put(chunk);
+                chunk = new ArrayList<>(CHUNK);
+            }
+        }
+
+        /** Hands over the records before {@code item} first, so that they reach bronze before it is acted on. */
+        void put(Object item) throws InterruptedException {
+            flush();
+            queue.put(item);
+        }
+    }
+
     /** Reads the partitions' files round-robin, one file at a time, so that batches mix partitions. */
     private void decode(List<ArrayDeque<CaptureFile>> plan, Map<SourcePartition, Long> floors,
-            BlockingQueue<Object> q) {
+            Map<SourcePartition, ArrayDeque<CaptureFile>> unread, BlockingQueue<Object> q) {
+        Output out = new Output(q);
         try {
             FileSystem fs = location.fileSystem();
-            Map<SourcePartition, EventDataReader> decoders = new HashMap<>();
-            List<SourceRecord> chunk = new ArrayList<>(CHUNK);
+            Map<SourcePartition, EventDataReader> decoders = new LinkedHashMap<>();
             boolean more = true;
             while (more) {
                 more = false;
@@ -130,62 +182,153 @@ final class CaptureReader implements SourceReader {
                         continue;
                     }
                     more = true;
-                    EventDataReader decoder = decoders.computeIfAbsent(f.partition(), EventDataReader::new);
-                    decoder.floor = floors.get(f.partition());
-                    decoder.file = f.name();
-                    chunk = readFile(fs, f, decoder, chunk, q);
-                    floors.put(f.partition(), decoder.floor);
+                    EventDataReader decoder = decoders.computeIfAbsent(f.partition(), p -> {
+                        EventDataReader d = new EventDataReader(p);
+                        d.floor = floors.get(p);
+                        return d;
+                    });
+                    readFile(fs, f, decoder, out, unread);
                 }
             }
-            if (!chunk.isEmpty()) {
-                q.put(chunk);
+            if (!decoders.isEmpty()) {
+                // What an archive read alone cannot check: whether a partition's last file was cut after
+                // a whole Avro block. Its end, logged, can be compared with the hub's last sequence number.
+                StringBuilder ends = new StringBuilder();
+                decoders.forEach((p, d) -> ends.append(ends.isEmpty() ? "" : ", ").append(p).append(" at ")
+                        .append(d.floor).append(d.floorFile == null ? " (its bronze marker)" : " in " + d.floorFile));
+                LOG.info("source '{}': the Capture archive is read to its end: {}", source.name(), ends);
             }
-            q.put(END);
+            out.put(END);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // a rewind or close stopped us
         } catch (RuntimeException | IOException | Error e) {
             try {
-                q.put(e);
+                out.put(e); // after the records before it, so that those are committed before the failure
             } catch (InterruptedException stop) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    private List<SourceRecord> readFile(FileSystem fs, CaptureFile f, EventDataReader decoder,
-            List<SourceRecord> chunk, BlockingQueue<Object> q) throws InterruptedException {
-        List<SourceRecord> c = chunk;
+    /**
+     * Decodes one file into {@code out}, checking each event follows the partition's previous one.
+     *
+     * @param unread per partition, files the plan skipped as wholly in bronze without decoding them,
+     *     read after all when a jump shows that judgement was wrong
+     */
+    private void readFile(FileSystem fs, CaptureFile f, EventDataReader decoder, Output out,
+            Map<SourcePartition, ArrayDeque<CaptureFile>> unread) throws InterruptedException {
+        decoder.file = f.name();
+        SourceException lost = null;
+        long seen = Long.MIN_VALUE; // the file's highest sequence number, of skipped records too
+        boolean first = true;
         try (WholeFileCheck in = new WholeFileCheck(fs.open(f.path()));
                 DataFileStream<@Nullable SourceRecord> avro = new DataFileStream<>(in, decoder)) {
             while (avro.hasNext()) {
                 SourceRecord r = avro.next(null);
+                seen = Math.max(seen, decoder.lastSeen);
                 if (r == null) {
+                    if (decoder.lastSeen == decoder.floor) {
+                        decoder.floorFile = f.name();
+                    }
                     continue; // at or before what was already emitted
                 }
-                decoder.floor = r.position();
-                c.add(r);
-                if (c.size() == CHUNK) {
-                    q.put(c);
-                    c = new ArrayList<>(CHUNK);
+                long floor = decoder.floor;
+                if (floor != Long.MIN_VALUE && r.position() != floor + 1 && unread.containsKey(f.partition())) {
+                    // The plan skipped files that end where the next one begins, which holds for Capture's
+                    // own windows, not for an overlapping copy that ends sooner: read them before calling
+                    // this a gap. Their events after the floor come before this one, in sequence order.
+                    for (CaptureFile skipped : unread.remove(f.partition())) {
+                        readFile(fs, skipped, decoder, out, unread);
+                    }
+                    decoder.file = f.name();
+                    if (r.position() <= decoder.floor) {
+                        continue;
+                    }
+                    floor = decoder.floor;
                 }
+                if (floor != Long.MIN_VALUE && r.position() != floor + 1) {
+                    // A Capture file's sequence numbers are the hub's, without holes. Our archive's are the
+                    // source's, with holes where it has them; its chain of files is what tells a loss.
+                    boolean chainBroken = !f.contiguous() && first && f.previousKnown() && f.previous() > floor;
+                    if (f.contiguous() || chainBroken) {
+                        Gap gap = new Gap(new PositionGap(f.partition(), floor + 1, r.position()),
+                                describeGap(f, decoder, r.position(), chainBroken));
+                        if (!source.skipsLostPositions()) {
+                            lost = new SourceException(gap.description() + " Nothing of " + f.partition() + " after "
+                                    + floor + " was ingested; every event before the gap is in bronze. Find the"
+                                    + " missing Capture file (or a whole copy of the cut one), put it in the archive and"
+                                    + " restart: the backfill continues after " + floor + ". Or, to accept the loss,"
+                                    + " use CaptureSource.skipLostPositions() (HandoverSource.skipLostPositions() with"
+                                    + " a live source) to continue at " + r.position() + "; the gap is then reported"
+                                    + " in the logs and the run's progress");
+                            break;
+                        }
+                        out.put(gap);
+                    }
+                }
+                first = false;
+                decoder.floor = r.position();
+                decoder.floorFile = f.name();
+                out.add(r);
             }
-            if (!in.complete()) {
+            if (lost == null && !in.complete()) {
                 // Avro ends a file cut in the middle of a block without an error: never drop its tail silently
                 throw new IOException("the file is truncated: it ends in the middle of an Avro block, after sequence"
-                        + " number " + decoder.floor + " (a partial upload or copy?); the events after that in it"
-                        + " are missing");
+                        + " number " + seen + " (a partial upload or copy?); the events after that in it are missing");
             }
-            return c;
+            if (lost == null && f.lastKnown() && seen < f.last()) {
+                // Our archive's header knows where the file ends: a cut after a whole block shows here.
+                throw new IOException("the file is truncated: its header says its events run to sequence number "
+                        + f.last() + ", but it ends " + (seen == Long.MIN_VALUE ? "before its first event"
+                        : "after " + seen) + " (a partial upload or copy cut at an Avro block boundary); the events"
+                        + " after that in it are missing");
+            }
         } catch (IOException | RuntimeException e) {
             throw new SourceException("reading Capture file " + f.name() + " under " + location + " failed: "
                     + location.redact(String.valueOf(e.getMessage())) + ". It is damaged or not an Event Hubs"
                     + " Capture file; every event before it is safe in bronze. Fix or move the file and restart",
                     location.sanitize(e));
         }
+        if (lost != null) {
+            throw lost;
+        }
+    }
+
+    /** What is missing, where the archive shows it, and why that means a missing or cut file. */
+    private String describeGap(CaptureFile f, EventDataReader d, long next, boolean chain) {
+        long floor = d.floor;
+        StringBuilder m = new StringBuilder("the Capture archive ").append(location).append(" lacks sequence numbers ")
+                .append(floor + 1).append(" to ").append(next - 1).append(" of partition ").append(f.partition())
+                .append(" (").append(chain ? "up to " : "").append(next - floor - 1).append(" events): ");
+        String before = d.floorFile == null ? "bronze holds the partition up to " + floor + " (its progress marker)"
+                : "file " + d.floorFile + " ends at " + floor;
+        if (chain) {
+            m.append(before).append(", but the next file, ").append(f.name()).append(", was written after ")
+                    .append(f.previous()).append(" (its header says so) and starts at ").append(next)
+                    .append(". A file of the archive is missing, or one was cut short.");
+        } else {
+            if (f.name().equals(d.floorFile)) {
+                m.append("file ").append(f.name()).append(" jumps from ").append(floor).append(" to ").append(next);
+            } else {
+                m.append(before).append(" and the archive's next event is ").append(next).append(", in file ")
+                        .append(f.name());
+            }
+            m.append(". Event Hubs numbers a partition's events without holes, so a Capture file is missing from"
+                    + " the archive, or one was cut short (a copy or upload cut exactly at an Avro block boundary"
+                    + " reads as complete).");
+        }
+        return m.toString();
     }
 
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        StreamLakeException failed = failure;
+        if (failed != null) {
+            failure = null;
+            ended = true;
+            throw failed;
+        }
         List<SourceRecord> out = new ArrayList<>(Math.min(maxRecords, 65_536));
         long deadline = System.nanoTime() + maxWait.toNanos();
         try {
@@ -210,9 +353,17 @@ final class CaptureReader implements SourceReader {
                 if (item == END) {
                     ended = --running == 0; // every thread puts one END
                 } else if (item instanceof Throwable t) {
-                    ended = true;
-                    throw t instanceof StreamLakeException s ? s : new SourceException("decoding the Capture archive "
-                            + location + " failed: " + location.redact(t.getMessage()), location.sanitize(t));
+                    StreamLakeException e = t instanceof StreamLakeException s ? s : new SourceException(
+                            "decoding the Capture archive " + location + " failed: "
+                            + location.redact(String.valueOf(t.getMessage())), location.sanitize(t));
+                    if (out.isEmpty()) {
+                        ended = true;
+                        throw e;
+                    }
+                    failure = e; // the records before it are committed first, so that a restart continues there
+                    break;
+                } else if (item instanceof Gap g) {
+                    report(g);
                 } else {
                     @SuppressWarnings("unchecked")
                     List<SourceRecord> chunk = (List<SourceRecord>) item;
@@ -229,6 +380,15 @@ final class CaptureReader implements SourceReader {
             Thread.currentThread().interrupt();
         }
         return out;
+    }
+
+    /** Reports a gap the user chose to skip, once per run even if a rewind reads past it again. */
+    private void report(Gap g) {
+        if (reported.add(g.gap())) {
+            LOG.warn("source '{}': {} Continuing at {}, as CaptureSource.skipLostPositions() asks", source.name(),
+                    g.description(), g.gap().toPosition());
+            context.reportGap(g.gap());
+        }
     }
 
     @Override
@@ -265,5 +425,6 @@ final class CaptureReader implements SourceReader {
         }
         queue.clear();
         pending.clear();
+        failure = null; // the decoding starts again from the markers and finds it again
     }
 }

@@ -44,6 +44,23 @@ import org.jspecify.annotations.Nullable;
  * windows do not overlap), and never emits a sequence number twice, so overlapping files do no harm.
  * Files without records, which Capture writes for idle windows, are skipped. A kill during a backfill
  * resumes where bronze ends. Files are decoded on one background thread while the engine writes.
+ *
+ * <p><b>Gaps.</b> Event Hubs numbers each partition's events without holes, so the backfill checks
+ * that every event it reads is the partition's previous one + 1: from event to event within a file,
+ * from file to file (after skipping overlaps), and from the partition's bronze marker to the first
+ * event read after it. A jump means events are missing from the archive: a Capture file is missing, or
+ * one was cut short (a file cut exactly at an Avro block boundary reads as complete; only the jump
+ * shows it). By default the pipeline then fails with a {@link io.streamlake.exceptions.SourceException}
+ * naming the partition, the missing range and how many events it holds, after every event before the
+ * gap is committed; put the missing file back and restart, it continues there. With
+ * {@link #skipLostPositions()} it continues after the gap and reports it. A partition's last file has
+ * nothing after it in the archive: a cut there shows at the handover to the live source
+ * ({@link #thenLive}), or at the next run once Capture has written a later file; an archive read alone
+ * cannot tell it. Nor is the first event of a partition without a bronze marker checked, since an
+ * archive may begin anywhere (Capture turned on later, old files removed). The files our own archive
+ * writes ({@link io.streamlake.Pipeline#withCaptureArchive}) keep their last position and the bronze
+ * marker before them in their header: a cut one is refused wherever it is, and a missing one found,
+ * even though their positions are the source's and need not be contiguous.
  */
 public final class CaptureSource implements Source {
     private final String root;
@@ -52,15 +69,17 @@ public final class CaptureSource implements Source {
     private final @Nullable String namespace;
     private final String layout;
     private final Map<String, String> storageOptions;
+    private final boolean skipLostPositions;
 
     CaptureSource(String root, String eventHubName, @Nullable String streamName, @Nullable String namespace,
-            String layout, Map<String, String> storageOptions) {
+            String layout, Map<String, String> storageOptions, boolean skipLostPositions) {
         this.root = root;
         this.eventHubName = eventHubName;
         this.streamName = streamName;
         this.namespace = namespace;
         this.layout = layout;
         this.storageOptions = storageOptions;
+        this.skipLostPositions = skipLostPositions;
         new CaptureLayout(layout); // fail on a bad layout when the source is described, not when it runs
     }
 
@@ -70,7 +89,7 @@ public final class CaptureSource implements Source {
      */
     public CaptureSource withNamespace(String namespaceName) {
         return new CaptureSource(root, eventHubName, streamName, name("namespace", namespaceName), layout,
-                storageOptions);
+                storageOptions, skipLostPositions);
     }
 
     /**
@@ -82,7 +101,8 @@ public final class CaptureSource implements Source {
      */
     public CaptureSource withLayout(String captureFileNameFormat) {
         Objects.requireNonNull(captureFileNameFormat, "captureFileNameFormat");
-        return new CaptureSource(root, eventHubName, streamName, namespace, captureFileNameFormat, storageOptions);
+        return new CaptureSource(root, eventHubName, streamName, namespace, captureFileNameFormat, storageOptions,
+                skipLostPositions);
     }
 
     /**
@@ -93,7 +113,8 @@ public final class CaptureSource implements Source {
      * @return a copy with this stream name
      */
     public CaptureSource withStreamName(String stream) {
-        return new CaptureSource(root, eventHubName, name("stream", stream), namespace, layout, storageOptions);
+        return new CaptureSource(root, eventHubName, name("stream", stream), namespace, layout, storageOptions,
+                skipLostPositions);
     }
 
     /**
@@ -109,7 +130,8 @@ public final class CaptureSource implements Source {
         Objects.requireNonNull(value, "value");
         Map<String, String> copy = new LinkedHashMap<>(storageOptions);
         copy.put(key, value);
-        return new CaptureSource(root, eventHubName, streamName, namespace, layout, Map.copyOf(copy));
+        return new CaptureSource(root, eventHubName, streamName, namespace, layout, Map.copyOf(copy),
+                skipLostPositions);
     }
 
     /**
@@ -129,7 +151,31 @@ public final class CaptureSource implements Source {
      * @throws ConfigurationException if the stream names differ
      */
     public HandoverSource thenLive(Source live) {
-        return new HandoverSource(this, live, false);
+        return new HandoverSource(this, live, skipLostPositions);
+    }
+
+    /**
+     * When the archive lacks events of a partition (a Capture file missing or cut short, found where
+     * the sequence numbers jump), continue after the gap instead of failing. The lost range is logged
+     * at error level and listed in {@link io.streamlake.PipelineProgress#gaps()}; every other event is
+     * still ingested exactly once. With {@link #thenLive}, the combined source skips too, at the
+     * handover as well.
+     *
+     * <pre>{@code
+     * PipelineProgress p = Pipeline.from(Capture.backfill(root, "orders").skipLostPositions())
+     *     .bronze(bronze).bronzeOnly().runUntilCaughtUp();
+     * p.gaps().forEach(gap -> alert("lost " + gap.count() + " events of " + gap.partition()));
+     * }</pre>
+     *
+     * @return a copy that skips and reports missing sequence numbers
+     */
+    public CaptureSource skipLostPositions() {
+        return new CaptureSource(root, eventHubName, streamName, namespace, layout, storageOptions, true);
+    }
+
+    /** @return true if missing sequence numbers are skipped and reported rather than failing */
+    public boolean skipsLostPositions() {
+        return skipLostPositions;
     }
 
     /** @return the root folder or URI */
@@ -181,6 +227,7 @@ public final class CaptureSource implements Source {
     public String toString() {
         return "CaptureSource[" + eventHubName + (streamName == null ? "" : " as stream " + streamName) + " under "
                 + root + (namespace == null ? "" : ", namespace " + namespace) + ", layout " + layout
-                + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet()) + "]";
+                + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
+                + (skipLostPositions ? ", skip lost positions" : "") + "]";
     }
 }

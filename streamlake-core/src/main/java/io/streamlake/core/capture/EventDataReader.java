@@ -37,6 +37,10 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
     long floor = Long.MIN_VALUE;
     /** Where the last record came from, for messages. */
     String file = "";
+    /** The file that holds the event at {@link #floor}, or null while the floor is bronze's marker: for messages. */
+    @Nullable String floorFile;
+    /** The sequence number of the record read last, whether it was skipped or not. */
+    long lastSeen = Long.MIN_VALUE;
 
     // the value just read by readValue
     private Schema.Type type = Schema.Type.NULL;
@@ -115,6 +119,7 @@ final class EventDataReader implements DatumReader<@Nullable SourceRecord> {
                     }
                     sequence = longValue;
                     haveSequence = true;
+                    lastSeen = sequence;
                     if (sequenceFirst && sequence <= floor) {
                         for (int j = i + 1; j < kinds.length; j++) {
                             GenericDatumReader.skip(schemas[j], in);

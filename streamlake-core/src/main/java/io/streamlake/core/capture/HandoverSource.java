@@ -20,14 +20,19 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Gaps.</b> If the live stream no longer holds the event after the archive's last one of a
- * partition (the hub's retention passed it, and Capture did not keep it), the pipeline fails by
- * default, exactly as a Kafka source does for an expired position, naming the partition and the lost
- * range; nothing is skipped. With {@link #skipLostPositions()} it continues at the earliest event the
- * live stream holds and reports the gap in the logs and {@link io.streamlake.PipelineProgress#gaps()}.
- * A Kafka live source (Event Hubs' Kafka endpoint, whose offsets are the event hub's sequence
- * numbers) detects the gap itself from the earliest offset the broker holds; for other live sources,
- * whose positions must be the event hub's sequence numbers, a gap is a partition's first live event
- * coming after a sequence number other than the archive's last.
+ * partition (the hub's retention passed it, and Capture did not keep it, or the archive's last file
+ * was cut short), the pipeline fails by default, exactly as a Kafka source does for an expired
+ * position, naming the partition and the lost range; nothing is skipped. With
+ * {@link #skipLostPositions()} it continues at the earliest event the live stream holds and reports
+ * the gap in the logs and {@link io.streamlake.PipelineProgress#gaps()}; gaps inside the archive
+ * (see {@link CaptureSource}) are then skipped and reported too. A Kafka live source (Event Hubs'
+ * Kafka endpoint, whose offsets are the event hub's sequence numbers) detects the gap itself from the
+ * earliest offset the broker holds, and the native {@link io.streamlake.core.eventhubs.EventHubsSource}
+ * from the first sequence number the hub delivers; both are given the skip option with this one. For
+ * other live sources, whose positions must be the event hub's sequence numbers, a gap is a
+ * partition's first live event after the archive's last coming later than the next sequence number.
+ * A last archive file cut short whose events the live stream still holds loses nothing: they are
+ * read from the live stream.
  */
 public final class HandoverSource implements Source {
     private final CaptureSource archive;
@@ -35,7 +40,7 @@ public final class HandoverSource implements Source {
     private final boolean skipLostPositions;
 
     HandoverSource(CaptureSource archive, Source live, boolean skipLostPositions) {
-        this.archive = Objects.requireNonNull(archive, "archive");
+        Objects.requireNonNull(archive, "archive");
         Objects.requireNonNull(live, "live");
         String liveName = live.name();
         if (!liveName.equals(archive.name())) {
@@ -46,13 +51,38 @@ public final class HandoverSource implements Source {
                     + " or map the archive with CaptureSource.withStreamName(\"" + liveName + "\") if the live"
                     + " topic is a copy of the event hub under another name");
         }
-        this.live = skipLostPositions && live instanceof KafkaSource kafka ? kafka.skipLostPositions() : live;
+        this.archive = skipLostPositions && !archive.skipsLostPositions() ? archive.skipLostPositions() : archive;
+        this.live = skipLostPositions ? skipping(live) : live;
         this.skipLostPositions = skipLostPositions;
+    }
+
+    private static final String NATIVE_EVENT_HUBS = "io.streamlake.core.eventhubs.EventHubsSource";
+
+    /** Live sources that check the position after each partition's bronze marker themselves. */
+    static boolean checksItsOwnStart(Source live) {
+        return live instanceof KafkaSource || live.getClass().getName().equals(NATIVE_EVENT_HUBS);
+    }
+
+    /** The live source, told to skip lost positions if it checks them itself (else it would fail on its own). */
+    private static Source skipping(Source live) {
+        if (live instanceof KafkaSource kafka) {
+            return kafka.skipLostPositions();
+        }
+        // By name, so that a pipeline without the optional Azure SDK never loads the class.
+        return live.getClass().getName().equals(NATIVE_EVENT_HUBS) ? NativeEventHubs.skipping(live) : live;
+    }
+
+    /** Loaded only for a native Event Hubs live source, whose class needs the Azure SDK. */
+    private static final class NativeEventHubs {
+        static Source skipping(Source live) {
+            return ((io.streamlake.core.eventhubs.EventHubsSource) live).skipLostPositions();
+        }
     }
 
     /**
      * When the live stream no longer holds the events right after the archive's end, continue at the
      * earliest event it holds instead of failing; the lost range is reported (see the class comment).
+     * Applies to the whole source: gaps inside the archive are skipped and reported as well.
      *
      * @return a copy that skips lost positions
      */

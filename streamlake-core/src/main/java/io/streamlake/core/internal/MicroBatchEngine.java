@@ -220,7 +220,12 @@ public final class MicroBatchEngine implements AutoCloseable {
             Map<SourcePartition, Long> lastPositions) {
         Instant now = Instant.now();
         PendingCommit commit = bronze.newCommit();
-        for (DataFile file : writeBronze(records, now)) {
+        // the markers this commit expects to replace, for the archive's chain of files
+        Map<SourcePartition, Long> before = new LinkedHashMap<>();
+        for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {
+            before.put(p, expectedMarkers.getOrDefault(p, -1L));
+        }
+        for (DataFile file : writeBronze(records, now, before)) {
             commit.add(file);
         }
         for (Map.Entry<SourcePartition, Long> e : lastPositions.entrySet()) {
@@ -333,7 +338,7 @@ public final class MicroBatchEngine implements AutoCloseable {
      * crash may archive a batch twice, which its reader skips, but never loses one), alongside the
      * slices. The files are returned in slice order, so a catch-up that reads them back sees arrival order.
      */
-    private List<DataFile> writeBronze(List<SourceRecord> records, Instant now) {
+    private List<DataFile> writeBronze(List<SourceRecord> records, Instant now, Map<SourcePartition, Long> before) {
         int slices = (int) Math.max(1, Math.min(workers.parallelism(), records.size() / MIN_PARALLEL_SLICE));
         List<Supplier<@Nullable DataFile>> tasks = new ArrayList<>(slices + 1);
         for (int i = 0; i < slices; i++) {
@@ -344,7 +349,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         RecordArchive a = archive;
         if (a != null) {
             tasks.add(() -> {
-                a.write(records);
+                a.write(records, before);
                 return null;
             });
         }

@@ -1,7 +1,9 @@
 package io.streamlake.core.internal;
 
+import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Keeps a copy of every raw event before its batch is committed to bronze, such as the Capture-layout
@@ -14,7 +16,10 @@ public interface RecordArchive {
      * Writes one batch, durably, before it returns. Called from one thread at a time.
      *
      * @param records the batch, in position order per partition, none at or before a committed marker
+     * @param committed per partition of the batch, its bronze marker before the batch (the position of
+     *     its last committed event, -1 if none): what the archive's reader checks the archive's chain
+     *     of files against, since positions need not be contiguous
      * @throws io.streamlake.exceptions.SinkException if the archive cannot be written; the batch is then not committed
      */
-    void write(List<SourceRecord> records);
+    void write(List<SourceRecord> records, Map<SourcePartition, Long> committed);
 }

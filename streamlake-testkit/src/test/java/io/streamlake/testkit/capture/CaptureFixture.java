@@ -10,13 +10,16 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.file.CodecFactory;
+import org.apache.avro.file.DataFileStream;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 
@@ -81,6 +84,42 @@ public final class CaptureFixture {
         Path folder = root.resolve(String.format("%s/%s/%d/%04d/%02d/%02d/%02d/%02d", namespace, eventHub, partition,
                 t.getYear(), t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute()));
         return write(folder.resolve(String.format("%02d.avro", t.getSecond())), codec, events);
+    }
+
+    /**
+     * Cuts a file right after one of its Avro blocks, as a copy or upload that stopped there would: the
+     * rest still ends with the sync marker that closes every block, so it reads as a whole file.
+     *
+     * @param blocks how many of its blocks to keep (0: only the header)
+     * @return the sequence numbers the cut file still holds, read with the Avro library, which reports no error
+     */
+    public static List<Long> cutAfterBlocks(Path file, int blocks) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            byte[] sync = Arrays.copyOfRange(bytes, bytes.length - 16, bytes.length); // a whole file ends with it
+            int end = -1;
+            int found = 0;
+            for (int i = 0; i + 16 <= bytes.length && found <= blocks; i++) {
+                if (Arrays.equals(bytes, i, i + 16, sync, 0, 16)) {
+                    found++; // the first one closes the header, each next one a block
+                    end = i + 16;
+                }
+            }
+            if (found <= blocks || end == bytes.length) {
+                throw new IllegalArgumentException(file + " has no " + blocks + " whole blocks before its last");
+            }
+            Files.write(file, Arrays.copyOf(bytes, end));
+            List<Long> left = new ArrayList<>();
+            try (DataFileStream<GenericRecord> in = new DataFileStream<>(Files.newInputStream(file),
+                    new GenericDatumReader<>())) {
+                for (GenericRecord r : in) {
+                    left.add((Long) r.get("SequenceNumber"));
+                }
+            }
+            return left;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes one Capture file at a path of the caller's choosing. */

@@ -129,6 +129,44 @@ class CaptureHandoverIT extends EmbeddedKafkaTest {
         assertThat(bronzeEvents()).hasSize(PARTITIONS * (ARCHIVED + LIVE) - 5).doesNotHaveDuplicates();
     }
 
+    /**
+     * Cuts partition 1's last Capture file (30 to 59) after its first Avro block, which Avro reads as a
+     * whole file.
+     *
+     * @return the first sequence number of partition 1 the archive lacks
+     */
+    private long cutLastFileOfPartition1(String topic) {
+        Path last = tmp.resolve("capture/ns/" + topic + "/1/2026/03/01/10/05/00.avro");
+        int left = CaptureFixture.cutAfterBlocks(last, 1).size();
+        assertThat(left).isBetween(1, ARCHIVED - 30 - 1);
+        return 30 + left;
+    }
+
+    @Test
+    void aCutLastArchiveFileLosesNothingWhileTheBrokerHoldsItsEvents() {
+        String topic = hubWithArchive();
+        cutLastFileOfPartition1(topic);
+        Source source = Capture.backfill(tmp.resolve("capture").toString(), topic)
+                .thenLive(KafkaSource.topics(kafka.bootstrapServers(), topic));
+        PipelineProgress progress = pipeline(source).runUntilCaughtUp();
+        assertThat(progress.gaps()).isEmpty();
+        assertThat(bronzeEvents()).hasSize(PARTITIONS * (ARCHIVED + LIVE)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aCutLastArchiveFileFailsAtTheHandoverOnceTheBrokersRetentionPassedTheCut() {
+        String topic = hubWithArchive();
+        long missing = cutLastFileOfPartition1(topic);
+        kafka.deleteRecordsBefore(topic, 1, ARCHIVED);
+        Source source = Capture.backfill(tmp.resolve("capture").toString(), topic)
+                .thenLive(KafkaSource.topics(kafka.bootstrapServers(), topic));
+        assertThatThrownBy(() -> pipeline(source).runUntilCaughtUp()).isInstanceOf(SourceException.class)
+                .hasMessageContaining("offset " + missing + " of topic " + topic + " partition 1")
+                .hasMessageContaining("earliest offset it holds is " + ARCHIVED);
+        assertThat(bronzeEvents()).contains("1@" + (missing - 1)).doesNotContain("1@" + missing, "1@" + ARCHIVED)
+                .doesNotHaveDuplicates();
+    }
+
     @Test
     void theArchiveOfAKafkaTopicRebuildsTheSameBronze() {
         String topic = "archived" + TOPICS.incrementAndGet();
