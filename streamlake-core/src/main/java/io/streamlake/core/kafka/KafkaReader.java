@@ -1,5 +1,6 @@
 package io.streamlake.core.kafka;
 
+import io.streamlake.core.delta.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
@@ -20,6 +21,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -78,8 +80,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         try {
             this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         } catch (KafkaException e) {
+            // Kafka's reason may quote a piece of sasl.jaas.config, a password in it
+            Redactor redactor = KafkaSecrets.redactor(config, ConsumerConfig.configDef());
             throw new ConfigurationException("the Kafka consumer for " + source + " could not be created: "
-                    + messages(e) + "; check the bootstrap servers and consumer properties", e);
+                    + redactor.redact(messages(e)) + "; check the bootstrap servers and consumer properties",
+                    redactor.sanitize(e));
         }
         try {
             if (source.topicPattern().isPresent()) {

@@ -55,7 +55,8 @@ class KafkaSourceTest {
     @Test
     void badTopicsServersAndLimitsFailAtDefinition() {
         assertThatThrownBy(() -> KafkaSource.topics("localhost:9092", "bad topic"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'bad topic'");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("topic 1 of 1 (9 characters)")
+                .hasMessageNotContaining("bad topic");
         assertThatThrownBy(() -> KafkaSource.topics(" ", "orders")).isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> KafkaSource.topics("localhost:9092")).isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(0))
@@ -96,6 +97,7 @@ class KafkaSourceTest {
         String text = EventHubs.producer(CONNECTION_STRING, "orders").toString();
         assertThat(text).contains("compression.type", "enable.idempotence", "sasl.jaas.config", "max.request.size");
         assertThatThrownBy(() -> EventHubs.producer(CONNECTION_STRING + ";EntityPath=payments", "orders"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'payments'");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("EntityPath")
+                .hasMessageNotContaining("payments");
     }
 }
