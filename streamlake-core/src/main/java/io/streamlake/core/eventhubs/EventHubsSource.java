@@ -209,16 +209,19 @@ public final class EventHubsSource implements Source {
     public EventHubsSource withCheckpointStoreUrl(String containerUrl, @Nullable TokenCredential credential) {
         Objects.requireNonNull(containerUrl, "containerUrl");
         String url = containerUrl.strip();
+        if (url.indexOf(';') >= 0 && url.indexOf('=') >= 0) {
+            throw new ConfigurationException("the checkpoint store URL looks like a connection string: use"
+                    + " withCheckpointStore(storageConnectionString, container) for one, or give"
+                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
+        }
         URI uri;
         try {
             uri = new URI(url);
         } catch (java.net.URISyntaxException e) {
-            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS, or be a
-            // connection string given in the wrong place
+            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS
             throw new ConfigurationException("the checkpoint store URL is not a URL such as"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]" + (url.indexOf(';') >= 0
-                            ? "; it looks like a connection string: use withCheckpointStore(connectionString, container)"
-                            : ""));
+                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>] (it holds a blank or another"
+                    + " character a URL never has)");
         }
         if (uri.getScheme() == null || !uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("http")
                 || uri.getHost() == null) {
