@@ -152,6 +152,29 @@ public final class SecretLogsProbe {
                 show("consumer failure", e);
             }
         });
+        step("Event Hubs Kafka endpoint with Entra ID", () -> {
+            // OAUTHBEARER: Kafka logs in when the client is made, asking our handler (and so the credential) for a token
+            StaticTokenCredential credential = StaticTokenCredential.of(token, OffsetDateTime.now().plusHours(1));
+            String namespace = "127.0.0.1:" + closedPort;
+            EventProducer.Builder settings = EventHubsEntraId.producer(namespace, "orders", credential)
+                    .withProducerProperty("max.block.ms", "1500");
+            show("producer settings", settings);
+            try (EventProducer producer = settings.open()) {
+                producer.send("ORD-1", "{}");
+                producer.flush();
+            } catch (RuntimeException e) {
+                show("producer failure", e);
+            }
+            KafkaSource source = EventHubsEntraId.kafka(namespace, "orders", credential)
+                    .withConsumerProperty("default.api.timeout.ms", "1500");
+            show("source", source);
+            try (SourceReader reader = source.open(new Context())) {
+                reader.poll(10, Duration.ofMillis(1500));
+            } catch (RuntimeException e) {
+                show("consumer failure", e);
+            }
+            System.out.println("Kafka token requests: " + credential.scopes().size());
+        });
         step("malformed JAAS config", () -> {
             String half = password.substring(0, password.length() / 2);
             String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password="

@@ -74,7 +74,8 @@ class SecretLogsTest {
         // it ran every path, at DEBUG level, and each failed the way it should
         assertThat(logs).as("output:\n%s", tail(logs)).contains("PROBE FINISHED").doesNotContain("UNEXPECTED");
         for (String step : List.of("account key", "malformed account keys", "SAS", "malformed SAS tokens", "Entra ID",
-                "malformed Event Hubs connection strings", "Event Hubs Kafka endpoint", "malformed JAAS config")) {
+                "malformed Event Hubs connection strings", "Event Hubs Kafka endpoint",
+                "Event Hubs Kafka endpoint with Entra ID", "malformed JAAS config")) {
             assertThat(logs).contains("DONE " + step + "\n");
         }
         assertThat(logs).contains("DEBUG org.apache.hadoop.fs.azurebfs").contains("DEBUG org.apache.kafka")
@@ -87,7 +88,7 @@ class SecretLogsTest {
                 .contains("refused: io.streamlake.exceptions.ConfigurationException: the SharedAccessKeyName part")
                 .contains("in JAAS config")
                 // the ABFS driver asked our provider for the token, signed with the key and sent the SAS
-                .containsPattern("token requests: [1-9]").contains("Signing request with shared key")
+                .containsPattern("\ntoken requests: [1-9]").containsPattern("Kafka token requests: [1-9]").contains("Signing request with shared key")
                 .contains("with SAS token provider").contains("sig=XXXXX");
 
         String rawSignature = URLDecoder.decode(signature, StandardCharsets.UTF_8);
