@@ -149,4 +149,29 @@ class KafkaSourceTest {
             SecretFragments.assertNoneIn(SecretFragments.describe(producer) + settings, first, second);
         }
     }
+    @Test
+    void onlyTheSecretPartsOfAJaasLineAreMaskedInKafkasMessages() {
+        String key = SecretFragments.randomBase64(32);
+        String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$ConnectionString\""
+                + " password=\"Endpoint=sb://my-ns.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey="
+                + key + "\";";
+        io.streamlake.core.delta.Redactor r = KafkaSecrets.redactor(Map.of("sasl.jaas.config", plain,
+                "bootstrap.servers", "my-ns.servicebus.windows.net:9093"),
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
+        assertThat(r.redact("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '" + key.substring(3, 20)
+                + "' in org.apache.kafka.common.security.plain.PlainLoginModule"))
+                .isEqualTo("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '***' in"
+                        + " org.apache.kafka.common.security.plain.PlainLoginModule");
+
+        String entra = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                + " scope=\"https://my-ns.servicebus.windows.net/.default\" credential=\"streamlake-0123-4567\";";
+        io.streamlake.core.delta.Redactor e = KafkaSecrets.redactor(Map.of("sasl.jaas.config", entra),
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
+        assertThat(e.redact("Entra ID sign-in for Event Hubs namespace my-ns.servicebus.windows.net failed:"
+                + " io.streamlake.core.azure.StaticTokenCredential gave no token for scope"
+                + " https://my-ns.servicebus.windows.net/.default (credential streamlake-0123-4567)"))
+                .isEqualTo("Entra ID sign-in for Event Hubs namespace my-ns.servicebus.windows.net failed:"
+                        + " io.streamlake.core.azure.StaticTokenCredential gave no token for scope"
+                        + " https://my-ns.servicebus.windows.net/.default (credential ***)");
+    }
 }
