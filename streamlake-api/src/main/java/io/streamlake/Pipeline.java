@@ -83,7 +83,7 @@ public final class Pipeline {
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private long targetFileRows = DEFAULT_TARGET_FILE_ROWS;
     private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
-    private Map<String, String> storageOptions = Map.of();
+    private Map<String, String> storageOptions = SecretMap.of(Map.of());
     private List<Expectation> expectations = List.of();
     private List<Function<Row, @Nullable Row>> transforms = List.of();
     private List<String> derivedColumns = List.of();
@@ -315,7 +315,7 @@ public final class Pipeline {
         Map<String, String> merged = new LinkedHashMap<>(storageOptions);
         options.forEach((k, v) -> merged.put(Objects.requireNonNull(k, "storage option key"),
                 Objects.requireNonNull(v, () -> "value of storage option " + k)));
-        return with(p -> p.storageOptions = Map.copyOf(merged));
+        return with(p -> p.storageOptions = SecretMap.of(merged));
     }
 
     /**
@@ -669,7 +669,10 @@ public final class Pipeline {
         return targetFileRows;
     }
 
-    /** @return the storage settings (secret values: do not log them) */
+    /**
+     * @return the storage settings, an immutable {@link SecretMap} whose {@code toString()} masks every
+     *     value (secret values: do not log them one by one, nor a copy of the map)
+     */
     public Map<String, String> storageOptions() {
         return storageOptions;
     }

@@ -94,7 +94,7 @@ public final class CaptureBackfill {
                         String[] kv = args[++i].split("=", 2);
                         storage.put(kv[0], kv[1]);
                     }
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                    default -> throw EventHubsOptions.unknown(args[i], i);
                 }
             }
         } catch (RuntimeException e) {

@@ -136,7 +136,7 @@ final class EventHubsOptions {
     }
 
     /** An argument that is not an option may be a pasted secret: it is named by its place, never quoted. */
-    private static IllegalArgumentException unknown(String arg, int index) {
+    static IllegalArgumentException unknown(String arg, int index) {
         if (arg.startsWith("-") && arg.length() <= 40 && arg.matches("[-A-Za-z0-9]+")) {
             return new IllegalArgumentException("unknown option '" + arg + "'");
         }

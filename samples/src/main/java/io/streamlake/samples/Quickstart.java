@@ -268,7 +268,7 @@ public final class Quickstart {
                     case "--produce" -> o.produce = true;
                     case "--keep-running" -> o.keepRunning = true;
                     case "-h", "--help" -> o.help = true;
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                    default -> throw EventHubsOptions.unknown(a, i);
                 }
             }
             if (o.keys < 1) {

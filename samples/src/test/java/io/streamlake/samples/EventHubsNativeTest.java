@@ -11,8 +11,10 @@ class EventHubsNativeTest {
     private static final String KEY = "bm90LWEtcmVhbC1rZXktYnV0LWxvbmctZW5vdWdo";
     private static final String CS = "Endpoint=sb://myns.servicebus.windows.net/;SharedAccessKeyName=listen;"
             + "SharedAccessKey=" + KEY;
-    private static final String STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + KEY
-            + "ZZ;EndpointSuffix=core.windows.net";
+    /** Storage account keys are the base64 text of 64 bytes, and are checked for it. */
+    private static final String STORAGE_KEY = "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
+    private static final String STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + STORAGE_KEY
+            + ";EndpointSuffix=core.windows.net";
 
     @Test
     void connectionStringsComeFromTheEnvironmentAndAreNeverPrinted() {
@@ -22,7 +24,8 @@ class EventHubsNativeTest {
         EventHubsSource source = EventHubsNative.source(o);
         assertThat(source.fullyQualifiedNamespace()).isEqualTo("myns.servicebus.windows.net");
         assertThat(source.consumerGroup()).isEqualTo("$Default");
-        assertThat(source.toString()).contains("orders", "checkpoints", "acct").doesNotContain(KEY);
+        assertThat(source.toString()).contains("orders", "checkpoints", "acct").doesNotContain(KEY)
+                .doesNotContain(STORAGE_KEY);
     }
 
     @Test

@@ -103,6 +103,12 @@ class QuickstartTest {
                 .hasMessageContaining("--bootstrap-servers");
         assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--bootstrap-servers", "h:1", "--eventhub",
             "x"})).hasMessageContaining("not both");
+        // A connection string given without its option is named by its place, never echoed.
+        assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--eventhub", "orders", secret}, Map.of()))
+                .hasMessageContaining("argument 3 is not an option").hasMessageNotContaining("c2VjcmV0")
+                .hasMessageNotContaining("ns.servicebus");
+        assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--evnthub"}, Map.of()))
+                .hasMessageContaining("unknown option '--evnthub'");
         // Without --eventhub the variable is ignored: the default stays the in-process broker.
         assertThat(Quickstart.Options.parse(new String[0], Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret))
                 .eventHub).isNull();

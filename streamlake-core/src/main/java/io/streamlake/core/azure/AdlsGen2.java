@@ -1,6 +1,7 @@
 package io.streamlake.core.azure;
 
 import com.azure.core.credential.TokenCredential;
+import io.streamlake.SecretMap;
 import io.streamlake.core.internal.Handoff;
 import io.streamlake.exceptions.ConfigurationException;
 import java.util.LinkedHashMap;
@@ -12,7 +13,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The storage options of {@code abfss://} (ADLS Gen2) tables, for the Hadoop ABFS driver: an account
  * key, a SAS, or Entra ID with a {@link TokenCredential}. Give them to the pipeline, or to
- * {@code DeltaTable.open}; their values are treated as secrets and never printed.
+ * {@code DeltaTable.open}; their values are treated as secrets and never printed: each method returns a
+ * {@link SecretMap}, whose {@code toString()} masks every value. Keys and SAS tokens are checked
+ * here, before Hadoop sees them, and a malformed one fails with a message that says what is wrong
+ * without quoting any of it.
  *
  * <pre>{@code
  * Pipeline pipeline = Pipeline.from(source)
@@ -54,35 +58,37 @@ public final class AdlsGen2 {
     /**
      * @param account the storage account name ({@code mylake}), or its DFS host
      *     ({@code mylake.dfs.core.windows.net}, or another cloud's)
-     * @param accountKey one of the account's access keys
-     * @return the storage options
-     * @throws ConfigurationException if the account name is malformed or the key is blank
+     * @param accountKey one of the account's access keys: 88 base64 characters (64 bytes)
+     * @return the storage options, a {@link SecretMap} that never prints the key
+     * @throws ConfigurationException if the account name is malformed or the key is not an account key
+     *     (blank, not base64, not 64 bytes, a connection string or a SAS), saying what is wrong, never quoting it
      */
     public static Map<String, String> accountKey(String account, String accountKey) {
         String host = host(account);
-        requireSecret(accountKey, "account key", "Storage account > Security + networking > Access keys");
+        // checked here, because Hadoop logs a key it cannot decode in clear
+        String key = StorageCredentials.accountKey("the account key of storage account " + host, accountKey);
         Map<String, String> o = new LinkedHashMap<>();
         o.put("fs.azure.account.auth.type." + host, "SharedKey");
-        o.put("fs.azure.account.key." + host, accountKey.strip());
-        return Map.copyOf(o);
+        o.put(StorageCredentials.ACCOUNT_KEY_OPTION + host, key);
+        return SecretMap.of(o);
     }
 
     /**
      * @param account the storage account name or its DFS host
-     * @param sasToken a SAS token with read, write, delete and list rights on the container (with or
-     *     without its leading {@code ?})
-     * @return the storage options
-     * @throws ConfigurationException if the account name is malformed or the SAS is blank
+     * @param sasToken a SAS token with read, write, delete and list rights on the container: the query
+     *     string of a SAS URL ({@code sv=...&sp=...&sig=...}), with or without its leading {@code ?}
+     * @return the storage options, a {@link SecretMap} that never prints the token
+     * @throws ConfigurationException if the account name is malformed or the token is not a SAS token
+     *     (blank, a URL, a connection string, no {@code sv} or {@code sig}, a signature that is not
+     *     URL-encoded base64), saying what is wrong, never quoting it
      */
     public static Map<String, String> sas(String account, String sasToken) {
         String host = host(account);
-        requireSecret(sasToken, "SAS token", "Storage account > Data storage > Containers > a container >"
-                + " Shared access tokens, with read, add, create, write, delete and list");
-        String token = sasToken.strip();
+        String token = StorageCredentials.sasToken("the SAS token of storage account " + host, sasToken);
         Map<String, String> o = new LinkedHashMap<>();
         o.put("fs.azure.account.auth.type." + host, "SAS");
-        o.put("fs.azure.sas.fixed.token." + host, token.startsWith("?") ? token.substring(1) : token);
-        return Map.copyOf(o);
+        o.put(StorageCredentials.SAS_OPTION + host, token);
+        return SecretMap.of(o);
     }
 
     /**
@@ -112,7 +118,7 @@ public final class AdlsGen2 {
         if (credential != null) {
             o.put(CREDENTIAL_OPTION + host, Handoff.register(credential, id -> id));
         }
-        return Map.copyOf(o);
+        return SecretMap.of(o);
     }
 
     /**
@@ -128,13 +134,10 @@ public final class AdlsGen2 {
         if (HOST.matcher(a).matches()) {
             return a;
         }
-        throw new ConfigurationException("'" + a + "' is not a storage account name (3 to 24 lower-case letters and"
-                + " digits, such as mylake) nor its DFS host (mylake.dfs.core.windows.net)");
-    }
-
-    private static void requireSecret(@Nullable String value, String what, String where) {
-        if (value == null || value.isBlank()) {
-            throw new ConfigurationException("the " + what + " is empty; copy it from the Azure portal (" + where + ")");
-        }
+        // not quoted: a key pasted into the wrong argument must not be printed
+        throw new ConfigurationException("the storage account (" + a.length() + " characters) is neither a storage"
+                + " account name (3 to 24 lower-case letters and digits, such as mylake) nor its DFS host"
+                + " (mylake.dfs.core.windows.net); give the account name as the first argument and the secret as the"
+                + " second");
     }
 }

@@ -40,7 +40,8 @@ public final class EntraTokens {
             return new DefaultAzureCredentialBuilder().build();
         }
         return Handoff.lookup(id, TokenCredential.class).orElseThrow(() -> new ConfigurationException(
-                usedBy + " names Entra ID credential " + id + ", which is not registered in this JVM: the settings"
+                // the id is not printed: it stands for a live credential to any code in this JVM that holds it
+                usedBy + " names an Entra ID credential that is not registered in this JVM: the settings"
                         + " were built elsewhere or copied as text. Build them in this JVM with EventHubsEntraId or"
                         + " AdlsGen2.entraId(...), which register the credential"));
     }

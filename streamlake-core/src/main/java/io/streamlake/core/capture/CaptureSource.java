@@ -1,5 +1,6 @@
 package io.streamlake.core.capture;
 
+import io.streamlake.SecretMap;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
@@ -130,7 +131,7 @@ public final class CaptureSource implements Source {
         Objects.requireNonNull(value, "value");
         Map<String, String> copy = new LinkedHashMap<>(storageOptions);
         copy.put(key, value);
-        return new CaptureSource(root, eventHubName, streamName, namespace, layout, Map.copyOf(copy),
+        return new CaptureSource(root, eventHubName, streamName, namespace, layout, SecretMap.of(copy),
                 skipLostPositions);
     }
 
@@ -200,7 +201,7 @@ public final class CaptureSource implements Source {
     Map<String, String> storageOptions(SourceContext context) {
         Map<String, String> merged = new LinkedHashMap<>(context.storageOptions());
         merged.putAll(storageOptions);
-        return merged;
+        return SecretMap.of(merged);
     }
 
     /** @return the stream name of the records: the event hub's name unless {@link #withStreamName} changed it */

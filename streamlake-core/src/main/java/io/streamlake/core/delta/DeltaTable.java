@@ -14,6 +14,7 @@ import io.delta.standalone.internal.SnapshotImpl;
 import io.delta.standalone.internal.exception.DeltaErrors;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
+import io.streamlake.core.azure.StorageCredentials;
 import io.streamlake.core.internal.SchemaEvolution;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
@@ -141,11 +142,15 @@ public final class DeltaTable implements Table {
      * @param hadoopOptions Hadoop configuration for the file system (credentials included); the values
      *     are treated as secrets and never appear in messages, logs or {@code toString()}
      * @return the table
-     * @throws ConfigurationException if the path is blank or not a valid location
+     * @throws ConfigurationException if the path is blank or not a valid location, or an Azure account
+     *     key or SAS token among the options is malformed (checked before Hadoop sees it, see
+     *     {@link StorageCredentials#check})
      */
     public static DeltaTable open(String path, Map<String, String> hadoopOptions) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(hadoopOptions, "hadoopOptions");
+        // Hadoop quotes (and logs) a credential it cannot parse: refuse malformed ones before it sees them
+        StorageCredentials.check(hadoopOptions);
         Redactor redactor = new Redactor(hadoopOptions.values());
         if (path.isBlank()) {
             throw new ConfigurationException("a Delta table path must not be blank; give a local folder or a Hadoop"

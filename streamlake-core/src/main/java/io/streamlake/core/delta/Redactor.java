@@ -3,17 +3,23 @@ package io.streamlake.core.delta;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps secret values (account keys, client secrets, SAS tokens, connection strings) out of messages:
  * a storage or messaging client's error may quote its configuration, and our messages quote those errors.
- * Public so that the other plugins (Event Hubs) mask their own secrets the same way.
+ * Public so that the other plugins (Event Hubs, Kafka) mask their own secrets the same way.
  *
  * <pre>{@code
  * Redactor redactor = new Redactor(List.of(connectionString));
  * LOG.warn("the client failed: {}", redactor.redact(e.toString()));
+ *
+ * // a parser may quote a piece of a secret it could not read (Kafka's JAAS parser does):
+ * Redactor pieces = new Redactor(List.of(jaasConfig), List.of(jaasConfig));
+ * pieces.redact("Value not specified for key 'tail-of-the-password' in JAAS config");  // "... key '***' ..."
  * }</pre>
  */
 public final class Redactor {
@@ -22,10 +28,33 @@ public final class Redactor {
     /** Shorter values ("true", "OAuth", "1") are settings, not secrets, and masking them garbles messages. */
     private static final int MIN_SECRET_LENGTH = 8;
 
+    /** Pieces this long of a secret are masked where {@linkplain #Redactor(Collection, Collection) asked}. */
+    static final int FRAGMENT_LENGTH = 8;
+
     private final List<String> secrets;
+    /** Every {@link #FRAGMENT_LENGTH}-character piece of the secrets whose pieces are masked too. */
+    private final Set<String> fragments;
 
     /** @param values the secrets to mask; values shorter than 8 characters are settings, not secrets */
     public Redactor(Collection<String> values) {
+        this(values, List.of());
+    }
+
+    /**
+     * @param values the secrets to mask whole; values shorter than 8 characters are settings, not secrets
+     * @param fragmentSources secrets of which any 8-character piece is masked too: a word of a message
+     *     (between blanks and quotes) that holds such a piece is replaced whole. For text that a parser
+     *     may quote a piece of, such as a JAAS line; a word of the message that happens to share 8
+     *     characters with the secret (a class name in a JAAS line) is masked too, which is the price.
+     */
+    public Redactor(Collection<String> values, Collection<String> fragmentSources) {
+        Set<String> f = new HashSet<>();
+        for (String v : fragmentSources) {
+            for (int i = 0; v != null && i + FRAGMENT_LENGTH <= v.length(); i++) {
+                f.add(v.substring(i, i + FRAGMENT_LENGTH));
+            }
+        }
+        this.fragments = Set.copyOf(f);
         List<String> s = new ArrayList<>();
         for (String v : values) {
             if (v != null && v.length() >= MIN_SECRET_LENGTH) {
@@ -51,7 +80,39 @@ public final class Redactor {
                 out = out.replace(s, MASK);
             }
         }
-        return out;
+        return fragments.isEmpty() ? out : maskFragments(out);
+    }
+
+    private String maskFragments(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length()) {
+            if (separates(text.charAt(i))) {
+                sb.append(text.charAt(i++));
+                continue;
+            }
+            int end = i;
+            while (end < text.length() && !separates(text.charAt(end))) {
+                end++;
+            }
+            String word = text.substring(i, end);
+            sb.append(holdsFragment(word) ? MASK : word);
+            i = end;
+        }
+        return sb.toString();
+    }
+
+    private boolean holdsFragment(String word) {
+        for (int i = 0; i + FRAGMENT_LENGTH <= word.length(); i++) {
+            if (fragments.contains(word.substring(i, i + FRAGMENT_LENGTH))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean separates(char c) {
+        return Character.isWhitespace(c) || c == '\'' || c == '"' || c == '`';
     }
 
     private boolean leaks(@Nullable Throwable t) {

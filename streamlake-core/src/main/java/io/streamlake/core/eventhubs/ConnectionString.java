@@ -10,8 +10,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A parsed Event Hubs connection string,
  * {@code Endpoint=sb://<namespace>.servicebus.windows.net/;SharedAccessKeyName=<policy>;SharedAccessKey=<key>[;EntityPath=<hub>]}.
- * Every part is checked when it is parsed, and no message and no {@link #toString()} ever contains the
- * key or the whole string: a malformed string is named by the part that is wrong.
+ * Every part is checked when it is parsed, and no message ever quotes a part's value: a malformed
+ * string is named by the part that is wrong and what is wrong with it, because a key pasted into the
+ * wrong part would otherwise be printed. {@link #toString()} shows only checked names (host, policy,
+ * event hub), never the key.
  *
  * <p>An endpoint with a port ({@code sb://127.0.0.1:19093/}) makes Kafka clients use that port instead
  * of 9093; real namespaces never have one, it serves tests and emulators.
@@ -21,6 +23,11 @@ final class ConnectionString {
     static final int KAFKA_PORT = 9093;
     private static final Pattern ENDPOINT =
             Pattern.compile("sb://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?/?", Pattern.CASE_INSENSITIVE);
+    /**
+     * Names of shared access policies and of event hubs: letters, digits, '.', '-', '_', starting and
+     * ending with a letter or digit. A key is base64 and ends in '=', so a key pasted there is refused.
+     */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,254}[A-Za-z0-9])?");
     private static final String WHERE = "copy it from the Azure portal (Event Hubs namespace > Shared access policies"
             + " > a policy > Connection string-primary key)";
 
@@ -86,20 +93,25 @@ final class ConnectionString {
         }
         Matcher m = ENDPOINT.matcher(endpoint);
         if (!m.matches()) {
-            throw new ConfigurationException("the Endpoint of the Event Hubs connection string, '" + endpoint
-                    + "', is not sb://<namespace>.servicebus.windows.net/; " + WHERE);
+            throw new ConfigurationException("the Endpoint part of the Event Hubs connection string is not an"
+                    + " sb://<namespace>.servicebus.windows.net/ URI; " + WHERE);
         }
         int port = -1;
         if (m.group(3) != null) {
             port = Integer.parseInt(m.group(3));
             if (port < 1 || port > 65_535) {
-                throw new ConfigurationException("the Endpoint of the Event Hubs connection string has port " + port
-                        + ", which is not a TCP port");
+                throw new ConfigurationException("the Endpoint part of the Event Hubs connection string has a port"
+                        + " outside 1-65535 (real namespaces have none; it serves tests and emulators); " + WHERE);
             }
         }
         if (keyName == null || keyName.isEmpty()) {
             throw new ConfigurationException("the Event Hubs connection string has no SharedAccessKeyName (the"
                     + " policy name, such as RootManageSharedAccessKey); " + WHERE);
+        }
+        if (!NAME.matcher(keyName).matches()) {
+            throw new ConfigurationException("the SharedAccessKeyName part of the Event Hubs connection string is not"
+                    + " a policy name (letters, digits, '.', '-', '_', such as RootManageSharedAccessKey); is the key"
+                    + " in the wrong part? " + WHERE);
         }
         if (key == null || key.isEmpty()) {
             throw new ConfigurationException("the Event Hubs connection string has no SharedAccessKey (the policy's"
@@ -108,6 +120,10 @@ final class ConnectionString {
         if (entityPath != null && entityPath.isEmpty()) {
             throw new ConfigurationException("the EntityPath of the Event Hubs connection string is empty: remove"
                     + " it, or name the event hub");
+        }
+        if (entityPath != null && !NAME.matcher(entityPath).matches()) {
+            throw new ConfigurationException("the EntityPath part of the Event Hubs connection string is not an event"
+                    + " hub name (letters, digits, '.', '-', '_'); is the key in the wrong part? " + WHERE);
         }
         return new ConnectionString(text, m.group(1), port, keyName, entityPath);
     }

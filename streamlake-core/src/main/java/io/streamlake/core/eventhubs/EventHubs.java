@@ -108,11 +108,23 @@ public final class EventHubs {
         return EventProducer.kafka(bootstrapServers, eventHubName).withProducerProperties(props);
     }
 
-    /** Checks the event hub name of every factory. */
+    /**
+     * Checks the event hub name of every factory. A wrong one is not quoted: a connection string or a
+     * key given in its place must not be printed.
+     */
     static void requireEventHubName(String eventHubName) {
         Objects.requireNonNull(eventHubName, "eventHubName");
         if (eventHubName.isBlank()) {
             throw new ConfigurationException("the event hub name must not be blank");
+        }
+        if (eventHubName.indexOf('=') >= 0 || eventHubName.indexOf(';') >= 0) {
+            throw new ConfigurationException("the event hub name looks like a connection string or a key; give the"
+                    + " event hub's name (such as orders) there, and the connection string as the first argument");
+        }
+        if (!ConnectionString.NAME.matcher(eventHubName).matches()) {
+            throw new ConfigurationException("the event hub name (" + eventHubName.length() + " characters) is not an"
+                    + " event hub name: 1 to 256 letters, digits, '.', '-' and '_', starting and ending with a letter"
+                    + " or digit");
         }
     }
 
@@ -145,9 +157,10 @@ public final class EventHubs {
         requireEventHubName(eventHubName);
         cs.entityPath().ifPresent(path -> {
             if (!path.equals(eventHubName)) {
-                throw new ConfigurationException("the connection string is limited to event hub '" + path
-                        + "' (its EntityPath), but event hub '" + eventHubName + "' was asked for; use that event hub,"
-                        + " or a namespace-level connection string");
+                // the EntityPath is named, not quoted: no part of a connection string is ever printed
+                throw new ConfigurationException("the connection string is limited to another event hub (its"
+                        + " EntityPath part) than event hub '" + eventHubName + "', which was asked for; use the event"
+                        + " hub it names, or a namespace-level connection string (without EntityPath)");
             }
         });
         return cs;

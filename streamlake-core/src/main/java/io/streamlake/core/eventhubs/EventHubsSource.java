@@ -7,8 +7,9 @@ import com.azure.messaging.eventhubs.checkpointstore.blob.BlobCheckpointStore;
 import com.azure.messaging.eventhubs.models.EventPosition;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
-import io.streamlake.core.kafka.StartPosition;
+import io.streamlake.core.azure.StorageCredentials;
 import io.streamlake.core.delta.Redactor;
+import io.streamlake.core.kafka.StartPosition;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.Source;
@@ -74,6 +75,7 @@ public final class EventHubsSource implements Source {
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(1);
     /** Default number of processor batches queued for the pipeline before the processor waits. */
     public static final int DEFAULT_QUEUED_BATCHES = 16;
+    private static final java.util.regex.Pattern CONTAINER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
     private final String namespace;
@@ -106,7 +108,9 @@ public final class EventHubsSource implements Source {
 
         @Override
         public String describe() {
-            return "container " + container + " of account " + accountName(connectionString);
+            // checked when given, so the account name or endpoint it names is no secret
+            return "container " + container + " of " + StorageCredentials.connectionString(
+                    "the checkpoint store's storage connection string", connectionString).describe();
         }
     }
 
@@ -176,6 +180,8 @@ public final class EventHubsSource implements Source {
      * @param storageConnectionString a storage account connection string (account key or SAS)
      * @param container the blob container holding ownership records and checkpoints; created if missing
      * @return a copy that keeps ownership and checkpoints there
+     * @throws ConfigurationException if the connection string or the container name is malformed, naming
+     *     the part that is wrong, never its value
      */
     public EventHubsSource withCheckpointStore(String storageConnectionString, String container) {
         Objects.requireNonNull(storageConnectionString, "storageConnectionString");
@@ -184,7 +190,11 @@ public final class EventHubsSource implements Source {
             throw new ConfigurationException("the checkpoint store needs a storage connection string and a container"
                     + " name; copy the connection string from the portal (Storage account > Access keys)");
         }
-        CheckpointStoreSpec spec = new ContainerConnectionString(storageConnectionString.strip(), container.strip());
+        // checked before the Azure SDK sees it: its parser quotes what it cannot read
+        StorageCredentials.connectionString("the checkpoint store's storage connection string",
+                storageConnectionString);
+        CheckpointStoreSpec spec = new ContainerConnectionString(storageConnectionString.strip(),
+                containerName(container));
         return with(c -> c.checkpointStore = spec);
     }
 
@@ -194,20 +204,50 @@ public final class EventHubsSource implements Source {
      * @param credential Entra ID credential for the container, or null to use the SAS in the URL, or
      *     the source's own credential, or {@code DefaultAzureCredential}, in this order
      * @return a copy that keeps ownership and checkpoints there
+     * @throws ConfigurationException if the URL is not an http(s) URL or its query string is not a SAS token
      */
     public EventHubsSource withCheckpointStoreUrl(String containerUrl, @Nullable TokenCredential credential) {
         Objects.requireNonNull(containerUrl, "containerUrl");
-        try {
-            URI uri = URI.create(containerUrl.strip());
-            if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
-                throw new IllegalArgumentException("not an http(s) URL");
-            }
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException("the checkpoint store URL '" + withoutQuery(containerUrl) + "' is not"
-                    + " https://<account>.blob.core.windows.net/<container>", e);
+        String url = containerUrl.strip();
+        if (url.indexOf(';') >= 0 && url.indexOf('=') >= 0) {
+            throw new ConfigurationException("the checkpoint store URL looks like a connection string: use"
+                    + " withCheckpointStore(storageConnectionString, container) for one, or give"
+                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
         }
-        CheckpointStoreSpec spec = new ContainerUrl(containerUrl.strip(), credential);
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS
+            throw new ConfigurationException("the checkpoint store URL is not a URL such as"
+                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>] (it holds a blank or another"
+                    + " character a URL never has)");
+        }
+        if (uri.getScheme() == null || !uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("http")
+                || uri.getHost() == null) {
+            throw new ConfigurationException("the checkpoint store URL is not an http(s) URL such as"
+                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new ConfigurationException("the checkpoint store URL carries user information before its host; give"
+                    + " https://<account>.blob.core.windows.net/<container>, with a SAS token as its query string");
+        }
+        if (uri.getRawQuery() != null) {
+            StorageCredentials.sasToken("the SAS token in the checkpoint store URL (its query string)", uri.getRawQuery());
+        }
+        CheckpointStoreSpec spec = new ContainerUrl(url, credential);
         return with(c -> c.checkpointStore = spec);
+    }
+
+    /** Blob container names: 3 to 63 lower-case letters, digits and single hyphens; not quoted when wrong. */
+    private static String containerName(String container) {
+        String c = container.strip();
+        if (!CONTAINER.matcher(c).matches() || c.contains("--")) {
+            throw new ConfigurationException("the checkpoint store's container name (" + c.length() + " characters) is"
+                    + " not a blob container name: 3 to 63 lower-case letters, digits and single hyphens, starting and"
+                    + " ending with a letter or digit, such as checkpoints");
+        }
+        return c;
     }
 
     /**
@@ -484,15 +524,6 @@ public final class EventHubsSource implements Source {
             return seq == null ? -1 : seq;
         }
         return -1;
-    }
-
-    static String accountName(String storageConnectionString) {
-        for (String part : storageConnectionString.split(";")) {
-            if (part.regionMatches(true, 0, "AccountName=", 0, 12)) {
-                return part.substring(12);
-            }
-        }
-        return "<unnamed>";
     }
 
     static String withoutQuery(String url) {

@@ -1,5 +1,6 @@
 package io.streamlake.core.kafka;
 
+import io.streamlake.core.delta.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.source.SourcePartition;
@@ -54,8 +55,11 @@ public final class EventProducer implements AutoCloseable {
         try {
             this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         } catch (KafkaException e) {
+            // Kafka's reason may quote a piece of sasl.jaas.config, a password in it
+            Redactor redactor = KafkaSecrets.redactor(config, ProducerConfig.configDef());
             throw new ConfigurationException("the Kafka producer for topic " + topic + " could not be created: "
-                    + KafkaReader.messages(e) + "; check the bootstrap servers and producer properties", e);
+                    + redactor.redact(KafkaReader.messages(e)) + "; check the bootstrap servers and producer"
+                    + " properties", redactor.sanitize(e));
         }
     }
 

@@ -143,8 +143,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         try {
             this.consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         } catch (KafkaException e) {
+            // Kafka's reason may quote a piece of sasl.jaas.config, a password in it
+            Redactor secrets = KafkaSecrets.redactor(config, ConsumerConfig.configDef());
             throw new ConfigurationException("the Kafka consumer for " + source + " could not be created: "
-                    + redact(messages(e)) + "; check the bootstrap servers and consumer properties", e);
+                    + secrets.redact(messages(e)) + "; check the bootstrap servers and consumer properties",
+                    secrets.sanitize(e));
         }
         // Subscribing waits for the first poll, which checks that the topics exist.
     }
@@ -389,7 +392,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             return new SourceException("the Kafka brokers " + source.bootstrapServers() + " refused to authenticate"
                     + " this consumer: " + redact(e.getMessage()) + ". Check the credentials (for Event Hubs, the"
                     + " connection string's SharedAccessKeyName and SharedAccessKey, and that the key is not revoked)",
-                    redactor.sanitize(e));
+                    secrets.sanitize(e));
         }
         return new SourceException("the Kafka brokers " + source.bootstrapServers() + " denied this consumer: "
                 + redact(e.getMessage()) + ". Grant read on the topics and the consumer group, or use a policy that"

@@ -140,10 +140,12 @@ public final class KafkaSource implements Source {
         if (copy.isEmpty()) {
             throw new ConfigurationException("a Kafka source needs at least one topic");
         }
-        for (String t : copy) {
-            if (!TOPIC.matcher(t).matches()) {
-                throw new ConfigurationException("'" + t + "' is not a Kafka topic name: use 1 to 249 letters, digits,"
-                        + " '.', '_' or '-'");
+        for (int i = 0; i < copy.size(); i++) {
+            if (!TOPIC.matcher(copy.get(i)).matches()) {
+                // named by its place, not quoted: a connection string or key given in its place must not be printed
+                throw new ConfigurationException("topic " + (i + 1) + " of " + copy.size() + " (" + copy.get(i).length()
+                        + " characters) is not a Kafka topic name: use 1 to 249 letters, digits, '.', '_' or '-'"
+                        + (copy.get(i).indexOf('=') >= 0 ? "; it looks like a connection string or a key" : ""));
             }
         }
         return new KafkaSource(servers(bootstrapServers), copy, null, null, StartPosition.earliest(), false, Map.of(),

@@ -13,19 +13,23 @@ import org.junit.jupiter.api.Test;
 
 class AdlsGen2Test {
     private static final String HOST = "mylake.dfs.core.windows.net";
+    /** The base64 text of 64 bytes, as real account keys are. */
+    static final String KEY = "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
+    /** A SAS whose signature is the URL-encoded base64 text of 32 bytes, as real ones are. */
+    static final String SAS = "sv=2024-11-04&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=U2lnVGhhdE11c3ROZXZlckJlUHJpbnRlZDAxMjM0NTY%3D";
 
     @Test
     void anAccountKeyMapsToSharedKeySettingsOfThatAccountOnly() {
-        assertThat(AdlsGen2.accountKey("mylake", " c2VjcmV0LWtleQ== ")).containsExactlyInAnyOrderEntriesOf(Map.of(
+        assertThat(AdlsGen2.accountKey("mylake", " " + KEY + " ")).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "fs.azure.account.auth.type." + HOST, "SharedKey",
-                "fs.azure.account.key." + HOST, "c2VjcmV0LWtleQ=="));
+                "fs.azure.account.key." + HOST, KEY));
     }
 
     @Test
     void aSasMapsToAFixedSasTokenWithoutItsQuestionMark() {
-        assertThat(AdlsGen2.sas(HOST, "?sv=2024-11-04&sig=abc%3D")).containsExactlyInAnyOrderEntriesOf(Map.of(
+        assertThat(AdlsGen2.sas(HOST, "?" + SAS)).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "fs.azure.account.auth.type." + HOST, "SAS",
-                "fs.azure.sas.fixed.token." + HOST, "sv=2024-11-04&sig=abc%3D"));
+                "fs.azure.sas.fixed.token." + HOST, SAS));
     }
 
     @Test
@@ -42,10 +46,10 @@ class AdlsGen2Test {
 
     @Test
     void malformedAccountsAndBlankSecretsAreRefused() {
-        assertThatThrownBy(() -> AdlsGen2.accountKey("My_Lake", "k")).isInstanceOf(ConfigurationException.class)
+        assertThatThrownBy(() -> AdlsGen2.accountKey("My_Lake", KEY)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("storage account name");
-        assertThatThrownBy(() -> AdlsGen2.accountKey("mylake", " ")).hasMessageContaining("account key is empty");
-        assertThatThrownBy(() -> AdlsGen2.sas("mylake", "")).hasMessageContaining("SAS token is empty");
+        assertThatThrownBy(() -> AdlsGen2.accountKey("mylake", " ")).hasMessageContaining("account key of storage account mylake.dfs.core.windows.net is not valid: it is empty");
+        assertThatThrownBy(() -> AdlsGen2.sas("mylake", "")).hasMessageContaining("SAS token of storage account mylake.dfs.core.windows.net is not valid: it is empty");
     }
 
     @Test

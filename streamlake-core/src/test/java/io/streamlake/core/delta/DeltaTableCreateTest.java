@@ -251,7 +251,7 @@ class DeltaTableCreateTest {
 
     @Test
     void hadoopOptionValuesNeverAppearInMessagesOrToString(@TempDir Path dir) throws IOException {
-        String secret = "c2VjcmV0LWFjY291bnQta2V5LXZhbHVl";
+        String secret = "c2VjcmV0LWFjY291bnQta2V5LXZhbHVlLWZvci10ZXN0cy1vbmx5LTY0LWJ5dGVzLWxvbmctMDEyMzQ1Njc4OQ==";
         Map<String, String> options = Map.of(
                 "fs.azure.account.key.acct.dfs.core.windows.net", secret,
                 "fs.azure.account.auth.type", "SharedKey");

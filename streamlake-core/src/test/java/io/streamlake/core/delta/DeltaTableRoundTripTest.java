@@ -282,7 +282,7 @@ class DeltaTableRoundTripTest {
     @Test
     void hadoopUrisArePassedUntouchedAndCredentialsLeftOut() {
         assertThat(DeltaTable.open("abfss://lake@acct.dfs.core.windows.net/bronze/orders",
-                Map.of("fs.azure.account.key.acct.dfs.core.windows.net", "a2V5LW9mLXRoZS1hY2NvdW50")).location())
+                Map.of("fs.azure.account.key.acct.dfs.core.windows.net", "c2VjcmV0LWFjY291bnQta2V5LXZhbHVlLWZvci10ZXN0cy1vbmx5LTY0LWJ5dGVzLWxvbmctMDEyMzQ1Njc4OQ==")).location())
                 .isEqualTo("abfss://lake@acct.dfs.core.windows.net/bronze/orders");
         assertThat(DeltaTable.open("s3a://AKIDEXAMPLE:wJalrXUtnFEMI@bucket/tables/t", Map.of()).location())
                 .isEqualTo("s3a://bucket/tables/t")

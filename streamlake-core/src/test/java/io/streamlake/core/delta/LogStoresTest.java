@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Which Delta log store each kind of table gets, as delta-standalone itself resolves it, and abfss credentials. */
 class LogStoresTest {
-    private static final String KEY = "S2V5T2ZUaGVBY2NvdW50VGhhdE11c3ROb3RMZWFr";
-    private static final String SAS = "sv=2024-11-04&ss=b&sig=U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFr";
+    private static final String KEY = "S2V5T2ZUaGVBY2NvdW50VGhhdE11c3ROb3RMZWFrISFLZXlPZlRoZUFjY291bnRUaGF0TXVzdE5vdExlYWshIQ==";
+    private static final String SAS = "sv=2024-11-04&ss=b&sig=U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
 
     @TempDir
     Path dir;

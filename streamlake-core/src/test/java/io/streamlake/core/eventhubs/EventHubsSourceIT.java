@@ -377,7 +377,7 @@ class EventHubsSourceIT {
         ByteArrayOutputStream logs = new ByteArrayOutputStream();
         System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
         List<String> texts = new ArrayList<>();
-        String sas = "sv=2023-11-03&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=c2VjcmV0LXNhcy1zaWduYXR1cmU%3D";
+        String sas = "sv=2023-11-03&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
         try {
             SimulatedHub hub = new SimulatedHub("orders", 1);
             hub.send(0, 20);

@@ -36,8 +36,11 @@ class EventHubsSourceTest {
     private static final String KEY = "dW5pdC10ZXN0LWtleS10aGF0LWlzLWxvbmctZW5vdWdo";
     private static final String CS = "Endpoint=sb://myns.servicebus.windows.net/;SharedAccessKeyName=listen;"
             + "SharedAccessKey=" + KEY;
-    private static final String STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + KEY
-            + "==;EndpointSuffix=core.windows.net";
+    /** Storage account keys are the base64 text of 64 bytes, and are checked for it. */
+    private static final String STORAGE_KEY = "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
+    private static final String STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + STORAGE_KEY
+            + ";EndpointSuffix=core.windows.net";
+    private static final String SAS_SIGNATURE = "U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
 
     @Test
     void partitionIdsMustBeTheNumbersEventHubsGives() {
@@ -85,11 +88,13 @@ class EventHubsSourceTest {
     void configurationErrorsAreClearAndToStringHidesSecrets() {
         EventHubsSource s = EventHubs.amqp(CS, "orders", "$Default").withCheckpointStore(STORAGE, "checkpoints");
         assertThat(s.toString()).contains("myns.servicebus.windows.net/orders", "$Default", "checkpoints", "acct")
-                .doesNotContain(KEY);
-        assertThat(s.withCheckpointStoreUrl("https://acct.blob.core.windows.net/cp?sv=1&sig=" + KEY, null).toString())
-                .doesNotContain(KEY).contains("SAS hidden");
+                .doesNotContain(KEY).doesNotContain(STORAGE_KEY);
+        assertThat(s.withCheckpointStoreUrl("https://acct.blob.core.windows.net/cp?sv=2024-11-04&sig=" + SAS_SIGNATURE,
+                null).toString()).doesNotContain(SAS_SIGNATURE).contains("SAS hidden");
+        // the EntityPath is named, never quoted: a key pasted there must not be printed
         assertThatThrownBy(() -> EventHubs.amqp(CS + ";EntityPath=payments", "orders", "$Default"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("payments").hasMessageNotContaining(KEY);
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("EntityPath")
+                .hasMessageContaining("'orders'").hasMessageNotContaining("payments").hasMessageNotContaining(KEY);
         assertThatThrownBy(() -> EventHubs.amqp(CS, "orders", " ")).hasMessageContaining("$Default");
         assertThatThrownBy(() -> EventHubsEntraId.amqp(CS, "orders", "$Default"))
                 .hasMessageContaining("connection string").hasMessageNotContaining(KEY);

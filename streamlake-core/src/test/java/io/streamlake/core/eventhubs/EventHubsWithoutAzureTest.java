@@ -47,7 +47,7 @@ class EventHubsWithoutAzureTest {
     public static final class AccountKeyOptions implements Supplier<Object> {
         @Override
         public Object get() {
-            return io.streamlake.core.azure.AdlsGen2.accountKey("mylake", "a2V5");
+            return io.streamlake.core.azure.AdlsGen2.accountKey("mylake", "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==");
         }
     }
 

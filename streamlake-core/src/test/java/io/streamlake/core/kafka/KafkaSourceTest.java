@@ -2,12 +2,18 @@ package io.streamlake.core.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.streamlake.core.SecretFragments;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.PositionGap;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +62,8 @@ class KafkaSourceTest {
     @Test
     void badTopicsServersAndLimitsFailAtDefinition() {
         assertThatThrownBy(() -> KafkaSource.topics("localhost:9092", "bad topic"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'bad topic'");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("topic 1 of 1 (9 characters)")
+                .hasMessageNotContaining("bad topic");
         assertThatThrownBy(() -> KafkaSource.topics(" ", "orders")).isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> KafkaSource.topics("localhost:9092")).isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(0))
@@ -152,6 +159,74 @@ class KafkaSourceTest {
         String text = EventHubs.producer(CONNECTION_STRING, "orders").toString();
         assertThat(text).contains("compression.type", "enable.idempotence", "sasl.jaas.config", "max.request.size");
         assertThatThrownBy(() -> EventHubs.producer(CONNECTION_STRING + ";EntityPath=payments", "orders"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'payments'");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("EntityPath")
+                .hasMessageNotContaining("payments");
+    }
+    @Test
+    void aMalformedJaasConfigIsReportedWithoutAnyPieceOfItsPassword() {
+        String first = SecretFragments.randomWord(16);
+        String second = SecretFragments.randomWord(24);
+        // a password without quotes: Kafka's parser quotes its second word as a key without a value
+        String unquoted = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password="
+                + first + " " + second + ";";
+        // a flag glued to a secret-looking word: Kafka quotes the flag
+        String glued = "org.apache.kafka.common.security.plain.PlainLoginModule required" + second
+                + " username=\"u\" password=\"" + first + "\";";
+        SourceContext context = new SourceContext() {
+            @Override
+            public String pipelineName() {
+                return "p";
+            }
+
+            @Override
+            public OptionalLong committedPosition(SourcePartition partition) {
+                return OptionalLong.empty();
+            }
+
+            @Override
+            public void reportGap(PositionGap gap) {
+            }
+        };
+        for (String jaas : List.of(unquoted, glued)) {
+            Map<String, String> sasl = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                    "sasl.jaas.config", jaas);
+            KafkaSource source = KafkaSource.topics("127.0.0.1:9", "orders").withConsumerProperties(sasl);
+            Throwable consumer = catchThrowable(() -> source.open(context).close());
+            assertThat(consumer).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("the Kafka consumer for KafkaSource[topics [orders]")
+                    .hasMessageContaining("in JAAS config");
+            SecretFragments.assertNoneIn(SecretFragments.describe(consumer) + source, first, second);
+
+            EventProducer.Builder settings = EventProducer.kafka("127.0.0.1:9", "orders").withProducerProperties(sasl);
+            Throwable producer = catchThrowable(() -> settings.open().close());
+            assertThat(producer).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("the Kafka producer for topic orders").hasMessageContaining("in JAAS config");
+            SecretFragments.assertNoneIn(SecretFragments.describe(producer) + settings, first, second);
+        }
+    }
+    @Test
+    void onlyTheSecretPartsOfAJaasLineAreMaskedInKafkasMessages() {
+        String key = SecretFragments.randomBase64(32);
+        String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$ConnectionString\""
+                + " password=\"Endpoint=sb://my-ns.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey="
+                + key + "\";";
+        io.streamlake.core.delta.Redactor r = KafkaSecrets.redactor(Map.of("sasl.jaas.config", plain,
+                "bootstrap.servers", "my-ns.servicebus.windows.net:9093"),
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
+        assertThat(r.redact("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '" + key.substring(3, 20)
+                + "' in org.apache.kafka.common.security.plain.PlainLoginModule"))
+                .isEqualTo("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '***' in"
+                        + " org.apache.kafka.common.security.plain.PlainLoginModule");
+
+        String entra = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                + " scope=\"https://my-ns.servicebus.windows.net/.default\" credential=\"streamlake-0123-4567\";";
+        io.streamlake.core.delta.Redactor e = KafkaSecrets.redactor(Map.of("sasl.jaas.config", entra),
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
+        assertThat(e.redact("Entra ID sign-in for Event Hubs namespace my-ns.servicebus.windows.net failed:"
+                + " io.streamlake.core.azure.StaticTokenCredential gave no token for scope"
+                + " https://my-ns.servicebus.windows.net/.default (credential streamlake-0123-4567)"))
+                .isEqualTo("Entra ID sign-in for Event Hubs namespace my-ns.servicebus.windows.net failed:"
+                        + " io.streamlake.core.azure.StaticTokenCredential gave no token for scope"
+                        + " https://my-ns.servicebus.windows.net/.default (credential ***)");
     }
 }

@@ -122,7 +122,9 @@ class EventHubsKafkaIT {
     @Test
     void aConnectionStringForAnotherEventHubIsRefusedBeforeConnecting() {
         assertThatThrownBy(() -> EventHubs.kafka(connectionString + ";EntityPath=payments", "orders"))
-                .hasMessageContaining("'payments'").hasMessageContaining("'orders'").hasMessageNotContaining(key);
+                .hasMessageContaining("EntityPath").hasMessageContaining("'orders'").hasMessageNotContaining(key)
+                // no part of a connection string is quoted: a key pasted into the EntityPath would be printed
+                .hasMessageNotContaining("payments");
     }
 
     private static String randomKey() {
