@@ -392,7 +392,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             return new SourceException("the Kafka brokers " + source.bootstrapServers() + " refused to authenticate"
                     + " this consumer: " + redact(e.getMessage()) + ". Check the credentials (for Event Hubs, the"
                     + " connection string's SharedAccessKeyName and SharedAccessKey, and that the key is not revoked)",
-                    secrets.sanitize(e));
+                    redactor.sanitize(e));
         }
         return new SourceException("the Kafka brokers " + source.bootstrapServers() + " denied this consumer: "
                 + redact(e.getMessage()) + ". Grant read on the topics and the consumer group, or use a policy that"
