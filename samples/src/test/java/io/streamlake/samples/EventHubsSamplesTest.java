@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.testkit.kafka.EmbeddedKafka;
 import io.streamlake.testkit.kafka.UnsecuredJwtCredential;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -15,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,26 +47,6 @@ class EventHubsSamplesTest {
         kafka.close();
     }
 
-    /** What a run printed, and its exit code. */
-    private record Run(int code, String output) {
-    }
-
-    private static Run capture(IntSupplier program) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream both = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(both);
-        System.setErr(both);
-        try {
-            return new Run(program.getAsInt(), buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-            out.print(buffer.toString(StandardCharsets.UTF_8));
-        }
-    }
-
     private static String[] args(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         kafka.trustStoreProperties().forEach((k, v) -> {
@@ -82,7 +58,7 @@ class EventHubsSamplesTest {
 
     @Test
     void theConnectionStringSampleRunsTheOrdersThroughBronzeAndSilverAndNeverPrintsTheKey(@TempDir Path lake) {
-        Run run = capture(() -> EventHubsKafka.run(args("--eventhub", "orders-cs", "--produce", "--events", "2000",
+        ProgramRun run = ProgramRun.of(() -> EventHubsKafka.run(args("--eventhub", "orders-cs", "--produce", "--events", "2000",
                 "--keys", "300", "--lake", lake.toString()), Map.of("EVENTHUBS_CONNECTION_STRING", connectionString)));
 
         assertThat(run.code()).as(run.output()).isZero();
@@ -95,7 +71,7 @@ class EventHubsSamplesTest {
     @Test
     void theEntraIdSampleRunsTheOrdersThroughBronzeAndSilverAndNeverPrintsAToken(@TempDir Path lake) {
         UnsecuredJwtCredential credential = UnsecuredJwtCredential.lasting(Duration.ofMinutes(10));
-        Run run = capture(() -> EventHubsEntra.run(args("--namespace", "127.0.0.1:" + kafka.oauthBearerPort(),
+        ProgramRun run = ProgramRun.of(() -> EventHubsEntra.run(args("--namespace", "127.0.0.1:" + kafka.oauthBearerPort(),
                 "--produce", "--events", "2000", "--keys", "300", "--lake", lake.toString()),
                 Map.of("EVENTHUB_NAME", "orders-entra"), credential));
 
@@ -111,7 +87,7 @@ class EventHubsSamplesTest {
     @Test
     void aWrongKeyFailsWithoutPrintingEitherKey(@TempDir Path lake) {
         String wrong = connectionString.replace(key, key.substring(1) + "A");
-        Run run = capture(() -> EventHubsKafka.run(args("--eventhub", "orders-cs", "--lake", lake.toString()),
+        ProgramRun run = ProgramRun.of(() -> EventHubsKafka.run(args("--eventhub", "orders-cs", "--lake", lake.toString()),
                 Map.of("EVENTHUBS_CONNECTION_STRING", wrong)));
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.output()).contains("EventHubsKafka failed").contains("refused to authenticate")
@@ -120,43 +96,43 @@ class EventHubsSamplesTest {
 
     @Test
     void commandLinesAreCheckedAndSecretsAreNeverEchoed() {
-        Run noHub = capture(() -> EventHubsKafka.run(new String[] {}, Map.of("EVENTHUBS_CONNECTION_STRING", connectionString)));
+        ProgramRun noHub = ProgramRun.of(() -> EventHubsKafka.run(new String[] {}, Map.of("EVENTHUBS_CONNECTION_STRING", connectionString)));
         assertThat(noHub.code()).isEqualTo(2);
         assertThat(noHub.output()).contains("--eventhub NAME or EVENTHUB_NAME").doesNotContain(key);
 
-        Run noSecret = capture(() -> EventHubsKafka.run(new String[] {"--eventhub", "orders"}, Map.of()));
+        ProgramRun noSecret = ProgramRun.of(() -> EventHubsKafka.run(new String[] {"--eventhub", "orders"}, Map.of()));
         assertThat(noSecret.code()).isEqualTo(2);
         assertThat(noSecret.output()).contains("set EVENTHUBS_CONNECTION_STRING");
 
-        Run onCommandLine = capture(() -> EventHubsKafka.run(new String[] {"--eventhub", "orders", connectionString},
+        ProgramRun onCommandLine = ProgramRun.of(() -> EventHubsKafka.run(new String[] {"--eventhub", "orders", connectionString},
                 Map.of()));
         assertThat(onCommandLine.code()).isEqualTo(2);
         assertThat(onCommandLine.output()).contains("never on the command line").doesNotContain(key);
 
-        Run namespaceWithKey = capture(() -> EventHubsKafka.run(new String[] {"--eventhub", "o", "--namespace", "n"},
+        ProgramRun namespaceWithKey = ProgramRun.of(() -> EventHubsKafka.run(new String[] {"--eventhub", "o", "--namespace", "n"},
                 Map.of("EVENTHUBS_CONNECTION_STRING", connectionString)));
         assertThat(namespaceWithKey.code()).isEqualTo(2);
         assertThat(namespaceWithKey.output()).contains("--namespace is for Entra ID").doesNotContain(key);
 
-        Run noNamespace = capture(() -> EventHubsEntra.run(new String[] {"--eventhub", "orders"}, Map.of(), null));
+        ProgramRun noNamespace = ProgramRun.of(() -> EventHubsEntra.run(new String[] {"--eventhub", "orders"}, Map.of(), null));
         assertThat(noNamespace.code()).isEqualTo(2);
         assertThat(noNamespace.output()).contains("--namespace <name>.servicebus.windows.net or EVENTHUBS_NAMESPACE");
 
-        Run csAsNamespace = capture(() -> EventHubsEntra.run(new String[] {"--eventhub", "orders", "--namespace",
+        ProgramRun csAsNamespace = ProgramRun.of(() -> EventHubsEntra.run(new String[] {"--eventhub", "orders", "--namespace",
                 connectionString}, Map.of(), UnsecuredJwtCredential.failing("unused")));
         assertThat(csAsNamespace.code()).isEqualTo(2);
         assertThat(csAsNamespace.output()).contains("looks like a connection string").doesNotContain(key);
         // the library refuses it too, without quoting it
-        assertThat(capture(() -> EventHubsEntra.run(new String[] {"--eventhub", "orders", "--namespace",
+        assertThat(ProgramRun.of(() -> EventHubsEntra.run(new String[] {"--eventhub", "orders", "--namespace",
                 "sb://ns.servicebus.windows.net/x y"}, Map.of(), UnsecuredJwtCredential.failing("unused"))).code())
                 .isEqualTo(1);
 
-        Run abfssWithoutKey = capture(() -> EventHubsKafka.run(new String[] {"--eventhub", "orders", "--lake",
+        ProgramRun abfssWithoutKey = ProgramRun.of(() -> EventHubsKafka.run(new String[] {"--eventhub", "orders", "--lake",
                 "abfss://lake@mylake.dfs.core.windows.net/x"}, Map.of("EVENTHUBS_CONNECTION_STRING", connectionString)));
         assertThat(abfssWithoutKey.code()).isEqualTo(1);
         assertThat(abfssWithoutKey.output()).contains("LAKE_ACCOUNT_KEY").doesNotContain(key);
 
-        assertThat(capture(() -> EventHubsEntra.run(new String[] {"--help"}, Map.of(), null)).output())
+        assertThat(ProgramRun.of(() -> EventHubsEntra.run(new String[] {"--help"}, Map.of(), null)).output())
                 .contains("usage: EventHubsEntra");
         assertThat(EventHubsOptions.parse(new String[] {"--eventhub", "h", "--kafka-property", "ssl.key.password=pw123"},
                 Map.of("EVENTHUBS_CONNECTION_STRING", connectionString), EventHubsOptions.SignIn.CONNECTION_STRING)

@@ -13,39 +13,16 @@ import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The verification program on healthy and damaged tables, and its exit codes. */
 class VerifyTableTest {
     private static final Instant INGESTED = Instant.parse("2026-12-04T06:00:00Z");
-
-    /** What a run printed, and its exit code. */
-    private record Run(int code, String output) {
-    }
-
-    private static Run capture(IntSupplier program) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream both = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(both);
-        System.setErr(both);
-        try {
-            return new Run(program.getAsInt(), buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-            out.print(buffer.toString(StandardCharsets.UTF_8));
-        }
-    }
 
     /** A bronze file of 4 partitions from position {@code first} on; payloads that compress as real ones do. */
     private static DataFile bronzeFile(DeltaTable table, long first, int perPartition) {
@@ -91,7 +68,7 @@ class VerifyTableTest {
             silver.newCommit().add(w.finish()).commit("WRITE");
         }
 
-        Run run = capture(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString(),
+        ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString(),
             lake.resolve("silver/orders").toString()}, Map.of()));
 
         assertThat(run.code()).isZero();
@@ -108,7 +85,7 @@ class VerifyTableTest {
         DataFile damaged = DamagedFiles.spliceIntoPage(table, victim, donor, BronzeRows.VALUE, 0, 0);
         table.newCommit().add(damaged).add(donor).commit("WRITE");
 
-        Run run = capture(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString()}, Map.of()));
+        ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString()}, Map.of()));
 
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.output())
@@ -122,7 +99,7 @@ class VerifyTableTest {
         DeltaTable table = bronze(lake);
         table.newCommit().add(bronzeFile(table, 0, 100)).commit("WRITE");
 
-        Run run = capture(() -> VerifyTable.run(new String[] {lake.resolve("nowhere").toString(),
+        ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("nowhere").toString(),
             lake.resolve("bronze/orders").toString()}, Map.of()));
 
         assertThat(run.code()).isEqualTo(1);
@@ -132,13 +109,13 @@ class VerifyTableTest {
 
     @Test
     void wrongArgumentsExitTwoWithTheUsage() {
-        Run none = capture(() -> VerifyTable.run(new String[0], Map.of()));
+        ProgramRun none = ProgramRun.of(() -> VerifyTable.run(new String[0], Map.of()));
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.output()).contains("give at least one table path").contains("usage: VerifyTable");
-        Run unknown = capture(() -> VerifyTable.run(new String[] {"--deep", "lake/bronze"}, Map.of()));
+        ProgramRun unknown = ProgramRun.of(() -> VerifyTable.run(new String[] {"--deep", "lake/bronze"}, Map.of()));
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.output()).contains("unknown option '--deep'");
-        Run help = capture(() -> VerifyTable.run(new String[] {"--help"}, Map.of()));
+        ProgramRun help = ProgramRun.of(() -> VerifyTable.run(new String[] {"--help"}, Map.of()));
         assertThat(help.code()).isZero();
         assertThat(help.output()).startsWith("usage: VerifyTable");
     }
@@ -146,8 +123,10 @@ class VerifyTableTest {
     @Test
     void abfssTablesSignInWithTheAccountKeyOrEntraIdAndLocalOnesNeedNothing() {
         String path = "abfss://lake@mylake.dfs.core.windows.net/bronze/orders";
-        assertThat(VerifyTable.storageOptions(path, Map.of(VerifyTable.ENV_ACCOUNT_KEY, "c2VjcmV0")))
-                .containsEntry("fs.azure.account.key.mylake.dfs.core.windows.net", "c2VjcmV0");
+        // an account key has the shape of one: base64 of 64 bytes
+        String key = java.util.Base64.getEncoder().encodeToString(new byte[64]);
+        assertThat(VerifyTable.storageOptions(path, Map.of(VerifyTable.ENV_ACCOUNT_KEY, key)))
+                .containsEntry("fs.azure.account.key.mylake.dfs.core.windows.net", key);
         assertThat(VerifyTable.storageOptions(path, Map.of()))
                 .containsEntry("fs.azure.account.auth.type.mylake.dfs.core.windows.net", "Custom");
         assertThat(VerifyTable.storageOptions("lake/bronze/orders", Map.of())).isEmpty();

@@ -8,17 +8,14 @@ import io.streamlake.core.eventhubs.EventHubsEntraId;
 import io.streamlake.core.eventhubs.EventHubsSource;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.core.testing.NoMarkers;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.source.PositionGap;
-import io.streamlake.source.SourceContext;
-import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
@@ -146,7 +143,7 @@ public final class SecretLogsProbe {
             }
             KafkaSource source = EventHubs.kafka(cs, "orders").withConsumerProperty("default.api.timeout.ms", "1500");
             show("source", source);
-            try (SourceReader reader = source.open(new Context())) {
+            try (SourceReader reader = source.open(new NoMarkers("secret-logs"))) {
                 reader.poll(10, Duration.ofMillis(1500));
             } catch (RuntimeException e) {
                 show("consumer failure", e);
@@ -168,7 +165,7 @@ public final class SecretLogsProbe {
             KafkaSource source = EventHubsEntraId.kafka(namespace, "orders", credential)
                     .withConsumerProperty("default.api.timeout.ms", "1500");
             show("source", source);
-            try (SourceReader reader = source.open(new Context())) {
+            try (SourceReader reader = source.open(new NoMarkers("secret-logs"))) {
                 reader.poll(10, Duration.ofMillis(1500));
             } catch (RuntimeException e) {
                 show("consumer failure", e);
@@ -182,7 +179,7 @@ public final class SecretLogsProbe {
             Map<String, String> sasl = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
                     "sasl.jaas.config", jaas);
             KafkaSource source = KafkaSource.topics("127.0.0.1:" + closedPort, "orders").withConsumerProperties(sasl);
-            refused(() -> source.open(new Context()).close());
+            refused(() -> source.open(new NoMarkers("secret-logs")).close());
             refused(() -> EventProducer.kafka("127.0.0.1:" + closedPort, "orders").withProducerProperties(sasl).open());
         });
         System.out.println("PROBE FINISHED");
@@ -247,22 +244,6 @@ public final class SecretLogsProbe {
                 }
                 t.printStackTrace(System.out);
             }
-        }
-    }
-
-    private static final class Context implements SourceContext {
-        @Override
-        public String pipelineName() {
-            return "secret-logs";
-        }
-
-        @Override
-        public OptionalLong committedPosition(SourcePartition partition) {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public void reportGap(PositionGap gap) {
         }
     }
 }

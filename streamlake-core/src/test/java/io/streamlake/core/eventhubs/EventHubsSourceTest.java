@@ -11,9 +11,8 @@ import com.azure.messaging.eventhubs.checkpointstore.blob.BlobCheckpointStore;
 import com.azure.messaging.eventhubs.models.EventPosition;
 import com.azure.storage.blob.BlobContainerClientBuilder;
 import io.streamlake.core.kafka.StartPosition;
+import io.streamlake.core.testing.NoMarkers;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.source.PositionGap;
-import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.io.File;
@@ -26,7 +25,6 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -99,7 +97,7 @@ class EventHubsSourceTest {
         assertThatThrownBy(() -> EventHubsEntraId.amqp(CS, "orders", "$Default"))
                 .hasMessageContaining("connection string").hasMessageNotContaining(KEY);
         assertThatThrownBy(() -> s.withMaxBatchSize(0)).hasMessageContaining("at least 1");
-        assertThatThrownBy(() -> EventHubs.amqp(CS, "orders", "$Default").open(new NoMarkers()))
+        assertThatThrownBy(() -> EventHubs.amqp(CS, "orders", "$Default").open(new NoMarkers("p")))
                 .hasMessageContaining("withCheckpointStore");
     }
 
@@ -111,7 +109,7 @@ class EventHubsSourceTest {
         for (EventHubsSource s : List.of(EventHubs.amqp(CS, "orders", "$Default"),
                 EventHubs.amqp(CS + ";EntityPath=orders", "orders", "$Default"),
                 EventHubsEntraId.amqp("myns.servicebus.windows.net", "orders", "$Default", credential))) {
-            EventHubsReader reader = new EventHubsReader(s, new NoMarkers(), store, s.secrets());
+            EventHubsReader reader = new EventHubsReader(s, new NoMarkers("p"), store, s.secrets());
             EventHubsReader.Processor p = new SdkProcessor.Factory(s).create(reader, new MarkerCheckpointStore(store,
                     reader));
             assertThat(p).isNotNull();
@@ -151,22 +149,6 @@ class EventHubsSourceTest {
             return new File(path).toURI().toURL();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException(e);
-        }
-    }
-
-    private static final class NoMarkers implements SourceContext {
-        @Override
-        public String pipelineName() {
-            return "p";
-        }
-
-        @Override
-        public OptionalLong committedPosition(SourcePartition partition) {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public void reportGap(PositionGap gap) {
         }
     }
 }

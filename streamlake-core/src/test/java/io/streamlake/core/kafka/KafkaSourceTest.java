@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.streamlake.core.SecretFragments;
 import io.streamlake.core.eventhubs.EventHubs;
+import io.streamlake.core.testing.NoMarkers;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -172,21 +171,7 @@ class KafkaSourceTest {
         // a flag glued to a secret-looking word: Kafka quotes the flag
         String glued = "org.apache.kafka.common.security.plain.PlainLoginModule required" + second
                 + " username=\"u\" password=\"" + first + "\";";
-        SourceContext context = new SourceContext() {
-            @Override
-            public String pipelineName() {
-                return "p";
-            }
-
-            @Override
-            public OptionalLong committedPosition(SourcePartition partition) {
-                return OptionalLong.empty();
-            }
-
-            @Override
-            public void reportGap(PositionGap gap) {
-            }
-        };
+        SourceContext context = new NoMarkers("p");
         for (String jaas : List.of(unquoted, glued)) {
             Map<String, String> sasl = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
                     "sasl.jaas.config", jaas);
