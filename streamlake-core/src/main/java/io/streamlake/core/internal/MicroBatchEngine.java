@@ -17,6 +17,7 @@ import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
+import io.streamlake.table.TableSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -149,7 +150,7 @@ public final class MicroBatchEngine implements AutoCloseable {
 
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
     public void open() {
-        bronzeVersion = bronze.create(BronzeRows.SCHEMA).version();
+        bronzeVersion = checkOwner(bronze.create(BronzeRows.SCHEMA));
         if (silver != null) {
             silver.open();
             // A crash between the bronze and the silver commit leaves silver behind: catch up first.
@@ -157,6 +158,39 @@ public final class MicroBatchEngine implements AutoCloseable {
         }
         expectedMarkers.clear();
         reader = pipeline.source().open(new MarkerContext());
+    }
+
+    /** The bronze table property that names the pipeline ingesting a source, per source name. */
+    static final String OWNER_PROPERTY = "streamlake.bronze.pipeline.";
+
+    /**
+     * Progress markers are keyed by the pipeline's name, so a pipeline renamed over an existing bronze
+     * table finds none of its markers and ingests every event of its source a second time. Bronze
+     * records which pipeline ingests each source on first start (tables written before this check get
+     * it recorded then) and refuses another name for the same source.
+     *
+     * @return the bronze version after the check
+     */
+    private long checkOwner(TableSnapshot snapshot) {
+        String property = OWNER_PROPERTY + pipeline.source().name();
+        String owner = snapshot.properties().get(property);
+        if (owner == null) {
+            try {
+                return bronze.newCommit().setProperties(Map.of(property, pipeline.name())).commit("SET TABLE PROPERTIES");
+            } catch (UnsupportedOperationException e) {
+                return snapshot.version(); // a table that keeps no properties: nothing to check against
+            } catch (CommitConflictException e) {
+                return checkOwner(bronze.snapshot()); // another instance started at the same moment
+            }
+        }
+        if (!owner.equals(pipeline.name())) {
+            throw new ConfigurationException("bronze table " + bronze.location() + " holds source '"
+                    + pipeline.source().name() + "' as ingested by pipeline '" + owner + "', and this pipeline is"
+                    + " named '" + pipeline.name() + "': progress is kept by pipeline name, so it would ingest every"
+                    + " event of the source again. Use withName(\"" + owner + "\") to continue where '" + owner
+                    + "' is, or write to a new bronze table path to ingest everything afresh");
+        }
+        return snapshot.version();
     }
 
     /**
