@@ -68,7 +68,11 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
     }
 
     private Pipeline bronzeOnly(KafkaSource source, String name) {
-        return Pipeline.from(source).bronze(lake.resolve("bronze").toString()).bronzeOnly().withName(name);
+        return bronzeOnly(source, name, "bronze");
+    }
+
+    private Pipeline bronzeOnly(KafkaSource source, String name, String table) {
+        return Pipeline.from(source).bronze(lake.resolve(table).toString()).bronzeOnly().withName(name);
     }
 
     @Test
@@ -180,14 +184,15 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
             }
         }
         KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), topic);
-        assertThat(bronzeOnly(source.withStartPosition(StartPosition.latest()), "start-latest").runUntilCaughtUp()
-                .eventsIngested()).isZero();
+        // one bronze table each: a table refuses a second pipeline name for the same source
+        assertThat(bronzeOnly(source.withStartPosition(StartPosition.latest()), "start-latest", "bronze-latest")
+                .runUntilCaughtUp().eventsIngested()).isZero();
         // Seconds 6..9: two events in each partition.
-        assertThat(bronzeOnly(source.withStartPosition(StartPosition.timestamp(t0.plusSeconds(6))), "start-time")
-                .runUntilCaughtUp().eventsIngested()).isEqualTo(4);
+        assertThat(bronzeOnly(source.withStartPosition(StartPosition.timestamp(t0.plusSeconds(6))), "start-time",
+                "bronze-time").runUntilCaughtUp().eventsIngested()).isEqualTo(4);
         // Partition 0 from offset 3 (2 events), partition 1 from the earliest (5 events).
         Pipeline atOffsets = bronzeOnly(source.withStartPosition(
-                StartPosition.offsets(Map.of(new SourcePartition(topic, 0), 3L))), "start-offsets");
+                StartPosition.offsets(Map.of(new SourcePartition(topic, 0), 3L))), "start-offsets", "bronze-offsets");
         assertThat(atOffsets.runUntilCaughtUp().eventsIngested()).isEqualTo(7);
         // Once markers exist, the start position no longer matters: the run resumes after them.
         try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
