@@ -1,6 +1,7 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.quality.QuarantineReason;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -24,45 +25,22 @@ import org.jspecify.annotations.Nullable;
 public final class DecodeException extends SchemaMismatchException {
     private static final long serialVersionUID = 1L;
 
-    /** Why a value was rejected. */
-    public enum Reason {
-        /** The bytes are not well-formed JSON, or there is content after the object. */
-        MALFORMED_JSON,
-        /** The value is JSON but not an object (an array, a scalar), or is absent (a tombstone). */
-        NOT_AN_OBJECT,
-        /** A field's JSON value cannot be converted to its column's type. */
-        WRONG_TYPE,
-        /** The key column is missing or null, so the record cannot be upserted by key. */
-        MISSING_KEY,
-        /** A required (non-nullable) column is missing or null. */
-        NULL_REQUIRED,
-        /** The bytes are not valid UTF-8. */
-        NOT_UTF8,
-        /** The value is larger than the configured limit. */
-        TOO_LARGE,
-        /**
-         * A string holds an unpaired UTF-16 surrogate (a JSON escape such as {@code "\ud800"}),
-         * which UTF-8, and so Parquet and the Delta log, cannot store.
-         */
-        UNPAIRED_SURROGATE
-    }
-
-    private final Reason reason;
+    private final QuarantineReason reason;
     private final @Nullable String column;
 
     /**
-     * @param reason why the value was rejected
+     * @param reason why the value was rejected: one of the decoding kinds of {@link QuarantineReason}
      * @param column the offending column, or null when the problem is the value as a whole
      * @param message what failed and why, with at most a short excerpt of the payload
      */
-    public DecodeException(Reason reason, @Nullable String column, String message) {
+    public DecodeException(QuarantineReason reason, @Nullable String column, String message) {
         super(message);
         this.reason = Objects.requireNonNull(reason, "reason");
         this.column = column;
     }
 
-    /** @return why the value was rejected */
-    public Reason reason() {
+    /** @return why the value was rejected, as the quarantine records it */
+    public QuarantineReason reason() {
         return reason;
     }
 

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import io.streamlake.core.internal.DecodeException.Reason;
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.quality.QuarantineReason;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
@@ -179,11 +179,11 @@ public final class JsonRowDecoder {
      */
     public Row decode(byte @Nullable [] value) {
         if (value == null) {
-            throw new DecodeException(Reason.NOT_AN_OBJECT, null,
+            throw new DecodeException(QuarantineReason.NOT_AN_OBJECT, null,
                     "the value is null (a tombstone), not a JSON object");
         }
         if (value.length > maxValueBytes) {
-            throw new DecodeException(Reason.TOO_LARGE, null, "the value is " + value.length
+            throw new DecodeException(QuarantineReason.TOO_LARGE, null, "the value is " + value.length
                     + " bytes, over the limit of " + maxValueBytes + " bytes for one record");
         }
         validateUtf8(value);
@@ -201,12 +201,12 @@ public final class JsonRowDecoder {
             // Jackson appends where an unclosed object began as a long "[Source: REDACTED ...]" note;
             // the offset already says where to look
             int startMarker = detail.indexOf(" (start marker at");
-            throw new DecodeException(Reason.MALFORMED_JSON, null, "malformed JSON"
+            throw new DecodeException(QuarantineReason.MALFORMED_JSON, null, "malformed JSON"
                     + (at == null ? "" : " at byte offset " + at.getByteOffset())
                     + ": " + sanitize(startMarker < 0 ? detail : detail.substring(0, startMarker), 200));
         } catch (IOException e) {
             // a byte array does not fail to read; kept so the decoder never leaks an IOException
-            throw new DecodeException(Reason.MALFORMED_JSON, null,
+            throw new DecodeException(QuarantineReason.MALFORMED_JSON, null,
                     "unreadable JSON (" + e.getClass().getSimpleName() + ")");
         }
         checkPresence(values);
@@ -228,11 +228,11 @@ public final class JsonRowDecoder {
     private void readObject(byte[] value, JsonParser p, @Nullable Object[] values) throws IOException {
         JsonToken first = p.nextToken();
         if (first == null) {
-            throw new DecodeException(Reason.MALFORMED_JSON, null,
+            throw new DecodeException(QuarantineReason.MALFORMED_JSON, null,
                     "the value is empty or only whitespace, not a JSON object");
         }
         if (first != JsonToken.START_OBJECT) {
-            throw new DecodeException(Reason.NOT_AN_OBJECT, null,
+            throw new DecodeException(QuarantineReason.NOT_AN_OBJECT, null,
                     "the value must be a JSON object, found " + found(p, first));
         }
         String name;
@@ -247,7 +247,7 @@ public final class JsonRowDecoder {
         }
         JsonToken after = p.nextToken();
         if (after != null) {
-            throw new DecodeException(Reason.MALFORMED_JSON, null,
+            throw new DecodeException(QuarantineReason.MALFORMED_JSON, null,
                     "unexpected content after the JSON object at byte offset "
                     + p.currentTokenLocation().getByteOffset() + ": a value holds exactly one object");
         }
@@ -257,7 +257,7 @@ public final class JsonRowDecoder {
         // the key first: a record without a key is useless for silver, whatever else is wrong
         Object k = values[key.position];
         if (k == null || k == JSON_NULL) {
-            throw new DecodeException(Reason.MISSING_KEY, key.name, "key column '" + key.name + "' is "
+            throw new DecodeException(QuarantineReason.MISSING_KEY, key.name, "key column '" + key.name + "' is "
                     + (k == null ? "missing" : "null") + "; silver upserts by key, so every record needs one");
         }
         for (int i = 0; i < values.length; i++) {
@@ -265,7 +265,7 @@ public final class JsonRowDecoder {
             if (v == null || v == JSON_NULL) {
                 Column c = columns[i];
                 if (!c.nullable) {
-                    throw new DecodeException(Reason.NULL_REQUIRED, c.name, "column '" + c.name + "' ("
+                    throw new DecodeException(QuarantineReason.NULL_REQUIRED, c.name, "column '" + c.name + "' ("
                             + c.type + ") is required but is " + (v == null ? "missing" : "null"));
                 }
                 values[i] = null;
@@ -573,7 +573,7 @@ public final class JsonRowDecoder {
     static String storable(String text, String column, @Nullable String mapKey) {
         int at = unpairedSurrogate(text);
         if (at >= 0) {
-            throw new DecodeException(Reason.UNPAIRED_SURROGATE, column, "column '" + column + "'"
+            throw new DecodeException(QuarantineReason.UNPAIRED_SURROGATE, column, "column '" + column + "'"
                     + (mapKey == null ? "" : " map key \"" + excerpt(mapKey) + "\"")
                     + " holds an unpaired UTF-16 surrogate (\\u" + Integer.toHexString(text.charAt(at))
                     + " at character " + at + "), which UTF-8 cannot store; send the full surrogate pair"
@@ -697,7 +697,7 @@ public final class JsonRowDecoder {
         if (why != null) {
             m.append(": ").append(why);
         }
-        return new DecodeException(Reason.WRONG_TYPE, column, m.toString());
+        return new DecodeException(QuarantineReason.WRONG_TYPE, column, m.toString());
     }
 
     /** Describes the current token for a message, quoting at most {@link #EXCERPT_CHARS} characters. */
@@ -833,7 +833,7 @@ public final class JsonRowDecoder {
     }
 
     private static DecodeException notUtf8(int offset, String what) {
-        return new DecodeException(Reason.NOT_UTF8, null,
+        return new DecodeException(QuarantineReason.NOT_UTF8, null,
                 "the value is not valid UTF-8 at byte offset " + offset + ": " + what);
     }
 

@@ -188,7 +188,7 @@ final class RecordPreparer {
             out.decoded++;
         } catch (DecodeException e) {
             out.decodeFailed++;
-            return new Rejection(DECODE, reason(e.reason()), String.valueOf(e.getMessage()));
+            return new Rejection(DECODE, e.reason(), String.valueOf(e.getMessage()));
         } catch (RuntimeException e) {
             // A decoder bug must cost one record, not the pipeline: every restart would stop on it again.
             out.decodeFailed++;
@@ -233,19 +233,6 @@ final class RecordPreparer {
 
     /** A record an expectation dropped on purpose: nothing to quarantine. */
     private static final Rejection DROPPED = new Rejection("", QuarantineReason.EXPECTATION_FAILED, "");
-
-    private static QuarantineReason reason(DecodeException.Reason r) {
-        return switch (r) {
-            case MALFORMED_JSON -> QuarantineReason.MALFORMED_JSON;
-            case NOT_AN_OBJECT -> QuarantineReason.NOT_AN_OBJECT;
-            case WRONG_TYPE -> QuarantineReason.WRONG_TYPE;
-            case MISSING_KEY -> QuarantineReason.MISSING_KEY;
-            case NULL_REQUIRED -> QuarantineReason.NULL_REQUIRED;
-            case NOT_UTF8 -> QuarantineReason.NOT_UTF8;
-            case TOO_LARGE -> QuarantineReason.TOO_LARGE;
-            case UNPAIRED_SURROGATE -> QuarantineReason.UNPAIRED_SURROGATE;
-        };
-    }
 
     /** @return null if the row passes (or only warns), {@link #DROPPED}, or why it is quarantined */
     private @Nullable Rejection check(Row row, SourceRecord r, Prepared out) {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.streamlake.core.internal.DecodeException.Reason;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.quality.QuarantineReason;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -138,14 +138,14 @@ class JsonRowDecoderTest {
             assertThat(decode("{\"order_id\": \"a\", \"qty\": -2147483648}").intValue("qty")).isEqualTo(Integer.MIN_VALUE);
 
             assertThat(failure("{\"order_id\": \"a\", \"qty\": 3.5}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason)
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
                     .hasMessageContaining("'qty'").hasMessageContaining("integer")
                     .hasMessageContaining("3.5").hasMessageContaining("fractional");
             assertThat(failure("{\"order_id\": \"a\", \"qty\": 2147483648}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("range");
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("range");
             assertThat(failure("{\"order_id\": \"a\", \"qty\": 3e9}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("range");
-            assertThat(failure("{\"order_id\": \"a\", \"qty\": true}").reason()).isEqualTo(Reason.WRONG_TYPE);
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("range");
+            assertThat(failure("{\"order_id\": \"a\", \"qty\": true}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -156,12 +156,12 @@ class JsonRowDecoderTest {
             assertThat(decode("{\"order_id\": \"a\", \"seq\": -0.0}").longValue("seq")).isZero();
 
             assertThat(failure("{\"order_id\": \"a\", \"seq\": 9223372036854775808}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("long range");
-            assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e19}").reason()).isEqualTo(Reason.WRONG_TYPE);
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("long range");
+            assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e19}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
             // a short token for a huge number must be refused without building it
-            assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e999999999}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"seq\": 0.5}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"seq\": \"12\"}").reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e999999999}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"seq\": 0.5}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"seq\": \"12\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -173,12 +173,12 @@ class JsonRowDecoderTest {
                     if (number.equals("1e-2147483648") && !column.equals("amount")) {
                         continue; // a tiny number, not an exception: the integral columns refuse its fraction
                     }
-                    assertThat(failure(json)).as(json).returns(Reason.WRONG_TYPE, DecodeException::reason)
+                    assertThat(failure(json)).as(json).returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
                             .hasMessageContaining("'" + column + "'");
                 }
             }
             assertThat(failure("{\"order_id\": \"a\", \"amount\": \"1e2147483648\"}").reason())
-                    .isEqualTo(Reason.WRONG_TYPE);
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -188,7 +188,7 @@ class JsonRowDecoderTest {
                 "{\"order_id\": \"a\", \"attrs\": {\"\\ud800\": 1}}",
                 "{\"order_id\": \"a\", \"status\": \"\\ud83d\"}"}) {
                 DecodeException e = failure(json);
-                assertThat(e).as(json).returns(Reason.UNPAIRED_SURROGATE, DecodeException::reason)
+                assertThat(e).as(json).returns(QuarantineReason.UNPAIRED_SURROGATE, DecodeException::reason)
                         .hasMessageContaining("surrogate");
                 assertThat(JsonRowDecoder.unpairedSurrogate(e.getMessage())).as("message of " + json).isEqualTo(-1);
             }
@@ -203,16 +203,16 @@ class JsonRowDecoderTest {
             assertThat(decode("{\"order_id\": \"a\", \"weight\": -1.5e-3}").value("weight")).isEqualTo(-0.0015);
 
             assertThat(failure("{\"order_id\": \"a\", \"weight\": 1e400}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("double range");
-            assertThat(failure("{\"order_id\": \"a\", \"weight\": \"1.5\"}").reason()).isEqualTo(Reason.WRONG_TYPE);
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("double range");
+            assertThat(failure("{\"order_id\": \"a\", \"weight\": \"1.5\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
         void booleanTakesOnlyTrueAndFalse() {
             assertThat(decode("{\"order_id\": \"a\", \"gift\": false}").value("gift")).isEqualTo(Boolean.FALSE);
 
-            assertThat(failure("{\"order_id\": \"a\", \"gift\": \"true\"}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"gift\": 1}").reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"gift\": \"true\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"gift\": 1}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -236,15 +236,15 @@ class JsonRowDecoderTest {
         void timestampsWithoutZoneOrOutOfRangeAreRejected() {
             assertThat(tsFailure("\"2026-01-02T03:04:05\"")).hasMessageContaining("'updated_at'")
                     .hasMessageContaining("timestamp").hasMessageContaining("2026-01-02T03:04:05");
-            assertThat(tsFailure("\"2026-01-02 03:04:05Z\"").reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(tsFailure("\"2026-01-02 03:04:05Z\"").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
             assertThat(tsFailure("\"2026-02-30T03:04:05Z\"")).hasMessageContaining("FEBRUARY 30");
-            assertThat(tsFailure("\"2026-01-02T24:00:00Z\"").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(tsFailure("\"2026-01-02T03:04:05+19:00\"").reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(tsFailure("\"2026-01-02T24:00:00Z\"").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(tsFailure("\"2026-01-02T03:04:05+19:00\"").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
             assertThat(tsFailure("\"+999999999-01-01T00:00:00Z\"")).hasMessageContaining("range");
             assertThat(tsFailure("9223372036854775807")).hasMessageContaining("range");
-            assertThat(tsFailure("1.767323045123E12").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(tsFailure("\"yesterday\"").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(tsFailure("true").reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(tsFailure("1.767323045123E12").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(tsFailure("\"yesterday\"").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(tsFailure("true").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -296,7 +296,7 @@ class JsonRowDecoderTest {
 
         private DecodeException tsFailure(String json) {
             DecodeException e = failure("{\"order_id\": \"a\", \"updated_at\": " + json + "}");
-            assertThat(e.reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(e.reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
             assertThat(e.column()).isEqualTo("updated_at");
             return e;
         }
@@ -307,12 +307,12 @@ class JsonRowDecoderTest {
                     .isEqualTo(LocalDate.of(2024, 2, 29));
 
             assertThat(failure("{\"order_id\": \"a\", \"ship_date\": \"2026-02-29\"}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("not a leap year");
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("not a leap year");
             assertThat(failure("{\"order_id\": \"a\", \"ship_date\": \"2026-1-5\"}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("yyyy-MM-dd");
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("yyyy-MM-dd");
             assertThat(failure("{\"order_id\": \"a\", \"ship_date\": \"2026-01-05T00:00:00Z\"}").reason())
-                    .isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"ship_date\": 20260105}").reason()).isEqualTo(Reason.WRONG_TYPE);
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"ship_date\": 20260105}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -326,16 +326,16 @@ class JsonRowDecoderTest {
             assertThat(amount("0e-999999999")).isEqualTo(new BigDecimal("0.00"));
 
             assertThat(failure("{\"order_id\": \"a\", \"amount\": 12.345}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason)
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
                     .hasMessageContaining("'amount'").hasMessageContaining("decimal(12,2)")
                     .hasMessageContaining("12.345").hasMessageContaining("rounding");
             assertThat(failure("{\"order_id\": \"a\", \"amount\": 10000000000}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("10 digits");
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e999999999}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e-999999999}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"12,50\"}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"\u0661\u0662\"}").reason()).isEqualTo(Reason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": true}").reason()).isEqualTo(Reason.WRONG_TYPE);
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("10 digits");
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e999999999}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e-999999999}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"12,50\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"\u0661\u0662\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": true}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         private Object amount(String json) {
@@ -355,8 +355,8 @@ class JsonRowDecoderTest {
             assertThat(decode("{\"order_id\": \"a\", \"signature\": \"" + urlSafe + "\"}").bytes("signature"))
                     .containsExactly(bytes);
             assertThat(failure("{\"order_id\": \"a\", \"signature\": \"not base64!\"}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("base64");
-            assertThat(failure("{\"order_id\": \"a\", \"signature\": [1, 2]}").reason()).isEqualTo(Reason.WRONG_TYPE);
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("base64");
+            assertThat(failure("{\"order_id\": \"a\", \"signature\": [1, 2]}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -373,10 +373,10 @@ class JsonRowDecoderTest {
             assertThat(attrs).containsExactlyEntriesOf(expected);
             assertThatThrownBy(() -> attrs.put("x", 1L)).isInstanceOf(UnsupportedOperationException.class);
             assertThat(failure("{\"order_id\": \"a\", \"attrs\": {\"ok\": 1, \"color\": \"red\"}}"))
-                    .returns(Reason.WRONG_TYPE, DecodeException::reason)
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
                     .returns("attrs", DecodeException::column)
                     .hasMessageContaining("'attrs'").hasMessageContaining("color").hasMessageContaining("red");
-            assertThat(failure("{\"order_id\": \"a\", \"attrs\": [1, 2]}").reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"attrs\": [1, 2]}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -408,7 +408,7 @@ class JsonRowDecoderTest {
         void theLastOfDuplicateFieldsWins() {
             assertThat(decode("{\"order_id\": \"a\", \"status\": \"NEW\", \"status\": \"PAID\"}").string("status"))
                     .isEqualTo("PAID");
-            assertThat(failure("{\"order_id\": \"a\", \"order_id\": null}").reason()).isEqualTo(Reason.MISSING_KEY);
+            assertThat(failure("{\"order_id\": \"a\", \"order_id\": null}").reason()).isEqualTo(QuarantineReason.MISSING_KEY);
         }
 
         @Test
@@ -445,7 +445,7 @@ class JsonRowDecoderTest {
                     "{\"order_id\": \"a\", \"weight\": NaN}", "{\"zz\": \"a\tb\", \"order_id\": \"a\"}"}) {
                 DecodeException e = failure(bad);
                 assertThat(e).as(bad).isNotNull();
-                assertThat(e.reason()).as(bad).isEqualTo(Reason.MALFORMED_JSON);
+                assertThat(e.reason()).as(bad).isEqualTo(QuarantineReason.MALFORMED_JSON);
                 assertThat(e.getMessage()).as(bad).doesNotContain("\n");
             }
             assertThat(failure("{\"order_id\": \"a\" \"status\": \"b\"}"))
@@ -455,14 +455,14 @@ class JsonRowDecoderTest {
         @Test
         void notAnObject() {
             assertThat(failure("[{\"order_id\": \"a\"}]"))
-                    .returns(Reason.NOT_AN_OBJECT, DecodeException::reason)
+                    .returns(QuarantineReason.NOT_AN_OBJECT, DecodeException::reason)
                     .returns(null, DecodeException::column)
                     .hasMessageContaining("found an array");
-            assertThat(failure("\"o-1\"")).returns(Reason.NOT_AN_OBJECT, DecodeException::reason)
+            assertThat(failure("\"o-1\"")).returns(QuarantineReason.NOT_AN_OBJECT, DecodeException::reason)
                     .hasMessageContaining("string \"o-1\"");
-            assertThat(failure("42").reason()).isEqualTo(Reason.NOT_AN_OBJECT);
-            assertThat(failure("null").reason()).isEqualTo(Reason.NOT_AN_OBJECT);
-            assertThat(failure((byte[]) null).reason()).isEqualTo(Reason.NOT_AN_OBJECT);
+            assertThat(failure("42").reason()).isEqualTo(QuarantineReason.NOT_AN_OBJECT);
+            assertThat(failure("null").reason()).isEqualTo(QuarantineReason.NOT_AN_OBJECT);
+            assertThat(failure((byte[]) null).reason()).isEqualTo(QuarantineReason.NOT_AN_OBJECT);
         }
 
         @Test
@@ -470,7 +470,7 @@ class JsonRowDecoderTest {
             DecodeException e = failure("{\"order_id\": \"a\", \"qty\": \"abc\"}");
 
             assertThat(e).isInstanceOf(SchemaMismatchException.class);
-            assertThat(e.reason()).isEqualTo(Reason.WRONG_TYPE);
+            assertThat(e.reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
             assertThat(e.column()).isEqualTo("qty");
             assertThat(e).hasMessage("column 'qty' expects integer, found string \"abc\"");
             assertThat(failure("{\"order_id\": \"a\", \"qty\": {\"n\": 1}}"))
@@ -487,11 +487,11 @@ class JsonRowDecoderTest {
             DecodeException isNull = catchThrowableOfType(DecodeException.class,
                     () -> nullableKey.decode("{\"id\": null, \"v\": 1}".getBytes(UTF_8)));
 
-            assertThat(missing).returns(Reason.MISSING_KEY, DecodeException::reason)
+            assertThat(missing).returns(QuarantineReason.MISSING_KEY, DecodeException::reason)
                     .returns("id", DecodeException::column).hasMessageContaining("'id' is missing");
-            assertThat(isNull).returns(Reason.MISSING_KEY, DecodeException::reason).hasMessageContaining("'id' is null");
+            assertThat(isNull).returns(QuarantineReason.MISSING_KEY, DecodeException::reason).hasMessageContaining("'id' is null");
             // the key is checked before other required columns
-            assertThat(failure("{\"status\": \"PAID\"}").reason()).isEqualTo(Reason.MISSING_KEY);
+            assertThat(failure("{\"status\": \"PAID\"}").reason()).isEqualTo(QuarantineReason.MISSING_KEY);
         }
 
         @Test
@@ -504,10 +504,10 @@ class JsonRowDecoderTest {
             DecodeException isNull = catchThrowableOfType(DecodeException.class,
                     () -> strict.decode("{\"id\": \"a\", \"amount\": null}".getBytes(UTF_8)));
 
-            assertThat(missing).returns(Reason.NULL_REQUIRED, DecodeException::reason)
+            assertThat(missing).returns(QuarantineReason.NULL_REQUIRED, DecodeException::reason)
                     .returns("amount", DecodeException::column)
                     .hasMessageContaining("'amount'").hasMessageContaining("decimal(10,2)").hasMessageContaining("missing");
-            assertThat(isNull).returns(Reason.NULL_REQUIRED, DecodeException::reason).hasMessageContaining("is null");
+            assertThat(isNull).returns(QuarantineReason.NULL_REQUIRED, DecodeException::reason).hasMessageContaining("is null");
         }
 
         @Test
@@ -528,7 +528,7 @@ class JsonRowDecoderTest {
 
         private void assertNotUtf8(byte[] value, int offset, String detail) {
             assertThat(failure(value))
-                    .returns(Reason.NOT_UTF8, DecodeException::reason)
+                    .returns(QuarantineReason.NOT_UTF8, DecodeException::reason)
                     .hasMessageContaining("byte offset " + offset + ":")
                     .hasMessageContaining(detail);
         }
@@ -543,10 +543,10 @@ class JsonRowDecoderTest {
 
             assertThat(small.decode(fits).string("order_id")).isEqualTo("0123456789abcdef");
             assertThat(catchThrowableOfType(DecodeException.class, () -> small.decode(tooLarge)))
-                    .returns(Reason.TOO_LARGE, DecodeException::reason)
+                    .returns(QuarantineReason.TOO_LARGE, DecodeException::reason)
                     .hasMessageContaining("33 bytes").hasMessageContaining("32");
             assertThat(catchThrowableOfType(DecodeException.class, () -> small.decode(tooLargeAndBroken)).reason())
-                    .isEqualTo(Reason.TOO_LARGE);
+                    .isEqualTo(QuarantineReason.TOO_LARGE);
         }
 
         private static byte[] bytes(Object... parts) {
@@ -628,7 +628,7 @@ class JsonRowDecoderTest {
                 JsonRowDecoder.validateUtf8(b);
                 ours = true;
             } catch (DecodeException e) {
-                assertThat(e.reason()).isEqualTo(Reason.NOT_UTF8);
+                assertThat(e.reason()).isEqualTo(QuarantineReason.NOT_UTF8);
                 ours = false;
             }
             assertThat(ours).as(java.util.HexFormat.of().formatHex(b)).isEqualTo(jdk);
