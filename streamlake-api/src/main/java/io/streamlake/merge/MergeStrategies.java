@@ -24,7 +24,9 @@ public final class MergeStrategies {
      * Latest wins by a sequence column (SCD type 1): an incoming row replaces the current one when
      * its sequence value is greater, so out-of-order events are resolved by the value, not by
      * arrival. Equal sequence values resolve to the row that arrived last (bronze order), which is
-     * deterministic. A null sequence value is older than any value.
+     * deterministic. A pipeline quarantines an event whose sequence value is null (reason
+     * {@code NULL_SEQUENCE}) before it reaches the strategy; called directly, the strategy treats
+     * null as older than any value.
      *
      * @param sequenceColumn a column of a comparable type (number, string, timestamp, date, decimal)
      * @return the strategy

@@ -64,8 +64,9 @@ import org.jspecify.annotations.Nullable;
  * Events whose tracked values differ from their neighbours' give the same history in any arrival
  * order.
  *
- * <p>Every event needs a sequence value: one without is refused with a
- * {@link SchemaMismatchException} (add an expectation to quarantine such records). A tombstone
+ * <p>Every event needs a sequence value: a pipeline quarantines one without (reason
+ * {@code NULL_SEQUENCE}) before it reaches the strategy, and {@link #mergeHistory} called directly
+ * refuses it with a {@link SchemaMismatchException}. A tombstone
  * has no sequence value to close a version at, so by default it removes the key's whole history,
  * as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
  *
