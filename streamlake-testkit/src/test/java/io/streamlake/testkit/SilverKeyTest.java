@@ -8,8 +8,12 @@ import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Schema;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,5 +71,29 @@ class SilverKeyTest {
             driver.pipe();
             assertThat(driver.silver().snapshot().properties()).containsEntry("streamlake.silver.key", "order_id");
         }
+    }
+
+    @Test
+    void aSilverTableRefusesSwitchingBetweenOneRowPerKeyAndHistory(@TempDir Path lake) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "order_id"))) {
+            hub.send("a", Orders.json("a", "PAID", 1));
+            driver.pipe();
+        }
+        String silver = lake.resolve("silver").toString();
+        assertThat(DeltaTable.open(silver, Map.of()).snapshot().properties())
+                .containsEntry("streamlake.silver.layout", "scd1");
+        Schema history = Schema.of(Stream.concat(Orders.SCHEMA.fields().stream(), Stream.of(
+                Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
+        Pipeline scd2 = pipeline(lake, "order_id").withSchema(history)
+                .withMergeStrategy(MergeStrategies.scd2("updated_at"));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(scd2)) {
+            hub.send("b", Orders.json("b", "PAID", 2));
+            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("one row per key").hasMessageContaining("SCD type 2 history")
+                    .hasMessageContaining(silver);
+        }
+        // refused before anything changed: the table keeps its schema and its current rows
+        assertThat(KernelReader.rows(silver)).hasSize(1);
+        assertThat(DeltaTable.open(silver, Map.of()).snapshot().schema().orElseThrow()).isEqualTo(Orders.SCHEMA);
     }
 }

@@ -4,6 +4,7 @@ import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -52,7 +53,12 @@ final class SilverStage {
     private final @Nullable DeleteMarkers markers;
     /** The table property that records the silver key. */
     static final String KEY_PROPERTY = "streamlake.silver.key";
+    /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
+    static final String LAYOUT_PROPERTY = "streamlake.silver.layout";
+    static final String SCD1 = "scd1";
+    static final String SCD2 = "scd2";
     private final String key;
+    private final String layout;
     private final int replayChunkRows;
     private volatile long silverVersion = -1;
 
@@ -71,6 +77,7 @@ final class SilverStage {
         this.quarantine = quarantine;
         this.schema = pipeline.silverSchema().orElseThrow();
         this.key = pipeline.silverKey().orElseThrow();
+        this.layout = pipeline.mergeStrategy() instanceof Scd2Strategy ? SCD2 : SCD1;
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
@@ -101,6 +108,8 @@ final class SilverStage {
     }
 
     void open() {
+        // before create(), which would already evolve the schema of a table of the other kind
+        refuseMismatch(silver.snapshot());
         TableSnapshot created = silver.create(schema, partitionColumns);
         silverVersion = checkKey(created);
         if (quarantine != null) {
@@ -113,29 +122,58 @@ final class SilverStage {
     }
 
     /**
-     * A silver table belongs to one key: merged by another, its rows would no longer be one per key,
-     * and rows of the old key would seem to vanish. The key is recorded in the table on first start
-     * (tables written before this check get it recorded then) and compared on every later one.
+     * A silver table belongs to one key and one layout: merged by another key, its rows would no
+     * longer be one per key and rows of the old key would seem to vanish; merged by SCD type 2 after
+     * SCD type 1 (or back), history rows would be read as current rows. Both are recorded in the table
+     * on first start (tables written before this check get them recorded then) and compared on every
+     * later one.
      *
      * @return the silver version after the check
      */
     private long checkKey(TableSnapshot snapshot) {
-        String recorded = snapshot.properties().get(KEY_PROPERTY);
-        if (recorded == null) {
-            try {
-                return silver.newCommit().setProperties(Map.of(KEY_PROPERTY, key)).commit("SET TABLE PROPERTIES");
-            } catch (UnsupportedOperationException e) {
-                return snapshot.version(); // a table that keeps no properties: nothing to check against
-            } catch (CommitConflictException e) {
-                return checkKey(silver.snapshot()); // another instance started at the same moment
+        Map<String, String> missing = refuseMismatch(snapshot);
+        if (missing.isEmpty()) {
+            return snapshot.version();
+        }
+        try {
+            return silver.newCommit().setProperties(missing).commit("SET TABLE PROPERTIES");
+        } catch (UnsupportedOperationException e) {
+            return snapshot.version(); // a table that keeps no properties: nothing to check against
+        } catch (CommitConflictException e) {
+            return checkKey(silver.snapshot()); // another instance started at the same moment
+        }
+    }
+
+    /**
+     * @return the properties the table has not recorded yet
+     * @throws ConfigurationException if it recorded another key or layout
+     */
+    private Map<String, String> refuseMismatch(TableSnapshot snapshot) {
+        Map<String, String> missing = new HashMap<>();
+        for (Map.Entry<String, String> w : Map.of(KEY_PROPERTY, key, LAYOUT_PROPERTY, layout).entrySet()) {
+            String recorded = snapshot.properties().get(w.getKey());
+            if (recorded == null) {
+                missing.put(w.getKey(), w.getValue());
+            } else if (!recorded.equals(w.getValue())) {
+                throw mismatch(w.getKey(), recorded, w.getValue());
             }
         }
-        if (!recorded.equals(key)) {
-            throw new ConfigurationException("silver table " + silver.location() + " is merged by key column '"
-                    + recorded + "', but the pipeline gives '" + key + "'; a silver table keeps its key: pass '"
+        return missing;
+    }
+
+    private ConfigurationException mismatch(String property, String recorded, String wanted) {
+        if (property.equals(KEY_PROPERTY)) {
+            return new ConfigurationException("silver table " + silver.location() + " is merged by key column '"
+                    + recorded + "', but the pipeline gives '" + wanted + "'; a silver table keeps its key: pass '"
                     + recorded + "' to silver(path, key), or write to a new table path (and rebuild it from bronze)");
         }
-        return snapshot.version();
+        return new ConfigurationException("silver table " + silver.location() + " holds " + describeLayout(recorded)
+                + ", but the pipeline's strategy keeps " + describeLayout(wanted) + "; a silver table keeps its"
+                + " layout: use a strategy of the same kind, or write to a new table path (and rebuild it from bronze)");
+    }
+
+    private static String describeLayout(String layout) {
+        return layout.equals(SCD2) ? "SCD type 2 history (versions with __START_AT and __END_AT)" : "one row per key";
     }
 
     long quarantined() {
