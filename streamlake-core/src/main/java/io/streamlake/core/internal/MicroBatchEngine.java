@@ -172,25 +172,13 @@ public final class MicroBatchEngine implements AutoCloseable {
      * @return the bronze version after the check
      */
     private long checkOwner(TableSnapshot snapshot) {
-        String property = OWNER_PROPERTY + pipeline.source().name();
-        String owner = snapshot.properties().get(property);
-        if (owner == null) {
-            try {
-                return bronze.newCommit().setProperties(Map.of(property, pipeline.name())).commit("SET TABLE PROPERTIES");
-            } catch (UnsupportedOperationException e) {
-                return snapshot.version(); // a table that keeps no properties: nothing to check against
-            } catch (CommitConflictException e) {
-                return checkOwner(bronze.snapshot()); // another instance started at the same moment
-            }
-        }
-        if (!owner.equals(pipeline.name())) {
-            throw new ConfigurationException("bronze table " + bronze.location() + " holds source '"
-                    + pipeline.source().name() + "' as ingested by pipeline '" + owner + "', and this pipeline is"
-                    + " named '" + pipeline.name() + "': progress is kept by pipeline name, so it would ingest every"
-                    + " event of the source again. Use withName(\"" + owner + "\") to continue where '" + owner
-                    + "' is, or write to a new bronze table path to ingest everything afresh");
-        }
-        return snapshot.version();
+        return Tables.recordOrRefuse(bronze, snapshot, Map.of(OWNER_PROPERTY + pipeline.source().name(),
+                pipeline.name()), (property, owner, name) -> new ConfigurationException("bronze table "
+                        + bronze.location() + " holds source '" + pipeline.source().name() + "' as ingested by"
+                        + " pipeline '" + owner + "', and this pipeline is named '" + name + "': progress is kept by"
+                        + " pipeline name, so it would ingest every event of the source again. Use withName(\""
+                        + owner + "\") to continue where '" + owner + "' is, or write to a new bronze table path to"
+                        + " ingest everything afresh"));
     }
 
     /**

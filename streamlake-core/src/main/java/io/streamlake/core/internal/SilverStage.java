@@ -109,7 +109,7 @@ final class SilverStage {
 
     void open() {
         // before create(), which would already evolve the schema of a table of the other kind
-        refuseMismatch(silver.snapshot());
+        Tables.refuseMismatch(silver.snapshot(), recorded(), this::mismatch);
         TableSnapshot created = silver.create(schema, partitionColumns);
         silverVersion = checkKey(created);
         if (quarantine != null) {
@@ -131,34 +131,11 @@ final class SilverStage {
      * @return the silver version after the check
      */
     private long checkKey(TableSnapshot snapshot) {
-        Map<String, String> missing = refuseMismatch(snapshot);
-        if (missing.isEmpty()) {
-            return snapshot.version();
-        }
-        try {
-            return silver.newCommit().setProperties(missing).commit("SET TABLE PROPERTIES");
-        } catch (UnsupportedOperationException e) {
-            return snapshot.version(); // a table that keeps no properties: nothing to check against
-        } catch (CommitConflictException e) {
-            return checkKey(silver.snapshot()); // another instance started at the same moment
-        }
+        return Tables.recordOrRefuse(silver, snapshot, recorded(), this::mismatch);
     }
 
-    /**
-     * @return the properties the table has not recorded yet
-     * @throws ConfigurationException if it recorded another key or layout
-     */
-    private Map<String, String> refuseMismatch(TableSnapshot snapshot) {
-        Map<String, String> missing = new HashMap<>();
-        for (Map.Entry<String, String> w : Map.of(KEY_PROPERTY, key, LAYOUT_PROPERTY, layout).entrySet()) {
-            String recorded = snapshot.properties().get(w.getKey());
-            if (recorded == null) {
-                missing.put(w.getKey(), w.getValue());
-            } else if (!recorded.equals(w.getValue())) {
-                throw mismatch(w.getKey(), recorded, w.getValue());
-            }
-        }
-        return missing;
+    private Map<String, String> recorded() {
+        return Map.of(KEY_PROPERTY, key, LAYOUT_PROPERTY, layout);
     }
 
     private ConfigurationException mismatch(String property, String recorded, String wanted) {

@@ -1,17 +1,25 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.core.delta.DeltaTable;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableRef;
+import io.streamlake.table.TableSnapshot;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** Turns a {@link TableRef} into a table: a given instance as is, a path as a Delta table. */
+/**
+ * What the engine does with tables beyond the SPI: turns a {@link TableRef} into a table (a given
+ * instance as is, a path as a Delta table), writes a list of rows as one file, and records the
+ * properties a table must keep (its silver key, its pipeline).
+ */
 public final class Tables {
     private Tables() {
     }
@@ -44,5 +52,52 @@ public final class Tables {
             rows.forEach(w::write);
             return w.finish();
         }
+    }
+
+    /** Says why a recorded table property refuses the value a pipeline brings. */
+    interface Mismatch {
+        /** @return the exception to throw, naming both values and what to do */
+        ConfigurationException refuse(String property, String recorded, String wanted);
+    }
+
+    /**
+     * Refuses a table whose recorded properties differ from these (the table belongs to another
+     * key, layout or pipeline), and records the ones it has not recorded yet: on first start, and on
+     * the next start of a table written before the property existed.
+     *
+     * @param snapshot the table as just read
+     * @return the table's version after recording
+     * @throws ConfigurationException from {@code mismatch} for a property recorded with another value
+     */
+    static long recordOrRefuse(Table table, TableSnapshot snapshot, Map<String, String> wanted, Mismatch mismatch) {
+        Map<String, String> missing = refuseMismatch(snapshot, wanted, mismatch);
+        if (missing.isEmpty()) {
+            return snapshot.version();
+        }
+        try {
+            return table.newCommit().setProperties(missing).commit("SET TABLE PROPERTIES");
+        } catch (UnsupportedOperationException e) {
+            return snapshot.version(); // a table that keeps no properties: nothing to check against
+        } catch (CommitConflictException e) {
+            // another instance started at the same moment: check what it recorded
+            return recordOrRefuse(table, table.snapshot(), wanted, mismatch);
+        }
+    }
+
+    /**
+     * @return the properties the table has not recorded yet
+     * @throws ConfigurationException from {@code mismatch} for a property recorded with another value
+     */
+    static Map<String, String> refuseMismatch(TableSnapshot snapshot, Map<String, String> wanted, Mismatch mismatch) {
+        Map<String, String> missing = new HashMap<>();
+        for (Map.Entry<String, String> w : wanted.entrySet()) {
+            String recorded = snapshot.properties().get(w.getKey());
+            if (recorded == null) {
+                missing.put(w.getKey(), w.getValue());
+            } else if (!recorded.equals(w.getValue())) {
+                throw mismatch.refuse(w.getKey(), recorded, w.getValue());
+            }
+        }
+        return missing;
     }
 }
