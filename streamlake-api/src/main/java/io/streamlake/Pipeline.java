@@ -1,9 +1,9 @@
 package io.streamlake;
 
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
@@ -431,9 +431,10 @@ public final class Pipeline {
     }
 
     /**
-     * Sets the table where a {@code latestBy} strategy keeps its delete markers (see
-     * {@link io.streamlake.merge.Scd1Strategy#keepDeletesFor}): one row per recently deleted key,
-     * so that a late, older update does not bring the key back. The default for a path silver table
+     * Sets the table where a {@code latestBy} or {@code scd2} strategy keeps its delete markers (see
+     * {@link io.streamlake.merge.CdcStrategy#keepDeletesFor}): rows of recently deleted keys, so
+     * that a late, older update does not bring a key back, and a delete that arrives first still
+     * closes the SCD type 2 version it ends. The default for a path silver table
      * is the path followed by {@code _deletes}. The table is created when the first key is deleted.
      *
      * <pre>{@code
@@ -713,7 +714,7 @@ public final class Pipeline {
                     + " such as a date");
         }
         mergeStrategy.validate(silverSchema, silverKey);
-        if (mergeStrategy instanceof Scd1Strategy s && s.keepsDeleteMarkers() && deleteMarkers().isEmpty()) {
+        if (mergeStrategy instanceof CdcStrategy<?> s && s.keepsDeleteMarkers() && deleteMarkers().isEmpty()) {
             throw new ConfigurationException(mergeStrategy + " keeps delete markers, but silver table " + silver
                     + " is a table instance and no delete-marker table is set: add withDeleteMarkers(table), or keep"
                     + " none with keepDeletesFor(Duration.ZERO)");

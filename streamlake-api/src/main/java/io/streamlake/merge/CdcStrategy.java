@@ -5,7 +5,12 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements MergeStrategy
         permits Scd1Strategy, Scd2Strategy {
+
+    /** Default days a strategy with a sequence column keeps delete markers: Delta's default deleted-file retention. */
+    public static final int DEFAULT_DELETE_RETENTION_DAYS = 7;
 
     final ChangeOptions options;
 
@@ -122,6 +130,67 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         return with(options.withIgnoreTombstones());
     }
 
+    /**
+     * Keeps a marker of each delete for this long, so that a delete that arrives before the events
+     * it deletes, or an event that arrives after a newer delete, still resolves as if the events
+     * had come in order (each strategy's description says what a marker does). {@link Duration#ZERO}
+     * keeps none: a late, older event then acts as if the delete had not happened. The default is
+     * {@value #DEFAULT_DELETE_RETENTION_DAYS} days for a strategy with a sequence column, none for
+     * one without.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op")))
+     *     .keepDeletesFor(Duration.ofDays(2))
+     * }</pre>
+     *
+     * @param retention how long a marker stays, measured in source time; zero for none
+     * @return a copy with this retention
+     * @throws ConfigurationException for a negative retention, or for a strategy without a
+     *     sequence column ({@code firstWins}, {@code lastWins}), which could not tell a late event
+     *     from a new one
+     */
+    public S keepDeletesFor(Duration retention) {
+        Objects.requireNonNull(retention, "retention");
+        if (retention.isNegative()) {
+            throw new ConfigurationException(this + ".keepDeletesFor(" + retention + "): a retention must not be"
+                    + " negative; use Duration.ZERO to keep no delete markers");
+        }
+        if (sequenceColumns().isEmpty() && !retention.isZero()) {
+            throw new ConfigurationException(this + " has no sequence column, so a delete marker could not tell a"
+                    + " late update from a new one; use MergeStrategies.latestBy(column) to keep delete markers");
+        }
+        return with(options.withDeleteRetention(retention));
+    }
+
+    /** @return how long delete markers are kept; zero when none are */
+    public Duration deleteRetention() {
+        Duration chosen = options.deleteRetention();
+        if (chosen != null) {
+            return chosen;
+        }
+        return sequenceColumns().isEmpty() ? Duration.ZERO : Duration.ofDays(DEFAULT_DELETE_RETENTION_DAYS);
+    }
+
+    /**
+     * @return whether the engine keeps delete markers for this strategy, in the table set with
+     *     {@code Pipeline.withDeleteMarkers}: it has a sequence column, a retention above zero, and
+     *     a delete that a marker can remember
+     */
+    public boolean keepsDeleteMarkers() {
+        return !sequenceColumns().isEmpty() && !deleteRetention().isZero() && leavesMarkers();
+    }
+
+    /** @return whether some event of this strategy deletes with a sequence value a marker can keep */
+    abstract boolean leavesMarkers();
+
+    /**
+     * @param incoming a decoded row
+     * @return whether it is a delete event ({@link #withDeletes})
+     */
+    public boolean isDelete(Row incoming) {
+        return options.isDelete(incoming);
+    }
+
     @Override
     public MergeDecision onTombstone(@Nullable Row current, Row keyOnly) {
         return options.ignoreTombstones() ? MergeDecision.keep() : MergeDecision.delete();
@@ -160,6 +229,57 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         }
         options.requireStored(column, toString(), "the sequence column");
         return f;
+    }
+
+    /**
+     * The tie rule: of two rows with equal sequence values, the one whose stored values are greater
+     * stays, comparing column by column in schema order with null first. It looks only at the
+     * events, never at their arrival order, so every arrival order gives the same row; a source that
+     * sends two different rows with one sequence value rarely means it, and this way the table at
+     * least does not depend on chance.
+     *
+     * @return positive when {@code a} wins over {@code b}, zero when they store the same values
+     */
+    final int compareTies(Row a, Row b) {
+        Schema schema = a.schema();
+        for (int i = 0; i < schema.size(); i++) {
+            int c = compareValues(a.value(i), b.value(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    /** A total order over the values of one column, null first; for {@link #compareTies}. */
+    @SuppressWarnings("unchecked")
+    private static int compareValues(@Nullable Object a, @Nullable Object b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        if (a instanceof byte[] x && b instanceof byte[] y) {
+            return Arrays.compareUnsigned(x, y);
+        }
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+            Iterator<? extends Map.Entry<?, ?>> i = new TreeMap<>(x).entrySet().iterator();
+            Iterator<? extends Map.Entry<?, ?>> j = new TreeMap<>(y).entrySet().iterator();
+            while (i.hasNext() && j.hasNext()) {
+                Map.Entry<?, ?> e = i.next();
+                Map.Entry<?, ?> f = j.next();
+                int c = compareValues(e.getKey(), f.getKey());
+                if (c == 0) {
+                    c = compareValues(e.getValue(), f.getValue());
+                }
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Boolean.compare(i.hasNext(), j.hasNext());
+        }
+        if (a.getClass() != b.getClass()) {
+            return a.getClass().getName().compareTo(b.getClass().getName());
+        }
+        return ((Comparable<Object>) a).compareTo(b);
     }
 
     /** Orders two sequence values of one column type; null is older than any value. */

@@ -4,6 +4,7 @@ import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -15,34 +16,44 @@ import org.jspecify.annotations.Nullable;
 /**
  * The options every built-in strategy shares, as one value so that {@link CdcStrategy} copies them
  * whole. A column is stored when it is in the keep list (or there is none) and not in the drop list.
+ * A null delete retention stands for the strategy's default, so that {@code toString()} shows only
+ * a retention the user chose.
  */
 record ChangeOptions(
         @Nullable Predicate<Row> deleteWhen,
         boolean ignoreNullUpdates,
         @Nullable Set<String> keep,
         Set<String> drop,
-        boolean ignoreTombstones) {
+        boolean ignoreTombstones,
+        @Nullable Duration deleteRetention) {
 
-    static final ChangeOptions NONE = new ChangeOptions(null, false, null, Set.of(), false);
+    static final ChangeOptions NONE = new ChangeOptions(null, false, null, Set.of(), false, null);
 
     ChangeOptions withDeletes(Predicate<Row> when) {
-        return new ChangeOptions(when, ignoreNullUpdates, keep, drop, ignoreTombstones);
+        return new ChangeOptions(when, ignoreNullUpdates, keep, drop, ignoreTombstones, deleteRetention);
     }
 
     ChangeOptions withIgnoreNullUpdates() {
-        return new ChangeOptions(deleteWhen, true, keep, drop, ignoreTombstones);
+        return new ChangeOptions(deleteWhen, true, keep, drop, ignoreTombstones, deleteRetention);
     }
 
     ChangeOptions withKeep(String... columns) {
-        return new ChangeOptions(deleteWhen, ignoreNullUpdates, names(columns), drop, ignoreTombstones);
+        return new ChangeOptions(deleteWhen, ignoreNullUpdates, names(columns), drop, ignoreTombstones,
+                deleteRetention);
     }
 
     ChangeOptions withDrop(String... columns) {
-        return new ChangeOptions(deleteWhen, ignoreNullUpdates, keep, names(columns), ignoreTombstones);
+        return new ChangeOptions(deleteWhen, ignoreNullUpdates, keep, names(columns), ignoreTombstones,
+                deleteRetention);
     }
 
     ChangeOptions withIgnoreTombstones() {
-        return new ChangeOptions(deleteWhen, ignoreNullUpdates, keep, drop, true);
+        return new ChangeOptions(deleteWhen, ignoreNullUpdates, keep, drop, true, deleteRetention);
+    }
+
+    /** @param retention how long delete markers stay; null for the strategy's default */
+    ChangeOptions withDeleteRetention(Duration retention) {
+        return new ChangeOptions(deleteWhen, ignoreNullUpdates, keep, drop, ignoreTombstones, retention);
     }
 
     private static Set<String> names(String... columns) {
@@ -141,6 +152,9 @@ record ChangeOptions(
         }
         if (ignoreTombstones) {
             sb.append(".ignoreTombstones()");
+        }
+        if (deleteRetention != null) {
+            sb.append(".keepDeletesFor(").append(deleteRetention).append(')');
         }
         return sb.toString();
     }

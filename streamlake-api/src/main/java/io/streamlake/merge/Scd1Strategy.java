@@ -3,7 +3,6 @@ package io.streamlake.merge;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,11 +26,17 @@ import org.jspecify.annotations.Nullable;
  * delete must not delete a newer row); with {@code firstWins} and {@code lastWins}, which have no
  * sequence, always. A delete for a key that silver does not hold changes nothing.
  *
+ * <h2>Equal sequence values</h2>
+ * With {@code latestBy}, the result never depends on the order in which events with one sequence
+ * value arrive: a delete wins over an update with the same value (it deletes the row, and its marker
+ * keeps the update out), and of two updates with the same value, the one whose stored values are
+ * greater stays, comparing column by column in schema order, null first.
+ *
  * <h2>Delete markers</h2>
  * Once a key is deleted nothing of it is left in silver, so an update that arrives after the delete
  * but carries an older sequence value would bring the key back. {@code latestBy} therefore keeps a
  * <em>delete marker</em> (the key, the delete's sequence value and when it was deleted) for
- * {@linkplain #keepDeletesFor a retention}, {@value #DEFAULT_DELETE_RETENTION_DAYS} days by default:
+ * {@linkplain #keepDeletesFor a retention}, {@value CdcStrategy#DEFAULT_DELETE_RETENTION_DAYS} days by default:
  * an incoming row whose sequence value is less than or equal to the marker's is dropped; a newer
  * one inserts the key again and clears the marker. A delete for a key silver does not hold leaves a
  * marker too, so a delete that overtakes the insert it deletes still wins. A tombstone has no
@@ -50,7 +55,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
 
     /** How rows of one key are ordered. */
     private enum Order {
-        /** By the sequence column; ties go to the later arrival. */
+        /** By the sequence column; ties by {@link CdcStrategy#compareTies}. */
         SEQUENCE,
         /** The first arrival stays. */
         FIRST,
@@ -58,69 +63,30 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         LAST
     }
 
-    /** Default days a {@code latestBy} strategy keeps delete markers: Delta's default deleted-file retention. */
-    public static final int DEFAULT_DELETE_RETENTION_DAYS = 7;
-
     private final Order order;
     private final @Nullable String sequenceColumn;
-    private final Duration deleteRetention;
 
-    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options, Duration deleteRetention) {
+    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options) {
         super(options);
         this.order = order;
         this.sequenceColumn = sequenceColumn;
-        this.deleteRetention = deleteRetention;
     }
 
     static Scd1Strategy latestBy(String sequenceColumn) {
-        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE,
-                Duration.ofDays(DEFAULT_DELETE_RETENTION_DAYS));
+        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE);
     }
 
     static Scd1Strategy firstWins() {
-        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE, Duration.ZERO);
+        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE);
     }
 
     static Scd1Strategy lastWins() {
-        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE, Duration.ZERO);
+        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE);
     }
 
     @Override
     Scd1Strategy with(ChangeOptions changed) {
-        return new Scd1Strategy(order, sequenceColumn, changed, deleteRetention);
-    }
-
-    /**
-     * Keeps a marker of each deleted key for this long, so that a late update older than the delete
-     * does not bring the key back (see the class description). {@link Duration#ZERO} keeps none:
-     * a late update then inserts the key again.
-     *
-     * <pre>{@code
-     * MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op")))
-     *     .keepDeletesFor(Duration.ofDays(2))
-     * }</pre>
-     *
-     * @param retention how long a marker stays, measured in source time; zero for none
-     * @return a copy with this retention
-     * @throws ConfigurationException for a negative retention, or for {@code firstWins} and
-     *     {@code lastWins}, which have no sequence to compare a late update with
-     */
-    public Scd1Strategy keepDeletesFor(Duration retention) {
-        Objects.requireNonNull(retention, "retention");
-        if (retention.isNegative()) {
-            throw new ConfigurationException(this + ".keepDeletesFor(" + retention + "): a retention must not be"
-                    + " negative; use Duration.ZERO to keep no delete markers");
-        }
-        if (sequenceColumn == null && !retention.isZero()) {
-            throw new ConfigurationException(this + " has no sequence column, so a delete marker could not tell a"
-                    + " late update from a new one; use MergeStrategies.latestBy(column) to keep delete markers");
-        }
-        return new Scd1Strategy(order, sequenceColumn, options, retention);
-    }
-
-    /** @return how long delete markers are kept; zero when none are */
-    public Duration deleteRetention() {
-        return deleteRetention;
+        return new Scd1Strategy(order, sequenceColumn, changed);
     }
 
     /** @return the column that orders events, empty for {@code firstWins} and {@code lastWins} */
@@ -133,22 +99,9 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         return sequenceColumn == null ? List.of() : List.of(sequenceColumn);
     }
 
-    /**
-     * @return whether the engine keeps delete markers for this strategy: it has a sequence column, a
-     *     retention above zero, and some way to delete (a delete predicate, or tombstones that are
-     *     not ignored)
-     */
-    public boolean keepsDeleteMarkers() {
-        return sequenceColumn != null && !deleteRetention.isZero()
-                && (options.deleteWhen() != null || !options.ignoreTombstones());
-    }
-
-    /**
-     * @param incoming a decoded row
-     * @return whether it is a delete event ({@link #withDeletes})
-     */
-    public boolean isDelete(Row incoming) {
-        return options.isDelete(incoming);
+    @Override
+    boolean leavesMarkers() {
+        return options.deleteWhen() != null || !options.ignoreTombstones();
     }
 
     @Override
@@ -157,7 +110,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             return current != null && notOlder(current, incoming) ? MergeDecision.delete() : MergeDecision.keep();
         }
         boolean replaces = switch (order) {
-            case SEQUENCE -> current == null || notOlder(current, incoming);
+            case SEQUENCE -> current == null || newer(current, incoming);
             case FIRST -> current == null;
             case LAST -> true;
         };
@@ -170,6 +123,19 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             return true;
         }
         return compareSequence(incoming.value(sequenceColumn), current.value(sequenceColumn)) >= 0;
+    }
+
+    /**
+     * Whether the incoming row replaces the current one: newer, or as new and greater by the tie
+     * rule ({@link CdcStrategy#compareTies}), so that equal sequence values resolve the same in any
+     * arrival order; without a sequence, arrival decides.
+     */
+    private boolean newer(Row current, Row incoming) {
+        if (sequenceColumn == null) {
+            return true;
+        }
+        int c = compareSequence(incoming.value(sequenceColumn), current.value(sequenceColumn));
+        return c > 0 || c == 0 && compareTies(options.apply(current, incoming), current) > 0;
     }
 
     @Override
@@ -189,10 +155,4 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         };
     }
 
-    @Override
-    public String toString() {
-        boolean defaultRetention = sequenceColumn == null
-                ? deleteRetention.isZero() : deleteRetention.equals(Duration.ofDays(DEFAULT_DELETE_RETENTION_DAYS));
-        return super.toString() + (defaultRetention ? "" : ".keepDeletesFor(" + deleteRetention + ")");
-    }
 }

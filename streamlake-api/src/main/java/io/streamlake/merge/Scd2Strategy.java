@@ -7,6 +7,7 @@ import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,11 +47,14 @@ import org.jspecify.annotations.Nullable;
  *   <li>A change only to untracked columns updates the covering version in place, when the event
  *       is not older than the one whose values the version shows (its sequence column).</li>
  *   <li>A duplicate (same sequence value, same values) changes nothing. Two different events with
- *       the same sequence value: the later arrival wins, as with {@code latestBy}.</li>
+ *       the same sequence value: the one whose stored values are greater stays, whatever their
+ *       arrival order, by the same rule as {@code latestBy} (see {@link Scd1Strategy}).</li>
  *   <li>A delete ({@link #withDeletes}) closes the covering version at {@code s}; a later event
- *       starts a new version after the gap. A delete for a time the key did not exist changes
- *       nothing, so a late, older event can still create a version after it (delete markers are
- *       not kept yet).</li>
+ *       starts a new version after the gap. The delete is remembered (a <em>delete marker</em>,
+ *       kept for {@link #keepDeletesFor}, {@value CdcStrategy#DEFAULT_DELETE_RETENTION_DAYS} days
+ *       by default, in the table of {@code Pipeline.withDeleteMarkers}), so an older event that
+ *       arrives after it, even before any other event of the key, starts a version that ends at the
+ *       delete. A delete wins over an update with the same sequence value, in any arrival order.</li>
  *   <li>Adjacent versions with equal tracked values are one version.</li>
  * </ul>
  * If the covering version was updated in place by an event later than {@code s}, that event's
@@ -70,7 +74,8 @@ import org.jspecify.annotations.Nullable;
  * has no sequence value to close a version at, so by default it removes the key's whole history,
  * as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
  *
- * <p>The engine merges this strategy with {@link #mergeHistory}, over all of a key's versions;
+ * <p>The engine merges this strategy with {@link #mergeHistory(List, Collection, Row)}, over all of
+ * a key's versions and its delete markers;
  * {@link #merge(Row, Row)}, which sees one row, is not supported.
  */
 public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
@@ -80,21 +85,24 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     public static final String END_AT = "__END_AT";
 
     private final String sequenceColumn;
-    private final @Nullable Set<String> tracked;
+    /** The columns of trackHistoryOn, or of trackHistoryExcept when {@link #except}; null for neither. */
+    private final @Nullable Set<String> listed;
+    private final boolean except;
 
-    private Scd2Strategy(String sequenceColumn, @Nullable Set<String> tracked, ChangeOptions options) {
+    private Scd2Strategy(String sequenceColumn, @Nullable Set<String> listed, boolean except, ChangeOptions options) {
         super(options);
         this.sequenceColumn = sequenceColumn;
-        this.tracked = tracked;
+        this.listed = listed;
+        this.except = except;
     }
 
     static Scd2Strategy by(String sequenceColumn) {
-        return new Scd2Strategy(sequenceColumn, null, ChangeOptions.NONE);
+        return new Scd2Strategy(sequenceColumn, null, false, ChangeOptions.NONE);
     }
 
     @Override
     Scd2Strategy with(ChangeOptions changed) {
-        return new Scd2Strategy(sequenceColumn, tracked, changed);
+        return new Scd2Strategy(sequenceColumn, listed, except, changed);
     }
 
     /**
@@ -106,18 +114,40 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      * MergeStrategies.scd2("updated_at").trackHistoryOn("status", "amount")
      * }</pre>
      *
-     * @param columns the tracked columns, at least one
+     * @param columns the tracked columns, at least one; replaces an earlier
+     *     {@code trackHistoryOn} or {@link #trackHistoryExcept}
      * @return a copy that tracks only these columns
      */
     public Scd2Strategy trackHistoryOn(String... columns) {
+        return new Scd2Strategy(sequenceColumn, names("trackHistoryOn", columns), false, options);
+    }
+
+    /**
+     * Keeps history for changes to every stored column but these ({@code TRACK HISTORY ON * EXCEPT}
+     * in Delta Live Tables); changes to these update the current version in place. The sequence
+     * column is never tracked.
+     *
+     * <pre>{@code
+     * MergeStrategies.scd2("updated_at").trackHistoryExcept("last_login", "note")
+     * }</pre>
+     *
+     * @param columns the untracked columns, at least one; replaces an earlier
+     *     {@link #trackHistoryOn} or {@code trackHistoryExcept}
+     * @return a copy that tracks every other stored column
+     */
+    public Scd2Strategy trackHistoryExcept(String... columns) {
+        return new Scd2Strategy(sequenceColumn, names("trackHistoryExcept", columns), true, options);
+    }
+
+    private static Set<String> names(String option, String... columns) {
         if (columns.length == 0) {
-            throw new IllegalArgumentException("trackHistoryOn needs at least one column");
+            throw new IllegalArgumentException(option + " needs at least one column");
         }
         Set<String> set = new LinkedHashSet<>();
         for (String c : columns) {
             set.add(Objects.requireNonNull(c, "column"));
         }
-        return new Scd2Strategy(sequenceColumn, Collections.unmodifiableSet(set), options);
+        return Collections.unmodifiableSet(set);
     }
 
     /** @return the column whose values order events and fill {@value #START_AT} and {@value #END_AT} */
@@ -142,22 +172,43 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     }
 
     /**
-     * Applies one event to a key's history. Pure, like every strategy.
+     * Applies one event to a key's history, for a caller that remembers no earlier deletes: a delete
+     * that came before the versions it would close is forgotten. The engine uses
+     * {@link #mergeHistory(List, Collection, Row)}.
+     *
+     * @param versions the key's versions (any order; empty when silver does not hold the key)
+     * @param incoming the event, a row of the silver schema
+     * @return the key's new versions ordered by {@value #START_AT}
+     * @throws SchemaMismatchException if the event has no sequence value
+     */
+    public List<Row> mergeHistory(List<Row> versions, Row incoming) {
+        return mergeHistory(versions, List.of(), incoming);
+    }
+
+    /**
+     * Applies one event to a key's history, given the sequence values of the key's earlier deletes.
+     * Pure, like every strategy. A caller that folds events keeps the values of the delete events
+     * ({@link #isDelete}) it has seen, as the engine keeps them in its delete-marker table:
      *
      * <pre>{@code
      * List<Row> history = List.of();
+     * List<Object> deletes = new ArrayList<>();
      * for (Row event : events) {
-     *     history = strategy.mergeHistory(history, event);
+     *     history = strategy.mergeHistory(history, deletes, event);
+     *     if (strategy.isDelete(event)) {
+     *         deletes.add(event.value(strategy.sequenceColumn()));
+     *     }
      * }
      * }</pre>
      *
      * @param versions the key's versions (any order; empty when silver does not hold the key)
+     * @param deletes the sequence values of the key's deletes seen before, in any order
      * @param incoming the event, a row of the silver schema
      * @return the key's new versions ordered by {@value #START_AT}, empty when none is left; equal
      *     to {@code versions} (sorted) when the event changes nothing
      * @throws SchemaMismatchException if the event has no sequence value
      */
-    public List<Row> mergeHistory(List<Row> versions, Row incoming) {
+    public List<Row> mergeHistory(List<Row> versions, Collection<?> deletes, Row incoming) {
         Object s = incoming.value(sequenceColumn);
         if (s == null) {
             throw new SchemaMismatchException(this + ": an event has no " + sequenceColumn
@@ -167,12 +218,23 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         }
         List<Row> history = new ArrayList<>(versions);
         history.sort((a, b) -> compareSequence(a.value(START_AT), b.value(START_AT)));
+        boolean delete = options.isDelete(incoming);
+        // The first delete after s ends whatever version s starts: the key did not exist from there.
+        Object nextDelete = null;
+        for (Object d : deletes) {
+            int c = compareSequence(d, s);
+            if (c == 0 && !delete) {
+                return history; // a delete wins over an update with the same sequence value
+            }
+            if (c > 0 && (nextDelete == null || compareSequence(d, nextDelete) < 0)) {
+                nextDelete = d;
+            }
+        }
         int at = -1; // the last version that starts at or before s
         while (at + 1 < history.size() && compareSequence(history.get(at + 1).value(START_AT), s) <= 0) {
             at++;
         }
         Row covering = at >= 0 && covers(history.get(at), s) ? history.get(at) : null;
-        boolean delete = options.isDelete(incoming);
 
         List<Row> out = new ArrayList<>(history.size() + 2);
         out.addAll(history.subList(0, Math.max(at, 0)));
@@ -180,13 +242,18 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             Object start = covering.value(START_AT);
             Object end = covering.value(END_AT);
             Object seen = covering.value(sequenceColumn);
+            Row values = delete ? null : options.apply(covering, incoming);
+            if (values != null && compareSequence(seen, s) == 0 && compareTies(withoutValidity(values),
+                    withoutValidity(covering)) <= 0) {
+                return history; // as new as the values the version shows, and not greater: the tie rule keeps them
+            }
             // The covering version resumes where an event later than s showed its values.
             boolean resumes = compareSequence(seen, s) > 0 && (end == null || compareSequence(seen, end) < 0);
             if (compareSequence(start, s) < 0) {
                 out.add(covering.with(END_AT, s));
             }
-            if (!delete) {
-                out.add(version(options.apply(covering, incoming), s, resumes ? seen : end));
+            if (values != null) {
+                out.add(version(values, s, earlier(resumes ? seen : end, nextDelete)));
             }
             if (resumes) {
                 out.add(covering.with(START_AT, seen));
@@ -197,11 +264,28 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             }
             if (!delete) {
                 Object next = at + 1 < history.size() ? history.get(at + 1).value(START_AT) : null;
-                out.add(version(options.apply(null, incoming), s, next));
+                out.add(version(options.apply(null, incoming), s, earlier(next, nextDelete)));
             }
         }
         out.addAll(history.subList(at + 1, history.size()));
         return coalesce(out);
+    }
+
+    /** @return the earlier of two ends, where null is no end */
+    private static @Nullable Object earlier(@Nullable Object a, @Nullable Object b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return compareSequence(a, b) <= 0 ? a : b;
+    }
+
+    private static Row withoutValidity(Row version) {
+        return version.with(START_AT, null).with(END_AT, null);
+    }
+
+    @Override
+    boolean leavesMarkers() {
+        return options.deleteWhen() != null; // a tombstone removes the whole history and needs no marker
     }
 
     private static boolean covers(Row version, Object s) {
@@ -240,11 +324,11 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     }
 
     private boolean tracks(String column) {
-        if (tracked != null) {
-            return tracked.contains(column);
+        if (listed != null && !except) {
+            return listed.contains(column);
         }
         return options.stores(column) && !column.equals(sequenceColumn) && !column.equals(START_AT)
-                && !column.equals(END_AT);
+                && !column.equals(END_AT) && (listed == null || !listed.contains(column));
     }
 
     /**
@@ -276,14 +360,16 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             throw new ConfigurationException(this + ": column " + END_AT + " must be optional, because null marks"
                     + " the current version; declare it with " + add);
         }
-        if (tracked != null) {
-            for (String c : tracked) {
+        if (listed != null) {
+            for (String c : listed) {
                 if (schema.indexOf(c) < 0 || c.equals(START_AT) || c.equals(END_AT)) {
-                    throw new ConfigurationException(this + " tracks column '" + c + "', which is not a data column"
-                            + " of the silver schema " + schema + "; name declared columns other than " + START_AT
-                            + " and " + END_AT);
+                    throw new ConfigurationException(this + (except ? " leaves out of history" : " tracks")
+                            + " column '" + c + "', which is not a data column of the silver schema " + schema
+                            + "; name declared columns other than " + START_AT + " and " + END_AT);
                 }
-                options.requireStored(c, toString(), "a tracked column");
+                if (!except) {
+                    options.requireStored(c, toString(), "a tracked column");
+                }
             }
         }
     }
@@ -296,7 +382,8 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
 
     @Override
     String base() {
-        return "scd2(" + sequenceColumn + ")" + (tracked == null ? ""
-                : ".trackHistoryOn" + tracked.toString().replace('[', '(').replace(']', ')'));
+        return "scd2(" + sequenceColumn + ")" + (listed == null ? ""
+                : (except ? ".trackHistoryExcept" : ".trackHistoryOn") + listed.toString().replace('[', '(')
+                        .replace(']', ')'));
     }
 }

@@ -52,7 +52,7 @@ class Scd1StrategyTest {
         Scd1Strategy s = MergeStrategies.latestBy("seq").withDeletes(IS_DELETE);
         Row current = row("PAID", null, 5L);
         assertThat(s.merge(current, delete(6))).isEqualTo(MergeDecision.delete());
-        assertThat(s.merge(current, delete(5))).isEqualTo(MergeDecision.delete()); // ties go to the later arrival
+        assertThat(s.merge(current, delete(5))).isEqualTo(MergeDecision.delete()); // a delete wins a tie
         assertThat(s.merge(current, delete(4))).isEqualTo(MergeDecision.keep());   // an older delete
         assertThat(s.merge(null, delete(4))).isEqualTo(MergeDecision.keep());      // nothing to delete
         assertThat(s.merge(current, row("SHIPPED", null, 6L)).row()).isEqualTo(row("SHIPPED", null, 6L));
@@ -151,6 +151,21 @@ class Scd1StrategyTest {
                 .hasMessageContaining("add it to keepColumns");
         assertThatThrownBy(() -> MergeStrategies.latestBy("missing").validate(SCHEMA))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("no column 'missing'");
+    }
+
+    @Test
+    void equalSequenceValuesResolveByTheStoredValuesNotByArrival() {
+        Scd1Strategy s = MergeStrategies.latestBy("seq");
+        Row created = row("CREATED", "x", 5L);
+        Row paid = row("PAID", null, 5L);
+        // PAID > CREATED in the first column that differs, so PAID stays whichever arrives last
+        assertThat(s.merge(created, paid)).isEqualTo(MergeDecision.upsert(paid));
+        assertThat(s.merge(paid, created)).isEqualTo(MergeDecision.keep());
+        assertThat(s.merge(paid, paid)).isEqualTo(MergeDecision.keep()); // a duplicate rewrites nothing
+        // null sorts first; with partial updates the filled row is what is compared
+        Scd1Strategy partial = s.ignoreNullUpdates();
+        assertThat(partial.merge(created, row(null, "y", 5L))).isEqualTo(MergeDecision.upsert(row("CREATED", "y", 5L)));
+        assertThat(partial.merge(row("CREATED", "y", 5L), row(null, "x", 5L))).isEqualTo(MergeDecision.keep());
     }
 
     @Test

@@ -40,10 +40,15 @@ class Scd2StrategyTest {
         return Row.of(SCHEMA, "k", status, note, "UPSERT", seq, start, end);
     }
 
+    /** Folds events as the engine does: remembering the deletes it has seen. */
     private static List<Row> fold(Scd2Strategy s, List<Row> arrivals) {
         List<Row> history = List.of();
+        List<Object> deletes = new ArrayList<>();
         for (Row e : arrivals) {
-            history = s.mergeHistory(history, e);
+            history = s.mergeHistory(history, deletes, e);
+            if (s.isDelete(e)) {
+                deletes.add(e.value(s.sequenceColumn()));
+            }
         }
         return history;
     }
@@ -75,6 +80,21 @@ class Scd2StrategyTest {
     }
 
     @Test
+    void trackHistoryExceptTracksEveryOtherStoredColumn() {
+        Scd2Strategy exceptNote = MergeStrategies.scd2("seq").trackHistoryExcept("note");
+        // a note change is in place, a status change is history: as trackHistoryOn("status") here
+        List<Row> events = List.of(event("CREATED", "a", 1), event("CREATED", "b", 3), event("PAID", "b", 5));
+        assertThat(fold(exceptNote, events)).isEqualTo(fold(MergeStrategies.scd2("seq").trackHistoryOn("status"), events))
+                .containsExactly(version("CREATED", "b", 3, 1, 5L), version("PAID", "b", 5, 5, null));
+        assertThat(exceptNote).hasToString("scd2(seq).trackHistoryExcept(note)");
+        assertThat(exceptNote.trackHistoryOn("note")).hasToString("scd2(seq).trackHistoryOn(note)");
+        assertThatThrownBy(() -> MergeStrategies.scd2("seq").trackHistoryExcept("nope").validate(SCHEMA))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("leaves out of history column 'nope'");
+        assertThatThrownBy(() -> MergeStrategies.scd2("seq").trackHistoryExcept())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trackHistoryExcept");
+    }
+
+    @Test
     void duplicatesChangeNothing() {
         List<Row> history = fold(TRACK_STATUS, List.of(event("CREATED", "a", 1), event("PAID", null, 5)));
         assertThat(TRACK_STATUS.mergeHistory(history, event("CREATED", "a", 1))).isEqualTo(history);
@@ -82,9 +102,27 @@ class Scd2StrategyTest {
     }
 
     @Test
-    void sameSequenceDifferentValuesGoesToTheLaterArrival() {
-        assertThat(fold(TRACK_STATUS, List.of(event("CREATED", null, 1), event("PAID", null, 1))))
-                .containsExactly(version("PAID", null, 1, 1, null));
+    void equalSequenceValuesResolveByTheTieRuleInAnyArrivalOrder() {
+        // the greater stored values stay (PAID > CREATED; "b" > "a"), whichever arrives last
+        for (Scd2Strategy s : List.of(TRACK_STATUS, MergeStrategies.scd2("seq"))) {
+            assertThat(fold(s, List.of(event("CREATED", null, 1), event("PAID", null, 1))))
+                    .containsExactly(version("PAID", null, 1, 1, null));
+            assertThat(fold(s, List.of(event("PAID", null, 1), event("CREATED", null, 1))))
+                    .containsExactly(version("PAID", null, 1, 1, null));
+            assertThat(fold(s, List.of(event("X", "b", 0), event("PAID", "a", 1), event("PAID", "b", 1))))
+                    .isEqualTo(fold(s, List.of(event("PAID", "b", 1), event("PAID", "a", 1), event("X", "b", 0))))
+                    .last().isEqualTo(version("PAID", "b", 1, 1, null));
+        }
+    }
+
+    @Test
+    void aDeleteWinsOverAnUpdateWithTheSameSequenceValueInAnyArrivalOrder() {
+        Row created = event("CREATED", null, 1);
+        Row paid = event("PAID", null, 5);
+        List<Row> expected = List.of(version("CREATED", null, 1, 1, 5L));
+        assertThat(fold(TRACK_STATUS, List.of(created, paid, delete(5)))).isEqualTo(expected);
+        assertThat(fold(TRACK_STATUS, List.of(created, delete(5), paid))).isEqualTo(expected);
+        assertThat(fold(TRACK_STATUS, List.of(delete(5), paid, created))).isEqualTo(expected);
     }
 
     @Test
@@ -137,17 +175,51 @@ class Scd2StrategyTest {
         assertThat(TRACK_STATUS.mergeHistory(two, delete(3)))
                 .containsExactly(version("CREATED", null, 1, 1, 3L), version("PAID", null, 5, 5, null));
         assertThat(TRACK_STATUS.mergeHistory(deleted, delete(6))).isEqualTo(deleted);
-        assertThat(TRACK_STATUS.mergeHistory(List.of(), delete(6))).isEmpty();
+        assertThat(TRACK_STATUS.mergeHistory(List.of(), delete(6))).isEmpty(); // the caller remembers it
         // a delete at the version's own start leaves nothing of it
         assertThat(TRACK_STATUS.mergeHistory(two, delete(5))).containsExactly(version("CREATED", null, 1, 1, 5L));
     }
 
     @Test
-    void aDeleteBeforeAnyVersionIsNotRememberedYet() {
-        // Pins today's behaviour: no delete marker is kept, so an older insert that arrives after a
-        // delete of a key silver never held becomes the current version.
+    void aRememberedDeleteEndsTheVersionsOfOlderEventsThatArriveAfterIt() {
+        // the delete is the key's first event: the insert it deletes arrives later
         assertThat(fold(TRACK_STATUS, List.of(delete(6), event("CREATED", null, 1))))
+                .containsExactly(version("CREATED", null, 1, 1, 6L));
+        // a delete in a gap of the history ends the version a late event starts in that gap
+        List<Row> gap = fold(TRACK_STATUS, List.of(event("A", null, 1), delete(3), event("C", null, 9), delete(6)));
+        assertThat(gap).containsExactly(version("A", null, 1, 1, 3L), version("C", null, 9, 9, null));
+        assertThat(fold(TRACK_STATUS, List.of(event("A", null, 1), delete(3), event("C", null, 9), delete(6),
+                event("B", null, 4)))).containsExactly(version("A", null, 1, 1, 3L), version("B", null, 4, 4, 6L),
+                        version("C", null, 9, 9, null));
+        // without the deletes (the two-argument form) the delete is forgotten
+        assertThat(TRACK_STATUS.mergeHistory(List.of(), event("CREATED", null, 1)))
                 .containsExactly(version("CREATED", null, 1, 1, null));
+    }
+
+    @Test
+    void eventsAndDeletesGiveTheSameHistoryInAnyArrivalOrder() {
+        Random random = new Random(7);
+        for (int set = 0; set < 50; set++) {
+            // distinct sequence values; tracked values differ between neighbours, as the contract asks
+            List<Long> seqs = new ArrayList<>();
+            for (long v = 1; v <= 30; v++) {
+                seqs.add(v);
+            }
+            Collections.shuffle(seqs, random);
+            List<Row> events = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                long seq = seqs.get(i);
+                events.add(random.nextInt(3) == 0 ? delete(seq) : event("S" + seq, "n" + seq, seq));
+            }
+            List<Row> expected = fold(MergeStrategies.scd2("seq").withDeletes(IS_DELETE), events);
+            for (int round = 0; round < 40; round++) {
+                List<Row> arrivals = new ArrayList<>(events);
+                arrivals.add(events.get(random.nextInt(events.size()))); // a duplicate
+                Collections.shuffle(arrivals, random);
+                assertThat(fold(MergeStrategies.scd2("seq").withDeletes(IS_DELETE), arrivals))
+                        .as("arrivals %s", arrivals).isEqualTo(expected);
+            }
+        }
     }
 
     @Test

@@ -15,7 +15,9 @@ import io.streamlake.table.TableSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -224,19 +226,20 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /**
-     * @return the keys that hold a delete marker now (markers of re-inserted keys, cleared but not
-     *     yet cleaned up, are left out)
+     * @return the keys that hold a delete marker now, each once (markers of re-inserted keys,
+     *     cleared but not yet cleaned up, are left out)
      * @throws IllegalStateException if the pipeline has no delete-marker table
      */
     public List<Object> deletedKeys() {
         String key = pipeline.silverKey().orElseThrow();
-        List<Object> keys = new ArrayList<>();
+        // an SCD type 2 table keeps one marker per delete, so a key may have several
+        Set<Object> keys = new LinkedHashSet<>();
         for (Row r : deleteMarkers().rows()) {
             if (r.value("deleted_at") != null) {
                 keys.add(r.value(key));
             }
         }
-        return keys;
+        return new ArrayList<>(keys);
     }
 
     /**

@@ -106,7 +106,7 @@ class MergeStrategiesScenarioTest {
                         upsert("o-2", "CREATED", null, 2),
                         upsert("o-2", "CREATED", null, 2),   // duplicate
                         upsert("o-1", "SHIPPED", null, 9),   // duplicate, in another batch when batch < 5
-                        upsert("o-2", "PAID", "late tie", 2)) // same sequence: the later arrival wins
+                        upsert("o-2", "PAID", "late tie", 2)) // same sequence: the greater values win (PAID > CREATED)
                 .inBatches(batch)
                 .expectSilver(
                         stored("o-1", "SHIPPED", null, "UPSERT", 9),
@@ -351,6 +351,7 @@ class MergeStrategiesScenarioTest {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         Pipeline pipeline = Pipeline.from(hub).bronze("bronze/orders")
                 .silver(io.streamlake.table.TableRef.of(silver), "order_id")
+                .withDeleteMarkers(io.streamlake.table.TableRef.of(InMemoryTable.create("deletes")))
                 .withSchema(HISTORY).withMergeStrategy(scd2());
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             hub.send(0, "k1", CdcScenario.json(event("k1", "C", null, "UPSERT", 9)));
@@ -383,6 +384,7 @@ class MergeStrategiesScenarioTest {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         Pipeline pipeline = Pipeline.from(hub).bronze("bronze/orders")
                 .silver(io.streamlake.table.TableRef.of(silver), "order_id")
+                .withDeleteMarkers(io.streamlake.table.TableRef.of(InMemoryTable.create("deletes")))
                 .withSchema(HISTORY).withMergeStrategy(scd2());
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             hub.send(0, "k1", CdcScenario.json(event("k1", "C", null, "UPSERT", 9)));

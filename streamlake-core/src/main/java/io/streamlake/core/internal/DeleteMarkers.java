@@ -3,7 +3,9 @@ package io.streamlake.core.internal;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -24,14 +26,18 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The delete markers of a {@code latestBy} silver table, kept in a Delta table of their own (one row
- * per recently deleted key), so that a late update older than a delete does not bring the key back
- * while plain Delta readers of silver still see only live rows.
+ * The delete markers of a {@code latestBy} or {@code scd2} silver table, kept in a Delta table of
+ * their own, so that a late update older than a delete does not bring the key back (and, for SCD
+ * type 2, a delete that arrives before the versions it ends still ends them) while plain Delta
+ * readers of silver still see only live rows. A {@code latestBy} table has one row per recently
+ * deleted key; an SCD type 2 table one row per recent delete, since a key's history can have several
+ * gaps.
  *
  * <p><b>Exactly once without a two-table transaction.</b> A batch commits its marker changes
  * before silver, with the markers table's own progress marker. A crash between the two commits
@@ -41,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * progress marker) reads as the marker before it. The replay therefore starts from exactly the
  * state the lost batch started from, and a key the batch re-inserted (which cleared its marker) keeps
  * a row saying so until silver has caught up.
+ *
+ * <p>SCD type 2 markers need none of this: a key's deletes only grow (until they expire), and
+ * {@link io.streamlake.merge.Scd2Strategy#mergeHistory(List, java.util.Collection, Row)} gives the
+ * same history whether a delete comes before or after the other events. So a replay may start from
+ * markers that already hold the lost batch's deletes, and its marker rows have no previous values.
  *
  * <p><b>Time</b> is the source's: a batch's deletes are stamped with its latest record time, and a
  * marker older than the retention, measured from the latest record time seen, is ignored and later
@@ -61,7 +72,7 @@ final class DeleteMarkers {
 
     private final Table table;
     private final Schema schema;
-    private final Scd1Strategy strategy;
+    private final CdcStrategy<?> strategy;
     private final String keyColumn;
     private final int keyPos;
     private final int seqPos;
@@ -79,13 +90,13 @@ final class DeleteMarkers {
     private record Marked(@Nullable Row row, @Nullable Marker marker) {
     }
 
-    DeleteMarkers(Table table, Schema silverSchema, String keyColumn, Scd1Strategy strategy, String appId,
+    DeleteMarkers(Table table, Schema silverSchema, String keyColumn, CdcStrategy<?> strategy, String appId,
             long targetFileRows, Workers workers) {
         this.table = table;
         this.strategy = strategy;
         this.keyColumn = keyColumn;
         this.keyPos = silverSchema.indexOf(keyColumn);
-        String sequenceColumn = strategy.sequenceColumn().orElseThrow();
+        String sequenceColumn = strategy.sequenceColumns().get(0);
         this.seqPos = silverSchema.indexOf(sequenceColumn);
         this.retention = strategy.deleteRetention();
         this.appId = appId;
@@ -127,11 +138,11 @@ final class DeleteMarkers {
      * @param now the batch's latest source time
      * @return the batch, or null when neither a delete nor a marker touches it (the plain merge applies)
      */
-    @Nullable Batch begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
+    @Nullable Batch<?> begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
         TableSnapshot snapshot = table.snapshot();
-        boolean deletes = !tombstones.isEmpty();
+        boolean deletes = !tombstones.isEmpty() && strategy instanceof Scd1Strategy;
         for (int i = 0; i < incoming.size() && !deletes; i++) {
-            deletes = strategy.isDelete(incoming.get(i));
+            deletes = !tombstones.get(i) && strategy.isDelete(incoming.get(i));
         }
         if (!deletes && snapshot.files().isEmpty()) {
             return null; // the common case costs no I/O
@@ -140,19 +151,34 @@ final class DeleteMarkers {
         for (Row r : incoming) {
             keys.add(r.value(keyPos));
         }
-        Map<Object, Row> stored = merger.lookup(snapshot.files(), keys);
+        Map<Object, List<Row>> stored = merger.lookup(snapshot.files(), keys);
         Instant cutoff = now.minus(retention);
+        if (strategy instanceof Scd2Strategy history) {
+            Map<Object, List<Object>> live = new HashMap<>();
+            for (Map.Entry<Object, List<Row>> e : stored.entrySet()) {
+                for (Row r : e.getValue()) {
+                    Instant at = (Instant) r.value(DELETED_AT);
+                    if (at != null && !at.isBefore(cutoff)) {
+                        live.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(r.value(SEQUENCE));
+                    }
+                }
+            }
+            return !deletes && live.isEmpty() ? null : new HistoryBatch(history, snapshot, live, now);
+        }
+        Map<Object, Row> last = new HashMap<>();
         Map<Object, Marker> live = new HashMap<>();
-        for (Map.Entry<Object, Row> e : stored.entrySet()) {
-            Marker m = asOf(e.getValue(), consumed);
+        for (Map.Entry<Object, List<Row>> e : stored.entrySet()) {
+            Row r = e.getValue().get(e.getValue().size() - 1);
+            last.put(e.getKey(), r);
+            Marker m = asOf(r, consumed);
             if (m != null && !m.deletedAt().isBefore(cutoff)) {
                 live.put(e.getKey(), m);
             }
         }
-        if (!deletes && live.isEmpty() && stored.values().stream().allMatch(r -> version(r) <= consumed)) {
+        if (!deletes && live.isEmpty() && last.values().stream().allMatch(r -> version(r) <= consumed)) {
             return null;
         }
-        return new Batch(snapshot, stored, live, consumed, now);
+        return new Batch1((Scd1Strategy) strategy, snapshot, last, live, consumed, now);
     }
 
     /** @return the row's marker as of silver's progress {@code consumed}, null for none */
@@ -232,8 +258,25 @@ final class DeleteMarkers {
         return removed;
     }
 
-    /** One batch's markers: what it started from and, once silver's merge settled each key, where it ends. */
-    final class Batch implements SilverMerger.KeyFold<Object> {
+    /**
+     * One batch's markers, as the fold that merges the batch into silver: what the batch starts from
+     * and, once the merge settled each key, what it commits.
+     *
+     * @param <S> a key's state while the batch folds
+     */
+    interface Batch<S> extends SilverMerger.KeyFold<S> {
+        /**
+         * Commits the markers the batch changed, before silver's commit, with the markers table's
+         * progress marker.
+         *
+         * @param upTo the bronze version the batch brings silver to
+         */
+        void commit(long upTo);
+    }
+
+    /** One {@code latestBy} batch: a key's state is its row, or its marker, or both. */
+    private final class Batch1 implements Batch<Object> {
+        private final Scd1Strategy strategy;
         private final TableSnapshot snapshot;
         private final Map<Object, Row> stored;
         private final Map<Object, Marker> live;
@@ -241,8 +284,9 @@ final class DeleteMarkers {
         private final Instant now;
         private final Map<Object, Optional<Marker>> settled = new ConcurrentHashMap<>();
 
-        private Batch(TableSnapshot snapshot, Map<Object, Row> stored, Map<Object, Marker> live, long consumed,
-                Instant now) {
+        private Batch1(Scd1Strategy strategy, TableSnapshot snapshot, Map<Object, Row> stored,
+                Map<Object, Marker> live, long consumed, Instant now) {
+            this.strategy = strategy;
             this.snapshot = snapshot;
             this.stored = stored;
             this.live = live;
@@ -326,12 +370,11 @@ final class DeleteMarkers {
         }
 
         /**
-         * Commits the markers the batch changed, before silver's commit: each row records the batch's
-         * bronze version and the marker it replaced, so a replay after a crash starts from the same markers.
-         *
-         * @param upTo the bronze version the batch brings silver to
+         * Each row records the batch's bronze version and the marker it replaced, so a replay after
+         * a crash starts from the same markers.
          */
-        void commit(long upTo) {
+        @Override
+        public void commit(long upTo) {
             List<Row> rows = new ArrayList<>();
             BitSet removals = new BitSet();
             for (Map.Entry<Object, Optional<Marker>> e : settled.entrySet()) {
@@ -354,17 +397,104 @@ final class DeleteMarkers {
                             .build());
                 }
             }
-            if (rows.isEmpty()) {
-                return;
+            if (!rows.isEmpty()) {
+                commitRows(snapshot, upTo, files -> merger.merge(files, rows, removals));
             }
-            TableSnapshot s = snapshot;
-            if (s.version() < 0) {
-                s = table.create(schema);
-            }
-            SilverMerger.Result merged = merger.merge(s.files(), rows, removals);
-            merged.stage(table).expectTransaction(appId, snapshot.transaction(appId).orElse(-1))
-                    .setTransaction(appId, upTo).commit("MERGE");
         }
+    }
+
+    /**
+     * One SCD type 2 batch: the history fold, starting each key from the deletes its markers
+     * remember, and adding a marker row for each delete the batch brings.
+     */
+    private final class HistoryBatch extends HistoryFold implements Batch<HistoryFold.Versions> {
+        private final TableSnapshot snapshot;
+        private final Map<Object, List<Object>> live;
+        private final Instant now;
+        private final Map<Object, List<Object>> added = new ConcurrentHashMap<>();
+
+        private HistoryBatch(Scd2Strategy strategy, TableSnapshot snapshot, Map<Object, List<Object>> live,
+                Instant now) {
+            super(strategy, keyPos, seqPos);
+            this.snapshot = snapshot;
+            this.live = live;
+            this.now = now;
+        }
+
+        @Override
+        List<Object> markers(Object key) {
+            return live.getOrDefault(key, List.of());
+        }
+
+        @Override
+        public void settled(Object key, @Nullable Versions state) {
+            List<Object> before = markers(key);
+            if (state != null && state.deletes().size() > before.size()) {
+                // The fold only appends, so the batch's deletes are the tail.
+                added.put(key, List.copyOf(state.deletes().subList(before.size(), state.deletes().size())));
+            }
+        }
+
+        @Override
+        public void commit(long upTo) {
+            List<Row> rows = new ArrayList<>();
+            for (Map.Entry<Object, List<Object>> e : added.entrySet()) {
+                for (Object sequence : e.getValue()) {
+                    rows.add(Row.builder(schema).set(keyColumn, e.getKey()).set(SEQUENCE, sequence)
+                            .set(DELETED_AT, now).set(VERSION, upTo).build());
+                }
+            }
+            if (!rows.isEmpty()) {
+                commitRows(snapshot, upTo, files -> merger.merge(new MarkerSet(), files, rows, new BitSet()));
+            }
+        }
+    }
+
+    /**
+     * The SCD type 2 markers of a key: one row per delete, kept in sequence order so that files stay
+     * sorted by (key, sequence); a delete seen again (a replay) adds nothing.
+     */
+    private final class MarkerSet implements SilverMerger.KeyFold<List<Row>> {
+        @Override
+        public List<Row> load(@Nullable List<Row> state, Row stored) {
+            List<Row> rows = state == null ? new ArrayList<>(1) : state;
+            rows.add(stored);
+            return rows;
+        }
+
+        @Override
+        public List<Row> apply(Object key, @Nullable List<Row> state, Row incoming, boolean tombstone) {
+            List<Row> rows = state == null ? List.of() : state;
+            for (Row r : rows) {
+                if (compare(r.value(SEQUENCE), incoming.value(SEQUENCE)) == 0) {
+                    return rows;
+                }
+            }
+            List<Row> more = new ArrayList<>(rows.size() + 1);
+            more.addAll(rows);
+            more.add(incoming);
+            more.sort((a, b) -> compare(a.value(SEQUENCE), b.value(SEQUENCE)));
+            return more;
+        }
+
+        @Override
+        public void emit(List<Row> state, List<Row> out) {
+            out.addAll(state);
+        }
+    }
+
+    /**
+     * Merges marker rows into the markers table and commits them with the markers table's progress
+     * marker, fenced on the progress the batch started from: a batch that another instance
+     * committed in the meantime wins, and this one is retried from silver's new marker.
+     */
+    private void commitRows(TableSnapshot snapshot, long upTo, Function<List<DataFile>, SilverMerger.Result> merge) {
+        TableSnapshot s = snapshot;
+        if (s.version() < 0) {
+            s = table.create(schema);
+        }
+        merge.apply(s.files()).stage(table).expectTransaction(appId, snapshot.transaction(appId).orElse(-1))
+                .setTransaction(appId, upTo).commit("MERGE");
     }
 
     /** Orders sequence values as {@code latestBy} does: null is older than any value. */

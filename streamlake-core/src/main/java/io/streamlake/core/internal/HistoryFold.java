@@ -9,30 +9,52 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The SCD type 2 merge path: a key's state is all its versions, ordered by {@code __START_AT}, and
- * each incoming event goes through {@link Scd2Strategy#mergeHistory}. {@link SilverMerger} writes
- * the versions in that order after their key, so files stay sorted by (key, {@code __START_AT})
- * and a key's versions share one file, which keeps pruning by key working.
+ * the sequence values of the key's deletes, and each incoming event goes through
+ * {@link Scd2Strategy#mergeHistory(List, java.util.Collection, Row)}. {@link SilverMerger} writes
+ * the versions in that order after their key, so files stay sorted by (key, {@code __START_AT}) and
+ * a key's versions share one file, which keeps pruning by key working.
+ *
+ * <p>The deletes are kept for the batch, so a delete that arrives before the events it ends works
+ * within one batch; {@link DeleteMarkers} keeps them across batches by starting a key from its
+ * markers ({@link #markers}).
  */
-final class HistoryFold implements SilverMerger.KeyFold<List<Row>> {
+class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     private final Scd2Strategy strategy;
     private final int keyPos;
+    private final int seqPos;
 
-    HistoryFold(Scd2Strategy strategy, int keyPos) {
+    /**
+     * A key's state.
+     *
+     * @param rows its versions, as silver stores them
+     * @param deletes the sequence values of its deletes: those remembered before the batch, then the batch's
+     */
+    record Versions(List<Row> rows, List<Object> deletes) {
+    }
+
+    HistoryFold(Scd2Strategy strategy, int keyPos, int seqPos) {
         this.strategy = strategy;
         this.keyPos = keyPos;
+        this.seqPos = seqPos;
+    }
+
+    /** @return the sequence values of the key's deletes remembered before the batch; none by default */
+    List<Object> markers(Object key) {
+        return List.of();
     }
 
     @Override
-    public List<Row> load(@Nullable List<Row> state, Row stored) {
+    public Versions load(@Nullable Versions state, Row stored) {
         // Only while a file is read is a state mutable; the folds below always build new lists.
-        List<Row> versions = state == null ? new ArrayList<>(2) : state;
-        versions.add(stored);
+        Versions versions = state == null ? new Versions(new ArrayList<>(2), markers(stored.value(keyPos))) : state;
+        versions.rows().add(stored);
         return versions;
     }
 
     @Override
-    public @Nullable List<Row> apply(Object key, @Nullable List<Row> state, Row incoming, boolean tombstone) {
-        List<Row> versions = state == null ? List.of() : state;
+    public @Nullable Versions apply(Object key, @Nullable Versions state, Row incoming, boolean tombstone) {
+        List<Row> versions = state == null ? List.of() : state.rows();
+        List<Object> deletes = state == null ? markers(key) : state.deletes();
         List<Row> next;
         if (tombstone) {
             // A tombstone has no sequence value to close a version at: the strategy decides for
@@ -41,15 +63,31 @@ final class HistoryFold implements SilverMerger.KeyFold<List<Row>> {
             next = switch (d.kind()) {
                 case DELETE -> List.of();
                 case KEEP -> versions;
-                case UPSERT -> strategy.mergeHistory(versions, d.row());
+                case UPSERT -> strategy.mergeHistory(versions, deletes, d.row());
             };
         } else {
-            next = strategy.mergeHistory(versions, incoming);
+            next = strategy.mergeHistory(versions, deletes, incoming);
+            if (strategy.isDelete(incoming)) {
+                deletes = with(deletes, incoming.value(seqPos));
+            }
         }
         for (Row v : next) {
             SilverMerger.checkKey(key, v, keyPos, strategy);
         }
-        return next.isEmpty() ? null : next;
+        return next.isEmpty() && deletes.isEmpty() ? null : new Versions(next, deletes);
+    }
+
+    /** @return the deletes with one more value, unless they hold it already */
+    private static List<Object> with(List<Object> deletes, Object sequence) {
+        for (Object d : deletes) {
+            if (DeleteMarkers.compare(d, sequence) == 0) {
+                return deletes;
+            }
+        }
+        List<Object> more = new ArrayList<>(deletes.size() + 1);
+        more.addAll(deletes);
+        more.add(sequence);
+        return more;
     }
 
     private static @Nullable Row current(List<Row> versions) {
@@ -62,7 +100,16 @@ final class HistoryFold implements SilverMerger.KeyFold<List<Row>> {
     }
 
     @Override
-    public void emit(List<Row> state, List<Row> out) {
-        out.addAll(state);
+    public void emit(Versions state, List<Row> out) {
+        out.addAll(state.rows());
+    }
+
+    @Override
+    public boolean sameRows(@Nullable Versions a, @Nullable Versions b) {
+        return rows(a).equals(rows(b));
+    }
+
+    private static List<Row> rows(@Nullable Versions state) {
+        return state == null ? List.of() : state.rows();
     }
 }

@@ -124,7 +124,7 @@ public final class QuarantineReplay {
     private SilverMerger.Result merge(TableSnapshot s, List<SourceRecord> records, RecordPreparer.Prepared prepared) {
         DeleteMarkers m = markers;
         Instant latest = records.stream().map(SourceRecord::timestamp).max(Instant::compareTo).orElse(null);
-        DeleteMarkers.Batch batch = m == null || latest == null ? null
+        DeleteMarkers.Batch<?> batch = m == null || latest == null ? null
                 : m.begin(prepared.rows, prepared.tombstones, s.transaction(silverAppId).orElse(-1), latest);
         return batch == null ? merger.merge(s.files(), prepared.rows, prepared.tombstones)
                 : merger.merge(batch, s.files(), prepared.rows, prepared.tombstones);

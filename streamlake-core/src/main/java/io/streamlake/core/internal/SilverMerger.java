@@ -72,7 +72,7 @@ final class SilverMerger {
         this.targetFileRows = targetFileRows;
         strategy.validate(schema, keyColumn);
         this.fold = strategy instanceof Scd2Strategy history
-                ? new HistoryFold(history, keyPos)
+                ? new HistoryFold(history, keyPos, schema.indexOf(history.sequenceColumn()))
                 : new RowFold(strategy, keyPos);
     }
 
@@ -473,21 +473,21 @@ final class SilverMerger {
      *
      * @param files the table's files
      * @param keys the keys to look up
-     * @return each found key's row (the last one read, for a key with several)
+     * @return each found key's rows, in the order read
      */
-    Map<Object, Row> lookup(List<DataFile> files, Set<Object> keys) {
+    Map<Object, List<Row>> lookup(List<DataFile> files, Set<Object> keys) {
         FileIndex index = new FileIndex(files, keyColumn);
         BitSet candidates = new BitSet(files.size());
         for (Object key : keys) {
             index.markCandidates(key, candidates);
         }
-        Map<Object, Row> found = new HashMap<>();
+        Map<Object, List<Row>> found = new HashMap<>();
         for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
             Iterator<Row> rows = table.read(files.get(f), schema);
             while (rows.hasNext()) {
                 Row row = rows.next();
                 if (keys.contains(row.value(keyPos))) {
-                    found.put(row.value(keyPos), row);
+                    found.computeIfAbsent(row.value(keyPos), k -> new ArrayList<>(1)).add(row);
                 }
             }
         }

@@ -3,7 +3,7 @@ package io.streamlake.core.internal;
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
@@ -96,7 +96,7 @@ final class SilverStage {
      * @throws ConfigurationException if the strategy keeps markers and there is no table for them
      */
     static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table, Workers workers) {
-        if (!(pipeline.mergeStrategy() instanceof Scd1Strategy s) || !s.keepsDeleteMarkers()) {
+        if (!(pipeline.mergeStrategy() instanceof CdcStrategy<?> s) || !s.keepsDeleteMarkers()) {
             return null;
         }
         if (table == null) {
@@ -203,7 +203,7 @@ final class SilverStage {
                 recent = null;
                 commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
                 Instant batchTime = prepared.latestTime;
-                DeleteMarkers.Batch deletes = markers == null || batchTime == null ? null
+                DeleteMarkers.Batch<?> deletes = markers == null || batchTime == null ? null
                         : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
                 SilverMerger.Result merged;
                 if (deletes == null) {
