@@ -41,5 +41,10 @@ public enum QuarantineReason {
     /** An expectation whose action is QUARANTINE threw on the record instead of deciding. */
     EXPECTATION_THREW,
     /** The strategy's sequence column is null, so the event has no place in its key's order. */
-    NULL_SEQUENCE
+    NULL_SEQUENCE,
+    /**
+     * The merge strategy threw on the record (a custom strategy's bug, or a delete predicate that
+     * cannot decide); the batch's other records are merged without it.
+     */
+    MERGE_FAILED
 }

@@ -9,6 +9,7 @@ import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.internal.QuarantineRows;
 import io.streamlake.exceptions.ExpectationFailedException;
+import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd2Strategy;
@@ -165,6 +166,62 @@ class PoisonRecordsTest {
                             assertThat(r.string("reason")).isEqualTo("NULL_SEQUENCE");
                         });
             }
+        }
+    }
+
+    /**
+     * A strategy that throws on one record (a custom strategy's bug, a delete predicate that cannot
+     * decide) costs that record, not the pipeline: the batch's other records are merged, the record
+     * is quarantined with reason MERGE_FAILED and its original bytes, and later batches go on.
+     */
+    @Test
+    void aStrategyThatThrowsOnOneRecordQuarantinesItAndThePipelineGoesOnAcrossRestarts(@TempDir Path lake) {
+        MergeStrategy picky = (current, incoming) -> {
+            if ("BOOM".equals(incoming.string("status"))) {
+                throw new IllegalStateException("cannot merge status BOOM");
+            }
+            return MergeDecision.upsert(incoming);
+        };
+        // the predicate throws on a record without a status (a NullPointerException in user code)
+        MergeStrategy deletes = MergeStrategies.latestBy("updated_at")
+                .withDeletes(r -> r.string("status").equals("DELETED"));
+        for (MergeStrategy strategy : List.of(picky, deletes)) {
+            Path dir = lake.resolve(String.valueOf(strategy.hashCode()));
+            InMemoryHub source = InMemoryHub.create("orders", 1);
+            Pipeline p = Pipeline.from(source).bronze(dir.resolve("bronze").toString())
+                    .silver(dir.resolve("silver").toString(), "order_id").withSchema(Orders.SCHEMA)
+                    .withMergeStrategy(strategy);
+            String bad = strategy == picky ? Orders.json("b", "BOOM", 2)
+                    : "{\"order_id\":\"b\",\"updated_at\":\"2026-01-01T00:02:00Z\"}";
+            try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+                source.send("a", Orders.json("a", "PAID", 1));
+                source.send("b", bad);
+                source.send("c", Orders.json("c", "PAID", 3));
+                driver.pipe();
+                driver.restart();
+                source.send("d", Orders.json("d", "PAID", 4));
+                driver.pipe();
+                assertThat(driver.silver().column("order_id")).as(strategy.toString())
+                        .containsExactlyInAnyOrder("a", "c", "d");
+                assertThat(driver.quarantine().rows()).as(strategy.toString()).singleElement().satisfies(r -> {
+                    assertThat(r.string("rule")).isEqualTo("merge");
+                    assertThat(r.string("reason")).isEqualTo("MERGE_FAILED");
+                    assertThat(r.string("error")).contains(strategy == picky ? "cannot merge status BOOM"
+                            : "NullPointerException");
+                    assertThat(r.bytes("value")).isEqualTo(bad.getBytes(StandardCharsets.UTF_8));
+                });
+                assertThat(KernelReader.rows(dir.resolve("silver").toString())).hasSize(3);
+            }
+        }
+    }
+
+    @Test
+    void aStrategyThatBreaksItsContractStillStopsThePipeline(@TempDir Path lake) {
+        MergeStrategy rekeys = (current, incoming) -> MergeDecision.upsert(incoming.with("order_id", "other"));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake).withMergeStrategy(rekeys))) {
+            hub.send("a", Orders.json("a", "PAID", 1));
+            assertThatThrownBy(driver::pipe).isInstanceOf(io.streamlake.exceptions.ConfigurationException.class)
+                    .hasMessageContaining("must keep the row's key");
         }
     }
 

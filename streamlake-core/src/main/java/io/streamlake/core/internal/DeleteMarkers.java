@@ -142,7 +142,7 @@ final class DeleteMarkers {
         TableSnapshot snapshot = table.snapshot();
         boolean deletes = !tombstones.isEmpty() && strategy instanceof Scd1Strategy;
         for (int i = 0; i < incoming.size() && !deletes; i++) {
-            deletes = !tombstones.get(i) && strategy.isDelete(incoming.get(i));
+            deletes = !tombstones.get(i) && isDelete(incoming.get(i));
         }
         if (!deletes && snapshot.files().isEmpty()) {
             return null; // the common case costs no I/O
@@ -179,6 +179,15 @@ final class DeleteMarkers {
             return null;
         }
         return new Batch1((Scd1Strategy) strategy, snapshot, last, live, consumed, now);
+    }
+
+    /** A predicate that throws here throws again in the merge, which leaves the row out and quarantines it. */
+    private boolean isDelete(Row row) {
+        try {
+            return strategy.isDelete(row);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** @return the row's marker as of silver's progress {@code consumed}, null for none */

@@ -1,6 +1,7 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
+import io.streamlake.merge.MergeStrategy;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.schema.Row;
 import io.streamlake.source.SourceRecord;
@@ -11,8 +12,10 @@ import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +36,7 @@ public final class QuarantineReplay {
     private final Table quarantine;
     private final RecordPreparer preparer;
     private final SilverMerger merger;
+    private final MergeStrategy pipelineStrategy;
     private final @Nullable DeleteMarkers markers;
     private final String silverAppId;
     private final String taken;
@@ -63,6 +67,7 @@ public final class QuarantineReplay {
         this.silver = silver;
         this.quarantine = quarantine;
         this.preparer = new RecordPreparer(pipeline, true, workers);
+        this.pipelineStrategy = pipeline.mergeStrategy();
         this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
                 pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
         this.taken = pipeline.name() + "/replay";
@@ -99,7 +104,7 @@ public final class QuarantineReplay {
                 c.addedFiles().forEach(f -> newer.add(f.path()));
             }
             List<DataFile> replayed = q.files().stream().filter(f -> !newer.contains(f.path())).toList();
-            release(replayed, prepare(replayed, new ArrayList<>()).quarantine, quarantineReleased, silverTook);
+            release(replayed, prepare(replayed, new ArrayList<>(), Map.of()).quarantine, quarantineReleased, silverTook);
             q = quarantine.snapshot();
             quarantineReleased = silverTook;
         }
@@ -107,9 +112,17 @@ public final class QuarantineReplay {
         if (files.isEmpty()) {
             return 0;
         }
-        List<SourceRecord> records = new ArrayList<>();
-        RecordPreparer.Prepared prepared = prepare(files, records);
-        SilverMerger.Result merged = merge(s, records, prepared);
+        Map<RecordPreparer.Origin, String> mergeFailed = new HashMap<>();
+        List<SourceRecord> records;
+        RecordPreparer.Prepared prepared;
+        SilverMerger.Result merged;
+        do {
+            // a record the merge fails on stays in the quarantine, with that reason
+            records = new ArrayList<>();
+            prepared = prepare(files, records, mergeFailed);
+            merged = merge(s, records, prepared);
+            RecordPreparer.remember(prepared, merged.failed(), pipelineStrategy, mergeFailed);
+        } while (!merged.failed().isEmpty());
         merged.stage(silver).expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
         release(files, prepared.quarantine, quarantineReleased, q.version());
         long recordCount = files.stream().mapToLong(DataFile::rowCount).sum();
@@ -130,11 +143,12 @@ public final class QuarantineReplay {
                 : merger.merge(batch, s.files(), prepared.rows, prepared.tombstones);
     }
 
-    private RecordPreparer.Prepared prepare(List<DataFile> files, List<SourceRecord> records) {
+    private RecordPreparer.Prepared prepare(List<DataFile> files, List<SourceRecord> records,
+            Map<RecordPreparer.Origin, String> mergeFailed) {
         List<Long> versions = new ArrayList<>();
         RawRecords.readQuarantine(quarantine, files, records, versions);
         // quarantinedUpTo -1: every record that still fails is quarantined again, with today's reason
-        return preparer.prepare(records, versions.stream().mapToLong(Long::longValue).toArray(), -1);
+        return preparer.prepare(records, versions.stream().mapToLong(Long::longValue).toArray(), -1, mergeFailed);
     }
 
     private void release(List<DataFile> replayed, List<Row> stillFailing, long expected, long version) {

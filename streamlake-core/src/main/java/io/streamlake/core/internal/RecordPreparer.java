@@ -10,6 +10,7 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -17,6 +18,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,11 @@ final class RecordPreparer {
     static final String TRANSFORM = "transform";
     static final String TOMBSTONE = "tombstone";
     static final String SEQUENCE = "sequence";
+    static final String MERGE = "merge";
+
+    /** A record's place in its source: how a retry finds the records the merge failed on. */
+    record Origin(SourcePartition partition, long position) {
+    }
     /** Below this many records a batch is prepared on the calling thread: splitting costs more than it saves. */
     private static final int PARALLEL_THRESHOLD = 20_000;
 
@@ -51,6 +58,9 @@ final class RecordPreparer {
     /** What a batch of records became; counts are applied to the run's totals only once it commits. */
     static final class Prepared {
         final List<Row> rows = new ArrayList<>();
+        /** Where each row came from, so that a row the merge fails on can be quarantined on a retry. */
+        final List<SourcePartition> partitions = new ArrayList<>();
+        private long[] positions = new long[16];
         final BitSet tombstones = new BitSet();
         final List<Row> quarantine = new ArrayList<>();
         final long[] passed;
@@ -65,9 +75,28 @@ final class RecordPreparer {
             failed = new long[rules];
         }
 
+        private void add(Row row, SourceRecord origin) {
+            if (rows.size() == positions.length) {
+                positions = Arrays.copyOf(positions, positions.length * 2);
+            }
+            positions[rows.size()] = origin.position();
+            partitions.add(origin.partition());
+            rows.add(row);
+        }
+
+        /** @return the source position of a row, in its partition {@code partitions.get(row)} */
+        long position(int row) {
+            return positions[row];
+        }
+
         /** Appends a later slice of the same batch. */
         void append(Prepared later) {
             int offset = rows.size();
+            if (offset + later.rows.size() > positions.length) {
+                positions = Arrays.copyOf(positions, Math.max(positions.length * 2, offset + later.rows.size()));
+            }
+            System.arraycopy(later.positions, 0, positions, offset, later.rows.size());
+            partitions.addAll(later.partitions);
             rows.addAll(later.rows);
             for (int t = later.tombstones.nextSetBit(0); t >= 0; t = later.tombstones.nextSetBit(t + 1)) {
                 tombstones.set(offset + t);
@@ -110,6 +139,16 @@ final class RecordPreparer {
      *     (a commit before a crash); they are not written twice
      */
     Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo) {
+        return prepare(records, versions, quarantinedUpTo, Map.of());
+    }
+
+    /**
+     * The same, for a retry of a batch whose merge failed on some records: those are quarantined
+     * (reason {@link QuarantineReason#MERGE_FAILED}) instead of becoming rows.
+     *
+     * @param failed the records the merge failed on, with the reason in words
+     */
+    Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo, Map<Origin, String> failed) {
         Instant now = Instant.now();
         int slices = records.size() < PARALLEL_THRESHOLD ? 1 : workers.parallelism();
         // Decoding is most of silver's CPU: split the batch across cores, then join the slices in
@@ -119,7 +158,7 @@ final class RecordPreparer {
         for (int from = 0; from < records.size() || from == 0; from += size) {
             int start = from;
             int end = Math.min(records.size(), from + size);
-            tasks.add(() -> prepare(records, versions, quarantinedUpTo, start, end, now));
+            tasks.add(() -> prepare(records, versions, quarantinedUpTo, start, end, now, failed));
             if (size == 0) {
                 break;
             }
@@ -133,7 +172,7 @@ final class RecordPreparer {
     }
 
     private Prepared prepare(List<SourceRecord> records, long[] versions, long quarantinedUpTo, int from, int to,
-            Instant now) {
+            Instant now, Map<Origin, String> failed) {
         Prepared out = new Prepared(expectations.size());
         Instant latest = null;
         for (int i = from; i < to; i++) {
@@ -142,7 +181,9 @@ final class RecordPreparer {
             if (latest == null || r.timestamp().isAfter(latest)) {
                 latest = r.timestamp();
             }
-            Rejection why = place(r, out);
+            String mergeFailed = failed.isEmpty() ? null : failed.get(new Origin(r.partition(), r.position()));
+            Rejection why = mergeFailed != null ? new Rejection(MERGE, QuarantineReason.MERGE_FAILED, mergeFailed)
+                    : place(r, out);
             if (why == null) {
                 continue;
             }
@@ -158,6 +199,19 @@ final class RecordPreparer {
         }
         out.latestTime = latest;
         return out;
+    }
+
+    /**
+     * Adds the records behind the rows a merge failed on ({@link SilverMerger.Result#failed}) to
+     * {@code into}, with why, for the retry that quarantines them.
+     */
+    static void remember(Prepared prepared, Map<Integer, RuntimeException> failed, Object strategy,
+            Map<Origin, String> into) {
+        for (Map.Entry<Integer, RuntimeException> e : failed.entrySet()) {
+            int row = e.getKey();
+            into.put(new Origin(prepared.partitions.get(row), prepared.position(row)), "the merge strategy "
+                    + strategy + " threw on this record: " + JsonRowDecoder.excerpt(e.getValue().toString()));
+        }
     }
 
     /** Why a record cannot enter silver. */
@@ -179,7 +233,7 @@ final class RecordPreparer {
                         + " column " + schema.field(keyPos));
             }
             out.tombstones.set(out.rows.size());
-            out.rows.add(Row.builder(tombstoneSchema).set(keyPos, key).build());
+            out.add(Row.builder(tombstoneSchema).set(keyPos, key).build(), r);
             return null;
         }
         Row row;
@@ -227,7 +281,7 @@ final class RecordPreparer {
                         + " in its key's order; give every event a " + column + " value");
             }
         }
-        out.rows.add(row);
+        out.add(row, r);
         return null;
     }
 

@@ -15,6 +15,7 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,8 +77,18 @@ final class SilverMerger {
                 : new RowFold(strategy, keyPos);
     }
 
-    /** What a merge staged; nothing is committed yet. */
-    record Result(List<DataFile> removed, List<DataFile> added, long rowsChanged) {
+    /**
+     * What a merge staged; nothing is committed yet.
+     *
+     * @param failed the positions in the batch of the rows whose merge threw, with what it threw:
+     *     the merge left them out, as if they had not come
+     */
+    record Result(List<DataFile> removed, List<DataFile> added, long rowsChanged,
+            Map<Integer, RuntimeException> failed) {
+        Result(List<DataFile> removed, List<DataFile> added, long rowsChanged) {
+            this(removed, added, rowsChanged, Map.of());
+        }
+
         /** @return a new commit of the table holding these removes and adds, to add markers to */
         PendingCommit stage(Table table) {
             PendingCommit commit = table.newCommit();
@@ -150,8 +161,73 @@ final class SilverMerger {
         return merge(fold, files, incoming, tombstones);
     }
 
-    /** The same with another fold for this batch, such as one that also keeps delete markers. */
+    /**
+     * The same with another fold for this batch, such as one that also keeps delete markers. A row
+     * on which the fold throws is left out of the merge and reported in {@link Result#failed}: one
+     * record must not stop the pipeline, since every restart would stop on it again. A
+     * {@link ConfigurationException} (a strategy that breaks its contract) still stops it.
+     */
     <S> Result merge(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming, BitSet tombstones) {
+        Guard<S> guard = new Guard<>(keyFold);
+        Result result = mergeGuarded(guard, files, incoming, tombstones);
+        if (guard.failed.isEmpty()) {
+            return result;
+        }
+        Map<Integer, RuntimeException> failed = new HashMap<>();
+        for (int pos = 0; pos < incoming.size(); pos++) {
+            RuntimeException e = guard.failed.get(incoming.get(pos));
+            if (e != null) {
+                failed.put(pos, e);
+            }
+        }
+        return new Result(result.removed(), result.added(), result.rowsChanged(), failed);
+    }
+
+    /** A fold that leaves out a row it throws on, and remembers the row (by identity) and the exception. */
+    private static final class Guard<S> implements KeyFold<S> {
+        private final KeyFold<S> fold;
+        // Keys fold on several threads at once; a row belongs to one key, so each entry is written once.
+        private final Map<Row, RuntimeException> failed = Collections.synchronizedMap(new IdentityHashMap<>());
+
+        Guard(KeyFold<S> fold) {
+            this.fold = fold;
+        }
+
+        @Override
+        public S load(@Nullable S state, Row stored) {
+            return fold.load(state, stored);
+        }
+
+        @Override
+        public @Nullable S apply(Object key, @Nullable S state, Row incoming, boolean tombstone) {
+            try {
+                return fold.apply(key, state, incoming, tombstone);
+            } catch (ConfigurationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                failed.put(incoming, e);
+                return state;
+            }
+        }
+
+        @Override
+        public void emit(S state, List<Row> out) {
+            fold.emit(state, out);
+        }
+
+        @Override
+        public boolean sameRows(@Nullable S a, @Nullable S b) {
+            return fold.sameRows(a, b);
+        }
+
+        @Override
+        public void settled(Object key, @Nullable S state) {
+            fold.settled(key, state);
+        }
+    }
+
+    private <S> Result mergeGuarded(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming,
+            BitSet tombstones) {
         KeyGroups byKey = KeyGroups.of(incoming, keyPos);
         if (!partitionColumns.isEmpty()) {
             return mergePartitioned(keyFold, files, byKey, incoming, tombstones);

@@ -4,6 +4,7 @@ import io.streamlake.Pipeline;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
@@ -59,6 +60,7 @@ final class SilverStage {
     static final String SCD2 = "scd2";
     private final String key;
     private final String layout;
+    private final MergeStrategy strategy;
     private final int replayChunkRows;
     private volatile long silverVersion = -1;
 
@@ -77,7 +79,8 @@ final class SilverStage {
         this.quarantine = quarantine;
         this.schema = pipeline.silverSchema().orElseThrow();
         this.key = pipeline.silverKey().orElseThrow();
-        this.layout = pipeline.mergeStrategy() instanceof Scd2Strategy ? SCD2 : SCD1;
+        this.strategy = pipeline.mergeStrategy();
+        this.layout = strategy instanceof Scd2Strategy ? SCD2 : SCD1;
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
@@ -173,6 +176,8 @@ final class SilverStage {
         List<SourceRecord> recent = batch == null ? null : batch.getAndSet(null);
         long changed = 0;
         int conflicts = 0;
+        // Records the merge failed on, found by an earlier attempt at the same batch.
+        Map<RecordPreparer.Origin, String> mergeFailed = new HashMap<>();
         while (true) {
             TableSnapshot snapshot = silver.snapshot();
             long consumed = snapshot.transaction(appId).orElse(-1);
@@ -196,20 +201,28 @@ final class SilverStage {
             try {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
-                RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo);
+                RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo, mergeFailed);
                 // Decoded: the raw records are not needed again (a retry reads bronze), and holding
                 // them through the merge would make the collector copy them over and over.
                 records = null;
                 recent = null;
-                commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
                 Instant batchTime = prepared.latestTime;
                 DeleteMarkers.Batch<?> deletes = markers == null || batchTime == null ? null
                         : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
-                SilverMerger.Result merged;
-                if (deletes == null) {
-                    merged = merger.merge(snapshot.files(), prepared.rows, prepared.tombstones);
-                } else {
-                    merged = merger.merge(deletes, snapshot.files(), prepared.rows, prepared.tombstones);
+                SilverMerger.Result merged = deletes == null
+                        ? merger.merge(snapshot.files(), prepared.rows, prepared.tombstones)
+                        : merger.merge(deletes, snapshot.files(), prepared.rows, prepared.tombstones);
+                if (!merged.failed().isEmpty()) {
+                    // Nothing is committed yet: the same records again, with these quarantined (the
+                    // files this merge wrote are orphans, which vacuum removes).
+                    RecordPreparer.remember(prepared, merged.failed(), strategy, mergeFailed);
+                    LOG.warn("the merge strategy of {} threw on {} records of bronze versions up to {}; they go to the"
+                            + " quarantine", silver.location(), merged.failed().size(), upTo);
+                    continue;
+                }
+                // The quarantine commits after the merge, so that records the merge fails on join it.
+                commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
+                if (deletes != null) {
                     // Before silver's commit: the marker rows say which batch wrote them, so a crash
                     // in between is replayed from the markers the batch started from.
                     deletes.commit(upTo);
@@ -221,6 +234,7 @@ final class SilverStage {
                 }
                 changed += merged.rowsChanged();
                 count(prepared);
+                mergeFailed.clear();
             } catch (CommitConflictException e) {
                 // Another instance advanced silver (or the quarantine) first; its commit already holds
                 // those bronze versions, so start again from the new markers.
