@@ -157,6 +157,11 @@ class DeleteMarkersTest {
                 .later(Duration.ofDays(1).plusMinutes(1))
                 .events(upsert("o-3", "CREATED", 1))   // the source clock is now past o-1's retention
                 .inBatches(1);
+        assertCompactionExpiresO1AndKeepsO2(s);
+    }
+
+    /** Runs a scenario whose markers of o-1 are past their retention and those of o-2 are not, and compacts. */
+    static void assertCompactionExpiresO1AndKeepsO2(CdcScenario s) {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(s.pipeline())) {
             s.run(driver);
             assertThat(driver.deletedKeys()).containsExactlyInAnyOrder("o-1", "o-2");
@@ -236,15 +241,7 @@ class DeleteMarkersTest {
 
             send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)),  // older than the delete
                     Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7)));       // newer: back, note null
-            switch (fault) {
-                case "CRASH_AFTER_MARKERS" -> driver.crashAfterNextCommit(Stage.DELETE_MARKERS);
-                case "CRASH_BEFORE_MARKERS" -> driver.crashBeforeNextCommit(Stage.DELETE_MARKERS);
-                case "FAIL_MARKERS" -> driver.failNextCommit(Stage.DELETE_MARKERS);
-                case "CRASH_AFTER_SILVER" -> driver.crashAfterNextCommit(Stage.SILVER);
-                default -> driver.crashBeforeNextCommit(Stage.SILVER);
-            }
-            assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class, io.streamlake.exceptions.SinkException.class);
-            driver.pipeUntilCaughtUp();
+            crashAroundTheMarkersCommit(driver, fault);
 
             Row[] expected = {
                 Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)),
@@ -264,6 +261,23 @@ class DeleteMarkersTest {
                 assertThat(m).containsEntry("order_id", "o-1").containsEntry("delete_sequence", t(8));
             });
         }
+    }
+
+    /**
+     * Runs the next batch into the fault, checks it failed, and recovers.
+     *
+     * @param fault CRASH_AFTER_MARKERS, CRASH_BEFORE_MARKERS, FAIL_MARKERS, CRASH_AFTER_SILVER or CRASH_BEFORE_SILVER
+     */
+    static void crashAroundTheMarkersCommit(PipelineTestDriver driver, String fault) {
+        switch (fault) {
+            case "CRASH_AFTER_MARKERS" -> driver.crashAfterNextCommit(Stage.DELETE_MARKERS);
+            case "CRASH_BEFORE_MARKERS" -> driver.crashBeforeNextCommit(Stage.DELETE_MARKERS);
+            case "FAIL_MARKERS" -> driver.failNextCommit(Stage.DELETE_MARKERS);
+            case "CRASH_AFTER_SILVER" -> driver.crashAfterNextCommit(Stage.SILVER);
+            default -> driver.crashBeforeNextCommit(Stage.SILVER);
+        }
+        assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class, io.streamlake.exceptions.SinkException.class);
+        driver.pipeUntilCaughtUp();
     }
 
     private static void send(InMemoryHub hub, Row... rows) {

@@ -1,7 +1,6 @@
 package io.streamlake.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.KernelReader;
@@ -139,12 +138,7 @@ class Scd2DeleteMarkersTest {
                 .later(Duration.ofDays(3))
                 .events(delete("o-2", 5))
                 .inBatches(1);
-        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(s.pipeline())) {
-            s.run(driver);
-            assertThat(driver.deletedKeys()).containsExactlyInAnyOrder("o-1", "o-2");
-            driver.compact();
-            assertThat(driver.deletedKeys()).containsExactly("o-2");
-        }
+        DeleteMarkersTest.assertCompactionExpiresO1AndKeepsO2(s);
     }
 
     /** Strategies with nothing to remember keep no marker table. */
@@ -170,16 +164,7 @@ class Scd2DeleteMarkersTest {
             driver.pipe();
             // the delete comes first and shares its batch with the events it ends
             send(hub, delete("o-1", 5), upsert("o-1", "CREATED", 1), upsert("o-1", "PAID", 3));
-            switch (fault) {
-                case "CRASH_AFTER_MARKERS" -> driver.crashAfterNextCommit(Stage.DELETE_MARKERS);
-                case "CRASH_BEFORE_MARKERS" -> driver.crashBeforeNextCommit(Stage.DELETE_MARKERS);
-                case "FAIL_MARKERS" -> driver.failNextCommit(Stage.DELETE_MARKERS);
-                case "CRASH_AFTER_SILVER" -> driver.crashAfterNextCommit(Stage.SILVER);
-                default -> driver.crashBeforeNextCommit(Stage.SILVER);
-            }
-            assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class,
-                    io.streamlake.exceptions.SinkException.class);
-            driver.pipeUntilCaughtUp();
+            DeleteMarkersTest.crashAroundTheMarkersCommit(driver, fault);
             // an older event after the crash still ends at the delete
             send(hub, upsert("o-1", "LATE", 4));
             driver.pipe();
