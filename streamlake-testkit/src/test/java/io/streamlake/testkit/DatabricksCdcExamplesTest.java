@@ -49,7 +49,7 @@ class DatabricksCdcExamplesTest {
     private static final Predicate<Row> IS_DELETE = r -> "DELETE".equals(r.string("operation"));
 
     /** The change feed {@code cdc_data.users}, as the documentation generates it. */
-    private static final Schema USERS = Schema.builder()
+    static final Schema USERS = Schema.builder()
             .required("userId", DataType.INT)
             .optional("name", DataType.STRING)
             .optional("city", DataType.STRING)
@@ -58,7 +58,7 @@ class DatabricksCdcExamplesTest {
             .build();
 
     /** The SCD type 2 target: the feed's columns and the validity of each version. */
-    private static final Schema USERS_HISTORY = Schema.builder()
+    static final Schema USERS_HISTORY = Schema.builder()
             .required("userId", DataType.INT)
             .optional("name", DataType.STRING)
             .optional("city", DataType.STRING)
@@ -84,8 +84,8 @@ class DatabricksCdcExamplesTest {
             .optional(Scd2Strategy.END_AT, DataType.INT)
             .build();
 
-    private static final String[] SCD1_COLUMNS = {"userId", "name", "city"};
-    private static final String[] SCD2_COLUMNS = {"userId", "name", "city", Scd2Strategy.START_AT, Scd2Strategy.END_AT};
+    static final String[] SCD1_COLUMNS = {"userId", "name", "city"};
+    static final String[] SCD2_COLUMNS = {"userId", "name", "city", Scd2Strategy.START_AT, Scd2Strategy.END_AT};
 
     /**
      * The documented input records, in the documented order:
