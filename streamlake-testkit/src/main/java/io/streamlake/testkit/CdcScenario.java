@@ -2,12 +2,14 @@ package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
 import io.streamlake.schema.Row;
+import io.streamlake.table.TableRef;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +45,17 @@ import org.jspecify.annotations.Nullable;
  * that arrival order is the order given. A scenario is an immutable value: each call returns a
  * copy, so a common prefix can be shared between cases. Running it sends its events to the hub, so
  * run each scenario on a fresh hub.
+ *
+ * <p>A strategy ordered by a sequence column should give the same silver table whatever order the
+ * events arrive in and however they are cut into batches: {@link #inAnyOrder(long)} checks that
+ * over many orders and batch splits, and {@link #replaying(AnyOrder.Run)} reruns one of them.
  */
 public final class CdcScenario {
     private final Pipeline pipeline;
     private final InMemoryHub hub;
     private final List<Event> events;
-    private final int batchSize;
+    /** Events per batch, in turn; the last size repeats. */
+    private final int[] batchSizes;
     private final boolean pipelineTables;
     private final boolean restarts;
 
@@ -69,12 +76,12 @@ public final class CdcScenario {
         }
     }
 
-    private CdcScenario(Pipeline pipeline, InMemoryHub hub, List<Event> events, int batchSize, boolean pipelineTables,
-            boolean restarts) {
+    private CdcScenario(Pipeline pipeline, InMemoryHub hub, List<Event> events, int[] batchSizes,
+            boolean pipelineTables, boolean restarts) {
         this.pipeline = pipeline;
         this.hub = hub;
         this.events = List.copyOf(events);
-        this.batchSize = batchSize;
+        this.batchSizes = batchSizes.clone();
         this.pipelineTables = pipelineTables;
         this.restarts = restarts;
     }
@@ -94,7 +101,7 @@ public final class CdcScenario {
             throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no silver table; a CdcScenario"
                     + " checks silver");
         }
-        return new CdcScenario(pipeline, hub, List.of(), Integer.MAX_VALUE, false, false);
+        return new CdcScenario(pipeline, hub, List.of(), new int[] {Integer.MAX_VALUE}, false, false);
     }
 
     /** @return the pipeline the scenario runs, to build a driver for {@link #run(PipelineTestDriver)} */
@@ -118,7 +125,7 @@ public final class CdcScenario {
             }
             more.add(new Event(bytes(String.valueOf(key)), bytes(json(r))));
         }
-        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables, restarts);
+        return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
     }
 
     /**
@@ -130,7 +137,7 @@ public final class CdcScenario {
     public CdcScenario tombstone(Object key) {
         List<Event> more = new ArrayList<>(events);
         more.add(new Event(bytes(String.valueOf(Objects.requireNonNull(key, "key"))), null));
-        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables, restarts);
+        return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
     }
 
     /**
@@ -142,10 +149,160 @@ public final class CdcScenario {
      * @return a copy with this batch size
      */
     public CdcScenario inBatches(int size) {
-        if (size < 1) {
-            throw new IllegalArgumentException("a batch needs at least one event, got " + size);
+        return inBatchesOf(size);
+    }
+
+    /**
+     * Cuts the events into micro-batches of these sizes, in turn; the last size repeats for the
+     * events left. A tombstone counts as an event, a move of the clock ({@link #later}) does not.
+     * {@code inBatches(n)} is {@code inBatchesOf(n)}.
+     *
+     * <pre>{@code
+     * scenario.inBatchesOf(3, 1, 4)   // 9 events: batches of 3, 1, 4 and 1
+     * }</pre>
+     *
+     * @param sizes events per batch, each at least 1
+     * @return a copy with these batches
+     */
+    public CdcScenario inBatchesOf(int... sizes) {
+        if (sizes.length == 0) {
+            throw new IllegalArgumentException("inBatchesOf needs at least one batch size");
         }
-        return new CdcScenario(pipeline, hub, events, size, pipelineTables, restarts);
+        for (int size : sizes) {
+            if (size < 1) {
+                throw new IllegalArgumentException("a batch needs at least one event, got " + Arrays.toString(sizes));
+            }
+        }
+        return new CdcScenario(pipeline, hub, events, sizes, pipelineTables, restarts);
+    }
+
+    /**
+     * Sends the events in another order: {@code order[i]} is the index, in the order they were
+     * added (from 0), of the event that arrives {@code i}-th. Failures of {@link #inAnyOrder} print
+     * the call that reproduces them.
+     *
+     * <pre>{@code
+     * scenario.events(a, b, c).reordered(2, 0, 1)   // c arrives first, then a, then b
+     * }</pre>
+     *
+     * @param order a permutation of {@code 0 .. n-1} for the scenario's {@code n} events (tombstones
+     *     included)
+     * @return a copy with the events in that order
+     * @throws IllegalArgumentException if {@code order} is not such a permutation
+     * @throws IllegalStateException if the scenario moves the clock ({@link #later}), whose place
+     *     among the events an order could not keep
+     */
+    public CdcScenario reordered(int... order) {
+        requireNoClockMoves("reordered");
+        int n = events.size();
+        boolean[] seen = new boolean[n];
+        if (order.length != n) {
+            throw new IllegalArgumentException("an order of " + n + " events needs " + n + " indexes, got "
+                    + Arrays.toString(order));
+        }
+        List<Event> moved = new ArrayList<>(n);
+        for (int i : order) {
+            if (i < 0 || i >= n || seen[i]) {
+                throw new IllegalArgumentException(Arrays.toString(order) + " is not an order of events 0.." + (n - 1)
+                        + ": each index must appear once");
+            }
+            seen[i] = true;
+            moved.add(events.get(i));
+        }
+        return new CdcScenario(pipeline, hub, moved, batchSizes, pipelineTables, restarts);
+    }
+
+    /**
+     * The scenario as one run of an {@link #inAnyOrder} check: its order, batch sizes and restarts.
+     * The scenario's own events are reordered, so a run can be replayed on another pipeline given
+     * the same events, for example on Delta tables ({@link #onPipelineTables()}).
+     *
+     * <pre>{@code
+     * AnyOrder.Run run = scenario.inAnyOrder(42L).runs().get(17);
+     * CdcScenario.given(deltaPipeline).events(EVENTS).replaying(run).onPipelineTables().expectSilver(EXPECTED);
+     * }</pre>
+     *
+     * @param run a run of a check of a scenario with as many events
+     * @return a copy that arrives and batches as that run did
+     */
+    public CdcScenario replaying(AnyOrder.Run run) {
+        CdcScenario s = reordered(run.order().stream().mapToInt(Integer::intValue).toArray())
+                .inBatchesOf(run.batchSizes().stream().mapToInt(Integer::intValue).toArray());
+        return run.restarts() ? s.restartingBetweenBatches() : s;
+    }
+
+    /**
+     * Checks the scenario in many arrival orders and batch splits, drawn from this seed: see
+     * {@link AnyOrder}. Each run uses fresh in-memory tables; the pipeline's hub is emptied before
+     * and after each run, so do not share it with other tests.
+     *
+     * <pre>{@code
+     * CdcScenario.given(pipeline)
+     *     .events(upsert("o-1", "CREATED", 1), upsert("o-1", "PAID", 2), delete("o-1", 3))
+     *     .inAnyOrder(42L)
+     *     .orders(50)
+     *     .expectSilver();
+     * }</pre>
+     *
+     * @param seed the seed of the random orders and batch splits; a failure names it
+     * @return the check, with {@link AnyOrder#DEFAULT_ORDERS} random orders
+     * @throws IllegalStateException if the scenario moves the clock, runs on the pipeline's own tables,
+     *     or the pipeline names a table instance (every run needs tables of its own)
+     */
+    public AnyOrder inAnyOrder(long seed) {
+        requireNoClockMoves("inAnyOrder");
+        if (pipelineTables) {
+            throw new IllegalStateException("inAnyOrder runs the scenario many times, each on fresh in-memory tables,"
+                    + " but this scenario runs on the pipeline's own tables, which would keep every run's rows; drop"
+                    + " onPipelineTables(), and replay chosen runs on pipelines of their own with replaying(run)");
+        }
+        List<TableRef> refs = new ArrayList<>();
+        refs.add(pipeline.bronze());
+        pipeline.silver().ifPresent(refs::add);
+        pipeline.quarantine().ifPresent(refs::add);
+        pipeline.deleteMarkers().ifPresent(refs::add);
+        for (TableRef ref : refs) {
+            if (ref.table().isPresent()) {
+                throw new IllegalStateException("inAnyOrder runs the scenario many times, each on fresh in-memory"
+                        + " tables, but pipeline " + pipeline.name() + " names the table instance " + ref
+                        + ", which every run would share; name tables by path instead");
+            }
+        }
+        return AnyOrder.of(this, seed);
+    }
+
+    private void requireNoClockMoves(String what) {
+        if (events.stream().anyMatch(e -> !e.isRecord())) {
+            throw new IllegalStateException(what + " cannot keep a move of the source clock (later(...)) in its place"
+                    + " among reordered events; leave the clock out of scenarios that are reordered");
+        }
+    }
+
+    /** @return how many events (records and tombstones) the scenario sends */
+    int eventCount() {
+        return events.size();
+    }
+
+    /** @return the record key of event {@code i}, in the order added */
+    byte[] eventKey(int i) {
+        return Objects.requireNonNull(events.get(i).key()).clone();
+    }
+
+    /** @return event {@code i} as a line of a failure message: its key and value */
+    String describeEvent(int i) {
+        Event e = events.get(i);
+        String key = new String(Objects.requireNonNull(e.key()), StandardCharsets.UTF_8);
+        return key + " " + (e.value() == null ? "(tombstone)" : new String(e.value(), StandardCharsets.UTF_8));
+    }
+
+    /** Empties the hub, so that {@link AnyOrder} can run the scenario again on it. */
+    void clearHub() {
+        hub.clear();
+    }
+
+    /** @return whether the scenario restarts between batches */
+    boolean restarts() {
+        return restarts;
     }
 
     /**
@@ -169,7 +326,7 @@ public final class CdcScenario {
         }
         List<Event> more = new ArrayList<>(events);
         more.add(new Event(null, null, time));
-        return new CdcScenario(pipeline, hub, more, batchSize, pipelineTables, restarts);
+        return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
     }
 
     /**
@@ -179,7 +336,7 @@ public final class CdcScenario {
      * @return a copy that restarts between batches
      */
     public CdcScenario restartingBetweenBatches() {
-        return new CdcScenario(pipeline, hub, events, batchSize, pipelineTables, true);
+        return new CdcScenario(pipeline, hub, events, batchSizes, pipelineTables, true);
     }
 
     /**
@@ -189,7 +346,7 @@ public final class CdcScenario {
      * @return a copy that runs on the pipeline's tables
      */
     public CdcScenario onPipelineTables() {
-        return new CdcScenario(pipeline, hub, events, batchSize, true, restarts);
+        return new CdcScenario(pipeline, hub, events, batchSizes, true, restarts);
     }
 
     /**
@@ -226,6 +383,7 @@ public final class CdcScenario {
             hub.withClock(clock);
         }
         int inBatch = 0;
+        int batch = 0;
         boolean first = true;
         for (Event e : events) {
             if (!e.isRecord()) {
@@ -233,10 +391,11 @@ public final class CdcScenario {
                 continue;
             }
             hub.send(0, e.key(), e.value(), Map.of());
-            if (++inBatch == batchSize) {
+            if (++inBatch == batchSizes[Math.min(batch, batchSizes.length - 1)]) {
                 pipeBatch(driver, first);
                 first = false;
                 inBatch = 0;
+                batch++;
             }
         }
         if (inBatch > 0 || first) {
@@ -261,10 +420,17 @@ public final class CdcScenario {
     public TableContents expectSilver(Row... expected) {
         TableContents silver = run();
         Assertions.assertThat(silver.rows())
-                .as("silver after %d events in batches of %s with %s", events.stream().filter(Event::isRecord).count(),
-                        batchSize == Integer.MAX_VALUE ? "all" : String.valueOf(batchSize), pipeline.mergeStrategy())
+                .as("silver after %d events %s with %s", events.stream().filter(Event::isRecord).count(),
+                        describeBatches(), pipeline.mergeStrategy())
                 .containsExactlyInAnyOrder(expected);
         return silver;
+    }
+
+    private String describeBatches() {
+        if (batchSizes.length == 1) {
+            return batchSizes[0] == Integer.MAX_VALUE ? "in one batch" : "in batches of " + batchSizes[0];
+        }
+        return "in batches of " + Arrays.toString(batchSizes) + " (the last size repeats)";
     }
 
     private static byte[] bytes(String text) {

@@ -107,6 +107,16 @@ public final class InMemoryHub implements Source {
         return position;
     }
 
+    /**
+     * Forgets every event, as a fresh hub of the same name would hold, so that {@link AnyOrder} can
+     * run a scenario many times on its pipeline's hub. Readers opened before must not be used again.
+     */
+    synchronized void clear() {
+        for (List<SourceRecord> log : partitions) {
+            log.clear();
+        }
+    }
+
     /** @return the number of partitions */
     public int partitionCount() {
         return ids.length;
