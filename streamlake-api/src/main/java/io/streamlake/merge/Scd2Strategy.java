@@ -63,8 +63,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A version remembers where it starts and the sequence value of the last event it absorbed (its
  * sequence column), not every event that repeated its tracked values. So history is exact for
- * events in order, and for late events when a version absorbed at most one later event; when a
- * late event lands before several absorbed events, the version resumes only at the last of them.
+ * events in order; for late events, validity and tracked columns are exact when a version absorbed
+ * at most one later event (when a late event lands before several absorbed events, the version
+ * resumes only at the last of them), while the part of a split version before the split shows the
+ * untracked values and sequence value of the event it absorbed.
  * Events whose tracked values differ from their neighbours' give the same history in any arrival
  * order.
  *
