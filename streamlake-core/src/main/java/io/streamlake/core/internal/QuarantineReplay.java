@@ -34,6 +34,7 @@ public final class QuarantineReplay {
     private final RecordPreparer preparer;
     private final SilverMerger merger;
     private final @Nullable DeleteMarkers markers;
+    private final Truncation truncation;
     private final String silverAppId;
     private final String taken;
     private final String released;
@@ -65,6 +66,8 @@ public final class QuarantineReplay {
         this.preparer = new RecordPreparer(pipeline, true, workers);
         this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
                 pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
+        this.truncation = new Truncation(silver, pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(), merger,
+                workers);
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";
     }
@@ -109,8 +112,10 @@ public final class QuarantineReplay {
         }
         List<SourceRecord> records = new ArrayList<>();
         RecordPreparer.Prepared prepared = prepare(files, records);
-        SilverMerger.Result merged = merge(s, records, prepared);
-        merged.stage(silver).expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
+        Truncation.Batch cut = truncation.begin(s, prepared);
+        SilverMerger.Result merged = cut.finish(merge(s, cut, records, prepared));
+        cut.record(merged.stage(silver)).expectTransaction(taken, silverTook).setTransaction(taken, q.version())
+                .commit("MERGE");
         release(files, prepared.quarantine, quarantineReleased, q.version());
         long recordCount = files.stream().mapToLong(DataFile::rowCount).sum();
         return recordCount - prepared.quarantine.size();
@@ -121,13 +126,14 @@ public final class QuarantineReplay {
      * than a delete stays out, but not changed: a replay is rare and small, and its own deletes
      * delete as without markers.
      */
-    private SilverMerger.Result merge(TableSnapshot s, List<SourceRecord> records, RecordPreparer.Prepared prepared) {
+    private SilverMerger.Result merge(TableSnapshot s, Truncation.Batch cut, List<SourceRecord> records,
+            RecordPreparer.Prepared prepared) {
         DeleteMarkers m = markers;
         Instant latest = records.stream().map(SourceRecord::timestamp).max(Instant::compareTo).orElse(null);
         DeleteMarkers.Batch batch = m == null || latest == null ? null
                 : m.begin(prepared.rows, prepared.tombstones, s.transaction(silverAppId).orElse(-1), latest);
-        return batch == null ? merger.merge(s.files(), prepared.rows, prepared.tombstones)
-                : merger.merge(batch, s.files(), prepared.rows, prepared.tombstones);
+        return batch == null ? cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones)
+                : cut.merger().merge(batch, cut.files(), prepared.rows, prepared.tombstones);
     }
 
     private RecordPreparer.Prepared prepare(List<DataFile> files, List<SourceRecord> records) {

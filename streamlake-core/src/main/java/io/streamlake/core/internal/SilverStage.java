@@ -51,6 +51,7 @@ final class SilverStage {
     private final SilverMerger merger;
     private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
+    private final Truncation truncation;
     /** The table property that records the silver key. */
     static final String KEY_PROPERTY = "streamlake.silver.key";
     /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
@@ -85,6 +86,7 @@ final class SilverStage {
         this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows(),
                 partitionColumns, workers);
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
+        this.truncation = new Truncation(silver, schema, pipeline.mergeStrategy(), merger, workers);
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
@@ -109,7 +111,9 @@ final class SilverStage {
 
     void open() {
         // before create(), which would already evolve the schema of a table of the other kind
-        Tables.refuseMismatch(silver.snapshot(), recorded(), this::mismatch);
+        TableSnapshot before = silver.snapshot();
+        Tables.refuseMismatch(before, recorded(), this::mismatch);
+        truncation.refuseMismatch(before);
         TableSnapshot created = silver.create(schema, partitionColumns);
         silverVersion = checkKey(created);
         if (quarantine != null) {
@@ -202,20 +206,23 @@ final class SilverStage {
                 records = null;
                 recent = null;
                 commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
+                // Before the delete markers see the batch: events a truncate keeps out leave no marker.
+                Truncation.Batch cut = truncation.begin(snapshot, prepared);
                 Instant batchTime = prepared.latestTime;
                 DeleteMarkers.Batch deletes = markers == null || batchTime == null ? null
                         : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
                 SilverMerger.Result merged;
                 if (deletes == null) {
-                    merged = merger.merge(snapshot.files(), prepared.rows, prepared.tombstones);
+                    merged = cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones);
                 } else {
-                    merged = merger.merge(deletes, snapshot.files(), prepared.rows, prepared.tombstones);
+                    merged = cut.merger().merge(deletes, cut.files(), prepared.rows, prepared.tombstones);
                     // Before silver's commit: the marker rows say which batch wrote them, so a crash
                     // in between is replayed from the markers the batch started from.
                     deletes.commit(upTo);
                 }
-                silverVersion = merged.stage(silver).expectTransaction(appId, consumed).setTransaction(appId, upTo)
-                        .commit("STREAMING UPDATE");
+                merged = cut.finish(merged);
+                silverVersion = cut.record(merged.stage(silver)).expectTransaction(appId, consumed)
+                        .setTransaction(appId, upTo).commit("STREAMING UPDATE");
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);
                 }
