@@ -394,6 +394,38 @@ class TruncateTest {
         }
     }
 
+    /**
+     * File statistics order strings by code point, {@code latestBy} by UTF-16 unit, and the two
+     * disagree on U+FFFD against a character beyond U+FFFF: a file holding both has the emoji as its
+     * maximum, though {@code latestBy} finds U+FFFD newer. A truncate at the emoji must keep the
+     * U+FFFD row, so such a watermark makes the truncate read the file instead of trusting its bounds.
+     */
+    @ParameterizedTest(name = "truncate at {0}")
+    @ValueSource(strings = {"2026-01-01T00:00:02\ud83d\ude00", "2026-01-01T00:00:02\ufffd"})
+    void stringSequencesCompareAsLatestByEvenWhereFileStatisticsOrderThemOtherwise(String through) {
+        Schema schema = Schema.builder().required("id", DataType.STRING).optional("op", DataType.STRING)
+                .optional("seq", DataType.STRING).build();
+        Schema loose = Schema.builder().optional("id", DataType.STRING).optional("op", DataType.STRING)
+                .optional("seq", DataType.STRING).build();
+        String emoji = "2026-01-01T00:00:02\ud83d\ude00";
+        String replacement = "2026-01-01T00:00:02\ufffd";
+        CdcScenario s = CdcScenario.given(Pipeline.from(InMemoryHub.create("s", 1)).bronze("bronze").silver("silver", "id")
+                        .withSchema(schema).withMergeStrategy(MergeStrategies.latestBy("seq")
+                                .withTruncates(r -> "TRUNCATE".equals(r.string("op")))))
+                .events(Row.of(schema, "k-1", null, emoji), Row.of(schema, "k-2", null, replacement),
+                        Row.of(schema, "k-3", null, "2026-01-01T00:00:01"))
+                .keylessEvents(Row.of(loose, null, "TRUNCATE", through))
+                .inBatches(3);
+        List<Row> expected = new ArrayList<>();
+        if (through.equals(emoji)) {
+            expected.add(Row.of(schema, "k-2", null, replacement)); // newer than the emoji by UTF-16 unit
+        }
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(s.pipeline())) {
+            s.run(driver);
+            assertThat(driver.silver().rows()).containsExactlyElementsOf(expected);
+        }
+    }
+
     // ---- the records a truncate needs -------------------------------------------------------------
 
     @Test
