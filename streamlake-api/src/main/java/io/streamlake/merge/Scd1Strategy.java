@@ -187,14 +187,30 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         return new Scd1Strategy(order, sequenceColumn, options, deleteRetention, isTruncate);
     }
 
-    /** @return whether the strategy has truncate records ({@link #withTruncates}) */
+    /**
+     * Whether the strategy has truncate records ({@link #withTruncates}).
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("seq").withTruncates(r -> "TRUNCATE".equals(r.string("op"))).truncates(); // true
+     * MergeStrategies.latestBy("seq").truncates();                                                     // false
+     * }</pre>
+     *
+     * @return whether a record can truncate silver
+     */
     public boolean truncates() {
         return truncateWhen != null;
     }
 
     /**
+     * Asks the predicate of {@link #withTruncates}, as the engine does for every decoded record.
+     *
+     * <pre>{@code
+     * Row truncate = Row.of(looseSchema, null, null, "TRUNCATE", 3L);   // no key
+     * strategy.isTruncate(truncate);                                     // true
+     * }</pre>
+     *
      * @param decoded a decoded record, possibly without a key
-     * @return whether it is a truncate record ({@link #withTruncates}); false when the strategy has none
+     * @return whether it is a truncate record; false when the strategy has none
      */
     public boolean isTruncate(Row decoded) {
         return truncateWhen != null && truncateWhen.test(decoded);

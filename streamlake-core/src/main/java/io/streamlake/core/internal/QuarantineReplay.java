@@ -124,7 +124,8 @@ public final class QuarantineReplay {
     /**
      * Merges replayed rows into silver. Delete markers are consulted, so a replayed update older
      * than a delete stays out, but not changed: a replay is rare and small, and its own deletes
-     * delete as without markers.
+     * delete as without markers. Silver's truncate watermark applies as to any batch (a replayed
+     * event at or below it stays out, a replayed truncate record raises it), through {@code cut}.
      */
     private SilverMerger.Result merge(TableSnapshot s, Truncation.Batch cut, List<SourceRecord> records,
             RecordPreparer.Prepared prepared) {
