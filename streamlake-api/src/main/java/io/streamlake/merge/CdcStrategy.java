@@ -18,8 +18,10 @@ import org.jspecify.annotations.Nullable;
  * The change-data-capture options that the built-in strategies share, named after the clauses of
  * Delta Live Tables' {@code APPLY CHANGES}: {@code APPLY AS DELETE WHEN} is {@link #withDeletes},
  * {@code IGNORE NULL UPDATES} is {@link #ignoreNullUpdates()}, {@code COLUMNS a, b} and
- * {@code COLUMNS * EXCEPT (op)} are {@link #keepColumns} and {@link #dropColumns}. Each option
- * returns a copy, so a strategy is an immutable value that can be shared and reused.
+ * {@code COLUMNS * EXCEPT (op)} are {@link #keepColumns} and {@link #dropColumns}. {@code APPLY AS
+ * TRUNCATE WHEN} is {@link Scd1Strategy#withTruncates}, for SCD type 1 only, as in Delta Live
+ * Tables. Each option returns a copy, so a strategy is an immutable value that can be shared and
+ * reused.
  *
  * <pre>{@code
  * pipeline.withMergeStrategy(MergeStrategies.latestBy("updated_at")

@@ -26,7 +26,7 @@ public final class MergeStrategies {
      * arrival. Equal sequence values resolve to the row that arrived last (bronze order), which is
      * deterministic. A pipeline quarantines an event whose sequence value is null (reason
      * {@code NULL_SEQUENCE}) before it reaches the strategy; called directly, the strategy treats
-     * null as older than any value.
+     * null as older than any value. Records that empty the table: {@link Scd1Strategy#withTruncates}.
      *
      * @param sequenceColumn a column of a comparable type (number, string, timestamp, date, decimal)
      * @return the strategy

@@ -6,6 +6,7 @@ import io.streamlake.schema.Schema;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,6 +51,15 @@ import org.jspecify.annotations.Nullable;
  * seen records more than the retention younger. Replaying bronze therefore decides the same way,
  * and a pipeline that was stopped for a while still holds the markers its late updates need.
  * {@code firstWins} and {@code lastWins} have no sequence to compare, so they keep no markers.
+ *
+ * <h2>Truncates</h2>
+ * {@link #withTruncates} names records that empty silver, as {@code APPLY AS TRUNCATE WHEN} does in
+ * Delta Live Tables: a truncate record with sequence value {@code t} removes every row whose
+ * sequence value is {@code <= t} and keeps out every event with such a value, whenever it arrives;
+ * events with a greater value survive. Only {@code latestBy} offers it (see {@link #withTruncates}
+ * for why), and {@link Scd2Strategy} has no such option, as in Delta Live Tables. A truncate acts on
+ * the whole table, not on one key, so the engine applies it and {@link #merge} never sees a
+ * truncate record.
  */
 public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
 
@@ -65,28 +75,116 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
 
     private final Order order;
     private final @Nullable String sequenceColumn;
+    /** Here and not in {@link ChangeOptions}, which SCD type 2 shares: a history cannot be truncated. */
+    private final @Nullable Predicate<Row> truncateWhen;
 
-    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options) {
+    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options,
+            @Nullable Predicate<Row> truncateWhen) {
         super(options);
         this.order = order;
         this.sequenceColumn = sequenceColumn;
+        this.truncateWhen = truncateWhen;
     }
 
     static Scd1Strategy latestBy(String sequenceColumn) {
-        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE);
+        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE, null);
     }
 
     static Scd1Strategy firstWins() {
-        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE);
+        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE, null);
     }
 
     static Scd1Strategy lastWins() {
-        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE);
+        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE, null);
     }
 
     @Override
     Scd1Strategy with(ChangeOptions changed) {
-        return new Scd1Strategy(order, sequenceColumn, changed);
+        return new Scd1Strategy(order, sequenceColumn, changed, truncateWhen);
+    }
+
+    /**
+     * Empties silver as of a truncate record's sequence value ({@code APPLY AS TRUNCATE WHEN} in
+     * Delta Live Tables), for sources that say "the table was truncated" with a record of their own
+     * (Debezium's {@code op = 't'}, a CDC tool's {@code TRUNCATE} operation).
+     *
+     * <pre>{@code
+     * pipeline.withMergeStrategy(MergeStrategies.latestBy("sequenceNum")
+     *     .withDeletes(r -> "DELETE".equals(r.string("operation")))
+     *     .withTruncates(r -> "TRUNCATE".equals(r.string("operation")))
+     *     .dropColumns("operation"));
+     * // events, in any arrival order and batching:
+     * //   {"userId": 124, "name": "Raul", "operation": "INSERT", "sequenceNum": 1}
+     * //   {"userId": 125, "name": "Mercedes", "operation": "UPDATE", "sequenceNum": 6}
+     * //   {"userId": null, "operation": "TRUNCATE", "sequenceNum": 3}
+     * // silver: only 125, the one event newer than the truncate
+     * }</pre>
+     *
+     * <p>A truncate record with sequence value {@code t} removes every silver row whose sequence
+     * value is less than or equal to {@code t}, and every event with such a value is ignored, in the
+     * same batch and in every later one, whether it arrived before or after the truncate; an event
+     * with a greater value is merged as usual. So silver depends only on the events, not on their
+     * arrival order, batching or restarts. A truncate record inserts nothing. The engine keeps the
+     * greatest truncate value in silver's table properties, written in the same commit as the rows it
+     * removed; a truncate older than that one changes nothing.
+     *
+     * <p>A truncate record needs no key: the predicate is asked about each record as decoded,
+     * before the key check (and before transforms and expectations, which are written for change
+     * events), so every column but the sequence column may be null. A truncate record whose sequence
+     * value is null cannot say up to where silver is emptied: the pipeline quarantines it with reason
+     * {@code NULL_SEQUENCE}, like any event without one. The predicate must not throw on a row of
+     * nulls: one that throws stops the pipeline, naming the record.
+     *
+     * <p>Sequence values compare as {@code latestBy} compares them. With {@link #ignoreNullUpdates()},
+     * a row newer than the truncate keeps values that an older event filled in if that event was
+     * merged before the truncate arrived, as any late event is resolved against what silver holds.
+     *
+     * @param isTruncate true for records that truncate silver; it sees the whole decoded record,
+     *     with null in every column the record leaves out (the key too)
+     * @return a copy that truncates on matching records
+     * @throws ConfigurationException for {@code firstWins} and {@code lastWins}: they order events by
+     *     arrival, and records of different source partitions have no arrival order between them, so
+     *     what a truncate removed would depend on how the partitions happened to interleave
+     */
+    public Scd1Strategy withTruncates(Predicate<Row> isTruncate) {
+        Objects.requireNonNull(isTruncate, "isTruncate");
+        if (sequenceColumn == null) {
+            throw new ConfigurationException(this + ".withTruncates(...): a truncate empties silver as of its"
+                    + " sequence value, and " + base() + " has no sequence column. Arrival order cannot stand in for"
+                    + " one: records of different source partitions have no order between them, so what a truncate"
+                    + " removed would depend on how the partitions interleaved in a batch. Order events by a column:"
+                    + " MergeStrategies.latestBy(column).withTruncates(...)");
+        }
+        return new Scd1Strategy(order, sequenceColumn, options, isTruncate);
+    }
+
+    /**
+     * Whether the strategy has truncate records ({@link #withTruncates}).
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("seq").withTruncates(r -> "TRUNCATE".equals(r.string("op"))).truncates(); // true
+     * MergeStrategies.latestBy("seq").truncates();                                                     // false
+     * }</pre>
+     *
+     * @return whether a record can truncate silver
+     */
+    public boolean truncates() {
+        return truncateWhen != null;
+    }
+
+    /**
+     * Asks the predicate of {@link #withTruncates}, as the engine does for every decoded record.
+     *
+     * <pre>{@code
+     * Row truncate = Row.of(looseSchema, null, null, "TRUNCATE", 3L);   // no key
+     * strategy.isTruncate(truncate);                                     // true
+     * }</pre>
+     *
+     * @param decoded a decoded record, possibly without a key
+     * @return whether it is a truncate record; false when the strategy has none
+     */
+    public boolean isTruncate(Row decoded) {
+        return truncateWhen != null && truncateWhen.test(decoded);
     }
 
     /** @return the column that orders events, empty for {@code firstWins} and {@code lastWins} */
@@ -155,4 +253,8 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         };
     }
 
+    @Override
+    public String toString() {
+        return super.toString() + (truncateWhen == null ? "" : ".withTruncates(...)");
+    }
 }

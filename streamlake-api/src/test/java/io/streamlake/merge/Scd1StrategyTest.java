@@ -191,4 +191,42 @@ class Scd1StrategyTest {
                 .isInstanceOf(io.streamlake.exceptions.ConfigurationException.class)
                 .hasMessageContaining("negative");
     }
+
+    // ---- truncates ------------------------------------------------------------------------------
+
+    private static final Predicate<Row> IS_TRUNCATE = r -> "TRUNCATE".equals(r.string("op"));
+
+    @Test
+    void truncatesAreAnOptionOfLatestByThatEveryCopyKeeps() {
+        Scd1Strategy s = MergeStrategies.latestBy("seq").withTruncates(IS_TRUNCATE);
+        assertThat(s.truncates()).isTrue();
+        assertThat(MergeStrategies.latestBy("seq").truncates()).isFalse();
+        Row truncate = Row.of(Schema.builder().optional("id", DataType.STRING).optional("status", DataType.STRING)
+                .optional("note", DataType.STRING).optional("op", DataType.STRING).optional("seq", DataType.LONG)
+                .build(), null, null, null, "TRUNCATE", 3L);
+        assertThat(s.isTruncate(truncate)).isTrue();
+        assertThat(s.isTruncate(row("PAID", null, 3L))).isFalse();
+        assertThat(MergeStrategies.latestBy("seq").isTruncate(truncate)).isFalse();
+        Scd1Strategy copied = s.withDeletes(IS_DELETE).ignoreNullUpdates().dropColumns("op")
+                .keepDeletesFor(java.time.Duration.ofDays(2));
+        assertThat(copied.truncates()).isTrue();
+        assertThat(copied).hasToString(
+                "latestBy(seq).withDeletes(...).ignoreNullUpdates().dropColumns(op).keepDeletesFor(PT48H).withTruncates(...)");
+        assertThat(s).hasToString("latestBy(seq).withTruncates(...)");
+        assertThatCode(() -> copied.validate(SCHEMA, "id")).doesNotThrowAnyException();
+    }
+
+    @Test
+    void truncatesNeedASequenceColumnSoArrivalOrderStrategiesRefuseThem() {
+        for (Scd1Strategy arrival : List.of(MergeStrategies.firstWins(), MergeStrategies.lastWins().ignoreTombstones())) {
+            assertThatThrownBy(() -> arrival.withTruncates(IS_TRUNCATE))
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageStartingWith(arrival + ".withTruncates(...)")
+                    .hasMessageContaining("has no sequence column")
+                    .hasMessageContaining("source partitions have no order between them")
+                    .hasMessageContaining("MergeStrategies.latestBy(column).withTruncates(...)");
+        }
+        assertThatThrownBy(() -> MergeStrategies.latestBy("seq").withTruncates(null))
+                .isInstanceOf(NullPointerException.class);
+    }
 }

@@ -63,16 +63,16 @@ public final class CdcScenario {
     public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     /**
-     * One step: a record to send (a key, and a value or none for a tombstone), or, with a null key,
-     * a move of the source clock.
+     * One step: a record to send (a key or none, and a value or none for a tombstone), or, with
+     * neither key nor value, a move of the source clock.
      */
     private record Event(byte @Nullable [] key, byte @Nullable [] value, Duration advance) {
-        Event(byte[] key, byte @Nullable [] value) {
+        Event(byte @Nullable [] key, byte @Nullable [] value) {
             this(key, value, Duration.ZERO);
         }
 
         boolean isRecord() {
-            return key != null;
+            return key != null || value != null;
         }
     }
 
@@ -121,9 +121,31 @@ public final class CdcScenario {
         for (Row r : rows) {
             Object key = r.value(keyColumn);
             if (key == null) {
-                throw new IllegalArgumentException("event " + r + " has no value in the key column " + keyColumn);
+                throw new IllegalArgumentException("event " + r + " has no value in the key column " + keyColumn
+                        + "; send events without a key with keylessEvents(...)");
             }
             more.add(new Event(bytes(String.valueOf(key)), bytes(json(r))));
+        }
+        return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
+    }
+
+    /**
+     * Adds events without a key, sent with no record key, after the events already added: records
+     * that act on the whole table, such as truncate records
+     * ({@link io.streamlake.merge.Scd1Strategy#withTruncates}), or that silver must set aside.
+     *
+     * <pre>{@code
+     * .events(upsert("o-1", 1), upsert("o-2", 5))
+     * .keylessEvents(Row.of(SCHEMA, null, null, "TRUNCATE", t(3)))   // empties silver up to t(3)
+     * }</pre>
+     *
+     * @param rows the events' values; the key column may be null
+     * @return a copy with the events added
+     */
+    public CdcScenario keylessEvents(Row... rows) {
+        List<Event> more = new ArrayList<>(events);
+        for (Row r : rows) {
+            more.add(new Event(null, bytes(json(r))));
         }
         return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
     }

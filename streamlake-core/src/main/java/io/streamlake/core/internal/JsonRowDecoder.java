@@ -31,11 +31,13 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -125,6 +127,7 @@ public final class JsonRowDecoder {
     private final Column[] columns;
     private final Map<String, Column> columnsByName;
     private final Column key;
+    private final Schema looseSchema;
     private final int maxValueBytes;
     /** Decodes the common flat records without Jackson; null in tests that compare the two paths. */
     private final @Nullable FlatJsonDecoder flat;
@@ -164,6 +167,11 @@ public final class JsonRowDecoder {
                     + schema + "; declare it or pick one of the schema's columns as the key");
         }
         this.key = columns[keyPosition];
+        List<Field> loose = new ArrayList<>(columns.length);
+        for (Field f : schema.fields()) {
+            loose.add(Field.optional(f.name(), f.type()));
+        }
+        this.looseSchema = Schema.of(loose);
     }
 
     /** @return the schema rows are decoded into */
@@ -178,6 +186,55 @@ public final class JsonRowDecoder {
      *     field does not fit its column
      */
     public Row decode(byte @Nullable [] value) {
+        @Nullable Object[] values = decodeValues(value);
+        checkPresence(values);
+        return Row.of(schema, values);
+    }
+
+    /**
+     * Decodes without the key and required-column checks, for a caller that asks something of every
+     * record before them (is it a truncate record, which has no key?). Each record that fails
+     * {@link #decode} for another reason fails here too.
+     *
+     * @param value the record's value bytes: one UTF-8 JSON object
+     * @return the row, of {@link #looseSchema()}: null in every column the object leaves out or sets to null
+     * @throws DecodeException as {@link #decode} does, except for a missing key or required column
+     */
+    Row decodeLoose(byte @Nullable [] value) {
+        @Nullable Object[] values = decodeValues(value);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == JSON_NULL) {
+                values[i] = null;
+            }
+        }
+        return Row.of(looseSchema, values);
+    }
+
+    /**
+     * @param loose a row {@link #decodeLoose} made of {@code value}
+     * @param value the record's value bytes
+     * @return what {@link #decode} returns for {@code value}
+     * @throws DecodeException what {@link #decode} throws for {@code value}: its key or a required column is missing
+     */
+    Row strict(Row loose, byte[] value) {
+        @Nullable Object[] values = new Object[columns.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = loose.value(i);
+            if (values[i] == null && (!columns[i].nullable || i == key.position)) {
+                // Rare, and decode alone knows "missing" from "null" for the message.
+                return decode(value);
+            }
+        }
+        return Row.of(schema, values);
+    }
+
+    /** @return the schema of {@link #decodeLoose}'s rows: the columns of {@link #schema()}, every one optional */
+    Schema looseSchema() {
+        return looseSchema;
+    }
+
+    /** @return the values as decoded, before the presence checks: a JSON null is {@link #JSON_NULL} */
+    private @Nullable Object[] decodeValues(byte @Nullable [] value) {
         if (value == null) {
             throw new DecodeException(QuarantineReason.NOT_AN_OBJECT, null,
                     "the value is null (a tombstone), not a JSON object");
@@ -189,8 +246,7 @@ public final class JsonRowDecoder {
         validateUtf8(value);
         @Nullable Object[] values = new Object[columns.length];
         if (flat != null && flatDecode(flat, value, values)) {
-            checkPresence(values);
-            return Row.of(schema, values);
+            return values;
         }
         Arrays.fill(values, null);
         try (JsonParser p = FACTORY.createParser(value)) {
@@ -209,8 +265,7 @@ public final class JsonRowDecoder {
             throw new DecodeException(QuarantineReason.MALFORMED_JSON, null,
                     "unreadable JSON (" + e.getClass().getSimpleName() + ")");
         }
-        checkPresence(values);
-        return Row.of(schema, values);
+        return values;
     }
 
     /**

@@ -38,6 +38,7 @@ public final class QuarantineReplay {
     private final SilverMerger merger;
     private final MergeStrategy pipelineStrategy;
     private final @Nullable DeleteMarkers markers;
+    private final Truncation truncation;
     private final String silverAppId;
     private final String taken;
     private final String released;
@@ -70,6 +71,8 @@ public final class QuarantineReplay {
         this.pipelineStrategy = pipeline.mergeStrategy();
         this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
                 pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
+        this.truncation = new Truncation(silver, pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(), merger,
+                workers);
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";
     }
@@ -115,15 +118,19 @@ public final class QuarantineReplay {
         Map<RecordPreparer.Origin, String> mergeFailed = new HashMap<>();
         List<SourceRecord> records;
         RecordPreparer.Prepared prepared;
+        Truncation.Batch cut;
         SilverMerger.Result merged;
         do {
             // a record the merge fails on stays in the quarantine, with that reason
             records = new ArrayList<>();
             prepared = prepare(files, records, mergeFailed);
-            merged = merge(s, records, prepared);
+            cut = truncation.begin(s, prepared);
+            merged = merge(s, cut, records, prepared);
             RecordPreparer.remember(prepared, merged.failed(), pipelineStrategy, mergeFailed);
         } while (!merged.failed().isEmpty());
-        merged.stage(silver).expectTransaction(taken, silverTook).setTransaction(taken, q.version()).commit("MERGE");
+        merged = cut.finish(merged);
+        cut.record(merged.stage(silver)).expectTransaction(taken, silverTook).setTransaction(taken, q.version())
+                .commit("MERGE");
         release(files, prepared.quarantine, quarantineReleased, q.version());
         long recordCount = files.stream().mapToLong(DataFile::rowCount).sum();
         return recordCount - prepared.quarantine.size();
@@ -132,15 +139,17 @@ public final class QuarantineReplay {
     /**
      * Merges replayed rows into silver. Delete markers are consulted, so a replayed update older
      * than a delete stays out, but not changed: a replay is rare and small, and its own deletes
-     * delete as without markers.
+     * delete as without markers. Silver's truncate watermark applies as to any batch (a replayed
+     * event at or below it stays out, a replayed truncate record raises it), through {@code cut}.
      */
-    private SilverMerger.Result merge(TableSnapshot s, List<SourceRecord> records, RecordPreparer.Prepared prepared) {
+    private SilverMerger.Result merge(TableSnapshot s, Truncation.Batch cut, List<SourceRecord> records,
+            RecordPreparer.Prepared prepared) {
         DeleteMarkers m = markers;
         Instant latest = records.stream().map(SourceRecord::timestamp).max(Instant::compareTo).orElse(null);
         DeleteMarkers.Batch<?> batch = m == null || latest == null ? null
                 : m.begin(prepared.rows, prepared.tombstones, s.transaction(silverAppId).orElse(-1), latest);
-        return batch == null ? merger.merge(s.files(), prepared.rows, prepared.tombstones)
-                : merger.merge(batch, s.files(), prepared.rows, prepared.tombstones);
+        return batch == null ? cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones)
+                : cut.merger().merge(batch, cut.files(), prepared.rows, prepared.tombstones);
     }
 
     private RecordPreparer.Prepared prepare(List<DataFile> files, List<SourceRecord> records,

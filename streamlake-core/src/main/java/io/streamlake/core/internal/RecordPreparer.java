@@ -1,8 +1,10 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
+import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.quality.QuarantineReason;
@@ -22,7 +24,9 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -54,6 +58,9 @@ final class RecordPreparer {
     private final boolean canQuarantine;
     /** Positions of the strategy's sequence columns: a row without a value there cannot be ordered. */
     private final int[] sequencePositions;
+    /** The strategy, when it has truncate records; they are recognized before the key check. */
+    private final @Nullable Scd1Strategy truncates;
+    private final int truncateSequencePos;
 
     /** What a batch of records became; counts are applied to the run's totals only once it commits. */
     static final class Prepared {
@@ -69,6 +76,8 @@ final class RecordPreparer {
         long decodeFailed;
         /** The latest source timestamp of the slice's records, null for none: delete markers' clock. */
         @Nullable Instant latestTime;
+        /** The greatest sequence value of the slice's truncate records, null for none. */
+        @Nullable Object truncateAt;
 
         Prepared(int rules) {
             passed = new long[rules];
@@ -82,6 +91,33 @@ final class RecordPreparer {
             positions[rows.size()] = origin.position();
             partitions.add(origin.partition());
             rows.add(row);
+        }
+
+        /**
+         * Keeps only the rows that pass, with their tombstone bits and origins in step.
+         *
+         * @return how many rows were removed
+         */
+        int retain(IntPredicate keep) {
+            int kept = 0;
+            BitSet keptTombstones = new BitSet();
+            for (int i = 0; i < rows.size(); i++) {
+                if (keep.test(i)) {
+                    if (tombstones.get(i)) {
+                        keptTombstones.set(kept);
+                    }
+                    rows.set(kept, rows.get(i));
+                    partitions.set(kept, partitions.get(i));
+                    positions[kept] = positions[i];
+                    kept++;
+                }
+            }
+            int removed = rows.size() - kept;
+            rows.subList(kept, rows.size()).clear();
+            partitions.subList(kept, partitions.size()).clear();
+            tombstones.clear();
+            tombstones.or(keptTombstones);
+            return removed;
         }
 
         /** @return the source position of a row, in its partition {@code partitions.get(row)} */
@@ -111,6 +147,14 @@ final class RecordPreparer {
             if (later.latestTime != null && (latestTime == null || later.latestTime.isAfter(latestTime))) {
                 latestTime = later.latestTime;
             }
+            truncate(later.truncateAt);
+        }
+
+        /** Notes a truncate record's sequence value (or none). */
+        void truncate(@Nullable Object sequence) {
+            if (sequence != null && (truncateAt == null || Truncation.compare(sequence, truncateAt) > 0)) {
+                truncateAt = sequence;
+            }
         }
     }
 
@@ -125,6 +169,8 @@ final class RecordPreparer {
         this.canQuarantine = canQuarantine;
         this.sequencePositions = pipeline.mergeStrategy().sequenceColumns().stream().mapToInt(schema::indexOf)
                 .filter(i -> i >= 0).toArray();
+        this.truncates = pipeline.mergeStrategy() instanceof Scd1Strategy s && s.truncates() ? s : null;
+        this.truncateSequencePos = truncates == null ? -1 : schema.indexOf(truncates.sequenceColumn().orElseThrow());
         List<Field> relaxed = new ArrayList<>();
         for (Field f : schema.fields()) {
             relaxed.add(Field.optional(f.name(), f.type()));
@@ -238,18 +284,23 @@ final class RecordPreparer {
         }
         Row row;
         try {
-            row = decoder.decode(value);
-            out.decoded++;
-        } catch (DecodeException e) {
-            out.decodeFailed++;
-            return new Rejection(DECODE, e.reason(), String.valueOf(e.getMessage()));
+            row = truncates == null ? decoder.decode(value) : decoder.decodeLoose(value);
         } catch (RuntimeException e) {
-            // A decoder bug must cost one record, not the pipeline: every restart would stop on it again.
-            out.decodeFailed++;
-            return new Rejection(DECODE, QuarantineReason.DECODER_FAILED,
-                    "the decoder failed on this record (" + e.getClass().getName() + ": "
-                    + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + "); please report it");
+            return decodeFailed(e, out);
         }
+        if (truncates != null) {
+            // outside the decoder's try: the predicate is the user's code, and its failure not the decoder's
+            if (isTruncate(row, r)) {
+                out.decoded++;
+                return truncate(row, out);
+            }
+            try {
+                row = decoder.strict(row, value);
+            } catch (RuntimeException e) {
+                return decodeFailed(e, out);
+            }
+        }
+        out.decoded++;
         try {
             for (Function<Row, @Nullable Row> t : transforms) {
                 row = t.apply(row);
@@ -282,6 +333,48 @@ final class RecordPreparer {
             }
         }
         out.add(row, r);
+        return null;
+    }
+
+    private static Rejection decodeFailed(RuntimeException e, Prepared out) {
+        out.decodeFailed++;
+        if (e instanceof DecodeException d) {
+            return new Rejection(DECODE, d.reason(), String.valueOf(d.getMessage()));
+        }
+        // A decoder bug must cost one record, not the pipeline: every restart would stop on it again.
+        return new Rejection(DECODE, QuarantineReason.DECODER_FAILED,
+                "the decoder failed on this record (" + e.getClass().getName() + ": "
+                + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + "); please report it");
+    }
+
+    /**
+     * Asks the strategy's truncate predicate, which sees records before the key check. It is the
+     * user's code, so a failure is not the decoder's and is not hidden in the quarantine: it stops
+     * the pipeline, as a failing delete predicate does.
+     */
+    private boolean isTruncate(Row loose, SourceRecord r) {
+        Scd1Strategy s = Objects.requireNonNull(truncates);
+        try {
+            return s.isTruncate(loose);
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("the truncate predicate of " + s + " threw " + e.getClass().getName()
+                    + " on record " + r.partition() + "@" + r.position() + " instead of deciding: "
+                    + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + ". It sees every record before the"
+                    + " key check, with null in each column the record leaves out: make it handle nulls (for example"
+                    + " r -> \"TRUNCATE\".equals(r.string(\"op\"))), then restart; bronze holds the record.", e);
+        }
+    }
+
+    /** @return why a truncate record cannot be applied, or null once its sequence value is noted */
+    private @Nullable Rejection truncate(Row loose, Prepared out) {
+        Object sequence = loose.value(truncateSequencePos);
+        if (sequence == null) {
+            String column = schema.field(truncateSequencePos).name();
+            return new Rejection(SEQUENCE, QuarantineReason.NULL_SEQUENCE, "truncate record with a null sequence"
+                    + " column '" + column + "', so it does not say up to where silver is emptied; give every"
+                    + " truncate record a " + column + " value");
+        }
+        out.truncate(sequence);
         return null;
     }
 

@@ -77,6 +77,26 @@ final class SilverMerger {
                 : new RowFold(strategy, keyPos);
     }
 
+    /** A copy reading and writing through another view of the same table. */
+    private SilverMerger(SilverMerger base, Table view) {
+        this.workers = base.workers;
+        this.partitionColumns = base.partitionColumns;
+        this.table = view;
+        this.schema = base.schema;
+        this.keyColumn = base.keyColumn;
+        this.keyPos = base.keyPos;
+        this.targetFileRows = base.targetFileRows;
+        this.fold = base.fold;
+    }
+
+    /**
+     * @param view the same table seen another way, such as without the rows a truncate removes
+     * @return this merger reading and writing through the view
+     */
+    SilverMerger over(Table view) {
+        return new SilverMerger(this, view);
+    }
+
     /**
      * What a merge staged; nothing is committed yet.
      *

@@ -52,6 +52,7 @@ final class SilverStage {
     private final SilverMerger merger;
     private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
+    private final Truncation truncation;
     /** The table property that records the silver key. */
     static final String KEY_PROPERTY = "streamlake.silver.key";
     /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
@@ -88,6 +89,7 @@ final class SilverStage {
         this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows(),
                 partitionColumns, workers);
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
+        this.truncation = new Truncation(silver, schema, pipeline.mergeStrategy(), merger, workers);
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
@@ -112,7 +114,9 @@ final class SilverStage {
 
     void open() {
         // before create(), which would already evolve the schema of a table of the other kind
-        Tables.refuseMismatch(silver.snapshot(), recorded(), this::mismatch);
+        TableSnapshot before = silver.snapshot();
+        Tables.refuseMismatch(before, recorded(), this::mismatch);
+        truncation.refuseMismatch(before);
         TableSnapshot created = silver.create(schema, partitionColumns);
         silverVersion = checkKey(created);
         if (quarantine != null) {
@@ -206,12 +210,14 @@ final class SilverStage {
                 // them through the merge would make the collector copy them over and over.
                 records = null;
                 recent = null;
+                // Before the delete markers see the batch: events a truncate keeps out leave no marker.
+                Truncation.Batch cut = truncation.begin(snapshot, prepared);
                 Instant batchTime = prepared.latestTime;
                 DeleteMarkers.Batch<?> deletes = markers == null || batchTime == null ? null
                         : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
                 SilverMerger.Result merged = deletes == null
-                        ? merger.merge(snapshot.files(), prepared.rows, prepared.tombstones)
-                        : merger.merge(deletes, snapshot.files(), prepared.rows, prepared.tombstones);
+                        ? cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones)
+                        : cut.merger().merge(deletes, cut.files(), prepared.rows, prepared.tombstones);
                 if (!merged.failed().isEmpty()) {
                     // Nothing is committed yet: the same records again, with these quarantined (the
                     // files this merge wrote are orphans, which vacuum removes).
@@ -227,8 +233,9 @@ final class SilverStage {
                     // in between is replayed from the markers the batch started from.
                     deletes.commit(upTo);
                 }
-                silverVersion = merged.stage(silver).expectTransaction(appId, consumed).setTransaction(appId, upTo)
-                        .commit("STREAMING UPDATE");
+                merged = cut.finish(merged);
+                silverVersion = cut.record(merged.stage(silver)).expectTransaction(appId, consumed)
+                        .setTransaction(appId, upTo).commit("STREAMING UPDATE");
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);
                 }
