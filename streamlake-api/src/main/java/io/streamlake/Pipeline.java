@@ -4,6 +4,7 @@ import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
@@ -714,10 +715,14 @@ public final class Pipeline {
                     + " such as a date");
         }
         mergeStrategy.validate(silverSchema, silverKey);
-        if (mergeStrategy instanceof CdcStrategy<?> s && s.keepsDeleteMarkers() && deleteMarkers().isEmpty()) {
-            throw new ConfigurationException(mergeStrategy + " keeps delete markers, but silver table " + silver
-                    + " is a table instance and no delete-marker table is set: add withDeleteMarkers(table), or keep"
-                    + " none with keepDeletesFor(Duration.ZERO)");
+        if (mergeStrategy instanceof CdcStrategy<?> s && (s.keepsDeleteMarkers()
+                || s instanceof Scd1Strategy one && one.tracksColumnSequences()) && deleteMarkers().isEmpty()) {
+            boolean columns = s instanceof Scd1Strategy one && one.tracksColumnSequences();
+            throw new ConfigurationException(mergeStrategy + (columns
+                    ? " keeps the sequence value behind each column of a partial update (ignoreNullUpdates)"
+                    : " keeps delete markers") + ", but silver table " + silver + " is a table instance and no"
+                    + " delete-marker table is set: add withDeleteMarkers(table)" + (columns ? ""
+                    : ", or keep none with keepDeletesFor(Duration.ZERO)"));
         }
         return this;
     }

@@ -255,7 +255,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
 
     /** A total order over the values of one column, null first; for {@link #compareTies}. */
     @SuppressWarnings("unchecked")
-    private static int compareValues(@Nullable Object a, @Nullable Object b) {
+    static int compareValues(@Nullable Object a, @Nullable Object b) {
         if (a == null || b == null) {
             return a == null ? (b == null ? 0 : -1) : 1;
         }

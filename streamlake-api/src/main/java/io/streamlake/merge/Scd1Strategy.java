@@ -3,7 +3,9 @@ package io.streamlake.merge;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -200,6 +202,104 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
     @Override
     boolean leavesMarkers() {
         return options.deleteWhen() != null || !options.ignoreTombstones();
+    }
+
+    /**
+     * A row of partial updates and where its values came from: for each column whose value was not
+     * set by the row's newest event, the sequence value of the event that set it. Made by
+     * {@link #mergeColumns}.
+     *
+     * @param row the key's row, or null when the event deleted it
+     * @param sequences the sequence value behind each column that differs from the row's own: a
+     *     non-null value missing from the map came with the row's sequence value, a null value missing
+     *     from it was never set
+     */
+    public record PartialRow(@Nullable Row row, Map<String, Object> sequences) {
+        /** Copies the map. */
+        public PartialRow {
+            sequences = Map.copyOf(sequences);
+        }
+    }
+
+    /**
+     * @return whether the engine keeps, for each key, the sequence value behind each column
+     *     ({@link #mergeColumns}): {@code latestBy} with {@link #ignoreNullUpdates()}
+     */
+    public boolean tracksColumnSequences() {
+        return sequenceColumn != null && options.ignoreNullUpdates();
+    }
+
+    /**
+     * The merge of {@code latestBy(...).ignoreNullUpdates()} that does not depend on arrival order:
+     * each column takes its value from the newest event that set it (a non-null value), and a delete
+     * older than the row empties the columns no newer event set. So every arrival order of the same
+     * events gives the same row. Pure; the engine keeps the sequences beside silver, in the
+     * delete-marker table, with the key's delete marker: every delete leaves one (also a delete older
+     * than the row, which only empties columns), and an event not newer than the marker is dropped
+     * before this is called, so a delete wins over an update with the same sequence value.
+     *
+     * <pre>{@code
+     * Scd1Strategy s = MergeStrategies.latestBy("seq").ignoreNullUpdates();
+     * PartialRow r = s.mergeColumns(null, Map.of(), event(seq 3, status "PAID", note null));
+     * r = s.mergeColumns(r.row(), r.sequences(), event(seq 1, status "CREATED", note "gift"));
+     * // r.row(): seq 3, status PAID (newer), note gift (set by seq 1 only); r.sequences(): {note=1}
+     * }</pre>
+     *
+     * @param current the key's row, or null when silver holds none
+     * @param sequences the sequences of {@code current} as {@link PartialRow#sequences()}; empty
+     *     for a key without a row
+     * @param incoming the event
+     * @return the row and its sequences; a null row when a delete at least as new as the row deletes it
+     * @throws IllegalStateException if the strategy does not {@link #tracksColumnSequences()}
+     */
+    public PartialRow mergeColumns(@Nullable Row current, Map<String, Object> sequences, Row incoming) {
+        if (!tracksColumnSequences()) {
+            throw new IllegalStateException(this + " keeps no column sequences; mergeColumns is for"
+                    + " latestBy(column).ignoreNullUpdates()");
+        }
+        Object e = incoming.value(sequenceColumn);
+        Object rowSeq = current == null ? null : current.value(sequenceColumn);
+        boolean delete = options.isDelete(incoming);
+        if (delete && (current == null || compareSequence(e, rowSeq) >= 0)) {
+            return new PartialRow(null, Map.of());
+        }
+        Object newest = compareSequence(e, rowSeq) > 0 ? e : rowSeq;
+        Schema schema = incoming.schema();
+        Row.Builder b = Row.builder(schema);
+        Map<String, Object> out = new HashMap<>();
+        for (int i = 0; i < schema.size(); i++) {
+            String name = schema.field(i).name();
+            if (!options.stores(name)) {
+                continue;
+            }
+            if (name.equals(sequenceColumn)) {
+                b.set(i, newest);
+                continue;
+            }
+            Object cur = current == null ? null : current.value(i);
+            Object seq = sequences.containsKey(name) ? sequences.get(name) : cur != null ? rowSeq : null;
+            Object value = cur;
+            Object inc = incoming.value(i);
+            if (delete) {
+                // a delete older than the row: what only older events set is gone (the delete's
+                // marker keeps events up to it out, so the column is as if never set)
+                if (compareSequence(seq, e) <= 0) {
+                    value = null;
+                    seq = null;
+                }
+            } else if (inc != null) {
+                int c = compareSequence(e, seq);
+                if (c > 0 || c == 0 && compareValues(inc, cur) > 0) {
+                    value = inc; // the newest event that set the column; a tie goes to the greater value
+                    seq = e;
+                }
+            }
+            b.set(i, value);
+            if (value != null ? compareSequence(seq, newest) != 0 : seq != null) {
+                out.put(name, seq);
+            }
+        }
+        return new PartialRow(b.build(), out);
     }
 
     @Override

@@ -8,7 +8,12 @@ import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -166,6 +171,61 @@ class Scd1StrategyTest {
         Scd1Strategy partial = s.ignoreNullUpdates();
         assertThat(partial.merge(created, row(null, "y", 5L))).isEqualTo(MergeDecision.upsert(row("CREATED", "y", 5L)));
         assertThat(partial.merge(row("CREATED", "y", 5L), row(null, "x", 5L))).isEqualTo(MergeDecision.keep());
+    }
+
+    /** Folds partial updates as the engine does: column sequences, and a delete marker per key. */
+    private static @Nullable Row foldColumns(Scd1Strategy s, List<Row> arrivals) {
+        Row row = null;
+        Map<String, Object> sequences = Map.of();
+        Long marker = null;
+        for (Row in : arrivals) {
+            long seq = in.value("seq") instanceof Long l ? l : 0;
+            boolean delete = s.isDelete(in);
+            if (!delete && marker != null && seq <= marker) {
+                continue; // not newer than the key's delete: the engine drops it
+            }
+            if (delete) {
+                marker = marker == null ? seq : Math.max(marker, seq);
+            }
+            if (row == null && delete) {
+                continue;
+            }
+            Scd1Strategy.PartialRow r = s.mergeColumns(row, sequences, in);
+            row = r.row();
+            sequences = r.sequences();
+        }
+        return row;
+    }
+
+    @Test
+    void partialUpdatesTakeEachColumnFromTheNewestEventThatSetItInAnyArrivalOrder() {
+        Scd1Strategy s = MergeStrategies.latestBy("seq").ignoreNullUpdates().withDeletes(IS_DELETE);
+        assertThat(foldColumns(s, List.of(row("PAID", null, 3L), row("CREATED", "gift", 1L))))
+                .isEqualTo(row("PAID", "gift", 3L));
+        // a delete between them: what only the older event set is gone, in either order
+        assertThat(foldColumns(s, List.of(row("CREATED", "gift", 1L), delete(2), row("PAID", null, 3L))))
+                .isEqualTo(row("PAID", null, 3L));
+        assertThat(foldColumns(s, List.of(row("PAID", null, 3L), row("CREATED", "gift", 1L), delete(2))))
+                .isEqualTo(row("PAID", null, 3L));
+        assertThat(foldColumns(s, List.of(delete(2), row("PAID", null, 3L), row("CREATED", "gift", 1L))))
+                .isEqualTo(row("PAID", null, 3L));
+        Random random = new Random(11);
+        for (int set = 0; set < 200; set++) {
+            List<Row> events = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                long seq = 1 + random.nextInt(8); // collisions on purpose: the tie rule is per column
+                events.add(random.nextInt(5) == 0 ? delete(seq) : row(random.nextBoolean() ? "S" + random.nextInt(3) : null,
+                        random.nextBoolean() ? "n" + random.nextInt(3) : null, seq));
+            }
+            Row expected = foldColumns(s, events);
+            for (int round = 0; round < 20; round++) {
+                List<Row> arrivals = new ArrayList<>(events);
+                Collections.shuffle(arrivals, random);
+                assertThat(foldColumns(s, arrivals)).as("events %s arriving %s", events, arrivals).isEqualTo(expected);
+            }
+        }
+        assertThatThrownBy(() -> MergeStrategies.latestBy("seq").mergeColumns(null, Map.of(), row("A", null, 1L)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("ignoreNullUpdates");
     }
 
     @Test

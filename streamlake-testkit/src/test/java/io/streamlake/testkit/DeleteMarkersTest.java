@@ -219,16 +219,14 @@ class DeleteMarkersTest {
 
     /**
      * The batch after the delete holds an update older than the delete (dropped by the marker) and
-     * a newer one (which re-inserts and clears the marker). With partial updates, replaying that
-     * batch without the marker would fill the newer row's null note from the older update; the
-     * marker rows' record of what they replaced prevents it.
+     * a newer one (which re-inserts and clears the marker). Replaying that batch from the markers it
+     * left would start from no marker; the marker rows' record of what they replaced prevents it.
      */
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
         "CRASH_BEFORE_SILVER"})
     void aCrashAroundTheMarkersCommitNeitherLosesNorRepeatsAChange(String fault) {
-        Scd1Strategy strategy = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).ignoreNullUpdates()
-                .dropColumns("op");
+        Scd1Strategy strategy = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).dropColumns("op");
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         String silverPath = lake.resolve("silver").toString();
         Pipeline pipeline = Pipeline.from(hub).bronze(lake.resolve("bronze").toString()).silver(silverPath, "order_id")
@@ -260,6 +258,50 @@ class DeleteMarkersTest {
             assertThat(markers).singleElement().satisfies(m -> {
                 assertThat(m).containsEntry("order_id", "o-1").containsEntry("delete_sequence", t(8));
             });
+        }
+    }
+
+    /**
+     * Partial updates keep the sequence value behind each column in the markers table, exactly once
+     * with silver like the markers: o-9's note comes from an older event than its row, and o-1's
+     * marker stays after the newer update re-inserts it, so that the late note stays out.
+     */
+    @ParameterizedTest(name = "fault {0}")
+    @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
+        "CRASH_BEFORE_SILVER"})
+    void partialUpdatesKeepTheirColumnSequencesExactlyOnceAcrossACrash(String fault) {
+        Scd1Strategy strategy = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).ignoreNullUpdates()
+                .dropColumns("op");
+        assertThat(strategy.tracksColumnSequences()).isTrue();
+        InMemoryHub hub = InMemoryHub.create("orders", 1);
+        String silverPath = lake.resolve("silver").toString();
+        Pipeline pipeline = Pipeline.from(hub).bronze(lake.resolve("bronze").toString()).silver(silverPath, "order_id")
+                .withSchema(CDC).withMergeStrategy(strategy);
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
+            send(hub, Row.of(CDC, "o-1", "CREATED", "gift", "UPSERT", t(1)), delete("o-1", 5),
+                    Row.of(CDC, "o-9", "CREATED", null, "UPSERT", t(2)));
+            driver.pipe();
+
+            send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)),  // older than the delete
+                    Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7)),        // newer: back, note null
+                    Row.of(CDC, "o-9", "OLD", "note", "UPSERT", t(1)));          // older: sets only the note
+            crashAroundTheMarkersCommit(driver, fault);
+
+            Row[] expected = {
+                Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)),
+                Row.of(CDC, "o-9", "CREATED", "note", null, t(2)),
+            };
+            assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
+            assertThat(KernelReader.rows(silverPath)).containsExactlyInAnyOrder(expected[0].toMap(), expected[1].toMap());
+            assertThat(driver.deletedKeys()).containsExactly("o-1");
+            assertThat(KernelReader.rows(silverPath + "_deletes")).filteredOn(m -> "o-9".equals(m.get("order_id")))
+                    .singleElement().satisfies(m -> assertThat(m.get("column_sequences")).isEqualTo(Map.of("note", t(1))));
+
+            // an update between the two events of o-9 takes the note, and one older than it does not
+            send(hub, Row.of(CDC, "o-9", null, "newer note", "UPSERT", t(1).plusSeconds(30)),
+                    Row.of(CDC, "o-9", null, "oldest note", "UPSERT", t(0)));
+            driver.pipe();
+            assertThat(driver.silver().rows()).contains(Row.of(CDC, "o-9", "CREATED", "newer note", null, t(2)));
         }
     }
 

@@ -15,11 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Order independence that once failed, found by the arrival-order harness. The SCD type 2 delete
- * and tie tests hold since SCD type 2 keeps delete markers and ties resolve by the stored values, and
- * run in every build. The tests still marked {@code @EnabledIfSystemProperty} fail on today's code
- * (open on issue 11: per-column sequences for partial updates, and the untracked values of a split
- * SCD type 2 version); they are skipped unless {@code -Dstreamlake.gaps=true}, so the build stays green:
+ * Order independence that once failed, found by the arrival-order harness. The SCD type 2 delete,
+ * tie and partial-update tests hold since SCD type 2 keeps delete markers, ties resolve by the
+ * stored values and partial updates keep a sequence per column, and run in every build. The tests still marked {@code @EnabledIfSystemProperty} fail on today's code
+ * (open on issue 11: the untracked values of a split SCD type 2 version); they are skipped unless {@code -Dstreamlake.gaps=true}, so the build stays green:
  *
  * <pre>
  * mvn -pl streamlake-testkit -am test -Dtest=OrderIndependenceGapsTest -Dsurefire.failIfNoSpecifiedTests=false -Dstreamlake.gaps=true
@@ -116,11 +115,9 @@ class OrderIndependenceGapsTest {
                 .inAnyOrder(seed).orders(20).expectSameSilver();
     }
 
-    // ---- ignoreNullUpdates with out-of-order partial updates ------------------------------------
+    // ---- ignoreNullUpdates with out-of-order partial updates (fixed: per-column sequences) ---------
 
     @Test
-    @EnabledIfSystemProperty(named = GAPS, matches = "true",
-            disabledReason = "ignoreNullUpdates() with out-of-order partial updates depends on arrival order")
     void ignoreNullUpdatesTakesEachColumnFromTheNewestEventThatSetIt() {
         scenario(CDC, MergeStrategies.latestBy("seq").ignoreNullUpdates())
                 .events(
@@ -133,8 +130,6 @@ class OrderIndependenceGapsTest {
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {232, 233, 235})
-    @EnabledIfSystemProperty(named = GAPS, matches = "true",
-            disabledReason = "ignoreNullUpdates() with out-of-order partial updates depends on arrival order")
     void ignoreNullUpdatesOnRandomPartialUpdates(long seed) {
         // In sequence order (the first run), each column ends with the newest non-null value: the rule.
         RandomChanges.seed(seed).nulls(0.4)
@@ -144,8 +139,6 @@ class OrderIndependenceGapsTest {
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {503, 504, 505})
-    @EnabledIfSystemProperty(named = GAPS, matches = "true",
-            disabledReason = "ignoreNullUpdates() with out-of-order partial updates depends on arrival order")
     void ignoreNullUpdatesWithDeletesOnRandomPartialUpdates(long seed) {
         // Assumes the rule extends to deletes as "the newest event that set it since the key's newest
         // delete", which the first run (sequence order) gives; to be confirmed with the fix.

@@ -69,6 +69,8 @@ final class DeleteMarkers {
     static final String VERSION = "bronze_version";
     static final String PREVIOUS_SEQUENCE = "previous_delete_sequence";
     static final String PREVIOUS_DELETED_AT = "previous_deleted_at";
+    static final String COLUMNS = "column_sequences";
+    static final String PREVIOUS_COLUMNS = "previous_column_sequences";
 
     private final Table table;
     private final Schema schema;
@@ -77,13 +79,32 @@ final class DeleteMarkers {
     private final int keyPos;
     private final int seqPos;
     private final Duration retention;
+    /** Whether marker rows also keep column sequences (partial updates). */
+    private final boolean columns;
     private final String appId;
     private final SilverMerger merger;
     /** Latest source time seen by a committed batch: the clock markers expire by. */
     private volatile @Nullable Instant latestSeen;
 
-    /** A key's delete: the delete's sequence value and when it happened. */
-    record Marker(@Nullable Object sequence, Instant deletedAt) {
+    /**
+     * What the markers table keeps of a key: its delete (the delete's sequence value and when it
+     * happened), and for {@code latestBy(...).ignoreNullUpdates()} the sequence value behind each
+     * column of its row ({@link Scd1Strategy#mergeColumns}); either may be absent.
+     */
+    record Marker(@Nullable Object sequence, @Nullable Instant deletedAt, Map<String, Object> columns) {
+        Marker(@Nullable Object sequence, @Nullable Instant deletedAt) {
+            this(sequence, deletedAt, Map.of());
+        }
+
+        /** @return the marker, or null when it holds nothing */
+        static @Nullable Marker of(@Nullable Object sequence, @Nullable Instant deletedAt, Map<String, Object> columns) {
+            return deletedAt == null && columns.isEmpty() ? null : new Marker(sequence, deletedAt, columns);
+        }
+
+        /** @return whether it holds a delete */
+        boolean deletes() {
+            return deletedAt != null;
+        }
     }
 
     /** The state of a key while a batch folds: its silver row, or its marker, or neither. */
@@ -100,13 +121,18 @@ final class DeleteMarkers {
         this.seqPos = silverSchema.indexOf(sequenceColumn);
         this.retention = strategy.deleteRetention();
         this.appId = appId;
-        this.schema = schema(silverSchema, keyColumn, sequenceColumn);
+        this.columns = strategy instanceof Scd1Strategy s && s.tracksColumnSequences();
+        this.schema = schema(silverSchema, keyColumn, sequenceColumn, columns);
         this.merger = new SilverMerger(table, schema, keyColumn, MergeStrategies.lastWins(), targetFileRows, workers);
     }
 
-    /** The markers table's columns: the silver key, the marker, and the marker it replaced. */
-    static Schema schema(Schema silver, String keyColumn, String sequenceColumn) {
-        for (String c : List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT)) {
+    /**
+     * The markers table's columns: the silver key, the marker, and the marker it replaced; with
+     * {@code columns}, the column sequences of both too.
+     */
+    static Schema schema(Schema silver, String keyColumn, String sequenceColumn, boolean columns) {
+        for (String c : List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS,
+                PREVIOUS_COLUMNS)) {
             if (c.equals(keyColumn)) {
                 throw new ConfigurationException("silver key column '" + keyColumn + "' has the name of a column of"
                         + " the delete-marker table; rename the key, or keep no delete markers (keepDeletesFor(Duration.ZERO))");
@@ -114,14 +140,17 @@ final class DeleteMarkers {
         }
         DataType keyType = silver.field(keyColumn).orElseThrow().type();
         DataType seqType = silver.field(sequenceColumn).orElseThrow().type();
-        return Schema.builder()
+        Schema.Builder b = Schema.builder()
                 .required(keyColumn, keyType)
                 .optional(SEQUENCE, seqType)
                 .optional(DELETED_AT, DataType.TIMESTAMP)
                 .required(VERSION, DataType.LONG)
                 .optional(PREVIOUS_SEQUENCE, seqType)
-                .optional(PREVIOUS_DELETED_AT, DataType.TIMESTAMP)
-                .build();
+                .optional(PREVIOUS_DELETED_AT, DataType.TIMESTAMP);
+        if (columns) {
+            b.optional(COLUMNS, DataType.map(seqType)).optional(PREVIOUS_COLUMNS, DataType.map(seqType));
+        }
+        return b.build();
     }
 
     Table table() {
@@ -144,7 +173,7 @@ final class DeleteMarkers {
         for (int i = 0; i < incoming.size() && !deletes; i++) {
             deletes = !tombstones.get(i) && isDelete(incoming.get(i));
         }
-        if (!deletes && snapshot.files().isEmpty()) {
+        if (!deletes && !columns && snapshot.files().isEmpty()) {
             return null; // the common case costs no I/O
         }
         Set<Object> keys = new HashSet<>();
@@ -171,11 +200,15 @@ final class DeleteMarkers {
             Row r = e.getValue().get(e.getValue().size() - 1);
             last.put(e.getKey(), r);
             Marker m = asOf(r, consumed);
-            if (m != null && !m.deletedAt().isBefore(cutoff)) {
+            if (m != null && m.deletes() && m.deletedAt().isBefore(cutoff)) {
+                m = Marker.of(null, null, m.columns()); // the delete expired; the column sequences never do
+            }
+            if (m != null) {
                 live.put(e.getKey(), m);
             }
         }
-        if (!deletes && live.isEmpty() && last.values().stream().allMatch(r -> version(r) <= consumed)) {
+        if (!deletes && !columns && live.isEmpty()
+                && last.values().stream().allMatch(r -> version(r) <= consumed)) {
             return null;
         }
         return new Batch1((Scd1Strategy) strategy, snapshot, last, live, consumed, now);
@@ -191,10 +224,17 @@ final class DeleteMarkers {
     }
 
     /** @return the row's marker as of silver's progress {@code consumed}, null for none */
-    private static @Nullable Marker asOf(Row r, long consumed) {
+    private @Nullable Marker asOf(Row r, long consumed) {
         boolean committed = version(r) <= consumed;
         Instant at = (Instant) r.value(committed ? DELETED_AT : PREVIOUS_DELETED_AT);
-        return at == null ? null : new Marker(r.value(committed ? SEQUENCE : PREVIOUS_SEQUENCE), at);
+        return Marker.of(at == null ? null : r.value(committed ? SEQUENCE : PREVIOUS_SEQUENCE), at,
+                columnsOf(r, committed ? COLUMNS : PREVIOUS_COLUMNS));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> columnsOf(Row r, String column) {
+        Object v = columns ? r.value(column) : null;
+        return v == null ? Map.of() : (Map<String, Object>) v;
     }
 
     private static long version(Row r) {
@@ -233,7 +273,7 @@ final class DeleteMarkers {
             if (!oldOrCleared) {
                 continue;
             }
-            if (allCommitted && f.max(DELETED_AT).map(m -> ((Instant) m).isBefore(cutoff)).orElse(false)
+            if (allCommitted && !columns && f.max(DELETED_AT).map(m -> ((Instant) m).isBefore(cutoff)).orElse(false)
                     && f.nullCounts().getOrDefault(DELETED_AT, 1L) == 0) {
                 commit.remove(f); // every marker in it expired: no need to read it
                 removed += f.rowCount();
@@ -241,15 +281,20 @@ final class DeleteMarkers {
                 continue;
             }
             List<Row> keep = new ArrayList<>();
+            boolean trimmed = false;
             Iterator<Row> rows = table.read(f, schema);
             while (rows.hasNext()) {
                 Row r = rows.next();
                 Instant at = (Instant) r.value(DELETED_AT);
                 if (version(r) > consumed || (at != null && !at.isBefore(cutoff))) {
                     keep.add(r);
+                } else if (!columnsOf(r, COLUMNS).isEmpty()) {
+                    // the delete expired (or there is none); the column sequences never do
+                    trimmed |= at != null;
+                    keep.add(at == null ? r : r.with(SEQUENCE, null).with(DELETED_AT, null));
                 }
             }
-            if (keep.size() < f.rowCount()) {
+            if (keep.size() < f.rowCount() || trimmed) {
                 commit.remove(f);
                 if (!keep.isEmpty()) {
                     commit.add(Tables.writeFile(table, schema, keep));
@@ -330,8 +375,11 @@ final class DeleteMarkers {
             }
             Object sequence = incoming.value(seqPos);
             boolean delete = strategy.isDelete(incoming);
-            if (!delete && marker != null && compare(sequence, marker.sequence()) <= 0) {
+            if (!delete && marker != null && marker.deletes() && compare(sequence, marker.sequence()) <= 0) {
                 return state(key, row, marker); // older than the delete: it must not bring the key back
+            }
+            if (columns) {
+                return mergeColumns(key, row, marker, incoming, sequence, delete);
             }
             MergeDecision d = strategy.merge(row, incoming);
             return switch (d.kind()) {
@@ -342,6 +390,26 @@ final class DeleteMarkers {
                         ? state(key, null, new Marker(sequence, now))
                         : state(key, row, marker);
             };
+        }
+
+        /**
+         * Partial updates: every delete leaves a marker, also one older than the row (which only
+         * empties columns), and the row carries its column sequences in the marker.
+         */
+        private @Nullable Object mergeColumns(Object key, @Nullable Row row, @Nullable Marker marker, Row incoming,
+                Object sequence, boolean delete) {
+            Marker deleted = marker;
+            if (delete && (marker == null || !marker.deletes() || compare(sequence, marker.sequence()) > 0)) {
+                deleted = new Marker(sequence, now, marker == null ? Map.of() : marker.columns());
+            }
+            if (row == null && delete) {
+                return state(key, null, Marker.of(deleted.sequence(), deleted.deletedAt(), Map.of()));
+            }
+            Scd1Strategy.PartialRow p = strategy.mergeColumns(row, marker == null ? Map.of() : marker.columns(),
+                    incoming);
+            Row merged = p.row() == null ? null : SilverMerger.checkKey(key, p.row(), keyPos, strategy);
+            return state(key, merged, deleted == null ? Marker.of(null, null, p.sequences())
+                    : Marker.of(deleted.sequence(), deleted.deletedAt(), merged == null ? Map.of() : p.sequences()));
         }
 
         /**
@@ -397,13 +465,18 @@ final class DeleteMarkers {
                         rows.add(Row.builder(schema).set(keyColumn, key).set(VERSION, upTo).build());
                     }
                 } else if (old == null || version(old) > consumed || !Objects.equals(after, before)) {
-                    rows.add(Row.builder(schema).set(keyColumn, key)
+                    Row.Builder b = Row.builder(schema).set(keyColumn, key)
                             .set(SEQUENCE, after == null ? null : after.sequence())
                             .set(DELETED_AT, after == null ? null : after.deletedAt())
                             .set(VERSION, upTo)
                             .set(PREVIOUS_SEQUENCE, before == null ? null : before.sequence())
-                            .set(PREVIOUS_DELETED_AT, before == null ? null : before.deletedAt())
-                            .build());
+                            .set(PREVIOUS_DELETED_AT, before == null ? null : before.deletedAt());
+                    if (columns) {
+                        b.set(COLUMNS, after == null || after.columns().isEmpty() ? null : after.columns())
+                                .set(PREVIOUS_COLUMNS, before == null || before.columns().isEmpty() ? null
+                                        : before.columns());
+                    }
+                    rows.add(b.build());
                 }
             }
             if (!rows.isEmpty()) {
@@ -499,8 +572,8 @@ final class DeleteMarkers {
      */
     private void commitRows(TableSnapshot snapshot, long upTo, Function<List<DataFile>, SilverMerger.Result> merge) {
         TableSnapshot s = snapshot;
-        if (s.version() < 0) {
-            s = table.create(schema);
+        if (s.version() < 0 || columns && s.schema().map(t -> t.indexOf(COLUMNS) < 0).orElse(true)) {
+            s = table.create(schema); // a table written before partial updates kept column sequences gains them
         }
         merge.apply(s.files()).stage(table).expectTransaction(appId, snapshot.transaction(appId).orElse(-1))
                 .setTransaction(appId, upTo).commit("MERGE");
