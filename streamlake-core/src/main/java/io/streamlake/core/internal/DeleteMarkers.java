@@ -1,9 +1,9 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
-import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.DataType;
@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * type 2, a delete that arrives before the versions it ends still ends them) while plain Delta
  * readers of silver still see only live rows. A {@code latestBy} table has one row per recently
  * deleted key; an SCD type 2 table one row per recent delete, since a key's history can have several
- * gaps.
+ * gaps. For {@code latestBy(...).ignoreNullUpdates()} a key's row also keeps the sequence value
+ * behind each column of its silver row that did not come with the row's newest event
+ * ({@value #COLUMNS}), which never expires, so that partial updates resolve in any arrival order.
  *
  * <p><b>Exactly once without a two-table transaction.</b> A batch commits its marker changes
  * before silver, with the markers table's own progress marker. A crash between the two commits
