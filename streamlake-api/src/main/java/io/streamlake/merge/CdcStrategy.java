@@ -284,12 +284,58 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         return ((Comparable<Object>) a).compareTo(b);
     }
 
-    /** Orders two sequence values of one column type; null is older than any value. */
+    /**
+     * The one order of sequence values, which every strategy and the engine (delete markers,
+     * truncates, file statistics) use: null is older than any value; strings by Unicode code point,
+     * which is the order of their UTF-8 bytes, as Spark and Delta statistics compare them (it
+     * differs from {@link String#compareTo} for characters beyond U+FFFF); an int and a long (a
+     * column widened from INT to LONG) by value; other values naturally.
+     *
+     * <pre>{@code
+     * CdcStrategy.compareSequence("\uFFFD", "\uD83D\uDE00");   // < 0: U+FFFD before U+1F600
+     * CdcStrategy.compareSequence(null, 0L);                     // < 0
+     * }</pre>
+     *
+     * @param a a sequence value, or null
+     * @param b another of the same column type, or null
+     * @return negative, zero or positive as {@code a} is older than, as new as, or newer than {@code b}
+     */
     @SuppressWarnings("unchecked")
-    static int compareSequence(@Nullable Object a, @Nullable Object b) {
+    public static int compareSequence(@Nullable Object a, @Nullable Object b) {
         if (a == null || b == null) {
             return a == null ? (b == null ? 0 : -1) : 1;
         }
+        if (a instanceof String x && b instanceof String y) {
+            return compareCodePoints(x, y);
+        }
+        if (a instanceof Integer i && b instanceof Long) {
+            a = i.longValue();
+        } else if (b instanceof Integer i && a instanceof Long) {
+            b = i.longValue();
+        }
         return ((Comparable<Object>) a).compareTo(b);
+    }
+
+    /**
+     * @param a a string
+     * @param b another string
+     * @return their order by code point, which is the order of their UTF-8 bytes
+     */
+    public static int compareCodePoints(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                boolean xs = Character.isSurrogate(x);
+                boolean ys = Character.isSurrogate(y);
+                if (xs == ys) {
+                    return x - y;
+                }
+                // A surrogate encodes a code point above U+FFFF, so it sorts after any BMP character.
+                return xs ? 1 : -1;
+            }
+        }
+        return a.length() - b.length();
     }
 }

@@ -229,6 +229,23 @@ class Scd1StrategyTest {
     }
 
     @Test
+    void stringSequencesCompareByCodePointAsSparkAndTheStatisticsDo() {
+        // U+FFFD sorts before U+1F600 by code point (and UTF-8 bytes), after it by UTF-16 unit
+        assertThat(CdcStrategy.compareSequence("\uFFFD", "\uD83D\uDE00")).isNegative();
+        assertThat("\uFFFD".compareTo("\uD83D\uDE00")).isPositive();
+        Schema strings = Schema.builder().required("id", DataType.STRING).optional("status", DataType.STRING)
+                .optional("seq", DataType.STRING).build();
+        Row older = Row.of(strings, "k", "OLD", "\uFFFD");
+        Row newer = Row.of(strings, "k", "NEW", "\uD83D\uDE00");
+        Scd1Strategy s = MergeStrategies.latestBy("seq");
+        assertThat(s.merge(older, newer)).isEqualTo(MergeDecision.upsert(newer));
+        assertThat(s.merge(newer, older)).isEqualTo(MergeDecision.keep());
+        // an int and a long (a column widened from INT to LONG) compare by value
+        assertThat(CdcStrategy.compareSequence(3, 2L)).isPositive();
+        assertThat(CdcStrategy.compareSequence(null, "")).isNegative();
+    }
+
+    @Test
     void latestByKeepsDeleteMarkersForSevenDaysByDefault() {
         assertThat(MergeStrategies.latestBy("seq").deleteRetention()).isEqualTo(java.time.Duration.ofDays(7));
         assertThat(MergeStrategies.latestBy("seq").keepsDeleteMarkers()).isTrue();

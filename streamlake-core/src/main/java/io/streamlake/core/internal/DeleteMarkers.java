@@ -581,11 +581,8 @@ final class DeleteMarkers {
                 .setTransaction(appId, upTo).commit("MERGE");
     }
 
-    /** Orders sequence values as {@code latestBy} does: null is older than any value. */
+    /** Orders sequence values as the strategies do ({@link CdcStrategy#compareSequence}). */
     static int compare(@Nullable Object a, @Nullable Object b) {
-        if (a == null || b == null) {
-            return a == null ? (b == null ? 0 : -1) : 1;
-        }
-        return KeyOrder.NATURAL.compare(a, b);
+        return CdcStrategy.compareSequence(a, b);
     }
 }

@@ -1,5 +1,6 @@
 package io.streamlake.core.internal;
 
+import io.streamlake.merge.CdcStrategy;
 import java.util.Comparator;
 
 /**
@@ -25,20 +26,6 @@ public final class KeyOrder {
      * @return their order as UTF-8 bytes
      */
     public static int compareUtf8(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y) {
-                boolean xs = Character.isSurrogate(x);
-                boolean ys = Character.isSurrogate(y);
-                if (xs == ys) {
-                    return x - y;
-                }
-                // A surrogate encodes a code point above U+FFFF, so it sorts after any BMP character.
-                return xs ? 1 : -1;
-            }
-        }
-        return a.length() - b.length();
+        return CdcStrategy.compareCodePoints(a, b); // one order for keys, statistics and sequence values
     }
 }

@@ -1,6 +1,7 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.schema.DataType;
@@ -209,38 +210,18 @@ final class Truncation {
     }
 
     /**
-     * Whether file statistics may be compared with this watermark. Statistics order strings by code
-     * point ({@link KeyOrder}) while {@code latestBy} orders them by UTF-16 unit; the two agree on every
-     * comparison with a string whose units are all below U+D800 (the usual digits and letters of a
-     * sequence). They order -0.0 and 0.0 alike while {@code latestBy} does not, which matters only
-     * for a watermark of zero. Otherwise each file is read.
+     * Whether file statistics may be compared with this watermark. Statistics order values as
+     * {@code latestBy} does (strings by code point too), except that they order -0.0 and 0.0 alike
+     * while {@link Double#compareTo} does not, which matters only for a watermark of zero: then each
+     * file is read.
      */
     private static boolean boundsAgree(Object through) {
-        if (through instanceof String s) {
-            return s.chars().allMatch(ch -> ch < Character.MIN_SURROGATE);
-        }
-        if (through instanceof Double d) {
-            return d != 0.0;
-        }
-        return true;
+        return !(through instanceof Double d) || d != 0.0;
     }
 
-    /**
-     * Orders sequence values as {@code latestBy} does: null before any value, then each type's
-     * natural order (strings by UTF-16 unit, as {@link String#compareTo}).
-     */
-    @SuppressWarnings("unchecked")
+    /** Orders sequence values as {@code latestBy} does ({@link CdcStrategy#compareSequence}). */
     static int compare(@Nullable Object a, @Nullable Object b) {
-        if (a == null || b == null) {
-            return a == null ? (b == null ? 0 : -1) : 1;
-        }
-        // a column widened from INT to LONG may meet a value read before the change
-        if (a instanceof Integer i && b instanceof Long) {
-            a = i.longValue();
-        } else if (b instanceof Integer i && a instanceof Long) {
-            b = i.longValue();
-        }
-        return ((Comparable<Object>) a).compareTo(b);
+        return CdcStrategy.compareSequence(a, b);
     }
 
     /** @return the watermark as the table property holds it; {@link #parse} reads it back exactly */
