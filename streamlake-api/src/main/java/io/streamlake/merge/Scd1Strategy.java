@@ -134,8 +134,8 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      * before the key check (and before transforms and expectations, which are written for change
      * events), so every column but the sequence column may be null. A truncate record whose sequence
      * value is null cannot say up to where silver is emptied: the pipeline quarantines it with reason
-     * {@code NULL_SEQUENCE}, like any event without one. The predicate must not throw on a row of
-     * nulls: one that throws stops the pipeline, naming the record.
+     * {@code NULL_SEQUENCE}, like any event without one. The predicate should cope with a row of
+     * nulls: a record it throws on is quarantined with reason {@code MERGE_FAILED}.
      *
      * <p>Sequence values compare as {@code latestBy} compares them. With {@link #ignoreNullUpdates()},
      * a row newer than the truncate keeps values that an older event filled in if that event was

@@ -462,15 +462,19 @@ class TruncateTest {
     }
 
     @Test
-    void aPredicateThatThrowsStopsThePipelineNamingTheRecord() {
+    void aPredicateThatThrowsQuarantinesTheRecordAndThePipelineGoesOn() {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         Scd1Strategy careless = MergeStrategies.latestBy("seq").withTruncates(r -> r.string("op").equals("TRUNCATE"));
-        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(orders(hub).withMergeStrategy(careless))) {
-            send(hub, Row.of(ORDERS, "o-1", "CREATED", null, null, 1L));
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
-                    .hasMessageContaining("truncate predicate of latestBy(seq).withTruncates(...) threw")
-                    .hasMessageContaining("record orders/0@0")
-                    .hasMessageContaining("make it handle nulls");
+        Pipeline pipeline = orders(hub).withMergeStrategy(careless).withQuarantine("quarantine/orders");
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
+            send(hub, Row.of(ORDERS, "o-1", "CREATED", null, null, 1L), upsert("o-2", "CREATED", 2));
+            driver.pipe();
+            assertThat(driver.silver().rows()).containsExactly(upsert("o-2", "CREATED", 2));
+            assertThat(driver.quarantine().rows()).singleElement().satisfies(r -> {
+                assertThat(r.string("reason")).isEqualTo("MERGE_FAILED");
+                assertThat(r.string("error")).contains("truncate predicate of latestBy(seq).withTruncates(...) threw")
+                        .contains("NullPointerException").contains("make it handle nulls");
+            });
         }
     }
 

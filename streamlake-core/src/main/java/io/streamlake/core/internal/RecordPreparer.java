@@ -1,7 +1,6 @@
 package io.streamlake.core.internal;
 
 import io.streamlake.Pipeline;
-import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.merge.Scd1Strategy;
@@ -24,7 +23,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
@@ -290,7 +288,13 @@ final class RecordPreparer {
         }
         if (truncates != null) {
             // outside the decoder's try: the predicate is the user's code, and its failure not the decoder's
-            if (isTruncate(row, r)) {
+            boolean truncate;
+            try {
+                truncate = truncates.isTruncate(row);
+            } catch (RuntimeException e) {
+                return truncatePredicateFailed(e);
+            }
+            if (truncate) {
                 out.decoded++;
                 return truncate(row, out);
             }
@@ -348,21 +352,14 @@ final class RecordPreparer {
     }
 
     /**
-     * Asks the strategy's truncate predicate, which sees records before the key check. It is the
-     * user's code, so a failure is not the decoder's and is not hidden in the quarantine: it stops
-     * the pipeline, as a failing delete predicate does.
+     * A truncate predicate that throws on a record costs the record, as a delete predicate that
+     * throws does ({@link QuarantineReason#MERGE_FAILED}): every restart would stop on it again.
      */
-    private boolean isTruncate(Row loose, SourceRecord r) {
-        Scd1Strategy s = Objects.requireNonNull(truncates);
-        try {
-            return s.isTruncate(loose);
-        } catch (RuntimeException e) {
-            throw new ConfigurationException("the truncate predicate of " + s + " threw " + e.getClass().getName()
-                    + " on record " + r.partition() + "@" + r.position() + " instead of deciding: "
-                    + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + ". It sees every record before the"
-                    + " key check, with null in each column the record leaves out: make it handle nulls (for example"
-                    + " r -> \"TRUNCATE\".equals(r.string(\"op\"))), then restart; bronze holds the record.", e);
-        }
+    private Rejection truncatePredicateFailed(RuntimeException e) {
+        return new Rejection(MERGE, QuarantineReason.MERGE_FAILED, "the truncate predicate of " + truncates + " threw on"
+                + " this record instead of deciding (" + JsonRowDecoder.excerpt(e.toString()) + "). It sees every"
+                + " record before the key check, with null in each column the record leaves out: make it handle nulls,"
+                + " for example r -> \"TRUNCATE\".equals(r.string(\"op\")), then replay the quarantine");
     }
 
     /** @return why a truncate record cannot be applied, or null once its sequence value is noted */
