@@ -411,6 +411,15 @@ public final class Pipeline {
     }
 
     /**
+     * @return the columns computed by {@link #withDerivedColumn} rather than decoded, in the order
+     *     added; the decoder does not ask the record for them, so a derived key or required column is
+     *     checked once the transforms computed it
+     */
+    public List<String> derivedColumns() {
+        return derivedColumns;
+    }
+
+    /**
      * Sets the quarantine table, where records that cannot be decoded or that break a QUARANTINE
      * expectation go, with their original bytes, source position and the reason. The default for a
      * path silver table is the path followed by {@code _quarantine}.

@@ -59,6 +59,8 @@ final class RecordPreparer {
     /** The strategy, when it has truncate records; they are recognized before the key check. */
     private final @Nullable Scd1Strategy truncates;
     private final int truncateSequencePos;
+    /** Whether the key or a required column is derived, so records are checked for them after the transforms. */
+    private final boolean derivedRequired;
 
     /** What a batch of records became; counts are applied to the run's totals only once it commits. */
     static final class Prepared {
@@ -168,6 +170,11 @@ final class RecordPreparer {
         this.sequencePositions = pipeline.mergeStrategy().sequenceColumns().stream().mapToInt(schema::indexOf)
                 .filter(i -> i >= 0).toArray();
         this.truncates = pipeline.mergeStrategy() instanceof Scd1Strategy s && s.truncates() ? s : null;
+        boolean derived = false;
+        for (String c : pipeline.derivedColumns()) {
+            derived |= c.equals(key) || !schema.require(c).nullable();
+        }
+        this.derivedRequired = derived;
         this.truncateSequencePos = truncates == null ? -1 : schema.indexOf(truncates.sequenceColumn().orElseThrow());
         List<Field> relaxed = new ArrayList<>();
         for (Field f : schema.fields()) {
@@ -282,7 +289,7 @@ final class RecordPreparer {
         }
         Row row;
         try {
-            row = truncates == null ? decoder.decode(value) : decoder.decodeLoose(value);
+            row = truncates == null && !derivedRequired ? decoder.decode(value) : decoder.decodeLoose(value);
         } catch (RuntimeException e) {
             return decodeFailed(e, out);
         }
@@ -298,13 +305,17 @@ final class RecordPreparer {
                 out.decoded++;
                 return truncate(row, out);
             }
-            try {
-                row = decoder.strict(row, value);
-            } catch (RuntimeException e) {
-                return decodeFailed(e, out);
+            if (!derivedRequired) {
+                try {
+                    row = decoder.strict(row, value);
+                } catch (RuntimeException e) {
+                    return decodeFailed(e, out);
+                }
             }
         }
-        out.decoded++;
+        if (!derivedRequired) {
+            out.decoded++;
+        }
         try {
             for (Function<Row, @Nullable Row> t : transforms) {
                 row = t.apply(row);
@@ -315,6 +326,22 @@ final class RecordPreparer {
         } catch (RuntimeException e) {
             return new Rejection(TRANSFORM, QuarantineReason.TRANSFORM_FAILED,
                     "a transform failed: " + JsonRowDecoder.excerpt(e.toString()));
+        }
+        if (derivedRequired) {
+            // the key or a required column is derived: it exists only now
+            Object[] values = new Object[schema.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = row.value(i);
+                if (values[i] == null && (i == keyPos || !schema.field(i).nullable())) {
+                    out.decodeFailed++;
+                    String column = schema.field(i).name();
+                    return new Rejection(DECODE, i == keyPos ? QuarantineReason.MISSING_KEY
+                            : QuarantineReason.NULL_REQUIRED, (i == keyPos ? "key column '" : "required column '")
+                            + column + "' is missing or null (after the derived columns are computed)");
+                }
+            }
+            row = Row.of(schema, values);
+            out.decoded++;
         }
         if (!transforms.isEmpty()) {
             String unstorable = unstorableText(row);
