@@ -260,6 +260,26 @@ class StoredColumnsTest {
         assertThat(kernelRowsById()).containsOnlyKeys("o-2");
     }
 
+    /** Pipeline.replayQuarantine opens a partitioned silver with its partition columns (it used to pass none). */
+    @Test
+    void theQuarantineReplayWorksOnAPartitionedNarrowTable() {
+        Schema dated = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.STRING)
+                .optional("op", DataType.STRING).optional("updated_at", DataType.TIMESTAMP)
+                .optional("order_date", DataType.DATE).build();
+        Pipeline base = pipeline(dated, DROPS_OP).withQuarantine(lake.resolve("quarantine").toString())
+                .withDerivedColumn("order_date", r -> LocalDate.ofInstant(r.timestamp("updated_at"), ZoneOffset.UTC))
+                .withPartitionColumns("order_date");
+        Expectation noPaid = Expectation.quarantine("no_paid", r -> !"PAID".equals(r.string("status")));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(base.withExpectation(noPaid))) {
+            send("o-1", "CREATED", "UPSERT", 1);
+            send("o-2", "PAID", "UPSERT", 2);
+            driver.pipe();
+        }
+        assertThat(base.replayQuarantine()).isEqualTo(1);
+        assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at", "order_date");
+        assertThat(kernelRowsById()).containsOnlyKeys("o-1", "o-2");
+    }
+
     // ---- what cannot be left out ----------------------------------------------------------------
 
     @Test
