@@ -724,6 +724,7 @@ public final class Pipeline {
                     + " such as a date");
         }
         mergeStrategy.validate(silverSchema, silverKey);
+        checkStored(mergeStrategy.storedSchema(silverSchema));
         if (mergeStrategy instanceof CdcStrategy<?> s && (s.keepsDeleteMarkers()
                 || s instanceof Scd1Strategy one && one.tracksColumnSequences()) && deleteMarkers().isEmpty()) {
             boolean columns = s instanceof Scd1Strategy one && one.tracksColumnSequences();
@@ -734,6 +735,39 @@ public final class Pipeline {
                     : ", or keep none with keepDeletesFor(Duration.ZERO)"));
         }
         return this;
+    }
+
+    /**
+     * Checks the columns the strategy stores: declared ones, as declared, among them every column
+     * the table cannot be written without.
+     */
+    private void checkStored(Schema stored) {
+        Schema declared = Objects.requireNonNull(silverSchema);
+        for (Field f : stored.fields()) {
+            if (!declared.field(f.name()).map(f::equals).orElse(false)) {
+                throw new ConfigurationException("merge strategy " + mergeStrategy + " stores column " + f
+                        + ", which the silver schema " + declared + " does not declare so; a strategy stores some"
+                        + " of the declared columns, unchanged");
+            }
+        }
+        List<String> needed = new ArrayList<>();
+        needed.add(Objects.requireNonNull(silverKey));
+        needed.addAll(mergeStrategy.sequenceColumns());
+        for (String c : needed) {
+            if (stored.indexOf(c) < 0) {
+                throw new ConfigurationException("merge strategy " + mergeStrategy + " leaves column '" + c
+                        + "' out of silver table " + silver + ", but it is the key or a sequence column, which rows"
+                        + " read back from silver must hold; store it");
+            }
+        }
+        for (String c : partitionColumns) {
+            if (stored.indexOf(c) < 0) {
+                throw new ConfigurationException("merge strategy " + mergeStrategy + " leaves column '" + c
+                        + "' out of silver table " + silver + ", but the table is partitioned by it, and Delta keeps"
+                        + " partition columns in the table; keep it (remove it from dropColumns or add it to"
+                        + " keepColumns), or partition by another column");
+            }
+        }
     }
 
     /**

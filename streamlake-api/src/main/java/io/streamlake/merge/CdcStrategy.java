@@ -6,8 +6,10 @@ import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -87,10 +89,12 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     }
 
     /**
-     * Stores only these columns. The silver schema stays the declared one and every other column is
-     * written as null, so that a column can steer the merge (an {@code op} for
-     * {@link #withDeletes}) without being stored, and the table's schema does not change with the
-     * list. The key and any sequence column must be listed; the columns left out must be optional.
+     * Stores only these columns, as Delta Live Tables' {@code COLUMNS a, b}: the other columns are
+     * left out of the silver table, while the merge still sees them (an {@code op} for
+     * {@link #withDeletes}, which the table need not keep). The key and any sequence column must be
+     * listed; the columns left out must be optional. A table created before by a strategy that stored
+     * a column keeps it, and gets null in it from now on: dropping a column from a Delta table's
+     * schema would need column mapping, which not every reader supports.
      *
      * <pre>{@code
      * MergeStrategies.latestBy("updated_at").keepColumns("order_id", "status", "updated_at")
@@ -104,14 +108,16 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     }
 
     /**
-     * Stores every column but these, which are written as null (see {@link #keepColumns}). The
-     * columns must be optional in the silver schema.
+     * Stores every column but these, as Delta Live Tables' {@code COLUMNS * EXCEPT (op)}: they are
+     * left out of the silver table (see {@link #keepColumns}), while the merge still sees them. The
+     * columns must be optional in the silver schema; the key and the sequence column cannot be left
+     * out.
      *
      * <pre>{@code
      * MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op"))).dropColumns("op")
      * }</pre>
      *
-     * @param columns the columns silver leaves empty; replaces an earlier list
+     * @param columns the columns silver leaves out; replaces an earlier list
      * @return a copy that does not store these columns
      */
     public S dropColumns(String... columns) {
@@ -203,6 +209,34 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         options.validate(schema, toString());
     }
 
+    /**
+     * The declared columns that {@link #keepColumns} and {@link #dropColumns} keep, and the ones the
+     * strategy needs whatever the lists say (SCD type 2's validity columns).
+     *
+     * <pre>{@code
+     * // order_id, status, op, updated_at declared: silver stores order_id, status, updated_at
+     * MergeStrategies.latestBy("updated_at").dropColumns("op").storedSchema(schema);
+     * }</pre>
+     *
+     * @param declared the declared silver schema
+     * @return its stored columns, in its order; {@code declared} itself when every column is stored
+     */
+    @Override
+    public Schema storedSchema(Schema declared) {
+        List<Field> stored = new ArrayList<>(declared.size());
+        for (Field f : declared.fields()) {
+            if (options.stores(f.name()) || alwaysStores(f.name())) {
+                stored.add(f);
+            }
+        }
+        return stored.size() == declared.size() ? declared : Schema.of(stored);
+    }
+
+    /** @return whether the strategy stores this column even when the column lists leave it out */
+    boolean alwaysStores(String column) {
+        return false;
+    }
+
     @Override
     public void validate(Schema schema, String keyColumn) {
         validate(schema);
@@ -229,7 +263,9 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
             throw new ConfigurationException(toString() + ": column type " + f.type()
                     + " cannot order events; use a number, string, timestamp, date or decimal column");
         }
-        options.requireStored(column, toString(), "the sequence column");
+        options.requireStored(column, toString(), "the sequence column (it cannot be left out yet: an event is"
+                + " compared with the sequence value silver stores for its key, so without it a late event could"
+                + " not be told from a new one)");
         return f;
     }
 

@@ -117,7 +117,8 @@ record ChangeOptions(
         for (Field f : schema.fields()) {
             if (!stores(f.name()) && !f.nullable()) {
                 throw new ConfigurationException(who + " leaves column '" + f.name() + "' out of silver, but the"
-                        + " schema declares it required (not null), so its rows could not be written; declare it"
+                        + " schema declares it required (not null), and rows read back from silver, which the"
+                        + " strategy sees with every declared column, would have no value for it; declare it"
                         + " optional, or keep it with keepColumns / remove it from dropColumns");
             }
         }

@@ -69,6 +69,26 @@ public interface MergeStrategy {
     }
 
     /**
+     * The columns of the declared silver schema that the silver table stores: the engine creates the
+     * table with these, and writes each row without the others. The decoder, transforms,
+     * expectations and {@link #merge} still see every declared column (the rows read back from silver
+     * hold null in the others), so a column can steer the merge, such as an {@code op} that deletes,
+     * without being stored. By default every declared column is stored; the built-in strategies
+     * leave out what {@link CdcStrategy#dropColumns} and {@link CdcStrategy#keepColumns} say.
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").dropColumns("op").storedSchema(schema);   // schema without op
+     * }</pre>
+     *
+     * @param declared the declared silver schema ({@code Pipeline.withSchema})
+     * @return the declared schema's stored columns, in its order, each as declared; it must hold the
+     *     key, the sequence columns and the partition columns
+     */
+    default Schema storedSchema(Schema declared) {
+        return declared;
+    }
+
+    /**
      * Checks, when the pipeline starts, that the strategy fits the silver schema (for example that
      * a sequence column exists).
      *

@@ -376,6 +376,12 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         }
     }
 
+    /** The validity columns hold the history, so they are stored even when {@code keepColumns} does not list them. */
+    @Override
+    boolean alwaysStores(String column) {
+        return column.equals(START_AT) || column.equals(END_AT);
+    }
+
     private static String javaType(DataType type) {
         return type.kind() == DataType.Kind.DECIMAL
                 ? "DataType.decimal(" + type.precision() + ", " + type.scale() + ")"

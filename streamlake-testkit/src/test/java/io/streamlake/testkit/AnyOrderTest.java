@@ -50,7 +50,7 @@ class AnyOrderTest {
 
     /** A row of silver when {@code op} is dropped. */
     private static Row stored(String id, @Nullable String status, long seq) {
-        return Row.of(CDC, id, status, null, seq);
+        return Stored.without(Row.of(CDC, id, status, null, seq), "op");
     }
 
     private static CdcScenario scenario(MergeStrategy strategy) {

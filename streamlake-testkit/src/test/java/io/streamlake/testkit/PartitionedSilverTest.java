@@ -82,6 +82,11 @@ class PartitionedSilverTest {
         return Row.of(ORDERS, id, status, null, day(day), date(day));
     }
 
+    /** A silver row of {@link #cdc()}: op is dropped, so the table has no op column. */
+    private static Row kept(String id, String status, int day) {
+        return Stored.without(stored(id, status, day), "op");
+    }
+
     private Pipeline pipeline(String name, Schema schema, MergeStrategy strategy) {
         return Pipeline.from(InMemoryHub.create("orders", 1))
                 .bronze(lake.resolve(name + "-bronze").toString())
@@ -106,10 +111,10 @@ class PartitionedSilverTest {
     };
 
     private static final Row[] MOVES_EXPECTED = {
-        stored("o-1", "SHIPPED", 3),
-        stored("o-2", "CREATED", 1),
-        stored("o-3", "SHIPPED", 3),
-        stored("o-5", "CREATED", 1),
+        kept("o-1", "SHIPPED", 3),
+        kept("o-2", "CREATED", 1),
+        kept("o-3", "SHIPPED", 3),
+        kept("o-5", "CREATED", 1),
     };
 
     private static MergeStrategy cdc() {
@@ -129,8 +134,11 @@ class PartitionedSilverTest {
             String folder = "order_date=" + f.partitionValues().get("order_date") + "/";
             assertThat(f.path()).startsWith(folder);
             assertThat(f.minValues()).containsKey("order_id").doesNotContainKey("order_date");
-            assertThat(parquetColumns(path, f)).containsExactly("order_id", "status", "op", "updated_at");
+            assertThat(parquetColumns(path, f)).containsExactly("order_id", "status", "updated_at");
         }
+        // dropColumns("op"): the table has no op column; the partition column stays in the schema
+        assertThat(KernelReader.schema(path).fieldNames()).containsExactly("order_id", "status", "updated_at",
+                "order_date");
         assertThat(silver.files().stream().map(f -> f.partitionValues().get("order_date")).collect(Collectors.toSet()))
                 .containsExactlyInAnyOrder(date(1).toString(), date(3).toString());
         assertKeyRangesDisjointWithinPartitions(silver);
@@ -151,14 +159,14 @@ class PartitionedSilverTest {
     }
 
     @Test
-    void compactionCompactsWithinAPartition() {
+    void compactionCompactsWithinAPartition() throws Exception {
         Pipeline pipeline = pipeline("compact", ORDERS, cdc()); // two rows a file: many small files
         List<Row> events = new ArrayList<>();
         List<Row> expected = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             int d = 1 + i % 3;
             events.add(upsert(String.format("o-%02d", i), "CREATED", d));
-            expected.add(stored(String.format("o-%02d", i), "CREATED", d));
+            expected.add(kept(String.format("o-%02d", i), "CREATED", d));
         }
         CdcScenario s = CdcScenario.given(pipeline).onPipelineTables().events(events.toArray(Row[]::new)).inBatches(1);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
@@ -172,8 +180,13 @@ class PartitionedSilverTest {
             assertThat(after.files()).hasSize(3); // one file per day
             assertThat(after.files().stream().map(f -> f.partitionValues().get("order_date")).toList())
                     .containsExactlyInAnyOrder(date(1).toString(), date(2).toString(), date(3).toString());
-            assertThat(KernelReader.rows(lake.resolve("compact-silver").toString()))
-                    .containsExactlyInAnyOrderElementsOf(maps(expected.toArray(Row[]::new)));
+            String path = lake.resolve("compact-silver").toString();
+            assertThat(KernelReader.rows(path)).containsExactlyInAnyOrderElementsOf(maps(expected.toArray(Row[]::new)));
+            // compaction keeps the stored columns: no op in the schema or in the compacted files
+            assertThat(KernelReader.schema(path).fieldNames()).doesNotContain("op");
+            for (DataFile f : after.files()) {
+                assertThat(parquetColumns(path, f)).containsExactly("order_id", "status", "updated_at");
+            }
         }
     }
 
@@ -202,7 +215,8 @@ class PartitionedSilverTest {
     }
 
     private static Row version(String id, String status, int day, int start, @Nullable Integer end) {
-        return Row.of(HISTORY, id, status, null, day(day), date(day), day(start), end == null ? null : day(end));
+        return Stored.without(Row.of(HISTORY, id, status, null, day(day), date(day), day(start),
+                end == null ? null : day(end)), "op");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
+import io.streamlake.table.TableSnapshot;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -33,6 +34,7 @@ final class Compactor {
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
 
     private final Table table;
+    /** The schema for a table that records none (a table implementation without schemas). */
     private final Schema schema;
     private final long targetRows;
     private final int minFiles;
@@ -52,7 +54,11 @@ final class Compactor {
 
     /** @return files removed, 0 when nothing was worth compacting or a concurrent writer won */
     int compactIfWorthIt() {
-        List<DataFile> all = table.snapshot().files();
+        TableSnapshot snapshot = table.snapshot();
+        List<DataFile> all = snapshot.files();
+        // The table's own schema, not the declared one: silver may store fewer columns
+        // (dropColumns), or more (ones an earlier version stored), and a rearrangement keeps them as they are.
+        Schema schema = snapshot.schema().orElse(this.schema);
         if (keyColumn != null) {
             String key = keyColumn;
             if (all.stream().anyMatch(f -> f.min(key).isEmpty())) {
@@ -74,7 +80,7 @@ final class Compactor {
             }
             for (List<DataFile> run : runsOfSmallFiles(files)) {
                 // in the run's place: a bronze file's rows keep their arrival order among the others
-                List<DataFile> rewritten = rewrite(run);
+                List<DataFile> rewritten = rewrite(run, schema);
                 commit.replace(run, rewritten);
                 removed += run.size();
                 added += rewritten.size();
@@ -115,7 +121,7 @@ final class Compactor {
         return runs;
     }
 
-    private List<DataFile> rewrite(List<DataFile> run) {
+    private List<DataFile> rewrite(List<DataFile> run, Schema schema) {
         Map<String, @Nullable String> partition = run.get(0).partitionValues();
         List<DataFile> out = new ArrayList<>();
         int keyPos = keyColumn == null ? -1 : schema.indexOf(keyColumn);

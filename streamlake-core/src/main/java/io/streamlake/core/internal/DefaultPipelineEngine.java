@@ -27,7 +27,9 @@ public final class DefaultPipelineEngine implements PipelineEngine {
         if (quarantine.snapshot().version() < 0) {
             return 0; // nothing was ever quarantined
         }
-        silver.create(pipeline.silverSchema().orElseThrow());
+        // with the columns the strategy stores, and silver's partitioning, as a run creates it
+        SilverColumns.open(silver, pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(),
+                pipeline.partitionColumns(), silver.snapshot());
         return new QuarantineReplay(pipeline, silver, quarantine).run();
     }
 }

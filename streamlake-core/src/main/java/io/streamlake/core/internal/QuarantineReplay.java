@@ -69,10 +69,12 @@ public final class QuarantineReplay {
         this.quarantine = quarantine;
         this.preparer = new RecordPreparer(pipeline, true, workers);
         this.pipelineStrategy = pipeline.mergeStrategy();
-        this.merger = new SilverMerger(silver, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(),
+        // The columns the table stores: the caller created it (or a run did) with them.
+        SilverColumns columns = SilverColumns.of(pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(),
+                silver.snapshot().schema().orElse(null));
+        this.merger = new SilverMerger(silver, columns, pipeline.silverKey().orElseThrow(),
                 pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
-        this.truncation = new Truncation(silver, pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(), merger,
-                workers);
+        this.truncation = new Truncation(silver, columns, pipeline.mergeStrategy(), merger, workers);
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";
     }

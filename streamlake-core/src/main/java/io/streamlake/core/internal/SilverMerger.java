@@ -41,10 +41,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>What a key's rows become is a {@link KeyFold}: the strategy's single-row fold, or for an
  * {@link Scd2Strategy} the {@link HistoryFold}. Everything else, the pruning, reading and
- * rewriting, is shared.
+ * rewriting, is shared. Folds see rows of the declared schema: silver's rows are widened to it as
+ * read and narrowed to the stored schema as written ({@link SilverColumns}).
  */
 final class SilverMerger {
     private final Table table;
+    /** What silver stores of the declared schema: rows are widened as read and narrowed as written. */
+    private final SilverColumns columns;
+    /** The declared schema, of every row the fold sees. */
     private final Schema schema;
     private final int keyPos;
     private final String keyColumn;
@@ -53,21 +57,25 @@ final class SilverMerger {
     private final List<String> partitionColumns;
     private final Workers workers;
 
+    /** A merger of a table that stores every column of {@code schema}, such as the delete markers. */
     SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows,
             Workers workers) {
-        this(table, schema, keyColumn, strategy, targetFileRows, List.of(), workers);
+        this(table, SilverColumns.all(schema), keyColumn, strategy, targetFileRows, List.of(), workers);
     }
 
     /**
+     * @param columns the declared schema, which the strategy sees, and the stored one, which the
+     *     table's files are read and written with
      * @param partitionColumns the table's partition columns; rows are written to the files of
      *     their partition, and a key whose partition value changes moves
      */
-    SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows,
+    SilverMerger(Table table, SilverColumns columns, String keyColumn, MergeStrategy strategy, long targetFileRows,
             List<String> partitionColumns, Workers workers) {
         this.workers = workers;
         this.partitionColumns = List.copyOf(partitionColumns);
         this.table = table;
-        this.schema = schema;
+        this.columns = columns;
+        this.schema = columns.declared();
         this.keyColumn = keyColumn;
         this.keyPos = schema.indexOf(keyColumn);
         this.targetFileRows = targetFileRows;
@@ -82,6 +90,7 @@ final class SilverMerger {
         this.workers = base.workers;
         this.partitionColumns = base.partitionColumns;
         this.table = view;
+        this.columns = base.columns;
         this.schema = base.schema;
         this.keyColumn = base.keyColumn;
         this.keyPos = base.keyPos;
@@ -267,7 +276,7 @@ final class SilverMerger {
         // files by row count, or another engine's OPTIMIZE, may split a key's versions.
         Map<Object, BitSet> spread = new HashMap<>();
         for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
-            Iterator<Row> rows = table.read(files.get(f), schema);
+            Iterator<Row> rows = columns.read(table, files.get(f));
             while (rows.hasNext()) {
                 Row row = rows.next();
                 Object key = row.value(keyPos);
@@ -375,7 +384,7 @@ final class SilverMerger {
         // Only a file out of key order gets here (an empty table always joins).
         DataFile unsorted = Objects.requireNonNull(file);
         Map<Object, S> current = new HashMap<>();
-        Iterator<Row> rows = table.read(unsorted, schema);
+        Iterator<Row> rows = columns.read(table, unsorted);
         while (rows.hasNext()) {
             Row row = rows.next();
             Object key = row.value(keyPos);
@@ -511,7 +520,7 @@ final class SilverMerger {
             List<Row> added = out.getOrDefault(f, List.of());
             units.add(() -> {
                 List<Row> rows = new ArrayList<>(added);
-                Iterator<Row> it = table.read(file, schema);
+                Iterator<Row> it = columns.read(table, file);
                 while (it.hasNext()) {
                     Row row = it.next();
                     if (!changedKeys.contains(row.value(keyPos))) {
@@ -546,7 +555,7 @@ final class SilverMerger {
         for (int f : positions) {
             reads.add(() -> {
                 List<Row> rows = new ArrayList<>();
-                Iterator<Row> it = table.read(files.get(f), schema);
+                Iterator<Row> it = columns.read(table, files.get(f));
                 while (it.hasNext()) {
                     Row row = it.next();
                     if (keys.contains(row.value(keyPos))) {
@@ -579,7 +588,7 @@ final class SilverMerger {
         }
         Map<Object, List<Row>> found = new HashMap<>();
         for (int f = candidates.nextSetBit(0); f >= 0; f = candidates.nextSetBit(f + 1)) {
-            Iterator<Row> rows = table.read(files.get(f), schema);
+            Iterator<Row> rows = columns.read(table, files.get(f));
             while (rows.hasNext()) {
                 Row row = rows.next();
                 if (keys.contains(row.value(keyPos))) {
@@ -597,7 +606,7 @@ final class SilverMerger {
      */
     private <S> @Nullable Result mergeSortedFile(KeyFold<S> keyFold, @Nullable DataFile file, List<Object> keys,
             KeyGroups byKey, List<Row> incoming, BitSet tombstones, boolean parallelWrite) {
-        Iterator<Row> rows = file == null ? Collections.emptyIterator() : table.read(file, schema);
+        Iterator<Row> rows = file == null ? Collections.emptyIterator() : columns.read(table, file);
         long fileRows = file == null ? 0 : file.rowCount();
         List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, fileRows + keys.size()));
         Row next = rows.hasNext() ? rows.next() : null;
@@ -700,7 +709,7 @@ final class SilverMerger {
                 end++;
             }
             List<Row> slice = sorted.subList(start, end);
-            writes.add(() -> Tables.writeFile(table, schema, partition, slice));
+            writes.add(() -> Tables.writeFile(table, columns.stored(), partition, columns.narrow(slice)));
             start = end;
         }
         if (parallel) {

@@ -50,10 +50,12 @@ final class SilverStage {
     private final String appId;
     private final String quarantineAppId;
     private final RecordPreparer preparer;
-    private final SilverMerger merger;
+    private final Workers workers;
+    private final long targetFileRows;
     private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
-    private final Truncation truncation;
+    /** Built by {@link #open()}, which decides the stored columns from the table; it holds the batch merger. */
+    private @Nullable Truncation truncation;
     /** The table property that records the silver key. */
     static final String KEY_PROPERTY = "streamlake.silver.key";
     /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
@@ -87,10 +89,10 @@ final class SilverStage {
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
         this.partitionColumns = pipeline.partitionColumns();
-        this.merger = new SilverMerger(silver, schema, key, pipeline.mergeStrategy(), pipeline.targetFileRows(),
-                partitionColumns, workers);
+        this.workers = workers;
+        this.targetFileRows = pipeline.targetFileRows();
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
-        this.truncation = new Truncation(silver, schema, pipeline.mergeStrategy(), merger, workers);
+        strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
@@ -122,12 +124,18 @@ final class SilverStage {
         // before create(), which would already evolve the schema of a table of the other kind
         TableSnapshot before = silver.snapshot();
         Tables.refuseMismatch(before, recorded(), this::mismatch);
-        truncation.refuseMismatch(before);
-        TableSnapshot created = silver.create(schema, partitionColumns);
-        silverVersion = checkKey(created);
+        SilverColumns beforeColumns = SilverColumns.of(schema, strategy, before.schema().orElse(null));
+        new Truncation(silver, beforeColumns, strategy, merger(beforeColumns), workers).refuseMismatch(before);
+        SilverColumns.Opened opened = SilverColumns.open(silver, schema, strategy, partitionColumns, before);
+        truncation = new Truncation(silver, opened.columns(), strategy, merger(opened.columns()), workers);
+        silverVersion = checkKey(opened.snapshot());
         if (quarantine != null) {
             quarantine.create(QuarantineRows.SCHEMA);
         }
+    }
+
+    private SilverMerger merger(SilverColumns columns) {
+        return new SilverMerger(silver, columns, key, strategy, targetFileRows, partitionColumns, workers);
     }
 
     long version() {
@@ -217,7 +225,7 @@ final class SilverStage {
                 records = null;
                 recent = null;
                 // Before the delete markers see the batch: events a truncate keeps out leave no marker.
-                Truncation.Batch cut = truncation.begin(snapshot, prepared);
+                Truncation.Batch cut = opened().begin(snapshot, prepared);
                 Instant batchTime = prepared.latestTime;
                 DeleteMarkers.Batch<?> deletes = markers == null || batchTime == null ? null
                         : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
@@ -260,7 +268,14 @@ final class SilverStage {
         }
     }
 
-    /** @return the latest source time of the records, null for none */
+    private Truncation opened() {
+        Truncation t = truncation;
+        if (t == null) {
+            throw new IllegalStateException("silver stage of " + silver.location() + " is not open: open() it first");
+        }
+        return t;
+    }
+
     /**
      * Removes delete markers past their retention; the engine calls it with compaction.
      *

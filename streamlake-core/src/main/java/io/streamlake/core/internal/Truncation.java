@@ -60,7 +60,10 @@ final class Truncation {
     static final String THROUGH_PROPERTY = "streamlake.silver.truncate.through";
 
     private final Table silver;
+    /** The declared schema, of the batch's rows. */
     private final Schema schema;
+    /** The stored schema, which silver's files are read and rewritten with. */
+    private final Schema stored;
     private final MergeStrategy strategy;
     /** The sequence column, null when the strategy has none (no truncate can apply). */
     private final @Nullable String column;
@@ -70,13 +73,14 @@ final class Truncation {
 
     /**
      * @param silver the silver table
-     * @param schema its schema
+     * @param columns its declared and stored schemas
      * @param strategy the pipeline's strategy; truncates apply to a {@code latestBy} one
      * @param merger the batch merger of silver
      */
-    Truncation(Table silver, Schema schema, MergeStrategy strategy, SilverMerger merger, Workers workers) {
+    Truncation(Table silver, SilverColumns columns, MergeStrategy strategy, SilverMerger merger, Workers workers) {
         this.silver = silver;
-        this.schema = schema;
+        this.schema = columns.declared();
+        this.stored = columns.stored();
         this.strategy = strategy;
         this.column = strategy instanceof Scd1Strategy s ? s.sequenceColumn().orElse(null) : null;
         this.seqPos = column == null ? -1 : schema.indexOf(column);
@@ -309,13 +313,14 @@ final class Truncation {
 
         /** @return a file of the rows of {@code f} above the watermark, null when none is */
         private @Nullable DataFile rewrite(DataFile f) {
-            Iterator<Row> rows = Objects.requireNonNull(view).read(f, schema);
+            // Stored rows as read are written back as they are: no need to widen them to the declared schema.
+            Iterator<Row> rows = Objects.requireNonNull(view).read(f, stored);
             if (!rows.hasNext()) {
                 return null;
             }
             // Rows stay in the file's order (by key, as written), so key ranges stay disjoint.
-            try (DataFileWriter w = f.partitionValues().isEmpty() ? silver.newDataFile(schema)
-                    : silver.newDataFile(schema, f.partitionValues())) {
+            try (DataFileWriter w = f.partitionValues().isEmpty() ? silver.newDataFile(stored)
+                    : silver.newDataFile(stored, f.partitionValues())) {
                 rows.forEachRemaining(w::write);
                 return w.finish();
             }
