@@ -94,7 +94,7 @@ class WorkersTest {
     }
 
     @Test
-    void theEarliestFailureIsThrownAfterTheRunningTasksFinishAndNoNewTaskStarts() {
+    void theEarliestFailureIsThrownAfterTheRunningTasksFinish() {
         AtomicInteger started = new AtomicInteger();
         AtomicInteger finished = new AtomicInteger();
         CountDownLatch secondFailed = new CountDownLatch(1);
@@ -129,7 +129,9 @@ class WorkersTest {
                     .hasMessage("task 1");
         }
         assertThat(finished.get()).as("no task left running").isEqualTo(started.get());
-        assertThat(started.get()).as("tasks after the failure were not started").isLessThan(200);
+        // Not asserted: that tasks after the failure were skipped. Between a task's throw and the
+        // failure being recorded, the other threads may claim and run every remaining task (seen
+        // under load: all 200 started); skipping them saves time, it is not a guarantee.
     }
 
     private static void sleepQuietly(long millis) {
