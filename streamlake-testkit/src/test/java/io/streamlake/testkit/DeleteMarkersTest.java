@@ -289,8 +289,8 @@ class DeleteMarkersTest {
             crashAroundTheMarkersCommit(driver, fault);
 
             Row[] expected = {
-                Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)),
-                Row.of(CDC, "o-9", "CREATED", "note", null, t(2)),
+                Stored.without(Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)), "op"),
+                Stored.without(Row.of(CDC, "o-9", "CREATED", "note", null, t(2)), "op"),
             };
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
             assertThat(KernelReader.rows(silverPath)).containsExactlyInAnyOrder(expected[0].toMap(), expected[1].toMap());
@@ -302,7 +302,8 @@ class DeleteMarkersTest {
             send(hub, Row.of(CDC, "o-9", null, "newer note", "UPSERT", t(1).plusSeconds(30)),
                     Row.of(CDC, "o-9", null, "oldest note", "UPSERT", t(0)));
             driver.pipe();
-            assertThat(driver.silver().rows()).contains(Row.of(CDC, "o-9", "CREATED", "newer note", null, t(2)));
+            assertThat(driver.silver().rows())
+                    .contains(Stored.without(Row.of(CDC, "o-9", "CREATED", "newer note", null, t(2)), "op"));
         }
     }
 
