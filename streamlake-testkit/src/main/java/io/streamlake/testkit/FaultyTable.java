@@ -1,32 +1,22 @@
 package io.streamlake.testkit;
 
 import io.streamlake.exceptions.SinkException;
-import io.streamlake.schema.Row;
-import io.streamlake.schema.Schema;
-import io.streamlake.table.DataFile;
-import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.ForwardingTable;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
-import io.streamlake.table.TableChange;
-import io.streamlake.table.TableSnapshot;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /** Wraps a table and injects one armed fault into its next commit. */
-final class FaultyTable implements Table {
+final class FaultyTable extends ForwardingTable {
     enum Fault { NONE, FAIL, CRASH_BEFORE, CRASH_AFTER }
 
-    private final Table delegate;
     private final Stage stage;
     private volatile Fault armed = Fault.NONE;
 
     FaultyTable(Table delegate, Stage stage) {
-        this.delegate = delegate;
+        super(delegate);
         this.stage = stage;
     }
 
@@ -34,48 +24,9 @@ final class FaultyTable implements Table {
         armed = fault;
     }
 
-    Table delegate() {
-        return delegate;
-    }
-
     @Override
-    public String location() {
-        return delegate.location();
-    }
-
-    @Override
-    public TableSnapshot snapshot() {
-        return delegate.snapshot();
-    }
-
-    @Override
-    public TableSnapshot create(Schema schema) {
-        return delegate.create(schema);
-    }
-
-    @Override
-    public TableSnapshot create(Schema schema, List<String> partitionColumns) {
-        return delegate.create(schema, partitionColumns);
-    }
-
-    @Override
-    public DataFileWriter newDataFile(Schema schema) {
-        return delegate.newDataFile(schema);
-    }
-
-    @Override
-    public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
-        return delegate.newDataFile(schema, partitionValues);
-    }
-
-    @Override
-    public Iterator<Row> read(DataFile file, Schema schema) {
-        return delegate.read(file, schema);
-    }
-
-    @Override
-    public List<TableChange> changes(long fromVersion, long toVersion) {
-        return delegate.changes(fromVersion, toVersion);
+    protected Table delegate() {
+        return super.delegate();
     }
 
     /**
@@ -84,7 +35,7 @@ final class FaultyTable implements Table {
      */
     @Override
     public PendingCommit newCommit() {
-        PendingCommit inner = delegate.newCommit();
+        PendingCommit inner = delegate().newCommit();
         PendingCommit[] self = new PendingCommit[1];
         boolean[] propertiesOnly = {true};
         self[0] = (PendingCommit) Proxy.newProxyInstance(PendingCommit.class.getClassLoader(),

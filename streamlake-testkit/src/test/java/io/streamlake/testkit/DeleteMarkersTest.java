@@ -230,9 +230,7 @@ class DeleteMarkersTest {
         Scd1Strategy strategy = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).dropColumns("op");
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         String silverPath = lake.resolve("silver").toString();
-        Pipeline pipeline = Pipeline.from(hub).bronze(lake.resolve("bronze").toString()).silver(silverPath, "order_id")
-                .withSchema(CDC).withMergeStrategy(strategy);
-        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(onDelta(hub, strategy))) {
             send(hub, Row.of(CDC, "o-1", "CREATED", "gift", "UPSERT", t(1)), delete("o-1", 5),
                     Row.of(CDC, "o-9", "CREATED", null, "UPSERT", t(1)));
             driver.pipe();
@@ -276,9 +274,7 @@ class DeleteMarkersTest {
         assertThat(strategy.tracksColumnSequences()).isTrue();
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         String silverPath = lake.resolve("silver").toString();
-        Pipeline pipeline = Pipeline.from(hub).bronze(lake.resolve("bronze").toString()).silver(silverPath, "order_id")
-                .withSchema(CDC).withMergeStrategy(strategy);
-        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(onDelta(hub, strategy))) {
             send(hub, Row.of(CDC, "o-1", "CREATED", "gift", "UPSERT", t(1)), delete("o-1", 5),
                     Row.of(CDC, "o-9", "CREATED", null, "UPSERT", t(2)));
             driver.pipe();
@@ -305,6 +301,12 @@ class DeleteMarkersTest {
             assertThat(driver.silver().rows())
                     .contains(Stored.without(Row.of(CDC, "o-9", "CREATED", "newer note", null, t(2)), "op"));
         }
+    }
+
+    /** @return a pipeline from the hub into Delta tables under {@link #lake}, silver at {@code lake/silver} */
+    private Pipeline onDelta(InMemoryHub hub, Scd1Strategy strategy) {
+        return Pipeline.from(hub).bronze(lake.resolve("bronze").toString())
+                .silver(lake.resolve("silver").toString(), "order_id").withSchema(CDC).withMergeStrategy(strategy);
     }
 
     /**

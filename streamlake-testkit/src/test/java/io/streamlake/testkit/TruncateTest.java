@@ -15,12 +15,9 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
-import io.streamlake.table.DataFileWriter;
-import io.streamlake.table.PendingCommit;
+import io.streamlake.table.ForwardingTable;
 import io.streamlake.table.Table;
-import io.streamlake.table.TableChange;
 import io.streamlake.table.TableRef;
-import io.streamlake.table.TableSnapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -569,58 +566,17 @@ class TruncateTest {
     }
 
     /** Silver, counting which files are read. */
-    private static final class CountingTable implements Table {
-        private final Table delegate;
+    private static final class CountingTable extends ForwardingTable {
         final Map<String, Integer> reads = new ConcurrentHashMap<>();
 
         CountingTable(Table delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String location() {
-            return delegate.location();
-        }
-
-        @Override
-        public TableSnapshot snapshot() {
-            return delegate.snapshot();
-        }
-
-        @Override
-        public TableSnapshot create(Schema schema) {
-            return delegate.create(schema);
-        }
-
-        @Override
-        public TableSnapshot create(Schema schema, List<String> partitionColumns) {
-            return delegate.create(schema, partitionColumns);
-        }
-
-        @Override
-        public DataFileWriter newDataFile(Schema schema) {
-            return delegate.newDataFile(schema);
-        }
-
-        @Override
-        public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
-            return delegate.newDataFile(schema, partitionValues);
+            super(delegate);
         }
 
         @Override
         public Iterator<Row> read(DataFile file, Schema schema) {
             reads.merge(file.path(), 1, Integer::sum);
-            return delegate.read(file, schema);
-        }
-
-        @Override
-        public List<TableChange> changes(long fromVersion, long toVersion) {
-            return delegate.changes(fromVersion, toVersion);
-        }
-
-        @Override
-        public PendingCommit newCommit() {
-            return delegate.newCommit();
+            return super.read(file, schema);
         }
     }
 }

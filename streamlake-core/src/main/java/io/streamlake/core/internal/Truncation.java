@@ -9,9 +9,9 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.ForwardingTable;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
-import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -344,12 +344,13 @@ final class Truncation {
      * Silver as a truncate leaves it: the rows of the given files at or below the watermark are not
      * read. Everything else is silver's own. Counts the rows it hid, once per file.
      */
-    private final class View implements Table {
+    private final class View extends ForwardingTable {
         private final Set<String> paths = new HashSet<>();
         private final Object through;
         private final Map<String, Long> hidden = new ConcurrentHashMap<>();
 
         View(List<DataFile> files, Object through) {
+            super(silver);
             files.forEach(f -> paths.add(f.path()));
             this.through = through;
         }
@@ -359,49 +360,9 @@ final class Truncation {
         }
 
         @Override
-        public String location() {
-            return silver.location();
-        }
-
-        @Override
-        public TableSnapshot snapshot() {
-            return silver.snapshot();
-        }
-
-        @Override
-        public TableSnapshot create(Schema s) {
-            return silver.create(s);
-        }
-
-        @Override
-        public TableSnapshot create(Schema s, List<String> partitionColumns) {
-            return silver.create(s, partitionColumns);
-        }
-
-        @Override
-        public DataFileWriter newDataFile(Schema s) {
-            return silver.newDataFile(s);
-        }
-
-        @Override
-        public DataFileWriter newDataFile(Schema s, Map<String, @Nullable String> partitionValues) {
-            return silver.newDataFile(s, partitionValues);
-        }
-
-        @Override
         public Iterator<Row> read(DataFile file, Schema s) {
-            Iterator<Row> rows = silver.read(file, s);
+            Iterator<Row> rows = super.read(file, s);
             return paths.contains(file.path()) ? new Above(file.path(), rows, s.indexOf(column)) : rows;
-        }
-
-        @Override
-        public List<TableChange> changes(long fromVersion, long toVersion) {
-            return silver.changes(fromVersion, toVersion);
-        }
-
-        @Override
-        public PendingCommit newCommit() {
-            return silver.newCommit();
         }
 
         /** The rows above the watermark. */
