@@ -147,6 +147,28 @@ class OrderIndependenceGapsTest {
                 .inAnyOrder(seed).orders(20).expectSameSilver();
     }
 
+    /**
+     * SCD type 2 with partial updates: a late event fills a version's null columns from the version
+     * that covered it when it arrived, so an event that arrives before the older one it should take a
+     * value from keeps the null. Per-version column sequences would fix it (as latestBy's per-column
+     * sequences do); open on issue 11.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = GAPS, matches = "true",
+            disabledReason = "scd2(...).ignoreNullUpdates() with out-of-order partial updates depends on arrival order")
+    void scd2IgnoreNullUpdatesTakesEachColumnFromTheNewestEventThatSetIt() {
+        Row created = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
+                .set("op", "UPSERT").set("seq", 1L).build();
+        Row paid = Row.builder(HISTORY).set("order_id", "o-1").set("status", "B").set("op", "UPSERT").set("seq", 3L)
+                .build(); // no note: it keeps x
+        scenario(HISTORY, MergeStrategies.scd2("seq").ignoreNullUpdates())
+                .events(created, paid)
+                .inAnyOrder(1L).everyOrderOfEachKey()
+                .expectSilver(
+                        Row.of(HISTORY, "o-1", "A", "x", "UPSERT", 1L, 1L, 3L),
+                        Row.of(HISTORY, "o-1", "B", "x", "UPSERT", 3L, 3L, null));
+    }
+
     // ---- found by these tests, not among the known gaps -----------------------------------------
     //
     // SCD type 2: when a late event splits a version that absorbed a later event (one with the
