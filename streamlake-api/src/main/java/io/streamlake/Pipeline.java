@@ -725,11 +725,10 @@ public final class Pipeline {
         }
         mergeStrategy.validate(silverSchema, silverKey);
         checkStored(mergeStrategy.storedSchema(silverSchema));
-        if (mergeStrategy instanceof CdcStrategy<?> s && (s.keepsDeleteMarkers()
-                || s instanceof Scd1Strategy one && one.tracksColumnSequences()) && deleteMarkers().isEmpty()) {
-            boolean columns = s instanceof Scd1Strategy one && one.tracksColumnSequences();
+        if (mergeStrategy instanceof CdcStrategy<?> s && s.keepsKeyState() && deleteMarkers().isEmpty()) {
+            boolean columns = s instanceof Scd1Strategy one && (one.tracksColumnSequences() || one.keepsRowSequences());
             throw new ConfigurationException(mergeStrategy + (columns
-                    ? " keeps the sequence value behind each column of a partial update (ignoreNullUpdates)"
+                    ? " keeps sequence values beside silver (for ignoreNullUpdates, or a sequence column silver leaves out)"
                     : " keeps delete markers") + ", but silver table " + silver + " is a table instance and no"
                     + " delete-marker table is set: add withDeleteMarkers(table)" + (columns ? ""
                     : ", or keep none with keepDeletesFor(Duration.ZERO)"));
@@ -752,7 +751,9 @@ public final class Pipeline {
         }
         List<String> needed = new ArrayList<>();
         needed.add(Objects.requireNonNull(silverKey));
-        needed.addAll(mergeStrategy.sequenceColumns());
+        if (!(mergeStrategy instanceof Scd1Strategy one && one.keepsRowSequences())) {
+            needed.addAll(mergeStrategy.sequenceColumns());
+        }
         for (String c : needed) {
             if (stored.indexOf(c) < 0) {
                 throw new ConfigurationException("merge strategy " + mergeStrategy + " leaves column '" + c

@@ -188,6 +188,16 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         return !sequenceColumns().isEmpty() && !deleteRetention().isZero() && leavesMarkers();
     }
 
+    /**
+     * @return whether the engine keeps per-key state in the delete-marker table
+     *     ({@code Pipeline.withDeleteMarkers}): delete markers, or for {@code latestBy} the sequence
+     *     value behind each column of a partial update, or the row's sequence value when silver does
+     *     not store the sequence column
+     */
+    public boolean keepsKeyState() {
+        return keepsDeleteMarkers();
+    }
+
     /** @return whether some event of this strategy deletes with a sequence value a marker can keep */
     abstract boolean leavesMarkers();
 
@@ -255,6 +265,14 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * @return the column
      */
     final Field requireSequence(Schema schema, String column) {
+        return requireSequence(schema, column, true);
+    }
+
+    /**
+     * @param mustStore whether silver must store the column; a strategy that keeps each key's
+     *     sequence value beside silver instead need not
+     */
+    final Field requireSequence(Schema schema, String column, boolean mustStore) {
         Field f = schema.field(column).orElseThrow(() -> new ConfigurationException(
                 toString() + ": the silver schema " + schema + " has no column '" + column
                         + "'; name a column of the declared schema"));
@@ -263,9 +281,11 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
             throw new ConfigurationException(toString() + ": column type " + f.type()
                     + " cannot order events; use a number, string, timestamp, date or decimal column");
         }
-        options.requireStored(column, toString(), "the sequence column (it cannot be left out yet: an event is"
-                + " compared with the sequence value silver stores for its key, so without it a late event could"
-                + " not be told from a new one)");
+        if (mustStore) {
+            options.requireStored(column, toString(), "the sequence column (" + base() + " cannot leave it out: an"
+                    + " event is compared with the sequence value silver stores for its key; latestBy without"
+                    + " withTruncates can, and keeps it beside silver in the delete-marker table)");
+        }
         return f;
     }
 

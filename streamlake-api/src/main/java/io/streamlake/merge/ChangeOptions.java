@@ -81,6 +81,14 @@ record ChangeOptions(
      * @param base the row whose values a partial update keeps, or null
      */
     Row apply(@Nullable Row base, Row incoming) {
+        return apply(base, incoming, null);
+    }
+
+    /**
+     * The same, keeping the value of {@code kept} even if silver does not store it: a sequence
+     * column the engine keeps beside silver must reach it in the row.
+     */
+    Row apply(@Nullable Row base, Row incoming, @Nullable String kept) {
         boolean fill = ignoreNullUpdates && base != null;
         if (!fill && keep == null && drop.isEmpty()) {
             return incoming; // the common case costs nothing
@@ -92,7 +100,8 @@ record ChangeOptions(
             if (v == null && fill) {
                 v = base.value(i);
             }
-            b.set(i, stores(schema.field(i).name()) ? v : null);
+            String name = schema.field(i).name();
+            b.set(i, stores(name) || name.equals(kept) ? v : null);
         }
         return b.build();
     }

@@ -230,6 +230,20 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
     }
 
     /**
+     * @return whether silver leaves out the sequence column ({@code dropColumns} or
+     *     {@code keepColumns}, as DLT's {@code COLUMNS * EXCEPT (sequenceNum)}), so the engine keeps each
+     *     key's sequence value beside silver, in the delete-marker table
+     */
+    public boolean keepsRowSequences() {
+        return sequenceColumn != null && !options.stores(sequenceColumn);
+    }
+
+    @Override
+    public boolean keepsKeyState() {
+        return keepsDeleteMarkers() || tracksColumnSequences() || keepsRowSequences();
+    }
+
+    /**
      * The merge of {@code latestBy(...).ignoreNullUpdates()} that does not depend on arrival order:
      * each column takes its value from the newest event that set it (a non-null value), and a delete
      * older than the row empties the columns no newer event set. So every arrival order of the same
@@ -269,11 +283,11 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         Map<String, Object> out = new HashMap<>();
         for (int i = 0; i < schema.size(); i++) {
             String name = schema.field(i).name();
-            if (!options.stores(name)) {
+            if (name.equals(sequenceColumn)) {
+                b.set(i, newest); // also when silver leaves it out: the engine keeps it beside silver
                 continue;
             }
-            if (name.equals(sequenceColumn)) {
-                b.set(i, newest);
+            if (!options.stores(name)) {
                 continue;
             }
             Object cur = current == null ? null : current.value(i);
@@ -312,7 +326,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             case FIRST -> current == null;
             case LAST -> true;
         };
-        return replaces ? MergeDecision.upsert(options.apply(current, incoming)) : MergeDecision.keep();
+        return replaces ? MergeDecision.upsert(options.apply(current, incoming, sequenceColumn)) : MergeDecision.keep();
     }
 
     /** Whether the incoming row is at least as new as the current one; without a sequence, arrival decides. */
@@ -333,14 +347,15 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             return true;
         }
         int c = compareSequence(incoming.value(sequenceColumn), current.value(sequenceColumn));
-        return c > 0 || c == 0 && compareTies(options.apply(current, incoming), current) > 0;
+        return c > 0 || c == 0 && compareTies(options.apply(current, incoming, sequenceColumn), current) > 0;
     }
 
     @Override
     public void validate(Schema schema) {
         super.validate(schema);
         if (sequenceColumn != null) {
-            requireSequence(schema, sequenceColumn);
+            // truncates remove silver's rows by their stored sequence values
+            requireSequence(schema, sequenceColumn, truncateWhen != null);
         }
     }
 

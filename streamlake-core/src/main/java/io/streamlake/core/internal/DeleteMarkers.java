@@ -81,8 +81,11 @@ final class DeleteMarkers {
     private final int keyPos;
     private final int seqPos;
     private final Duration retention;
-    /** Whether marker rows also keep column sequences (partial updates). */
+    /** Whether marker rows also keep column sequences (partial updates, or the row's own). */
     private final boolean columns;
+    /** Whether silver leaves out the sequence column, so each key's row sequence is kept here, under its name. */
+    private final boolean rowSequences;
+    private final String sequenceColumn;
     private final String appId;
     private final SilverMerger merger;
     /** Latest source time seen by a committed batch: the clock markers expire by. */
@@ -123,7 +126,9 @@ final class DeleteMarkers {
         this.seqPos = silverSchema.indexOf(sequenceColumn);
         this.retention = strategy.deleteRetention();
         this.appId = appId;
-        this.columns = strategy instanceof Scd1Strategy s && s.tracksColumnSequences();
+        this.columns = strategy instanceof Scd1Strategy s && (s.tracksColumnSequences() || s.keepsRowSequences());
+        this.rowSequences = strategy instanceof Scd1Strategy s && s.keepsRowSequences();
+        this.sequenceColumn = sequenceColumn;
         this.schema = schema(silverSchema, keyColumn, sequenceColumn, columns);
         this.merger = new SilverMerger(table, schema, keyColumn, MergeStrategies.lastWins(), targetFileRows, workers);
     }
@@ -356,7 +361,40 @@ final class DeleteMarkers {
         }
 
         @Override
-        public Object apply(Object key, @Nullable Object state, Row incoming, boolean tombstone) {
+        public @Nullable Object apply(Object key, @Nullable Object state, Row incoming, boolean tombstone) {
+            if (!rowSequences) {
+                return fold(key, state, incoming, tombstone);
+            }
+            // silver leaves the sequence column out: the strategy sees the row with the value kept here
+            Row stored = rowOf(state);
+            Marker kept = state instanceof Marked m ? m.marker() : live.get(key);
+            Row row = stored;
+            Object sequence = kept == null ? null : kept.columns().get(sequenceColumn);
+            if (row != null && row.value(seqPos) == null && sequence != null) {
+                row = row.with(sequenceColumn, sequence);
+            }
+            Object result = fold(key, row == stored ? state : state instanceof Marked m ? new Marked(row, m.marker())
+                    : row, incoming, tombstone);
+            Row after = rowOf(result);
+            if (after == row) {
+                return row == stored ? result : state(key, stored, markerOf(key, result)); // unchanged
+            }
+            Marker m = markerOf(key, result);
+            Map<String, Object> columns = new HashMap<>(m == null ? Map.of() : m.columns());
+            if (after != null) {
+                columns.put(sequenceColumn, after.value(seqPos));
+            } else {
+                columns.remove(sequenceColumn);
+            }
+            return state(key, after, Marker.of(m == null ? null : m.sequence(), m == null ? null : m.deletedAt(),
+                    columns));
+        }
+
+        private @Nullable Marker markerOf(Object key, @Nullable Object state) {
+            return state instanceof Marked m ? m.marker() : live.get(key);
+        }
+
+        private @Nullable Object fold(Object key, @Nullable Object state, Row incoming, boolean tombstone) {
             Row row;
             Marker marker;
             if (state instanceof Marked m) {
@@ -380,7 +418,7 @@ final class DeleteMarkers {
             if (!delete && marker != null && marker.deletes() && compare(sequence, marker.sequence()) <= 0) {
                 return state(key, row, marker); // older than the delete: it must not bring the key back
             }
-            if (columns) {
+            if (strategy.tracksColumnSequences()) {
                 return mergeColumns(key, row, marker, incoming, sequence, delete);
             }
             MergeDecision d = strategy.merge(row, incoming);

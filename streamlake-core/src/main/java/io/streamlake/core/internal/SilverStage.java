@@ -5,7 +5,6 @@ import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
@@ -104,7 +103,7 @@ final class SilverStage {
      * @throws ConfigurationException if the strategy keeps markers and there is no table for them
      */
     static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table, Workers workers) {
-        if (!(pipeline.mergeStrategy() instanceof CdcStrategy<?> s) || !keepsMarkerTable(s)) {
+        if (!(pipeline.mergeStrategy() instanceof CdcStrategy<?> s) || !s.keepsKeyState()) {
             return null;
         }
         if (table == null) {
@@ -113,11 +112,6 @@ final class SilverStage {
         }
         return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(), s,
                 Markers.deletes(pipeline.name()), pipeline.targetFileRows(), workers);
-    }
-
-    /** @return whether the strategy needs the delete-marker table: for delete markers, or column sequences */
-    static boolean keepsMarkerTable(CdcStrategy<?> s) {
-        return s.keepsDeleteMarkers() || s instanceof Scd1Strategy one && one.tracksColumnSequences();
     }
 
     void open() {
