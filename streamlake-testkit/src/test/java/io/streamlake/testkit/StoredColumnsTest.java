@@ -283,15 +283,19 @@ class StoredColumnsTest {
     // ---- what cannot be left out ----------------------------------------------------------------
 
     @Test
-    void theSequenceColumnCannotBeLeftOutYetAndTheMessageSaysWhy() {
-        Pipeline p = pipeline(CDC, MergeStrategies.latestBy("updated_at").dropColumns("updated_at"));
+    void theSequenceColumnCanBeLeftOutOnlyWhereNothingNeedsItInSilverAndTheMessageSaysWhy() {
+        // latestBy keeps it beside silver (HiddenSequenceTest); a truncate removes rows by it
+        pipeline(CDC, MergeStrategies.latestBy("updated_at").dropColumns("updated_at")).validate();
+        Pipeline p = pipeline(CDC, MergeStrategies.latestBy("updated_at").withTruncates(r -> "TRUNCATE".equals(
+                r.string("op"))).dropColumns("updated_at"));
         assertThatThrownBy(p::validate).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("'updated_at'").hasMessageContaining("the sequence column")
-                .hasMessageContaining("cannot be left out yet")
+                .hasMessageContaining("without withTruncates can")
                 .hasMessageContaining("remove it from dropColumns");
-        Pipeline keep = pipeline(CDC, MergeStrategies.latestBy("updated_at").keepColumns("order_id", "status"));
+        Pipeline keep = pipeline(CDC, MergeStrategies.latestBy("updated_at").withTruncates(r -> false)
+                .keepColumns("order_id", "status"));
         assertThatThrownBy(keep::validate).isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("cannot be left out yet").hasMessageContaining("add it to keepColumns");
+                .hasMessageContaining("the sequence column").hasMessageContaining("add it to keepColumns");
     }
 
     @Test
