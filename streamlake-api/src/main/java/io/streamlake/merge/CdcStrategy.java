@@ -216,7 +216,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
 
     @Override
     public void validate(Schema schema) {
-        options.validate(schema, toString());
+        options.validate(schema, toString(), this::alwaysStores);
     }
 
     /**

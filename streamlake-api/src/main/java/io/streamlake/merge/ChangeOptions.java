@@ -110,8 +110,9 @@ record ChangeOptions(
      * Checks the listed columns exist and that those silver leaves out may hold null.
      *
      * @param who the strategy, for messages
+     * @param alwaysStored columns the strategy stores whatever the lists say
      */
-    void validate(Schema schema, String who) {
+    void validate(Schema schema, String who, Predicate<String> alwaysStored) {
         for (Set<String> listed : Arrays.asList(keep, drop)) {
             if (listed == null) {
                 continue;
@@ -124,7 +125,7 @@ record ChangeOptions(
             }
         }
         for (Field f : schema.fields()) {
-            if (!stores(f.name()) && !f.nullable()) {
+            if (!stores(f.name()) && !alwaysStored.test(f.name()) && !f.nullable()) {
                 throw new ConfigurationException(who + " leaves column '" + f.name() + "' out of silver, but the"
                         + " schema declares it required (not null), and rows read back from silver, which the"
                         + " strategy sees with every declared column, would have no value for it; declare it"

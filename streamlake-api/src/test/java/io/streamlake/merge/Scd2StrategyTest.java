@@ -80,6 +80,16 @@ class Scd2StrategyTest {
     }
 
     @Test
+    void keepColumnsNeedNotListTheValidityColumnsEvenWhenTheyAreRequired() {
+        Schema required = Schema.builder().required("id", DataType.STRING).optional("status", DataType.STRING)
+                .optional("seq", DataType.LONG).required("__START_AT", DataType.LONG).optional("__END_AT", DataType.LONG)
+                .build();
+        Scd2Strategy s = MergeStrategies.scd2("seq").keepColumns("id", "status", "seq");
+        assertThatCode(() -> s.validate(required, "id")).doesNotThrowAnyException();
+        assertThat(s.storedSchema(required)).isEqualTo(required);
+    }
+
+    @Test
     void trackHistoryExceptTracksEveryOtherStoredColumn() {
         Scd2Strategy exceptNote = MergeStrategies.scd2("seq").trackHistoryExcept("note");
         // a note change is in place, a status change is history: as trackHistoryOn("status") here
