@@ -1,5 +1,7 @@
 package io.streamlake.core.internal;
 
+import static io.streamlake.merge.CdcStrategy.compareSequence;
+
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeDecision;
@@ -415,7 +417,7 @@ final class DeleteMarkers {
             }
             Object sequence = incoming.value(seqPos);
             boolean delete = strategy.isDelete(incoming);
-            if (!delete && marker != null && marker.deletes() && compare(sequence, marker.sequence()) <= 0) {
+            if (!delete && marker != null && marker.deletes() && compareSequence(sequence, marker.sequence()) <= 0) {
                 return state(key, row, marker); // older than the delete: it must not bring the key back
             }
             if (strategy.tracksColumnSequences()) {
@@ -425,7 +427,7 @@ final class DeleteMarkers {
             return switch (d.kind()) {
                 case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
                 case DELETE -> state(key, null, new Marker(sequence, now));
-                case KEEP -> delete && row == null && (marker == null || compare(sequence, marker.sequence()) >= 0)
+                case KEEP -> delete && row == null && (marker == null || compareSequence(sequence, marker.sequence()) >= 0)
                         // a delete of a key silver does not hold: remembered, so the insert it overtook stays out
                         ? state(key, null, new Marker(sequence, now))
                         : state(key, row, marker);
@@ -439,7 +441,7 @@ final class DeleteMarkers {
         private @Nullable Object mergeColumns(Object key, @Nullable Row row, @Nullable Marker marker, Row incoming,
                 Object sequence, boolean delete) {
             Marker deleted = marker;
-            if (delete && (marker == null || !marker.deletes() || compare(sequence, marker.sequence()) > 0)) {
+            if (delete && (marker == null || !marker.deletes() || compareSequence(sequence, marker.sequence()) > 0)) {
                 deleted = new Marker(sequence, now, marker == null ? Map.of() : marker.columns());
             }
             if (row == null && delete) {
@@ -588,14 +590,14 @@ final class DeleteMarkers {
         public List<Row> apply(Object key, @Nullable List<Row> state, Row incoming, boolean tombstone) {
             List<Row> rows = state == null ? List.of() : state;
             for (Row r : rows) {
-                if (compare(r.value(SEQUENCE), incoming.value(SEQUENCE)) == 0) {
+                if (compareSequence(r.value(SEQUENCE), incoming.value(SEQUENCE)) == 0) {
                     return rows;
                 }
             }
             List<Row> more = new ArrayList<>(rows.size() + 1);
             more.addAll(rows);
             more.add(incoming);
-            more.sort((a, b) -> compare(a.value(SEQUENCE), b.value(SEQUENCE)));
+            more.sort((a, b) -> compareSequence(a.value(SEQUENCE), b.value(SEQUENCE)));
             return more;
         }
 
@@ -619,8 +621,4 @@ final class DeleteMarkers {
                 .setTransaction(appId, upTo).commit("MERGE");
     }
 
-    /** Orders sequence values as the strategies do ({@link CdcStrategy#compareSequence}). */
-    static int compare(@Nullable Object a, @Nullable Object b) {
-        return CdcStrategy.compareSequence(a, b);
-    }
 }

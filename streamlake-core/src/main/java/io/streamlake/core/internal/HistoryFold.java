@@ -1,5 +1,6 @@
 package io.streamlake.core.internal;
 
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
@@ -80,7 +81,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     /** @return the deletes with one more value, unless they hold it already */
     private static List<Object> with(List<Object> deletes, Object sequence) {
         for (Object d : deletes) {
-            if (DeleteMarkers.compare(d, sequence) == 0) {
+            if (CdcStrategy.compareSequence(d, sequence) == 0) {
                 return deletes;
             }
         }

@@ -3,6 +3,7 @@ package io.streamlake.core.internal;
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.quality.ExpectationMetrics;
@@ -152,7 +153,7 @@ final class RecordPreparer {
 
         /** Notes a truncate record's sequence value (or none). */
         void truncate(@Nullable Object sequence) {
-            if (sequence != null && (truncateAt == null || Truncation.compare(sequence, truncateAt) > 0)) {
+            if (sequence != null && (truncateAt == null || CdcStrategy.compareSequence(sequence, truncateAt) > 0)) {
                 truncateAt = sequence;
             }
         }

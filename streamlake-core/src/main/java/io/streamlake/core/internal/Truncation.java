@@ -1,7 +1,8 @@
 package io.streamlake.core.internal;
 
+import static io.streamlake.merge.CdcStrategy.compareSequence;
+
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.schema.DataType;
@@ -112,7 +113,7 @@ final class Truncation {
     Batch begin(TableSnapshot snapshot, RecordPreparer.Prepared prepared) {
         Object stored = watermark(snapshot);
         Object incoming = prepared.truncateAt;
-        boolean raises = compare(incoming, stored) > 0;
+        boolean raises = compareSequence(incoming, stored) > 0;
         Object through = raises ? incoming : stored;
         if (through == null) {
             return new Batch(snapshot.files(), merger, null, null, List.of(), List.of(), 0);
@@ -184,7 +185,7 @@ final class Truncation {
     private long dropOlder(RecordPreparer.Prepared prepared, Object through) {
         List<Row> rows = prepared.rows;
         BitSet tombstones = prepared.tombstones;
-        return prepared.retain(i -> tombstones.get(i) || compare(rows.get(i).value(seqPos), through) > 0);
+        return prepared.retain(i -> tombstones.get(i) || compareSequence(rows.get(i).value(seqPos), through) > 0);
     }
 
     /** What a truncate does to a file. */
@@ -204,10 +205,10 @@ final class Truncation {
         long nulls = f.nullCounts().getOrDefault(c, -1L);
         // A null sequence value is older than any other, so rows without one go too.
         boolean allNull = f.rowCount() >= 0 && nulls == f.rowCount();
-        if (allNull || (max != null && compare(max, through) <= 0)) {
+        if (allNull || (max != null && compareSequence(max, through) <= 0)) {
             return Fate.DROP;
         }
-        if (min != null && nulls == 0 && compare(min, through) > 0) {
+        if (min != null && nulls == 0 && compareSequence(min, through) > 0) {
             return Fate.KEEP;
         }
         return Fate.FILTER;
@@ -223,10 +224,6 @@ final class Truncation {
         return !(through instanceof Double d) || d != 0.0;
     }
 
-    /** Orders sequence values as {@code latestBy} does ({@link CdcStrategy#compareSequence}). */
-    static int compare(@Nullable Object a, @Nullable Object b) {
-        return CdcStrategy.compareSequence(a, b);
-    }
 
     /** @return the watermark as the table property holds it; {@link #parse} reads it back exactly */
     static String format(Object value) {
@@ -383,7 +380,7 @@ final class Truncation {
             public boolean hasNext() {
                 while (next == null && rows.hasNext()) {
                     Row r = rows.next();
-                    if (compare(r.value(pos), through) > 0) {
+                    if (compareSequence(r.value(pos), through) > 0) {
                         next = r;
                     } else {
                         skipped++;

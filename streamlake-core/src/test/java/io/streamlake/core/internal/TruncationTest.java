@@ -2,6 +2,7 @@ package io.streamlake.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.Scd1Strategy;
@@ -33,7 +34,7 @@ class TruncationTest {
         values.forEach((type, list) -> {
             for (Object v : list) {
                 Object back = Truncation.parse(Truncation.format(v), type);
-                assertThat(Truncation.compare(back, v)).as("%s %s", type, v).isZero();
+                assertThat(CdcStrategy.compareSequence(back, v)).as("%s %s", type, v).isZero();
                 assertThat(back).as("%s %s", type, v).isInstanceOf(Row.javaClass(type));
             }
         });
@@ -54,13 +55,13 @@ class TruncationTest {
                 }
                 boolean replaces = latest.merge(Row.of(schema, "k", older), Row.of(schema, "k", newer)).kind()
                         == MergeDecision.Kind.UPSERT;
-                assertThat(Truncation.compare(newer, older) > 0).as("%s over %s", newer, older).isEqualTo(replaces);
+                assertThat(CdcStrategy.compareSequence(newer, older) > 0).as("%s over %s", newer, older).isEqualTo(replaces);
             }
         }
-        assertThat(Truncation.compare(null, "a")).isNegative();
-        assertThat(Truncation.compare(null, null)).isZero();
-        assertThat(Truncation.compare(3, 4L)).isNegative();   // a column widened from INT to LONG
-        assertThat(Truncation.compare(5L, 4)).isPositive();
-        assertThat(Truncation.compare(-0.0, 0.0)).isNegative(); // as Double.compareTo
+        assertThat(CdcStrategy.compareSequence(null, "a")).isNegative();
+        assertThat(CdcStrategy.compareSequence(null, null)).isZero();
+        assertThat(CdcStrategy.compareSequence(3, 4L)).isNegative();   // a column widened from INT to LONG
+        assertThat(CdcStrategy.compareSequence(5L, 4)).isPositive();
+        assertThat(CdcStrategy.compareSequence(-0.0, 0.0)).isNegative(); // as Double.compareTo
     }
 }
