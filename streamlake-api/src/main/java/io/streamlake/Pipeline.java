@@ -76,7 +76,8 @@ public final class Pipeline {
     private Source source;
     private TableRef bronze;
     private @Nullable TableRef silver;
-    private @Nullable String silverKey;
+    /** The silver key's columns, most significant first; empty for a bronze-only pipeline. */
+    private List<String> silverKeys;
     private @Nullable Schema silverSchema;
     private MergeStrategy mergeStrategy = MergeStrategies.lastWins();
     private String name = DEFAULT_NAME;
@@ -97,15 +98,15 @@ public final class Pipeline {
     private @Nullable String captureArchive;
     private @Nullable String captureArchiveNamespace;
 
-    private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, @Nullable String silverKey) {
+    private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
         this.source = source;
         this.bronze = bronze;
         this.silver = silver;
-        this.silverKey = silverKey;
+        this.silverKeys = silverKeys;
     }
 
     private Pipeline copy() {
-        Pipeline p = new Pipeline(source, bronze, silver, silverKey);
+        Pipeline p = new Pipeline(source, bronze, silver, silverKeys);
         p.silverSchema = silverSchema;
         p.mergeStrategy = mergeStrategy;
         p.name = name;
@@ -186,28 +187,48 @@ public final class Pipeline {
         }
 
         /**
+         * A silver table with one row per key. The key is one column, or several, as Delta Live
+         * Tables' {@code KEYS (tenant_id, order_id)}: a row per combination of their values.
+         *
+         * <pre>{@code
+         * .silver("/lake/silver/orders", "order_id")
+         * .silver("/lake/silver/orders", "tenant_id", "order_id")   // a key of two columns
+         * }</pre>
+         *
          * @param path local folder or Hadoop URI of the silver Delta table
-         * @param keyColumn the column that identifies a row; silver holds one row per key
+         * @param keyColumn the column that identifies a row, or the first of the key's columns
+         * @param moreKeyColumns the key's other columns; silver files are sorted by the key's columns in
+         *     this order, so put first the one queries filter by most
          * @return the pipeline, which still needs a schema ({@link Pipeline#withSchema(Schema)})
          */
-        public Pipeline silver(String path, String keyColumn) {
-            return silver(TableRef.path(path), keyColumn);
+        public Pipeline silver(String path, String keyColumn, String... moreKeyColumns) {
+            return silver(TableRef.path(path), keyColumn, moreKeyColumns);
         }
 
         /**
          * @param table the silver table
-         * @param keyColumn the column that identifies a row; silver holds one row per key
+         * @param keyColumn the column that identifies a row, or the first of the key's columns
+         * @param moreKeyColumns the key's other columns, as in {@link #silver(String, String, String...)}
          * @return the pipeline, which still needs a schema ({@link Pipeline#withSchema(Schema)})
+         * @throws IllegalArgumentException if a key column is named twice
          */
-        public Pipeline silver(TableRef table, String keyColumn) {
+        public Pipeline silver(TableRef table, String keyColumn, String... moreKeyColumns) {
             Objects.requireNonNull(table, "table");
-            Objects.requireNonNull(keyColumn, "keyColumn");
-            return new Pipeline(source, bronze, table, keyColumn);
+            List<String> keys = new ArrayList<>(1 + moreKeyColumns.length);
+            keys.add(Objects.requireNonNull(keyColumn, "keyColumn"));
+            for (String k : moreKeyColumns) {
+                if (keys.contains(Objects.requireNonNull(k, "key column"))) {
+                    throw new IllegalArgumentException("key column '" + k + "' is named twice in the silver key "
+                            + keys + "; name each column once");
+                }
+                keys.add(k);
+            }
+            return new Pipeline(source, bronze, table, List.copyOf(keys));
         }
 
         /** @return a pipeline that lands raw events in bronze and has no silver table */
         public Pipeline bronzeOnly() {
-            return new Pipeline(source, bronze, null, null);
+            return new Pipeline(source, bronze, null, List.of());
         }
     }
 
@@ -645,9 +666,12 @@ public final class Pipeline {
         return Optional.ofNullable(silver);
     }
 
-    /** @return the silver key column, empty for a bronze-only pipeline */
-    public Optional<String> silverKey() {
-        return Optional.ofNullable(silverKey);
+    /**
+     * @return the silver key's columns, most significant first (one for most pipelines); empty for a
+     *     bronze-only pipeline
+     */
+    public List<String> silverKeys() {
+        return silverKeys;
     }
 
     /** @return the declared silver schema, if any */
@@ -703,13 +727,15 @@ public final class Pipeline {
             throw new ConfigurationException("silver table " + silver + " has no schema: declare one with"
                     + " withSchema(Schema.builder()...build()) or withRecordType(MyEvent.class)");
         }
-        Field key = silverSchema.field(Objects.requireNonNull(silverKey)).orElseThrow(() -> new ConfigurationException(
-                "silver key column '" + silverKey + "' is not in the schema " + silverSchema
-                        + "; add it to the schema or pass the right key to silver(path, key)"));
-        DataType.Kind kind = key.type().kind();
-        if (kind == DataType.Kind.MAP || kind == DataType.Kind.BINARY || kind == DataType.Kind.DOUBLE) {
-            throw new ConfigurationException("silver key column '" + silverKey + "' has type " + key.type()
-                    + ", which cannot be a key; use a string, integer, long, date, timestamp or decimal column");
+        for (String column : silverKeys) {
+            Field key = silverSchema.field(column).orElseThrow(() -> new ConfigurationException(
+                    "silver key column '" + column + "' is not in the schema " + silverSchema
+                            + "; add it to the schema or pass the right key to silver(path, key...)"));
+            DataType.Kind kind = key.type().kind();
+            if (kind == DataType.Kind.MAP || kind == DataType.Kind.BINARY || kind == DataType.Kind.DOUBLE) {
+                throw new ConfigurationException("silver key column '" + column + "' has type " + key.type()
+                        + ", which cannot be a key; use a string, integer, long, date, timestamp or decimal column");
+            }
         }
         for (String derived : derivedColumns) {
             if (silverSchema.indexOf(derived) < 0) {
@@ -718,12 +744,12 @@ public final class Pipeline {
             }
         }
         PartitionValues.check(silverSchema, partitionColumns, String.valueOf(silver));
-        if (partitionColumns.contains(silverKey)) {
-            throw new ConfigurationException("silver key column '" + silverKey + "' cannot partition silver table "
+        if (partitionColumns.containsAll(silverKeys)) {
+            throw new ConfigurationException("silver key " + keyDescription() + " cannot partition silver table "
                     + silver + ": every key would get a folder of its own; partition by a column many keys share,"
-                    + " such as a date");
+                    + " such as a date" + (silverKeys.size() > 1 ? ", or by some of the key's columns only" : ""));
         }
-        mergeStrategy.validate(silverSchema, silverKey);
+        mergeStrategy.validate(silverSchema, silverKeys);
         checkStored(mergeStrategy.storedSchema(silverSchema));
         if (mergeStrategy instanceof CdcStrategy<?> s && s.keepsKeyState() && deleteMarkers().isEmpty()) {
             boolean columns = s instanceof Scd1Strategy one && (one.tracksColumnSequences() || one.keepsRowSequences());
@@ -750,7 +776,7 @@ public final class Pipeline {
             }
         }
         List<String> needed = new ArrayList<>();
-        needed.add(Objects.requireNonNull(silverKey));
+        needed.addAll(silverKeys);
         if (!(mergeStrategy instanceof Scd1Strategy one && one.keepsRowSequences())) {
             needed.addAll(mergeStrategy.sequenceColumns());
         }
@@ -836,11 +862,16 @@ public final class Pipeline {
         return engines.next();
     }
 
+    /** @return the key as users name it: {@code order_id}, or {@code (tenant_id, order_id)} for several columns */
+    private String keyDescription() {
+        return silverKeys.size() == 1 ? silverKeys.get(0) : "(" + String.join(", ", silverKeys) + ")";
+    }
+
     /** @return the description without storage option values */
     @Override
     public String toString() {
         return "Pipeline[" + name + ": " + source.name() + " -> bronze " + bronze
-                + (silver == null ? "" : " -> silver " + silver + " by " + silverKey + ", " + mergeStrategy)
+                + (silver == null ? "" : " -> silver " + silver + " by " + keyDescription() + ", " + mergeStrategy)
                 + (partitionColumns.isEmpty() ? "" : ", partitioned by " + partitionColumns)
                 + (expectations.isEmpty() ? "" : ", expectations " + expectations)
                 + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())

@@ -39,7 +39,7 @@ class PipelineTest {
         assertThat(base.maxBatchRecords()).isEqualTo(Pipeline.DEFAULT_MAX_BATCH_RECORDS);
         assertThat(named.name()).isEqualTo("orders-ingest");
         assertThat(named.maxBatchRecords()).isEqualTo(10);
-        assertThat(named.silverKey()).contains("order_id");
+        assertThat(named.silverKeys()).containsExactly("order_id");
     }
 
     @Test

@@ -248,9 +248,11 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     }
 
     @Override
-    public void validate(Schema schema, String keyColumn) {
+    public void validate(Schema schema, List<String> keyColumns) {
         validate(schema);
-        options.requireStored(keyColumn, toString(), "the silver key");
+        for (String key : keyColumns) {
+            options.requireStored(key, toString(), "the silver key");
+        }
     }
 
     /** @return the strategy as the calls that build it, such as {@code latestBy(updated_at).ignoreNullUpdates()} */

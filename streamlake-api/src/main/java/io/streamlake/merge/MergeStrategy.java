@@ -104,10 +104,10 @@ public interface MergeStrategy {
      * when it opens the silver table; by default it is {@link #validate(Schema)}.
      *
      * @param schema the silver schema
-     * @param keyColumn the silver key column
+     * @param keyColumns the silver key's columns, most significant first
      * @throws io.streamlake.exceptions.ConfigurationException if it does not fit
      */
-    default void validate(Schema schema, String keyColumn) {
+    default void validate(Schema schema, List<String> keyColumns) {
         validate(schema);
     }
 }

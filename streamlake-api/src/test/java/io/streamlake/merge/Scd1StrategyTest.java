@@ -138,7 +138,7 @@ class Scd1StrategyTest {
 
     @Test
     void validateNamesWhatIsWrongAndWhatToDo() {
-        assertThatCode(() -> MergeStrategies.latestBy("seq").dropColumns("op").validate(SCHEMA, "id"))
+        assertThatCode(() -> MergeStrategies.latestBy("seq").dropColumns("op").validate(SCHEMA, List.of("id")))
                 .doesNotThrowAnyException();
         assertThatThrownBy(() -> MergeStrategies.latestBy("seq").dropColumns("nope").validate(SCHEMA))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("'nope'");
@@ -156,7 +156,7 @@ class Scd1StrategyTest {
         assertThatThrownBy(() -> MergeStrategies.latestBy("seq").keepColumns("status", "seq").validate(SCHEMA))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("'id'");
         Schema optionalKey = Schema.builder().optional("id", DataType.STRING).optional("seq", DataType.LONG).build();
-        assertThatThrownBy(() -> MergeStrategies.latestBy("seq").keepColumns("seq").validate(optionalKey, "id"))
+        assertThatThrownBy(() -> MergeStrategies.latestBy("seq").keepColumns("seq").validate(optionalKey, List.of("id")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("silver key")
                 .hasMessageContaining("add it to keepColumns");
         assertThatThrownBy(() -> MergeStrategies.latestBy("missing").validate(SCHEMA))
@@ -295,7 +295,7 @@ class Scd1StrategyTest {
         assertThat(copied).hasToString(
                 "latestBy(seq).withDeletes(...).ignoreNullUpdates().dropColumns(op).keepDeletesFor(PT48H).withTruncates(...)");
         assertThat(s).hasToString("latestBy(seq).withTruncates(...)");
-        assertThatCode(() -> copied.validate(SCHEMA, "id")).doesNotThrowAnyException();
+        assertThatCode(() -> copied.validate(SCHEMA, List.of("id"))).doesNotThrowAnyException();
     }
 
     @Test

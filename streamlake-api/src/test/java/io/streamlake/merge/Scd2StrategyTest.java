@@ -85,7 +85,7 @@ class Scd2StrategyTest {
                 .optional("seq", DataType.LONG).required("__START_AT", DataType.LONG).optional("__END_AT", DataType.LONG)
                 .build();
         Scd2Strategy s = MergeStrategies.scd2("seq").keepColumns("id", "status", "seq");
-        assertThatCode(() -> s.validate(required, "id")).doesNotThrowAnyException();
+        assertThatCode(() -> s.validate(required, List.of("id"))).doesNotThrowAnyException();
         assertThat(s.storedSchema(required)).isEqualTo(required);
     }
 
@@ -299,7 +299,7 @@ class Scd2StrategyTest {
 
     @Test
     void validateSaysExactlyWhichColumnsToAdd() {
-        assertThatCode(() -> TRACK_STATUS.dropColumns("op").validate(SCHEMA, "id")).doesNotThrowAnyException();
+        assertThatCode(() -> TRACK_STATUS.dropColumns("op").validate(SCHEMA, List.of("id"))).doesNotThrowAnyException();
         Schema noHistory = Schema.builder().required("id", DataType.STRING).optional("ts", DataType.TIMESTAMP).build();
         assertThatThrownBy(() -> MergeStrategies.scd2("ts").validate(noHistory))
                 .isInstanceOf(ConfigurationException.class)

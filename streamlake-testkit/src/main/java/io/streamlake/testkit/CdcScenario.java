@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -97,7 +98,7 @@ public final class CdcScenario {
             throw new IllegalArgumentException("a CdcScenario sends its events through an InMemoryHub, but pipeline "
                     + pipeline.name() + " reads from " + pipeline.source() + "; build it with Pipeline.from(hub)");
         }
-        if (pipeline.silverKey().isEmpty()) {
+        if (pipeline.silverKeys().isEmpty()) {
             throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no silver table; a CdcScenario"
                     + " checks silver");
         }
@@ -112,19 +113,22 @@ public final class CdcScenario {
     /**
      * Adds events, in arrival order, after those already added.
      *
-     * @param rows the events' values; each needs the silver key column
+     * @param rows the events' values; each needs the silver key's columns
      * @return a copy with the events added
      */
     public CdcScenario events(Row... rows) {
-        String keyColumn = pipeline.silverKey().orElseThrow();
+        List<String> keyColumns = pipeline.silverKeys();
         List<Event> more = new ArrayList<>(events);
         for (Row r : rows) {
-            Object key = r.value(keyColumn);
-            if (key == null) {
-                throw new IllegalArgumentException("event " + r + " has no value in the key column " + keyColumn
-                        + "; send events without a key with keylessEvents(...)");
+            List<@Nullable Object> key = new ArrayList<>(keyColumns.size());
+            for (String c : keyColumns) {
+                if (r.value(c) == null) {
+                    throw new IllegalArgumentException("event " + r + " has no value in the key column " + c
+                            + "; send events without a key with keylessEvents(...)");
+                }
+                key.add(r.value(c));
             }
-            more.add(new Event(bytes(String.valueOf(key)), bytes(json(r))));
+            more.add(new Event(recordKey(key), bytes(json(r))));
         }
         return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
     }
@@ -153,13 +157,40 @@ public final class CdcScenario {
     /**
      * Adds a tombstone, a record with this key and no value, after the events already added.
      *
-     * @param key the key, written as text into the record key
+     * @param key the key, written as text into the record key; for a key of several columns, their
+     *     values in the key's order (written as a JSON object of the key's columns)
+     * @param moreKeyValues the values of the key's other columns, if it has several
      * @return a copy with the tombstone added
+     * @throws IllegalArgumentException if the number of values is not the number of key columns
      */
-    public CdcScenario tombstone(Object key) {
+    public CdcScenario tombstone(Object key, Object... moreKeyValues) {
+        List<@Nullable Object> values = new ArrayList<>();
+        values.add(Objects.requireNonNull(key, "key"));
+        values.addAll(Arrays.asList(moreKeyValues));
+        if (values.size() != pipeline.silverKeys().size()) {
+            throw new IllegalArgumentException("the silver key " + pipeline.silverKeys() + " has "
+                    + pipeline.silverKeys().size() + " columns, but the tombstone gives " + values.size() + " values");
+        }
         List<Event> more = new ArrayList<>(events);
-        more.add(new Event(bytes(String.valueOf(Objects.requireNonNull(key, "key"))), null));
+        more.add(new Event(recordKey(values), null));
         return new CdcScenario(pipeline, hub, more, batchSizes, pipelineTables, restarts);
+    }
+
+    /**
+     * The record key of an event with these key values: the value's text for a one-column key, as
+     * producers write it; a JSON object of the key's columns for several, the form a tombstone of
+     * such a key needs (and Debezium writes).
+     */
+    private byte[] recordKey(List<@Nullable Object> values) {
+        List<String> columns = pipeline.silverKeys();
+        if (columns.size() == 1) {
+            return bytes(String.valueOf(values.get(0)));
+        }
+        Map<String, @Nullable Object> key = new LinkedHashMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            key.put(columns.get(i), values.get(i));
+        }
+        return bytes(json(key));
     }
 
     /**
@@ -461,8 +492,11 @@ public final class CdcScenario {
 
     /** The row as the JSON object a producer would send, as the decoder reads each column type. */
     static String json(Row row) {
+        return json(row.toMap());
+    }
+
+    private static String json(Map<String, @Nullable Object> values) {
         StringBuilder sb = new StringBuilder("{");
-        Map<String, @Nullable Object> values = row.toMap();
         for (Map.Entry<String, @Nullable Object> e : values.entrySet()) {
             if (sb.length() > 1) {
                 sb.append(',');

@@ -227,16 +227,17 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     /**
      * @return the keys that hold a delete marker now, each once (markers of re-inserted keys,
-     *     cleared but not yet cleaned up, are left out)
+     *     cleared but not yet cleaned up, are left out); for a key of several columns, each key is
+     *     the list of its columns' values, such as {@code List.of("t-1", "o-7")}
      * @throws IllegalStateException if the pipeline has no delete-marker table
      */
     public List<Object> deletedKeys() {
-        String key = pipeline.silverKey().orElseThrow();
+        List<String> key = pipeline.silverKeys();
         // an SCD type 2 table keeps one marker per delete, so a key may have several
         Set<Object> keys = new LinkedHashSet<>();
         for (Row r : deleteMarkers().rows()) {
             if (r.value("deleted_at") != null) {
-                keys.add(r.value(key));
+                keys.add(key.size() == 1 ? r.value(key.get(0)) : key.stream().map(r::value).toList());
             }
         }
         return new ArrayList<>(keys);

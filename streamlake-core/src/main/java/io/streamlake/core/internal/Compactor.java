@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,18 +39,19 @@ final class Compactor {
     private final Schema schema;
     private final long targetRows;
     private final int minFiles;
-    private final @Nullable String keyColumn;
+    /** The silver key's columns, to keep files in key order; empty for bronze. */
+    private final List<String> keyColumns;
 
     /**
-     * @param keyColumn the silver key, to keep files in key order; null for bronze
+     * @param keyColumns the silver key's columns, to keep files in key order; empty for bronze
      * @param minFiles rewrite only when at least this many small files can be combined
      */
-    Compactor(Table table, Schema schema, long targetRows, int minFiles, @Nullable String keyColumn) {
+    Compactor(Table table, Schema schema, long targetRows, int minFiles, List<String> keyColumns) {
         this.table = table;
         this.schema = schema;
         this.targetRows = targetRows;
         this.minFiles = minFiles;
-        this.keyColumn = keyColumn;
+        this.keyColumns = List.copyOf(keyColumns);
     }
 
     /** @return files removed, 0 when nothing was worth compacting or a concurrent writer won */
@@ -59,11 +61,9 @@ final class Compactor {
         // The table's own schema, not the declared one: silver may store fewer columns
         // (dropColumns), or more (ones an earlier version stored), and a rearrangement keeps them as they are.
         Schema schema = snapshot.schema().orElse(this.schema);
-        if (keyColumn != null) {
-            String key = keyColumn;
-            if (all.stream().anyMatch(f -> f.min(key).isEmpty())) {
-                return 0; // without key bounds the order of files is unknown: leave them as they are
-            }
+        SilverKey key = keyColumns.isEmpty() ? null : SilverKey.of(schema, keyColumns);
+        if (key != null && all.stream().anyMatch(f -> key.bound(f.minValues()) == null)) {
+            return 0; // without key bounds the order of files is unknown: leave them as they are
         }
         // A partitioned table is compacted partition by partition: a file holds one partition's rows.
         Map<Map<String, @Nullable String>, List<DataFile>> partitions = new LinkedHashMap<>();
@@ -74,13 +74,12 @@ final class Compactor {
         int removed = 0;
         int added = 0;
         for (List<DataFile> files : partitions.values()) {
-            if (keyColumn != null) {
-                String key = keyColumn;
-                files.sort(Comparator.comparing(f -> f.min(key).orElseThrow(), KeyOrder.NATURAL));
+            if (key != null) {
+                files.sort(Comparator.comparing(f -> Objects.requireNonNull(key.bound(f.minValues())), KeyOrder.NATURAL));
             }
             for (List<DataFile> run : runsOfSmallFiles(files)) {
                 // in the run's place: a bronze file's rows keep their arrival order among the others
-                List<DataFile> rewritten = rewrite(run, schema);
+                List<DataFile> rewritten = rewrite(run, schema, key);
                 commit.replace(run, rewritten);
                 removed += run.size();
                 added += rewritten.size();
@@ -121,20 +120,18 @@ final class Compactor {
         return runs;
     }
 
-    private List<DataFile> rewrite(List<DataFile> run, Schema schema) {
+    private List<DataFile> rewrite(List<DataFile> run, Schema schema, @Nullable SilverKey key) {
         Map<String, @Nullable String> partition = run.get(0).partitionValues();
         List<DataFile> out = new ArrayList<>();
-        int keyPos = keyColumn == null ? -1 : schema.indexOf(keyColumn);
         DataFileWriter w = null;
         Object lastKey = null;
         try {
-            for (DataFile f : run) {
-                Iterator<Row> rows = table.read(f, schema);
+            for (Iterator<Row> rows : inKeyOrder(run, schema, key)) {
                 while (rows.hasNext()) {
                     Row row = rows.next();
-                    Object key = keyPos < 0 ? null : row.value(keyPos);
+                    Object rowKey = key == null ? null : key.of(row);
                     // A full file ends at a key boundary, so the rows of one key (SCD2 history) stay in one file.
-                    if (w != null && w.rowCount() >= targetRows && (keyPos < 0 || !key.equals(lastKey))) {
+                    if (w != null && w.rowCount() >= targetRows && (key == null || !Objects.equals(rowKey, lastKey))) {
                         out.add(w.finish());
                         w = null;
                     }
@@ -142,7 +139,7 @@ final class Compactor {
                         w = partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition);
                     }
                     w.write(row);
-                    lastKey = key;
+                    lastKey = rowKey;
                 }
             }
             if (w != null) {
@@ -155,5 +152,24 @@ final class Compactor {
                 w.close();
             }
         }
+    }
+
+    /**
+     * The run's rows in key order, file by file. Files sorted by key and ordered by their minimum
+     * key follow one another in key order when the key is one column. For several columns the
+     * files' bounds come from per-column statistics, which can order two files of one leading value
+     * the wrong way round, so the run's rows (a few small files, at most about two target files) are
+     * sorted together instead.
+     */
+    private Iterable<Iterator<Row>> inKeyOrder(List<DataFile> run, Schema schema, @Nullable SilverKey key) {
+        if (key == null || key.single()) {
+            return () -> run.stream().map(f -> table.read(f, schema)).iterator(); // one file open at a time
+        }
+        List<Row> rows = new ArrayList<>();
+        for (DataFile f : run) {
+            table.read(f, schema).forEachRemaining(rows::add);
+        }
+        rows.sort(key::compare); // stable: a key's SCD2 versions keep their order
+        return List.of(rows.iterator());
     }
 }

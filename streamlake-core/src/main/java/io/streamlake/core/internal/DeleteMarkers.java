@@ -79,8 +79,10 @@ final class DeleteMarkers {
     private final Table table;
     private final Schema schema;
     private final CdcStrategy<?> strategy;
-    private final String keyColumn;
-    private final int keyPos;
+    /** The key of incoming and silver rows. */
+    private final SilverKey keys;
+    /** The same key's columns in marker rows. */
+    private final SilverKey markerKeys;
     private final int seqPos;
     private final Duration retention;
     /** Whether marker rows also keep column sequences (partial updates, or the row's own). */
@@ -118,12 +120,11 @@ final class DeleteMarkers {
     private record Marked(@Nullable Row row, @Nullable Marker marker) {
     }
 
-    DeleteMarkers(Table table, Schema silverSchema, String keyColumn, CdcStrategy<?> strategy, String appId,
+    DeleteMarkers(Table table, Schema silverSchema, List<String> keyColumns, CdcStrategy<?> strategy, String appId,
             long targetFileRows, Workers workers) {
         this.table = table;
         this.strategy = strategy;
-        this.keyColumn = keyColumn;
-        this.keyPos = silverSchema.indexOf(keyColumn);
+        this.keys = SilverKey.of(silverSchema, keyColumns);
         String sequenceColumn = strategy.sequenceColumns().get(0);
         this.seqPos = silverSchema.indexOf(sequenceColumn);
         this.retention = strategy.deleteRetention();
@@ -131,27 +132,27 @@ final class DeleteMarkers {
         this.columns = strategy instanceof Scd1Strategy s && (s.tracksColumnSequences() || s.keepsRowSequences());
         this.rowSequences = strategy instanceof Scd1Strategy s && s.keepsRowSequences();
         this.sequenceColumn = sequenceColumn;
-        this.schema = schema(silverSchema, keyColumn, sequenceColumn, columns);
-        this.merger = new SilverMerger(table, schema, keyColumn, MergeStrategies.lastWins(), targetFileRows, workers);
+        this.schema = schema(silverSchema, keyColumns, sequenceColumn, columns);
+        this.markerKeys = keys.in(schema);
+        this.merger = new SilverMerger(table, schema, keyColumns, MergeStrategies.lastWins(), targetFileRows, workers);
     }
 
     /**
      * The markers table's columns: the silver key, the marker, and the marker it replaced; with
      * {@code columns}, the column sequences of both too.
      */
-    static Schema schema(Schema silver, String keyColumn, String sequenceColumn, boolean columns) {
-        for (String c : List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS,
-                PREVIOUS_COLUMNS)) {
-            if (c.equals(keyColumn)) {
-                throw new ConfigurationException("silver key column '" + keyColumn + "' has the name of a column of"
+    static Schema schema(Schema silver, List<String> keyColumns, String sequenceColumn, boolean columns) {
+        Schema.Builder b = Schema.builder();
+        for (String key : keyColumns) {
+            if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS)
+                    .contains(key)) {
+                throw new ConfigurationException("silver key column '" + key + "' has the name of a column of"
                         + " the delete-marker table; rename the key, or keep no delete markers (keepDeletesFor(Duration.ZERO))");
             }
+            b.required(key, silver.field(key).orElseThrow().type());
         }
-        DataType keyType = silver.field(keyColumn).orElseThrow().type();
         DataType seqType = silver.field(sequenceColumn).orElseThrow().type();
-        Schema.Builder b = Schema.builder()
-                .required(keyColumn, keyType)
-                .optional(SEQUENCE, seqType)
+        b.optional(SEQUENCE, seqType)
                 .optional(DELETED_AT, DataType.TIMESTAMP)
                 .required(VERSION, DataType.LONG)
                 .optional(PREVIOUS_SEQUENCE, seqType)
@@ -185,11 +186,11 @@ final class DeleteMarkers {
         if (!deletes && !columns && snapshot.files().isEmpty()) {
             return null; // the common case costs no I/O
         }
-        Set<Object> keys = new HashSet<>();
+        Set<Object> batchKeys = new HashSet<>();
         for (Row r : incoming) {
-            keys.add(r.value(keyPos));
+            batchKeys.add(keys.of(r));
         }
-        Map<Object, List<Row>> stored = merger.lookup(snapshot.files(), keys);
+        Map<Object, List<Row>> stored = merger.lookup(snapshot.files(), batchKeys);
         Instant cutoff = now.minus(retention);
         if (strategy instanceof Scd2Strategy history) {
             Map<Object, List<Object>> live = new HashMap<>();
@@ -412,7 +413,7 @@ final class DeleteMarkers {
                     case KEEP -> state(key, row, marker);
                     // A tombstone has no sequence value: it deletes what it saw, so it is as new as the row.
                     case DELETE -> state(key, null, row == null ? marker : new Marker(row.value(seqPos), now));
-                    case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
+                    case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keys, strategy), null);
                 };
             }
             Object sequence = incoming.value(seqPos);
@@ -425,7 +426,7 @@ final class DeleteMarkers {
             }
             MergeDecision d = strategy.merge(row, incoming);
             return switch (d.kind()) {
-                case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keyPos, strategy), null);
+                case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keys, strategy), null);
                 case DELETE -> state(key, null, new Marker(sequence, now));
                 case KEEP -> delete && row == null && (marker == null || compareSequence(sequence, marker.sequence()) >= 0)
                         // a delete of a key silver does not hold: remembered, so the insert it overtook stays out
@@ -449,7 +450,7 @@ final class DeleteMarkers {
             }
             Scd1Strategy.PartialRow p = strategy.mergeColumns(row, marker == null ? Map.of() : marker.columns(),
                     incoming);
-            Row merged = p.row() == null ? null : SilverMerger.checkKey(key, p.row(), keyPos, strategy);
+            Row merged = p.row() == null ? null : SilverMerger.checkKey(key, p.row(), keys, strategy);
             return state(key, merged, deleted == null ? Marker.of(null, null, p.sequences())
                     : Marker.of(deleted.sequence(), deleted.deletedAt(), merged == null ? Map.of() : p.sequences()));
         }
@@ -504,10 +505,10 @@ final class DeleteMarkers {
                 if (after == null && before == null) {
                     if (old != null) {
                         removals.set(rows.size());
-                        rows.add(Row.builder(schema).set(keyColumn, key).set(VERSION, upTo).build());
+                        rows.add(markerKeys.set(Row.builder(schema), key).set(VERSION, upTo).build());
                     }
                 } else if (old == null || version(old) > consumed || !Objects.equals(after, before)) {
-                    Row.Builder b = Row.builder(schema).set(keyColumn, key)
+                    Row.Builder b = markerKeys.set(Row.builder(schema), key)
                             .set(SEQUENCE, after == null ? null : after.sequence())
                             .set(DELETED_AT, after == null ? null : after.deletedAt())
                             .set(VERSION, upTo)
@@ -539,7 +540,7 @@ final class DeleteMarkers {
 
         private HistoryBatch(Scd2Strategy strategy, TableSnapshot snapshot, Map<Object, List<Object>> live,
                 Instant now) {
-            super(strategy, keyPos, seqPos);
+            super(strategy, keys, seqPos);
             this.snapshot = snapshot;
             this.live = live;
             this.now = now;
@@ -564,7 +565,7 @@ final class DeleteMarkers {
             List<Row> rows = new ArrayList<>();
             for (Map.Entry<Object, List<Object>> e : added.entrySet()) {
                 for (Object sequence : e.getValue()) {
-                    rows.add(Row.builder(schema).set(keyColumn, e.getKey()).set(SEQUENCE, sequence)
+                    rows.add(markerKeys.set(Row.builder(schema), e.getKey()).set(SEQUENCE, sequence)
                             .set(DELETED_AT, now).set(VERSION, upTo).build());
                 }
             }

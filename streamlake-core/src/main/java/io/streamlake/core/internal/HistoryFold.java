@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  */
 class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     private final Scd2Strategy strategy;
-    private final int keyPos;
+    private final SilverKey keys;
     private final int seqPos;
 
     /**
@@ -33,9 +33,9 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     record Versions(List<Row> rows, List<Object> deletes) {
     }
 
-    HistoryFold(Scd2Strategy strategy, int keyPos, int seqPos) {
+    HistoryFold(Scd2Strategy strategy, SilverKey keys, int seqPos) {
         this.strategy = strategy;
-        this.keyPos = keyPos;
+        this.keys = keys;
         this.seqPos = seqPos;
     }
 
@@ -47,7 +47,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     @Override
     public Versions load(@Nullable Versions state, Row stored) {
         // Only while a file is read is a state mutable; the folds below always build new lists.
-        Versions versions = state == null ? new Versions(new ArrayList<>(2), markers(stored.value(keyPos))) : state;
+        Versions versions = state == null ? new Versions(new ArrayList<>(2), markers(java.util.Objects.requireNonNull(keys.of(stored)))) : state;
         versions.rows().add(stored);
         return versions;
     }
@@ -73,7 +73,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
             }
         }
         for (Row v : next) {
-            SilverMerger.checkKey(key, v, keyPos, strategy);
+            SilverMerger.checkKey(key, v, keys, strategy);
         }
         return next.isEmpty() && deletes.isEmpty() ? null : new Versions(next, deletes);
     }

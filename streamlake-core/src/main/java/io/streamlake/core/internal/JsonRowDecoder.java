@@ -126,7 +126,8 @@ public final class JsonRowDecoder {
     private final Schema schema;
     private final Column[] columns;
     private final Map<String, Column> columnsByName;
-    private final Column key;
+    /** The key's columns, most significant first; a record needs a value in each. */
+    private final Column[] keys;
     private final Schema looseSchema;
     private final int maxValueBytes;
     /** Decodes the common flat records without Jackson; null in tests that compare the two paths. */
@@ -142,13 +143,26 @@ public final class JsonRowDecoder {
      * @throws ConfigurationException if the key column is not in the schema or the limit is not positive
      */
     public JsonRowDecoder(Schema schema, String keyColumn, int maxValueBytes) {
-        this(schema, keyColumn, maxValueBytes, true);
+        this(schema, List.of(keyColumn), maxValueBytes, true);
+    }
+
+    /**
+     * @param schema the columns to fill; fields of the JSON object that match no column are ignored
+     * @param keyColumns the columns silver upserts by; a record without a value in each is rejected
+     * @param maxValueBytes the largest value accepted, in bytes
+     * @throws ConfigurationException if a key column is not in the schema or the limit is not positive
+     */
+    public JsonRowDecoder(Schema schema, List<String> keyColumns, int maxValueBytes) {
+        this(schema, keyColumns, maxValueBytes, true);
     }
 
     /** @param flatPath false to decode every record with Jackson (tests compare the two paths) */
     JsonRowDecoder(Schema schema, String keyColumn, int maxValueBytes, boolean flatPath) {
+        this(schema, List.of(keyColumn), maxValueBytes, flatPath);
+    }
+
+    private JsonRowDecoder(Schema schema, List<String> keyColumns, int maxValueBytes, boolean flatPath) {
         this.schema = Objects.requireNonNull(schema, "schema");
-        Objects.requireNonNull(keyColumn, "keyColumn");
         if (maxValueBytes <= 0) {
             throw new ConfigurationException("maxValueBytes must be positive, got " + maxValueBytes);
         }
@@ -161,12 +175,15 @@ public final class JsonRowDecoder {
             columns[i] = new Column(i, f.name(), f.type(), f.nullable());
             columnsByName.put(f.name(), columns[i]);
         }
-        int keyPosition = schema.indexOf(keyColumn);
-        if (keyPosition < 0) {
-            throw new ConfigurationException("key column '" + keyColumn + "' is not in the schema "
-                    + schema + "; declare it or pick one of the schema's columns as the key");
+        this.keys = new Column[keyColumns.size()];
+        for (int k = 0; k < keys.length; k++) {
+            int keyPosition = schema.indexOf(keyColumns.get(k));
+            if (keyPosition < 0) {
+                throw new ConfigurationException("key column '" + keyColumns.get(k) + "' is not in the schema "
+                        + schema + "; declare it or pick one of the schema's columns as the key");
+            }
+            keys[k] = columns[keyPosition];
         }
-        this.key = columns[keyPosition];
         List<Field> loose = new ArrayList<>(columns.length);
         for (Field f : schema.fields()) {
             loose.add(Field.optional(f.name(), f.type()));
@@ -220,12 +237,21 @@ public final class JsonRowDecoder {
         @Nullable Object[] values = new Object[columns.length];
         for (int i = 0; i < values.length; i++) {
             values[i] = loose.value(i);
-            if (values[i] == null && (!columns[i].nullable || i == key.position)) {
+            if (values[i] == null && (!columns[i].nullable || isKey(i))) {
                 // Rare, and decode alone knows "missing" from "null" for the message.
                 return decode(value);
             }
         }
         return Row.of(schema, values);
+    }
+
+    private boolean isKey(int position) {
+        for (Column key : keys) {
+            if (key.position == position) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the schema of {@link #decodeLoose}'s rows: the columns of {@link #schema()}, every one optional */
@@ -310,10 +336,13 @@ public final class JsonRowDecoder {
 
     private void checkPresence(@Nullable Object[] values) {
         // the key first: a record without a key is useless for silver, whatever else is wrong
-        Object k = values[key.position];
-        if (k == null || k == JSON_NULL) {
-            throw new DecodeException(QuarantineReason.MISSING_KEY, key.name, "key column '" + key.name + "' is "
-                    + (k == null ? "missing" : "null") + "; silver upserts by key, so every record needs one");
+        for (Column key : keys) {
+            Object k = values[key.position];
+            if (k == null || k == JSON_NULL) {
+                throw new DecodeException(QuarantineReason.MISSING_KEY, key.name, "key column '" + key.name + "' is "
+                        + (k == null ? "missing" : "null") + "; silver upserts by key, so every record needs "
+                        + (keys.length == 1 ? "one" : "a value in each of the key's columns"));
+            }
         }
         for (int i = 0; i < values.length; i++) {
             Object v = values[i];

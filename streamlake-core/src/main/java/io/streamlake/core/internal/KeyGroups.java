@@ -12,7 +12,7 @@ import java.util.Objects;
  * a list and boxed positions per key, which made grouping the slowest single-threaded step of a merge.
  *
  * <pre>{@code
- * KeyGroups groups = KeyGroups.of(rows, keyPos);
+ * KeyGroups groups = KeyGroups.of(rows, silverKey);
  * for (int pos = groups.first(key); pos >= 0; pos = groups.next(pos)) { ... rows.get(pos) ... }
  * }</pre>
  */
@@ -36,10 +36,10 @@ final class KeyGroups {
 
     /**
      * @param rows the batch's rows in arrival order
-     * @param keyPos the key column's position
+     * @param silverKey the rows' key
      * @return the rows grouped by key
      */
-    static KeyGroups of(List<Row> rows, int keyPos) {
+    static KeyGroups of(List<Row> rows, SilverKey silverKey) {
         int n = rows.size();
         int capacity = Integer.highestOneBit(Math.max(4, n) * 2 - 1) << 1;
         int[] slots = new int[capacity];
@@ -50,7 +50,7 @@ final class KeyGroups {
         int[] next = new int[n];
         int size = 0;
         for (int pos = 0; pos < n; pos++) {
-            Object key = Objects.requireNonNull(rows.get(pos).value(keyPos), "key");
+            Object key = Objects.requireNonNull(silverKey.of(rows.get(pos)), "key");
             next[pos] = -1;
             int slot = spread(key.hashCode()) & mask;
             while (true) {

@@ -110,10 +110,10 @@ public final class MicroBatchEngine implements AutoCloseable {
         this.archive = pipeline.captureArchive().isPresent() ? openArchive(pipeline) : null;
         if (pipeline.compactionMinFiles() > 0) {
             compactors.add(new Compactor(bronze, BronzeRows.SCHEMA, pipeline.targetFileRows(),
-                    pipeline.compactionMinFiles(), null));
+                    pipeline.compactionMinFiles(), List.of()));
             if (silver != null) {
                 compactors.add(new Compactor(silver, pipeline.silverSchema().orElseThrow(), pipeline.targetFileRows(),
-                        pipeline.compactionMinFiles(), pipeline.silverKey().orElseThrow()));
+                        pipeline.compactionMinFiles(), pipeline.silverKeys()));
             }
         }
     }

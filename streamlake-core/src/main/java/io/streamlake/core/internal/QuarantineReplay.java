@@ -72,7 +72,7 @@ public final class QuarantineReplay {
         // The columns the table stores: the caller created it (or a run did) with them.
         SilverColumns columns = SilverColumns.of(pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(),
                 silver.snapshot().schema().orElse(null));
-        this.merger = new SilverMerger(silver, columns, pipeline.silverKey().orElseThrow(),
+        this.merger = new SilverMerger(silver, columns, pipeline.silverKeys(),
                 pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
         this.truncation = new Truncation(silver, columns, pipeline.mergeStrategy(), merger, workers);
         this.taken = pipeline.name() + "/replay";

@@ -50,7 +50,7 @@ final class RecordPreparer {
     private final Schema schema;
     private final Workers workers;
     private final Schema tombstoneSchema;
-    private final int keyPos;
+    private final SilverKey keys;
     private final JsonRowDecoder decoder;
     private final List<Function<Row, @Nullable Row>> transforms;
     private final List<Expectation> expectations;
@@ -162,8 +162,8 @@ final class RecordPreparer {
     RecordPreparer(Pipeline pipeline, boolean canQuarantine, Workers workers) {
         this.workers = workers;
         this.schema = pipeline.silverSchema().orElseThrow();
-        String key = pipeline.silverKey().orElseThrow();
-        this.keyPos = schema.indexOf(key);
+        List<String> key = pipeline.silverKeys();
+        this.keys = SilverKey.of(schema, key);
         this.decoder = new JsonRowDecoder(schema, key, pipeline.maxValueBytes());
         this.transforms = pipeline.transforms();
         this.expectations = pipeline.expectations();
@@ -173,7 +173,7 @@ final class RecordPreparer {
         this.truncates = pipeline.mergeStrategy() instanceof Scd1Strategy s && s.truncates() ? s : null;
         boolean derived = false;
         for (String c : pipeline.derivedColumns()) {
-            derived |= c.equals(key) || !schema.require(c).nullable();
+            derived |= key.contains(c) || !schema.require(c).nullable();
         }
         this.derivedRequired = derived;
         this.truncateSequencePos = truncates == null ? -1 : schema.indexOf(truncates.sequenceColumn().orElseThrow());
@@ -281,11 +281,10 @@ final class RecordPreparer {
             Object key = tombstoneKey(r.key());
             if (key == null) {
                 return new Rejection(TOMBSTONE, QuarantineReason.TOMBSTONE_WITHOUT_KEY,
-                        "a tombstone (no value) whose key is missing or does not fit the key"
-                        + " column " + schema.field(keyPos));
+                        "a tombstone (no value) whose key is missing or does not fit the key " + describeKey());
             }
             out.tombstones.set(out.rows.size());
-            out.add(Row.builder(tombstoneSchema).set(keyPos, key).build(), r);
+            out.add(keys.set(Row.builder(tombstoneSchema), key).build(), r);
             return null;
         }
         Row row;
@@ -333,11 +332,12 @@ final class RecordPreparer {
             Object[] values = new Object[schema.size()];
             for (int i = 0; i < values.length; i++) {
                 values[i] = row.value(i);
-                if (values[i] == null && (i == keyPos || !schema.field(i).nullable())) {
+                boolean key = keys.contains(i);
+                if (values[i] == null && (key || !schema.field(i).nullable())) {
                     out.decodeFailed++;
                     String column = schema.field(i).name();
-                    return new Rejection(DECODE, i == keyPos ? QuarantineReason.MISSING_KEY
-                            : QuarantineReason.NULL_REQUIRED, (i == keyPos ? "key column '" : "required column '")
+                    return new Rejection(DECODE, key ? QuarantineReason.MISSING_KEY
+                            : QuarantineReason.NULL_REQUIRED, (key ? "key column '" : "required column '")
                             + column + "' is missing or null (after the derived columns are computed)");
                 }
             }
@@ -480,10 +480,22 @@ final class RecordPreparer {
         return null;
     }
 
-    /** The key of a tombstone, from the record key's bytes, in the key column's type; null if it has none. */
+    /**
+     * The key of a tombstone, from the record key's bytes, in the key columns' types; null if it has
+     * none. A key of one column is the record key's text. A key of several columns is a JSON object
+     * of them, such as {@code {"tenant_id":"t-1","order_id":"o-7"}}, the form Debezium and Kafka
+     * Connect's JSON converter give a table's primary key.
+     */
     private @Nullable Object tombstoneKey(byte @Nullable [] key) {
         if (key == null) {
             return null;
+        }
+        if (!keys.single()) {
+            try {
+                return keys.of(decoder.decodeLoose(key));
+            } catch (RuntimeException e) {
+                return null; // not a JSON object of the key's columns: the quarantine says what was expected
+            }
         }
         String text;
         try {
@@ -492,7 +504,7 @@ final class RecordPreparer {
         } catch (CharacterCodingException e) {
             return null;
         }
-        DataType type = schema.field(keyPos).type();
+        DataType type = schema.require(keys.columns().get(0)).type();
         try {
             return switch (type.kind()) {
                 case STRING -> text;
@@ -503,6 +515,15 @@ final class RecordPreparer {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /** @return the key's column, or for several columns what a tombstone's record key must be */
+    private String describeKey() {
+        if (keys.single()) {
+            return "column " + schema.require(keys.columns().get(0));
+        }
+        return keys + ": for a key of several columns, a tombstone's record key is a JSON object holding each,"
+                + " such as {\"" + String.join("\":...,\"", keys.columns()) + "\":...}";
     }
 
     /** The run's totals as metrics: decoding first, then each rule. */

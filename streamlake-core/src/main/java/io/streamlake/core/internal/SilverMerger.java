@@ -50,17 +50,16 @@ final class SilverMerger {
     private final SilverColumns columns;
     /** The declared schema, of every row the fold sees. */
     private final Schema schema;
-    private final int keyPos;
-    private final String keyColumn;
+    private final SilverKey silverKey;
     private final KeyFold<?> fold;
     private final long targetFileRows;
     private final List<String> partitionColumns;
     private final Workers workers;
 
     /** A merger of a table that stores every column of {@code schema}, such as the delete markers. */
-    SilverMerger(Table table, Schema schema, String keyColumn, MergeStrategy strategy, long targetFileRows,
+    SilverMerger(Table table, Schema schema, List<String> keyColumns, MergeStrategy strategy, long targetFileRows,
             Workers workers) {
-        this(table, SilverColumns.all(schema), keyColumn, strategy, targetFileRows, List.of(), workers);
+        this(table, SilverColumns.all(schema), keyColumns, strategy, targetFileRows, List.of(), workers);
     }
 
     /**
@@ -69,20 +68,19 @@ final class SilverMerger {
      * @param partitionColumns the table's partition columns; rows are written to the files of
      *     their partition, and a key whose partition value changes moves
      */
-    SilverMerger(Table table, SilverColumns columns, String keyColumn, MergeStrategy strategy, long targetFileRows,
-            List<String> partitionColumns, Workers workers) {
+    SilverMerger(Table table, SilverColumns columns, List<String> keyColumns, MergeStrategy strategy,
+            long targetFileRows, List<String> partitionColumns, Workers workers) {
         this.workers = workers;
         this.partitionColumns = List.copyOf(partitionColumns);
         this.table = table;
         this.columns = columns;
         this.schema = columns.declared();
-        this.keyColumn = keyColumn;
-        this.keyPos = schema.indexOf(keyColumn);
+        this.silverKey = SilverKey.of(schema, keyColumns);
         this.targetFileRows = targetFileRows;
-        strategy.validate(schema, keyColumn);
+        strategy.validate(schema, keyColumns);
         this.fold = strategy instanceof Scd2Strategy history
-                ? new HistoryFold(history, keyPos, schema.indexOf(history.sequenceColumn()))
-                : new RowFold(strategy, keyPos);
+                ? new HistoryFold(history, silverKey, schema.indexOf(history.sequenceColumn()))
+                : new RowFold(strategy, silverKey);
     }
 
     /** A copy reading and writing through another view of the same table. */
@@ -92,8 +90,7 @@ final class SilverMerger {
         this.table = view;
         this.columns = base.columns;
         this.schema = base.schema;
-        this.keyColumn = base.keyColumn;
-        this.keyPos = base.keyPos;
+        this.silverKey = base.silverKey;
         this.targetFileRows = base.targetFileRows;
         this.fold = base.fold;
     }
@@ -170,11 +167,11 @@ final class SilverMerger {
      * Fails loudly when a strategy returns a row for another key: it would break the files'
      * disjoint key ranges and hide the row from later merges.
      */
-    static Row checkKey(Object key, Row row, int keyPos, Object strategy) {
-        if (!Objects.equals(row.value(keyPos), key)) {
+    static Row checkKey(Object key, Row row, SilverKey keys, Object strategy) {
+        if (!Objects.equals(keys.of(row), key)) {
             throw new ConfigurationException("merge strategy " + strategy + " returned a row with key "
-                    + row.value(keyPos) + " while merging key " + key + "; a strategy must keep the row's key"
-                    + " (with keepColumns, list the key column)");
+                    + keys.of(row) + " while merging key " + key + "; a strategy must keep the row's key"
+                    + " (with keepColumns, list the key's columns)");
         }
         return row;
     }
@@ -257,11 +254,11 @@ final class SilverMerger {
 
     private <S> Result mergeGuarded(KeyFold<S> keyFold, List<DataFile> files, List<Row> incoming,
             BitSet tombstones) {
-        KeyGroups byKey = KeyGroups.of(incoming, keyPos);
+        KeyGroups byKey = KeyGroups.of(incoming, silverKey);
         if (!partitionColumns.isEmpty()) {
             return mergePartitioned(keyFold, files, byKey, incoming, tombstones);
         }
-        FileIndex index = new FileIndex(files, keyColumn);
+        FileIndex index = new FileIndex(files, silverKey);
         if (index.disjoint()) {
             return mergeFileByFile(keyFold, files, index, byKey, incoming, tombstones);
         }
@@ -279,7 +276,7 @@ final class SilverMerger {
             Iterator<Row> rows = columns.read(table, files.get(f));
             while (rows.hasNext()) {
                 Row row = rows.next();
-                Object key = row.value(keyPos);
+                Object key = silverKey.of(row);
                 current.put(key, keyFold.load(current.get(key), row));
                 Integer first = fileOfKey.putIfAbsent(key, f);
                 if (first != null && first != f) {
@@ -387,7 +384,7 @@ final class SilverMerger {
         Iterator<Row> rows = columns.read(table, unsorted);
         while (rows.hasNext()) {
             Row row = rows.next();
-            Object key = row.value(keyPos);
+            Object key = silverKey.of(row);
             current.put(key, keyFold.load(current.get(key), row));
         }
         long changed = 0;
@@ -443,7 +440,7 @@ final class SilverMerger {
         for (Map.Entry<Map<String, @Nullable String>, List<Integer>> e : grouped.entrySet()) {
             int[] positions = e.getValue().stream().mapToInt(Integer::intValue).toArray();
             List<DataFile> own = e.getValue().stream().map(files::get).toList();
-            partitions.put(e.getKey(), new Partition(positions, new FileIndex(own, keyColumn)));
+            partitions.put(e.getKey(), new Partition(positions, new FileIndex(own, silverKey)));
         }
         BitSet candidates = new BitSet(files.size());
         BitSet local = new BitSet();
@@ -464,7 +461,7 @@ final class SilverMerger {
         Map<Object, BitSet> homes = new HashMap<>();
         for (Map.Entry<Integer, List<Row>> e : rowsOf.entrySet()) {
             for (Row row : e.getValue()) {
-                Object key = row.value(keyPos);
+                Object key = silverKey.of(row);
                 current.put(key, keyFold.load(current.get(key), row));
                 homes.computeIfAbsent(key, k -> new BitSet()).set(e.getKey());
             }
@@ -523,7 +520,7 @@ final class SilverMerger {
                 Iterator<Row> it = columns.read(table, file);
                 while (it.hasNext()) {
                     Row row = it.next();
-                    if (!changedKeys.contains(row.value(keyPos))) {
+                    if (!changedKeys.contains(silverKey.of(row))) {
                         rows.add(row);
                     }
                 }
@@ -544,7 +541,7 @@ final class SilverMerger {
 
     /** Sorts one partition's rows by key, stably so a key's rows (SCD2 versions) keep their order, and writes them. */
     private List<DataFile> sortAndWrite(List<Row> rows, Map<String, @Nullable String> partition) {
-        rows.sort((a, b) -> KeyOrder.NATURAL.compare(a.value(keyPos), b.value(keyPos)));
+        rows.sort(silverKey::compare);
         return write(rows, false, partition);
     }
 
@@ -558,7 +555,7 @@ final class SilverMerger {
                 Iterator<Row> it = columns.read(table, files.get(f));
                 while (it.hasNext()) {
                     Row row = it.next();
-                    if (keys.contains(row.value(keyPos))) {
+                    if (keys.contains(silverKey.of(row))) {
                         rows.add(row);
                     }
                 }
@@ -581,7 +578,7 @@ final class SilverMerger {
      * @return each found key's rows, in the order read
      */
     Map<Object, List<Row>> lookup(List<DataFile> files, Set<Object> keys) {
-        FileIndex index = new FileIndex(files, keyColumn);
+        FileIndex index = new FileIndex(files, silverKey);
         BitSet candidates = new BitSet(files.size());
         for (Object key : keys) {
             index.markCandidates(key, candidates);
@@ -591,8 +588,9 @@ final class SilverMerger {
             Iterator<Row> rows = columns.read(table, files.get(f));
             while (rows.hasNext()) {
                 Row row = rows.next();
-                if (keys.contains(row.value(keyPos))) {
-                    found.computeIfAbsent(row.value(keyPos), k -> new ArrayList<>(1)).add(row);
+                Object key = silverKey.of(row);
+                if (keys.contains(key)) {
+                    found.computeIfAbsent(key, k -> new ArrayList<>(1)).add(row);
                 }
             }
         }
@@ -614,7 +612,7 @@ final class SilverMerger {
         long changed = 0;
         int k = 0;
         while (next != null || k < keys.size()) {
-            Object fileKey = next == null ? null : next.value(keyPos);
+            Object fileKey = next == null ? null : silverKey.of(next);
             if (fileKey != null && last != null && KeyOrder.NATURAL.compare(last, fileKey) > 0) {
                 return null;
             }
@@ -631,7 +629,7 @@ final class SilverMerger {
                 stored = keyFold.load(stored, next);
                 last = fileKey;
                 next = rows.hasNext() ? rows.next() : null;
-                fileKey = next == null ? null : next.value(keyPos);
+                fileKey = next == null ? null : silverKey.of(next);
                 cmp = next == null ? 1 : KeyOrder.NATURAL.compare(fileKey, key);
                 if (cmp < 0) {
                     return null;
@@ -705,7 +703,7 @@ final class SilverMerger {
         while (start < sorted.size()) {
             int end = Math.min(sorted.size(), start + perFile);
             while (end < sorted.size()
-                    && KeyOrder.NATURAL.compare(sorted.get(end - 1).value(keyPos), sorted.get(end).value(keyPos)) == 0) {
+                    && silverKey.compare(sorted.get(end - 1), sorted.get(end)) == 0) {
                 end++;
             }
             List<Row> slice = sorted.subList(start, end);
@@ -721,7 +719,7 @@ final class SilverMerger {
     }
 
     /** One row per key: the strategy folded over the key's rows. */
-    private record RowFold(MergeStrategy strategy, int keyPos) implements KeyFold<Row> {
+    private record RowFold(MergeStrategy strategy, SilverKey keys) implements KeyFold<Row> {
         @Override
         public Row load(@Nullable Row state, Row stored) {
             return stored;
@@ -731,7 +729,7 @@ final class SilverMerger {
         public @Nullable Row apply(Object key, @Nullable Row state, Row incoming, boolean tombstone) {
             MergeDecision d = tombstone ? strategy.onTombstone(state, incoming) : strategy.merge(state, incoming);
             return switch (d.kind()) {
-                case UPSERT -> checkKey(key, d.row(), keyPos, strategy);
+                case UPSERT -> checkKey(key, d.row(), keys, strategy);
                 case DELETE -> null;
                 case KEEP -> state;
             };
@@ -754,28 +752,32 @@ final class SilverMerger {
         private final Object[] runningMax;  // largest max among order[0..i], to stop scanning left early
         private final int[] unbounded;
 
-        FileIndex(List<DataFile> files, String keyColumn) {
+        FileIndex(List<DataFile> files, SilverKey key) {
             List<Integer> bounded = new ArrayList<>();
             List<Integer> open = new ArrayList<>();
+            List<Object> lows = new ArrayList<>(files.size());
+            List<Object> highs = new ArrayList<>(files.size());
             for (int i = 0; i < files.size(); i++) {
                 DataFile f = files.get(i);
-                if (f.minValues().containsKey(keyColumn) && f.maxValues().containsKey(keyColumn)) {
+                Object low = key.bound(f.minValues());
+                Object high = key.bound(f.maxValues());
+                lows.add(low);
+                highs.add(high);
+                if (low != null && high != null) {
                     bounded.add(i);
                 } else {
                     open.add(i);
                 }
             }
-            bounded.sort((a, b) -> KeyOrder.NATURAL.compare(
-                    files.get(a).minValues().get(keyColumn), files.get(b).minValues().get(keyColumn)));
+            bounded.sort((a, b) -> KeyOrder.NATURAL.compare(lows.get(a), lows.get(b)));
             order = bounded.stream().mapToInt(Integer::intValue).toArray();
             unbounded = open.stream().mapToInt(Integer::intValue).toArray();
             mins = new Object[order.length];
             maxs = new Object[order.length];
             runningMax = new Object[order.length];
             for (int i = 0; i < order.length; i++) {
-                DataFile f = files.get(order[i]);
-                mins[i] = f.minValues().get(keyColumn);
-                maxs[i] = f.maxValues().get(keyColumn);
+                mins[i] = lows.get(order[i]);
+                maxs[i] = highs.get(order[i]);
                 runningMax[i] = i == 0 || KeyOrder.NATURAL.compare(maxs[i], runningMax[i - 1]) > 0
                         ? maxs[i] : runningMax[i - 1];
             }

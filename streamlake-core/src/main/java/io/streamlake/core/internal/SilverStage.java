@@ -55,13 +55,13 @@ final class SilverStage {
     private final @Nullable DeleteMarkers markers;
     /** Built by {@link #open()}, which decides the stored columns from the table; it holds the batch merger. */
     private @Nullable Truncation truncation;
-    /** The table property that records the silver key. */
+    /** The table property that records the silver key: its columns, comma-separated (Delta column names hold no comma). */
     static final String KEY_PROPERTY = "streamlake.silver.key";
     /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
     static final String LAYOUT_PROPERTY = "streamlake.silver.layout";
     static final String SCD1 = "scd1";
     static final String SCD2 = "scd2";
-    private final String key;
+    private final List<String> key;
     private final String layout;
     private final MergeStrategy strategy;
     private final int replayChunkRows;
@@ -81,7 +81,7 @@ final class SilverStage {
         this.silver = silver;
         this.quarantine = quarantine;
         this.schema = pipeline.silverSchema().orElseThrow();
-        this.key = pipeline.silverKey().orElseThrow();
+        this.key = pipeline.silverKeys();
         this.strategy = pipeline.mergeStrategy();
         this.layout = strategy instanceof Scd2Strategy ? SCD2 : SCD1;
         this.appId = Markers.silver(pipeline.name());
@@ -110,7 +110,7 @@ final class SilverStage {
             throw new ConfigurationException(s + " keeps delete markers, but pipeline " + pipeline.name()
                     + " has no delete-marker table; set one with withDeleteMarkers(table)");
         }
-        return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKey().orElseThrow(), s,
+        return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKeys(), s,
                 Markers.deletes(pipeline.name()), pipeline.targetFileRows(), workers);
     }
 
@@ -150,18 +150,25 @@ final class SilverStage {
     }
 
     private Map<String, String> recorded() {
-        return Map.of(KEY_PROPERTY, key, LAYOUT_PROPERTY, layout);
+        return Map.of(KEY_PROPERTY, String.join(",", key), LAYOUT_PROPERTY, layout);
     }
 
     private ConfigurationException mismatch(String property, String recorded, String wanted) {
         if (property.equals(KEY_PROPERTY)) {
-            return new ConfigurationException("silver table " + silver.location() + " is merged by key column '"
-                    + recorded + "', but the pipeline gives '" + wanted + "'; a silver table keeps its key: pass '"
-                    + recorded + "' to silver(path, key), or write to a new table path (and rebuild it from bronze)");
+            return new ConfigurationException("silver table " + silver.location() + " is merged by key "
+                    + describeKey(recorded) + ", but the pipeline gives " + describeKey(wanted) + "; a silver table keeps"
+                    + " its key: pass " + describeKey(recorded) + " to silver(path, key...), or write to a new table path"
+                    + " (and rebuild it from bronze)");
         }
         return new ConfigurationException("silver table " + silver.location() + " holds " + describeLayout(recorded)
                 + ", but the pipeline's strategy keeps " + describeLayout(wanted) + "; a silver table keeps its"
                 + " layout: use a strategy of the same kind, or write to a new table path (and rebuild it from bronze)");
+    }
+
+    /** @return a recorded key as users name it: {@code 'order_id'}, or {@code ('tenant_id', 'order_id')} */
+    private static String describeKey(String recorded) {
+        String quoted = "'" + recorded.replace(",", "', '") + "'";
+        return recorded.contains(",") ? "(" + quoted + ")" : "column " + quoted;
     }
 
     private static String describeLayout(String layout) {

@@ -62,13 +62,13 @@ class BronzeCompactionOrderTest {
         int filesBefore = table.snapshot().files().size();
 
         // Small runs, several outputs per run: each output must land in its run's place.
-        Compactor compactor = new Compactor(table, BronzeRows.SCHEMA, 60, 4, null);
+        Compactor compactor = new Compactor(table, BronzeRows.SCHEMA, 60, 4, List.of());
         assertThat(compactor.compactIfWorthIt()).isPositive();
         assertThat(table.snapshot().files().size()).isLessThan(filesBefore);
         assertArrivalOrder(table, total);
 
         // Again, over files that are themselves compacted ones: places nest.
-        new Compactor(table, BronzeRows.SCHEMA, 400, 2, null).compactIfWorthIt();
+        new Compactor(table, BronzeRows.SCHEMA, 400, 2, List.of()).compactIfWorthIt();
         assertArrivalOrder(table, total);
         // Delta Kernel, an independent reader, sees the same rows.
         assertThat(KernelReader.rows(table.location())).hasSize(total);
