@@ -10,8 +10,9 @@ import io.streamlake.schema.Schema;
 import org.junit.jupiter.api.Test;
 
 /**
- * Several key columns, the way the README says to do it until keys of several columns are built: a
- * derived key column, computed from the row before the key is checked.
+ * A derived key column, computed from the row before the key is checked: one column that stands for
+ * several (silver stores it), the alternative to a key of several columns
+ * ({@link CompositeKeyTest}).
  */
 class DerivedKeyTest {
     private static final Schema SCHEMA = Schema.builder()
