@@ -2,7 +2,7 @@ package io.streamlake.samples;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.internal.MicroBatchEngine;
-import io.streamlake.core.internal.Tables;
+import io.streamlake.core.internal.PipelineTables;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.Table;
@@ -62,11 +62,11 @@ public final class SilverBenchmark {
         System.out.printf(Locale.ROOT, "silver benchmark: %,d events, %,d keys, %d batches of %,d, %d cores, %s,"
                 + " tables in %s%n", events, keys, batches, perBatch, Runtime.getRuntime().availableProcessors(),
                 SampleMain.heap(), root);
-        Table silver = Tables.resolve(pipeline.silver().orElseThrow(), pipeline.storageOptions());
+        PipelineTables tables = PipelineTables.resolve(pipeline);
+        Table silver = java.util.Objects.requireNonNull(tables.silver());
         long silverNanos = 0;
         long total = 0;
-        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline,
-                Tables.resolve(pipeline.bronze(), pipeline.storageOptions()), silver, null)) {
+        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline, tables)) {
             engine.open();
             for (int b = 1; ; b++) {
                 TableSnapshot before = silver.snapshot();

@@ -21,7 +21,8 @@ public interface Source {
     String name();
 
     /**
-     * Opens a reader. Called once per run, from the thread that will poll.
+     * Opens a reader. Called once per run, on the pipeline's thread; see {@link SourceReader} for the
+     * threads that call the reader.
      *
      * @param context gives the committed positions to resume from
      * @return a reader positioned after the committed positions

@@ -5,7 +5,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The running side of a {@link Source}: polled by one engine thread, one micro-batch at a time.
+ * The running side of a {@link Source}, polled one micro-batch at a time.
+ *
+ * <p>Threads: the engine never calls two methods of a reader at once, and each call happens-before
+ * the next, but calls may come from different threads: a streaming run polls on a fetch thread of
+ * its own (to fetch the next batch while the current one is written) and calls the other methods
+ * on the pipeline's thread. So a reader needs no locking, and must not tie state to a thread (no
+ * {@code ThreadLocal}, no check of the calling thread; Kafka's consumer, for one, accepts calls from
+ * several threads as long as they never overlap). {@link #committed} may come late: while a poll is
+ * in flight, the engine tells the reader once that poll is back.
  *
  * <pre>{@code
  * try (SourceReader reader = source.open(context)) {

@@ -2,9 +2,9 @@ package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.internal.MicroBatchEngine;
+import io.streamlake.core.internal.PipelineTables;
 import io.streamlake.core.internal.QuarantineReplay;
 import io.streamlake.core.internal.QuarantineRows;
-import io.streamlake.core.internal.Tables;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -72,10 +72,9 @@ public final class PipelineTestDriver implements AutoCloseable {
      */
     public static PipelineTestDriver create(Pipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
-        return new PipelineTestDriver(pipeline, Tables.resolve(pipeline.bronze(), pipeline.storageOptions()),
-                pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
-                pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
-                pipeline.deleteMarkers().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
+        PipelineTables tables = PipelineTables.resolve(pipeline);
+        return new PipelineTestDriver(pipeline, tables.bronze(), tables.silver(), tables.quarantine(),
+                tables.deleteMarkers());
     }
 
     /**
@@ -312,7 +311,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private MicroBatchEngine engine() {
         MicroBatchEngine e = engine;
         if (e == null) {
-            e = new MicroBatchEngine(pipeline, bronze, silver, quarantine, deleteMarkers);
+            e = new MicroBatchEngine(pipeline, new PipelineTables(bronze, silver, quarantine, deleteMarkers));
             try {
                 e.open();
             } catch (RuntimeException | Error failure) {

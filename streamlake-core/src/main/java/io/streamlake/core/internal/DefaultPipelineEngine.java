@@ -5,6 +5,7 @@ import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
 import io.streamlake.spi.PipelineEngine;
 import io.streamlake.table.Table;
+import java.util.Objects;
 
 /** The engine {@link Pipeline#start()} finds through {@link java.util.ServiceLoader}. Internal, not API. */
 public final class DefaultPipelineEngine implements PipelineEngine {
@@ -22,14 +23,15 @@ public final class DefaultPipelineEngine implements PipelineEngine {
 
     @Override
     public long replayQuarantine(Pipeline pipeline) {
-        Table silver = Tables.resolve(pipeline.silver().orElseThrow(), pipeline.storageOptions());
-        Table quarantine = Tables.resolve(pipeline.quarantine().orElseThrow(), pipeline.storageOptions());
+        PipelineTables tables = PipelineTables.resolve(pipeline);
+        Table silver = Objects.requireNonNull(tables.silver());
+        Table quarantine = Objects.requireNonNull(tables.quarantine(), "a replay needs a quarantine table");
         if (quarantine.snapshot().version() < 0) {
             return 0; // nothing was ever quarantined
         }
         // with the columns the strategy stores, and silver's partitioning, as a run creates it
         SilverColumns.open(silver, pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(),
                 pipeline.partitionColumns(), silver.snapshot());
-        return new QuarantineReplay(pipeline, silver, quarantine).run();
+        return new QuarantineReplay(pipeline, silver, quarantine, tables.deleteMarkers()).run();
     }
 }

@@ -47,13 +47,10 @@ final class EngineRun implements PipelineRun {
     }
 
     private void run() {
-        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline,
-                Tables.resolve(pipeline.bronze(), pipeline.storageOptions()),
-                pipeline.silver().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null),
-                pipeline.quarantine().map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null))) {
+        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline, PipelineTables.resolve(pipeline))) {
             this.engine = engine;
-            engine.open();
             engine.prefetchNextBatch();
+            engine.open();
             bronzeVersion = engine.bronzeVersion();
             silverVersion = engine.silverVersion();
             state = PipelineProgress.State.RUNNING;

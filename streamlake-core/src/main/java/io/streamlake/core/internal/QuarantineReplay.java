@@ -49,16 +49,6 @@ public final class QuarantineReplay {
      * @param pipeline the validated pipeline
      * @param silver its silver table
      * @param quarantine its quarantine table
-     */
-    public QuarantineReplay(Pipeline pipeline, Table silver, Table quarantine) {
-        this(pipeline, silver, quarantine, pipeline.deleteMarkers()
-                .map(t -> Tables.resolve(t, pipeline.storageOptions())).orElse(null));
-    }
-
-    /**
-     * @param pipeline the validated pipeline
-     * @param silver its silver table
-     * @param quarantine its quarantine table
      * @param deleteMarkers its delete-marker table, or null when the strategy keeps none
      */
     public QuarantineReplay(Pipeline pipeline, Table silver, Table quarantine, @Nullable Table deleteMarkers) {

@@ -346,8 +346,9 @@ final class SilverMerger {
         for (Object key : byKey.keys()) {
             keysByFile.computeIfAbsent(index.owner(key), f -> new ArrayList<>()).add(key);
         }
-        // One unit (a first batch, a one-file table) writes its files in parallel instead; never both,
-        // as a worker waiting on work queued behind it would wait forever.
+        // One unit (a first batch, a one-file table) writes its files in parallel instead. Not both:
+        // Workers runs nested calls safely (a caller runs what no helper claimed), but with the units
+        // already on every worker, nested writes would only queue.
         boolean parallelWrite = keysByFile.size() == 1;
         List<Supplier<Result>> units = new ArrayList<>();
         for (Map.Entry<Integer, List<Object>> unit : keysByFile.entrySet()) {

@@ -47,7 +47,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running side of a {@link KafkaSource}: one consumer in the group, polled by the engine thread.
+ * The running side of a {@link KafkaSource}: one consumer in the group, called one call at a time,
+ * possibly from different threads (see {@link io.streamlake.source.SourceReader}).
  *
  * <p>Exactly-once rests on three things. (1) Every assigned partition is positioned from the bronze
  * marker ({@link SourceContext#committedPosition}), never from the group's committed offsets; the

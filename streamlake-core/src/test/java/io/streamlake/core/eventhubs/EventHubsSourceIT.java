@@ -15,6 +15,7 @@ import io.streamlake.Pipeline;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.internal.MicroBatchEngine;
+import io.streamlake.core.internal.PipelineTables;
 import io.streamlake.core.kafka.StartPosition;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
@@ -476,7 +477,7 @@ class EventHubsSourceIT {
             };
             Pipeline pipeline = Pipeline.from(wrapper).bronze(bronze).bronzeOnly().withName("eh")
                     .withMaxBatchRecords(25).validate();
-            engine = new MicroBatchEngine(pipeline, DeltaTable.open(bronze, Map.of()), null, null);
+            engine = new MicroBatchEngine(pipeline, new PipelineTables(DeltaTable.open(bronze, Map.of()), null, null, null));
             engine.open();
         }
 
