@@ -81,7 +81,7 @@ final class SilverMerger {
         this.targetFileRows = targetFileRows;
         strategy.validate(schema, keyColumn);
         this.fold = strategy instanceof Scd2Strategy history
-                ? new HistoryFold(history, keyPos, schema.indexOf(history.sequenceColumn()))
+                ? new HistoryFold(history, keyPos)
                 : new RowFold(strategy, keyPos);
     }
 
