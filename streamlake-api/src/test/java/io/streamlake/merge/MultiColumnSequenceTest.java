@@ -3,6 +3,7 @@ package io.streamlake.merge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
@@ -11,6 +12,7 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -119,9 +121,9 @@ class MultiColumnSequenceTest {
         // ordered by value: [5,"b"] before [10,"a"], though its text sorts after it
         assertThat(history).extracting(v -> v.value("status"), v -> v.value("__START_AT"), v -> v.value("__END_AT"))
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("CREATED", "[5,\"a\"]", "[5,\"b\"]"),
-                        org.assertj.core.groups.Tuple.tuple("PAID", "[5,\"b\"]", "[10,\"a\"]"),
-                        org.assertj.core.groups.Tuple.tuple("SHIPPED", "[10,\"a\"]", null));
+                        tuple("CREATED", "[5,\"a\"]", "[5,\"b\"]"),
+                        tuple("PAID", "[5,\"b\"]", "[10,\"a\"]"),
+                        tuple("SHIPPED", "[10,\"a\"]", null));
         Row noLo = Row.of(HISTORY, "k", "X", null, "UPSERT", 7L, null, null, null);
         assertThatThrownBy(() -> s.mergeHistory(List.of(), noLo)).isInstanceOf(SchemaMismatchException.class)
                 .hasMessageContaining("no lo value");
@@ -198,7 +200,7 @@ class MultiColumnSequenceTest {
                     b = apply(two.merge(b, split(e, SCHEMA)), b);
                 }
                 assertThat(b).as("after %s of %s", e, events).isEqualTo(a == null ? null : split(a, SCHEMA));
-                Map<String, Object> expected = new java.util.HashMap<>();
+                Map<String, Object> expected = new HashMap<>();
                 seqA.forEach((c, v) -> expected.put(c, split((Long) v)));
                 assertThat(seqB).isEqualTo(expected);
             }
