@@ -305,6 +305,51 @@ class MultiColumnSequenceTest {
         }
     }
 
+    /**
+     * A truncate on Delta, one key per file: file statistics of the first sequence column drop a
+     * file below the watermark's first part unread and keep one above it; files that reach it are
+     * read, where the second column decides. The watermark is the composite value's text.
+     */
+    @Test
+    void onDeltaATruncateComparesFileStatisticsByTheFirstColumnAndRecordsTheText() {
+        InMemoryHub hub = InMemoryHub.create("orders", 1);
+        String silver = lake.resolve("silver").toString();
+        Pipeline p = Pipeline.from(hub).bronze(lake.resolve("bronze").toString()).silver(silver, "order_id")
+                .withSchema(CDC2).withTargetFileRows(1)
+                .withMergeStrategy(MergeStrategies.latestBy("hi", "lo").withTruncates(IS_TRUNCATE).dropColumns("op"));
+        Schema loose = Schema.of(CDC2.fields().stream().map(f -> Field.optional(f.name(), f.type())).toList());
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            send(hub, event("o-1", "A", 1, "z"), event("o-2", "B", 2, "a"), event("o-3", "C", 2, "c"),
+                    event("o-4", "D", 3, "a"));
+            driver.pipe();
+            assertThat(driver.silver().files()).hasSize(4);
+            String o4 = fileOf(driver, "o-4");
+            hub.send(0, (String) null, CdcScenario.json(Row.of(loose, null, null, null, "TRUNCATE", 2L, "b")));
+            driver.pipe();
+            assertThat(fileOf(driver, "o-4")).as("above the watermark by hi alone: kept as it is").isEqualTo(o4);
+            driver.restart();
+            send(hub, event("o-5", "LATE", 2, "a"), event("o-6", "NEW", 2, "b\u0000"));
+            driver.pipe();
+
+            Row[] expected = {stored("o-3", "C", 2, "c"), stored("o-4", "D", 3, "a"), stored("o-6", "NEW", 2, "b\u0000")};
+            assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
+            assertThat(KernelReader.rows(silver)).containsExactlyInAnyOrderElementsOf(
+                    java.util.Arrays.stream(expected).map(Row::toMap).toList());
+            assertThat(driver.silver().snapshot().properties())
+                    .containsEntry("streamlake.silver.truncate.column", "[\"hi\",\"lo\"]")
+                    .containsEntry("streamlake.silver.truncate.through", "[2,\"b\"]");
+        }
+    }
+
+    private static String fileOf(PipelineTestDriver driver, String key) {
+        return driver.silver().files().stream().filter(f -> key.equals(f.min("order_id").orElse(null)))
+                .map(f -> f.path()).findFirst().orElseThrow();
+    }
+
+    private static Row stored(String id, String status, long hi, String lo) {
+        return Stored.without(Row.of(CDC2, id, status, null, null, hi, lo), "op");
+    }
+
     /** A table written with another sequence shape is refused, naming what to do. */
     @Test
     void aTableOfAnotherSequenceShapeIsRefused() {
