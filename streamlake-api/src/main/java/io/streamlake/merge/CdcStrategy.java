@@ -255,9 +255,8 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     }
 
     /**
-     * A key's events all hold the same key value, so a key column in the sequence orders nothing,
-     * and the rule "a NULL sequence value is refused" would quarantine keyless records under the
-     * wrong reason.
+     * A key's events all hold the same key value, so a key column in the sequence orders nothing:
+     * naming one is a mistake, and would silently leave the order to the other columns or to the tie rule.
      */
     private void refuseKeyInSequence(List<String> keyColumns) {
         for (String c : sequenceColumns()) {

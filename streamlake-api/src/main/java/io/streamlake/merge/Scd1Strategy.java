@@ -291,7 +291,8 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             String name = schema.field(i).name();
             int part = sequenceColumns.indexOf(name);
             if (part >= 0) {
-                b.set(i, CompositeSequence.component(newest, part)); // also when silver leaves it out: the engine keeps it beside silver
+                // also when silver leaves it out: the engine keeps it beside silver
+                b.set(i, CompositeSequence.component(newest, part));
                 continue;
             }
             if (!options.stores(name)) {

@@ -44,8 +44,8 @@ import org.jspecify.annotations.Nullable;
  * hold the sequence value's text, such as {@code ["2026-01-01T10:00:00Z",3]}
  * ({@link CompositeSequence#encode}). {@code WHERE __END_AT IS NULL} still finds the current
  * versions, and {@link CompositeSequence#decode} reads a value back; but the text does not order as
- * the values do ({@code [10]} before {@code [9]}), so order versions by the sequence columns, not
- * by {@value #START_AT}'s text.
+ * the values do ({@code [10]} before {@code [9]}): to order versions, decode it, never compare the
+ * text. (A version's sequence columns show the last event it absorbed, not always its start.)
  *
  * <pre>{@code
  * Schema.builder()...

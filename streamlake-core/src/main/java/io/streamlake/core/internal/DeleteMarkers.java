@@ -243,8 +243,12 @@ final class DeleteMarkers {
     private @Nullable Marker asOf(Row r, long consumed) {
         boolean committed = version(r) <= consumed;
         Instant at = (Instant) r.value(committed ? DELETED_AT : PREVIOUS_DELETED_AT);
-        Map<String, Object> sequences = new HashMap<>();
-        columnsOf(r, committed ? COLUMNS : PREVIOUS_COLUMNS).forEach((c, v) -> sequences.put(c, read(v)));
+        Map<String, Object> sequences = columnsOf(r, committed ? COLUMNS : PREVIOUS_COLUMNS);
+        if (sequenceTypes.size() > 1 && !sequences.isEmpty()) {
+            Map<String, Object> read = new HashMap<>();
+            sequences.forEach((c, v) -> read.put(c, read(v)));
+            sequences = read;
+        }
         return Marker.of(at == null ? null : sequence(r, committed ? SEQUENCE : PREVIOUS_SEQUENCE), at, sequences);
     }
 
@@ -263,9 +267,12 @@ final class DeleteMarkers {
     }
 
     /** @return column sequences as the markers table keeps them: composite values as their text */
-    private static @Nullable Map<String, Object> stored(@Nullable Marker m) {
+    private @Nullable Map<String, Object> stored(@Nullable Marker m) {
         if (m == null || m.columns().isEmpty()) {
             return null;
+        }
+        if (sequenceTypes.size() == 1) {
+            return m.columns(); // one column's values are kept as they are
         }
         Map<String, Object> out = new HashMap<>();
         m.columns().forEach((c, v) -> out.put(c, Objects.requireNonNull(CompositeSequence.toStored(v))));

@@ -172,7 +172,7 @@ final class Truncation {
                     + recordedColumn + " = " + through + " (a truncate record of latestBy(" + arguments
                     + ").withTruncates(...)), so events up to that value stay out of it; but the pipeline's strategy "
                     + strategy + (column == null ? " has no sequence column" : " orders events by " + column)
-                    + " and could not keep them out. Truncates exist for SCD type 1 ordered by columns only: use"
+                    + " and could not keep them out. Truncates exist for SCD type 1 ordered by sequence columns only: use"
                     + " MergeStrategies.latestBy(" + arguments + "), or write to a new table path (and"
                     + " rebuild it from bronze)");
         }
