@@ -253,6 +253,89 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         for (String key : keyColumns) {
             options.requireStored(key, toString(), "the silver key");
         }
+        refuseKeyInSequence(keyColumns);
+    }
+
+    /**
+     * A key's events all hold the same key value, so a key column in the sequence orders nothing:
+     * naming one is a mistake, and would silently leave the order to the other columns or to the tie rule.
+     */
+    private void refuseKeyInSequence(List<String> keyColumns) {
+        for (String c : sequenceColumns()) {
+            if (keyColumns.contains(c)) {
+                throw new ConfigurationException(this + ": sequence column '" + c + "' is the silver key, whose value"
+                        + " is the same for all of a key's events, so it cannot order them; order by a column that"
+                        + " changes from event to event, such as a timestamp or a change number");
+            }
+        }
+    }
+
+    /**
+     * The sequence value of a row: the value of the sequence column for one column; for several, a
+     * {@link CompositeSequence} of their values, most significant first. Null when any sequence
+     * column is null (such an event has no place in its key's order), and for a strategy without a
+     * sequence column ({@code firstWins}, {@code lastWins}).
+     *
+     * <pre>{@code
+     * MergeStrategies.latestBy("updated_at").sequenceOf(row);           // row.value("updated_at")
+     * MergeStrategies.latestBy("updated_at", "change_no").sequenceOf(row); // [updated_at, change_no]
+     * }</pre>
+     *
+     * @param row a row that has the sequence columns (a row of the declared silver schema)
+     * @return its sequence value, or null
+     */
+    public @Nullable Object sequenceOf(Row row) {
+        List<String> columns = sequenceColumns();
+        if (columns.size() == 1) {
+            return row.value(columns.get(0));
+        }
+        if (columns.isEmpty()) {
+            return null;
+        }
+        List<Object> values = new ArrayList<>(columns.size());
+        for (String c : columns) {
+            Object v = row.value(c);
+            if (v == null) {
+                return null;
+            }
+            values.add(v);
+        }
+        return CompositeSequence.of(values);
+    }
+
+    /**
+     * @param schema a schema that has the sequence columns
+     * @return their types, most significant first, to read a stored sequence value back with
+     *     ({@link CompositeSequence#fromStored})
+     */
+    public List<DataType> sequenceTypes(Schema schema) {
+        return sequenceColumns().stream().map(c -> schema.require(c).type()).toList();
+    }
+
+    /**
+     * @param row a row that has the sequence columns
+     * @param sequence a sequence value of this strategy, such as {@link #sequenceOf} gives
+     * @return the row with each sequence column set to its part of the value
+     */
+    Row withSequence(Row row, Object sequence) {
+        List<String> columns = sequenceColumns();
+        for (int i = 0; i < columns.size(); i++) {
+            row = row.with(columns.get(i), CompositeSequence.component(sequence, i));
+        }
+        return row;
+    }
+
+    /**
+     * Fills a row's sequence columns from a sequence value the engine kept beside silver, where
+     * silver does not store them (the other columns' values stay); see
+     * {@link Scd1Strategy#keepsRowSequences()}.
+     *
+     * @param row a row read back from silver, of the declared schema
+     * @param kept the row's sequence value as {@link #sequenceOf} gave it when the row was written
+     * @return the row with its sequence value, itself when it has one already
+     */
+    public Row withKeptSequence(Row row, Object kept) {
+        return sequenceOf(row) != null ? row : withSequence(row, kept);
     }
 
     /** @return the strategy as the calls that build it, such as {@code latestBy(updated_at).ignoreNullUpdates()} */
@@ -262,26 +345,34 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     }
 
     /**
-     * Checks a sequence column: it exists, is stored, and its type can order events.
+     * Checks the sequence columns: each exists, is stored, and its type can order events.
      *
-     * @return the column
+     * @return the columns, most significant first
      */
-    final Field requireSequence(Schema schema, String column) {
-        return requireSequence(schema, column, true);
+    final List<Field> requireSequence(Schema schema) {
+        return requireSequence(schema, true);
     }
 
     /**
-     * @param mustStore whether silver must store the column; a strategy that keeps each key's
+     * @param mustStore whether silver must store the columns; a strategy that keeps each key's
      *     sequence value beside silver instead need not
      */
-    final Field requireSequence(Schema schema, String column, boolean mustStore) {
+    final List<Field> requireSequence(Schema schema, boolean mustStore) {
+        List<Field> fields = new ArrayList<>();
+        for (String c : sequenceColumns()) {
+            fields.add(requireSequence(schema, c, mustStore));
+        }
+        return fields;
+    }
+
+    private Field requireSequence(Schema schema, String column, boolean mustStore) {
         Field f = schema.field(column).orElseThrow(() -> new ConfigurationException(
                 toString() + ": the silver schema " + schema + " has no column '" + column
                         + "'; name a column of the declared schema"));
         DataType.Kind k = f.type().kind();
         if (k == DataType.Kind.BINARY || k == DataType.Kind.MAP || k == DataType.Kind.BOOLEAN) {
-            throw new ConfigurationException(toString() + ": column type " + f.type()
-                    + " cannot order events; use a number, string, timestamp, date or decimal column");
+            throw new ConfigurationException(toString() + ": sequence column '" + column + "' has type " + f.type()
+                    + ", which cannot order events; use a number, string, timestamp, date or decimal column");
         }
         if (mustStore) {
             options.requireStored(column, toString(), "the sequence column (" + base() + " cannot leave it out: an"
@@ -347,7 +438,8 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * truncates, file statistics) use: null is older than any value; strings by Unicode code point,
      * which is the order of their UTF-8 bytes, as Spark and Delta statistics compare them (it
      * differs from {@link String#compareTo} for characters beyond U+FFFF); an int and a long (a
-     * column widened from INT to LONG) by value; other values naturally.
+     * column widened from INT to LONG) by value; values of several sequence columns
+     * ({@link CompositeSequence}) component by component, each by these rules; other values naturally.
      *
      * <pre>{@code
      * CdcStrategy.compareSequence("\uFFFD", "\uD83D\uDE00");   // < 0: U+FFFD before U+1F600
@@ -355,7 +447,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * }</pre>
      *
      * @param a a sequence value, or null
-     * @param b another of the same column type, or null
+     * @param b another of the same sequence columns, or null
      * @return negative, zero or positive as {@code a} is older than, as new as, or newer than {@code b}
      */
     @SuppressWarnings("unchecked")
@@ -365,6 +457,9 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
         }
         if (a instanceof String x && b instanceof String y) {
             return compareCodePoints(x, y);
+        }
+        if (a instanceof CompositeSequence x && b instanceof CompositeSequence y) {
+            return x.compareTo(y);
         }
         if (a instanceof Integer i && b instanceof Long) {
             a = i.longValue();

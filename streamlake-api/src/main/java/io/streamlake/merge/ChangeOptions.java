@@ -6,8 +6,10 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -81,14 +83,14 @@ record ChangeOptions(
      * @param base the row whose values a partial update keeps, or null
      */
     Row apply(@Nullable Row base, Row incoming) {
-        return apply(base, incoming, null);
+        return apply(base, incoming, List.of());
     }
 
     /**
-     * The same, keeping the value of {@code kept} even if silver does not store it: a sequence
-     * column the engine keeps beside silver must reach it in the row.
+     * The same, keeping the values of {@code kept} even if silver does not store them: sequence
+     * columns the engine keeps beside silver must reach it in the row.
      */
-    Row apply(@Nullable Row base, Row incoming, @Nullable String kept) {
+    Row apply(@Nullable Row base, Row incoming, Collection<String> kept) {
         boolean fill = ignoreNullUpdates && base != null;
         if (!fill && keep == null && drop.isEmpty()) {
             return incoming; // the common case costs nothing
@@ -101,7 +103,7 @@ record ChangeOptions(
                 v = base.value(i);
             }
             String name = schema.field(i).name();
-            b.set(i, stores(name) || name.equals(kept) ? v : null);
+            b.set(i, stores(name) || kept.contains(name) ? v : null);
         }
         return b.build();
     }

@@ -76,33 +76,35 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
     }
 
     private final Order order;
-    private final @Nullable String sequenceColumn;
+    /** The sequence columns, most significant first; empty for {@code firstWins} and {@code lastWins}. */
+    private final List<String> sequenceColumns;
     /** Here and not in {@link ChangeOptions}, which SCD type 2 shares: a history cannot be truncated. */
     private final @Nullable Predicate<Row> truncateWhen;
 
-    private Scd1Strategy(Order order, @Nullable String sequenceColumn, ChangeOptions options,
+    private Scd1Strategy(Order order, List<String> sequenceColumns, ChangeOptions options,
             @Nullable Predicate<Row> truncateWhen) {
         super(options);
         this.order = order;
-        this.sequenceColumn = sequenceColumn;
+        this.sequenceColumns = sequenceColumns;
         this.truncateWhen = truncateWhen;
     }
 
-    static Scd1Strategy latestBy(String sequenceColumn) {
-        return new Scd1Strategy(Order.SEQUENCE, sequenceColumn, ChangeOptions.NONE, null);
+    /** @param sequenceColumns at least one column, most significant first */
+    static Scd1Strategy latestBy(List<String> sequenceColumns) {
+        return new Scd1Strategy(Order.SEQUENCE, sequenceColumns, ChangeOptions.NONE, null);
     }
 
     static Scd1Strategy firstWins() {
-        return new Scd1Strategy(Order.FIRST, null, ChangeOptions.NONE, null);
+        return new Scd1Strategy(Order.FIRST, List.of(), ChangeOptions.NONE, null);
     }
 
     static Scd1Strategy lastWins() {
-        return new Scd1Strategy(Order.LAST, null, ChangeOptions.NONE, null);
+        return new Scd1Strategy(Order.LAST, List.of(), ChangeOptions.NONE, null);
     }
 
     @Override
     Scd1Strategy with(ChangeOptions changed) {
-        return new Scd1Strategy(order, sequenceColumn, changed, truncateWhen);
+        return new Scd1Strategy(order, sequenceColumns, changed, truncateWhen);
     }
 
     /**
@@ -150,14 +152,14 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      */
     public Scd1Strategy withTruncates(Predicate<Row> isTruncate) {
         Objects.requireNonNull(isTruncate, "isTruncate");
-        if (sequenceColumn == null) {
+        if (sequenceColumns.isEmpty()) {
             throw new ConfigurationException(this + ".withTruncates(...): a truncate empties silver as of its"
                     + " sequence value, and " + base() + " has no sequence column. Arrival order cannot stand in for"
                     + " one: records of different source partitions have no order between them, so what a truncate"
                     + " removed would depend on how the partitions interleaved in a batch. Order events by a column:"
                     + " MergeStrategies.latestBy(column).withTruncates(...)");
         }
-        return new Scd1Strategy(order, sequenceColumn, options, isTruncate);
+        return new Scd1Strategy(order, sequenceColumns, options, isTruncate);
     }
 
     /**
@@ -189,14 +191,17 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         return truncateWhen != null && truncateWhen.test(decoded);
     }
 
-    /** @return the column that orders events, empty for {@code firstWins} and {@code lastWins} */
+    /**
+     * @return the column that orders events, the most significant one when several do
+     *     ({@link #sequenceColumns()} lists them all); empty for {@code firstWins} and {@code lastWins}
+     */
     public Optional<String> sequenceColumn() {
-        return Optional.ofNullable(sequenceColumn);
+        return sequenceColumns.stream().findFirst();
     }
 
     @Override
     public List<String> sequenceColumns() {
-        return sequenceColumn == null ? List.of() : List.of(sequenceColumn);
+        return sequenceColumns;
     }
 
     @Override
@@ -226,16 +231,17 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      *     ({@link #mergeColumns}): {@code latestBy} with {@link #ignoreNullUpdates()}
      */
     public boolean tracksColumnSequences() {
-        return sequenceColumn != null && options.ignoreNullUpdates();
+        return !sequenceColumns.isEmpty() && options.ignoreNullUpdates();
     }
 
     /**
-     * @return whether silver leaves out the sequence column ({@code dropColumns} or
+     * @return whether silver leaves out a sequence column ({@code dropColumns} or
      *     {@code keepColumns}, as DLT's {@code COLUMNS * EXCEPT (sequenceNum)}), so the engine keeps each
-     *     key's sequence value beside silver, in the delete-marker table
+     *     key's sequence value beside silver, in the delete-marker table; with several sequence
+     *     columns any of them may be left out, and the whole value is kept
      */
     public boolean keepsRowSequences() {
-        return sequenceColumn != null && !options.stores(sequenceColumn);
+        return sequenceColumns.stream().anyMatch(c -> !options.stores(c));
     }
 
     @Override
@@ -271,8 +277,8 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             throw new IllegalStateException(this + " keeps no column sequences; mergeColumns is for"
                     + " latestBy(column).ignoreNullUpdates()");
         }
-        Object e = incoming.value(sequenceColumn);
-        Object rowSeq = current == null ? null : current.value(sequenceColumn);
+        Object e = sequenceOf(incoming);
+        Object rowSeq = current == null ? null : sequenceOf(current);
         boolean delete = options.isDelete(incoming);
         if (delete && (current == null || compareSequence(e, rowSeq) >= 0)) {
             return new PartialRow(null, Map.of());
@@ -283,8 +289,10 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
         Map<String, Object> out = new HashMap<>();
         for (int i = 0; i < schema.size(); i++) {
             String name = schema.field(i).name();
-            if (name.equals(sequenceColumn)) {
-                b.set(i, newest); // also when silver leaves it out: the engine keeps it beside silver
+            int part = sequenceColumns.indexOf(name);
+            if (part >= 0) {
+                // also when silver leaves it out: the engine keeps it beside silver
+                b.set(i, CompositeSequence.component(newest, part));
                 continue;
             }
             if (!options.stores(name)) {
@@ -326,15 +334,15 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
             case FIRST -> current == null;
             case LAST -> true;
         };
-        return replaces ? MergeDecision.upsert(options.apply(current, incoming, sequenceColumn)) : MergeDecision.keep();
+        return replaces ? MergeDecision.upsert(options.apply(current, incoming, sequenceColumns)) : MergeDecision.keep();
     }
 
     /** Whether the incoming row is at least as new as the current one; without a sequence, arrival decides. */
     private boolean notOlder(Row current, Row incoming) {
-        if (sequenceColumn == null) {
+        if (sequenceColumns.isEmpty()) {
             return true;
         }
-        return compareSequence(incoming.value(sequenceColumn), current.value(sequenceColumn)) >= 0;
+        return compareSequence(sequenceOf(incoming), sequenceOf(current)) >= 0;
     }
 
     /**
@@ -343,26 +351,24 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      * arrival order; without a sequence, arrival decides.
      */
     private boolean newer(Row current, Row incoming) {
-        if (sequenceColumn == null) {
+        if (sequenceColumns.isEmpty()) {
             return true;
         }
-        int c = compareSequence(incoming.value(sequenceColumn), current.value(sequenceColumn));
-        return c > 0 || c == 0 && compareTies(options.apply(current, incoming, sequenceColumn), current) > 0;
+        int c = compareSequence(sequenceOf(incoming), sequenceOf(current));
+        return c > 0 || c == 0 && compareTies(options.apply(current, incoming, sequenceColumns), current) > 0;
     }
 
     @Override
     public void validate(Schema schema) {
         super.validate(schema);
-        if (sequenceColumn != null) {
-            // truncates remove silver's rows by their stored sequence values
-            requireSequence(schema, sequenceColumn, truncateWhen != null);
-        }
+        // truncates remove silver's rows by their stored sequence values
+        requireSequence(schema, truncateWhen != null);
     }
 
     @Override
     String base() {
         return switch (order) {
-            case SEQUENCE -> "latestBy(" + sequenceColumn + ")";
+            case SEQUENCE -> "latestBy(" + String.join(", ", sequenceColumns) + ")";
             case FIRST -> "firstWins()";
             case LAST -> "lastWins()";
         };

@@ -37,6 +37,22 @@ import org.jspecify.annotations.Nullable;
  * //   o-1 PAID    10:05 __START_AT=10:05 __END_AT=null
  * }</pre>
  *
+ * <h2>Several sequence columns</h2>
+ * {@code MergeStrategies.scd2("commit_ts", "change_no")} orders events by both columns,
+ * lexicographically (see {@link CompositeSequence}). Delta Live Tables makes {@value #START_AT} and
+ * {@value #END_AT} a struct then; a table here has no struct type, so they are STRING columns that
+ * hold the sequence value's text, such as {@code ["2026-01-01T10:00:00Z",3]}
+ * ({@link CompositeSequence#encode}). {@code WHERE __END_AT IS NULL} still finds the current
+ * versions, and {@link CompositeSequence#decode} reads a value back; but the text does not order as
+ * the values do ({@code [10]} before {@code [9]}): to order versions, decode it, never compare the
+ * text. (A version's sequence columns show the last event it absorbed, not always its start.)
+ *
+ * <pre>{@code
+ * Schema.builder()...
+ *     .optional("commit_ts", DataType.TIMESTAMP).optional("change_no", DataType.LONG)
+ *     .optional("__START_AT", DataType.STRING).optional("__END_AT", DataType.STRING)
+ * }</pre>
+ *
  * <h2>How an event changes the history</h2>
  * An event with sequence value {@code s} is an observation of the key's state at {@code s}:
  * <ul>
@@ -86,25 +102,28 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     /** The column where a version ends, exclusive; null for the current version. */
     public static final String END_AT = "__END_AT";
 
-    private final String sequenceColumn;
+    /** The sequence columns, most significant first. */
+    private final List<String> sequenceColumns;
     /** The columns of trackHistoryOn, or of trackHistoryExcept when {@link #except}; null for neither. */
     private final @Nullable Set<String> listed;
     private final boolean except;
 
-    private Scd2Strategy(String sequenceColumn, @Nullable Set<String> listed, boolean except, ChangeOptions options) {
+    private Scd2Strategy(List<String> sequenceColumns, @Nullable Set<String> listed, boolean except,
+            ChangeOptions options) {
         super(options);
-        this.sequenceColumn = sequenceColumn;
+        this.sequenceColumns = sequenceColumns;
         this.listed = listed;
         this.except = except;
     }
 
-    static Scd2Strategy by(String sequenceColumn) {
-        return new Scd2Strategy(sequenceColumn, null, false, ChangeOptions.NONE);
+    /** @param sequenceColumns at least one column, most significant first */
+    static Scd2Strategy by(List<String> sequenceColumns) {
+        return new Scd2Strategy(sequenceColumns, null, false, ChangeOptions.NONE);
     }
 
     @Override
     Scd2Strategy with(ChangeOptions changed) {
-        return new Scd2Strategy(sequenceColumn, listed, except, changed);
+        return new Scd2Strategy(sequenceColumns, listed, except, changed);
     }
 
     /**
@@ -121,7 +140,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      * @return a copy that tracks only these columns
      */
     public Scd2Strategy trackHistoryOn(String... columns) {
-        return new Scd2Strategy(sequenceColumn, names("trackHistoryOn", columns), false, options);
+        return new Scd2Strategy(sequenceColumns, names("trackHistoryOn", columns), false, options);
     }
 
     /**
@@ -138,7 +157,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      * @return a copy that tracks every other stored column
      */
     public Scd2Strategy trackHistoryExcept(String... columns) {
-        return new Scd2Strategy(sequenceColumn, names("trackHistoryExcept", columns), true, options);
+        return new Scd2Strategy(sequenceColumns, names("trackHistoryExcept", columns), true, options);
     }
 
     private static Set<String> names(String option, String... columns) {
@@ -152,14 +171,18 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         return Collections.unmodifiableSet(set);
     }
 
-    /** @return the column whose values order events and fill {@value #START_AT} and {@value #END_AT} */
+    /**
+     * @return the column whose values order events and fill {@value #START_AT} and {@value #END_AT};
+     *     the most significant one when several do ({@link #sequenceColumns()} lists them all, and
+     *     {@link #sequenceOf} reads an event's value)
+     */
     public String sequenceColumn() {
-        return sequenceColumn;
+        return sequenceColumns.get(0);
     }
 
     @Override
     public List<String> sequenceColumns() {
-        return List.of(sequenceColumn);
+        return sequenceColumns;
     }
 
     /**
@@ -198,28 +221,31 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      * for (Row event : events) {
      *     history = strategy.mergeHistory(history, deletes, event);
      *     if (strategy.isDelete(event)) {
-     *         deletes.add(event.value(strategy.sequenceColumn()));
+     *         deletes.add(strategy.sequenceOf(event));
      *     }
      * }
      * }</pre>
      *
      * @param versions the key's versions (any order; empty when silver does not hold the key)
-     * @param deletes the sequence values of the key's deletes seen before, in any order
+     * @param deletes the sequence values of the key's deletes seen before, in any order, as
+     *     {@link #sequenceOf} gives them
      * @param incoming the event, a row of the silver schema
      * @return the key's new versions ordered by {@value #START_AT}, empty when none is left; equal
      *     to {@code versions} (sorted) when the event changes nothing
      * @throws SchemaMismatchException if the event has no sequence value
      */
     public List<Row> mergeHistory(List<Row> versions, Collection<?> deletes, Row incoming) {
-        Object s = incoming.value(sequenceColumn);
+        Object s = sequenceOf(incoming);
         if (s == null) {
-            throw new SchemaMismatchException(this + ": an event has no " + sequenceColumn
+            String column = sequenceColumns.stream().filter(c -> incoming.value(c) == null).findFirst().orElseThrow();
+            throw new SchemaMismatchException(this + ": an event has no " + column
                     + " value, so it has no place in the history: " + incoming
                     + ". Make the producer set it, or quarantine such records with an expectation on "
-                    + sequenceColumn + ".");
+                    + column + ".");
         }
+        Validity validity = new Validity(sequenceTypes(incoming.schema()));
         List<Row> history = new ArrayList<>(versions);
-        history.sort((a, b) -> compareSequence(a.value(START_AT), b.value(START_AT)));
+        history.sort((a, b) -> compareSequence(validity.start(a), validity.start(b)));
         boolean delete = options.isDelete(incoming);
         // The first delete after s ends whatever version s starts: the key did not exist from there.
         Object nextDelete = null;
@@ -233,17 +259,17 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             }
         }
         int at = -1; // the last version that starts at or before s
-        while (at + 1 < history.size() && compareSequence(history.get(at + 1).value(START_AT), s) <= 0) {
+        while (at + 1 < history.size() && compareSequence(validity.start(history.get(at + 1)), s) <= 0) {
             at++;
         }
-        Row covering = at >= 0 && covers(history.get(at), s) ? history.get(at) : null;
+        Row covering = at >= 0 && covers(validity.end(history.get(at)), s) ? history.get(at) : null;
 
         List<Row> out = new ArrayList<>(history.size() + 2);
         out.addAll(history.subList(0, Math.max(at, 0)));
         if (covering != null) {
-            Object start = covering.value(START_AT);
-            Object end = covering.value(END_AT);
-            Object seen = covering.value(sequenceColumn);
+            Object start = validity.start(covering);
+            Object end = validity.end(covering);
+            Object seen = sequenceOf(covering);
             Row values = delete ? null : options.apply(covering, incoming);
             if (values != null && compareSequence(seen, s) == 0 && compareTies(withoutValidity(values),
                     withoutValidity(covering)) <= 0) {
@@ -252,25 +278,54 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             // The covering version resumes where an event later than s showed its values.
             boolean resumes = compareSequence(seen, s) > 0 && (end == null || compareSequence(seen, end) < 0);
             if (compareSequence(start, s) < 0) {
-                out.add(covering.with(END_AT, s));
+                out.add(validity.end(covering, s));
             }
             if (values != null) {
-                out.add(version(values, s, earlier(resumes ? seen : end, nextDelete)));
+                out.add(validity.version(values, s, earlier(resumes ? seen : end, nextDelete)));
             }
             if (resumes) {
-                out.add(covering.with(START_AT, seen));
+                out.add(validity.start(covering, seen));
             }
         } else {
             if (at >= 0) {
                 out.add(history.get(at)); // closed before s: the key did not exist at s
             }
             if (!delete) {
-                Object next = at + 1 < history.size() ? history.get(at + 1).value(START_AT) : null;
-                out.add(version(options.apply(null, incoming), s, earlier(next, nextDelete)));
+                Object next = at + 1 < history.size() ? validity.start(history.get(at + 1)) : null;
+                out.add(validity.version(options.apply(null, incoming), s, earlier(next, nextDelete)));
             }
         }
         out.addAll(history.subList(at + 1, history.size()));
-        return coalesce(out);
+        return coalesce(out, validity);
+    }
+
+    /**
+     * A version's validity as sequence values: the columns hold one column's values as they are,
+     * and a composite value as its text ({@link CompositeSequence#toStored}), which does not order
+     * as the values do, so the history is ordered by the decoded values.
+     *
+     * @param types the sequence columns' types
+     */
+    private record Validity(List<DataType> types) {
+        Object start(Row version) {
+            return Objects.requireNonNull(CompositeSequence.fromStored(version.value(START_AT), types));
+        }
+
+        @Nullable Object end(Row version) {
+            return CompositeSequence.fromStored(version.value(END_AT), types);
+        }
+
+        Row start(Row version, Object start) {
+            return version.with(START_AT, CompositeSequence.toStored(start));
+        }
+
+        Row end(Row version, @Nullable Object end) {
+            return version.with(END_AT, CompositeSequence.toStored(end));
+        }
+
+        Row version(Row values, Object start, @Nullable Object end) {
+            return end(start(values, start), end);
+        }
     }
 
     /** @return the earlier of two ends, where null is no end */
@@ -290,23 +345,19 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         return options.deleteWhen() != null; // a tombstone removes the whole history and needs no marker
     }
 
-    private static boolean covers(Row version, Object s) {
-        Object end = version.value(END_AT);
+    /** @return whether a version ending at {@code end} (null: still current) covers sequence value {@code s} */
+    private static boolean covers(@Nullable Object end, Object s) {
         return end == null || compareSequence(s, end) < 0;
     }
 
-    private static Row version(Row values, Object start, @Nullable Object end) {
-        return values.with(START_AT, start).with(END_AT, end);
-    }
-
     /** Merges adjacent versions whose tracked values are equal; the later one's values stay. */
-    private List<Row> coalesce(List<Row> versions) {
+    private List<Row> coalesce(List<Row> versions, Validity validity) {
         List<Row> out = new ArrayList<>(versions.size());
         for (Row v : versions) {
             int last = out.size() - 1;
             Row prev = last >= 0 ? out.get(last) : null;
-            if (prev != null && prev.value(END_AT) != null
-                    && compareSequence(prev.value(END_AT), v.value(START_AT)) == 0 && sameTracked(prev, v)) {
+            Object prevEnd = prev == null ? null : validity.end(prev);
+            if (prevEnd != null && compareSequence(prevEnd, validity.start(v)) == 0 && sameTracked(prev, v)) {
                 out.set(last, v.with(START_AT, prev.value(START_AT)));
             } else {
                 out.add(v);
@@ -329,30 +380,31 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         if (listed != null && !except) {
             return listed.contains(column);
         }
-        return options.stores(column) && !column.equals(sequenceColumn) && !column.equals(START_AT)
+        return options.stores(column) && !sequenceColumns.contains(column) && !column.equals(START_AT)
                 && !column.equals(END_AT) && (listed == null || !listed.contains(column));
     }
 
     /**
-     * Checks the sequence column and that the schema declares {@value #START_AT} and
-     * {@value #END_AT} of the sequence column's type, {@value #END_AT} optional; the message says
-     * exactly what to add.
+     * Checks the sequence columns and that the schema declares {@value #START_AT} and
+     * {@value #END_AT} of the sequence column's type (STRING for several sequence columns),
+     * {@value #END_AT} optional; the message says exactly what to add.
      */
     @Override
     public void validate(Schema schema) {
         super.validate(schema);
-        Field seq = requireSequence(schema, sequenceColumn);
-        String add = ".optional(\"" + START_AT + "\", " + javaType(seq.type()) + ").optional(\"" + END_AT + "\", "
-                + javaType(seq.type()) + ")";
+        DataType type = CompositeSequence.storedType(requireSequence(schema).stream().map(Field::type).toList());
+        String add = ".optional(\"" + START_AT + "\", " + javaType(type) + ").optional(\"" + END_AT + "\", "
+                + javaType(type) + ")";
+        String typeOf = sequenceColumns.size() == 1 ? "the sequence column's type " + type
+                : type + ", which holds the text of a sequence value of several columns (CompositeSequence)";
         for (String column : List.of(START_AT, END_AT)) {
             Field f = schema.field(column).orElseThrow(() -> new ConfigurationException(this
                     + " keeps each version's validity in columns " + START_AT + " and " + END_AT
-                    + ", of the sequence column's type " + seq.type() + ", but the silver schema " + schema
+                    + ", of " + typeOf + ", but the silver schema " + schema
                     + " has no column " + column + "; add both to the schema: Schema.builder()..." + add));
-            if (!f.type().equals(seq.type())) {
+            if (!f.type().equals(type)) {
                 throw new ConfigurationException(this + ": column " + column + " has type " + f.type()
-                        + " but the sequence column " + sequenceColumn + " has type " + seq.type()
-                        + "; declare it with the sequence column's type: " + add);
+                        + " but must have " + typeOf + "; declare it so: " + add);
             }
             if (options.drop().contains(column)) {
                 throw new ConfigurationException(this + " cannot drop " + column + ": it holds the history");
@@ -390,7 +442,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
 
     @Override
     String base() {
-        return "scd2(" + sequenceColumn + ")" + (listed == null ? ""
+        return "scd2(" + String.join(", ", sequenceColumns) + ")" + (listed == null ? ""
                 : (except ? ".trackHistoryExcept" : ".trackHistoryOn") + listed.toString().replace('[', '(')
                         .replace(']', ')'));
     }

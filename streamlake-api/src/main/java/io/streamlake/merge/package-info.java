@@ -3,7 +3,8 @@
  * built-ins in {@link io.streamlake.merge.MergeStrategies}. The built-ins are
  * {@link io.streamlake.merge.CdcStrategy} values with change-data-capture options: one row per key
  * ({@link io.streamlake.merge.Scd1Strategy}) or a history of versions
- * ({@link io.streamlake.merge.Scd2Strategy}).
+ * ({@link io.streamlake.merge.Scd2Strategy}). A strategy ordered by several sequence columns gives
+ * each event a {@link io.streamlake.merge.CompositeSequence}, ordered column by column.
  *
  * <pre>{@code
  * MergeStrategy s = MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETE".equals(r.string("op")));

@@ -491,7 +491,7 @@ class TruncateTest {
             driver.pipe();
         }
         for (MergeStrategy other : List.of(MergeStrategies.lastWins(), MergeStrategies.firstWins(),
-                MergeStrategies.latestBy("order_id"))) {
+                MergeStrategies.latestBy("status"), MergeStrategies.latestBy("seq", "status"))) {
             try (PipelineTestDriver driver = PipelineTestDriver.inMemory(base.withMergeStrategy(other))) {
                 assertThatThrownBy(driver::pipe).as(other.toString()).isInstanceOf(ConfigurationException.class)
                         .hasMessageContaining("was truncated through seq = 3")

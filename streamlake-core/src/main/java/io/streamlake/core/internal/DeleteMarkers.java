@@ -4,6 +4,7 @@ import static io.streamlake.merge.CdcStrategy.compareSequence;
 
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.CompositeSequence;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.Scd1Strategy;
@@ -83,13 +84,18 @@ final class DeleteMarkers {
     private final SilverKey keys;
     /** The same key's columns in marker rows. */
     private final SilverKey markerKeys;
-    private final int seqPos;
     private final Duration retention;
     /** Whether marker rows also keep column sequences (partial updates, or the row's own). */
     private final boolean columns;
-    /** Whether silver leaves out the sequence column, so each key's row sequence is kept here, under its name. */
+    /**
+     * Whether silver leaves out a sequence column, so each key's row sequence is kept here, in the
+     * column sequences under the name of the first sequence column (which never has a column
+     * sequence of its own).
+     */
     private final boolean rowSequences;
     private final String sequenceColumn;
+    /** The sequence columns' types, to read a stored sequence value back ({@link CompositeSequence#fromStored}). */
+    private final List<DataType> sequenceTypes;
     private final String appId;
     private final SilverMerger merger;
     /** Latest source time seen by a committed batch: the clock markers expire by. */
@@ -125,14 +131,13 @@ final class DeleteMarkers {
         this.table = table;
         this.strategy = strategy;
         this.keys = SilverKey.of(silverSchema, keyColumns);
-        String sequenceColumn = strategy.sequenceColumns().get(0);
-        this.seqPos = silverSchema.indexOf(sequenceColumn);
         this.retention = strategy.deleteRetention();
         this.appId = appId;
         this.columns = strategy instanceof Scd1Strategy s && (s.tracksColumnSequences() || s.keepsRowSequences());
         this.rowSequences = strategy instanceof Scd1Strategy s && s.keepsRowSequences();
-        this.sequenceColumn = sequenceColumn;
-        this.schema = schema(silverSchema, keyColumns, sequenceColumn, columns);
+        this.sequenceColumn = strategy.sequenceColumns().get(0);
+        this.sequenceTypes = strategy.sequenceTypes(silverSchema);
+        this.schema = schema(silverSchema, keyColumns, CompositeSequence.storedType(sequenceTypes), columns);
         this.markerKeys = keys.in(schema);
         this.merger = new SilverMerger(table, schema, keyColumns, MergeStrategies.lastWins(), targetFileRows, workers);
     }
@@ -140,8 +145,11 @@ final class DeleteMarkers {
     /**
      * The markers table's columns: the silver key, the marker, and the marker it replaced; with
      * {@code columns}, the column sequences of both too.
+     *
+     * @param seqType the type that keeps a sequence value: the sequence column's, or STRING for a
+     *     composite value's text ({@link CompositeSequence#storedType})
      */
-    static Schema schema(Schema silver, List<String> keyColumns, String sequenceColumn, boolean columns) {
+    static Schema schema(Schema silver, List<String> keyColumns, DataType seqType, boolean columns) {
         Schema.Builder b = Schema.builder();
         for (String key : keyColumns) {
             if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS)
@@ -151,7 +159,6 @@ final class DeleteMarkers {
             }
             b.required(key, silver.field(key).orElseThrow().type());
         }
-        DataType seqType = silver.field(sequenceColumn).orElseThrow().type();
         b.optional(SEQUENCE, seqType)
                 .optional(DELETED_AT, DataType.TIMESTAMP)
                 .required(VERSION, DataType.LONG)
@@ -178,7 +185,7 @@ final class DeleteMarkers {
      * @return the batch, or null when neither a delete nor a marker touches it (the plain merge applies)
      */
     @Nullable Batch<?> begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
-        TableSnapshot snapshot = table.snapshot();
+        TableSnapshot snapshot = snapshot();
         boolean deletes = !tombstones.isEmpty() && strategy instanceof Scd1Strategy;
         for (int i = 0; i < incoming.size() && !deletes; i++) {
             deletes = !tombstones.get(i) && isDelete(incoming.get(i));
@@ -198,7 +205,7 @@ final class DeleteMarkers {
                 for (Row r : e.getValue()) {
                     Instant at = (Instant) r.value(DELETED_AT);
                     if (at != null && !at.isBefore(cutoff)) {
-                        live.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(r.value(SEQUENCE));
+                        live.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(sequence(r, SEQUENCE));
                     }
                 }
             }
@@ -237,8 +244,67 @@ final class DeleteMarkers {
     private @Nullable Marker asOf(Row r, long consumed) {
         boolean committed = version(r) <= consumed;
         Instant at = (Instant) r.value(committed ? DELETED_AT : PREVIOUS_DELETED_AT);
-        return Marker.of(at == null ? null : r.value(committed ? SEQUENCE : PREVIOUS_SEQUENCE), at,
-                columnsOf(r, committed ? COLUMNS : PREVIOUS_COLUMNS));
+        Map<String, Object> sequences = columnsOf(r, committed ? COLUMNS : PREVIOUS_COLUMNS);
+        if (sequenceTypes.size() > 1 && !sequences.isEmpty()) {
+            Map<String, Object> read = new HashMap<>();
+            sequences.forEach((c, v) -> read.put(c, read(v)));
+            sequences = read;
+        }
+        return Marker.of(at == null ? null : sequence(r, committed ? SEQUENCE : PREVIOUS_SEQUENCE), at, sequences);
+    }
+
+    /** @return the sequence value a marker row keeps in this column (one of the sequence columns' types, or a composite's text) */
+    private @Nullable Object sequence(Row r, String column) {
+        return read(r.value(column));
+    }
+
+    /** @return a sequence value as the markers table keeps it, read back */
+    private @Nullable Object read(@Nullable Object stored) {
+        try {
+            return CompositeSequence.fromStored(stored, sequenceTypes);
+        } catch (IllegalArgumentException e) {
+            throw otherSequence(DataType.STRING, e);
+        }
+    }
+
+    /** @return column sequences as the markers table keeps them: composite values as their text */
+    private @Nullable Map<String, Object> stored(@Nullable Marker m) {
+        if (m == null || m.columns().isEmpty()) {
+            return null;
+        }
+        if (sequenceTypes.size() == 1) {
+            return m.columns(); // one column's values are kept as they are
+        }
+        Map<String, Object> out = new HashMap<>();
+        m.columns().forEach((c, v) -> out.put(c, Objects.requireNonNull(CompositeSequence.toStored(v))));
+        return out;
+    }
+
+    /**
+     * The markers table as it is now, checked to keep sequence values of this strategy's type: a
+     * table written for other sequence columns holds values this one cannot read or compare. An INT
+     * column read as LONG is the one change that fits (a sequence column widened from INT to LONG).
+     */
+    private TableSnapshot snapshot() {
+        TableSnapshot snapshot = table.snapshot();
+        DataType kept = snapshot.schema().flatMap(t -> t.field(SEQUENCE)).map(f -> f.type()).orElse(null);
+        DataType wanted = schema.require(SEQUENCE).type();
+        if (kept != null && !kept.equals(wanted) && !(kept.equals(DataType.INT) && wanted.equals(DataType.LONG))) {
+            throw otherSequence(kept, null);
+        }
+        return snapshot;
+    }
+
+    private ConfigurationException otherSequence(DataType kept, @Nullable Exception cause) {
+        DataType wanted = schema.require(SEQUENCE).type();
+        return new ConfigurationException("delete-marker table " + table.location() + " keeps sequence values of"
+                + " type " + kept + (cause == null ? "" : " that do not read as " + strategy + "'s (" + cause.getMessage()
+                + ")") + ", written by a strategy with other sequence columns, but " + strategy + " orders events by "
+                + strategy.sequenceColumns() + ", whose values it keeps as " + wanted + (sequenceTypes.size() > 1
+                        ? " (the text of a sequence value of several columns)" : "")
+                + "; a delete-marker table belongs to one sequence: set a new one with withDeleteMarkers(path) (the"
+                + " markers of recent deletes are then lost), or go back to the sequence columns it was written with",
+                cause);
     }
 
     @SuppressWarnings("unchecked")
@@ -268,7 +334,7 @@ final class DeleteMarkers {
      */
     long expire(long consumed) {
         Instant seen = latestSeen;
-        TableSnapshot snapshot = table.snapshot();
+        TableSnapshot snapshot = snapshot();
         if (seen == null || snapshot.files().isEmpty()) {
             return 0;
         }
@@ -373,8 +439,8 @@ final class DeleteMarkers {
             Marker kept = state instanceof Marked m ? m.marker() : live.get(key);
             Row row = stored;
             Object sequence = kept == null ? null : kept.columns().get(sequenceColumn);
-            if (row != null && row.value(seqPos) == null && sequence != null) {
-                row = row.with(sequenceColumn, sequence);
+            if (row != null && sequence != null) {
+                row = strategy.withKeptSequence(row, sequence);
             }
             Object result = fold(key, row == stored ? state : state instanceof Marked m ? new Marked(row, m.marker())
                     : row, incoming, tombstone);
@@ -385,7 +451,7 @@ final class DeleteMarkers {
             Marker m = markerOf(key, result);
             Map<String, Object> columns = new HashMap<>(m == null ? Map.of() : m.columns());
             if (after != null) {
-                columns.put(sequenceColumn, after.value(seqPos));
+                columns.put(sequenceColumn, Objects.requireNonNull(strategy.sequenceOf(after)));
             } else {
                 columns.remove(sequenceColumn);
             }
@@ -412,11 +478,11 @@ final class DeleteMarkers {
                 return switch (d.kind()) {
                     case KEEP -> state(key, row, marker);
                     // A tombstone has no sequence value: it deletes what it saw, so it is as new as the row.
-                    case DELETE -> state(key, null, row == null ? marker : new Marker(row.value(seqPos), now));
+                    case DELETE -> state(key, null, row == null ? marker : new Marker(strategy.sequenceOf(row), now));
                     case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keys, strategy), null);
                 };
             }
-            Object sequence = incoming.value(seqPos);
+            Object sequence = strategy.sequenceOf(incoming);
             boolean delete = strategy.isDelete(incoming);
             if (!delete && marker != null && marker.deletes() && compareSequence(sequence, marker.sequence()) <= 0) {
                 return state(key, row, marker); // older than the delete: it must not bring the key back
@@ -509,15 +575,13 @@ final class DeleteMarkers {
                     }
                 } else if (old == null || version(old) > consumed || !Objects.equals(after, before)) {
                     Row.Builder b = markerKeys.set(Row.builder(schema), key)
-                            .set(SEQUENCE, after == null ? null : after.sequence())
+                            .set(SEQUENCE, after == null ? null : CompositeSequence.toStored(after.sequence()))
                             .set(DELETED_AT, after == null ? null : after.deletedAt())
                             .set(VERSION, upTo)
-                            .set(PREVIOUS_SEQUENCE, before == null ? null : before.sequence())
+                            .set(PREVIOUS_SEQUENCE, before == null ? null : CompositeSequence.toStored(before.sequence()))
                             .set(PREVIOUS_DELETED_AT, before == null ? null : before.deletedAt());
                     if (columns) {
-                        b.set(COLUMNS, after == null || after.columns().isEmpty() ? null : after.columns())
-                                .set(PREVIOUS_COLUMNS, before == null || before.columns().isEmpty() ? null
-                                        : before.columns());
+                        b.set(COLUMNS, stored(after)).set(PREVIOUS_COLUMNS, stored(before));
                     }
                     rows.add(b.build());
                 }
@@ -540,7 +604,7 @@ final class DeleteMarkers {
 
         private HistoryBatch(Scd2Strategy strategy, TableSnapshot snapshot, Map<Object, List<Object>> live,
                 Instant now) {
-            super(strategy, keys, seqPos);
+            super(strategy, keys);
             this.snapshot = snapshot;
             this.live = live;
             this.now = now;
@@ -565,7 +629,7 @@ final class DeleteMarkers {
             List<Row> rows = new ArrayList<>();
             for (Map.Entry<Object, List<Object>> e : added.entrySet()) {
                 for (Object sequence : e.getValue()) {
-                    rows.add(markerKeys.set(Row.builder(schema), e.getKey()).set(SEQUENCE, sequence)
+                    rows.add(markerKeys.set(Row.builder(schema), e.getKey()).set(SEQUENCE, CompositeSequence.toStored(sequence))
                             .set(DELETED_AT, now).set(VERSION, upTo).build());
                 }
             }
@@ -591,14 +655,14 @@ final class DeleteMarkers {
         public List<Row> apply(Object key, @Nullable List<Row> state, Row incoming, boolean tombstone) {
             List<Row> rows = state == null ? List.of() : state;
             for (Row r : rows) {
-                if (compareSequence(r.value(SEQUENCE), incoming.value(SEQUENCE)) == 0) {
+                if (compareSequence(sequence(r, SEQUENCE), sequence(incoming, SEQUENCE)) == 0) {
                     return rows;
                 }
             }
             List<Row> more = new ArrayList<>(rows.size() + 1);
             more.addAll(rows);
             more.add(incoming);
-            more.sort((a, b) -> compareSequence(a.value(SEQUENCE), b.value(SEQUENCE)));
+            more.sort((a, b) -> compareSequence(sequence(a, SEQUENCE), sequence(b, SEQUENCE)));
             return more;
         }
 

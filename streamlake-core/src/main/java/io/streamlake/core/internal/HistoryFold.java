@@ -6,6 +6,7 @@ import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +23,6 @@ import org.jspecify.annotations.Nullable;
 class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     private final Scd2Strategy strategy;
     private final SilverKey keys;
-    private final int seqPos;
 
     /**
      * A key's state.
@@ -33,10 +33,9 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     record Versions(List<Row> rows, List<Object> deletes) {
     }
 
-    HistoryFold(Scd2Strategy strategy, SilverKey keys, int seqPos) {
+    HistoryFold(Scd2Strategy strategy, SilverKey keys) {
         this.strategy = strategy;
         this.keys = keys;
-        this.seqPos = seqPos;
     }
 
     /** @return the sequence values of the key's deletes remembered before the batch; none by default */
@@ -69,7 +68,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
         } else {
             next = strategy.mergeHistory(versions, deletes, incoming);
             if (strategy.isDelete(incoming)) {
-                deletes = with(deletes, incoming.value(seqPos));
+                deletes = with(deletes, Objects.requireNonNull(strategy.sequenceOf(incoming)));
             }
         }
         for (Row v : next) {

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
@@ -59,7 +60,6 @@ final class RecordPreparer {
     private final int[] sequencePositions;
     /** The strategy, when it has truncate records; they are recognized before the key check. */
     private final @Nullable Scd1Strategy truncates;
-    private final int truncateSequencePos;
     /** Whether the key or a required column is derived, so records are checked for them after the transforms. */
     private final boolean derivedRequired;
 
@@ -176,7 +176,6 @@ final class RecordPreparer {
             derived |= key.contains(c) || !schema.require(c).nullable();
         }
         this.derivedRequired = derived;
-        this.truncateSequencePos = truncates == null ? -1 : schema.indexOf(truncates.sequenceColumn().orElseThrow());
         List<Field> relaxed = new ArrayList<>();
         for (Field f : schema.fields()) {
             relaxed.add(Field.optional(f.name(), f.type()));
@@ -356,13 +355,11 @@ final class RecordPreparer {
         if (broken != null) {
             return broken == DROPPED ? null : broken;
         }
-        for (int p : sequencePositions) {
-            if (row.value(p) == null) {
-                String column = schema.field(p).name();
-                return new Rejection(SEQUENCE, QuarantineReason.NULL_SEQUENCE,
-                        "sequence column '" + column + "' is null, so the event has no place"
-                        + " in its key's order; give every event a " + column + " value");
-            }
+        String nullSequence = nullSequenceColumn(row);
+        if (nullSequence != null) {
+            return new Rejection(SEQUENCE, QuarantineReason.NULL_SEQUENCE,
+                    "sequence column '" + nullSequence + "' is null, so the event has no place"
+                    + " in its key's order; give every event a " + nullSequence + " value");
         }
         out.add(row, r);
         return null;
@@ -392,14 +389,26 @@ final class RecordPreparer {
 
     /** @return why a truncate record cannot be applied, or null once its sequence value is noted */
     private @Nullable Rejection truncate(Row loose, Prepared out) {
-        Object sequence = loose.value(truncateSequencePos);
-        if (sequence == null) {
-            String column = schema.field(truncateSequencePos).name();
+        String column = nullSequenceColumn(loose);
+        if (column != null) {
             return new Rejection(SEQUENCE, QuarantineReason.NULL_SEQUENCE, "truncate record with a null sequence"
                     + " column '" + column + "', so it does not say up to where silver is emptied; give every"
                     + " truncate record a " + column + " value");
         }
-        out.truncate(sequence);
+        out.truncate(Objects.requireNonNull(Objects.requireNonNull(truncates).sequenceOf(loose)));
+        return null;
+    }
+
+    /**
+     * @return the first sequence column that is null in the row, null when none is: one null column
+     *     leaves a sequence of several columns without a value, and the message names it
+     */
+    private @Nullable String nullSequenceColumn(Row row) {
+        for (int p : sequencePositions) {
+            if (row.value(p) == null) {
+                return schema.field(p).name();
+            }
+        }
         return null;
     }
 

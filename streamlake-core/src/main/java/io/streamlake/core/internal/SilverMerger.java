@@ -79,7 +79,7 @@ final class SilverMerger {
         this.targetFileRows = targetFileRows;
         strategy.validate(schema, keyColumns);
         this.fold = strategy instanceof Scd2Strategy history
-                ? new HistoryFold(history, silverKey, schema.indexOf(history.sequenceColumn()))
+                ? new HistoryFold(history, silverKey)
                 : new RowFold(strategy, silverKey);
     }
 

@@ -3,6 +3,7 @@ package io.streamlake.core.internal;
 import static io.streamlake.merge.CdcStrategy.compareSequence;
 
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.CompositeSequence;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.schema.DataType;
@@ -14,9 +15,6 @@ import io.streamlake.table.ForwardingTable;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableSnapshot;
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -55,9 +53,12 @@ import org.slf4j.LoggerFactory;
 final class Truncation {
     private static final Logger LOG = LoggerFactory.getLogger(Truncation.class);
 
-    /** The table property naming the column the watermark is a value of. */
+    /**
+     * The table property naming the column the watermark is a value of; for several sequence
+     * columns, their names as a JSON array ({@code ["commit_ts","change_no"]}).
+     */
     static final String COLUMN_PROPERTY = "streamlake.silver.truncate.column";
-    /** The table property holding the watermark, as text ({@link #format}). */
+    /** The table property holding the watermark, as text ({@link CompositeSequence#encode}). */
     static final String THROUGH_PROPERTY = "streamlake.silver.truncate.through";
 
     private final Table silver;
@@ -66,9 +67,10 @@ final class Truncation {
     /** The stored schema, which silver's files are read and rewritten with. */
     private final Schema stored;
     private final MergeStrategy strategy;
-    /** The sequence column, null when the strategy has none (no truncate can apply). */
+    /** The {@code latestBy} strategy, null for another (no truncate can apply). */
+    private final @Nullable Scd1Strategy latest;
+    /** The sequence columns as {@link #COLUMN_PROPERTY} records them, null when the strategy has none. */
     private final @Nullable String column;
-    private final int seqPos;
     private final SilverMerger merger;
     private final Workers workers;
 
@@ -83,8 +85,8 @@ final class Truncation {
         this.schema = columns.declared();
         this.stored = columns.stored();
         this.strategy = strategy;
-        this.column = strategy instanceof Scd1Strategy s ? s.sequenceColumn().orElse(null) : null;
-        this.seqPos = column == null ? -1 : schema.indexOf(column);
+        this.latest = strategy instanceof Scd1Strategy s && !s.sequenceColumns().isEmpty() ? s : null;
+        this.column = latest == null ? null : columnsText(latest.sequenceColumns());
         this.merger = merger;
         this.workers = workers;
     }
@@ -163,29 +165,39 @@ final class Truncation {
             return null;
         }
         if (!recordedColumn.equals(column)) {
+            // several columns are recorded as a JSON array of names, which is also their argument list
+            String arguments = recordedColumn.startsWith("[") ? recordedColumn.substring(1, recordedColumn.length() - 1)
+                    : "\"" + recordedColumn + "\"";
             throw new ConfigurationException("silver table " + silver.location() + " was truncated through "
-                    + recordedColumn + " = " + through + " (a truncate record of latestBy(" + recordedColumn
+                    + recordedColumn + " = " + through + " (a truncate record of latestBy(" + arguments
                     + ").withTruncates(...)), so events up to that value stay out of it; but the pipeline's strategy "
                     + strategy + (column == null ? " has no sequence column" : " orders events by " + column)
-                    + " and could not keep them out. Truncates exist for SCD type 1 ordered by a column only: use"
-                    + " MergeStrategies.latestBy(\"" + recordedColumn + "\"), or write to a new table path (and"
+                    + " and could not keep them out. Truncates exist for SCD type 1 ordered by sequence columns only: use"
+                    + " MergeStrategies.latestBy(" + arguments + "), or write to a new table path (and"
                     + " rebuild it from bronze)");
         }
+        List<DataType> types = Objects.requireNonNull(latest).sequenceTypes(schema);
         try {
-            return parse(through, schema.field(seqPos).type());
+            return CompositeSequence.decode(through, types);
         } catch (RuntimeException e) {
             throw new ConfigurationException("silver table " + silver.location() + " records truncate watermark '"
-                    + through + "' in property " + THROUGH_PROPERTY + ", which is not a value of column " + column
-                    + " (" + schema.field(seqPos).type() + "): " + e.getMessage() + ". Was the column's type changed?"
+                    + through + "' in property " + THROUGH_PROPERTY + ", which is not a value of " + column
+                    + " (" + types + "): " + e.getMessage() + ". Was a column's type changed?"
                     + " Set the property to the last truncate's value in that type, or rebuild silver from bronze", e);
         }
+    }
+
+    /** @return the sequence columns as {@link #COLUMN_PROPERTY} records them: one name as it is, several as a JSON array */
+    private static String columnsText(List<String> columns) {
+        return columns.size() == 1 ? columns.get(0) : CompositeSequence.of(columns).toString();
     }
 
     /** @return events removed: the batch's rows at or below the watermark (tombstones have no sequence and stay) */
     private long dropOlder(RecordPreparer.Prepared prepared, Object through) {
         List<Row> rows = prepared.rows;
         BitSet tombstones = prepared.tombstones;
-        return prepared.retain(i -> tombstones.get(i) || compareSequence(rows.get(i).value(seqPos), through) > 0);
+        Scd1Strategy s = Objects.requireNonNull(latest);
+        return prepared.retain(i -> tombstones.get(i) || compareSequence(s.sequenceOf(rows.get(i)), through) > 0);
     }
 
     /** What a truncate does to a file. */
@@ -198,17 +210,26 @@ final class Truncation {
         FILTER
     }
 
+    /**
+     * Statistics are per column, so for several sequence columns only the first one's decide, by the
+     * watermark's first component: a file whose first column is below it throughout is dropped, one
+     * above it throughout is kept, and one that reaches it is read, since there the next column decides.
+     */
     private Fate fate(DataFile f, Object through) {
-        String c = Objects.requireNonNull(column);
+        List<String> columns = Objects.requireNonNull(latest).sequenceColumns();
+        String c = columns.get(0);
+        Object first = CompositeSequence.component(through, 0);
         Object min = f.min(c).orElse(null);
         Object max = f.max(c).orElse(null);
         long nulls = f.nullCounts().getOrDefault(c, -1L);
         // A null sequence value is older than any other, so rows without one go too.
         boolean allNull = f.rowCount() >= 0 && nulls == f.rowCount();
-        if (allNull || (max != null && compareSequence(max, through) <= 0)) {
+        int top = max == null ? 1 : compareSequence(max, first);
+        if (allNull || (max != null && (top < 0 || top == 0 && columns.size() == 1))) {
             return Fate.DROP;
         }
-        if (min != null && nulls == 0 && compareSequence(min, through) > 0) {
+        boolean noNulls = columns.stream().allMatch(n -> f.nullCounts().getOrDefault(n, -1L) == 0);
+        if (min != null && noNulls && compareSequence(min, first) > 0) {
             return Fate.KEEP;
         }
         return Fate.FILTER;
@@ -218,34 +239,10 @@ final class Truncation {
      * Whether file statistics may be compared with this watermark. Statistics order values as
      * {@code latestBy} does (strings by code point too), except that they order -0.0 and 0.0 alike
      * while {@link Double#compareTo} does not, which matters only for a watermark of zero: then each
-     * file is read.
+     * file is read. Only the first sequence column's statistics are compared ({@link #fate}).
      */
     private static boolean boundsAgree(Object through) {
-        return !(through instanceof Double d) || d != 0.0;
-    }
-
-
-    /** @return the watermark as the table property holds it; {@link #parse} reads it back exactly */
-    static String format(Object value) {
-        return value instanceof BigDecimal d ? d.toPlainString() : value.toString();
-    }
-
-    /**
-     * @param text a value written by {@link #format}
-     * @param type the sequence column's type
-     * @return the value, of the class {@link Row} uses for the type
-     */
-    static Object parse(String text, DataType type) {
-        return switch (type.kind()) {
-            case STRING -> text;
-            case INT -> Integer.parseInt(text);
-            case LONG -> Long.parseLong(text);
-            case DOUBLE -> Double.parseDouble(text);
-            case DECIMAL -> new BigDecimal(text);
-            case TIMESTAMP -> Instant.parse(text);
-            case DATE -> LocalDate.parse(text);
-            case BOOLEAN, BINARY, MAP -> throw new IllegalArgumentException(type + " cannot order events");
-        };
+        return !(CompositeSequence.component(through, 0) instanceof Double d) || d != 0.0;
     }
 
     /** One batch's truncation: the files its merge sees and what it adds to silver's commit. */
@@ -331,7 +328,7 @@ final class Truncation {
         PendingCommit record(PendingCommit commit) {
             if (raisedTo != null) {
                 commit.setProperties(Map.of(COLUMN_PROPERTY, Objects.requireNonNull(column),
-                        THROUGH_PROPERTY, format(raisedTo)));
+                        THROUGH_PROPERTY, CompositeSequence.encode(raisedTo)));
             }
             return commit;
         }
@@ -359,28 +356,26 @@ final class Truncation {
         @Override
         public Iterator<Row> read(DataFile file, Schema s) {
             Iterator<Row> rows = super.read(file, s);
-            return paths.contains(file.path()) ? new Above(file.path(), rows, s.indexOf(column)) : rows;
+            return paths.contains(file.path()) ? new Above(file.path(), rows) : rows;
         }
 
         /** The rows above the watermark. */
         private final class Above implements Iterator<Row> {
             private final String path;
             private final Iterator<Row> rows;
-            private final int pos;
             private @Nullable Row next;
             private long skipped;
 
-            Above(String path, Iterator<Row> rows, int pos) {
+            Above(String path, Iterator<Row> rows) {
                 this.path = path;
                 this.rows = rows;
-                this.pos = pos;
             }
 
             @Override
             public boolean hasNext() {
                 while (next == null && rows.hasNext()) {
                     Row r = rows.next();
-                    if (compareSequence(r.value(pos), through) > 0) {
+                    if (compareSequence(Objects.requireNonNull(latest).sequenceOf(r), through) > 0) {
                         next = r;
                     } else {
                         skipped++;

@@ -9,37 +9,14 @@ import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The truncate watermark's text form and order; the engine paths are in the testkit's TruncateTest. */
+/**
+ * The truncate watermark's order; its text form is CompositeSequence's (CompositeSequenceTest), the
+ * engine paths are in the testkit's TruncateTest.
+ */
 class TruncationTest {
-
-    @Test
-    void theWatermarkReadsBackExactlyForEveryOrderableType() {
-        Map<DataType, List<Object>> values = Map.of(
-                DataType.STRING, List.of("", "2026-01-01T00:00:00Z", "a\ud83d\ude00b", " spaced "),
-                DataType.INT, List.of(0, -7, Integer.MAX_VALUE),
-                DataType.LONG, List.of(0L, Long.MIN_VALUE, 1_700_000_000_000L),
-                DataType.DOUBLE, List.of(0.1, -0.0, 0.0, Double.NaN, Double.NEGATIVE_INFINITY, 1e300),
-                DataType.decimal(18, 4), List.of(new BigDecimal("12.5000"), new BigDecimal("-0.0001"),
-                        new BigDecimal("1E+3")),
-                DataType.TIMESTAMP, List.of(Instant.parse("2026-01-01T00:00:00.123456Z"), Instant.EPOCH,
-                        Instant.parse("1969-12-31T23:59:59.999999999Z")),
-                DataType.DATE, List.of(LocalDate.of(2026, 2, 28), LocalDate.of(-5, 1, 1)));
-        values.forEach((type, list) -> {
-            for (Object v : list) {
-                Object back = Truncation.parse(Truncation.format(v), type);
-                assertThat(CdcStrategy.compareSequence(back, v)).as("%s %s", type, v).isZero();
-                assertThat(back).as("%s %s", type, v).isInstanceOf(Row.javaClass(type));
-            }
-        });
-        assertThat(Truncation.format(new BigDecimal("1E+3"))).isEqualTo("1000");
-    }
 
     @Test
     void valuesCompareAsLatestByDecides() {
