@@ -177,6 +177,29 @@ class CompositeKeyTest {
         assertThat(KernelReader.rows(lake.resolve("silver").toString())).hasSize(3);
     }
 
+    @Test
+    void aKeyOfSeveralColumnsWithASequenceOfSeveralColumnsOnDelta(@TempDir Path lake) {
+        Schema schema = Schema.builder().required("tenant_id", DataType.STRING).required("order_id", DataType.LONG)
+                .optional("status", DataType.STRING).optional("op", DataType.STRING)
+                .optional("epoch", DataType.LONG).optional("change_no", DataType.LONG).build();
+        Pipeline p = pipeline(lake.toString(), schema,
+                MergeStrategies.latestBy("epoch", "change_no").withDeletes(IS_DELETE).dropColumns("op"));
+        CdcScenario.given(p)
+                .events(
+                        Row.of(schema, "t1", 1L, "NEW", "UPSERT", 1L, 9L),
+                        Row.of(schema, "t1", 1L, "PAID", "UPSERT", 2L, 1L),   // a later epoch wins over a higher change_no
+                        Row.of(schema, "t2", 1L, null, "DELETE", 1L, 5L),
+                        Row.of(schema, "t2", 1L, "LATE", "UPSERT", 1L, 4L),   // older than the delete: stays out
+                        Row.of(schema, "t2", 1L, "AGAIN", "UPSERT", 1L, 6L))  // newer: back
+                .inBatches(1).restartingBetweenBatches().onPipelineTables()
+                .expectSilver(
+                        Stored.without(Row.of(schema, "t1", 1L, "PAID", null, 2L, 1L), "op"),
+                        Stored.without(Row.of(schema, "t2", 1L, "AGAIN", null, 1L, 6L), "op"));
+        assertThat(KernelReader.rows(lake.resolve("silver_deletes").toString())).singleElement()
+                .satisfies(m -> assertThat(m).containsEntry("tenant_id", "t2")
+                        .containsEntry("previous_delete_sequence", "[1,5]")); // cleared by the newer re-insert
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3})
     void latestByWithDeletesGivesOneTableInEveryOrderAndBatchSplit(long seed) {
