@@ -9,10 +9,14 @@ import io.streamlake.schema.Schema;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -211,16 +215,35 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      * @throws SchemaMismatchException if the event has no sequence value
      */
     public List<Row> mergeHistory(List<Row> versions, Collection<?> deletes, Row incoming) {
-        Object s = incoming.value(sequenceColumn);
+        Object s = sequenceOf(incoming);
+        List<Row> history = new ArrayList<>(versions);
+        history.sort((a, b) -> compareSequence(a.value(START_AT), b.value(START_AT)));
+        return place(history, deletes, s, incoming, options.isDelete(incoming));
+    }
+
+    /** The one place this strategy reads an event's (or a version's) sequence value. */
+    private @Nullable Object sequenceValue(Row row) {
+        return row.value(sequenceColumn);
+    }
+
+    /** @return the event's sequence value; refuses an event without one */
+    private Object sequenceOf(Row incoming) {
+        Object s = sequenceValue(incoming);
         if (s == null) {
             throw new SchemaMismatchException(this + ": an event has no " + sequenceColumn
                     + " value, so it has no place in the history: " + incoming
                     + ". Make the producer set it, or quarantine such records with an expectation on "
                     + sequenceColumn + ".");
         }
-        List<Row> history = new ArrayList<>(versions);
-        history.sort((a, b) -> compareSequence(a.value(START_AT), b.value(START_AT)));
-        boolean delete = options.isDelete(incoming);
+        return s;
+    }
+
+    /**
+     * Places one event with sequence value {@code s} into a history sorted by {@value #START_AT}:
+     * exact for an event newer than every event before it, the documented approximation (a split that
+     * resumes where the version's values were seen) for an older one.
+     */
+    private List<Row> place(List<Row> history, Collection<?> deletes, Object s, Row incoming, boolean delete) {
         // The first delete after s ends whatever version s starts: the key did not exist from there.
         Object nextDelete = null;
         for (Object d : deletes) {
@@ -243,7 +266,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         if (covering != null) {
             Object start = covering.value(START_AT);
             Object end = covering.value(END_AT);
-            Object seen = covering.value(sequenceColumn);
+            Object seen = sequenceValue(covering);
             Row values = delete ? null : options.apply(covering, incoming);
             if (values != null && compareSequence(seen, s) == 0 && compareTies(withoutValidity(values),
                     withoutValidity(covering)) <= 0) {
@@ -273,6 +296,350 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         return coalesce(out);
     }
 
+    /**
+     * A key's history as the engine keeps it: its versions, as silver stores them, and the events
+     * they do not show (kept beside silver, in the delete-marker table). A version shows the values
+     * of the last event it absorbed; the events before it in the version (its start among them),
+     * and with {@link #ignoreNullUpdates()} an event whose nulls were filled, are kept here, so a late
+     * event can be placed among them exactly. Made and used by
+     * {@link #mergeHistory(History, Collection, Row)}.
+     *
+     * <pre>{@code
+     * Scd2Strategy.History h = new Scd2Strategy.History(List.of(), List.of());
+     * h = strategy.mergeHistory(h, deletes, event);   // h.versions() are the key's silver rows
+     * }</pre>
+     *
+     * @param versions the key's versions, any order
+     * @param absorbed the events kept beside silver, any order: rows of the silver schema as the events
+     *     came (columns silver does not store null, {@value #START_AT} the event's sequence value,
+     *     {@value #END_AT} null)
+     */
+    public record History(List<Row> versions, List<Row> absorbed) {
+        /** Copies the lists. */
+        public History {
+            versions = List.copyOf(versions);
+            absorbed = List.copyOf(absorbed);
+        }
+    }
+
+    /**
+     * Applies one event to a key's history so that the result is what the key's events give in
+     * sequence order, whatever order they arrived in: the history is rebuilt from the events it
+     * knows (the versions' own events, the absorbed events, the deletes and this one), folded in
+     * sequence order. Pure, like every strategy; the engine keeps {@link History#absorbed()} in its
+     * delete-marker table, for {@link #keepDeletesFor} like the deletes.
+     *
+     * <p>An event newer than every event the history knows is placed as by
+     * {@link #mergeHistory(List, Collection, Row)}, with no rebuild. A version whose first events
+     * are no longer known (forgotten after the retention) keeps its row for them: a late event
+     * among them splits it as {@link #mergeHistory(List, Collection, Row)} does.
+     *
+     * <pre>{@code
+     * Scd2Strategy s = MergeStrategies.scd2("seq").trackHistoryOn("status");
+     * History h = new History(List.of(), List.of());
+     * h = s.mergeHistory(h, List.of(), event(seq 1, status "A", note "x"));
+     * h = s.mergeHistory(h, List.of(), event(seq 3, status "A", note "y"));   // absorbed: seq 1 is kept
+     * h = s.mergeHistory(h, List.of(), event(seq 2, status "B", note null));  // late: splits [1, 3)
+     * // h.versions(): A x [1, 2), B null [2, 3), A y [3, null)
+     * }</pre>
+     *
+     * @param history the key's versions and absorbed events
+     * @param deletes the sequence values of the key's deletes seen before, in any order
+     * @param incoming the event, a row of the silver schema
+     * @return the key's new versions, ordered by {@value #START_AT}, and the events to keep beside
+     *     them: those given, and any the versions no longer show
+     * @throws SchemaMismatchException if the event has no sequence value
+     */
+    public History mergeHistory(History history, Collection<?> deletes, Row incoming) {
+        Object s = sequenceOf(incoming);
+        boolean delete = options.isDelete(incoming);
+        List<Row> versions = new ArrayList<>(history.versions());
+        versions.sort((a, b) -> compareSequence(a.value(START_AT), b.value(START_AT)));
+        if (newerThanAll(s, versions, history.absorbed(), deletes)) {
+            List<Row> next = place(versions, List.of(), s, incoming, delete);
+            return new History(next, delete ? history.absorbed() : absorbedInOrder(versions, next, history.absorbed(),
+                    s, incoming));
+        }
+        return rebuild(versions, history.absorbed(), deletes, s, incoming, delete);
+    }
+
+    /** @return whether {@code s} is newer than every sequence value the key's history knows */
+    private boolean newerThanAll(Object s, List<Row> versions, List<Row> absorbed, Collection<?> deletes) {
+        for (Row v : versions) {
+            if (compareSequence(v.value(START_AT), s) >= 0 || compareSequence(v.value(END_AT), s) >= 0
+                    || compareSequence(sequenceValue(v), s) >= 0) {
+                return false;
+            }
+        }
+        for (Row e : absorbed) {
+            if (compareSequence(sequenceValue(e), s) >= 0) {
+                return false;
+            }
+        }
+        for (Object d : deletes) {
+            if (compareSequence(d, s) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What an event newer than all others adds to the absorbed events: when it updated the current
+     * version in place, the event the version showed before; when nulls were filled
+     * ({@link #ignoreNullUpdates()}), the event itself as it came.
+     */
+    private List<Row> absorbedInOrder(List<Row> before, List<Row> after, List<Row> absorbed, Object s, Row incoming) {
+        Row current = before.isEmpty() ? null : before.get(before.size() - 1);
+        if (current != null && current.value(END_AT) != null) {
+            current = null; // deleted: the event starts a version of its own, with nothing to fill from
+        }
+        Row placed = after.get(after.size() - 1);
+        List<Row> more = new ArrayList<>(absorbed);
+        if (current != null && compareSequence(placed.value(START_AT), s) < 0) {
+            addShown(current, more);
+        }
+        Row raw = raw(incoming);
+        if (!raw.equals(asEvent(placed))) {
+            more.add(raw); // its nulls were filled: the event as it came is kept, to fill them again
+        }
+        return more.size() == absorbed.size() ? absorbed : more;
+    }
+
+    /** Adds the event a version shows (its row, as it came) to the absorbed events, unless they hold it. */
+    private void addShown(Row version, List<Row> absorbed) {
+        Object b = sequenceValue(version);
+        if (options.ignoreNullUpdates()) {
+            for (Row e : absorbed) {
+                if (compareSequence(sequenceValue(e), b) == 0) {
+                    return; // its events as they came are kept already
+                }
+            }
+        }
+        Row shown = asEvent(version);
+        if (!absorbed.contains(shown)) {
+            absorbed.add(shown);
+        }
+    }
+
+    /** @return the event as silver would store it: what is kept of an absorbed event */
+    private Row raw(Row incoming) {
+        return asEvent(options.apply(null, incoming));
+    }
+
+    /**
+     * @return the row as an event: {@value #START_AT} its own sequence value (so a schema that
+     *     declares it required still takes it), {@value #END_AT} null
+     */
+    private Row asEvent(Row row) {
+        return row.with(START_AT, sequenceValue(row)).with(END_AT, null);
+    }
+
+    /** The events of a key at one sequence value, as the rebuild folds them. */
+    private static final class Step {
+        boolean delete;
+        final List<Row> events = new ArrayList<>(1);
+        /** The row of a version whose first events are forgotten: it stands for them. */
+        @Nullable Row stands;
+
+        void add(Row event) {
+            if (!events.contains(event)) {
+                events.add(event);
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the history from the start of the version that covers {@code s} (or from {@code s}),
+     * folding every known event from there in sequence order: the versions before stay as they are.
+     */
+    private History rebuild(List<Row> versions, List<Row> absorbed, Collection<?> deletes, Object s, Row incoming,
+            boolean delete) {
+        Row covering = null;
+        for (Row v : versions) {
+            if (compareSequence(v.value(START_AT), s) <= 0 && covers(v, s)) {
+                covering = v;
+            }
+        }
+        Object from = covering == null ? s : covering.value(START_AT);
+        List<Row> out = new ArrayList<>(versions.size() + 2);
+        List<Row> rebuilt = new ArrayList<>();
+        for (Row v : versions) {
+            (compareSequence(v.value(START_AT), from) < 0 ? out : rebuilt).add(v);
+        }
+        // The version before, when the covering one started where it ended, is current again.
+        Row reopened = null;
+        if (covering != null && !out.isEmpty()) {
+            Row last = out.get(out.size() - 1);
+            if (last.value(END_AT) != null && compareSequence(last.value(END_AT), from) == 0) {
+                reopened = last;
+                out.set(out.size() - 1, last.with(END_AT, null));
+            }
+        }
+
+        TreeMap<Object, Step> steps = new TreeMap<>(CdcStrategy::compareSequence);
+        for (Row e : absorbed) {
+            Object at = sequenceValue(e);
+            if (compareSequence(at, from) >= 0) {
+                steps.computeIfAbsent(at, k -> new Step()).add(e);
+            }
+        }
+        Set<Object> starts = new TreeSet<>(CdcStrategy::compareSequence);
+        for (Row v : versions) {
+            starts.add(v.value(START_AT));
+        }
+        for (Row v : versions) {
+            Object end = v.value(END_AT);
+            if (end != null && compareSequence(end, from) >= 0 && !starts.contains(end)) {
+                steps.computeIfAbsent(end, k -> new Step()).delete = true; // a gap in silver is a delete
+            }
+        }
+        for (Row v : rebuilt) {
+            Object b = sequenceValue(v);
+            Step shown = steps.get(b);
+            // The version's own event, unless its events as they came are kept (ignoreNullUpdates).
+            if (within(v, b) && (!options.ignoreNullUpdates() || shown == null || shown.events.isEmpty())) {
+                steps.computeIfAbsent(b, k -> new Step()).add(asEvent(v));
+            }
+            Step first = steps.get(v.value(START_AT));
+            if (first == null || first.events.isEmpty()) {
+                steps.computeIfAbsent(v.value(START_AT), k -> new Step()).stands = asEvent(v);
+            }
+        }
+        for (Object d : deletes) {
+            if (compareSequence(d, from) >= 0) {
+                steps.computeIfAbsent(d, k -> new Step()).delete = true;
+            }
+        }
+        Step arriving = steps.computeIfAbsent(s, k -> new Step());
+        if (delete) {
+            arriving.delete = true;
+        } else {
+            arriving.add(raw(incoming));
+        }
+
+        for (Map.Entry<Object, Step> e : steps.entrySet()) {
+            Step step = e.getValue();
+            if (step.delete) {
+                closeCurrent(out, e.getKey()); // a delete wins over the updates with its sequence value
+                continue;
+            }
+            List<Row> kept = kept(step.events);
+            step.events.retainAll(kept);
+            Row values = kept.isEmpty() ? step.stands : combine(kept);
+            if (values != null) {
+                next(out, e.getKey(), values);
+            }
+        }
+
+        List<Row> more = new ArrayList<>(absorbed);
+        Set<Row> known = new HashSet<>(absorbed);
+        for (Row v : out) {
+            Object start = v.value(START_AT);
+            Object end = v.value(END_AT);
+            if (end != null && compareSequence(end, from) <= 0) {
+                continue; // before the rebuild
+            }
+            if (reopened != null && compareSequence(start, reopened.value(START_AT)) == 0
+                    && !v.equals(reopened.with(END_AT, v.value(END_AT))) && within(reopened, sequenceValue(reopened))) {
+                addShown(reopened, more); // it took in events after its own: the event it showed is kept
+                known.addAll(more);
+            }
+            Object b = sequenceValue(v);
+            for (Map.Entry<Object, Step> e : steps.tailMap(compareSequence(start, from) < 0 ? from : start, true)
+                    .entrySet()) {
+                if (end != null && compareSequence(e.getKey(), end) >= 0) {
+                    break;
+                }
+                Step step = e.getValue();
+                if (step.delete || step.events.isEmpty()) {
+                    continue;
+                }
+                if (compareSequence(e.getKey(), b) == 0 && step.events.size() == 1
+                        && step.events.get(0).equals(asEvent(v))) {
+                    continue; // the event the version shows, as it came: silver holds it
+                }
+                for (Row event : step.events) {
+                    if (known.add(event)) {
+                        more.add(event);
+                    }
+                }
+            }
+        }
+        return new History(out, more.size() == absorbed.size() ? absorbed : more);
+    }
+
+    /** @return whether {@code b} lies in the version's validity */
+    private static boolean within(Row version, @Nullable Object b) {
+        return b != null && compareSequence(version.value(START_AT), b) <= 0 && covers(version, b);
+    }
+
+    /** Closes the current version, if there is one, at {@code at}. */
+    private static void closeCurrent(List<Row> out, Object at) {
+        int last = out.size() - 1;
+        if (last >= 0 && out.get(last).value(END_AT) == null) {
+            out.set(last, out.get(last).with(END_AT, at));
+        }
+    }
+
+    /**
+     * Folds the newest event: it updates the current version in place when its tracked values (its
+     * nulls filled from the version, with {@link #ignoreNullUpdates()}) equal the version's, else it
+     * closes the version and starts one. The same as {@link #place} for an event newer than all.
+     */
+    private void next(List<Row> out, Object at, Row event) {
+        int last = out.size() - 1;
+        Row current = last >= 0 && out.get(last).value(END_AT) == null ? out.get(last) : null;
+        Row values = options.apply(current, event);
+        if (current != null && sameTracked(current, values)) {
+            out.set(last, version(values, current.value(START_AT), null));
+            return;
+        }
+        if (current != null) {
+            out.set(last, current.with(END_AT, at));
+        }
+        out.add(version(values, at, null));
+    }
+
+    /**
+     * The events with one sequence value that matter: without {@link #ignoreNullUpdates()} the one
+     * whose stored values are greater (the tie rule), with it every one, each column taking the greatest
+     * value they set ({@link #combine}).
+     */
+    private List<Row> kept(List<Row> events) {
+        if (events.size() <= 1 || options.ignoreNullUpdates()) {
+            return events;
+        }
+        Row best = events.get(0);
+        for (Row e : events) {
+            if (compareTies(e, best) > 0) {
+                best = e;
+            }
+        }
+        return List.of(best);
+    }
+
+    /** Several events with one sequence value as one: each column the greatest value set, as latestBy's partial updates. */
+    private static Row combine(List<Row> events) {
+        if (events.size() == 1) {
+            return events.get(0);
+        }
+        Row first = events.get(0);
+        Schema schema = first.schema();
+        Row.Builder b = Row.builder(schema);
+        for (int i = 0; i < schema.size(); i++) {
+            Object best = null;
+            for (Row e : events) {
+                Object v = e.value(i);
+                if (v != null && (best == null || compareValues(v, best) > 0)) {
+                    best = v;
+                }
+            }
+            b.set(i, best);
+        }
+        return b.build();
+    }
+
     /** @return the earlier of two ends, where null is no end */
     private static @Nullable Object earlier(@Nullable Object a, @Nullable Object b) {
         if (a == null || b == null) {
@@ -288,6 +655,16 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     @Override
     boolean leavesMarkers() {
         return options.deleteWhen() != null; // a tombstone removes the whole history and needs no marker
+    }
+
+    /**
+     * @return whether the engine keeps per-key state beside silver, in the delete-marker table: the
+     *     events versions absorbed ({@link History#absorbed()}) and the delete markers, for
+     *     {@link #keepDeletesFor} (7 days by default); not with {@code keepDeletesFor(Duration.ZERO)}
+     */
+    @Override
+    public boolean keepsKeyState() {
+        return !deleteRetention().isZero();
     }
 
     private static boolean covers(Row version, Object s) {
