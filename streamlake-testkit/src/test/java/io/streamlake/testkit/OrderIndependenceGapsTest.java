@@ -154,8 +154,6 @@ class OrderIndependenceGapsTest {
      * sequences do); open on issue 11.
      */
     @Test
-    @EnabledIfSystemProperty(named = GAPS, matches = "true",
-            disabledReason = "scd2(...).ignoreNullUpdates() with out-of-order partial updates depends on arrival order")
     void scd2IgnoreNullUpdatesTakesEachColumnFromTheNewestEventThatSetIt() {
         Row created = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
                 .set("op", "UPSERT").set("seq", 1L).build();
@@ -182,7 +180,6 @@ class OrderIndependenceGapsTest {
             + " event it absorbed after it";
 
     @Test
-    @EnabledIfSystemProperty(named = GAPS, matches = "true", disabledReason = SPLIT)
     void scd2KeepsTheUntrackedValuesOfTheEventsBeforeASplit() {
         Row first = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
                 .set("op", "UPSERT").set("seq", 1L).build();
@@ -199,7 +196,6 @@ class OrderIndependenceGapsTest {
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {701, 702, 703})
-    @EnabledIfSystemProperty(named = GAPS, matches = "true", disabledReason = SPLIT)
     void scd2WithStatusesRepeatedAtMostTwiceComparingEveryColumn(long seed) {
         // OrderIndependencePropertyTest runs these event sets comparing the tracked columns and the
         // validity only, which pass.
