@@ -48,8 +48,9 @@ import org.jspecify.annotations.Nullable;
  *       starts a new one at {@code s}. For the newest event that is the usual "close the current
  *       version, insert a new current one"; for an out-of-order event it splits an older version,
  *       so history is inserted in the right place.</li>
- *   <li>A change only to untracked columns updates the covering version in place, when the event
- *       is not older than the one whose values the version shows (its sequence column).</li>
+ *   <li>A change only to untracked columns updates the covering version in place: the version
+ *       <em>absorbs</em> the event, and shows it when it is the newest event the version absorbed
+ *       (its sequence column says which).</li>
  *   <li>A duplicate (same sequence value, same values) changes nothing. Two different events with
  *       the same sequence value: the one whose stored values are greater stays, whatever their
  *       arrival order, by the same rule as {@code latestBy} (see {@link Scd1Strategy}).</li>
@@ -61,28 +62,43 @@ import org.jspecify.annotations.Nullable;
  *       delete. A delete wins over an update with the same sequence value, in any arrival order.</li>
  *   <li>Adjacent versions with equal tracked values are one version.</li>
  * </ul>
- * If the covering version was updated in place by an event later than {@code s}, that event's
- * values were seen after {@code s}, so the version resumes there: the split makes three versions.
- * Untracked columns always show the latest values seen for a version.
+ * The history depends only on the events: it is what they give in sequence order, whatever order
+ * they arrive in, however they are cut into batches, across restarts (for late events within the
+ * retention, below). So a late event that lands in a version that absorbed later events in place
+ * splits it between them: the part before the split shows the last event before it, with that
+ * event's untracked values and sequence value, and the version resumes at the first absorbed event
+ * after it.
  *
- * <p>A version remembers where it starts and the sequence value of the last event it absorbed (its
- * sequence column), not every event that repeated its tracked values. So history is exact for
- * events in order; for late events, validity and tracked columns are exact when a version absorbed
- * at most one later event (when a late event lands before several absorbed events, the version
- * resumes only at the last of them), while the part of a split version before the split shows the
- * untracked values and sequence value of the event it absorbed.
- * Events whose tracked values differ from their neighbours' give the same history in any arrival
- * order.
+ * <p>With {@link #ignoreNullUpdates()}, a version's column holds the value of the newest event, at
+ * or before the one the version shows and after the key's last delete before it, that set the
+ * column (a non-null value): an event's nulls are filled from the events before it in sequence
+ * order, not from what arrived before it. Two updates with the same sequence value count as one
+ * whose columns each hold the greatest value either set, as for {@code latestBy}; without
+ * {@code ignoreNullUpdates()} the tie rule above keeps the one whose stored values are greater.
+ *
+ * <p>A version stores where it starts and the values of the last event it absorbed; the engine
+ * keeps the events it absorbed before (its start among them) beside silver, in the delete-marker
+ * table ({@link History#absorbed()}), only when a version absorbs an event: events in order that
+ * change tracked values keep nothing there. They are kept for {@link #keepDeletesFor} like delete
+ * markers ({@value CdcStrategy#DEFAULT_DELETE_RETENTION_DAYS} days of source time by default) and
+ * then forgotten at compaction, oldest first. The history is exact for a late event when no event
+ * of its key with a greater sequence value was seen more than the retention before it arrives
+ * (with {@code ignoreNullUpdates()}, nor the events of the version it lands in). Past that, a
+ * version whose first events are forgotten keeps its row for them, and a late event among them
+ * splits it as before these events were kept: the part before the split shows the values and
+ * sequence value of the version's row. With {@code keepDeletesFor(Duration.ZERO)} nothing is kept,
+ * and every late event splits that way.
  *
  * <p>Every event needs a sequence value: a pipeline quarantines one without (reason
  * {@code NULL_SEQUENCE}) before it reaches the strategy, and {@link #mergeHistory} called directly
  * refuses it with a {@link SchemaMismatchException}. A tombstone
- * has no sequence value to close a version at, so by default it removes the key's whole history,
- * as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
+ * has no sequence value to close a version at, so by default it removes the key's whole history
+ * and the events it absorbed, as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
  *
- * <p>The engine merges this strategy with {@link #mergeHistory(List, Collection, Row)}, over all of
- * a key's versions and its delete markers;
- * {@link #merge(Row, Row)}, which sees one row, is not supported.
+ * <p>The engine merges this strategy with {@link #mergeHistory(History, Collection, Row)}, over all
+ * of a key's versions, the events they absorbed and its delete markers (with
+ * {@link #mergeHistory(List, Collection, Row)} when it keeps none); {@link #merge(Row, Row)}, which
+ * sees one row, is not supported.
  */
 public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     /** The column where a version starts, inclusive: the sequence value of the event that started it. */
@@ -193,8 +209,11 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
 
     /**
      * Applies one event to a key's history, given the sequence values of the key's earlier deletes.
-     * Pure, like every strategy. A caller that folds events keeps the values of the delete events
-     * ({@link #isDelete}) it has seen, as the engine keeps them in its delete-marker table:
+     * Pure, like every strategy. Exact for an event newer than the others; a late event that lands
+     * in a version that absorbed events splits it as if the version's row were its only event
+     * ({@link #mergeHistory(History, Collection, Row)} is exact in any order). A caller that folds
+     * events keeps the values of the delete events ({@link #isDelete}) it has seen, as the engine
+     * keeps them in its delete-marker table:
      *
      * <pre>{@code
      * List<Row> history = List.of();

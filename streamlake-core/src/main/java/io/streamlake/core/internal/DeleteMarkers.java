@@ -53,10 +53,20 @@ import org.slf4j.LoggerFactory;
  * state the lost batch started from, and a key the batch re-inserted (which cleared its marker) keeps
  * a row saying so until silver has caught up.
  *
- * <p>SCD type 2 markers need none of this: a key's deletes only grow (until they expire), and
- * {@link io.streamlake.merge.Scd2Strategy#mergeHistory(List, java.util.Collection, Row)} gives the
- * same history whether a delete comes before or after the other events. So a replay may start from
- * markers that already hold the lost batch's deletes, and its marker rows have no previous values.
+ * <p>SCD type 2 delete markers need none of this: a key's deletes only grow (until they expire),
+ * and {@link io.streamlake.merge.Scd2Strategy#mergeHistory(List, java.util.Collection, Row)} gives
+ * the same history whether a delete comes before or after the other events. So a replay may start
+ * from markers that already hold the lost batch's deletes, and its marker rows have no previous
+ * values.
+ *
+ * <p>An SCD type 2 table also keeps here the events its versions absorbed
+ * ({@link io.streamlake.merge.Scd2Strategy.History#absorbed()}): one row per event, marked by when
+ * it was absorbed ({@value #ABSORBED_AT}), its sequence value in {@value #SEQUENCE} and its values in
+ * columns {@value #EVENT_PREFIX} followed by the silver column's name. A key's absorbed events only
+ * grow in a batch (a tombstone that removes the history clears them), and a row records the batch
+ * that wrote it, so a replay reads only the rows of batches silver committed: the rows a lost batch
+ * wrote are read as not there, and the replay writes the key's events again. They expire like
+ * delete markers, a key's oldest first ({@link #expire}).
  *
  * <p><b>Time</b> is the source's: a batch's deletes are stamped with its latest record time, and a
  * marker older than the retention, measured from the latest record time seen, is ignored and later
