@@ -209,6 +209,47 @@ class Scd2AbsorbedEventsTest {
                 .containsExactlyInAnyOrder("x");
     }
 
+    @Test
+    void aTombstoneRemovesTheHistoryAndTheEventsItAbsorbed() {
+        // without the absorbed events gone, the late B would bring back y at 3
+        CdcScenario s = scenario(MergeStrategies.scd2("updated_at").trackHistoryOn("status").dropColumns("op"))
+                .events(upsert("o-1", "A", "x", 1), upsert("o-1", "A", "y", 3), upsert("o-1", "A", "z", 5))
+                .tombstone("o-1")
+                .events(upsert("o-1", "B", null, 2));
+        for (int batch : new int[] {1, 2, 100}) {
+            try (PipelineTestDriver driver = PipelineTestDriver.inMemory(s.pipeline())) {
+                s.inBatches(batch).run(driver);
+                assertThat(driver.silver().rows()).as("batches of %d", batch)
+                        .containsExactly(version("o-1", "B", null, 2, 2, null));
+                assertThat(absorbed(driver)).as("batches of %d", batch).isEmpty();
+            } finally {
+                ((InMemoryHub) s.pipeline().source()).clear();
+            }
+        }
+    }
+
+    @Test
+    void aKeyOfSeveralColumnsKeepsItsAbsorbedEvents() {
+        Schema schema = Schema.builder()
+                .required("tenant_id", DataType.STRING)
+                .required("order_id", DataType.LONG)
+                .optional("status", DataType.STRING)
+                .optional("note", DataType.STRING)
+                .optional("seq", DataType.LONG)
+                .optional(Scd2Strategy.START_AT, DataType.LONG)
+                .optional(Scd2Strategy.END_AT, DataType.LONG)
+                .build();
+        CdcScenario.given(Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders")
+                        .silver("silver/orders", "tenant_id", "order_id").withSchema(schema)
+                        .withMergeStrategy(MergeStrategies.scd2("seq").trackHistoryOn("status")))
+                .events(Row.of(schema, "t-1", 7L, "A", "x", 1L, null, null), Row.of(schema, "t-1", 7L, "A", "y", 3L, null, null),
+                        Row.of(schema, "t-2", 7L, "A", "x", 1L, null, null),
+                        Row.of(schema, "t-1", 7L, "B", null, 2L, null, null))
+                .inAnyOrder(7L).everyOrderOfEachKey().restartingBetweenBatches()
+                .expectSilver(Row.of(schema, "t-1", 7L, "A", "x", 1L, 1L, 2L), Row.of(schema, "t-1", 7L, "B", null, 2L, 2L, 3L),
+                        Row.of(schema, "t-1", 7L, "A", "y", 3L, 3L, null), Row.of(schema, "t-2", 7L, "A", "x", 1L, 1L, null));
+    }
+
     private static void send(InMemoryHub hub, Row... rows) {
         Arrays.stream(rows).forEach(r -> hub.send(0, r.string("order_id"), CdcScenario.json(r)));
     }
