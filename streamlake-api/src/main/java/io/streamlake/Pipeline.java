@@ -5,6 +5,7 @@ import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
@@ -755,6 +756,8 @@ public final class Pipeline {
             boolean columns = s instanceof Scd1Strategy one && (one.tracksColumnSequences() || one.keepsRowSequences());
             throw new ConfigurationException(mergeStrategy + (columns
                     ? " keeps sequence values beside silver (for ignoreNullUpdates, or a sequence column silver leaves out)"
+                    : s instanceof Scd2Strategy ? " keeps delete markers and the events its versions absorbed beside"
+                            + " silver (so that late events are placed exactly)"
                     : " keeps delete markers") + ", but silver table " + silver + " is a table instance and no"
                     + " delete-marker table is set: add withDeleteMarkers(table)" + (columns ? ""
                     : ", or keep none with keepDeletesFor(Duration.ZERO)"));

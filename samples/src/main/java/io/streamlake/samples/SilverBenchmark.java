@@ -4,6 +4,11 @@ import io.streamlake.Pipeline;
 import io.streamlake.core.internal.MicroBatchEngine;
 import io.streamlake.core.internal.PipelineTables;
 import io.streamlake.merge.MergeStrategies;
+import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd2Strategy;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
+import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableSnapshot;
@@ -23,7 +28,13 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp ... io.streamlake.samples.SilverBenchmark --keys 100000 [--events 1000000] [--batches 10] [--dir /tmp/bench]
+ *     [--strategy latest|scd2|scd2-status]
  * </pre>
+ *
+ * <p>{@code --strategy scd2} keeps history ({@code MergeStrategies.scd2("updated_at")}, every column
+ * tracked), {@code scd2-status} tracks the status only: an order's events after DELIVERED repeat its
+ * values, so its current version absorbs them in place, and the events it absorbed are kept in the
+ * delete-marker table beside silver, whose size the run prints.
  *
  * <p>It drives the engine's micro-batch loop directly (an internal class) to time the two stages
  * of each batch apart; a pipeline started normally runs the same code.
@@ -38,12 +49,14 @@ public final class SilverBenchmark {
         long events = -1;
         int batches = 10;
         Path dir = null;
+        String strategy = "latest";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--keys" -> keys = Long.parseLong(args[i + 1]);
                 case "--events" -> events = Long.parseLong(args[i + 1]);
                 case "--batches" -> batches = Integer.parseInt(args[i + 1]);
                 case "--dir" -> dir = Path.of(args[i + 1]);
+                case "--strategy" -> strategy = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -53,14 +66,27 @@ public final class SilverBenchmark {
         Path root = dir != null ? dir : Files.createTempDirectory("streamlake-silver-bench");
         OrderEvents orders = new OrderEvents(events, keys, 4);
         int perBatch = (int) ((events + batches - 1) / batches);
+        Schema schema = OrderEvents.SCHEMA;
+        MergeStrategy merge = switch (strategy) {
+            case "latest" -> MergeStrategies.latestBy("updated_at");
+            case "scd2" -> MergeStrategies.scd2("updated_at");
+            case "scd2-status" -> MergeStrategies.scd2("updated_at").trackHistoryOn("status");
+            default -> throw new IllegalArgumentException("unknown strategy " + strategy + "; use latest, scd2 or"
+                    + " scd2-status");
+        };
+        if (!strategy.equals("latest")) {
+            schema = Schema.of(Stream.concat(schema.fields().stream(), Stream.of(
+                    Field.optional(Scd2Strategy.START_AT, DataType.TIMESTAMP),
+                    Field.optional(Scd2Strategy.END_AT, DataType.TIMESTAMP))).toList());
+        }
         Pipeline pipeline = Pipeline.from(orders)
                 .bronze(root.resolve("bronze").toString())
                 .silver(root.resolve("silver").toString(), "order_id")
-                .withSchema(OrderEvents.SCHEMA)
-                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withSchema(schema)
+                .withMergeStrategy(merge)
                 .withMaxBatchRecords(perBatch);
-        System.out.printf(Locale.ROOT, "silver benchmark: %,d events, %,d keys, %d batches of %,d, %d cores, %s,"
-                + " tables in %s%n", events, keys, batches, perBatch, Runtime.getRuntime().availableProcessors(),
+        System.out.printf(Locale.ROOT, "silver benchmark (%s): %,d events, %,d keys, %d batches of %,d, %d cores, %s,"
+                + " tables in %s%n", merge, events, keys, batches, perBatch, Runtime.getRuntime().availableProcessors(),
                 SampleMain.heap(), root);
         PipelineTables tables = PipelineTables.resolve(pipeline);
         Table silver = java.util.Objects.requireNonNull(tables.silver());
@@ -85,6 +111,14 @@ public final class SilverBenchmark {
         }
         System.out.printf(Locale.ROOT, "silver total: %,d events in %.1f s = %,.0f events/s%n", total, silverNanos / 1e9,
                 total / (silverNanos / 1e9));
+        Table markers = tables.deleteMarkers();
+        if (markers != null) {
+            TableSnapshot m = markers.snapshot();
+            System.out.printf(Locale.ROOT, "delete-marker table: %s%n", m.version() < 0 ? "never written"
+                    : String.format(Locale.ROOT, "%,d rows in %d files, %,d bytes", m.files().stream()
+                            .mapToLong(DataFile::rowCount).sum(), m.files().size(),
+                            m.files().stream().mapToLong(DataFile::sizeBytes).sum()));
+        }
         if (dir == null) {
             try (Stream<Path> files = Files.walk(root)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

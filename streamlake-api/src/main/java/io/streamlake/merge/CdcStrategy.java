@@ -192,7 +192,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * @return whether the engine keeps per-key state in the delete-marker table
      *     ({@code Pipeline.withDeleteMarkers}): delete markers, or for {@code latestBy} the sequence
      *     value behind each column of a partial update, or the row's sequence value when silver does
-     *     not store the sequence column
+     *     not store the sequence column, or for {@code scd2} the events its versions absorbed
      */
     public boolean keepsKeyState() {
         return keepsDeleteMarkers();

@@ -9,10 +9,14 @@ import io.streamlake.schema.Schema;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,8 +64,9 @@ import org.jspecify.annotations.Nullable;
  *       starts a new one at {@code s}. For the newest event that is the usual "close the current
  *       version, insert a new current one"; for an out-of-order event it splits an older version,
  *       so history is inserted in the right place.</li>
- *   <li>A change only to untracked columns updates the covering version in place, when the event
- *       is not older than the one whose values the version shows (its sequence column).</li>
+ *   <li>A change only to untracked columns updates the covering version in place: the version
+ *       <em>absorbs</em> the event, and shows it when it is the newest event the version absorbed
+ *       (its sequence column says which).</li>
  *   <li>A duplicate (same sequence value, same values) changes nothing. Two different events with
  *       the same sequence value: the one whose stored values are greater stays, whatever their
  *       arrival order, by the same rule as {@code latestBy} (see {@link Scd1Strategy}).</li>
@@ -73,28 +78,43 @@ import org.jspecify.annotations.Nullable;
  *       delete. A delete wins over an update with the same sequence value, in any arrival order.</li>
  *   <li>Adjacent versions with equal tracked values are one version.</li>
  * </ul>
- * If the covering version was updated in place by an event later than {@code s}, that event's
- * values were seen after {@code s}, so the version resumes there: the split makes three versions.
- * Untracked columns always show the latest values seen for a version.
+ * The history depends only on the events: it is what they give in sequence order, whatever order
+ * they arrive in, however they are cut into batches, across restarts (for late events within the
+ * retention, below). So a late event that lands in a version that absorbed later events in place
+ * splits it between them: the part before the split shows the last event before it, with that
+ * event's untracked values and sequence value, and the version resumes at the first absorbed event
+ * after it.
  *
- * <p>A version remembers where it starts and the sequence value of the last event it absorbed (its
- * sequence column), not every event that repeated its tracked values. So history is exact for
- * events in order; for late events, validity and tracked columns are exact when a version absorbed
- * at most one later event (when a late event lands before several absorbed events, the version
- * resumes only at the last of them), while the part of a split version before the split shows the
- * untracked values and sequence value of the event it absorbed.
- * Events whose tracked values differ from their neighbours' give the same history in any arrival
- * order.
+ * <p>With {@link #ignoreNullUpdates()}, a version's column holds the value of the newest event, at
+ * or before the one the version shows and after the key's last delete before it, that set the
+ * column (a non-null value): an event's nulls are filled from the events before it in sequence
+ * order, not from what arrived before it. Two updates with the same sequence value count as one
+ * whose columns each hold the greatest value either set, as for {@code latestBy}; without
+ * {@code ignoreNullUpdates()} the tie rule above keeps the one whose stored values are greater.
+ *
+ * <p>A version stores where it starts and the values of the last event it absorbed; the engine
+ * keeps the events it absorbed before (its start among them) beside silver, in the delete-marker
+ * table ({@link History#absorbed()}), only when a version absorbs an event: events in order that
+ * change tracked values keep nothing there. They are kept for {@link #keepDeletesFor} like delete
+ * markers ({@value CdcStrategy#DEFAULT_DELETE_RETENTION_DAYS} days of source time by default) and
+ * then forgotten at compaction, oldest first. The history is exact for a late event when no event
+ * of its key with a greater sequence value was seen more than the retention before it arrives
+ * (with {@code ignoreNullUpdates()}, nor the events of the version it lands in). Past that, a
+ * version whose first events are forgotten keeps its row for them, and a late event among them
+ * splits it as before these events were kept: the part before the split shows the values and
+ * sequence value of the version's row. With {@code keepDeletesFor(Duration.ZERO)} nothing is kept,
+ * and every late event splits that way.
  *
  * <p>Every event needs a sequence value: a pipeline quarantines one without (reason
  * {@code NULL_SEQUENCE}) before it reaches the strategy, and {@link #mergeHistory} called directly
  * refuses it with a {@link SchemaMismatchException}. A tombstone
- * has no sequence value to close a version at, so by default it removes the key's whole history,
- * as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
+ * has no sequence value to close a version at, so by default it removes the key's whole history
+ * and the events it absorbed, as compaction forgets the key; {@link #ignoreTombstones()} keeps it.
  *
- * <p>The engine merges this strategy with {@link #mergeHistory(List, Collection, Row)}, over all of
- * a key's versions and its delete markers;
- * {@link #merge(Row, Row)}, which sees one row, is not supported.
+ * <p>The engine merges this strategy with {@link #mergeHistory(History, Collection, Row)}, over all
+ * of a key's versions, the events they absorbed and its delete markers (with
+ * {@link #mergeHistory(List, Collection, Row)} when it keeps none); {@link #merge(Row, Row)}, which
+ * sees one row, is not supported.
  */
 public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     /** The column where a version starts, inclusive: the sequence value of the event that started it. */
@@ -212,8 +232,11 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
 
     /**
      * Applies one event to a key's history, given the sequence values of the key's earlier deletes.
-     * Pure, like every strategy. A caller that folds events keeps the values of the delete events
-     * ({@link #isDelete}) it has seen, as the engine keeps them in its delete-marker table:
+     * Pure, like every strategy. Exact for an event newer than the others; a late event that lands
+     * in a version that absorbed events splits it as if the version's row were its only event
+     * ({@link #mergeHistory(History, Collection, Row)} is exact in any order). A caller that folds
+     * events keeps the values of the delete events ({@link #isDelete}) it has seen, as the engine
+     * keeps them in its delete-marker table:
      *
      * <pre>{@code
      * List<Row> history = List.of();
@@ -227,14 +250,21 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      * }</pre>
      *
      * @param versions the key's versions (any order; empty when silver does not hold the key)
-     * @param deletes the sequence values of the key's deletes seen before, in any order, as
-     *     {@link #sequenceOf} gives them
+     * @param deletes the sequence values of the key's deletes seen before, in any order
      * @param incoming the event, a row of the silver schema
      * @return the key's new versions ordered by {@value #START_AT}, empty when none is left; equal
      *     to {@code versions} (sorted) when the event changes nothing
      * @throws SchemaMismatchException if the event has no sequence value
      */
     public List<Row> mergeHistory(List<Row> versions, Collection<?> deletes, Row incoming) {
+        Object s = sequenceOfEvent(incoming);
+        List<Row> history = new ArrayList<>(versions);
+        history.sort((a, b) -> compareSequence(start(a), start(b)));
+        return place(history, deletes, s, incoming, options.isDelete(incoming));
+    }
+
+    /** @return the event's sequence value; refuses an event without one */
+    private Object sequenceOfEvent(Row incoming) {
         Object s = sequenceOf(incoming);
         if (s == null) {
             String column = sequenceColumns.stream().filter(c -> incoming.value(c) == null).findFirst().orElseThrow();
@@ -243,10 +273,15 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
                     + ". Make the producer set it, or quarantine such records with an expectation on "
                     + column + ".");
         }
-        Validity validity = new Validity(sequenceTypes(incoming.schema()));
-        List<Row> history = new ArrayList<>(versions);
-        history.sort((a, b) -> compareSequence(validity.start(a), validity.start(b)));
-        boolean delete = options.isDelete(incoming);
+        return s;
+    }
+
+    /**
+     * Places one event with sequence value {@code s} into a history sorted by {@value #START_AT}:
+     * exact for an event newer than every event before it, the documented approximation (a split that
+     * resumes where the version's values were seen) for an older one.
+     */
+    private List<Row> place(List<Row> history, Collection<?> deletes, Object s, Row incoming, boolean delete) {
         // The first delete after s ends whatever version s starts: the key did not exist from there.
         Object nextDelete = null;
         for (Object d : deletes) {
@@ -259,16 +294,16 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             }
         }
         int at = -1; // the last version that starts at or before s
-        while (at + 1 < history.size() && compareSequence(validity.start(history.get(at + 1)), s) <= 0) {
+        while (at + 1 < history.size() && compareSequence(start(history.get(at + 1)), s) <= 0) {
             at++;
         }
-        Row covering = at >= 0 && covers(validity.end(history.get(at)), s) ? history.get(at) : null;
+        Row covering = at >= 0 && covers(history.get(at), s) ? history.get(at) : null;
 
         List<Row> out = new ArrayList<>(history.size() + 2);
         out.addAll(history.subList(0, Math.max(at, 0)));
         if (covering != null) {
-            Object start = validity.start(covering);
-            Object end = validity.end(covering);
+            Object start = start(covering);
+            Object end = end(covering);
             Object seen = sequenceOf(covering);
             Row values = delete ? null : options.apply(covering, incoming);
             if (values != null && compareSequence(seen, s) == 0 && compareTies(withoutValidity(values),
@@ -278,54 +313,412 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
             // The covering version resumes where an event later than s showed its values.
             boolean resumes = compareSequence(seen, s) > 0 && (end == null || compareSequence(seen, end) < 0);
             if (compareSequence(start, s) < 0) {
-                out.add(validity.end(covering, s));
+                out.add(withEnd(covering, s));
             }
             if (values != null) {
-                out.add(validity.version(values, s, earlier(resumes ? seen : end, nextDelete)));
+                out.add(version(values, s, earlier(resumes ? seen : end, nextDelete)));
             }
             if (resumes) {
-                out.add(validity.start(covering, seen));
+                out.add(withStart(covering, seen));
             }
         } else {
             if (at >= 0) {
                 out.add(history.get(at)); // closed before s: the key did not exist at s
             }
             if (!delete) {
-                Object next = at + 1 < history.size() ? validity.start(history.get(at + 1)) : null;
-                out.add(validity.version(options.apply(null, incoming), s, earlier(next, nextDelete)));
+                Object next = at + 1 < history.size() ? start(history.get(at + 1)) : null;
+                out.add(version(options.apply(null, incoming), s, earlier(next, nextDelete)));
             }
         }
         out.addAll(history.subList(at + 1, history.size()));
-        return coalesce(out, validity);
+        return coalesce(out);
     }
 
     /**
-     * A version's validity as sequence values: the columns hold one column's values as they are,
-     * and a composite value as its text ({@link CompositeSequence#toStored}), which does not order
-     * as the values do, so the history is ordered by the decoded values.
+     * A key's history as the engine keeps it: its versions, as silver stores them, and the events
+     * they do not show (kept beside silver, in the delete-marker table). A version shows the values
+     * of the last event it absorbed; the events before it in the version (its start among them),
+     * and with {@link #ignoreNullUpdates()} an event whose nulls were filled, are kept here, so a late
+     * event can be placed among them exactly. Made and used by
+     * {@link #mergeHistory(History, Collection, Row)}.
      *
-     * @param types the sequence columns' types
+     * <pre>{@code
+     * Scd2Strategy.History h = new Scd2Strategy.History(List.of(), List.of());
+     * h = strategy.mergeHistory(h, deletes, event);   // h.versions() are the key's silver rows
+     * }</pre>
+     *
+     * @param versions the key's versions, any order
+     * @param absorbed the events kept beside silver, any order: rows of the silver schema as the events
+     *     came (columns silver does not store null, {@value #START_AT} the event's sequence value,
+     *     {@value #END_AT} null)
      */
-    private record Validity(List<DataType> types) {
-        Object start(Row version) {
-            return Objects.requireNonNull(CompositeSequence.fromStored(version.value(START_AT), types));
+    public record History(List<Row> versions, List<Row> absorbed) {
+        /** Copies the lists. */
+        public History {
+            versions = List.copyOf(versions);
+            absorbed = List.copyOf(absorbed);
+        }
+    }
+
+    /**
+     * Applies one event to a key's history so that the result is what the key's events give in
+     * sequence order, whatever order they arrived in: the history is rebuilt from the events it
+     * knows (the versions' own events, the absorbed events, the deletes and this one), folded in
+     * sequence order. Pure, like every strategy; the engine keeps {@link History#absorbed()} in its
+     * delete-marker table, for {@link #keepDeletesFor} like the deletes.
+     *
+     * <p>An event newer than every event the history knows is placed as by
+     * {@link #mergeHistory(List, Collection, Row)}, with no rebuild. A version whose first events
+     * are no longer known (forgotten after the retention) keeps its row for them: a late event
+     * among them splits it as {@link #mergeHistory(List, Collection, Row)} does.
+     *
+     * <pre>{@code
+     * Scd2Strategy s = MergeStrategies.scd2("seq").trackHistoryOn("status");
+     * History h = new History(List.of(), List.of());
+     * h = s.mergeHistory(h, List.of(), event(seq 1, status "A", note "x"));
+     * h = s.mergeHistory(h, List.of(), event(seq 3, status "A", note "y"));   // absorbed: seq 1 is kept
+     * h = s.mergeHistory(h, List.of(), event(seq 2, status "B", note null));  // late: splits [1, 3)
+     * // h.versions(): A x [1, 2), B null [2, 3), A y [3, null)
+     * }</pre>
+     *
+     * @param history the key's versions and absorbed events
+     * @param deletes the sequence values of the key's deletes seen before, in any order
+     * @param incoming the event, a row of the silver schema
+     * @return the key's new versions, ordered by {@value #START_AT}, and the events to keep beside
+     *     them: those given, and any the versions no longer show
+     * @throws SchemaMismatchException if the event has no sequence value
+     */
+    public History mergeHistory(History history, Collection<?> deletes, Row incoming) {
+        Object s = sequenceOfEvent(incoming);
+        boolean delete = options.isDelete(incoming);
+        List<Row> versions = new ArrayList<>(history.versions());
+        versions.sort((a, b) -> compareSequence(start(a), start(b)));
+        if (newerThanAll(s, versions, history.absorbed(), deletes)) {
+            List<Row> next = place(versions, List.of(), s, incoming, delete);
+            return new History(next, delete ? history.absorbed() : absorbedInOrder(versions, next, history.absorbed(),
+                    s, incoming));
+        }
+        return rebuild(versions, history.absorbed(), deletes, s, incoming, delete);
+    }
+
+    /** @return whether {@code s} is newer than every sequence value the key's history knows */
+    private boolean newerThanAll(Object s, List<Row> versions, List<Row> absorbed, Collection<?> deletes) {
+        for (Row v : versions) {
+            if (compareSequence(start(v), s) >= 0 || compareSequence(end(v), s) >= 0
+                    || compareSequence(sequenceOf(v), s) >= 0) {
+                return false;
+            }
+        }
+        for (Row e : absorbed) {
+            if (compareSequence(sequenceOf(e), s) >= 0) {
+                return false;
+            }
+        }
+        for (Object d : deletes) {
+            if (compareSequence(d, s) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What an event newer than all others adds to the absorbed events: when it updated the current
+     * version in place, the event the version showed before; when nulls were filled
+     * ({@link #ignoreNullUpdates()}), the event itself as it came.
+     */
+    private List<Row> absorbedInOrder(List<Row> before, List<Row> after, List<Row> absorbed, Object s, Row incoming) {
+        Row current = before.isEmpty() ? null : before.get(before.size() - 1);
+        if (current != null && end(current) != null) {
+            current = null; // deleted: the event starts a version of its own, with nothing to fill from
+        }
+        Row placed = after.get(after.size() - 1);
+        List<Row> more = new ArrayList<>(absorbed);
+        if (current != null && compareSequence(start(placed), s) < 0) {
+            addShown(current, more);
+        }
+        Row raw = raw(incoming);
+        if (!raw.equals(asEvent(placed))) {
+            more.add(raw); // its nulls were filled: the event as it came is kept, to fill them again
+        }
+        return more.size() == absorbed.size() ? absorbed : more;
+    }
+
+    /** Adds the event a version shows (its row, as it came) to the absorbed events, unless they hold it. */
+    private void addShown(Row version, List<Row> absorbed) {
+        Object b = sequenceOf(version);
+        if (options.ignoreNullUpdates()) {
+            for (Row e : absorbed) {
+                if (compareSequence(sequenceOf(e), b) == 0) {
+                    return; // its events as they came are kept already
+                }
+            }
+        }
+        Row shown = asEvent(version);
+        if (!absorbed.contains(shown)) {
+            absorbed.add(shown);
+        }
+    }
+
+    /** @return the event as silver would store it: what is kept of an absorbed event */
+    private Row raw(Row incoming) {
+        return asEvent(options.apply(null, incoming));
+    }
+
+    /**
+     * @return the row as an event: {@value #START_AT} its own sequence value (so a schema that
+     *     declares it required still takes it), {@value #END_AT} null
+     */
+    private Row asEvent(Row row) {
+        return withEnd(withStart(row, sequenceOf(row)), null);
+    }
+
+    /** The events of a key at one sequence value, as the rebuild folds them. */
+    private static final class Step {
+        boolean delete;
+        final List<Row> events = new ArrayList<>(1);
+        /** The row of a version whose first events are forgotten: it stands for them. */
+        @Nullable Row stands;
+
+        void add(Row event) {
+            if (!events.contains(event)) {
+                events.add(event);
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the history from the start of the version that covers {@code s} (or from {@code s}),
+     * folding every known event from there in sequence order: the versions before stay as they are.
+     */
+    private History rebuild(List<Row> versions, List<Row> absorbed, Collection<?> deletes, Object s, Row incoming,
+            boolean delete) {
+        Row covering = null;
+        for (Row v : versions) {
+            if (compareSequence(start(v), s) <= 0 && covers(v, s)) {
+                covering = v;
+            }
+        }
+        Object from = covering == null ? s : start(covering);
+        List<Row> out = new ArrayList<>(versions.size() + 2);
+        List<Row> rebuilt = new ArrayList<>();
+        for (Row v : versions) {
+            (compareSequence(start(v), from) < 0 ? out : rebuilt).add(v);
+        }
+        // The version before, when the covering one started where it ended, is current again.
+        Row reopened = null;
+        if (covering != null && !out.isEmpty()) {
+            Row last = out.get(out.size() - 1);
+            if (end(last) != null && compareSequence(end(last), from) == 0) {
+                reopened = last;
+                out.set(out.size() - 1, withEnd(last, null));
+            }
         }
 
-        @Nullable Object end(Row version) {
-            return CompositeSequence.fromStored(version.value(END_AT), types);
+        TreeMap<Object, Step> steps = new TreeMap<>(CdcStrategy::compareSequence);
+        for (Row e : absorbed) {
+            Object at = sequenceOf(e);
+            if (compareSequence(at, from) >= 0) {
+                steps.computeIfAbsent(at, k -> new Step()).add(e);
+            }
+        }
+        Set<Object> starts = new TreeSet<>(CdcStrategy::compareSequence);
+        for (Row v : versions) {
+            starts.add(start(v));
+        }
+        for (Row v : versions) {
+            Object end = end(v);
+            if (end != null && compareSequence(end, from) >= 0 && !starts.contains(end)) {
+                steps.computeIfAbsent(end, k -> new Step()).delete = true; // a gap in silver is a delete
+            }
+        }
+        for (Row v : rebuilt) {
+            Object b = sequenceOf(v);
+            Step shown = steps.get(b);
+            // The version's own event, unless its events as they came are kept (ignoreNullUpdates).
+            if (within(v, b) && (!options.ignoreNullUpdates() || shown == null || shown.events.isEmpty())) {
+                steps.computeIfAbsent(b, k -> new Step()).add(asEvent(v));
+            }
+            Step first = steps.get(start(v));
+            if (first == null || first.events.isEmpty()) {
+                steps.computeIfAbsent(start(v), k -> new Step()).stands = asEvent(v);
+            }
+        }
+        for (Object d : deletes) {
+            if (compareSequence(d, from) >= 0) {
+                steps.computeIfAbsent(d, k -> new Step()).delete = true;
+            }
+        }
+        Step arriving = steps.computeIfAbsent(s, k -> new Step());
+        if (delete) {
+            arriving.delete = true;
+        } else {
+            arriving.add(raw(incoming));
         }
 
-        Row start(Row version, Object start) {
-            return version.with(START_AT, CompositeSequence.toStored(start));
+        for (Map.Entry<Object, Step> e : steps.entrySet()) {
+            Step step = e.getValue();
+            if (step.delete) {
+                closeCurrent(out, e.getKey()); // a delete wins over the updates with its sequence value
+                continue;
+            }
+            List<Row> kept = kept(step.events);
+            step.events.retainAll(kept);
+            Row values = kept.isEmpty() ? step.stands : combine(kept);
+            if (values != null) {
+                next(out, e.getKey(), values);
+            }
         }
 
-        Row end(Row version, @Nullable Object end) {
-            return version.with(END_AT, CompositeSequence.toStored(end));
+        List<Row> more = new ArrayList<>(absorbed);
+        Set<Row> known = new HashSet<>(absorbed);
+        for (Row v : out) {
+            Object start = start(v);
+            Object end = end(v);
+            if (end != null && compareSequence(end, from) <= 0) {
+                continue; // before the rebuild
+            }
+            if (reopened != null && compareSequence(start, start(reopened)) == 0
+                    && !v.equals(withEnd(reopened, end(v))) && within(reopened, sequenceOf(reopened))) {
+                addShown(reopened, more); // it took in events after its own: the event it showed is kept
+                known.addAll(more);
+            }
+            Object b = sequenceOf(v);
+            for (Map.Entry<Object, Step> e : steps.tailMap(compareSequence(start, from) < 0 ? from : start, true)
+                    .entrySet()) {
+                if (end != null && compareSequence(e.getKey(), end) >= 0) {
+                    break;
+                }
+                Step step = e.getValue();
+                if (step.delete || step.events.isEmpty()) {
+                    continue;
+                }
+                if (compareSequence(e.getKey(), b) == 0 && step.events.size() == 1
+                        && step.events.get(0).equals(asEvent(v))) {
+                    continue; // the event the version shows, as it came: silver holds it
+                }
+                for (Row event : step.events) {
+                    if (known.add(event)) {
+                        more.add(event);
+                    }
+                }
+            }
         }
+        return new History(out, more.size() == absorbed.size() ? absorbed : more);
+    }
 
-        Row version(Row values, Object start, @Nullable Object end) {
-            return end(start(values, start), end);
+    /** @return whether {@code b} lies in the version's validity */
+    private boolean within(Row version, @Nullable Object b) {
+        return b != null && compareSequence(start(version), b) <= 0 && covers(version, b);
+    }
+
+    /** Closes the current version, if there is one, at {@code at}. */
+    private void closeCurrent(List<Row> out, Object at) {
+        int last = out.size() - 1;
+        if (last >= 0 && end(out.get(last)) == null) {
+            out.set(last, withEnd(out.get(last), at));
         }
+    }
+
+    /**
+     * Folds the newest event: it updates the current version in place when its tracked values (its
+     * nulls filled from the version, with {@link #ignoreNullUpdates()}) equal the version's, else it
+     * closes the version and starts one. The same as {@link #place} for an event newer than all.
+     */
+    private void next(List<Row> out, Object at, Row event) {
+        int last = out.size() - 1;
+        Row current = last >= 0 && end(out.get(last)) == null ? out.get(last) : null;
+        Row values = options.apply(current, event);
+        if (current != null && sameTracked(current, values)) {
+            out.set(last, version(values, start(current), null));
+            return;
+        }
+        if (current != null) {
+            out.set(last, withEnd(current, at));
+        }
+        out.add(version(values, at, null));
+    }
+
+    /**
+     * The events with one sequence value that matter: without {@link #ignoreNullUpdates()} the one
+     * whose stored values are greater (the tie rule), with it every one, each column taking the greatest
+     * value they set ({@link #combine}).
+     */
+    private List<Row> kept(List<Row> events) {
+        if (events.size() <= 1 || options.ignoreNullUpdates()) {
+            return events;
+        }
+        Row best = events.get(0);
+        for (Row e : events) {
+            if (compareTies(e, best) > 0) {
+                best = e;
+            }
+        }
+        return List.of(best);
+    }
+
+    /** Several events with one sequence value as one: each column the greatest value set, as latestBy's partial updates. */
+    private static Row combine(List<Row> events) {
+        if (events.size() == 1) {
+            return events.get(0);
+        }
+        Row first = events.get(0);
+        Schema schema = first.schema();
+        Row.Builder b = Row.builder(schema);
+        for (int i = 0; i < schema.size(); i++) {
+            Object best = null;
+            for (Row e : events) {
+                Object v = e.value(i);
+                if (v != null && (best == null || compareValues(v, best) > 0)) {
+                    best = v;
+                }
+            }
+            b.set(i, best);
+        }
+        return b.build();
+    }
+
+    /**
+     * The types of the sequence columns in rows of the last schema seen, to read {@value #START_AT}
+     * and {@value #END_AT} back: one column's values are stored as they are, a value of several
+     * columns as its text ({@link CompositeSequence#toStored}), which does not order as the values do.
+     * A memo of a pure function of the schema: a race only computes it twice, and the record is
+     * immutable, so sharing the strategy between threads is safe.
+     */
+    private volatile @Nullable Validity validity;
+
+    private record Validity(Schema schema, List<DataType> types) {
+    }
+
+    private List<DataType> validityTypes(Row row) {
+        Validity v = validity;
+        if (v == null || v.schema() != row.schema()) {
+            v = new Validity(row.schema(), sequenceColumns.size() == 1 ? List.of()
+                    : sequenceTypes(row.schema()));
+            validity = v;
+        }
+        return v.types();
+    }
+
+    /** @return where the version starts, as a sequence value */
+    private Object start(Row version) {
+        Object stored = version.value(START_AT);
+        return sequenceColumns.size() == 1 ? Objects.requireNonNull(stored)
+                : Objects.requireNonNull(CompositeSequence.fromStored(stored, validityTypes(version)));
+    }
+
+    /** @return where the version ends, as a sequence value; null while it is current */
+    private @Nullable Object end(Row version) {
+        Object stored = version.value(END_AT);
+        return sequenceColumns.size() == 1 ? stored : CompositeSequence.fromStored(stored, validityTypes(version));
+    }
+
+    private static Row withStart(Row version, @Nullable Object start) {
+        return version.with(START_AT, CompositeSequence.toStored(start));
+    }
+
+    private static Row withEnd(Row version, @Nullable Object end) {
+        return version.with(END_AT, CompositeSequence.toStored(end));
     }
 
     /** @return the earlier of two ends, where null is no end */
@@ -337,7 +730,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     }
 
     private static Row withoutValidity(Row version) {
-        return version.with(START_AT, null).with(END_AT, null);
+        return withEnd(withStart(version, null), null);
     }
 
     @Override
@@ -345,20 +738,34 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
         return options.deleteWhen() != null; // a tombstone removes the whole history and needs no marker
     }
 
-    /** @return whether a version ending at {@code end} (null: still current) covers sequence value {@code s} */
-    private static boolean covers(@Nullable Object end, Object s) {
+    /**
+     * @return whether the engine keeps per-key state beside silver, in the delete-marker table: the
+     *     events versions absorbed ({@link History#absorbed()}) and the delete markers, for
+     *     {@link #keepDeletesFor} (7 days by default); not with {@code keepDeletesFor(Duration.ZERO)}
+     */
+    @Override
+    public boolean keepsKeyState() {
+        return !deleteRetention().isZero();
+    }
+
+    private boolean covers(Row version, Object s) {
+        Object end = end(version);
         return end == null || compareSequence(s, end) < 0;
     }
 
+    private Row version(Row values, Object start, @Nullable Object end) {
+        return withEnd(withStart(values, start), end);
+    }
+
     /** Merges adjacent versions whose tracked values are equal; the later one's values stay. */
-    private List<Row> coalesce(List<Row> versions, Validity validity) {
+    private List<Row> coalesce(List<Row> versions) {
         List<Row> out = new ArrayList<>(versions.size());
         for (Row v : versions) {
             int last = out.size() - 1;
             Row prev = last >= 0 ? out.get(last) : null;
-            Object prevEnd = prev == null ? null : validity.end(prev);
-            if (prevEnd != null && compareSequence(prevEnd, validity.start(v)) == 0 && sameTracked(prev, v)) {
-                out.set(last, v.with(START_AT, prev.value(START_AT)));
+            if (prev != null && end(prev) != null
+                    && compareSequence(end(prev), start(v)) == 0 && sameTracked(prev, v)) {
+                out.set(last, withStart(v, start(prev)));
             } else {
                 out.add(v);
             }

@@ -10,34 +10,36 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Order independence that once failed, found by the arrival-order harness. The SCD type 2 delete,
- * tie and partial-update tests hold since SCD type 2 keeps delete markers, ties resolve by the
- * stored values and partial updates keep a sequence per column, and run in every build. The tests still marked {@code @EnabledIfSystemProperty} fail on today's code
- * (open on issue 11: the untracked values of a split SCD type 2 version); they are skipped unless {@code -Dstreamlake.gaps=true}, so the build stays green:
+ * Order independence that once failed, found by the arrival-order harness; every test here holds
+ * and runs in every build. The SCD type 2 delete, tie and partial-update tests hold since SCD type
+ * 2 keeps delete markers, ties resolve by the stored values and partial updates keep a sequence per
+ * column; the SCD type 2 split and partial-update tests (issue 11) since SCD type 2 keeps the events
+ * its versions absorbed beside silver and rebuilds a key's history from its events in sequence
+ * order ({@link Scd2HistoryPropertyTest} holds the rule on random events). A new gap found by the
+ * harness goes here, marked {@code @EnabledIfSystemProperty(named = "streamlake.gaps", matches =
+ * "true")} until it is fixed, so the build stays green:
  *
  * <pre>
  * mvn -pl streamlake-testkit -am test -Dtest=OrderIndependenceGapsTest -Dsurefire.failIfNoSpecifiedTests=false -Dstreamlake.gaps=true
  * </pre>
  *
- * As a fix lands, remove the {@code @EnabledIfSystemProperty} of its tests (or move them to
- * {@link OrderIndependencePropertyTest} and {@link DatabricksCdcExamplesTest}). The rules they
- * hold the code to:
+ * The rules they hold the code to:
  * <ul>
  *   <li>SCD type 2 keeps a delete whatever arrives after it: a delete that arrives before the
  *       events it follows in sequence still closes the version they make.</li>
  *   <li>Equal sequence values: a delete wins over an update with the same value, in SCD type 1 and
  *       2 alike; between two updates with the same value, the result does not depend on arrival.</li>
- *   <li>{@code ignoreNullUpdates()}: each column takes its value from the newest event that set it.</li>
+ *   <li>{@code ignoreNullUpdates()}: each column takes its value from the newest event that set it
+ *       (for SCD type 2, the newest at or before the event a version shows).</li>
+ *   <li>SCD type 2: the part of a split version before the split shows the last event before the
+ *       split, with its own untracked values and sequence value.</li>
  * </ul>
  */
 class OrderIndependenceGapsTest {
-    private static final String GAPS = "streamlake.gaps";
-
     // ---- SCD type 2 lost a delete that arrived before the key's other events (fixed) --------------
 
     @Test
@@ -148,14 +150,11 @@ class OrderIndependenceGapsTest {
     }
 
     /**
-     * SCD type 2 with partial updates: a late event fills a version's null columns from the version
-     * that covered it when it arrived, so an event that arrives before the older one it should take a
-     * value from keeps the null. Per-version column sequences would fix it (as latestBy's per-column
-     * sequences do); open on issue 11.
+     * SCD type 2 with partial updates: a late event filled a version's null columns from the version
+     * that covered it when it arrived, so an event that arrived before the older one it should take a
+     * value from kept the null (issue 11; fixed: a version's events are refolded in sequence order).
      */
     @Test
-    @EnabledIfSystemProperty(named = GAPS, matches = "true",
-            disabledReason = "scd2(...).ignoreNullUpdates() with out-of-order partial updates depends on arrival order")
     void scd2IgnoreNullUpdatesTakesEachColumnFromTheNewestEventThatSetIt() {
         Row created = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
                 .set("op", "UPSERT").set("seq", 1L).build();
@@ -169,20 +168,15 @@ class OrderIndependenceGapsTest {
                         Row.of(HISTORY, "o-1", "B", "x", "UPSERT", 3L, 3L, null));
     }
 
-    // ---- found by these tests, not among the known gaps -----------------------------------------
+    // ---- SCD type 2 splits of versions that absorbed events (issue 11; fixed) ----------------------
     //
-    // SCD type 2: when a late event splits a version that absorbed a later event (one with the
-    // same tracked values), the part before the split keeps the absorbed event's untracked values
-    // and sequence value instead of its own. Scd2Strategy documents history as exact when a version
-    // absorbed at most one later event, which holds for the boundaries and tracked columns
-    // (OrderIndependencePropertyTest) but not for these. Decide whether the contract or the code
-    // changes; these hold the code to the in-order answer.
-
-    private static final String SPLIT = "SCD2: the part of a split version before the split shows the values of the"
-            + " event it absorbed after it";
+    // When a late event split a version that absorbed a later event (one with the same tracked
+    // values), the part before the split kept the absorbed event's untracked values and sequence
+    // value instead of its own, and a late event before several absorbed events resumed the version
+    // only at the last. The versions' absorbed events are now kept beside silver, so the split
+    // follows the events.
 
     @Test
-    @EnabledIfSystemProperty(named = GAPS, matches = "true", disabledReason = SPLIT)
     void scd2KeepsTheUntrackedValuesOfTheEventsBeforeASplit() {
         Row first = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
                 .set("op", "UPSERT").set("seq", 1L).build();
@@ -197,12 +191,25 @@ class OrderIndependenceGapsTest {
                         Row.of(HISTORY, "o-1", "A", "y", "UPSERT", 3L, 3L, null));
     }
 
+    @Test
+    void scd2ResumesAVersionAtTheFirstEventItAbsorbedAfterALateOne() {
+        Row first = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
+                .set("op", "UPSERT").set("seq", 1L).build();
+        // two later events with the same status, absorbed in place; the late B lands before both
+        scenario(HISTORY, MergeStrategies.scd2("seq").trackHistoryOn("status"))
+                .events(first, first.with("note", "y").with("seq", 3L), first.with("note", "z").with("seq", 5L),
+                        first.with("status", "B").with("note", null).with("seq", 2L))
+                .inAnyOrder(1L).everyOrderOfEachKey()
+                .expectSilver(
+                        Row.of(HISTORY, "o-1", "A", "x", "UPSERT", 1L, 1L, 2L),
+                        Row.of(HISTORY, "o-1", "B", null, "UPSERT", 2L, 2L, 3L),
+                        Row.of(HISTORY, "o-1", "A", "z", "UPSERT", 5L, 3L, null));
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {701, 702, 703})
-    @EnabledIfSystemProperty(named = GAPS, matches = "true", disabledReason = SPLIT)
     void scd2WithStatusesRepeatedAtMostTwiceComparingEveryColumn(long seed) {
-        // OrderIndependencePropertyTest runs these event sets comparing the tracked columns and the
-        // validity only, which pass.
+        // Before the fix only the tracked columns and the validity matched in every order.
         RandomChanges.seed(seed).nulls(0.2).statusAtMostTwice()
                 .scenario(HISTORY, MergeStrategies.scd2("seq").trackHistoryOn("status"))
                 .inAnyOrder(seed).orders(20).expectSameSilver();

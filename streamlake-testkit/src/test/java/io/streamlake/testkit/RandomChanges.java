@@ -64,10 +64,12 @@ final class RandomChanges {
     private final boolean newestComplete;
     /** How often one status may occur among a key's upserts; 0 for any number. */
     private final int statusRepeats;
+    /** How many statuses upserts draw from, when they may repeat. */
+    private final int statusCount;
 
     private RandomChanges(long seed, int keys, int maxEventsPerKey, int maxSeq, double deletes, double nulls,
             int tombstones, double ties, double duplicates, double deleteTies, boolean newestComplete,
-            int statusRepeats) {
+            int statusRepeats, int statusCount) {
         this.seed = seed;
         this.keys = keys;
         this.maxEventsPerKey = maxEventsPerKey;
@@ -80,65 +82,87 @@ final class RandomChanges {
         this.deleteTies = deleteTies;
         this.newestComplete = newestComplete;
         this.statusRepeats = statusRepeats;
+        this.statusCount = statusCount;
     }
 
     /** 3 keys, 1 to 4 upserts each, distinct sequence values from 1 to 8 per key, no nulls. */
     static RandomChanges seed(long seed) {
-        return new RandomChanges(seed, 3, 4, 8, 0, 0, 0, 0, 0, 0, false, 0);
+        return new RandomChanges(seed, 3, 4, 8, 0, 0, 0, 0, 0, 0, false, 0, STATUS.length);
     }
 
     /** @param rate the share of events that delete their key */
     RandomChanges deletes(double rate) {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, rate, nulls, tombstones, ties, duplicates,
-                deleteTies, newestComplete, statusRepeats);
+                deleteTies, newestComplete, statusRepeats, statusCount);
     }
 
     /** @param rate the share of upserts' status and note values that are null (partial updates) */
     RandomChanges nulls(double rate) {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, rate, tombstones, ties, duplicates,
-                deleteTies, newestComplete, statusRepeats);
+                deleteTies, newestComplete, statusRepeats, statusCount);
     }
 
     /** @param count up to this many tombstones of random keys, at random places */
     RandomChanges tombstones(int count) {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, count, ties, duplicates,
-                deleteTies, newestComplete, statusRepeats);
+                deleteTies, newestComplete, statusRepeats, statusCount);
     }
 
     /** @param rate the share of events that take the sequence value of an earlier event of their key */
     RandomChanges ties(double rate) {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, rate, duplicates,
-                deleteTies, newestComplete, statusRepeats);
+                deleteTies, newestComplete, statusRepeats, statusCount);
     }
 
     /** @param rate the share of events sent twice, identical: a tie that is a duplicate */
     RandomChanges duplicates(double rate) {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, rate,
-                deleteTies, newestComplete, statusRepeats);
+                deleteTies, newestComplete, statusRepeats, statusCount);
     }
 
     /** @param rate the share of upserts that get a delete of their key with the same sequence value */
     RandomChanges deleteTies(double rate) {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, duplicates,
-                rate, newestComplete, statusRepeats);
+                rate, newestComplete, statusRepeats, statusCount);
     }
 
     /** The newest event of each key is a delete or an upsert without nulls. */
     RandomChanges newestComplete() {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, duplicates,
-                deleteTies, true, statusRepeats);
+                deleteTies, true, statusRepeats, statusCount);
     }
 
     /** No two upserts of a key have the same status (with nulls, at most one has none). */
     RandomChanges distinctStatus() {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, duplicates,
-                deleteTies, newestComplete, 1);
+                deleteTies, newestComplete, 1, statusCount);
     }
 
     /** No three upserts of a key have the same status (null counts as a status). */
     RandomChanges statusAtMostTwice() {
         return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, duplicates,
-                deleteTies, newestComplete, 2);
+                deleteTies, newestComplete, 2, statusCount);
+    }
+
+    /** @param count keys, each with its own events */
+    RandomChanges keys(int count) {
+        return new RandomChanges(seed, count, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, duplicates,
+                deleteTies, newestComplete, statusRepeats, statusCount);
+    }
+
+    /** @param max up to this many events per key (at least 1), sequence values from 1 to at least twice that */
+    RandomChanges eventsPerKey(int max) {
+        return new RandomChanges(seed, keys, max, Math.max(maxSeq, 2 * max), deletes, nulls, tombstones, ties,
+                duplicates, deleteTies, newestComplete, statusRepeats, statusCount);
+    }
+
+    /**
+     * @param count upserts draw their status from this many (of 8), so that with few a key's events
+     *     often repeat a status and SCD type 2 versions absorb them
+     */
+    RandomChanges statuses(int count) {
+        return new RandomChanges(seed, keys, maxEventsPerKey, maxSeq, deletes, nulls, tombstones, ties, duplicates,
+                deleteTies, newestComplete, 0, count);
     }
 
     /** One generated event: a row, or a tombstone of a key. */
@@ -181,7 +205,7 @@ final class RandomChanges {
                     status = null;
                     statusNulls++;
                 } else {
-                    status = statusRepeats > 0 ? statuses.remove(0) : STATUS[random.nextInt(STATUS.length)];
+                    status = statusRepeats > 0 ? statuses.remove(0) : STATUS[random.nextInt(statusCount)];
                 }
                 String note = random.nextDouble() < nulls ? null : NOTE[random.nextInt(NOTE.length)];
                 rows.add(Row.builder(schema).set("order_id", key).set("status", status).set("note", note)
@@ -241,6 +265,8 @@ final class RandomChanges {
                 + (nulls > 0 ? ".nulls(" + nulls + ")" : "") + (tombstones > 0 ? ".tombstones(" + tombstones + ")" : "")
                 + (ties > 0 ? ".ties(" + ties + ")" : "") + (duplicates > 0 ? ".duplicates(" + duplicates + ")" : "")
                 + (deleteTies > 0 ? ".deleteTies(" + deleteTies + ")" : "") + (newestComplete ? ".newestComplete()" : "")
-                + (statusRepeats == 1 ? ".distinctStatus()" : statusRepeats == 2 ? ".statusAtMostTwice()" : "");
+                + (statusRepeats == 1 ? ".distinctStatus()" : statusRepeats == 2 ? ".statusAtMostTwice()" : "")
+                + (keys != 3 ? ".keys(" + keys + ")" : "") + (maxEventsPerKey != 4 ? ".eventsPerKey(" + maxEventsPerKey + ")" : "")
+                + (statusCount != STATUS.length ? ".statuses(" + statusCount + ")" : "");
     }
 }

@@ -10,6 +10,7 @@ import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.DataType;
+import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
@@ -53,10 +54,20 @@ import org.slf4j.LoggerFactory;
  * state the lost batch started from, and a key the batch re-inserted (which cleared its marker) keeps
  * a row saying so until silver has caught up.
  *
- * <p>SCD type 2 markers need none of this: a key's deletes only grow (until they expire), and
- * {@link io.streamlake.merge.Scd2Strategy#mergeHistory(List, java.util.Collection, Row)} gives the
- * same history whether a delete comes before or after the other events. So a replay may start from
- * markers that already hold the lost batch's deletes, and its marker rows have no previous values.
+ * <p>SCD type 2 delete markers need none of this: a key's deletes only grow (until they expire),
+ * and {@link io.streamlake.merge.Scd2Strategy#mergeHistory(List, java.util.Collection, Row)} gives
+ * the same history whether a delete comes before or after the other events. So a replay may start
+ * from markers that already hold the lost batch's deletes, and its marker rows have no previous
+ * values.
+ *
+ * <p>An SCD type 2 table also keeps here the events its versions absorbed
+ * ({@link io.streamlake.merge.Scd2Strategy.History#absorbed()}): one row per event, marked by when
+ * it was absorbed ({@value #ABSORBED_AT}), its sequence value in {@value #SEQUENCE} and its values in
+ * columns {@value #EVENT_PREFIX} followed by the silver column's name. A key's absorbed events only
+ * grow in a batch (a tombstone that removes the history clears them), and a row records the batch
+ * that wrote it, so a replay reads only the rows of batches silver committed: the rows a lost batch
+ * wrote are read as not there, and the replay writes the key's events again. They expire like
+ * delete markers, a key's oldest first ({@link #expire}).
  *
  * <p><b>Time</b> is the source's: a batch's deletes are stamped with its latest record time, and a
  * marker older than the retention, measured from the latest record time seen, is ignored and later
@@ -76,6 +87,10 @@ final class DeleteMarkers {
     static final String PREVIOUS_DELETED_AT = "previous_deleted_at";
     static final String COLUMNS = "column_sequences";
     static final String PREVIOUS_COLUMNS = "previous_column_sequences";
+    /** When an SCD type 2 event became hidden beside silver: set on the rows of absorbed events only. */
+    static final String ABSORBED_AT = "absorbed_at";
+    /** Before each silver column's name, for an absorbed event's value of that column. */
+    static final String EVENT_PREFIX = "event__";
 
     private final Table table;
     private final Schema schema;
@@ -93,9 +108,14 @@ final class DeleteMarkers {
      * sequence of its own).
      */
     private final boolean rowSequences;
-    private final String sequenceColumn;
     /** The sequence columns' types, to read a stored sequence value back ({@link CompositeSequence#fromStored}). */
     private final List<DataType> sequenceTypes;
+    private final String sequenceColumn;
+    /** Whether rows also keep the events SCD type 2 versions absorbed ({@link Scd2Strategy.History#absorbed()}). */
+    private final boolean history;
+    private final Schema silverSchema;
+    /** The silver columns an absorbed event keeps, each in a column {@value #EVENT_PREFIX} + its name. */
+    private final List<String> eventColumns;
     private final String appId;
     private final SilverMerger merger;
     /** Latest source time seen by a committed batch: the clock markers expire by. */
@@ -137,23 +157,30 @@ final class DeleteMarkers {
         this.rowSequences = strategy instanceof Scd1Strategy s && s.keepsRowSequences();
         this.sequenceColumn = strategy.sequenceColumns().get(0);
         this.sequenceTypes = strategy.sequenceTypes(silverSchema);
-        this.schema = schema(silverSchema, keyColumns, CompositeSequence.storedType(sequenceTypes), columns);
+        this.history = strategy instanceof Scd2Strategy;
+        this.silverSchema = silverSchema;
+        this.eventColumns = history ? eventColumns(silverSchema, keyColumns) : List.of();
+        this.schema = schema(silverSchema, keyColumns, CompositeSequence.storedType(sequenceTypes), columns, history);
         this.markerKeys = keys.in(schema);
         this.merger = new SilverMerger(table, schema, keyColumns, MergeStrategies.lastWins(), targetFileRows, workers);
     }
 
     /**
      * The markers table's columns: the silver key, the marker, and the marker it replaced; with
-     * {@code columns}, the column sequences of both too.
+     * {@code columns}, the column sequences of both too; with {@code history}, when an absorbed event
+     * became hidden and its values ({@value #EVENT_PREFIX} and the silver column's name), null on
+     * the rows of deletes.
      *
      * @param seqType the type that keeps a sequence value: the sequence column's, or STRING for a
      *     composite value's text ({@link CompositeSequence#storedType})
      */
-    static Schema schema(Schema silver, List<String> keyColumns, DataType seqType, boolean columns) {
+    static Schema schema(Schema silver, List<String> keyColumns, DataType seqType, boolean columns,
+            boolean history) {
         Schema.Builder b = Schema.builder();
+        List<String> events = history ? eventColumns(silver, keyColumns) : List.of();
         for (String key : keyColumns) {
-            if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS)
-                    .contains(key)) {
+            if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS,
+                    ABSORBED_AT).contains(key) || events.stream().anyMatch(c -> key.equals(EVENT_PREFIX + c))) {
                 throw new ConfigurationException("silver key column '" + key + "' has the name of a column of"
                         + " the delete-marker table; rename the key, or keep no delete markers (keepDeletesFor(Duration.ZERO))");
             }
@@ -167,7 +194,29 @@ final class DeleteMarkers {
         if (columns) {
             b.optional(COLUMNS, DataType.map(seqType)).optional(PREVIOUS_COLUMNS, DataType.map(seqType));
         }
+        if (history) {
+            b.optional(ABSORBED_AT, DataType.TIMESTAMP);
+            for (String c : events) {
+                b.optional(EVENT_PREFIX + c, silver.field(c).orElseThrow().type());
+            }
+        }
         return b.build();
+    }
+
+    /**
+     * @return the declared silver columns an absorbed event keeps: all but the key's (the marker
+     *     row's own) and the validity columns. Declared, not stored, so that the markers table's
+     *     columns only grow as silver's declared schema does.
+     */
+    private static List<String> eventColumns(Schema silver, List<String> keyColumns) {
+        List<String> out = new ArrayList<>();
+        for (Field f : silver.fields()) {
+            if (!keyColumns.contains(f.name()) && !f.name().equals(Scd2Strategy.START_AT)
+                    && !f.name().equals(Scd2Strategy.END_AT)) {
+                out.add(f.name());
+            }
+        }
+        return out;
     }
 
     Table table() {
@@ -190,6 +239,10 @@ final class DeleteMarkers {
         for (int i = 0; i < incoming.size() && !deletes; i++) {
             deletes = !tombstones.get(i) && isDelete(incoming.get(i));
         }
+        if (history && snapshot.files().isEmpty()) {
+            // nothing remembered yet, but the batch may absorb events or delete: it costs no I/O
+            return new HistoryBatch((Scd2Strategy) strategy, snapshot, Map.of(), Map.of(), now);
+        }
         if (!deletes && !columns && snapshot.files().isEmpty()) {
             return null; // the common case costs no I/O
         }
@@ -199,17 +252,23 @@ final class DeleteMarkers {
         }
         Map<Object, List<Row>> stored = merger.lookup(snapshot.files(), batchKeys);
         Instant cutoff = now.minus(retention);
-        if (strategy instanceof Scd2Strategy history) {
+        if (strategy instanceof Scd2Strategy scd2) {
             Map<Object, List<Object>> live = new HashMap<>();
+            Map<Object, List<Row>> hidden = new HashMap<>();
             for (Map.Entry<Object, List<Row>> e : stored.entrySet()) {
-                for (Row r : e.getValue()) {
+                for (Row stored1 : e.getValue()) {
+                    Row r = widen(stored1);
                     Instant at = (Instant) r.value(DELETED_AT);
                     if (at != null && !at.isBefore(cutoff)) {
-                        live.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(sequence(r, SEQUENCE));
+                        live.computeIfAbsent(e.getKey(), k -> new ArrayList<>(1)).add(markerSequence(r, SEQUENCE));
+                    } else if (r.value(ABSORBED_AT) != null && version(r) <= consumed) {
+                        // An absorbed event a batch silver has not committed is not there yet: a
+                        // replay after a crash starts from exactly what the lost batch started from.
+                        hidden.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r);
                     }
                 }
             }
-            return !deletes && live.isEmpty() ? null : new HistoryBatch(history, snapshot, live, now);
+            return new HistoryBatch(scd2, snapshot, live, hidden, now);
         }
         Map<Object, Row> last = new HashMap<>();
         Map<Object, Marker> live = new HashMap<>();
@@ -250,11 +309,11 @@ final class DeleteMarkers {
             sequences.forEach((c, v) -> read.put(c, read(v)));
             sequences = read;
         }
-        return Marker.of(at == null ? null : sequence(r, committed ? SEQUENCE : PREVIOUS_SEQUENCE), at, sequences);
+        return Marker.of(at == null ? null : markerSequence(r, committed ? SEQUENCE : PREVIOUS_SEQUENCE), at, sequences);
     }
 
     /** @return the sequence value a marker row keeps in this column (one of the sequence columns' types, or a composite's text) */
-    private @Nullable Object sequence(Row r, String column) {
+    private @Nullable Object markerSequence(Row r, String column) {
         return read(r.value(column));
     }
 
@@ -343,6 +402,21 @@ final class DeleteMarkers {
         long removed = 0;
         boolean changed = false;
         for (DataFile f : snapshot.files()) {
+            if (history) {
+                if (!mayHoldBefore(f, DELETED_AT, cutoff) && !mayHoldBefore(f, ABSORBED_AT, cutoff)) {
+                    continue;
+                }
+                List<Row> keep = expireHistory(f, consumed, cutoff);
+                if (keep.size() < f.rowCount()) {
+                    commit.remove(f);
+                    if (!keep.isEmpty()) {
+                        commit.add(Tables.writeFile(table, schema, keep));
+                    }
+                    removed += f.rowCount() - keep.size();
+                    changed = true;
+                }
+                continue;
+            }
             boolean allCommitted = f.max(VERSION).map(v -> (Long) v <= consumed).orElse(false);
             boolean oldOrCleared = f.min(DELETED_AT).map(m -> ((Instant) m).isBefore(cutoff)).orElse(true)
                     || f.nullCounts().getOrDefault(DELETED_AT, 1L) > 0;
@@ -386,6 +460,57 @@ final class DeleteMarkers {
         commit.expectTransaction(appId, snapshot.transaction(appId).orElse(-1)).commit("DELETE");
         LOG.info("expired {} delete markers older than {} from {}", removed, cutoff, table.location());
         return removed;
+    }
+
+    /** @return whether the file may hold a value of the column before the cutoff (it does when its statistics do not say) */
+    private static boolean mayHoldBefore(DataFile f, String column, Instant cutoff) {
+        Optional<Object> min = f.min(column);
+        if (min.isPresent()) {
+            return ((Instant) min.get()).isBefore(cutoff);
+        }
+        Long nulls = f.nullCounts().get(column);
+        return nulls == null || nulls < f.rowCount(); // all null: nothing there to expire
+    }
+
+    /**
+     * The rows of an SCD type 2 markers file that stay: deletes within the retention, and of each
+     * key's absorbed events those above the newest one past the retention. Forgetting in sequence
+     * order keeps what is known of a key a suffix of its events: every event after the newest
+     * forgotten one is still known, so a late event among them is still placed exactly, and one
+     * among forgotten events splits its version as before the events were kept. Rows of batches
+     * silver has not committed stay.
+     */
+    private List<Row> expireHistory(DataFile f, long consumed, Instant cutoff) {
+        List<Row> rows = new ArrayList<>();
+        Iterator<Row> it = table.read(f, schema);
+        while (it.hasNext()) {
+            rows.add(widen(it.next()));
+        }
+        Map<Object, Object> forgetUpTo = new HashMap<>();
+        for (Row r : rows) {
+            Instant absorbed = (Instant) r.value(ABSORBED_AT);
+            if (absorbed != null && version(r) <= consumed && absorbed.isBefore(cutoff)) {
+                forgetUpTo.merge(markerKeys.of(r), markerSequence(r, SEQUENCE),
+                        (a, b) -> compareSequence(a, b) >= 0 ? a : b);
+            }
+        }
+        List<Row> keep = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            Instant at = (Instant) r.value(DELETED_AT);
+            boolean stays;
+            if (version(r) > consumed) {
+                stays = true;
+            } else if (r.value(ABSORBED_AT) != null) {
+                Object upTo = forgetUpTo.get(markerKeys.of(r));
+                stays = upTo == null || compareSequence(markerSequence(r, SEQUENCE), upTo) > 0;
+            } else {
+                stays = at != null && !at.isBefore(cutoff);
+            }
+            if (stays) {
+                keep.add(r);
+            }
+        }
+        return keep;
     }
 
     /**
@@ -593,20 +718,26 @@ final class DeleteMarkers {
     }
 
     /**
-     * One SCD type 2 batch: the history fold, starting each key from the deletes its markers
-     * remember, and adding a marker row for each delete the batch brings.
+     * One SCD type 2 batch: the exact history fold, starting each key from the deletes its markers
+     * remember and the events its versions absorbed, adding a marker row for each delete the batch
+     * brings and replacing the key's absorbed events when they changed.
      */
     private final class HistoryBatch extends HistoryFold implements Batch<HistoryFold.Versions> {
         private final TableSnapshot snapshot;
         private final Map<Object, List<Object>> live;
+        /** Each key's rows of absorbed events, as silver's progress marker has committed them. */
+        private final Map<Object, List<Row>> hidden;
         private final Instant now;
         private final Map<Object, List<Object>> added = new ConcurrentHashMap<>();
+        /** The absorbed events of the keys whose events changed, as the batch leaves them. */
+        private final Map<Object, List<Row>> absorbedAfter = new ConcurrentHashMap<>();
 
         private HistoryBatch(Scd2Strategy strategy, TableSnapshot snapshot, Map<Object, List<Object>> live,
-                Instant now) {
+                Map<Object, List<Row>> hidden, Instant now) {
             super(strategy, keys);
             this.snapshot = snapshot;
             this.live = live;
+            this.hidden = hidden;
             this.now = now;
         }
 
@@ -616,60 +747,143 @@ final class DeleteMarkers {
         }
 
         @Override
+        List<Row> absorbed(Object key) {
+            List<Row> rows = hidden.get(key);
+            if (rows == null) {
+                return List.of();
+            }
+            List<Row> events = new ArrayList<>(rows.size());
+            for (Row r : rows) {
+                events.add(event(key, r));
+            }
+            return events;
+        }
+
+        @Override
+        boolean exact() {
+            return true;
+        }
+
+        @Override
         public void settled(Object key, @Nullable Versions state) {
             List<Object> before = markers(key);
             if (state != null && state.deletes().size() > before.size()) {
                 // The fold only appends, so the batch's deletes are the tail.
                 added.put(key, List.copyOf(state.deletes().subList(before.size(), state.deletes().size())));
             }
+            // Absorbed events only grow, unless a tombstone cleared them.
+            if (state != null && (state.cleared()
+                    || state.absorbed().size() != hidden.getOrDefault(key, List.of()).size())) {
+                absorbedAfter.put(key, state.absorbed());
+            }
         }
 
         @Override
         public void commit(long upTo) {
-            List<Row> rows = new ArrayList<>();
-            for (Map.Entry<Object, List<Object>> e : added.entrySet()) {
-                for (Object sequence : e.getValue()) {
-                    rows.add(markerKeys.set(Row.builder(schema), e.getKey()).set(SEQUENCE, CompositeSequence.toStored(sequence))
-                            .set(DELETED_AT, now).set(VERSION, upTo).build());
-                }
+            Set<Object> changed = new HashSet<>(added.keySet());
+            changed.addAll(absorbedAfter.keySet());
+            List<Row> triggers = new ArrayList<>(changed.size());
+            for (Object key : changed) {
+                triggers.add(markerKeys.set(Row.builder(schema), key).set(VERSION, upTo).build());
             }
-            if (!rows.isEmpty()) {
-                commitRows(snapshot, upTo, files -> merger.merge(new MarkerSet(), files, rows, new BitSet()));
+            if (!triggers.isEmpty()) {
+                commitRows(snapshot, upTo, files -> merger.merge(new HistoryRows(upTo), files, triggers, new BitSet()));
+            }
+        }
+
+        /** An absorbed event as the strategy sees it, from its marker row. */
+        private Row event(Object key, Row marker) {
+            Row.Builder b = keys.set(Row.builder(silverSchema), key);
+            for (String c : eventColumns) {
+                b.set(c, marker.value(EVENT_PREFIX + c));
+            }
+            Row event = b.build();
+            // the validity of an absorbed event, as Scd2Strategy.History#absorbed() says
+            return event.with(Scd2Strategy.START_AT, CompositeSequence.toStored(sequence(event)));
+        }
+
+        /** An absorbed event's marker row, written by this batch. */
+        private Row marker(Object key, Row event, long upTo) {
+            Row.Builder b = markerKeys.set(Row.builder(schema), key).set(SEQUENCE, CompositeSequence.toStored(sequence(event)))
+                    .set(ABSORBED_AT, now).set(VERSION, upTo);
+            for (String c : eventColumns) {
+                b.set(EVENT_PREFIX + c, event.value(c));
+            }
+            return b.build();
+        }
+
+        /**
+         * A key's marker rows after the batch: its delete rows and the batch's new deletes, and its
+         * absorbed events, which keep the rows (and times) they were written with.
+         */
+        private final class HistoryRows implements SilverMerger.KeyFold<List<Row>> {
+            private final long upTo;
+
+            HistoryRows(long upTo) {
+                this.upTo = upTo;
+            }
+
+            @Override
+            public List<Row> load(@Nullable List<Row> state, Row stored) {
+                List<Row> rows = state == null ? new ArrayList<>(1) : state;
+                rows.add(widen(stored));
+                return rows;
+            }
+
+            @Override
+            public List<Row> apply(Object key, @Nullable List<Row> state, Row trigger, boolean tombstone) {
+                List<Row> stored = state == null ? List.of() : state;
+                List<Row> deletes = new ArrayList<>();
+                List<Row> events = new ArrayList<>();
+                for (Row r : stored) {
+                    (r.value(ABSORBED_AT) == null ? deletes : events).add(r);
+                }
+                for (Object sequence : added.getOrDefault(key, List.of())) {
+                    if (deletes.stream().noneMatch(r -> compareSequence(markerSequence(r, SEQUENCE), sequence) == 0)) {
+                        deletes.add(markerKeys.set(Row.builder(schema), key).set(SEQUENCE, CompositeSequence.toStored(sequence))
+                                .set(DELETED_AT, now).set(VERSION, upTo).build());
+                    }
+                }
+                List<Row> after = absorbedAfter.get(key);
+                if (after != null) {
+                    Map<Row, Row> kept = new HashMap<>();
+                    for (Row r : hidden.getOrDefault(key, List.of())) {
+                        kept.put(event(key, r), r);
+                    }
+                    events = new ArrayList<>(after.size());
+                    for (Row event : after) {
+                        Row row = kept.get(event);
+                        events.add(row != null ? row : marker(key, event, upTo));
+                    }
+                }
+                deletes.sort((a, b) -> compareSequence(markerSequence(a, SEQUENCE), markerSequence(b, SEQUENCE)));
+                events.sort((a, b) -> compareSequence(markerSequence(a, SEQUENCE), markerSequence(b, SEQUENCE)));
+                List<Row> rows = new ArrayList<>(deletes.size() + events.size());
+                rows.addAll(deletes);
+                rows.addAll(events);
+                return rows;
+            }
+
+            @Override
+            public void emit(List<Row> state, List<Row> out) {
+                out.addAll(state);
             }
         }
     }
 
-    /**
-     * The SCD type 2 markers of a key: one row per delete, kept in sequence order so that files stay
-     * sorted by (key, sequence); a delete seen again (a replay) adds nothing.
-     */
-    private final class MarkerSet implements SilverMerger.KeyFold<List<Row>> {
-        @Override
-        public List<Row> load(@Nullable List<Row> state, Row stored) {
-            List<Row> rows = state == null ? new ArrayList<>(1) : state;
-            rows.add(stored);
-            return rows;
+    /** @return a marker row with the markers table's current columns (a table may return rows as written) */
+    private Row widen(Row r) {
+        if (r.schema().equals(schema)) {
+            return r;
         }
-
-        @Override
-        public List<Row> apply(Object key, @Nullable List<Row> state, Row incoming, boolean tombstone) {
-            List<Row> rows = state == null ? List.of() : state;
-            for (Row r : rows) {
-                if (compareSequence(sequence(r, SEQUENCE), sequence(incoming, SEQUENCE)) == 0) {
-                    return rows;
-                }
+        Row.Builder b = Row.builder(schema);
+        for (int i = 0; i < schema.size(); i++) {
+            int from = r.schema().indexOf(schema.field(i).name());
+            if (from >= 0) {
+                b.set(i, r.value(from));
             }
-            List<Row> more = new ArrayList<>(rows.size() + 1);
-            more.addAll(rows);
-            more.add(incoming);
-            more.sort((a, b) -> compareSequence(sequence(a, SEQUENCE), sequence(b, SEQUENCE)));
-            return more;
         }
-
-        @Override
-        public void emit(List<Row> state, List<Row> out) {
-            out.addAll(state);
-        }
+        return b.build();
     }
 
     /**
@@ -679,8 +893,11 @@ final class DeleteMarkers {
      */
     private void commitRows(TableSnapshot snapshot, long upTo, Function<List<DataFile>, SilverMerger.Result> merge) {
         TableSnapshot s = snapshot;
-        if (s.version() < 0 || columns && s.schema().map(t -> t.indexOf(COLUMNS) < 0).orElse(true)) {
-            s = table.create(schema); // a table written before partial updates kept column sequences gains them
+        if (s.version() < 0 || s.schema().map(t -> schema.fields().stream().anyMatch(f -> t.indexOf(f.name()) < 0))
+                .orElse(true)) {
+            // a table written before partial updates kept column sequences, or before SCD type 2 kept
+            // absorbed events (or silver declared more columns), gains the columns
+            s = table.create(schema);
         }
         merge.apply(s.files()).stage(table).expectTransaction(appId, snapshot.transaction(appId).orElse(-1))
                 .setTransaction(appId, upTo).commit("MERGE");
