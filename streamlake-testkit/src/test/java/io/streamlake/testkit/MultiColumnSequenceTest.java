@@ -198,6 +198,24 @@ class MultiColumnSequenceTest {
                 MergeStrategies.scd2("hi", "lo").trackHistoryOn("status").withDeletes(IS_DELETE), seed, true);
     }
 
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {93, 94, 95})
+    void scd2WithRepeatedStatusesKeepsItsAbsorbedEventsExactlyRestartingBetweenBatches(long seed) {
+        // statuses repeat, so versions absorb events, which the delete-marker table keeps as the text
+        // of their composite sequence values
+        expectTheOneColumnSilver(RandomChanges.seed(seed).nulls(0.2).statuses(3).deletes(0.2), true,
+                MergeStrategies.scd2("seq").trackHistoryOn("status").withDeletes(IS_DELETE),
+                MergeStrategies.scd2("hi", "lo").trackHistoryOn("status").withDeletes(IS_DELETE), seed, true);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {96, 97})
+    void scd2IgnoringNullUpdatesInAnyOrder(long seed) {
+        expectTheOneColumnSilver(RandomChanges.seed(seed).nulls(0.4).statuses(3), true,
+                MergeStrategies.scd2("seq").ignoreNullUpdates(), MergeStrategies.scd2("hi", "lo").ignoreNullUpdates(),
+                seed, false);
+    }
+
     // ---- single cases ---------------------------------------------------------------------------
 
     private static Row event(String id, String status, long hi, @Nullable String lo) {
