@@ -1,8 +1,8 @@
 package io.streamlake.samples;
 
 import io.streamlake.Pipeline;
-import io.streamlake.core.internal.MicroBatchEngine;
-import io.streamlake.core.internal.PipelineTables;
+import io.streamlake.core.engine.MicroBatchEngine;
+import io.streamlake.core.engine.PipelineTables;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd2Strategy;

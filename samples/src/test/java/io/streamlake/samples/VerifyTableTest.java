@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamlake.core.delta.BronzeFileWriter;
 import io.streamlake.core.delta.DamagedFiles;
 import io.streamlake.core.delta.DeltaTable;
-import io.streamlake.core.internal.BronzeRows;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +48,7 @@ class VerifyTableTest {
 
     private static DeltaTable bronze(Path dir) {
         DeltaTable table = DeltaTable.open(dir.resolve("bronze/orders").toString(), Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         return table;
     }
 
@@ -82,7 +82,7 @@ class VerifyTableTest {
         DeltaTable table = bronze(lake);
         DataFile victim = bronzeFile(table, 0, 2_000);
         DataFile donor = bronzeFile(table, 2_000, 500);
-        DataFile damaged = DamagedFiles.spliceIntoPage(table, victim, donor, BronzeRows.VALUE, 0, 0);
+        DataFile damaged = DamagedFiles.spliceIntoPage(table, victim, donor, BronzeLayout.VALUE, 0, 0);
         table.newCommit().add(damaged).add(donor).commit("WRITE");
 
         ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString()}, Map.of()));

@@ -5,6 +5,7 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.schema.ValueOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -472,23 +473,9 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     /**
      * @param a a string
      * @param b another string
-     * @return their order by code point, which is the order of their UTF-8 bytes
+     * @return their order by code point, which is the order of their UTF-8 bytes ({@link ValueOrder#compareUtf8})
      */
     public static int compareCodePoints(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y) {
-                boolean xs = Character.isSurrogate(x);
-                boolean ys = Character.isSurrogate(y);
-                if (xs == ys) {
-                    return x - y;
-                }
-                // A surrogate encodes a code point above U+FFFF, so it sorts after any BMP character.
-                return xs ? 1 : -1;
-            }
-        }
-        return a.length() - b.length();
+        return ValueOrder.compareUtf8(a, b);
     }
 }

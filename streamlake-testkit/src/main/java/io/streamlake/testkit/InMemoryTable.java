@@ -1,12 +1,12 @@
 package io.streamlake.testkit;
 
-import io.streamlake.core.internal.KeyOrder;
-import io.streamlake.core.internal.SchemaEvolution;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.schema.SchemaEvolution;
+import io.streamlake.schema.ValueOrder;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PartitionValues;
@@ -301,10 +301,10 @@ public final class InMemoryTable implements Table {
                     nulls[i]++;
                 } else if (v instanceof Comparable && schema.field(i).type().kind() != DataType.Kind.BOOLEAN) {
                     // the engine's key order, as the Delta writer's statistics use it
-                    if (min[i] == null || KeyOrder.NATURAL.compare(v, min[i]) < 0) {
+                    if (min[i] == null || ValueOrder.NATURAL.compare(v, min[i]) < 0) {
                         min[i] = v;
                     }
-                    if (max[i] == null || KeyOrder.NATURAL.compare(v, max[i]) > 0) {
+                    if (max[i] == null || ValueOrder.NATURAL.compare(v, max[i]) > 0) {
                         max[i] = v;
                     }
                 }

@@ -1,14 +1,14 @@
 package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
-import io.streamlake.core.internal.MicroBatchEngine;
-import io.streamlake.core.internal.PipelineTables;
-import io.streamlake.core.internal.QuarantineReplay;
-import io.streamlake.core.internal.QuarantineRows;
+import io.streamlake.core.engine.MicroBatchEngine;
+import io.streamlake.core.engine.PipelineTables;
+import io.streamlake.core.silver.QuarantineReplay;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.QuarantineLayout;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableRef;
 import io.streamlake.table.TableSnapshot;
@@ -17,8 +17,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -182,7 +182,7 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     /** @return the bronze table's current contents */
     public TableContents bronze() {
-        return contents(bronze.delegate(), io.streamlake.core.internal.BronzeRows.SCHEMA);
+        return contents(bronze.delegate(), io.streamlake.table.BronzeLayout.SCHEMA);
     }
 
     /**
@@ -205,7 +205,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         if (quarantine == null) {
             throw new IllegalStateException("pipeline " + pipeline.name() + " has no quarantine table");
         }
-        return contents(quarantine.delegate(), QuarantineRows.SCHEMA);
+        return contents(quarantine.delegate(), QuarantineLayout.SCHEMA);
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.KernelReader;
-import io.streamlake.core.internal.KeyOrder;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
@@ -14,6 +13,7 @@ import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.schema.ValueOrder;
 import io.streamlake.table.DataFile;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -422,12 +422,12 @@ class MergeStrategiesScenarioTest {
     /** Each file's rows are sorted by (key, __START_AT) and no key range overlaps another file's. */
     private static void assertSortedWithDisjointKeys(TableContents silver) {
         List<DataFile> files = new ArrayList<>(silver.files());
-        files.sort(Comparator.comparing(f -> (String) f.minValues().get("order_id"), KeyOrder.NATURAL));
+        files.sort(Comparator.comparing(f -> (String) f.minValues().get("order_id"), ValueOrder.NATURAL));
         for (int i = 1; i < files.size(); i++) {
-            assertThat(KeyOrder.NATURAL.compare(files.get(i - 1).maxValues().get("order_id"),
+            assertThat(ValueOrder.NATURAL.compare(files.get(i - 1).maxValues().get("order_id"),
                     files.get(i).minValues().get("order_id"))).as("file key ranges overlap").isNegative();
         }
-        Comparator<Row> byKeyAndStart = Comparator.<Row, Object>comparing(r -> r.value("order_id"), KeyOrder.NATURAL)
+        Comparator<Row> byKeyAndStart = Comparator.<Row, Object>comparing(r -> r.value("order_id"), ValueOrder.NATURAL)
                 .thenComparing(r -> r.timestamp("__START_AT"));
         int offset = 0;
         for (DataFile f : silver.files()) { // rows() reads the files in this order

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
-import io.streamlake.core.internal.QuarantineRows;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
@@ -19,6 +18,7 @@ import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.QuarantineLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -227,8 +227,8 @@ class PoisonRecordsTest {
 
     @Test
     void aQuarantineTableWrittenBeforeTheReasonColumnGainsItAndKeepsItsRows(@TempDir Path lake) {
-        Schema old = Schema.of(QuarantineRows.SCHEMA.fields().stream()
-                .filter(f -> !f.name().equals(QuarantineRows.REASON)).toList());
+        Schema old = Schema.of(QuarantineLayout.SCHEMA.fields().stream()
+                .filter(f -> !f.name().equals(QuarantineLayout.REASON)).toList());
         DeltaTable quarantine = DeltaTable.open(lake.resolve("silver_quarantine").toString(), Map.of());
         quarantine.create(old);
         Row before = Row.of(old, null, "{old".getBytes(StandardCharsets.UTF_8), null, "orders", 0, 7L, null, 1L,

@@ -2,7 +2,7 @@ package io.streamlake.core.azure;
 
 import com.azure.core.credential.TokenCredential;
 import io.streamlake.SecretMap;
-import io.streamlake.core.internal.Handoff;
+import io.streamlake.core.util.Handoff;
 import io.streamlake.exceptions.ConfigurationException;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,7 +4,7 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.identity.DefaultAzureCredentialBuilder;
-import io.streamlake.core.internal.Handoff;
+import io.streamlake.core.util.Handoff;
 import io.streamlake.exceptions.ConfigurationException;
 import org.jspecify.annotations.Nullable;
 

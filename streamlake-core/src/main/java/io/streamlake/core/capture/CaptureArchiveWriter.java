@@ -1,8 +1,8 @@
 package io.streamlake.core.capture;
 
 import io.streamlake.core.delta.StorageLocation;
-import io.streamlake.core.internal.RecordArchive;
 import io.streamlake.exceptions.SinkException;
+import io.streamlake.source.RecordArchive;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.io.IOException;

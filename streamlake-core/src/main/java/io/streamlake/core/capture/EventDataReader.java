@@ -1,6 +1,6 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.internal.SmallMap;
+import io.streamlake.core.util.SmallMap;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.io.IOException;

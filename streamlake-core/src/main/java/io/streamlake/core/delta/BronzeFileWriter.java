@@ -1,10 +1,11 @@
 package io.streamlake.core.delta;
 
-import io.streamlake.core.internal.BronzeRows;
-import io.streamlake.core.internal.SmallMap;
+import io.streamlake.core.util.SmallMap;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.DataType;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeFiles;
+import io.streamlake.table.BronzeLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,18 +25,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * Writes source records into one new bronze data file, straight into Parquet's column writers: no
  * {@code Row} per record and no record-assembly layer, which together cost bronze about a third of
- * its write time. The file is the same as {@link BronzeRows#toRow}'s rows written through
+ * its write time. The file is the same as {@link BronzeLayout#toRow}'s rows written through
  * {@link DeltaTable#newDataFile}, with the same Delta statistics; only its encodings are chosen for
  * the layout (no dictionary for payloads, offsets and header values, no Parquet min/max for keys and
  * payloads).
  * Not thread-safe.
  */
-public final class BronzeFileWriter extends ParquetDataFile {
+public final class BronzeFileWriter extends ParquetDataFile implements BronzeFiles.RecordFileWriter {
     /** The layout's leaf columns, in the Parquet schema's order; the constructor checks it. */
     private static final List<String> COLUMNS = List.of("key", "value", "source", "partition", "position",
             "source_timestamp", "headers.key_value.key", "headers.key_value.value", "ingestion_time",
             "metadata.key_value.key", "metadata.key_value.value");
-    private static final MessageType SCHEMA = DeltaSchemas.toParquet(BronzeRows.SCHEMA);
+    private static final MessageType SCHEMA = DeltaSchemas.toParquet(BronzeLayout.SCHEMA);
     /** Dictionary-encoded: few distinct values per file. Every other column is mostly distinct. */
     private static final List<String> DICTIONARY = List.of("source", "partition", "headers.key_value.key",
             "metadata.key_value.key");
@@ -73,8 +74,8 @@ public final class BronzeFileWriter extends ParquetDataFile {
     private @Nullable String lastStream;
     private Binary lastSource = Binary.EMPTY;
     private final Utf8Buffer utf8 = new Utf8Buffer();
-    private final MapColumn headers = new MapColumn(BronzeRows.HEADERS, false);
-    private final MapColumn metadata = new MapColumn(BronzeRows.METADATA, true);
+    private final MapColumn headers = new MapColumn(BronzeLayout.HEADERS, false);
+    private final MapColumn metadata = new MapColumn(BronzeLayout.METADATA, true);
 
     private @Nullable ParquetColumnFile file;
 
@@ -94,12 +95,12 @@ public final class BronzeFileWriter extends ParquetDataFile {
     /** @param limits where row groups and pages are cut (tests make them small) */
     BronzeFileWriter(DeltaTable table, Instant ingestedAt, ParquetColumnFile.Limits limits) {
         super(table, Map.of());
-        this.ingestionMicros = RowWriteSupport.micros(BronzeRows.INGESTION_TIME, ingestedAt);
+        this.ingestionMicros = RowWriteSupport.micros(BronzeLayout.INGESTION_TIME, ingestedAt);
         List<ColumnDescriptor> descriptors = SCHEMA.getColumns();
         List<String> paths = descriptors.stream().map(d -> String.join(".", d.getPath())).toList();
         if (!paths.equals(COLUMNS)) {
             throw new IllegalStateException("the bronze layout " + paths + " is not the one this writer knows "
-                    + COLUMNS + "; update BronzeFileWriter with BronzeRows");
+                    + COLUMNS + "; update BronzeFileWriter with BronzeLayout");
         }
         try {
             this.file = new ParquetColumnFile(path, table.conf(), SCHEMA, settings(), limits, this::bind,
@@ -155,7 +156,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
         checkWritable(file != null);
         // Everything that can be refused is checked before the first column is touched, so that a
         // refused record leaves the file intact and the writer usable.
-        long micros = RowWriteSupport.micros(BronzeRows.SOURCE_TIMESTAMP, r.timestamp());
+        long micros = RowWriteSupport.micros(BronzeLayout.SOURCE_TIMESTAMP, r.timestamp());
         headers.gather(r.headers());
         metadata.gather(r.metadata());
         ParquetColumnFile f = file;
@@ -206,7 +207,7 @@ public final class BronzeFileWriter extends ParquetDataFile {
      * index, any other map through its entries.
      *
      * <p>An optional map is a repeated key_value group under an optional group. Definition levels: 0
-     * the map is null, 1 it is empty (bronze writes null instead, as {@code BronzeRows.toRow} does), 2
+     * the map is null, 1 it is empty (bronze writes null instead, as {@code BronzeLayout.toRow} does), 2
      * an entry with a null value, 3 an entry with a value. Repetition level 1 continues the row's map.
      */
     private final class MapColumn {
@@ -332,15 +333,15 @@ public final class BronzeFileWriter extends ParquetDataFile {
 
     private Map<String, Object> bounds(boolean min) {
         Map<String, Object> m = new HashMap<>();
-        bound(m, BronzeRows.SOURCE, sourceStats, min);
-        bound(m, BronzeRows.PARTITION, partitionStats, min);
-        bound(m, BronzeRows.POSITION, positionStats, min);
-        bound(m, BronzeRows.SOURCE_TIMESTAMP, sourceTimeStats, min);
+        bound(m, BronzeLayout.SOURCE, sourceStats, min);
+        bound(m, BronzeLayout.PARTITION, partitionStats, min);
+        bound(m, BronzeLayout.POSITION, positionStats, min);
+        bound(m, BronzeLayout.SOURCE_TIMESTAMP, sourceTimeStats, min);
         ColumnStats ingestion = new ColumnStats(DataType.TIMESTAMP);
         if (rows > 0) {
             ingestion.integral(ingestionMicros); // one value for the whole file
         }
-        bound(m, BronzeRows.INGESTION_TIME, ingestion, min);
+        bound(m, BronzeLayout.INGESTION_TIME, ingestion, min);
         return m;
     }
 
@@ -354,13 +355,13 @@ public final class BronzeFileWriter extends ParquetDataFile {
     @Override
     Map<String, Long> nullCounts() {
         Map<String, Long> m = new HashMap<>();
-        m.put(BronzeRows.KEY, keyNulls);
-        m.put(BronzeRows.VALUE, valueNulls);
-        m.put(BronzeRows.SOURCE, 0L);
-        m.put(BronzeRows.PARTITION, 0L);
-        m.put(BronzeRows.POSITION, 0L);
-        m.put(BronzeRows.SOURCE_TIMESTAMP, 0L);
-        m.put(BronzeRows.INGESTION_TIME, 0L);
+        m.put(BronzeLayout.KEY, keyNulls);
+        m.put(BronzeLayout.VALUE, valueNulls);
+        m.put(BronzeLayout.SOURCE, 0L);
+        m.put(BronzeLayout.PARTITION, 0L);
+        m.put(BronzeLayout.POSITION, 0L);
+        m.put(BronzeLayout.SOURCE_TIMESTAMP, 0L);
+        m.put(BronzeLayout.INGESTION_TIME, 0L);
         return m;
     }
 }

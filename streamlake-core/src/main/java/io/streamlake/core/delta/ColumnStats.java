@@ -1,7 +1,7 @@
 package io.streamlake.core.delta;
 
-import io.streamlake.core.internal.KeyOrder;
 import io.streamlake.schema.DataType;
+import io.streamlake.schema.ValueOrder;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -63,10 +63,10 @@ final class ColumnStats {
             maxString = null;
             return;
         }
-        if (minString == null || KeyOrder.compareUtf8(v, minString) < 0) {
+        if (minString == null || ValueOrder.compareUtf8(v, minString) < 0) {
             minString = v;
         }
-        if (maxString == null || KeyOrder.compareUtf8(v, maxString) > 0) {
+        if (maxString == null || ValueOrder.compareUtf8(v, maxString) > 0) {
             maxString = v;
         }
     }

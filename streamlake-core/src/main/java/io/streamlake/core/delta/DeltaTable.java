@@ -15,7 +15,7 @@ import io.delta.standalone.internal.exception.DeltaErrors;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
 import io.streamlake.core.azure.StorageCredentials;
-import io.streamlake.core.internal.SchemaEvolution;
+import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
@@ -23,6 +23,8 @@ import io.streamlake.exceptions.SinkException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.schema.SchemaEvolution;
+import io.streamlake.table.BronzeFiles;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PartitionValues;
@@ -34,9 +36,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Paths;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +86,7 @@ import org.slf4j.LoggerFactory;
  * commits to the same local folder are serialized, because local file systems lack the atomic
  * put-if-absent that Delta's optimistic concurrency relies on; across processes, use a cloud store.
  */
-public final class DeltaTable implements Table {
+public final class DeltaTable implements Table, BronzeFiles {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
 
     static final String ENGINE_INFO = "StreamLake/" + Optional.ofNullable(
@@ -354,11 +356,12 @@ public final class DeltaTable implements Table {
     }
 
     /**
-     * A new data file in the bronze layout ({@code BronzeRows.SCHEMA}), written from source records
+     * A new data file in the bronze layout ({@code BronzeLayout.SCHEMA}), written from source records
      * without building rows: the bronze write path. Commit it like any other data file.
      *
      * @param ingestionTime the {@code ingestion_time} of every row of the file
      */
+    @Override
     public BronzeFileWriter newBronzeFile(Instant ingestionTime) {
         Objects.requireNonNull(ingestionTime, "ingestionTime");
         return new BronzeFileWriter(this, ingestionTime);

@@ -1,19 +1,19 @@
 package io.streamlake.core.delta;
 
 import io.streamlake.exceptions.SchemaMismatchException;
-import io.streamlake.core.internal.KeyOrder;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.schema.ValueOrder;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.List;
-import java.util.ArrayList;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.hadoop.api.WriteSupport;

@@ -3,12 +3,12 @@ package io.streamlake.core.delta;
 import io.streamlake.core.delta.VerificationReport.Kind;
 import io.streamlake.core.delta.VerificationReport.PositionRange;
 import io.streamlake.core.delta.VerificationReport.Problem;
-import io.streamlake.core.internal.BronzeRows;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SinkException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
+import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.TableSnapshot;
 import java.io.FileNotFoundException;
@@ -29,8 +29,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.VersionParser;
 import org.apache.parquet.VersionParser.ParsedVersion;
+import org.apache.parquet.VersionParser;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Dictionary;
@@ -167,16 +167,16 @@ public final class TableVerifier {
         return report;
     }
 
-    /** The bronze layout, as {@link BronzeRows} defines it, in an unpartitioned table. */
+    /** The bronze layout, as {@link BronzeLayout} defines it, in an unpartitioned table. */
     private static boolean isBronze(TableSnapshot snapshot) {
         Optional<Schema> schema = snapshot.schema();
         if (schema.isEmpty() || !snapshot.partitionColumns().isEmpty()) {
             return false;
         }
         Schema s = schema.get();
-        return hasColumn(s, BronzeRows.SOURCE, DataType.Kind.STRING)
-                && hasColumn(s, BronzeRows.PARTITION, DataType.Kind.INT)
-                && hasColumn(s, BronzeRows.POSITION, DataType.Kind.LONG);
+        return hasColumn(s, BronzeLayout.SOURCE, DataType.Kind.STRING)
+                && hasColumn(s, BronzeLayout.PARTITION, DataType.Kind.INT)
+                && hasColumn(s, BronzeLayout.POSITION, DataType.Kind.LONG);
     }
 
     private static boolean hasColumn(Schema schema, String name, DataType.Kind kind) {
@@ -262,13 +262,13 @@ public final class TableVerifier {
             if (!bronze) {
                 return "";
             }
-            Optional<Object> minPosition = file.min(BronzeRows.POSITION);
-            Optional<Object> maxPosition = file.max(BronzeRows.POSITION);
+            Optional<Object> minPosition = file.min(BronzeLayout.POSITION);
+            Optional<Object> maxPosition = file.max(BronzeLayout.POSITION);
             if (minPosition.isEmpty() || maxPosition.isEmpty()) {
                 return "";
             }
-            return ". The Delta log's statistics bound its rows to " + between(file, BronzeRows.SOURCE, "source")
-                    + ", " + between(file, BronzeRows.PARTITION, "partition") + ", positions " + minPosition.get()
+            return ". The Delta log's statistics bound its rows to " + between(file, BronzeLayout.SOURCE, "source")
+                    + ", " + between(file, BronzeLayout.PARTITION, "partition") + ", positions " + minPosition.get()
                     + ".." + maxPosition.get() + " (all its source partitions together)";
         }
 
@@ -300,7 +300,7 @@ public final class TableVerifier {
                         if (listed < OVERLAPS_LISTED) {
                             listed++;
                             boolean sameFile = r.file().equals(reach.file());
-                            problem(r.file(), Kind.POSITIONS_DUPLICATED, -1, BronzeRows.POSITION, -1, String.format(
+                            problem(r.file(), Kind.POSITIONS_DUPLICATED, -1, BronzeLayout.POSITION, -1, String.format(
                                     Locale.ROOT, "%s: positions %d..%d of this file overlap positions %d..%d %s:"
                                             + " every position from %d to %d that both hold is held twice",
                                     e.getKey(), r.first(), r.last(), reach.first(), reach.last(),
@@ -316,7 +316,7 @@ public final class TableVerifier {
                     }
                 }
                 if (more > 0 && lastOverlapping != null) {
-                    problem(lastOverlapping, Kind.POSITIONS_DUPLICATED, -1, BronzeRows.POSITION, -1,
+                    problem(lastOverlapping, Kind.POSITIONS_DUPLICATED, -1, BronzeLayout.POSITION, -1,
                             e.getKey() + ": " + more + " more overlaps of positions held earlier (not listed)");
                 }
             }
@@ -602,9 +602,9 @@ public final class TableVerifier {
                 }
                 PrimitiveTypeName type = c.getPrimitiveType().getPrimitiveTypeName();
                 String name = c.getPath()[0];
-                Role role = name.equals(BronzeRows.SOURCE) && type == PrimitiveTypeName.BINARY ? Role.SOURCE
-                        : name.equals(BronzeRows.PARTITION) && type == PrimitiveTypeName.INT32 ? Role.PARTITION
-                        : name.equals(BronzeRows.POSITION) && type == PrimitiveTypeName.INT64 ? Role.POSITION
+                Role role = name.equals(BronzeLayout.SOURCE) && type == PrimitiveTypeName.BINARY ? Role.SOURCE
+                        : name.equals(BronzeLayout.PARTITION) && type == PrimitiveTypeName.INT32 ? Role.PARTITION
+                        : name.equals(BronzeLayout.POSITION) && type == PrimitiveTypeName.INT64 ? Role.POSITION
                         : Role.NONE;
                 if (role != Role.NONE) {
                     // Source ids are replaced by source partition ids, which positions then use: that order.
@@ -664,14 +664,14 @@ public final class TableVerifier {
                     continue;
                 }
                 if (p.backwards > 0) {
-                    problem(Kind.POSITIONS_OUT_OF_ORDER, -1, BronzeRows.POSITION, -1, p.key + ": positions go"
+                    problem(Kind.POSITIONS_OUT_OF_ORDER, -1, BronzeLayout.POSITION, -1, p.key + ": positions go"
                             + " backwards " + Positions.occurrences(p.backwards, p.backwardsSeen) + ": the rows are"
                             + " not in the source's order. Bronze compaction in earlier versions combined files out of"
                             + " order, which loses nothing: unless POSITIONS_DUPLICATED names this file and partition"
                             + " too, each position is still held once");
                 }
                 if (p.repeats > 0) {
-                    problem(Kind.POSITIONS_DUPLICATED, -1, BronzeRows.POSITION, -1, p.key + ": a position"
+                    problem(Kind.POSITIONS_DUPLICATED, -1, BronzeLayout.POSITION, -1, p.key + ": a position"
                             + " repeats " + Positions.occurrences(p.repeats, p.repeatsSeen) + "; each event is held"
                             + " once");
                 }

@@ -38,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>The {@code credential} option is an opaque id of a credential registered in this JVM (see
- * {@link io.streamlake.core.internal.Handoff}); without it the handler builds a
+ * {@link io.streamlake.core.util.Handoff}); without it the handler builds a
  * {@code DefaultAzureCredential}. The handler holds the credential while its Kafka client is open and
  * drops it when Kafka closes the handler. A failed sign-in fails the login with a message that names
  * the namespace, the credential's class and what to check, never a token.

@@ -1,9 +1,9 @@
 package io.streamlake.core.eventhubs;
 
 import com.azure.core.credential.TokenCredential;
-import io.streamlake.core.internal.Handoff;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.core.util.Handoff;
 import io.streamlake.exceptions.ConfigurationException;
 import java.util.Map;
 import java.util.Objects;

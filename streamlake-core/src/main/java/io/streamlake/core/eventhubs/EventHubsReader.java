@@ -10,7 +10,7 @@ import com.azure.messaging.eventhubs.models.EventPosition;
 import com.azure.messaging.eventhubs.models.InitializationContext;
 import com.azure.messaging.eventhubs.models.LastEnqueuedEventProperties;
 import com.azure.messaging.eventhubs.models.PartitionContext;
-import io.streamlake.core.delta.Redactor;
+import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;

@@ -1,6 +1,6 @@
 package io.streamlake.core.kafka;
 
-import io.streamlake.core.delta.Redactor;
+import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.source.SourcePartition;

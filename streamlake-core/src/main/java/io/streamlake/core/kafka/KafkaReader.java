@@ -1,6 +1,6 @@
 package io.streamlake.core.kafka;
 
-import io.streamlake.core.delta.Redactor;
+import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
@@ -8,6 +8,7 @@ import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.source.StartPosition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

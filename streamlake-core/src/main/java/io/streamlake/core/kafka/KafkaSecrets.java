@@ -1,6 +1,6 @@
 package io.streamlake.core.kafka;
 
-import io.streamlake.core.delta.Redactor;
+import io.streamlake.core.storage.Redactor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

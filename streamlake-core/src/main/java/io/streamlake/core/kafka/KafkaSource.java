@@ -4,6 +4,7 @@ import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourceReader;
+import io.streamlake.source.StartPosition;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

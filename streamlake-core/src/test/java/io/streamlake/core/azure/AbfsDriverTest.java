@@ -2,7 +2,7 @@ package io.streamlake.core.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamlake.core.internal.HandoffTesting;
+import io.streamlake.core.util.HandoffTesting;
 import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

@@ -4,12 +4,12 @@ import static io.streamlake.core.delta.DeltaTableRoundTripTest.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamlake.core.internal.BronzeRows;
-import io.streamlake.core.internal.SmallMap;
+import io.streamlake.core.util.SmallMap;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.schema.Row;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
 import java.io.IOException;
@@ -74,8 +74,8 @@ class BronzeFileWriterTest {
     }
 
     private static DataFile writeRows(DeltaTable table, List<SourceRecord> records) {
-        try (DataFileWriter w = table.newDataFile(BronzeRows.SCHEMA)) {
-            records.forEach(r -> w.write(BronzeRows.toRow(r, INGESTED)));
+        try (DataFileWriter w = table.newDataFile(BronzeLayout.SCHEMA)) {
+            records.forEach(r -> w.write(BronzeLayout.toRow(r, INGESTED)));
             return w.finish();
         }
     }
@@ -104,14 +104,14 @@ class BronzeFileWriterTest {
     @Test
     void writesWhatTheRowPathWritesWithTheSameStatistics(@TempDir Path dir) {
         DeltaTable table = DeltaTable.open(dir.resolve("bronze").toString(), Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         List<SourceRecord> records = records(2_000);
         DataFile direct = writeDirect(table, records, 128L << 20);
         DataFile rows = writeRows(table, records);
 
-        List<List<Object>> expected = readAll(table, rows, BronzeRows.SCHEMA).stream()
+        List<List<Object>> expected = readAll(table, rows, BronzeLayout.SCHEMA).stream()
                 .map(BronzeFileWriterTest::comparable).toList();
-        List<List<Object>> actual = readAll(table, direct, BronzeRows.SCHEMA).stream()
+        List<List<Object>> actual = readAll(table, direct, BronzeLayout.SCHEMA).stream()
                 .map(BronzeFileWriterTest::comparable).toList();
         assertThat(actual).hasSize(2_000).isEqualTo(expected);
         // a spot check against the source, so that two equally wrong paths cannot pass
@@ -125,16 +125,16 @@ class BronzeFileWriterTest {
         assertThat(direct.minValues()).isEqualTo(rows.minValues());
         assertThat(direct.maxValues()).isEqualTo(rows.maxValues());
         assertThat(direct.nullCounts()).isEqualTo(rows.nullCounts());
-        assertThat(direct.nullCounts()).containsEntry(BronzeRows.KEY, 2_000L / 7 + 1);
-        assertThat(direct.min(BronzeRows.SOURCE)).contains("orders");
-        assertThat(direct.max(BronzeRows.SOURCE)).contains("payments");
+        assertThat(direct.nullCounts()).containsEntry(BronzeLayout.KEY, 2_000L / 7 + 1);
+        assertThat(direct.min(BronzeLayout.SOURCE)).contains("orders");
+        assertThat(direct.max(BronzeLayout.SOURCE)).contains("payments");
     }
 
     @Test
     void deltaKernelReadsTheFileInRowGroups(@TempDir Path dir) throws IOException {
         String location = dir.resolve("bronze").toString();
         DeltaTable table = DeltaTable.open(location, Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         List<SourceRecord> records = records(5_000);
         DataFile file = writeDirect(table, records, 64 * 1024);
         table.newCommit().add(file).commit("WRITE");
@@ -165,7 +165,7 @@ class BronzeFileWriterTest {
     @Test
     void aRefusedRecordLeavesTheFileUsable(@TempDir Path dir) {
         DeltaTable table = DeltaTable.open(dir.resolve("bronze").toString(), Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         SourcePartition p = new SourcePartition("orders", 0);
         Map<String, byte[]> nullName = new HashMap<>();
         nullName.put(null, new byte[] {1});
@@ -186,8 +186,8 @@ class BronzeFileWriterTest {
                     new String[] {"ü"}, 1)));
             file = w.finish();
         }
-        List<Row> rows = readAll(table, file, BronzeRows.SCHEMA);
-        assertThat(rows).extracting(r -> r.value(BronzeRows.POSITION)).containsExactly(1L, 4L);
+        List<Row> rows = readAll(table, file, BronzeLayout.SCHEMA);
+        assertThat(rows).extracting(r -> r.value(BronzeLayout.POSITION)).containsExactly(1L, 4L);
         @SuppressWarnings("unchecked") // a SmallMap: a repeated name keeps its last value
         Map<String, Object> headers = (Map<String, Object>) comparable(rows.get(1)).get(6);
         assertThat(headers).containsOnlyKeys("a", "b").containsEntry("a", "03");
@@ -200,7 +200,7 @@ class BronzeFileWriterTest {
             throws IOException {
         Path location = dir.resolve("bronze");
         DeltaTable table = DeltaTable.open(location.toString(), Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         try (BronzeFileWriter w = table.newBronzeFile(INGESTED)) {
             records(100).forEach(w::write);
         }

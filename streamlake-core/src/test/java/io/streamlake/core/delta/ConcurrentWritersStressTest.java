@@ -2,15 +2,15 @@ package io.streamlake.core.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamlake.core.internal.BronzeRows;
-import io.streamlake.core.internal.QuarantineRows;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.PendingCommit;
+import io.streamlake.table.QuarantineLayout;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -78,9 +78,9 @@ class ConcurrentWritersStressTest {
         DeltaTable bronze = DeltaTable.open(dir.resolve("bronze").toString(), Map.of());
         DeltaTable silver = DeltaTable.open(dir.resolve("silver").toString(), Map.of());
         DeltaTable quarantine = DeltaTable.open(dir.resolve("quarantine").toString(), Map.of());
-        bronze.create(BronzeRows.SCHEMA);
+        bronze.create(BronzeLayout.SCHEMA);
         silver.create(SILVER);
-        quarantine.create(QuarantineRows.SCHEMA);
+        quarantine.create(QuarantineLayout.SCHEMA);
 
         // Compaction jobs rewrite files written beforehand, one each, as the compactor does.
         int compactions = 0;
@@ -119,7 +119,7 @@ class ConcurrentWritersStressTest {
                         written.add(switch (kind(thread, round)) {
                             case BRONZE -> writeBronze(bronze, id);
                             case SILVER -> writeRows(silver, Kind.SILVER, SILVER, silverRows(id));
-                            case QUARANTINE -> writeRows(quarantine, Kind.QUARANTINE, QuarantineRows.SCHEMA,
+                            case QUARANTINE -> writeRows(quarantine, Kind.QUARANTINE, QuarantineLayout.SCHEMA,
                                     quarantineRows(id));
                             case COMPACTION -> compact(bronze, seed.next());
                         });
@@ -180,7 +180,7 @@ class ConcurrentWritersStressTest {
         List<SourceRecord> records = bronzeRecords(id);
         try (BronzeFileWriter w = new BronzeFileWriter(table, INGESTED, LIMITS)) {
             records.forEach(w::write);
-            List<Row> rows = records.stream().map(r -> BronzeRows.toRow(r, INGESTED)).toList();
+            List<Row> rows = records.stream().map(r -> BronzeLayout.toRow(r, INGESTED)).toList();
             return new Written(Kind.BRONZE, w.finish(), rows);
         }
     }
@@ -195,8 +195,8 @@ class ConcurrentWritersStressTest {
     /** Reads a bronze file back through the library, as the compactor does, and writes it again. */
     private static Written compact(DeltaTable table, Written seed) {
         List<Row> rows = new ArrayList<>();
-        table.read(seed.file(), BronzeRows.SCHEMA).forEachRemaining(rows::add);
-        Written out = writeRows(table, Kind.COMPACTION, BronzeRows.SCHEMA, rows);
+        table.read(seed.file(), BronzeLayout.SCHEMA).forEachRemaining(rows::add);
+        Written out = writeRows(table, Kind.COMPACTION, BronzeLayout.SCHEMA, rows);
         return new Written(Kind.COMPACTION, out.file(), seed.rows());
     }
 
@@ -256,7 +256,7 @@ class ConcurrentWritersStressTest {
         List<Row> out = new ArrayList<>(RECORDS_PER_FILE);
         for (int i = 0; i < RECORDS_PER_FILE; i++) {
             Map<String, byte[]> headers = i % 6 == 0 ? Map.of("h", payload(random, 2)) : null;
-            out.add(Row.of(QuarantineRows.SCHEMA, i % 7 == 0 ? null : payload(random, 2),
+            out.add(Row.of(QuarantineLayout.SCHEMA, i % 7 == 0 ? null : payload(random, 2),
                     i % 17 == 0 ? null : payload(random, i), headers, "stress", id, (long) i, micros(random),
                     (long) id, "rule-" + (i % 4), i % 5 == 0 ? null : "error " + text(payload(random, 2)), INGESTED,
                     i % 3 == 0 ? null : "WRONG_TYPE"));

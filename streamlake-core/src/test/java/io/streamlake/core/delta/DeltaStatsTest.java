@@ -243,9 +243,9 @@ class DeltaStatsTest {
         String replacement = "\uFFFD";
         String rocket = "\uD83D\uDE80";
         assertThat(replacement.compareTo(rocket)).isPositive();
-        assertThat(io.streamlake.core.internal.KeyOrder.compareUtf8(replacement, rocket)).isNegative();
-        assertThat(io.streamlake.core.internal.KeyOrder.compareUtf8("a", "ab")).isNegative();
-        assertThat(io.streamlake.core.internal.KeyOrder.compareUtf8("b", "ab")).isPositive();
-        assertThat(io.streamlake.core.internal.KeyOrder.compareUtf8("same", "same")).isZero();
+        assertThat(io.streamlake.schema.ValueOrder.compareUtf8(replacement, rocket)).isNegative();
+        assertThat(io.streamlake.schema.ValueOrder.compareUtf8("a", "ab")).isNegative();
+        assertThat(io.streamlake.schema.ValueOrder.compareUtf8("b", "ab")).isPositive();
+        assertThat(io.streamlake.schema.ValueOrder.compareUtf8("same", "same")).isZero();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.exceptions.SinkException;

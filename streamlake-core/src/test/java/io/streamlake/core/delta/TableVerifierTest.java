@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.core.delta.VerificationReport.Kind;
 import io.streamlake.core.delta.VerificationReport.PositionRange;
 import io.streamlake.core.delta.VerificationReport.Problem;
-import io.streamlake.core.internal.BronzeRows;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.DataFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,7 +93,7 @@ class TableVerifierTest {
 
     static DeltaTable bronzeTable(Path dir) {
         DeltaTable table = DeltaTable.open(dir.resolve("bronze").toString(), Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         return table;
     }
 
@@ -173,13 +173,13 @@ class TableVerifierTest {
         DataFile donor = bronzeFile(table, 3 << 20, events(4, 10_000, 1_000, "payment"));
         DataFile healthy = bronzeFile(table, 64 << 10, events(4, 11_000, 1_000, "order"));
         assertThat(DamagedFiles.rowGroups(table, victim)).isGreaterThanOrEqualTo(2);
-        assertThat(DamagedFiles.pageCount(table, victim, BronzeRows.VALUE, 1)).isGreaterThanOrEqualTo(2);
+        assertThat(DamagedFiles.pageCount(table, victim, BronzeLayout.VALUE, 1)).isGreaterThanOrEqualTo(2);
         long rowsOfDamagedGroup = rowsOfRowGroup(table, victim, 1);
 
-        DataFile damaged = DamagedFiles.spliceIntoPage(table, victim, donor, BronzeRows.VALUE, 1, 1);
+        DataFile damaged = DamagedFiles.spliceIntoPage(table, victim, donor, BronzeLayout.VALUE, 1, 1);
         commit(table, damaged, donor, healthy);
         // The damage is real: the library's own reader fails on the file.
-        assertThatThrownBy(() -> drain(table.read(damaged, BronzeRows.SCHEMA))).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> drain(table.read(damaged, BronzeLayout.SCHEMA))).isInstanceOf(RuntimeException.class);
 
         VerificationReport report = TableVerifier.verify(table.location());
 
@@ -187,7 +187,7 @@ class TableVerifierTest {
             assertThat(p.file()).isEqualTo(victim.path());
             assertThat(p.kind()).isEqualTo(Kind.UNREADABLE);
             assertThat(p.rowGroup()).isEqualTo(1);
-            assertThat(p.column()).isEqualTo(BronzeRows.VALUE);
+            assertThat(p.column()).isEqualTo(BronzeLayout.VALUE);
             assertThat(p.page()).isEqualTo(1);
             assertThat(p.message()).startsWith("cannot decode value ").contains("of the page: ");
         });
@@ -229,8 +229,8 @@ class TableVerifierTest {
     void aPageHeaderThatDoesNotParseIsLocatedToItsPage(@TempDir Path dir) {
         DeltaTable table = bronzeTable(dir);
         DataFile file = bronzeFile(table, 3 << 20, events(4, 0, 2_000, "order"));
-        assertThat(DamagedFiles.pageCount(table, file, BronzeRows.VALUE, 0)).isGreaterThanOrEqualTo(2);
-        DamagedFiles.breakPageHeader(table, file, BronzeRows.VALUE, 0, 1);
+        assertThat(DamagedFiles.pageCount(table, file, BronzeLayout.VALUE, 0)).isGreaterThanOrEqualTo(2);
+        DamagedFiles.breakPageHeader(table, file, BronzeLayout.VALUE, 0, 1);
         commit(table, file);
 
         VerificationReport report = TableVerifier.verify(table.location());
@@ -238,7 +238,7 @@ class TableVerifierTest {
         assertThat(report.problems()).singleElement().satisfies(p -> {
             assertThat(p.kind()).isEqualTo(Kind.UNREADABLE);
             assertThat(p.rowGroup()).isZero();
-            assertThat(p.column()).isEqualTo(BronzeRows.VALUE);
+            assertThat(p.column()).isEqualTo(BronzeLayout.VALUE);
             assertThat(p.page()).isEqualTo(1);
             assertThat(p.message()).contains("data page 1, does not parse");
         });
@@ -315,7 +315,7 @@ class TableVerifierTest {
 
         assertThat(report.problems()).hasSize(3).allSatisfy(p -> {
             assertThat(p.file()).isEqualTo(file.path());
-            assertThat(p.column()).isEqualTo(BronzeRows.POSITION);
+            assertThat(p.column()).isEqualTo(BronzeLayout.POSITION);
         });
         assertThat(report.problems()).filteredOn(p -> p.kind() == Kind.POSITIONS_OUT_OF_ORDER).singleElement()
                 .satisfies(p -> assertThat(p.message()).startsWith("source orders partition 0: positions go backwards"
@@ -362,7 +362,7 @@ class TableVerifierTest {
         assertThat(report.problems()).singleElement().satisfies(p -> {
             assertThat(p.kind()).isEqualTo(Kind.POSITIONS_DUPLICATED);
             assertThat(p.file()).isEqualTo(overlapping.path());
-            assertThat(p.column()).isEqualTo(BronzeRows.POSITION);
+            assertThat(p.column()).isEqualTo(BronzeLayout.POSITION);
             assertThat(p.message()).isEqualTo("source orders partition 0: positions 50..149 of this file overlap"
                     + " positions 0..99 of " + first.path() + ": every position from 50 to 99 that both hold is held"
                     + " twice");
@@ -381,11 +381,11 @@ class TableVerifierTest {
         List<SourceRecord> victimEvents = events(4, 0, 3_000, "order");
         DataFile victim = bronzeFile(bronze, 3 << 20, victimEvents);
         DataFile donor = bronzeFile(bronze, 3 << 20, events(4, 3_000, 1_000, "payment"));
-        commit(bronze, DamagedFiles.spliceIntoPage(bronze, victim, donor, BronzeRows.VALUE, 0, 0), donor);
+        commit(bronze, DamagedFiles.spliceIntoPage(bronze, victim, donor, BronzeLayout.VALUE, 0, 0), donor);
         // What a repair pipeline (bronze only, started at each range's first position) fetched from the
         // source: the damaged ranges, and what followed them, which the filter below leaves out.
         DeltaTable repair = DeltaTable.open(dir.resolve("repair").toString(), Map.of());
-        repair.create(BronzeRows.SCHEMA);
+        repair.create(BronzeLayout.SCHEMA);
         List<SourceRecord> refetched = new ArrayList<>(victimEvents);
         refetched.addAll(events(4, 3_000, 1_000, "payment"));
         commit(repair, bronzeFile(repair, 1 << 20, refetched));
@@ -400,10 +400,10 @@ class TableVerifierTest {
             DataFile file = bronze.snapshot().files().stream().filter(f -> f.path().equals(damaged.getKey()))
                     .findFirst().orElseThrow();
             long expected = damaged.getValue().stream().mapToLong(VerificationReport.PositionRange::rows).sum();
-            try (io.streamlake.table.DataFileWriter out = bronze.newDataFile(BronzeRows.SCHEMA)) {
+            try (io.streamlake.table.DataFileWriter out = bronze.newDataFile(BronzeLayout.SCHEMA)) {
                 long written = 0;
                 for (DataFile f : repair.snapshot().files()) {
-                    for (Iterator<Row> rows = repair.read(f, BronzeRows.SCHEMA); rows.hasNext(); ) {
+                    for (Iterator<Row> rows = repair.read(f, BronzeLayout.SCHEMA); rows.hasNext(); ) {
                         Row row = rows.next();
                         boolean inRange = damaged.getValue().stream().anyMatch(r ->
                                 r.source().equals(row.string("source")) && r.partition() == row.intValue("partition")

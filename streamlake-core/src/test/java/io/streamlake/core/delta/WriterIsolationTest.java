@@ -2,12 +2,12 @@ package io.streamlake.core.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamlake.core.internal.BronzeRows;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.DataFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +75,7 @@ class WriterIsolationTest {
     @Test
     void aBronzeFileAllocatesOnlyFromItsOwnAllocator(@TempDir Path dir) {
         DeltaTable table = DeltaTable.open(dir.resolve("bronze").toString(), Map.of());
-        table.create(BronzeRows.SCHEMA);
+        table.create(BronzeLayout.SCHEMA);
         List<SourceRecord> records = records(6_000);
         CountingAllocator other;
         DataFile file;
@@ -87,11 +87,11 @@ class WriterIsolationTest {
         }
         assertThat(other.allocations.get()).as("buffers the bronze file took from another writer's allocator")
                 .isZero();
-        List<Row> back = DeltaTableRoundTripTest.readAll(table, file, BronzeRows.SCHEMA);
+        List<Row> back = DeltaTableRoundTripTest.readAll(table, file, BronzeLayout.SCHEMA);
         assertThat(back).hasSize(records.size());
         for (int i = 0; i < records.size(); i++) {
-            assertThat(back.get(i).bytes(BronzeRows.VALUE)).isEqualTo(records.get(i).value());
-            assertThat(back.get(i).longValue(BronzeRows.POSITION)).isEqualTo((long) i);
+            assertThat(back.get(i).bytes(BronzeLayout.VALUE)).isEqualTo(records.get(i).value());
+            assertThat(back.get(i).longValue(BronzeLayout.POSITION)).isEqualTo((long) i);
         }
     }
 

@@ -10,6 +10,7 @@ import io.streamlake.core.testing.NoMarkers;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
+import io.streamlake.source.StartPosition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -195,7 +196,7 @@ class KafkaSourceTest {
         String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$ConnectionString\""
                 + " password=\"Endpoint=sb://my-ns.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey="
                 + key + "\";";
-        io.streamlake.core.delta.Redactor r = KafkaSecrets.redactor(Map.of("sasl.jaas.config", plain,
+        io.streamlake.core.storage.Redactor r = KafkaSecrets.redactor(Map.of("sasl.jaas.config", plain,
                 "bootstrap.servers", "my-ns.servicebus.windows.net:9093"),
                 org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
         assertThat(r.redact("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '" + key.substring(3, 20)
@@ -205,7 +206,7 @@ class KafkaSourceTest {
 
         String entra = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
                 + " scope=\"https://my-ns.servicebus.windows.net/.default\" credential=\"streamlake-0123-4567\";";
-        io.streamlake.core.delta.Redactor e = KafkaSecrets.redactor(Map.of("sasl.jaas.config", entra),
+        io.streamlake.core.storage.Redactor e = KafkaSecrets.redactor(Map.of("sasl.jaas.config", entra),
                 org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
         assertThat(e.redact("Entra ID sign-in for Event Hubs namespace my-ns.servicebus.windows.net failed:"
                 + " io.streamlake.core.azure.StaticTokenCredential gave no token for scope"

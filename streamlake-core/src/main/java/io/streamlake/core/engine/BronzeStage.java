@@ -1,0 +1,270 @@
+package io.streamlake.core.engine;
+
+import io.streamlake.Pipeline;
+import io.streamlake.core.capture.CaptureArchiveWriter;
+import io.streamlake.core.util.Markers;
+import io.streamlake.core.util.Tables;
+import io.streamlake.core.util.Workers;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.RecordArchive;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeFiles;
+import io.streamlake.table.BronzeLayout;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableSnapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bronze's part of a micro-batch: keeps only records after each partition's committed marker, writes
+ * them (and the archive, if the pipeline keeps one) on all cores, and commits the files with a
+ * marker per source partition, fenced by the markers the batch was read from. Called by the engine's
+ * thread, except {@link #committedPosition}, which a source's fetch thread may call too.
+ */
+final class BronzeStage {
+    private static final Logger LOG = LoggerFactory.getLogger(BronzeStage.class);
+
+    /**
+     * Fewest records worth a bronze file of their own: below this the extra file (and the small-file
+     * debt compaction pays later) costs more than the second core saves.
+     */
+    private static final int MIN_PARALLEL_SLICE = 25_000;
+
+    /** The bronze table property that names the pipeline ingesting a source, per source name. */
+    static final String OWNER_PROPERTY = "streamlake.bronze.pipeline.";
+
+    private final Pipeline pipeline;
+    private final Table bronze;
+    private final @Nullable RecordArchive archive;
+    private final Workers workers;
+    /**
+     * The marker each partition's reader position was derived from: the fence for the next commit.
+     * Concurrent: the engine thread commits and the fetch thread reads markers when it is assigned a
+     * partition.
+     */
+    private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
+    /** Engine thread only. */
+    private long version = -1;
+
+    BronzeStage(Pipeline pipeline, Table bronze, Workers workers) {
+        this.pipeline = pipeline;
+        this.bronze = bronze;
+        this.workers = workers;
+        this.archive = pipeline.captureArchive().isPresent() ? openArchive(pipeline) : null;
+    }
+
+    /** Only here is the Capture archive, and so Avro, loaded: a pipeline without one never needs Avro. */
+    private static RecordArchive openArchive(Pipeline pipeline) {
+        try {
+            return CaptureArchiveWriter.open(pipeline.captureArchive().orElseThrow(), pipeline.captureArchiveNamespace(),
+                    pipeline.storageOptions());
+        } catch (NoClassDefFoundError e) {
+            throw new ConfigurationException("the capture archive of pipeline " + pipeline.name() + " needs Apache"
+                    + " Avro, which is not on the class path (" + e.getMessage() + "): add the dependency"
+                    + " org.apache.avro:avro (the version streamlake-core declares), or drop withCaptureArchive", e);
+        }
+    }
+
+    /**
+     * Creates the table if needed and checks it is this pipeline's.
+     *
+     * @return the bronze version
+     */
+    long open() {
+        version = checkOwner(bronze.create(BronzeLayout.SCHEMA));
+        expectedMarkers.clear();
+        return version;
+    }
+
+    /**
+     * Progress markers are keyed by the pipeline's name, so a pipeline renamed over an existing bronze
+     * table finds none of its markers and ingests every event of its source a second time. Bronze
+     * records which pipeline ingests each source on first start (tables written before this check get
+     * it recorded then) and refuses another name for the same source.
+     *
+     * @return the bronze version after the check
+     */
+    private long checkOwner(TableSnapshot snapshot) {
+        return Tables.recordOrRefuse(bronze, snapshot, Map.of(OWNER_PROPERTY + pipeline.source().name(),
+                pipeline.name()), (property, owner, name) -> new ConfigurationException("bronze table "
+                        + bronze.location() + " holds source '" + pipeline.source().name() + "' as ingested by"
+                        + " pipeline '" + owner + "', and this pipeline is named '" + name + "': progress is kept by"
+                        + " pipeline name, so it would ingest every event of the source again. Use withName(\""
+                        + owner + "\") to continue where '" + owner + "' is, or write to a new bronze table path to"
+                        + " ingest everything afresh"));
+    }
+
+    /** @return the latest bronze version committed or seen at open */
+    long version() {
+        return version;
+    }
+
+    /**
+     * Reads a partition's marker from the Delta log, the only truth, and fences the next commit with it.
+     *
+     * @return the last committed position of the partition, empty if none
+     */
+    OptionalLong committedPosition(SourcePartition partition) {
+        OptionalLong v = bronze.snapshot().transaction(Markers.bronze(pipeline.name(), partition));
+        expectedMarkers.put(partition, v.orElse(-1));
+        return v;
+    }
+
+    /**
+     * Keeps only records after each partition's committed marker, so a source that replays (after a
+     * rebalance, a retry) can never duplicate a row in bronze; collects the last position per partition.
+     *
+     * @param polled a poll's records
+     * @param last filled with the last kept position per partition
+     * @return the records kept ({@code polled} itself when all are)
+     */
+    List<SourceRecord> keepNew(List<SourceRecord> polled, Map<SourcePartition, Long> last) {
+        List<SourceRecord> kept = null;
+        // Records come in runs of one partition: the run's marker and last position live in locals,
+        // written back when the partition changes, instead of two lookups and a boxed put per record.
+        SourcePartition current = null;
+        long marker = 0;
+        long lastKept = Long.MIN_VALUE;
+        boolean keptAny = false;
+        for (int i = 0; i < polled.size(); i++) {
+            SourceRecord rec = polled.get(i);
+            SourcePartition p = rec.partition();
+            if (p != current && !p.equals(current)) {
+                if (keptAny) {
+                    last.put(current, lastKept);
+                }
+                current = p;
+                marker = expectedMarker(p);
+                Long prev = last.get(p);
+                lastKept = prev == null ? Long.MIN_VALUE : prev;
+                keptAny = false;
+            }
+            if (rec.position() > marker && rec.position() > lastKept) {
+                lastKept = rec.position();
+                keptAny = true;
+                if (kept != null) {
+                    kept.add(rec);
+                }
+            } else if (kept == null) {
+                kept = new ArrayList<>(polled.subList(0, i));
+            }
+        }
+        if (keptAny) {
+            last.put(current, lastKept);
+        }
+        return kept == null ? polled : kept;
+    }
+
+    private long expectedMarker(SourcePartition p) {
+        Long known = expectedMarkers.get(p);
+        if (known != null) {
+            return known;
+        }
+        long committed = bronze.snapshot().transaction(Markers.bronze(pipeline.name(), p)).orElse(-1);
+        expectedMarkers.put(p, committed);
+        return committed;
+    }
+
+    /**
+     * Writes and commits the batch with its markers.
+     *
+     * @param records the batch, after {@link #keepNew}
+     * @param lastPositions the last position per partition in it
+     * @return the new bronze version, or empty if another instance moved a marker: the batch is
+     *     dropped, and the fences forgotten so that they are read again
+     */
+    OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions) {
+        Instant now = Instant.now();
+        PendingCommit commit = bronze.newCommit();
+        // the markers this commit expects to replace, for the archive's chain of files
+        Map<SourcePartition, Long> before = new LinkedHashMap<>();
+        for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {
+            before.put(p, expectedMarkers.getOrDefault(p, -1L));
+        }
+        for (DataFile file : write(records, now, before)) {
+            commit.add(file);
+        }
+        for (Map.Entry<SourcePartition, Long> e : lastPositions.entrySet()) {
+            String appId = Markers.bronze(pipeline.name(), e.getKey());
+            commit.expectTransaction(appId, expectedMarkers.getOrDefault(e.getKey(), -1L))
+                    .setTransaction(appId, e.getValue());
+        }
+        try {
+            version = commit.commit("STREAMING UPDATE");
+        } catch (CommitConflictException e) {
+            LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"
+                    + " the committed positions", bronze.location(), e.getMessage(), records.size());
+            expectedMarkers.clear();
+            return OptionalLong.empty();
+        }
+        expectedMarkers.putAll(lastPositions);
+        return OptionalLong.of(version);
+    }
+
+    /**
+     * Writes the batch's rows, and its archive if the pipeline keeps one: a large batch as contiguous
+     * slices, one data file each, encoded on all cores (Parquet encoding is most of bronze's cost and
+     * the source's fetch is single-threaded). The archive is written before the commit (a crash may
+     * archive a batch twice, which its reader skips, but never loses one), alongside the slices. The
+     * files are returned in slice order, so a catch-up that reads them back sees arrival order.
+     */
+    private List<DataFile> write(List<SourceRecord> records, Instant now, Map<SourcePartition, Long> before) {
+        int slices = (int) Math.max(1, Math.min(workers.parallelism(), records.size() / MIN_PARALLEL_SLICE));
+        List<Supplier<@Nullable DataFile>> tasks = new ArrayList<>(slices + 1);
+        for (int i = 0; i < slices; i++) {
+            List<SourceRecord> slice = records.subList(
+                    (int) ((long) records.size() * i / slices), (int) ((long) records.size() * (i + 1) / slices));
+            tasks.add(() -> writeSlice(slice, now));
+        }
+        RecordArchive a = archive;
+        if (a != null) {
+            tasks.add(() -> {
+                a.write(records, before);
+                return null;
+            });
+        }
+        if (tasks.size() == 1) {
+            return List.of(Objects.requireNonNull(tasks.get(0).get()));
+        }
+        List<DataFile> files = new ArrayList<>(slices);
+        for (DataFile f : workers.all(tasks)) {
+            if (f != null) {
+                files.add(f);
+            }
+        }
+        return files;
+    }
+
+    private DataFile writeSlice(List<SourceRecord> records, Instant now) {
+        if (bronze instanceof BronzeFiles files) {
+            // a table that can writes columns straight from the records, without a Row each
+            try (BronzeFiles.RecordFileWriter w = files.newBronzeFile(now)) {
+                for (SourceRecord rec : records) {
+                    w.write(rec);
+                }
+                return w.finish();
+            }
+        }
+        try (DataFileWriter w = bronze.newDataFile(BronzeLayout.SCHEMA)) {
+            for (SourceRecord rec : records) {
+                w.write(BronzeLayout.toRow(rec, now));
+            }
+            return w.finish();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.streamlake.core.engine;
+
+import io.streamlake.Pipeline;
+import io.streamlake.PipelineProgress;
+import io.streamlake.PipelineRun;
+import io.streamlake.RunMode;
+import io.streamlake.exceptions.StreamLakeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A pipeline running on its own thread, one micro-batch after another. */
+final class EngineRun implements PipelineRun {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineRun.class);
+    /** Looking for small files costs a listing of the table: do it every few batches, not every one. */
+    private static final int COMPACTION_CHECK_BATCHES = 10;
+
+    private final Pipeline pipeline;
+    private final RunMode mode;
+    private final Thread thread;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final long startNanos = System.nanoTime();
+    private volatile boolean stopRequested;
+    private volatile PipelineProgress.State state = PipelineProgress.State.STARTING;
+    private volatile @Nullable Throwable failure;
+    /** Set once the failure reached the caller, so close() after a failed await does not throw it twice. */
+    private volatile boolean failureSurfaced;
+    private volatile long batches;
+    private volatile long events;
+    private volatile long silverRows;
+    private volatile long bronzeVersion = -1;
+    private volatile long silverVersion = -1;
+    private volatile @Nullable MicroBatchEngine engine;
+
+    EngineRun(Pipeline pipeline, RunMode mode) {
+        this.pipeline = pipeline;
+        this.mode = mode;
+        this.thread = new Thread(this::run, "streamlake-" + pipeline.name());
+    }
+
+    void begin() {
+        thread.start();
+    }
+
+    private void run() {
+        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline, PipelineTables.resolve(pipeline))) {
+            this.engine = engine;
+            engine.prefetchNextBatch();
+            engine.open();
+            bronzeVersion = engine.bronzeVersion();
+            silverVersion = engine.silverVersion();
+            state = PipelineProgress.State.RUNNING;
+            LOG.info("{} started ({})", pipeline, mode);
+            while (!stopRequested) {
+                MicroBatchEngine.BatchResult r = engine.runOnce(pipeline.pollTimeout());
+                if (r.events() > 0) {
+                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
+                        engine.compact();
+                    }
+                    events += r.events();
+                    silverRows += r.silverRowsChanged();
+                    bronzeVersion = engine.bronzeVersion();
+                    silverVersion = engine.silverVersion();
+                } else if (mode == RunMode.UNTIL_CAUGHT_UP && !r.conflict() && engine.caughtUp()) {
+                    break;
+                }
+            }
+            state = PipelineProgress.State.STOPPED;
+            LOG.info("{} stopped after {} events in {} batches", pipeline.name(), events, batches);
+        } catch (Throwable t) {
+            failure = t;
+            state = PipelineProgress.State.FAILED;
+            LOG.error("{} failed: {}", pipeline.name(), t.getMessage(), t);
+        } finally {
+            done.countDown();
+        }
+    }
+
+    @Override
+    public PipelineProgress progress() {
+        Throwable f = failure;
+        MicroBatchEngine e = engine;
+        return new PipelineProgress(state, batches, events, silverRows, bronzeVersion, silverVersion,
+                Duration.ofNanos(System.nanoTime() - startNanos), f == null ? null : String.valueOf(f.getMessage()),
+                e == null ? List.of() : e.gaps(), e == null ? 0 : e.quarantined(),
+                e == null ? List.of() : e.expectationMetrics());
+    }
+
+    @Override
+    public void awaitTermination() {
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamLakeException("interrupted while waiting for pipeline " + pipeline.name(), e);
+        }
+        rethrowFailure();
+    }
+
+    @Override
+    public boolean awaitTermination(Duration timeout) {
+        boolean ended;
+        try {
+            ended = done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamLakeException("interrupted while waiting for pipeline " + pipeline.name(), e);
+        }
+        if (ended) {
+            rethrowFailure();
+        }
+        return ended;
+    }
+
+    private void rethrowFailure() {
+        Throwable f = failure;
+        if (f != null) {
+            failureSurfaced = true;
+        }
+        if (f instanceof StreamLakeException e) {
+            throw e;
+        } else if (f instanceof Error e) {
+            throw e;
+        } else if (f != null) {
+            throw new StreamLakeException("pipeline " + pipeline.name() + " failed: " + f.getMessage(), f);
+        }
+    }
+
+    @Override
+    public void stop() {
+        stopRequested = true;
+    }
+
+    @Override
+    public void close() {
+        stop();
+        if (failureSurfaced) {
+            awaitQuietly();
+        } else {
+            awaitTermination();
+        }
+    }
+
+    private void awaitQuietly() {
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

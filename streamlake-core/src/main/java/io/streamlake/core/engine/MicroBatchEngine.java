@@ -1,0 +1,258 @@
+package io.streamlake.core.engine;
+
+import io.streamlake.Pipeline;
+import io.streamlake.core.silver.SilverStage;
+import io.streamlake.core.util.Workers;
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.quality.ExpectationMetrics;
+import io.streamlake.source.PositionGap;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
+import io.streamlake.table.Table;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The synchronous heart of a run: one call of {@link #runOnce(Duration)} polls one micro-batch,
+ * commits it to bronze with a marker per source partition ({@link BronzeStage}), and brings silver
+ * up to that bronze version ({@link SilverStage}). Both the streaming run and the testkit's driver
+ * use it, so tests exercise the real path. Internal, not API.
+ *
+ * <p>Threads: every method is called by one thread at a time, the run's (or the test's). The
+ * batch's work fans out to {@link Workers}, and with {@link #prefetchNextBatch()} the source's polls
+ * run on a fetch thread of their own ({@link PrefetchingReader}); {@link #gaps()} and the metrics
+ * getters may be read from any thread.
+ */
+public final class MicroBatchEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MicroBatchEngine.class);
+
+    private final Pipeline pipeline;
+    private final BronzeStage bronze;
+    private final @Nullable SilverStage silver;
+    private final List<Compactor> compactors = new ArrayList<>();
+    /** Reported by the source from the fetch thread, read by monitoring from any thread. */
+    private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
+    /** The batch's helper threads, at the pipeline's writer parallelism; closed with the engine. */
+    private final Workers workers;
+    // The engine's thread only.
+    private @Nullable PrefetchingReader reader;
+    private boolean prefetch;
+    private boolean lastPollEmpty;
+
+    /** What one micro-batch did. */
+    public record BatchResult(int events, long bronzeVersion, long silverRowsChanged, boolean conflict,
+            long bronzeNanos, long silverNanos) {
+        static final BatchResult EMPTY = new BatchResult(0, -1, 0, false, 0, 0);
+    }
+
+    /**
+     * @param pipeline the validated description
+     * @param tables its tables ({@link PipelineTables#resolve}, or wrapped by a test)
+     */
+    public MicroBatchEngine(Pipeline pipeline, PipelineTables tables) {
+        this.pipeline = pipeline;
+        this.workers = new Workers(pipeline.writerParallelism(), pipeline.name());
+        this.bronze = new BronzeStage(pipeline, tables.bronze(), workers);
+        Table silverTable = tables.silver();
+        this.silver = silverTable == null ? null
+                : new SilverStage(pipeline, tables.bronze(), silverTable, tables.quarantine(), tables.deleteMarkers(),
+                        workers);
+        if (pipeline.compactionMinFiles() > 0) {
+            compactors.add(new Compactor(tables.bronze(), BronzeLayout.SCHEMA, pipeline.targetFileRows(),
+                    pipeline.compactionMinFiles(), List.of()));
+            if (silverTable != null) {
+                compactors.add(new Compactor(silverTable, pipeline.silverSchema().orElseThrow(),
+                        pipeline.targetFileRows(), pipeline.compactionMinFiles(), pipeline.silverKeys()));
+            }
+        }
+    }
+
+    /**
+     * Combines small files of bronze and silver where enough of them have piled up, in commits that
+     * change no data, and expires silver's delete markers past their retention. Safe between
+     * micro-batches; gives way to concurrent writers.
+     *
+     * @return files replaced
+     */
+    public int compact() {
+        int removed = 0;
+        for (Compactor c : compactors) {
+            removed += c.compactIfWorthIt();
+        }
+        if (silver != null) {
+            silver.expireDeleteMarkers();
+        }
+        return removed;
+    }
+
+    /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
+    public void open() {
+        long bronzeVersion = bronze.open();
+        if (silver != null) {
+            silver.open();
+            // A crash between the bronze and the silver commit leaves silver behind: catch up first.
+            silver.catchUp(bronzeVersion, null);
+        }
+        PrefetchingReader r = PrefetchingReader.open(pipeline.source(), new MarkerContext());
+        if (prefetch) {
+            r.startPrefetching(fetchThreadName());
+        }
+        reader = r;
+    }
+
+    /**
+     * Polls and commits one micro-batch.
+     *
+     * @param pollTimeout how long to wait for records
+     * @return what happened; {@code events == 0} when the source had nothing
+     */
+    public BatchResult runOnce(Duration pollTimeout) {
+        PrefetchingReader r = reader;
+        if (r == null) {
+            throw new IllegalStateException("open() first");
+        }
+        List<SourceRecord> polled = poll(r, pollTimeout);
+        lastPollEmpty = polled.isEmpty();
+        if (polled.isEmpty()) {
+            return BatchResult.EMPTY;
+        }
+        Map<SourcePartition, Long> lastPositions = new LinkedHashMap<>();
+        List<SourceRecord> records;
+        long version;
+        long start = System.nanoTime();
+        try {
+            records = bronze.keepNew(polled, lastPositions);
+            polled = null; // records holds every record kept; see the silver hand-over below
+            if (records.isEmpty()) {
+                return BatchResult.EMPTY;
+            }
+            OptionalLong committed = bronze.commit(records, lastPositions);
+            if (committed.isEmpty()) {
+                // Another instance took one of these partitions: drop the batch and read again from the markers.
+                r.rewind();
+                return new BatchResult(0, bronze.version(), 0, true, 0, 0);
+            }
+            version = committed.getAsLong();
+        } finally {
+            r.batchSettled();
+        }
+        r.committed(lastPositions);
+        int events = records.size();
+        // Handed over with no reference left here, so that silver can let the raw records go once decoded.
+        AtomicReference<List<SourceRecord>> batch = new AtomicReference<>(records);
+        records = null;
+        long silverStart = System.nanoTime();
+        long silverChanged = silver == null ? 0 : silver.catchUp(version, batch);
+        long end = System.nanoTime();
+        return new BatchResult(events, version, silverChanged, false, silverStart - start, end - silverStart);
+    }
+
+    /**
+     * Lets the next batch be fetched while the current one is written: worth it for a streaming run,
+     * where a source's fetch (network, decompression) would otherwise leave the cores idle. Not for
+     * the testkit's driver, whose {@code pipe()} must see exactly what was sent before it.
+     */
+    public void prefetchNextBatch() {
+        prefetch = true;
+        PrefetchingReader r = reader;
+        if (r != null) {
+            r.startPrefetching(fetchThreadName());
+        }
+    }
+
+    private String fetchThreadName() {
+        return "streamlake-fetch-" + pipeline.name();
+    }
+
+    private List<SourceRecord> poll(SourceReader r, Duration pollTimeout) {
+        try {
+            return r.poll(pipeline.maxBatchRecords(), pollTimeout);
+        } catch (RuntimeException e) {
+            throw e instanceof SourceException ? e : new SourceException("polling source '" + pipeline.source().name()
+                    + "' failed: " + e.getMessage() + "; the pipeline stopped with every committed event safe;"
+                    + " fix the source and restart", e);
+        }
+    }
+
+    /** @return true when the last poll returned nothing and the source says it is at the end */
+    public boolean caughtUp() {
+        SourceReader r = reader;
+        return lastPollEmpty && r != null && r.caughtUp();
+    }
+
+    /** @return the gaps sources reported since this engine was created */
+    public List<PositionGap> gaps() {
+        return List.copyOf(gaps);
+    }
+
+    /** @return the latest bronze version this engine committed or saw at open */
+    public long bronzeVersion() {
+        return bronze.version();
+    }
+
+    /** @return records quarantined by this engine */
+    public long quarantined() {
+        return silver == null ? 0 : silver.quarantined();
+    }
+
+    /** @return expectation and decode counts of this engine, empty without silver */
+    public List<ExpectationMetrics> expectationMetrics() {
+        return silver == null ? List.of() : silver.metrics();
+    }
+
+    /** @return the latest silver version, -1 without silver */
+    public long silverVersion() {
+        return silver == null ? -1 : silver.version();
+    }
+
+    @Override
+    public void close() {
+        PrefetchingReader r = reader;
+        reader = null;
+        try {
+            if (r != null) {
+                r.close();
+            }
+        } finally {
+            workers.close();
+        }
+    }
+
+    /** Reads progress from the bronze Delta log, the only truth, whenever a reader asks. */
+    private final class MarkerContext implements SourceContext {
+        @Override
+        public String pipelineName() {
+            return pipeline.name();
+        }
+
+        @Override
+        public void reportGap(PositionGap gap) {
+            LOG.error("DATA LOSS: source '{}' no longer holds positions {} to {} of partition {} ({} events);"
+                    + " skipping ahead as configured. Recover them from an archive if you have one.",
+                    pipeline.source().name(), gap.fromPosition(), gap.toPosition() - 1, gap.partition(), gap.count());
+            gaps.add(gap);
+        }
+
+        @Override
+        public Map<String, String> storageOptions() {
+            return pipeline.storageOptions();
+        }
+
+        @Override
+        public OptionalLong committedPosition(SourcePartition partition) {
+            return bronze.committedPosition(partition);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.streamlake.core.engine;
+
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.PositionGap;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A source reader that, once {@link #startPrefetching started}, fetches the next batch on a thread
+ * of its own while the engine writes the current one: a source's fetch (network, decompression) is
+ * single-threaded, and would otherwise leave the cores idle between commits. Without it, each
+ * {@link #poll} polls there and then, as the testkit's driver needs ({@code pipe()} must see exactly
+ * what was sent before it).
+ *
+ * <p>The wrapped reader gets the {@link SourceReader} contract: never two calls at once, each call
+ * happening-before the next (the fetched batch is handed over through a {@link Future}, whose
+ * {@code get} orders the fetch thread's poll before the engine's next call), polls on the fetch
+ * thread and every other call on the engine's. So a call that would overlap a fetch waits for it
+ * ({@link #rewind}, {@link #close}) or is deferred until it is back ({@link #committed}).
+ *
+ * <p>A fetch that asks for a committed position ({@link SourceContext#committedPosition}, when a
+ * partition is assigned mid-fetch) waits until the batch being written is committed or dropped
+ * ({@link #batchSettled}), so the reader never seeks from a marker that the commit in progress is
+ * about to move.
+ *
+ * <p>All methods are called by the engine's thread, one at a time.
+ */
+final class PrefetchingReader implements SourceReader {
+    private static final Logger LOG = LoggerFactory.getLogger(PrefetchingReader.class);
+
+    private final SourceReader delegate;
+    private final Gate gate;
+    private final String sourceName;
+    // Engine thread only.
+    private @Nullable ExecutorService fetcher;
+    private @Nullable Future<List<SourceRecord>> inFlight;
+    /** Positions committed while a fetch was in flight, told to the reader when it is back. */
+    private final Map<SourcePartition, Long> uncommunicated = new LinkedHashMap<>();
+
+    private PrefetchingReader(SourceReader delegate, Gate gate, String sourceName) {
+        this.delegate = delegate;
+        this.gate = gate;
+        this.sourceName = sourceName;
+    }
+
+    /**
+     * Opens the source's reader, behind the gate that holds its marker reads during a commit.
+     *
+     * @param source the source
+     * @param context where committed positions come from
+     * @return the reader, polling in the caller's thread until {@link #startPrefetching}
+     */
+    static PrefetchingReader open(Source source, SourceContext context) {
+        Gate gate = new Gate(context);
+        return new PrefetchingReader(source.open(gate), gate, source.name());
+    }
+
+    /**
+     * From now on, each poll that returns records starts fetching the next batch at once.
+     *
+     * @param threadName the fetch thread's name
+     */
+    void startPrefetching(String threadName) {
+        if (fetcher == null) {
+            fetcher = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, threadName);
+                t.setDaemon(true);
+                gate.fetchThread = t;
+                return t;
+            });
+        }
+    }
+
+    /**
+     * The fetched batch if one is in flight, else a poll now. When it returns records and prefetching
+     * is on, the next fetch starts before this returns; an empty poll starts nothing, so that
+     * {@link #caughtUp()} and {@link #close()} find the reader idle.
+     */
+    @Override
+    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        Future<List<SourceRecord>> f = inFlight;
+        inFlight = null;
+        List<SourceRecord> polled = f == null ? delegate.poll(maxRecords, maxWait) : join(f);
+        tellCommitted();
+        ExecutorService p = fetcher;
+        if (p != null && !polled.isEmpty()) {
+            gate.settled = new CompletableFuture<>();
+            inFlight = p.submit(() -> delegate.poll(maxRecords, maxWait));
+        }
+        return polled;
+    }
+
+    /** The batch last returned by {@link #poll} is committed or dropped: a fetch waiting on a marker may go on. */
+    void batchSettled() {
+        gate.settled.complete(null);
+    }
+
+    /** Drops any fetched batch (nothing of it was committed), then rewinds the reader. */
+    @Override
+    public void rewind() {
+        batchSettled(); // the fetch may be waiting on a marker
+        discardInFlight();
+        tellCommitted();
+        delegate.rewind();
+    }
+
+    /** @throws IllegalStateException if a fetch is in flight: only an empty poll, which starts none, may ask */
+    @Override
+    public boolean caughtUp() {
+        if (inFlight != null) {
+            throw new IllegalStateException("caughtUp() asked while a fetch is in flight; ask after an empty poll");
+        }
+        return delegate.caughtUp();
+    }
+
+    /**
+     * Tells the reader now, or once the fetch in flight is back. A failure is logged, never thrown:
+     * positions told here are copies for monitoring, the Delta log is the truth.
+     */
+    @Override
+    public void committed(Map<SourcePartition, Long> lastPositions) {
+        uncommunicated.putAll(lastPositions);
+        if (inFlight == null) {
+            tellCommitted();
+        }
+    }
+
+    private void tellCommitted() {
+        if (uncommunicated.isEmpty()) {
+            return;
+        }
+        try {
+            delegate.committed(new LinkedHashMap<>(uncommunicated));
+        } catch (RuntimeException e) {
+            LOG.warn("source '{}' could not record committed positions for monitoring: {}", sourceName, e.toString());
+        }
+        uncommunicated.clear();
+    }
+
+    @Override
+    public void close() {
+        try {
+            batchSettled();
+            discardInFlight();
+        } finally {
+            if (fetcher != null) {
+                fetcher.shutdown();
+            }
+            try {
+                tellCommitted();
+            } finally {
+                delegate.close();
+            }
+        }
+    }
+
+    /** Waits for a fetch in flight and drops what it read. */
+    private void discardInFlight() {
+        Future<List<SourceRecord>> f = inFlight;
+        inFlight = null;
+        if (f != null) {
+            try {
+                join(f);
+            } catch (RuntimeException e) {
+                LOG.debug("a prefetched poll failed while its batch was being dropped", e);
+            }
+        }
+    }
+
+    private static List<SourceRecord> join(Future<List<SourceRecord>> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new SourceException("polling failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SourceException("interrupted while waiting for the source's next batch", e);
+        }
+    }
+
+    /**
+     * The context the wrapped reader sees: the engine's, except that a marker read from the fetch
+     * thread waits for the batch being written to settle.
+     */
+    private static final class Gate implements SourceContext {
+        private final SourceContext context;
+        /** Set once, when the fetch thread is made; read on any thread. */
+        private volatile @Nullable Thread fetchThread;
+        /** Replaced by the engine thread per batch; completed by it, awaited by the fetch thread. */
+        private volatile CompletableFuture<@Nullable Void> settled = CompletableFuture.completedFuture(null);
+
+        Gate(SourceContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public String pipelineName() {
+            return context.pipelineName();
+        }
+
+        @Override
+        public OptionalLong committedPosition(SourcePartition partition) {
+            if (Thread.currentThread() == fetchThread) {
+                settled.join(); // a marker read ahead of the commit in progress would be stale
+            }
+            return context.committedPosition(partition);
+        }
+
+        @Override
+        public void reportGap(PositionGap gap) {
+            context.reportGap(gap);
+        }
+
+        @Override
+        public Map<String, String> storageOptions() {
+            return context.storageOptions();
+        }
+    }
+}

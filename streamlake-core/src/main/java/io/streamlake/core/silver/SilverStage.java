@@ -1,0 +1,346 @@
+package io.streamlake.core.silver;
+
+import io.streamlake.Pipeline;
+import io.streamlake.core.util.Markers;
+import io.streamlake.core.util.Tables;
+import io.streamlake.core.util.Workers;
+import io.streamlake.exceptions.CommitConflictException;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.MergeStrategy;
+import io.streamlake.merge.Scd2Strategy;
+import io.streamlake.quality.ExpectationMetrics;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceRecord;
+import io.streamlake.table.BronzeLayout;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.QuarantineLayout;
+import io.streamlake.table.Table;
+import io.streamlake.table.TableChange;
+import io.streamlake.table.TableSnapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings silver up to a bronze version: prepare (decode, transform, check), quarantine what cannot
+ * enter, merge by key, commit with a marker that records the bronze version consumed. Because the
+ * marker and the data land in one commit, replaying bronze into silver after any crash neither
+ * loses nor repeats a row.
+ *
+ * <p>The quarantine table has its own marker, written in the same commit as its rows and before the
+ * silver commit: after a crash between the two, the replay skips the records the quarantine already
+ * holds, so no bad record is quarantined twice. Delete markers ({@link DeleteMarkers}) are committed
+ * between the two, in the same way.
+ */
+public final class SilverStage {
+    private static final Logger LOG = LoggerFactory.getLogger(SilverStage.class);
+    private static final int MAX_CONFLICT_RETRIES = 10;
+
+    private final Table bronze;
+    private final Table silver;
+    private final @Nullable Table quarantine;
+    private final Schema schema;
+    private final String appId;
+    private final String quarantineAppId;
+    private final RecordPreparer preparer;
+    private final Workers workers;
+    private final long targetFileRows;
+    private final List<String> partitionColumns;
+    private final @Nullable DeleteMarkers markers;
+    /** Built by {@link #open()}, which decides the stored columns from the table; it holds the batch merger. */
+    private @Nullable Truncation truncation;
+    /** The table property that records the silver key: its columns, comma-separated (Delta column names hold no comma). */
+    static final String KEY_PROPERTY = "streamlake.silver.key";
+    /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
+    static final String LAYOUT_PROPERTY = "streamlake.silver.layout";
+    static final String SCD1 = "scd1";
+    static final String SCD2 = "scd2";
+    private final List<String> key;
+    private final String layout;
+    private final MergeStrategy strategy;
+    private final int replayChunkRows;
+    private volatile long silverVersion = -1;
+
+    // Run totals, updated only after a successful commit so retried batches are not counted twice.
+    private long decoded;
+    private long decodeFailed;
+    private final long[] passed;
+    private final long[] failed;
+    private volatile long quarantined;
+    private volatile List<ExpectationMetrics> metrics = List.of();
+
+    public SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
+            @Nullable Table deleteMarkers, Workers workers) {
+        this.bronze = bronze;
+        this.silver = silver;
+        this.quarantine = quarantine;
+        this.schema = pipeline.silverSchema().orElseThrow();
+        this.key = pipeline.silverKeys();
+        this.strategy = pipeline.mergeStrategy();
+        this.layout = strategy instanceof Scd2Strategy ? SCD2 : SCD1;
+        this.appId = Markers.silver(pipeline.name());
+        this.quarantineAppId = Markers.quarantine(pipeline.name());
+        this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
+        this.partitionColumns = pipeline.partitionColumns();
+        this.workers = workers;
+        this.targetFileRows = pipeline.targetFileRows();
+        this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
+        strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
+        this.replayChunkRows = pipeline.maxBatchRecords();
+        this.passed = new long[preparer.ruleCount()];
+        this.failed = new long[preparer.ruleCount()];
+        this.metrics = preparer.metrics(0, 0, passed, failed);
+    }
+
+    /**
+     * @return the delete markers of the pipeline's strategy, or null when it keeps none
+     * @throws ConfigurationException if the strategy keeps markers and there is no table for them
+     */
+    static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table, Workers workers) {
+        if (!(pipeline.mergeStrategy() instanceof CdcStrategy<?> s) || !s.keepsKeyState()) {
+            return null;
+        }
+        if (table == null) {
+            throw new ConfigurationException(s + " keeps delete markers, but pipeline " + pipeline.name()
+                    + " has no delete-marker table; set one with withDeleteMarkers(table)");
+        }
+        return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKeys(), s,
+                Markers.deletes(pipeline.name()), pipeline.targetFileRows(), workers);
+    }
+
+    public void open() {
+        // before create(), which would already evolve the schema of a table of the other kind
+        TableSnapshot before = silver.snapshot();
+        Tables.refuseMismatch(before, recorded(), this::mismatch);
+        SilverColumns beforeColumns = SilverColumns.of(schema, strategy, before.schema().orElse(null));
+        new Truncation(silver, beforeColumns, strategy, merger(beforeColumns), workers).refuseMismatch(before);
+        SilverColumns.Opened opened = SilverColumns.open(silver, schema, strategy, partitionColumns, before);
+        truncation = new Truncation(silver, opened.columns(), strategy, merger(opened.columns()), workers);
+        silverVersion = checkKey(opened.snapshot());
+        if (quarantine != null) {
+            quarantine.create(QuarantineLayout.SCHEMA);
+        }
+    }
+
+    private SilverMerger merger(SilverColumns columns) {
+        return new SilverMerger(silver, columns, key, strategy, targetFileRows, partitionColumns, workers);
+    }
+
+    public long version() {
+        return silverVersion;
+    }
+
+    /**
+     * A silver table belongs to one key and one layout: merged by another key, its rows would no
+     * longer be one per key and rows of the old key would seem to vanish; merged by SCD type 2 after
+     * SCD type 1 (or back), history rows would be read as current rows. Both are recorded in the table
+     * on first start (tables written before this check get them recorded then) and compared on every
+     * later one.
+     *
+     * @return the silver version after the check
+     */
+    private long checkKey(TableSnapshot snapshot) {
+        return Tables.recordOrRefuse(silver, snapshot, recorded(), this::mismatch);
+    }
+
+    private Map<String, String> recorded() {
+        return Map.of(KEY_PROPERTY, String.join(",", key), LAYOUT_PROPERTY, layout);
+    }
+
+    private ConfigurationException mismatch(String property, String recorded, String wanted) {
+        if (property.equals(KEY_PROPERTY)) {
+            return new ConfigurationException("silver table " + silver.location() + " is merged by key "
+                    + describeKey(recorded) + ", but the pipeline gives " + describeKey(wanted) + "; a silver table keeps"
+                    + " its key: pass " + describeKey(recorded) + " to silver(path, key...), or write to a new table path"
+                    + " (and rebuild it from bronze)");
+        }
+        return new ConfigurationException("silver table " + silver.location() + " holds " + describeLayout(recorded)
+                + ", but the pipeline's strategy keeps " + describeLayout(wanted) + "; a silver table keeps its"
+                + " layout: use a strategy of the same kind, or write to a new table path (and rebuild it from bronze)");
+    }
+
+    /** @return a recorded key as users name it: {@code 'order_id'}, or {@code ('tenant_id', 'order_id')} */
+    private static String describeKey(String recorded) {
+        String quoted = "'" + recorded.replace(",", "', '") + "'";
+        return recorded.contains(",") ? "(" + quoted + ")" : "column " + quoted;
+    }
+
+    private static String describeLayout(String layout) {
+        return layout.equals(SCD2) ? "SCD type 2 history (versions with __START_AT and __END_AT)" : "one row per key";
+    }
+
+    public long quarantined() {
+        return quarantined;
+    }
+
+    public List<ExpectationMetrics> metrics() {
+        return metrics;
+    }
+
+    /**
+     * @param bronzeVersion the bronze version to reach
+     * @param batch holds the records bronze committed at exactly {@code bronzeVersion}, when the
+     *     caller has them in memory, so the common case needs no read of bronze files; null or empty
+     *     otherwise. The stage takes them out of the holder, so that once they are decoded their raw
+     *     bytes can be collected while the merge runs: the caller must hold no other reference.
+     * @return silver rows changed
+     */
+    public long catchUp(long bronzeVersion, @Nullable AtomicReference<List<SourceRecord>> batch) {
+        List<SourceRecord> recent = batch == null ? null : batch.getAndSet(null);
+        long changed = 0;
+        int conflicts = 0;
+        // Records the merge failed on, found by an earlier attempt at the same batch.
+        Map<RecordPreparer.Origin, String> mergeFailed = new HashMap<>();
+        while (true) {
+            TableSnapshot snapshot = silver.snapshot();
+            long consumed = snapshot.transaction(appId).orElse(-1);
+            if (consumed >= bronzeVersion) {
+                return changed;
+            }
+            List<SourceRecord> records;
+            long[] versions;
+            long upTo;
+            if (recent != null && consumed == bronzeVersion - 1) {
+                records = recent;
+                versions = new long[records.size()];
+                Arrays.fill(versions, bronzeVersion);
+                upTo = bronzeVersion;
+            } else {
+                records = new ArrayList<>();
+                List<Long> recordVersions = new ArrayList<>();
+                upTo = readBronze(consumed + 1, bronzeVersion, records, recordVersions);
+                versions = recordVersions.stream().mapToLong(Long::longValue).toArray();
+            }
+            try {
+                long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
+                        : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
+                RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo, mergeFailed);
+                // Decoded: the raw records are not needed again (a retry reads bronze), and holding
+                // them through the merge would make the collector copy them over and over.
+                records = null;
+                recent = null;
+                // Before the delete markers see the batch: events a truncate keeps out leave no marker.
+                Truncation.Batch cut = opened().begin(snapshot, prepared);
+                Instant batchTime = prepared.latestTime;
+                DeleteMarkers.Batch<?> deletes = markers == null || batchTime == null ? null
+                        : markers.begin(prepared.rows, prepared.tombstones, consumed, batchTime);
+                SilverMerger.Result merged = deletes == null
+                        ? cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones)
+                        : cut.merger().merge(deletes, cut.files(), prepared.rows, prepared.tombstones);
+                if (!merged.failed().isEmpty()) {
+                    // Nothing is committed yet: the same records again, with these quarantined (the
+                    // files this merge wrote are orphans, which vacuum removes).
+                    RecordPreparer.remember(prepared, merged.failed(), strategy, mergeFailed);
+                    LOG.warn("the merge strategy of {} threw on {} records of bronze versions up to {}; they go to the"
+                            + " quarantine", silver.location(), merged.failed().size(), upTo);
+                    continue;
+                }
+                // The quarantine commits after the merge, so that records the merge fails on join it.
+                commitQuarantine(prepared.quarantine, quarantinedUpTo, upTo);
+                if (deletes != null) {
+                    // Before silver's commit: the marker rows say which batch wrote them, so a crash
+                    // in between is replayed from the markers the batch started from.
+                    deletes.commit(upTo);
+                }
+                merged = cut.finish(merged);
+                silverVersion = cut.record(merged.stage(silver)).expectTransaction(appId, consumed)
+                        .setTransaction(appId, upTo).commit("STREAMING UPDATE");
+                if (markers != null && batchTime != null) {
+                    markers.committed(batchTime);
+                }
+                changed += merged.rowsChanged();
+                count(prepared);
+                mergeFailed.clear();
+            } catch (CommitConflictException e) {
+                // Another instance advanced silver (or the quarantine) first; its commit already holds
+                // those bronze versions, so start again from the new markers.
+                if (++conflicts > MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+                LOG.info("silver commit on {} lost a race ({}); retrying from the new marker", silver.location(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private Truncation opened() {
+        Truncation t = truncation;
+        if (t == null) {
+            throw new IllegalStateException("silver stage of " + silver.location() + " is not open: open() it first");
+        }
+        return t;
+    }
+
+    /**
+     * Removes delete markers past their retention; the engine calls it with compaction.
+     *
+     * @return markers removed
+     */
+    public long expireDeleteMarkers() {
+        DeleteMarkers m = markers;
+        if (m == null) {
+            return 0;
+        }
+        try {
+            return m.expire(silver.snapshot().transaction(appId).orElse(-1));
+        } catch (CommitConflictException e) {
+            LOG.info("expiring delete markers of {} gave way to a concurrent writer ({})", silver.location(),
+                    e.getMessage());
+            return 0;
+        }
+    }
+
+    private void commitQuarantine(List<Row> rows, long quarantinedUpTo, long upTo) {
+        Table q = quarantine;
+        if (q == null || rows.isEmpty()) {
+            return;
+        }
+        q.newCommit().add(Tables.writeFile(q, QuarantineLayout.SCHEMA, rows)).expectTransaction(quarantineAppId, quarantinedUpTo)
+                .setTransaction(quarantineAppId, upTo).commit("WRITE");
+        LOG.warn("{} records of bronze versions up to {} did not fit silver and were quarantined in {}", rows.size(),
+                upTo, q.location());
+    }
+
+    private synchronized void count(RecordPreparer.Prepared p) {
+        decoded += p.decoded;
+        decodeFailed += p.decodeFailed;
+        for (int i = 0; i < passed.length; i++) {
+            passed[i] += p.passed[i];
+            failed[i] += p.failed[i];
+        }
+        quarantined += p.quarantine.size();
+        metrics = preparer.metrics(decoded, decodeFailed, passed, failed);
+    }
+
+    /**
+     * Reads bronze versions from..to in order, stopping after a chunk of records; returns the last
+     * version read.
+     */
+    private long readBronze(long from, long to, List<SourceRecord> out, List<Long> versions) {
+        Map<String, SourcePartition> partitions = new HashMap<>();
+        for (TableChange change : bronze.changes(from, to)) {
+            for (DataFile file : change.addedFiles()) {
+                Iterator<Row> it = bronze.read(file, BronzeLayout.SCHEMA);
+                while (it.hasNext()) {
+                    out.add(RawRecords.fromRow(it.next(), partitions));
+                    versions.add(change.version());
+                }
+            }
+            if (out.size() >= replayChunkRows) {
+                return change.version();
+            }
+        }
+        return to;
+    }
+}

@@ -1,0 +1,248 @@
+package io.streamlake.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.source.PositionGap;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The hand-over contract the wrapped reader gets: one call at a time, polls ahead, nothing lost. */
+@org.junit.jupiter.api.Timeout(60) // a broken hand-over deadlocks: fail, do not hang the build
+class PrefetchingReaderTest {
+    private static final SourcePartition P0 = new SourcePartition("s", 0);
+
+    /** A reader that fails the test on two overlapping calls, and records which thread made each. */
+    private static final class CheckingReader implements SourceReader {
+        final AtomicBoolean busy = new AtomicBoolean();
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        final List<Map<SourcePartition, Long>> committed = new CopyOnWriteArrayList<>();
+        final AtomicInteger overlaps = new AtomicInteger();
+        final Random random = new Random(3);
+        final SourceContext context;
+        /** Polls from this number on (the first is 1) wait for {@link #pollGate}. */
+        volatile int gateFrom = Integer.MAX_VALUE;
+        volatile CompletableFuture<Void> pollGate = CompletableFuture.completedFuture(null);
+        int polls;
+        /** A plain field, written by polls on the fetch thread and by rewinds on the caller's: the hand-over orders them. */
+        long next;
+        int rewinds;
+        volatile boolean readMarkerInPoll;
+        final java.util.concurrent.BlockingQueue<OptionalLong> markers = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        CheckingReader(SourceContext context) {
+            this.context = context;
+        }
+
+        private void enter(String call) {
+            if (!busy.compareAndSet(false, true)) {
+                overlaps.incrementAndGet();
+            }
+            calls.add(call + "@" + Thread.currentThread().getName());
+        }
+
+        private void leave() {
+            busy.set(false);
+        }
+
+        @Override
+        public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+            enter("poll");
+            try {
+                if (++polls >= gateFrom) {
+                    pollGate.join();
+                }
+                if (readMarkerInPoll) {
+                    markers.add(context.committedPosition(P0));
+                }
+                if (random.nextInt(3) == 0) {
+                    Thread.sleep(1);
+                }
+                List<SourceRecord> out = new ArrayList<>();
+                for (int i = 0; i < maxRecords; i++) {
+                    out.add(new SourceRecord(P0, next++, null, new byte[] {1}, Map.of(), Instant.EPOCH));
+                }
+                return out;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                leave();
+            }
+        }
+
+        @Override
+        public void rewind() {
+            enter("rewind");
+            rewinds++;
+            next = context.committedPosition(P0).orElse(-1) + 1;
+            leave();
+        }
+
+        @Override
+        public boolean caughtUp() {
+            enter("caughtUp");
+            leave();
+            return false;
+        }
+
+        @Override
+        public void committed(Map<SourcePartition, Long> lastPositions) {
+            enter("committed");
+            committed.add(lastPositions);
+            leave();
+        }
+
+        @Override
+        public void close() {
+            enter("close");
+            leave();
+        }
+    }
+
+    private static final class Context implements SourceContext {
+        volatile long committed = -1;
+
+        @Override
+        public String pipelineName() {
+            return "p";
+        }
+
+        @Override
+        public OptionalLong committedPosition(SourcePartition partition) {
+            return committed < 0 ? OptionalLong.empty() : OptionalLong.of(committed);
+        }
+
+        @Override
+        public void reportGap(PositionGap gap) {
+        }
+    }
+
+    private static PrefetchingReader open(Context context, List<CheckingReader> opened) {
+        Source source = new Source() {
+            @Override
+            public String name() {
+                return "s";
+            }
+
+            @Override
+            public SourceReader open(SourceContext c) {
+                CheckingReader r = new CheckingReader(c);
+                opened.add(r);
+                return r;
+            }
+        };
+        return PrefetchingReader.open(source, context);
+    }
+
+    @Test
+    void withoutPrefetchingEveryCallRunsOnTheCallersThread() {
+        List<CheckingReader> opened = new ArrayList<>();
+        try (PrefetchingReader r = open(new Context(), opened)) {
+            assertThat(r.poll(2, Duration.ZERO)).extracting(SourceRecord::position).containsExactly(0L, 1L);
+            r.committed(Map.of(P0, 1L));
+            assertThat(opened.get(0).committed).containsExactly(Map.of(P0, 1L));
+            assertThat(opened.get(0).calls).allMatch(c -> c.endsWith("@" + Thread.currentThread().getName()));
+        }
+    }
+
+    @Test
+    void prefetchingPollsAheadOnItsOwnThreadAndNeverOverlapsTwoCallsOverManyBatches() {
+        List<CheckingReader> opened = new ArrayList<>();
+        Context context = new Context();
+        PrefetchingReader r = open(context, opened);
+        r.startPrefetching("fetch-test");
+        long expected = 0;
+        Random random = new Random(5);
+        for (int batch = 0; batch < 2_000; batch++) {
+            List<SourceRecord> polled = r.poll(3, Duration.ZERO);
+            assertThat(polled.get(0).position()).isEqualTo(expected);
+            long last = polled.get(polled.size() - 1).position();
+            if (random.nextInt(10) == 0) {
+                r.rewind(); // a commit conflict: the batch and the fetch in flight are dropped
+                r.batchSettled();
+                expected = context.committed + 1;
+            } else {
+                context.committed = last;
+                r.batchSettled();
+                r.committed(Map.of(P0, last));
+                expected = last + 1;
+            }
+        }
+        r.close();
+        CheckingReader reader = opened.get(0);
+        assertThat(reader.overlaps).hasValue(0);
+        assertThat(reader.calls).anyMatch(c -> c.equals("poll@fetch-test"));
+        assertThat(reader.calls).filteredOn(c -> !c.startsWith("poll")).allMatch(c -> !c.endsWith("@fetch-test"));
+        // every commit is told, in order, none twice, though many were deferred past a fetch
+        List<Long> told = reader.committed.stream().map(m -> m.get(P0)).toList();
+        assertThat(told).isSorted().doesNotHaveDuplicates().contains(context.committed);
+    }
+
+    @Test
+    void aMarkerReadOnTheFetchThreadWaitsUntilTheBatchSettles() throws Exception {
+        List<CheckingReader> opened = new ArrayList<>();
+        Context context = new Context();
+        try (PrefetchingReader r = open(context, opened)) {
+            r.startPrefetching("fetch-test");
+            CheckingReader reader = opened.get(0);
+            reader.readMarkerInPoll = true; // as a reader assigned a partition mid-fetch does
+            r.poll(1, Duration.ZERO);       // on this thread: reads at once; then the next fetch starts
+            assertThat(reader.markers.poll(10, TimeUnit.SECONDS)).isEmpty();
+            // the fetch thread asks while the batch is being committed: it must not see the old marker
+            assertThat(reader.markers.poll(200, TimeUnit.MILLISECONDS)).isNull();
+            context.committed = 0;
+            r.batchSettled();
+            assertThat(reader.markers.poll(10, TimeUnit.SECONDS)).hasValue(0);
+        }
+    }
+
+    @Test
+    void caughtUpIsAskedOnlyWhenNoFetchIsInFlight() {
+        List<CheckingReader> opened = new ArrayList<>();
+        try (PrefetchingReader r = open(new Context(), opened)) {
+            r.startPrefetching("fetch-test");
+            r.poll(1, Duration.ZERO);
+            assertThatThrownBy(r::caughtUp).isInstanceOf(IllegalStateException.class).hasMessageContaining("in flight");
+        }
+    }
+
+    @Test
+    void closeWaitsForTheFetchInFlightAndTellsTheLastCommit() throws Exception {
+        List<CheckingReader> opened = new ArrayList<>();
+        PrefetchingReader r = open(new Context(), opened);
+        r.startPrefetching("fetch-test");
+        CheckingReader reader = opened.get(0);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        reader.pollGate = gate;
+        reader.gateFrom = 3;
+        r.poll(1, Duration.ZERO); // poll 1 here, fetch 2 starts
+        r.batchSettled();
+        r.poll(1, Duration.ZERO); // fetch 2 handed over, fetch 3 starts and blocks on the gate
+        r.committed(Map.of(P0, 1L)); // deferred: the fetch is in flight
+        assertThat(reader.committed).isEmpty();
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(r::close);
+        assertThatThrownBy(() -> closed.get(100, TimeUnit.MILLISECONDS))
+                .isInstanceOf(java.util.concurrent.TimeoutException.class);
+        gate.complete(null);
+        closed.get(10, TimeUnit.SECONDS);
+        assertThat(reader.committed).containsExactly(Map.of(P0, 1L));
+        assertThat(reader.calls.get(reader.calls.size() - 1)).startsWith("close");
+        assertThat(reader.overlaps).hasValue(0);
+    }
+}
