@@ -218,9 +218,12 @@ public final class EventHubsSource implements Source {
         try {
             uri = new URI(url);
         } catch (java.net.URISyntaxException e) {
-            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS
+            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS;
+            // the reason and the position are the parser's own words about it, never its text
             throw new ConfigurationException("the checkpoint store URL is not a URL such as"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>] (it holds a blank or another"
+                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]: " + e.getReason()
+                    + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) + " of " + url.length() : "")
+                    + " (a blank, a % not followed by two hex digits, as in a SAS token cut short, or another"
                     + " character a URL never has)");
         }
         if (uri.getScheme() == null || !uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("http")
