@@ -1,5 +1,6 @@
 package io.streamlake.core.capture;
 
+import io.streamlake.core.util.IsoInstants;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -72,7 +73,7 @@ final class CaptureFormat {
      * @return the instant, or null if the text is in none of these forms
      */
     static @Nullable Instant parseTime(String text) {
-        Instant fast = parseIsoUtc(text);
+        Instant fast = IsoInstants.parse(text);
         if (fast != null) {
             return fast;
         }
@@ -90,57 +91,5 @@ final class CaptureFormat {
         } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
             return null;
         }
-    }
-
-    /** {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}, or null for anything else. */
-    private static @Nullable Instant parseIsoUtc(String s) {
-        int n = s.length();
-        if (n < 20 || s.charAt(n - 1) != 'Z' || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-                || s.charAt(13) != ':' || s.charAt(16) != ':') {
-            return null;
-        }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 7);
-        int day = digits(s, 8, 10);
-        int hour = digits(s, 11, 13);
-        int minute = digits(s, 14, 16);
-        int second = digits(s, 17, 19);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
-                || minute > 59 || second < 0 || second > 59) {
-            return null;
-        }
-        int nanos = 0;
-        if (n > 20) {
-            if (s.charAt(19) != '.' || n - 21 > 9 || n - 21 < 1) {
-                return null;
-            }
-            int fraction = digits(s, 20, n - 1);
-            if (fraction < 0) {
-                return null;
-            }
-            nanos = fraction;
-            for (int i = n - 21; i < 9; i++) {
-                nanos *= 10;
-            }
-        } else if (s.charAt(19) != 'Z') {
-            return null;
-        }
-        if (day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
-            return null;
-        }
-        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
-        return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
-    }
-
-    private static int digits(String s, int from, int to) {
-        int v = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import io.streamlake.core.util.IsoInstants;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.quality.QuarantineReason;
 import io.streamlake.schema.DataType;
@@ -23,9 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.Month;
 import java.time.OffsetDateTime;
-import java.time.Year;
 import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -108,8 +107,6 @@ public final class JsonRowDecoder {
             .withResolverStyle(ResolverStyle.STRICT)
             .withChronology(IsoChronology.INSTANCE);
 
-    private static final int[] POW10 = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
-            100_000_000, 1_000_000_000};
 
     // Epoch seconds whose microseconds still fit in a long, as Delta stores timestamps.
     private static final long MAX_EPOCH_SECOND = Long.MAX_VALUE / 1_000_000 - 1;
@@ -505,65 +502,15 @@ public final class JsonRowDecoder {
     }
 
     /**
-     * Parses {@code yyyy-MM-ddTHH:mm:ss[.fraction](Z|+HH:MM|-HH:MM)} by hand.
+     * The canonical timestamp shapes parsed by hand ({@link IsoInstants#parse}), to microseconds as
+     * Delta stores them.
      *
      * @return the instant, or null for any other shape or an out-of-range field, so that the
      *     formatter gives the final answer and the error message
      */
     static @Nullable Instant parseTimestampFast(String s) {
-        int n = s.length();
-        if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-                || s.charAt(13) != ':' || s.charAt(16) != ':') {
-            return null;
-        }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 2);
-        int day = digits(s, 8, 2);
-        int hour = digits(s, 11, 2);
-        int minute = digits(s, 14, 2);
-        int second = digits(s, 17, 2);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23
-                || minute < 0 || minute > 59 || second < 0 || second > 59
-                || (day > 28 && day > Month.of(month).length(Year.isLeap(year)))) {
-            return null;
-        }
-        int i = 19;
-        int nanos = 0;
-        if (s.charAt(i) == '.') {
-            int start = ++i;
-            while (i < n && i - start < 9) {
-                int d = s.charAt(i) - '0';
-                if (d < 0 || d > 9) {
-                    break;
-                }
-                nanos = nanos * 10 + d;
-                i++;
-            }
-            if (i == start) {
-                return null;
-            }
-            nanos *= POW10[9 - (i - start)];
-        }
-        if (i >= n) {
-            return null;
-        }
-        int offsetSeconds;
-        char sign = s.charAt(i);
-        if (sign == 'Z' && i + 1 == n) {
-            offsetSeconds = 0;
-        } else if ((sign == '+' || sign == '-') && i + 6 == n && s.charAt(i + 3) == ':') {
-            int oh = digits(s, i + 1, 2);
-            int om = digits(s, i + 4, 2);
-            if (oh < 0 || om < 0 || om > 59 || oh > 18 || (oh == 18 && om > 0)) {
-                return null;
-            }
-            offsetSeconds = (oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
-        } else {
-            return null;
-        }
-        long epochSecond = LocalDate.of(year, month, day).toEpochDay() * 86_400L
-                + hour * 3600 + minute * 60 + second - offsetSeconds;
-        return Instant.ofEpochSecond(epochSecond, nanos - nanos % 1_000);
+        Instant t = IsoInstants.parse(s);
+        return t == null || t.getNano() % 1_000 == 0 ? t : Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() - t.getNano() % 1_000);
     }
 
     /** @return the value of {@code count} ASCII digits at {@code from}, or -1 if any is not a digit */
