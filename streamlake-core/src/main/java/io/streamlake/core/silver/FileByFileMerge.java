@@ -15,18 +15,11 @@ import org.jspecify.annotations.Nullable;
  * The common case, our own files with disjoint key ranges: every batch key belongs to exactly one
  * file (the one whose range holds it, or the owner of its gap), so each file is merged on its own,
  * on all cores, holding one file's rows in memory at a time instead of all the files'.
+ *
+ * @param files the table's files
+ * @param index their index, whose ranges are {@linkplain FileIndex#disjoint disjoint}
  */
-final class FileByFileMerge implements MergePath {
-    private final SilverFiles io;
-    private final List<DataFile> files;
-    private final FileIndex index;
-
-    /** @param index the index of {@code files}, whose ranges are {@linkplain FileIndex#disjoint disjoint} */
-    FileByFileMerge(SilverFiles io, List<DataFile> files, FileIndex index) {
-        this.io = io;
-        this.files = files;
-        this.index = index;
-    }
+record FileByFileMerge(SilverFiles io, List<DataFile> files, FileIndex index) implements MergePath {
 
     @Override
     public <S> Result merge(BatchFold<S> batch) {

@@ -18,17 +18,11 @@ import java.util.Map;
  *
  * <p>A key may be spread over several of these files. Its rows are written again whole, so a file
  * that shares a key with a rewritten file is rewritten too (see {@link #rewriteWholeKeys}).
+ *
+ * @param files the table's files
+ * @param index their index
  */
-final class OverlappingMerge implements MergePath {
-    private final SilverFiles io;
-    private final List<DataFile> files;
-    private final FileIndex index;
-
-    OverlappingMerge(SilverFiles io, List<DataFile> files, FileIndex index) {
-        this.io = io;
-        this.files = files;
-        this.index = index;
-    }
+record OverlappingMerge(SilverFiles io, List<DataFile> files, FileIndex index) implements MergePath {
 
     @Override
     public <S> Result merge(BatchFold<S> batch) {

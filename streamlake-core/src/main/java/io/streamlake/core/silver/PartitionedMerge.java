@@ -23,17 +23,11 @@ import org.jspecify.annotations.Nullable;
  * still skips the rest), a changed key's old rows are removed wherever they were, and its new rows
  * go, by partition, to the file that held it there, or the owner of its key range there, or a new
  * file of that partition. Each rewritten file is written again on its own, so ranges stay disjoint.
+ *
+ * @param files the table's files, of every partition
+ * @param partitionColumns the table's partition columns
  */
-final class PartitionedMerge implements MergePath {
-    private final SilverFiles io;
-    private final List<DataFile> files;
-    private final List<String> partitionColumns;
-
-    PartitionedMerge(SilverFiles io, List<DataFile> files, List<String> partitionColumns) {
-        this.io = io;
-        this.files = files;
-        this.partitionColumns = partitionColumns;
-    }
+record PartitionedMerge(SilverFiles io, List<DataFile> files, List<String> partitionColumns) implements MergePath {
 
     /** The files of one partition, with their own key index. */
     private record Partition(int[] files, FileIndex index) {
