@@ -220,7 +220,7 @@ class SilverMergerPathsTest {
     @EnumSource(Key.class)
     void outOfOrderFileMergesThroughAMap(Key key) {
         Lake lake = new Lake(key, 100);
-        // Found out of order while copying rows the batch does not touch (15, then 11).
+        // The join loads 15 for the batch, then meets 11 below it.
         DataFile unsorted = lake.hold(key.row(15, 1, "a"), key.row(11, 1, "b"), key.row(13, 1, "c"), key.row(12, 1, "d"));
         DataFile sorted = lake.hold(rows(key, 30, 32, 1));
         SilverMerger.Result r = lake.merge(
@@ -228,6 +228,18 @@ class SilverMergerPathsTest {
                 key.row(15, 0, "stale"), key.row(31, 2, "sorted file"));
         assertThat(r.removed()).containsExactlyInAnyOrder(unsorted, sorted);
         assertThat(r.rowsChanged()).isEqualTo(5);
+        lake.check();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Key.class)
+    void outOfOrderFileFoundWhileCopyingUntouchedRows(Key key) {
+        Lake lake = new Lake(key, 100);
+        // Every batch key is above the file's rows: the join copies 15, then meets 11 below it.
+        DataFile unsorted = lake.hold(key.row(15, 1, "a"), key.row(11, 1, "b"), key.row(13, 1, "c"));
+        SilverMerger.Result r = lake.merge(key.row(20, 1, "above"), key.row(21, 1, "above"));
+        assertThat(r.removed()).containsExactly(unsorted);
+        assertThat(r.rowsChanged()).isEqualTo(2);
         lake.check();
     }
 
