@@ -1,0 +1,106 @@
+package io.streamlake.core.silver;
+
+import io.streamlake.core.util.Tables;
+import io.streamlake.core.util.Workers;
+import io.streamlake.schema.Row;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.Table;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Silver's files as every merge path reads and writes them: rows widened to the declared schema as
+ * read and narrowed to the stored one as written ({@link SilverColumns}), and files cut between keys
+ * only, so key ranges stay disjoint.
+ *
+ * @param table the table, or a view of it (such as without the rows a truncate removes)
+ * @param columns what silver stores of the declared schema
+ * @param key the silver key of the declared schema
+ * @param targetFileRows about how many rows a written file holds
+ * @param workers the batch's helper threads, for reads and writes that split
+ */
+record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, Workers workers) {
+
+    /** @return the same files seen through another view of the table */
+    SilverFiles over(Table view) {
+        return new SilverFiles(view, columns, key, targetFileRows, workers);
+    }
+
+    /** @return a file's rows, of the declared schema */
+    Iterator<Row> read(DataFile file) {
+        return columns.read(table, file);
+    }
+
+    /** Reads the marked files on all cores, keeping the rows of these keys. */
+    Map<Integer, List<Row>> readAll(List<DataFile> files, BitSet which, KeyGroups keys) {
+        List<Integer> positions = which.stream().boxed().toList();
+        List<Supplier<List<Row>>> reads = new ArrayList<>();
+        for (int f : positions) {
+            reads.add(() -> {
+                List<Row> rows = new ArrayList<>();
+                Iterator<Row> it = read(files.get(f));
+                while (it.hasNext()) {
+                    Row row = it.next();
+                    if (keys.contains(key.of(row))) {
+                        rows.add(row);
+                    }
+                }
+                return rows;
+            });
+        }
+        List<List<Row>> results = workers.all(reads);
+        Map<Integer, List<Row>> out = new HashMap<>();
+        for (int i = 0; i < positions.size(); i++) {
+            out.put(positions.get(i), results.get(i));
+        }
+        return out;
+    }
+
+    /** Sorts one partition's rows by key, stably so a key's rows (SCD2 versions) keep their order, and writes them. */
+    List<DataFile> sortAndWrite(List<Row> rows, Map<String, @Nullable String> partition) {
+        rows.sort(key::compare);
+        return write(rows, false, partition);
+    }
+
+    /**
+     * Splits rows sorted by key into files of about targetFileRows, evenly sized, cutting only
+     * between keys so that key ranges stay disjoint.
+     *
+     * @param parallel whether to write the files on the workers: not when the caller already runs on
+     *     them, where nested writes would only queue
+     */
+    List<DataFile> write(List<Row> sorted, boolean parallel) {
+        return write(sorted, parallel, Map.of());
+    }
+
+    private List<DataFile> write(List<Row> sorted, boolean parallel, Map<String, @Nullable String> partition) {
+        if (sorted.isEmpty()) {
+            return List.of();
+        }
+        int fileCount = (int) Math.max(1, (sorted.size() + targetFileRows - 1) / targetFileRows);
+        int perFile = (sorted.size() + fileCount - 1) / fileCount;
+        List<Supplier<DataFile>> writes = new ArrayList<>(fileCount);
+        int start = 0;
+        while (start < sorted.size()) {
+            int end = Math.min(sorted.size(), start + perFile);
+            while (end < sorted.size() && key.compare(sorted.get(end - 1), sorted.get(end)) == 0) {
+                end++;
+            }
+            List<Row> slice = sorted.subList(start, end);
+            writes.add(() -> Tables.writeFile(table, columns.stored(), partition, columns.narrow(slice)));
+            start = end;
+        }
+        if (parallel) {
+            return workers.all(writes);
+        }
+        List<DataFile> files = new ArrayList<>(writes.size());
+        writes.forEach(w -> files.add(w.get()));
+        return files;
+    }
+}

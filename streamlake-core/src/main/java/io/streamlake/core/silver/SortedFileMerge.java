@@ -1,0 +1,76 @@
+package io.streamlake.core.silver;
+
+import io.streamlake.core.silver.SilverMerger.Result;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.ValueOrder;
+import io.streamlake.table.DataFile;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one-pass join of a key-sorted file (or none: an empty table) with the sorted batch keys that
+ * belong to it: untouched rows are copied as read, and the output comes out sorted without a map of
+ * the file's rows or a sort of them. Our files are always sorted; a file that turns out not to be
+ * (another engine's) gives up, for {@link UnsortedFileMerge}.
+ */
+final class SortedFileMerge {
+    private SortedFileMerge() {
+    }
+
+    /**
+     * @param keys the batch keys that belong to the file, sorted
+     * @param parallelWrite whether to write the output's files on the workers
+     * @return the result, or null if the file turned out not to be sorted by key; the fold has then
+     *     heard the keys joined so far once already
+     */
+    static <S> @Nullable Result merge(SilverFiles io, BatchFold<S> batch, @Nullable DataFile file, List<Object> keys,
+            boolean parallelWrite) {
+        SilverKey silverKey = io.key();
+        Iterator<Row> rows = file == null ? Collections.emptyIterator() : io.read(file);
+        long fileRows = file == null ? 0 : file.rowCount();
+        List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, fileRows + keys.size()));
+        Row next = rows.hasNext() ? rows.next() : null;
+        Object last = null;
+        long changed = 0;
+        int k = 0;
+        while (next != null || k < keys.size()) {
+            Object fileKey = next == null ? null : silverKey.of(next);
+            if (fileKey != null && last != null && ValueOrder.NATURAL.compare(last, fileKey) > 0) {
+                return null;
+            }
+            int cmp = next == null ? 1 : k == keys.size() ? -1 : ValueOrder.NATURAL.compare(fileKey, keys.get(k));
+            if (cmp < 0) {
+                out.add(next); // a key this batch does not touch
+                last = fileKey;
+                next = rows.hasNext() ? rows.next() : null;
+                continue;
+            }
+            Object key = keys.get(k++);
+            S stored = null;
+            while (cmp == 0) {
+                stored = batch.load(stored, next);
+                last = fileKey;
+                next = rows.hasNext() ? rows.next() : null;
+                fileKey = next == null ? null : silverKey.of(next);
+                cmp = next == null ? 1 : ValueOrder.NATURAL.compare(fileKey, key);
+                if (cmp < 0) {
+                    return null;
+                }
+            }
+            S state = batch.fold(key, stored);
+            if (!batch.sameRows(state, stored)) {
+                changed++;
+            }
+            if (state != null) {
+                batch.emit(state, out);
+            }
+        }
+        if (changed == 0) {
+            return new Result(List.of(), List.of(), 0);
+        }
+        return new Result(file == null ? List.of() : List.of(file), io.write(out, parallelWrite), changed);
+    }
+}
