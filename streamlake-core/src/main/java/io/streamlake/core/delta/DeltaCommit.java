@@ -175,8 +175,11 @@ final class DeltaCommit implements PendingCommit {
                     + readVersion + ") conflicts with a concurrent commit: " + conflictKind(e) + ". Nothing was"
                     + " written; drop the batch and resume from the committed markers", table.sanitize(e));
         } catch (Exception e) {
-            throw table.translate("cannot commit", e, "the commit may not have been applied: resume from the"
-                    + " committed markers, which tell what the table holds");
+            if (DeltaTable.refusedBeforeWriting(e)) {
+                throw table.translate("cannot commit", e, "nothing was written; retry the batch");
+            }
+            // Anything else may have failed after the log entry reached storage: the caller must re-read.
+            throw DeltaErrors.commitStateUnknown(table, readVersion + 1, e);
         }
     }
 

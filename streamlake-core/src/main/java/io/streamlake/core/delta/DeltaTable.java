@@ -11,7 +11,6 @@ import io.delta.standalone.actions.Metadata;
 import io.delta.standalone.actions.Protocol;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
 import io.delta.standalone.internal.SnapshotImpl;
-import io.delta.standalone.internal.exception.DeltaErrors;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
 import io.streamlake.core.azure.StorageCredentials;
@@ -20,6 +19,7 @@ import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.exceptions.SinkException;
+import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -88,6 +88,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeltaTable implements Table, BronzeFiles {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
+
+    /** delta-standalone's refusal of a newer protocol (its own {@code DeltaErrors}, not the package's). */
+    private static final Class<?> INVALID_PROTOCOL =
+            io.delta.standalone.internal.exception.DeltaErrors.InvalidProtocolVersionException.class;
 
     static final String ENGINE_INFO = "StreamLake/" + Optional.ofNullable(
             DeltaTable.class.getPackage().getImplementationVersion()).orElse("dev");
@@ -564,7 +568,7 @@ public final class DeltaTable implements Table, BronzeFiles {
      *     or a {@link SinkException}, with secrets masked
      */
     RuntimeException translate(String what, Throwable e, String todo) {
-        if (e instanceof DeltaErrors.InvalidProtocolVersionException) {
+        if (INVALID_PROTOCOL.isInstance(e)) {
             Matcher m = PROTOCOL_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
             if (m.find()) {
                 return protocolTooNew(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), redactor.sanitize(e));
@@ -578,6 +582,14 @@ public final class DeltaTable implements Table, BronzeFiles {
             return (RuntimeException) e;
         }
         return failure(what, e, todo);
+    }
+
+    /**
+     * @return true for the failures of a commit that delta-standalone raises before it writes the log
+     *     entry (a protocol it cannot write, or one of ours), so the commit surely did not land
+     */
+    static boolean refusedBeforeWriting(Throwable e) {
+        return INVALID_PROTOCOL.isInstance(e) || e instanceof StreamLakeException;
     }
 
     SinkException failure(String what, Throwable cause, String todo) {
