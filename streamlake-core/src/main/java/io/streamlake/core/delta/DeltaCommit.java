@@ -137,17 +137,18 @@ final class DeltaCommit implements PendingCommit {
         long readVersion = txn.readVersion();
         if (readVersion < 0) {
             throw new SinkException("Delta table " + table.location() + " does not exist yet; call create(schema)"
-                    + " before committing to it");
+                    + " before committing to it", null, table.location());
         }
         for (Map.Entry<String, Long> e : expected.entrySet()) {
             long actual = marker(e.getKey());
             long want = e.getValue() < 0 ? -1 : e.getValue();
             if (actual != want) {
-                throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
+                throw CommitConflictException.onMarker(table.redact("commit to Delta table " + table.location()
                         + " refused: transaction marker '" + e.getKey() + "' is at " + describe(actual) + " in version "
                         + readVersion + " but this batch started from " + describe(want) + ", so another writer made"
                         + " progress on it (another instance took over these partitions?). Nothing was written; drop"
-                        + " the batch and resume from the committed markers"));
+                        + " the batch and resume from the committed markers"), table.location(), readVersion,
+                        e.getKey(), want, actual);
             }
         }
         Map<String, AddFile> live = checkRemovesAreLive(readVersion);
@@ -171,9 +172,10 @@ final class DeltaCommit implements PendingCommit {
             }
             return version;
         } catch (DeltaConcurrentModificationException e) {
-            throw new CommitConflictException("commit to Delta table " + table.location() + " (based on version "
+            throw CommitConflictException.onTable("commit to Delta table " + table.location() + " (based on version "
                     + readVersion + ") conflicts with a concurrent commit: " + conflictKind(e) + ". Nothing was"
-                    + " written; drop the batch and resume from the committed markers", table.sanitize(e));
+                    + " written; drop the batch and resume from the committed markers", table.sanitize(e),
+                    table.location(), readVersion);
         } catch (Exception e) {
             if (DeltaTable.refusedBeforeWriting(e)) {
                 throw table.translate("cannot commit", e, "nothing was written; retry the batch");
@@ -198,10 +200,10 @@ final class DeltaCommit implements PendingCommit {
         }
         for (DataFile f : removes) {
             if (!live.containsKey(f.path())) {
-                throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
+                throw CommitConflictException.onTable(table.redact("commit to Delta table " + table.location()
                         + " refused: data file " + f.path() + " to remove is not in version " + readVersion
                         + " (another writer already removed or rewrote it?). Nothing was written; re-read the table"
-                        + " and retry the batch"));
+                        + " and retry the batch"), null, table.location(), readVersion);
             }
         }
         return live;

@@ -267,9 +267,9 @@ public final class DeltaTable implements Table, BronzeFiles {
             } catch (DeltaConcurrentModificationException e) {
                 // Another process created the table first: from now on it exists, so check its schema.
                 if (attempt > 2) {
-                    throw new CommitConflictException("creating Delta table " + location + " kept conflicting with"
-                            + " concurrent writers (" + redact(e.getMessage()) + "); retry once they are done",
-                            redactor.sanitize(e));
+                    throw CommitConflictException.onTable("creating Delta table " + location + " kept conflicting"
+                            + " with concurrent writers (" + redact(e.getMessage()) + "); retry once they are done",
+                            redactor.sanitize(e), location, txn.readVersion());
                 }
                 LOG.info("Delta table {} was created concurrently; checking its schema", location);
             } catch (Exception e) {
@@ -312,8 +312,9 @@ public final class DeltaTable implements Table, BronzeFiles {
             txn.updateMetadata(grown);
             withCommitLock(() -> txn.commit(List.of(), new Operation(Operation.Name.ADD_COLUMNS), ENGINE_INFO));
         } catch (DeltaConcurrentModificationException e) {
-            throw new CommitConflictException("adding columns to Delta table " + location + " conflicted with a"
-                    + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e));
+            throw CommitConflictException.onTable("adding columns to Delta table " + location + " conflicted with a"
+                    + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e),
+                    location, txn.readVersion());
         } catch (Exception e) {
             throw translate("cannot add columns to the table", e, "check that the location is writable");
         }
@@ -339,7 +340,7 @@ public final class DeltaTable implements Table, BronzeFiles {
                 + "), newer than StreamLake can write (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION
                 + "): it enables features such as deletion vectors, column mapping or check constraints that"
                 + " StreamLake would not honour. Write to a new table path, or have Spark/Databricks write this table",
-                cause);
+                cause, location);
     }
 
     private static String describePartitions(List<String> columns) {
@@ -575,7 +576,7 @@ public final class DeltaTable implements Table, BronzeFiles {
             }
             return new SinkException("Delta table " + location + " uses a protocol newer than StreamLake can write"
                     + " (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION + "): " + redact(e.getMessage())
-                    + ". Write to a new table path", redactor.sanitize(e));
+                    + ". Write to a new table path", redactor.sanitize(e), location);
         }
         if (e instanceof SinkException || e instanceof SchemaMismatchException
                 || e instanceof CommitConflictException || e instanceof ConfigurationException) {
@@ -594,7 +595,7 @@ public final class DeltaTable implements Table, BronzeFiles {
 
     SinkException failure(String what, Throwable cause, String todo) {
         return new SinkException(redact(what + " (Delta table " + location + "): " + describe(cause)) + "; " + todo,
-                redactor.sanitize(cause));
+                redactor.sanitize(cause), location);
     }
 
     RuntimeException readFailure(String file, Throwable e) {

@@ -182,7 +182,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             throw e instanceof SourceException ? e : new SourceException("polling source '" + pipeline.source().name()
                     + "' failed: " + e.getMessage() + "; the pipeline stopped with every committed event safe;"
-                    + " fix the source and restart", e);
+                    + " fix the source and restart", e, pipeline.source().name(), null);
         }
     }
 

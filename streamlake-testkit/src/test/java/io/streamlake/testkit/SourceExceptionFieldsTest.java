@@ -1,0 +1,85 @@
+package io.streamlake.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.streamlake.Pipeline;
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine names the failing source of a poll failure, and keeps the partition a source names. */
+class SourceExceptionFieldsTest {
+    @TempDir
+    Path lake;
+
+    /** A source whose every poll throws what {@code failure} gives. */
+    private static Source failing(String name, Supplier<RuntimeException> failure) {
+        return new Source() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public SourceReader open(SourceContext context) {
+                return new SourceReader() {
+                    @Override
+                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+                        throw failure.get();
+                    }
+
+                    @Override
+                    public void rewind() {
+                    }
+
+                    @Override
+                    public boolean caughtUp() {
+                        return false;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+    }
+
+    private Pipeline pipeline(Source source) {
+        return Pipeline.from(source).bronze(lake.resolve("bronze").toString()).bronzeOnly();
+    }
+
+    @Test
+    void aPollThatFailsWithoutSayingWhereIsNamedAfterItsSource() {
+        Pipeline p = pipeline(failing("orders-hub", () -> new IllegalStateException("socket closed")));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            SourceException e = catchThrowableOfType(driver::pipe, SourceException.class);
+            assertThat(e).hasMessageContaining("polling source 'orders-hub' failed");
+            assertThat(e.source()).hasValue("orders-hub");
+            assertThat(e.partition()).isEmpty();
+        }
+        // the streaming run polls on its fetch thread: the same exception reaches the caller
+        SourceException streamed = catchThrowableOfType(p::runUntilCaughtUp, SourceException.class);
+        assertThat(streamed.source()).hasValue("orders-hub");
+    }
+
+    @Test
+    void aSourceExceptionThatNamesItsPartitionReachesTheCallerUnchanged() {
+        SourcePartition partition = new SourcePartition("orders", 3);
+        Pipeline p = pipeline(failing("orders-hub", () -> new SourceException("offset 41 of orders/3 expired",
+                null, "orders-hub", partition)));
+        SourceException e = catchThrowableOfType(p::runUntilCaughtUp, SourceException.class);
+        assertThat(e.partition()).hasValue(partition);
+        assertThat(e.source()).hasValue("orders-hub");
+    }
+}
