@@ -159,8 +159,7 @@ public final class DeltaTable implements Table, BronzeFiles {
         StorageCredentials.check(hadoopOptions);
         Redactor redactor = new Redactor(hadoopOptions.values());
         if (path.isBlank()) {
-            throw new ConfigurationException("a Delta table path must not be blank; give a local folder or a Hadoop"
-                    + " URI such as abfss://container@account.dfs.core.windows.net/dir");
+            throw DeltaErrors.blankPath();
         }
         Configuration conf = new Configuration();
         hadoopOptions.forEach((k, v) -> conf.set(Objects.requireNonNull(k, "option name"),
@@ -177,9 +176,7 @@ public final class DeltaTable implements Table, BronzeFiles {
                 local = true;
             }
         } catch (RuntimeException e) {
-            throw new ConfigurationException("'" + redactor.redact(withoutCredentials(path))
-                    + "' is not a valid table location: " + redactor.redact(e.getMessage())
-                    + "; give a local folder or a Hadoop URI such as abfss://container@account.dfs.core.windows.net/dir");
+            throw DeltaErrors.invalidLocation(redactor, withoutCredentials(path), e.getMessage());
         }
         if (local) {
             useFastLocalStorage(conf);
@@ -267,9 +264,7 @@ public final class DeltaTable implements Table, BronzeFiles {
             } catch (DeltaConcurrentModificationException e) {
                 // Another process created the table first: from now on it exists, so check its schema.
                 if (attempt > 2) {
-                    throw CommitConflictException.onTable("creating Delta table " + location + " kept conflicting"
-                            + " with concurrent writers (" + redact(e.getMessage()) + "); retry once they are done",
-                            redactor.sanitize(e), location, txn.readVersion());
+                    throw DeltaErrors.createKeptConflicting(this, txn.readVersion(), e);
                 }
                 LOG.info("Delta table {} was created concurrently; checking its schema", location);
             } catch (Exception e) {
@@ -285,18 +280,14 @@ public final class DeltaTable implements Table, BronzeFiles {
         checkProtocol(s);
         List<String> existingPartitions = s.getMetadata().getPartitionColumns();
         if (!existingPartitions.equals(partitionColumns)) {
-            throw new ConfigurationException("Delta table " + location + " is partitioned by "
-                    + describePartitions(existingPartitions) + ", but the pipeline partitions it by "
-                    + describePartitions(partitionColumns) + "; a table keeps the partitioning it was created with:"
-                    + " declare the same partition columns, or write to a new table path");
+            throw DeltaErrors.partitioningDiffers(this, existingPartitions, partitionColumns);
         }
         StructType struct = s.getMetadata().getSchema();
         Schema existing;
         try {
             existing = DeltaSchemas.fromDelta(struct == null ? new StructType() : struct, location);
         } catch (SchemaMismatchException e) {
-            throw new SchemaMismatchException(e.getMessage() + ". The declared schema is " + requested
-                    + "; the table's is " + (struct == null ? "empty" : struct.getTreeString().trim()), e);
+            throw DeltaErrors.existingSchemaUnreadable(e, requested, struct);
         }
         Schema evolved = SchemaEvolution.evolve(location, existing, requested);
         if (!evolved.equals(existing)) {
@@ -312,9 +303,7 @@ public final class DeltaTable implements Table, BronzeFiles {
             txn.updateMetadata(grown);
             withCommitLock(() -> txn.commit(List.of(), new Operation(Operation.Name.ADD_COLUMNS), ENGINE_INFO));
         } catch (DeltaConcurrentModificationException e) {
-            throw CommitConflictException.onTable("adding columns to Delta table " + location + " conflicted with a"
-                    + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e),
-                    location, txn.readVersion());
+            throw DeltaErrors.addColumnsConflict(this, txn.readVersion(), e);
         } catch (Exception e) {
             throw translate("cannot add columns to the table", e, "check that the location is writable");
         }
@@ -330,22 +319,12 @@ public final class DeltaTable implements Table, BronzeFiles {
         if (s instanceof SnapshotImpl impl) {
             Protocol p = impl.protocol();
             if (p.getMinReaderVersion() > MAX_READER_VERSION || p.getMinWriterVersion() > MAX_WRITER_VERSION) {
-                throw protocolTooNew(p.getMinReaderVersion(), p.getMinWriterVersion(), null);
+                throw DeltaErrors.protocolTooNew(this, p.getMinReaderVersion(), p.getMinWriterVersion(), null);
             }
         }
     }
 
-    private SinkException protocolTooNew(int reader, int writer, @Nullable Throwable cause) {
-        return new SinkException("Delta table " + location + " uses protocol (reader " + reader + ", writer " + writer
-                + "), newer than StreamLake can write (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION
-                + "): it enables features such as deletion vectors, column mapping or check constraints that"
-                + " StreamLake would not honour. Write to a new table path, or have Spark/Databricks write this table",
-                cause, location);
-    }
 
-    private static String describePartitions(List<String> columns) {
-        return columns.isEmpty() ? "no columns (unpartitioned)" : columns.toString();
-    }
 
     @Override
     public DataFileWriter newDataFile(Schema schema) {
@@ -403,9 +382,7 @@ public final class DeltaTable implements Table, BronzeFiles {
                 try {
                     constants.put(e.getKey(), PartitionValues.parse(e.getValue(), schema.field(pos).type()));
                 } catch (IllegalArgumentException bad) {
-                    throw new SchemaMismatchException(redact("data file " + file.path() + " of Delta table " + location
-                            + " has partition value " + e + " that does not fit column type " + schema.field(pos).type()
-                            + ": " + bad.getMessage()) + "; read it with the table's schema", bad);
+                    throw DeltaErrors.badPartitionValue(this, file.path(), e, schema.field(pos).type(), bad);
                 }
             }
         }
@@ -572,11 +549,10 @@ public final class DeltaTable implements Table, BronzeFiles {
         if (INVALID_PROTOCOL.isInstance(e)) {
             Matcher m = PROTOCOL_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
             if (m.find()) {
-                return protocolTooNew(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), redactor.sanitize(e));
+                return DeltaErrors.protocolTooNew(this, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                        redactor.sanitize(e));
             }
-            return new SinkException("Delta table " + location + " uses a protocol newer than StreamLake can write"
-                    + " (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION + "): " + redact(e.getMessage())
-                    + ". Write to a new table path", redactor.sanitize(e), location);
+            return DeltaErrors.protocolNewer(this, e);
         }
         if (e instanceof SinkException || e instanceof SchemaMismatchException
                 || e instanceof CommitConflictException || e instanceof ConfigurationException) {
@@ -594,26 +570,19 @@ public final class DeltaTable implements Table, BronzeFiles {
     }
 
     SinkException failure(String what, Throwable cause, String todo) {
-        return new SinkException(redact(what + " (Delta table " + location + "): " + describe(cause)) + "; " + todo,
-                redactor.sanitize(cause), location);
+        return DeltaErrors.storageFailure(this, what, cause, todo);
     }
 
     RuntimeException readFailure(String file, Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof RowReadSupport.IncompatibleColumnException) {
-                return new SchemaMismatchException(redact("data file " + file + " of Delta table " + location
-                        + " cannot be read with the requested schema: " + c.getMessage())
-                        + "; read it with a schema that matches the table's", redactor.sanitize(e));
+                return DeltaErrors.fileDoesNotFitSchema(this, file, c, e);
             }
         }
         return failure("cannot read data file " + file, e,
                 "check that the file exists (it may have been vacuumed) and is a Parquet file of this table");
     }
 
-    private static String describe(Throwable t) {
-        String message = t.getMessage();
-        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message.trim());
-    }
 
     private static final class ReaderBuilder extends ParquetReader.Builder<Row> {
         private final ReadSupport<Row> support;
