@@ -10,9 +10,13 @@ import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +59,12 @@ class SourceExceptionFieldsTest {
         };
     }
 
+    /** Throws a checked exception that {@code poll} does not declare, as a Scala or Kotlin client may. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
     private Pipeline pipeline(Source source) {
         return Pipeline.from(source).bronze(lake.resolve("bronze").toString()).bronzeOnly();
     }
@@ -71,6 +81,55 @@ class SourceExceptionFieldsTest {
         // the streaming run polls on its fetch thread: the same exception reaches the caller
         SourceException streamed = catchThrowableOfType(p::runUntilCaughtUp, SourceException.class);
         assertThat(streamed.source()).hasValue("orders-hub");
+    }
+
+    @Test
+    void aCheckedExceptionFromAPrefetchedPollIsASourceExceptionNamingTheSource() {
+        SourcePartition partition = new SourcePartition("orders", 0);
+        boolean[] polled = {false};
+        Source source = failing("orders-hub", () -> {
+            throw sneaky(new IOException("stream reset"));
+        });
+        // the first poll returns a record, so that the run fetches the next one ahead, on its fetch thread
+        Source firstThenFail = new Source() {
+            @Override
+            public String name() {
+                return source.name();
+            }
+
+            @Override
+            public SourceReader open(SourceContext context) {
+                SourceReader failingReader = source.open(context);
+                return new SourceReader() {
+                    @Override
+                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+                        if (!polled[0]) {
+                            polled[0] = true;
+                            return List.of(new SourceRecord(partition, 0, null,
+                                    "{}".getBytes(StandardCharsets.UTF_8), Map.of(), Instant.EPOCH));
+                        }
+                        return failingReader.poll(maxRecords, maxWait);
+                    }
+
+                    @Override
+                    public void rewind() {
+                    }
+
+                    @Override
+                    public boolean caughtUp() {
+                        return false;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        SourceException e = catchThrowableOfType(pipeline(firstThenFail)::runUntilCaughtUp, SourceException.class);
+        assertThat(e).hasMessageContaining("polling source 'orders-hub' failed").hasMessageContaining("stream reset")
+                .hasMessageContaining("fix the source and restart").hasCauseInstanceOf(IOException.class);
+        assertThat(e.source()).hasValue("orders-hub");
     }
 
     @Test
