@@ -67,7 +67,7 @@ final class DeltaCommit implements PendingCommit {
     public PendingCommit replace(List<DataFile> removed, List<DataFile> added) {
         checkOpen();
         if (removed.isEmpty()) {
-            throw new IllegalArgumentException("replace needs at least one file to remove; use add(file) to add files");
+            throw DeltaErrors.replaceRemovesNothing();
         }
         for (int i = 0; i < added.size(); i++) {
             replacing.put(added.get(i).path(), new Replaced(removed.get(0).path(), i));
@@ -81,8 +81,7 @@ final class DeltaCommit implements PendingCommit {
     public PendingCommit setTransaction(String appId, long version) {
         Objects.requireNonNull(appId, "appId");
         if (version < 0) {
-            throw new IllegalArgumentException("a transaction marker version must be >= 0, got " + version
-                    + " for '" + appId + "'");
+            throw DeltaErrors.negativeMarkerVersion(appId, version);
         }
         checkOpen();
         // Reading the marker registers it with Delta's conflict checker: a concurrent commit that
@@ -106,8 +105,7 @@ final class DeltaCommit implements PendingCommit {
         checkOpen();
         properties.forEach((k, v) -> {
             if (k.startsWith("delta.")) {
-                throw new IllegalArgumentException("table property '" + k + "' is one of Delta's own, which change"
-                        + " how readers and writers treat the table; StreamLake does not set them");
+                throw DeltaErrors.deltaOwnProperty(k);
             }
             this.properties.put(k, Objects.requireNonNull(v, "value of " + k));
         });

@@ -270,6 +270,51 @@ final class DeltaErrors {
                 table.sanitize(cause), table.location(), attemptedVersion);
     }
 
+    // ---- programming errors in calls of the package's API ----
+
+    static IllegalArgumentException replaceRemovesNothing() {
+        return new IllegalArgumentException("replace needs at least one file to remove; use add(file) to add files");
+    }
+
+    static IllegalArgumentException negativeMarkerVersion(String marker, long version) {
+        return new IllegalArgumentException("a transaction marker version must be >= 0, got " + version
+                + " for '" + marker + "'");
+    }
+
+    static IllegalArgumentException deltaOwnProperty(String property) {
+        return new IllegalArgumentException("table property '" + property + "' is one of Delta's own, which change"
+                + " how readers and writers treat the table; StreamLake does not set them");
+    }
+
+    static IllegalArgumentException negativeFromVersion(long fromVersion) {
+        return new IllegalArgumentException("fromVersion must be >= 0, got " + fromVersion);
+    }
+
+    static IllegalArgumentException partitionColumnNotInSchema(String column, Schema schema) {
+        return new IllegalArgumentException("partition column '" + column + "' is not in the schema " + schema);
+    }
+
+    /** @param file the data file's name */
+    static IllegalArgumentException rowOfAnotherPartition(Object row, Map<String, ?> partition, String file) {
+        return new IllegalArgumentException("row " + row + " does not belong to partition " + partition
+                + " of data file " + file + "; write each partition's rows to a file of their own");
+    }
+
+    static IllegalArgumentException rowOfAnotherSchema(Schema rowSchema, Schema fileSchema) {
+        return new IllegalArgumentException("the row's schema " + rowSchema
+                + " differs from the schema this data file was opened with " + fileSchema);
+    }
+
+    /** @param broken what made an earlier write of the file fail */
+    static IllegalStateException dataFileBroken(String file, Throwable broken) {
+        return new IllegalStateException("data file " + file + " failed earlier and can only be closed", broken);
+    }
+
+    static IllegalStateException dataFileNotOpen(String file, boolean finished) {
+        return new IllegalStateException("data file " + file + " is already "
+                + (finished ? "finished or closed" : "closed") + "; open a new one with table.newDataFile(schema)");
+    }
+
     // ---- verification ----
 
     static ConfigurationException nothingToVerify(String location) {

@@ -407,7 +407,7 @@ public final class DeltaTable implements Table, BronzeFiles {
     @Override
     public List<TableChange> changes(long fromVersion, long toVersion) {
         if (fromVersion < 0) {
-            throw new IllegalArgumentException("fromVersion must be >= 0, got " + fromVersion);
+            throw DeltaErrors.negativeFromVersion(fromVersion);
         }
         if (toVersion < fromVersion) {
             return List.of();

@@ -118,8 +118,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
      */
     void prepare(Row row) {
         if (row.schema() != schema && !row.schema().equals(schema)) {
-            throw new IllegalArgumentException("the row's schema " + row.schema()
-                    + " differs from the schema this data file was opened with " + schema);
+            throw DeltaErrors.rowOfAnotherSchema(row.schema(), schema);
         }
         for (int i = 0; i < kinds.length; i++) {
             Object v = row.value(positions[i]);
