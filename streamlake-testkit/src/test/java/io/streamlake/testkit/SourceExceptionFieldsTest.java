@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +27,8 @@ class SourceExceptionFieldsTest {
     @TempDir
     Path lake;
 
-    /** A source whose every poll throws what {@code failure} gives. */
-    private static Source failing(String name, Supplier<RuntimeException> failure) {
+    /** A source whose every poll returns what {@code poll} gives (or throws what it throws). */
+    private static Source polling(String name, Supplier<List<SourceRecord>> poll) {
         return new Source() {
             @Override
             public String name() {
@@ -39,7 +40,7 @@ class SourceExceptionFieldsTest {
                 return new SourceReader() {
                     @Override
                     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
-                        throw failure.get();
+                        return poll.get();
                     }
 
                     @Override
@@ -57,6 +58,13 @@ class SourceExceptionFieldsTest {
                 };
             }
         };
+    }
+
+    /** A source whose every poll throws what {@code failure} gives. */
+    private static Source failing(String name, Supplier<RuntimeException> failure) {
+        return polling(name, () -> {
+            throw failure.get();
+        });
     }
 
     /** Throws a checked exception that {@code poll} does not declare, as a Scala or Kotlin client may. */
@@ -86,46 +94,16 @@ class SourceExceptionFieldsTest {
     @Test
     void aCheckedExceptionFromAPrefetchedPollIsASourceExceptionNamingTheSource() {
         SourcePartition partition = new SourcePartition("orders", 0);
-        boolean[] polled = {false};
-        Source source = failing("orders-hub", () -> {
+        // polled from the run's thread, then from its fetch thread
+        AtomicBoolean polled = new AtomicBoolean();
+        // the first poll returns a record, so that the run fetches the next one ahead, on its fetch thread
+        Source firstThenFail = polling("orders-hub", () -> {
+            if (polled.compareAndSet(false, true)) {
+                return List.of(new SourceRecord(partition, 0, null, "{}".getBytes(StandardCharsets.UTF_8), Map.of(),
+                        Instant.EPOCH));
+            }
             throw sneaky(new IOException("stream reset"));
         });
-        // the first poll returns a record, so that the run fetches the next one ahead, on its fetch thread
-        Source firstThenFail = new Source() {
-            @Override
-            public String name() {
-                return source.name();
-            }
-
-            @Override
-            public SourceReader open(SourceContext context) {
-                SourceReader failingReader = source.open(context);
-                return new SourceReader() {
-                    @Override
-                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
-                        if (!polled[0]) {
-                            polled[0] = true;
-                            return List.of(new SourceRecord(partition, 0, null,
-                                    "{}".getBytes(StandardCharsets.UTF_8), Map.of(), Instant.EPOCH));
-                        }
-                        return failingReader.poll(maxRecords, maxWait);
-                    }
-
-                    @Override
-                    public void rewind() {
-                    }
-
-                    @Override
-                    public boolean caughtUp() {
-                        return false;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
         SourceException e = catchThrowableOfType(pipeline(firstThenFail)::runUntilCaughtUp, SourceException.class);
         assertThat(e).hasMessageContaining("polling source 'orders-hub' failed").hasMessageContaining("stream reset")
                 .hasMessageContaining("fix the source and restart").hasCauseInstanceOf(IOException.class);
