@@ -99,6 +99,9 @@ public interface PendingCommit {
      * @return the new table version
      * @throws io.streamlake.exceptions.CommitConflictException if a concurrent commit conflicts;
      *     nothing was applied and the batch can be retried from the committed markers
+     * @throws io.streamlake.exceptions.CommitStateUnknownException if writing the commit failed in a
+     *     way that may or may not have applied it; re-read the table's markers to tell which
+     * @throws io.streamlake.exceptions.SinkException if storage failed before anything was written
      */
     long commit(String operation);
 }

@@ -238,8 +238,7 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
             }
             for (Map.Entry<String, ?> e : map.entrySet()) {
                 if (e.getKey() == null) {
-                    throw new SchemaMismatchException("column '" + column + "' is a map with string keys, but a key"
-                            + " is null; use non-null String keys");
+                    throw DeltaErrors.mapKeyNotString(column, null);
                 }
                 add(e.getKey(), e.getValue());
             }
@@ -247,8 +246,7 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
 
         private void add(String name, @Nullable Object value) {
             if (value != null && !(text ? value instanceof String : value instanceof byte[])) {
-                throw new SchemaMismatchException("column '" + column + "' holds " + (text ? "String" : "byte[]")
-                        + " values, but key '" + name + "' maps to a " + value.getClass().getName());
+                throw DeltaErrors.mapValueType(column, text ? "String" : "byte[]", name, value);
             }
             if (size == names.length) {
                 names = Arrays.copyOf(names, size * 2);

@@ -6,15 +6,7 @@ import io.delta.standalone.OptimisticTransaction;
 import io.delta.standalone.actions.Action;
 import io.delta.standalone.actions.AddFile;
 import io.delta.standalone.actions.SetTransaction;
-import io.delta.standalone.exceptions.ConcurrentAppendException;
-import io.delta.standalone.exceptions.ConcurrentDeleteDeleteException;
-import io.delta.standalone.exceptions.ConcurrentDeleteReadException;
-import io.delta.standalone.exceptions.ConcurrentTransactionException;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
-import io.delta.standalone.exceptions.MetadataChangedException;
-import io.delta.standalone.exceptions.ProtocolChangedException;
-import io.streamlake.exceptions.CommitConflictException;
-import io.streamlake.exceptions.SinkException;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.PendingCommit;
 import java.util.ArrayList;
@@ -75,7 +67,7 @@ final class DeltaCommit implements PendingCommit {
     public PendingCommit replace(List<DataFile> removed, List<DataFile> added) {
         checkOpen();
         if (removed.isEmpty()) {
-            throw new IllegalArgumentException("replace needs at least one file to remove; use add(file) to add files");
+            throw DeltaErrors.replaceRemovesNothing();
         }
         for (int i = 0; i < added.size(); i++) {
             replacing.put(added.get(i).path(), new Replaced(removed.get(0).path(), i));
@@ -89,8 +81,7 @@ final class DeltaCommit implements PendingCommit {
     public PendingCommit setTransaction(String appId, long version) {
         Objects.requireNonNull(appId, "appId");
         if (version < 0) {
-            throw new IllegalArgumentException("a transaction marker version must be >= 0, got " + version
-                    + " for '" + appId + "'");
+            throw DeltaErrors.negativeMarkerVersion(appId, version);
         }
         checkOpen();
         // Reading the marker registers it with Delta's conflict checker: a concurrent commit that
@@ -114,8 +105,7 @@ final class DeltaCommit implements PendingCommit {
         checkOpen();
         properties.forEach((k, v) -> {
             if (k.startsWith("delta.")) {
-                throw new IllegalArgumentException("table property '" + k + "' is one of Delta's own, which change"
-                        + " how readers and writers treat the table; StreamLake does not set them");
+                throw DeltaErrors.deltaOwnProperty(k);
             }
             this.properties.put(k, Objects.requireNonNull(v, "value of " + k));
         });
@@ -136,18 +126,13 @@ final class DeltaCommit implements PendingCommit {
         applied = true;
         long readVersion = txn.readVersion();
         if (readVersion < 0) {
-            throw new SinkException("Delta table " + table.location() + " does not exist yet; call create(schema)"
-                    + " before committing to it");
+            throw DeltaErrors.tableNotCreated(table);
         }
         for (Map.Entry<String, Long> e : expected.entrySet()) {
             long actual = marker(e.getKey());
             long want = e.getValue() < 0 ? -1 : e.getValue();
             if (actual != want) {
-                throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
-                        + " refused: transaction marker '" + e.getKey() + "' is at " + describe(actual) + " in version "
-                        + readVersion + " but this batch started from " + describe(want) + ", so another writer made"
-                        + " progress on it (another instance took over these partitions?). Nothing was written; drop"
-                        + " the batch and resume from the committed markers"));
+                throw DeltaErrors.markerMoved(table, readVersion, e.getKey(), want, actual);
             }
         }
         Map<String, AddFile> live = checkRemovesAreLive(readVersion);
@@ -171,12 +156,13 @@ final class DeltaCommit implements PendingCommit {
             }
             return version;
         } catch (DeltaConcurrentModificationException e) {
-            throw new CommitConflictException("commit to Delta table " + table.location() + " (based on version "
-                    + readVersion + ") conflicts with a concurrent commit: " + conflictKind(e) + ". Nothing was"
-                    + " written; drop the batch and resume from the committed markers", table.sanitize(e));
+            throw DeltaErrors.concurrentCommit(table, readVersion, e);
         } catch (Exception e) {
-            throw table.translate("cannot commit", e, "the commit may not have been applied: resume from the"
-                    + " committed markers, which tell what the table holds");
+            if (DeltaTable.refusedBeforeWriting(e)) {
+                throw table.translate("cannot commit", e, "nothing was written; retry the batch");
+            }
+            // Anything else may have failed after the log entry reached storage: the caller must re-read.
+            throw DeltaErrors.commitStateUnknown(table, readVersion + 1, e);
         }
     }
 
@@ -195,10 +181,7 @@ final class DeltaCommit implements PendingCommit {
         }
         for (DataFile f : removes) {
             if (!live.containsKey(f.path())) {
-                throw new CommitConflictException(table.redact("commit to Delta table " + table.location()
-                        + " refused: data file " + f.path() + " to remove is not in version " + readVersion
-                        + " (another writer already removed or rewrote it?). Nothing was written; re-read the table"
-                        + " and retry the batch"));
+                throw DeltaErrors.removedFileGone(table, readVersion, f.path());
             }
         }
         return live;
@@ -218,10 +201,7 @@ final class DeltaCommit implements PendingCommit {
         Set<String> expected = new HashSet<>(columns);
         for (DataFile f : adds) {
             if (!f.partitionValues().keySet().equals(expected)) {
-                throw new IllegalArgumentException("data file " + f.path() + " has partition values "
-                        + f.partitionValues() + " but Delta table " + table.location() + " is partitioned by "
-                        + (columns.isEmpty() ? "no columns" : columns) + "; write it with newDataFile(schema, partitionValues)"
-                        + " of this table");
+                throw DeltaErrors.wrongPartitionValues(table, f.path(), f.partitionValues(), columns);
             }
         }
     }
@@ -283,31 +263,11 @@ final class DeltaCommit implements PendingCommit {
         }
     }
 
-    private static String describe(long markerVersion) {
-        return markerVersion < 0 ? "no marker" : Long.toString(markerVersion);
-    }
 
-    private static String conflictKind(DeltaConcurrentModificationException e) {
-        if (e instanceof ConcurrentTransactionException) {
-            return "another writer moved the same transaction marker (another instance owns these partitions now?)";
-        } else if (e instanceof ConcurrentDeleteDeleteException) {
-            return "another writer removed the same data files";
-        } else if (e instanceof ConcurrentDeleteReadException) {
-            return "another writer removed data files this commit read";
-        } else if (e instanceof ConcurrentAppendException) {
-            return "another writer added data files this commit depends on";
-        } else if (e instanceof MetadataChangedException) {
-            return "another writer changed the table's metadata";
-        } else if (e instanceof ProtocolChangedException) {
-            return "another writer changed the table's protocol";
-        }
-        return e.getClass().getSimpleName();
-    }
 
     private void checkOpen() {
         if (applied) {
-            throw new IllegalStateException("this commit to " + table.location() + " was already applied or"
-                    + " refused; start a new one with table.newCommit()");
+            throw DeltaErrors.commitAlreadyApplied(table);
         }
     }
 

@@ -56,7 +56,7 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
         for (Map.Entry<String, @Nullable String> e : partitionValues.entrySet()) {
             int pos = schema.indexOf(e.getKey());
             if (pos < 0) {
-                throw new IllegalArgumentException("partition column '" + e.getKey() + "' is not in the schema " + schema);
+                throw DeltaErrors.partitionColumnNotInSchema(e.getKey(), schema);
             }
             partitionPositions[i] = pos;
             partitionTyped[i++] = PartitionValues.parse(e.getValue(), schema.field(pos).type());
@@ -113,8 +113,7 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
             Object v = row.value(partitionPositions[i]);
             // an empty string is a null partition value in Delta (PartitionValues.format)
             if (!Objects.equals(v, partitionTyped[i]) && !(partitionTyped[i] == null && "".equals(v))) {
-                throw new IllegalArgumentException("row " + row + " does not belong to partition " + partitionValues
-                        + " of data file " + name + "; write each partition's rows to a file of their own");
+                throw DeltaErrors.rowOfAnotherPartition(row, partitionValues, name);
             }
         }
         support.prepare(row);

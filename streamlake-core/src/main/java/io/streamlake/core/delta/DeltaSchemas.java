@@ -102,16 +102,12 @@ final class DeltaSchemas {
         for (StructField f : struct.getFields()) {
             DataType type = fromDelta(f.getDataType());
             if (type == null) {
-                throw new SchemaMismatchException("Delta table " + location + " has column '" + f.getName()
-                        + "' of type " + f.getDataType().getSimpleString() + ", which StreamLake cannot read or write"
-                        + " (supported: string, integer, long, double, boolean, binary, timestamp, date,"
-                        + " decimal(p<=18,s), map<string,primitive>); write to a new table path instead");
+                throw DeltaErrors.unsupportedColumnType(location, f.getName(), f.getDataType().getSimpleString());
             }
             fields.add(f.isNullable() ? Field.optional(f.getName(), type) : Field.required(f.getName(), type));
         }
         if (fields.isEmpty()) {
-            throw new SchemaMismatchException("Delta table " + location + " has a schema without columns;"
-                    + " write to a new table path instead");
+            throw DeltaErrors.noColumns(location);
         }
         return Schema.of(fields);
     }
@@ -144,10 +140,7 @@ final class DeltaSchemas {
             for (int i = 0; i < f.name().length(); i++) {
                 char c = f.name().charAt(i);
                 if (INVALID_NAME_CHARS.indexOf(c) >= 0) {
-                    throw new SchemaMismatchException("column name '" + f.name() + "' contains '"
-                            + (c == '\n' ? "\\n" : c == '\t' ? "\\t" : String.valueOf(c))
-                            + "', which Delta tables without column mapping do not allow (invalid: space , ; { } ( )"
-                            + " \\n \\t =); rename the column, for example with underscores");
+                    throw DeltaErrors.invalidColumnName(f.name(), c);
                 }
             }
         }

@@ -11,7 +11,6 @@ import io.delta.standalone.actions.Metadata;
 import io.delta.standalone.actions.Protocol;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
 import io.delta.standalone.internal.SnapshotImpl;
-import io.delta.standalone.internal.exception.DeltaErrors;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
 import io.streamlake.core.azure.StorageCredentials;
@@ -20,6 +19,7 @@ import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.exceptions.SinkException;
+import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -89,6 +89,10 @@ import org.slf4j.LoggerFactory;
 public final class DeltaTable implements Table, BronzeFiles {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
 
+    /** delta-standalone's refusal of a newer protocol (its own {@code DeltaErrors}, not the package's). */
+    private static final Class<?> INVALID_PROTOCOL =
+            io.delta.standalone.internal.exception.DeltaErrors.InvalidProtocolVersionException.class;
+
     static final String ENGINE_INFO = "StreamLake/" + Optional.ofNullable(
             DeltaTable.class.getPackage().getImplementationVersion()).orElse("dev");
 
@@ -155,8 +159,7 @@ public final class DeltaTable implements Table, BronzeFiles {
         StorageCredentials.check(hadoopOptions);
         Redactor redactor = new Redactor(hadoopOptions.values());
         if (path.isBlank()) {
-            throw new ConfigurationException("a Delta table path must not be blank; give a local folder or a Hadoop"
-                    + " URI such as abfss://container@account.dfs.core.windows.net/dir");
+            throw DeltaErrors.blankPath();
         }
         Configuration conf = new Configuration();
         hadoopOptions.forEach((k, v) -> conf.set(Objects.requireNonNull(k, "option name"),
@@ -173,9 +176,7 @@ public final class DeltaTable implements Table, BronzeFiles {
                 local = true;
             }
         } catch (RuntimeException e) {
-            throw new ConfigurationException("'" + redactor.redact(withoutCredentials(path))
-                    + "' is not a valid table location: " + redactor.redact(e.getMessage())
-                    + "; give a local folder or a Hadoop URI such as abfss://container@account.dfs.core.windows.net/dir");
+            throw DeltaErrors.invalidLocation(redactor, withoutCredentials(path), e.getMessage());
         }
         if (local) {
             useFastLocalStorage(conf);
@@ -263,9 +264,7 @@ public final class DeltaTable implements Table, BronzeFiles {
             } catch (DeltaConcurrentModificationException e) {
                 // Another process created the table first: from now on it exists, so check its schema.
                 if (attempt > 2) {
-                    throw new CommitConflictException("creating Delta table " + location + " kept conflicting with"
-                            + " concurrent writers (" + redact(e.getMessage()) + "); retry once they are done",
-                            redactor.sanitize(e));
+                    throw DeltaErrors.createKeptConflicting(this, txn.readVersion(), e);
                 }
                 LOG.info("Delta table {} was created concurrently; checking its schema", location);
             } catch (Exception e) {
@@ -281,18 +280,14 @@ public final class DeltaTable implements Table, BronzeFiles {
         checkProtocol(s);
         List<String> existingPartitions = s.getMetadata().getPartitionColumns();
         if (!existingPartitions.equals(partitionColumns)) {
-            throw new ConfigurationException("Delta table " + location + " is partitioned by "
-                    + describePartitions(existingPartitions) + ", but the pipeline partitions it by "
-                    + describePartitions(partitionColumns) + "; a table keeps the partitioning it was created with:"
-                    + " declare the same partition columns, or write to a new table path");
+            throw DeltaErrors.partitioningDiffers(this, existingPartitions, partitionColumns);
         }
         StructType struct = s.getMetadata().getSchema();
         Schema existing;
         try {
             existing = DeltaSchemas.fromDelta(struct == null ? new StructType() : struct, location);
         } catch (SchemaMismatchException e) {
-            throw new SchemaMismatchException(e.getMessage() + ". The declared schema is " + requested
-                    + "; the table's is " + (struct == null ? "empty" : struct.getTreeString().trim()), e);
+            throw DeltaErrors.existingSchemaUnreadable(e, requested, struct);
         }
         Schema evolved = SchemaEvolution.evolve(location, existing, requested);
         if (!evolved.equals(existing)) {
@@ -308,8 +303,7 @@ public final class DeltaTable implements Table, BronzeFiles {
             txn.updateMetadata(grown);
             withCommitLock(() -> txn.commit(List.of(), new Operation(Operation.Name.ADD_COLUMNS), ENGINE_INFO));
         } catch (DeltaConcurrentModificationException e) {
-            throw new CommitConflictException("adding columns to Delta table " + location + " conflicted with a"
-                    + " concurrent writer (" + redact(e.getMessage()) + "); restart to try again", redactor.sanitize(e));
+            throw DeltaErrors.addColumnsConflict(this, txn.readVersion(), e);
         } catch (Exception e) {
             throw translate("cannot add columns to the table", e, "check that the location is writable");
         }
@@ -325,22 +319,12 @@ public final class DeltaTable implements Table, BronzeFiles {
         if (s instanceof SnapshotImpl impl) {
             Protocol p = impl.protocol();
             if (p.getMinReaderVersion() > MAX_READER_VERSION || p.getMinWriterVersion() > MAX_WRITER_VERSION) {
-                throw protocolTooNew(p.getMinReaderVersion(), p.getMinWriterVersion(), null);
+                throw DeltaErrors.protocolTooNew(this, p.getMinReaderVersion(), p.getMinWriterVersion(), null);
             }
         }
     }
 
-    private SinkException protocolTooNew(int reader, int writer, @Nullable Throwable cause) {
-        return new SinkException("Delta table " + location + " uses protocol (reader " + reader + ", writer " + writer
-                + "), newer than StreamLake can write (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION
-                + "): it enables features such as deletion vectors, column mapping or check constraints that"
-                + " StreamLake would not honour. Write to a new table path, or have Spark/Databricks write this table",
-                cause);
-    }
 
-    private static String describePartitions(List<String> columns) {
-        return columns.isEmpty() ? "no columns (unpartitioned)" : columns.toString();
-    }
 
     @Override
     public DataFileWriter newDataFile(Schema schema) {
@@ -398,9 +382,7 @@ public final class DeltaTable implements Table, BronzeFiles {
                 try {
                     constants.put(e.getKey(), PartitionValues.parse(e.getValue(), schema.field(pos).type()));
                 } catch (IllegalArgumentException bad) {
-                    throw new SchemaMismatchException(redact("data file " + file.path() + " of Delta table " + location
-                            + " has partition value " + e + " that does not fit column type " + schema.field(pos).type()
-                            + ": " + bad.getMessage()) + "; read it with the table's schema", bad);
+                    throw DeltaErrors.badPartitionValue(this, file.path(), e, schema.field(pos).type(), bad);
                 }
             }
         }
@@ -425,7 +407,7 @@ public final class DeltaTable implements Table, BronzeFiles {
     @Override
     public List<TableChange> changes(long fromVersion, long toVersion) {
         if (fromVersion < 0) {
-            throw new IllegalArgumentException("fromVersion must be >= 0, got " + fromVersion);
+            throw DeltaErrors.negativeFromVersion(fromVersion);
         }
         if (toVersion < fromVersion) {
             return List.of();
@@ -564,14 +546,13 @@ public final class DeltaTable implements Table, BronzeFiles {
      *     or a {@link SinkException}, with secrets masked
      */
     RuntimeException translate(String what, Throwable e, String todo) {
-        if (e instanceof DeltaErrors.InvalidProtocolVersionException) {
+        if (INVALID_PROTOCOL.isInstance(e)) {
             Matcher m = PROTOCOL_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
             if (m.find()) {
-                return protocolTooNew(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), redactor.sanitize(e));
+                return DeltaErrors.protocolTooNew(this, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                        redactor.sanitize(e));
             }
-            return new SinkException("Delta table " + location + " uses a protocol newer than StreamLake can write"
-                    + " (reader " + MAX_READER_VERSION + ", writer " + MAX_WRITER_VERSION + "): " + redact(e.getMessage())
-                    + ". Write to a new table path", redactor.sanitize(e));
+            return DeltaErrors.protocolNewer(this, e);
         }
         if (e instanceof SinkException || e instanceof SchemaMismatchException
                 || e instanceof CommitConflictException || e instanceof ConfigurationException) {
@@ -580,27 +561,28 @@ public final class DeltaTable implements Table, BronzeFiles {
         return failure(what, e, todo);
     }
 
+    /**
+     * @return true for the failures of a commit that delta-standalone raises before it writes the log
+     *     entry (a protocol it cannot write, or one of ours), so the commit surely did not land
+     */
+    static boolean refusedBeforeWriting(Throwable e) {
+        return INVALID_PROTOCOL.isInstance(e) || e instanceof StreamLakeException;
+    }
+
     SinkException failure(String what, Throwable cause, String todo) {
-        return new SinkException(redact(what + " (Delta table " + location + "): " + describe(cause)) + "; " + todo,
-                redactor.sanitize(cause));
+        return DeltaErrors.storageFailure(this, what, cause, todo);
     }
 
     RuntimeException readFailure(String file, Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof RowReadSupport.IncompatibleColumnException) {
-                return new SchemaMismatchException(redact("data file " + file + " of Delta table " + location
-                        + " cannot be read with the requested schema: " + c.getMessage())
-                        + "; read it with a schema that matches the table's", redactor.sanitize(e));
+                return DeltaErrors.fileDoesNotFitSchema(this, file, c, e);
             }
         }
         return failure("cannot read data file " + file, e,
                 "check that the file exists (it may have been vacuumed) and is a Parquet file of this table");
     }
 
-    private static String describe(Throwable t) {
-        String message = t.getMessage();
-        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message.trim());
-    }
 
     private static final class ReaderBuilder extends ParquetReader.Builder<Row> {
         private final ReadSupport<Row> support;

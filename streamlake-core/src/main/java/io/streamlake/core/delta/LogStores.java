@@ -63,13 +63,11 @@ final class LogStores {
         try {
             Class.forName(ABFS_CLASS, false, LogStores.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new ConfigurationException("Delta table " + location + " is on ADLS Gen2, but the Hadoop ABFS driver"
-                    + " is not on the class path: add the dependency org.apache.hadoop:hadoop-azure (3.4.2)");
+            throw DeltaErrors.abfsDriverMissing(location);
         }
         String host = root.toUri().getHost();
         if (host == null || root.toUri().getUserInfo() == null) {
-            throw new ConfigurationException("'" + location + "' names no container and account: ADLS Gen2 table paths"
-                    + " are abfss://<container>@<account>.dfs.core.windows.net/<path>");
+            throw DeltaErrors.noContainerAndAccount(location);
         }
         if (conf.get("hadoop.security.credential.provider.path") != null) {
             return; // secrets come from a Hadoop credential provider, which we cannot see into
@@ -85,11 +83,7 @@ final class LogStores {
             default -> true; // another kind ABFS knows: let it check
         };
         if (!given) {
-            throw new ConfigurationException("Delta table " + location + " has no credentials for storage account "
-                    + host + " (auth type " + type + "): give an account key (fs.azure.account.key." + host + "), a SAS"
-                    + " (fs.azure.account.auth.type." + host + "=SAS and fs.azure.sas.fixed.token." + host + ") or Entra ID"
-                    + " (fs.azure.account.auth.type." + host + "=Custom and fs.azure.account.oauth.provider.type." + host
-                    + "), for example pipeline.withStorageOptions(AdlsGen2.entraId(\"" + host + "\"))");
+            throw DeltaErrors.noStorageCredentials(location, host, type);
         }
     }
 

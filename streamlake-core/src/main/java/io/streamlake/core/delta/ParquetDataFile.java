@@ -54,11 +54,10 @@ abstract class ParquetDataFile implements AutoCloseable {
     /** @throws IllegalStateException if the file failed earlier, or is finished or closed */
     final void checkWritable(boolean open) {
         if (broken != null) {
-            throw new IllegalStateException("data file " + name + " failed earlier and can only be closed", broken);
+            throw DeltaErrors.dataFileBroken(name, broken);
         }
         if (!open) {
-            throw new IllegalStateException("data file " + name + " is already "
-                    + (finished ? "finished or closed" : "closed") + "; open a new one with table.newDataFile(schema)");
+            throw DeltaErrors.dataFileNotOpen(name, finished);
         }
     }
 

@@ -118,8 +118,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
      */
     void prepare(Row row) {
         if (row.schema() != schema && !row.schema().equals(schema)) {
-            throw new IllegalArgumentException("the row's schema " + row.schema()
-                    + " differs from the schema this data file was opened with " + schema);
+            throw DeltaErrors.rowOfAnotherSchema(row.schema(), schema);
         }
         for (int i = 0; i < kinds.length; i++) {
             Object v = row.value(positions[i]);
@@ -247,17 +246,14 @@ final class RowWriteSupport extends WriteSupport<Row> {
         Class<?> expected = Row.javaClass(valueType);
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getKey() instanceof String)) {
-                throw new SchemaMismatchException("column '" + column + "' is a map with string keys, but a key is "
-                        + (e.getKey() == null ? "null" : "a " + e.getKey().getClass().getName())
-                        + "; use non-null String keys");
+                throw DeltaErrors.mapKeyNotString(column, e.getKey());
             }
             Object value = e.getValue();
             if (value == null) {
                 continue;
             }
             if (!expected.isInstance(value)) {
-                throw new SchemaMismatchException("column '" + column + "' holds " + expected.getSimpleName()
-                        + " values, but key '" + e.getKey() + "' maps to a " + value.getClass().getName());
+                throw DeltaErrors.mapValueType(column, expected.getSimpleName(), e.getKey(), value);
             }
             // Convert once here so that the write pass cannot fail half-way through a record.
             switch (valueType.kind()) {
@@ -274,16 +270,14 @@ final class RowWriteSupport extends WriteSupport<Row> {
         try {
             return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
         } catch (ArithmeticException e) {
-            throw new SchemaMismatchException("column '" + column + "': timestamp " + t
-                    + " is outside the range of microsecond timestamps (about years -290308 to 294247)");
+            throw DeltaErrors.timestampOutOfRange(column, t);
         }
     }
 
     private static long epochDay(String column, LocalDate d) {
         long day = d.toEpochDay();
         if (day != (int) day) {
-            throw new SchemaMismatchException("column '" + column + "': date " + d
-                    + " is outside the range of Parquet dates (32-bit days since 1970-01-01)");
+            throw DeltaErrors.dateOutOfRange(column, d);
         }
         return day;
     }
@@ -294,15 +288,11 @@ final class RowWriteSupport extends WriteSupport<Row> {
             try {
                 v = v.setScale(type.scale());
             } catch (ArithmeticException e) {
-                throw new SchemaMismatchException("column '" + column + "' of type " + type + ": value "
-                        + value.toPlainString() + " has more than " + type.scale()
-                        + " digits after the point; round it (BigDecimal.setScale) before writing");
+                throw DeltaErrors.decimalScale(column, type, value.toPlainString());
             }
         }
         if (v.precision() > type.precision() && v.signum() != 0) {
-            throw new SchemaMismatchException("column '" + column + "' of type " + type + ": value "
-                    + value.toPlainString() + " needs more than " + type.precision()
-                    + " digits; declare a wider decimal");
+            throw DeltaErrors.decimalPrecision(column, type, value.toPlainString());
         }
         return v.unscaledValue().longValueExact();
     }

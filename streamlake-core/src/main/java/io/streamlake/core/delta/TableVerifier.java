@@ -143,9 +143,7 @@ public final class TableVerifier {
         DeltaTable table = DeltaTable.open(tablePath, storageOptions);
         TableSnapshot snapshot = table.snapshot();
         if (snapshot.version() < 0) {
-            throw new ConfigurationException("cannot verify " + table.location() + ": there is no Delta table"
-                    + " there (its _delta_log folder holds no committed version); check the path, and for a cloud"
-                    + " location the storage options");
+            throw DeltaErrors.nothingToVerify(table.location());
         }
         List<DataFile> files = new ArrayList<>(snapshot.files());
         // The log's order is undefined (replay, checkpoints): sorted, the report reads the same every time.
@@ -155,8 +153,7 @@ public final class TableVerifier {
                 v.bronze ? " (bronze layout: positions checked too)" : "");
         for (int i = 0; i < files.size(); i++) {
             if (Thread.currentThread().isInterrupted()) {
-                throw new SinkException("verifying " + table.location() + " was interrupted after " + i + " of "
-                        + files.size() + " files; it only reads, so nothing was changed: run it again");
+                throw DeltaErrors.verificationInterrupted(table.location(), i, files.size());
             }
             v.check(files.get(i));
         }

@@ -6,7 +6,6 @@ import io.streamlake.core.util.Markers;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.CommitConflictException;
-import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.source.RecordArchive;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
@@ -74,9 +73,7 @@ final class BronzeStage {
             return CaptureArchiveWriter.open(pipeline.captureArchive().orElseThrow(), pipeline.captureArchiveNamespace(),
                     pipeline.storageOptions());
         } catch (NoClassDefFoundError e) {
-            throw new ConfigurationException("the capture archive of pipeline " + pipeline.name() + " needs Apache"
-                    + " Avro, which is not on the class path (" + e.getMessage() + "): add the dependency"
-                    + " org.apache.avro:avro (the version streamlake-core declares), or drop withCaptureArchive", e);
+            throw EngineErrors.captureArchiveNeedsAvro(pipeline.name(), e);
         }
     }
 
@@ -101,12 +98,8 @@ final class BronzeStage {
      */
     private long checkOwner(TableSnapshot snapshot) {
         return Tables.recordOrRefuse(bronze, snapshot, Map.of(OWNER_PROPERTY + pipeline.source().name(),
-                pipeline.name()), (property, owner, name) -> new ConfigurationException("bronze table "
-                        + bronze.location() + " holds source '" + pipeline.source().name() + "' as ingested by"
-                        + " pipeline '" + owner + "', and this pipeline is named '" + name + "': progress is kept by"
-                        + " pipeline name, so it would ingest every event of the source again. Use withName(\""
-                        + owner + "\") to continue where '" + owner + "' is, or write to a new bronze table path to"
-                        + " ingest everything afresh"));
+                pipeline.name()), (property, owner, name) -> EngineErrors.sourceOwnedByAnotherPipeline(bronze.location(),
+                        pipeline.source().name(), owner, name));
     }
 
     /** @return the latest bronze version committed or seen at open */

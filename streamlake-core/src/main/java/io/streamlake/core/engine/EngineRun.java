@@ -96,7 +96,7 @@ final class EngineRun implements PipelineRun {
             done.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StreamLakeException("interrupted while waiting for pipeline " + pipeline.name(), e);
+            throw EngineErrors.interruptedWaitingForPipeline(pipeline.name(), e);
         }
         rethrowFailure();
     }
@@ -108,7 +108,7 @@ final class EngineRun implements PipelineRun {
             ended = done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StreamLakeException("interrupted while waiting for pipeline " + pipeline.name(), e);
+            throw EngineErrors.interruptedWaitingForPipeline(pipeline.name(), e);
         }
         if (ended) {
             rethrowFailure();
@@ -126,7 +126,7 @@ final class EngineRun implements PipelineRun {
         } else if (f instanceof Error e) {
             throw e;
         } else if (f != null) {
-            throw new StreamLakeException("pipeline " + pipeline.name() + " failed: " + f.getMessage(), f);
+            throw EngineErrors.pipelineFailed(pipeline.name(), f);
         }
     }
 

@@ -121,7 +121,7 @@ public final class MicroBatchEngine implements AutoCloseable {
     public BatchResult runOnce(Duration pollTimeout) {
         PrefetchingReader r = reader;
         if (r == null) {
-            throw new IllegalStateException("open() first");
+            throw EngineErrors.notOpen();
         }
         List<SourceRecord> polled = poll(r, pollTimeout);
         lastPollEmpty = polled.isEmpty();
@@ -180,9 +180,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         try {
             return r.poll(pipeline.maxBatchRecords(), pollTimeout);
         } catch (RuntimeException e) {
-            throw e instanceof SourceException ? e : new SourceException("polling source '" + pipeline.source().name()
-                    + "' failed: " + e.getMessage() + "; the pipeline stopped with every committed event safe;"
-                    + " fix the source and restart", e);
+            throw e instanceof SourceException ? e : EngineErrors.pollFailed(pipeline.source().name(), e);
         }
     }
 

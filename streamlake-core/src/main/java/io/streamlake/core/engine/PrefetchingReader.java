@@ -1,6 +1,5 @@
 package io.streamlake.core.engine;
 
-import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
@@ -183,7 +182,7 @@ final class PrefetchingReader implements SourceReader {
         }
     }
 
-    private static List<SourceRecord> join(Future<List<SourceRecord>> f) {
+    private List<SourceRecord> join(Future<List<SourceRecord>> f) {
         try {
             return f.get();
         } catch (ExecutionException e) {
@@ -193,10 +192,10 @@ final class PrefetchingReader implements SourceReader {
             if (e.getCause() instanceof Error err) {
                 throw err;
             }
-            throw new SourceException("polling failed: " + e.getCause(), e.getCause());
+            throw EngineErrors.prefetchFailed(sourceName, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SourceException("interrupted while waiting for the source's next batch", e);
+            throw EngineErrors.interruptedWaitingForBatch(sourceName, e);
         }
     }
 

@@ -1,0 +1,71 @@
+package io.streamlake.core.engine;
+
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.exceptions.SourceException;
+import io.streamlake.exceptions.StreamLakeException;
+
+/**
+ * The engine package's failures, written once: each message says what failed, why, and what to do,
+ * and names the pipeline, source or table. Messages quote the failures of sources and tables, which
+ * redact their own secrets; nothing here adds one. Sites throw what these return:
+ *
+ * <pre>{@code
+ * throw EngineErrors.pollFailed(pipeline.source().name(), e);
+ * }</pre>
+ */
+final class EngineErrors {
+    private EngineErrors() {
+    }
+
+    /** A source's poll threw something other than a {@link SourceException}. */
+    static SourceException pollFailed(String source, Throwable e) {
+        return new SourceException("polling source '" + source + "' failed: " + e.getMessage()
+                + "; the pipeline stopped with every committed event safe; fix the source and restart", e, source,
+                null);
+    }
+
+    /** A prefetched poll ended in a checked exception, which {@code SourceReader.poll} does not declare. */
+    static SourceException prefetchFailed(String source, Throwable cause) {
+        return new SourceException("polling source '" + source + "' failed: " + cause
+                + "; the pipeline stopped with every committed event safe; fix the source and restart", cause,
+                source, null);
+    }
+
+    static SourceException interruptedWaitingForBatch(String source, InterruptedException e) {
+        return new SourceException("interrupted while waiting for the source's next batch", e, source, null);
+    }
+
+    static StreamLakeException interruptedWaitingForPipeline(String pipeline, InterruptedException e) {
+        return new StreamLakeException("interrupted while waiting for pipeline " + pipeline, e);
+    }
+
+    /** A run that failed with something other than a {@link StreamLakeException}. */
+    static StreamLakeException pipelineFailed(String pipeline, Throwable failure) {
+        return new StreamLakeException("pipeline " + pipeline + " failed: " + failure.getMessage(), failure);
+    }
+
+    static ConfigurationException captureArchiveNeedsAvro(String pipeline, LinkageError e) {
+        return new ConfigurationException("the capture archive of pipeline " + pipeline + " needs Apache"
+                + " Avro, which is not on the class path (" + e.getMessage() + "): add the dependency"
+                + " org.apache.avro:avro (the version streamlake-core declares), or drop withCaptureArchive", e);
+    }
+
+    /**
+     * @param bronze the bronze table's location
+     * @param source the source's name
+     * @param owner the pipeline that ingests the source into this table
+     * @param name the pipeline that tried to
+     */
+    static ConfigurationException sourceOwnedByAnotherPipeline(String bronze, String source, String owner,
+            String name) {
+        return new ConfigurationException("bronze table " + bronze + " holds source '" + source + "' as ingested by"
+                + " pipeline '" + owner + "', and this pipeline is named '" + name + "': progress is kept by"
+                + " pipeline name, so it would ingest every event of the source again. Use withName(\""
+                + owner + "\") to continue where '" + owner + "' is, or write to a new bronze table path to"
+                + " ingest everything afresh");
+    }
+
+    static IllegalStateException notOpen() {
+        return new IllegalStateException("open() first");
+    }
+}
