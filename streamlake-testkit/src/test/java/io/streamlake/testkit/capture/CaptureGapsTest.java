@@ -221,10 +221,10 @@ class CaptureGapsTest {
 
         Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            driver.pipe();
-            driver.pipe();
+            driver.runOneBatch();
+            driver.runOneBatch();
             driver.crashAfterNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
         }
         // the rest, from the markers the kill left, which the sequence check starts from
         PipelineProgress progress = pipeline.runUntilCaughtUp();
