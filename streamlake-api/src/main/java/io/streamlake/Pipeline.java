@@ -11,6 +11,7 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.RecordArchive;
 import io.streamlake.source.Source;
 import io.streamlake.spi.PipelineEngine;
 import io.streamlake.table.PartitionValues;
@@ -106,15 +107,14 @@ public final class Pipeline {
             List<String> partitionColumns,
             int compactionMinFiles,
             int writerParallelism,
-            @Nullable String captureArchive,
-            @Nullable String captureArchiveNamespace) {
+            @Nullable RecordArchive archive) {
 
         /** @return the defaults, over a source, bronze and (unless bronze-only) silver by a key */
         static Spec of(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
             return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
                     DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
                     SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, List.of(),
-                    DEFAULT_COMPACTION_MIN_FILES, 0, null, null);
+                    DEFAULT_COMPACTION_MIN_FILES, 0, null);
         }
 
         // The withers: each passes every component along and changes its own.
@@ -123,126 +123,119 @@ public final class Pipeline {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withMergeStrategy(MergeStrategy mergeStrategy) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withName(String name) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withMaxBatchRecords(int maxBatchRecords) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withPollTimeout(Duration pollTimeout) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withTargetFileRows(long targetFileRows) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withMaxValueBytes(int maxValueBytes) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withStorageOptions(Map<String, String> storageOptions) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withExpectations(List<Expectation> expectations) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withTransforms(List<Function<Row, @Nullable Row>> transforms) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withDerivedColumns(List<String> derivedColumns) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withQuarantine(TableRef quarantine) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withDeleteMarkers(TableRef deleteMarkers) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withPartitionColumns(List<String> partitionColumns) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withCompactionMinFiles(int compactionMinFiles) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
         Spec withWriterParallelism(int writerParallelism) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
 
-        Spec withCaptureArchive(String captureArchive) {
+        Spec withArchive(RecordArchive archive) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
-        }
-
-        Spec withCaptureArchiveNamespace(@Nullable String captureArchiveNamespace) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    captureArchive, captureArchiveNamespace);
+                    archive);
         }
     }
 
@@ -675,54 +668,31 @@ public final class Pipeline {
     }
 
     /**
-     * Also writes every raw event, before it is committed to bronze, to Avro files in the layout and
-     * schema of Azure Event Hubs Capture ({@code {root}/{namespace}/{stream}/{partition}/yyyy/MM/dd/HH/mm/ss-...avro}),
-     * so that a source without Capture (a Kafka topic) keeps an archive that the Capture backfill
-     * source of streamlake-core can rebuild tables from after the source's retention dropped the
-     * events. The event hub folder is each record's stream (topic) name, so a backfill maps the events
-     * back to the same partitions and progress markers. Needs {@code org.apache.avro:avro} on the class path.
+     * Also writes every raw event, before its batch is committed to bronze, to an archive: a copy a
+     * source without one of its own (a Kafka topic) keeps after the source's retention dropped the
+     * events, and that tables can be rebuilt from. The archive's format is the archive's business;
+     * streamlake-core's {@code io.streamlake.core.capture.CaptureArchive} writes the layout and schema of
+     * Azure Event Hubs Capture, which its Capture backfill source reads back into the same partitions
+     * and progress markers.
      *
      * <pre>{@code
      * Pipeline.from(KafkaSource.topics("broker:9092", "orders"))
      *     .bronze("lake/bronze/orders").bronzeOnly()
-     *     .withCaptureArchive("lake/archive");          // namespace folder: the pipeline's name
+     *     .withName("orders-ingest")
+     *     .withArchive(CaptureArchive.at("lake/archive", "orders-ingest"));   // root, namespace folder
      * }</pre>
      *
-     * @param rootPath local folder or Hadoop URI (written with the {@linkplain #withStorageOption storage options})
-     * @return a copy that archives raw events; the namespace folder is the pipeline's name
-     */
-    public Pipeline withCaptureArchive(String rootPath) {
-        return withCaptureArchive(rootPath, null);
-    }
-
-    /**
-     * As {@link #withCaptureArchive(String)}, with the namespace folder named.
-     *
-     * @param rootPath local folder or Hadoop URI
-     * @param namespace the {@code {Namespace}} folder under the root, or null for the pipeline's name
+     * @param archive written on the pipeline's worker threads, one batch at a time, before each bronze commit
      * @return a copy that archives raw events
      */
-    public Pipeline withCaptureArchive(String rootPath, @Nullable String namespace) {
-        Objects.requireNonNull(rootPath, "rootPath");
-        if (rootPath.isBlank()) {
-            throw new ConfigurationException("the capture archive path must not be blank; give a local folder or a"
-                    + " Hadoop URI such as abfss://archive@account.dfs.core.windows.net/");
-        }
-        if (namespace != null && (namespace.isBlank() || namespace.contains("/"))) {
-            throw new ConfigurationException("capture archive namespace '" + namespace + "' must be a non-blank"
-                    + " folder name without '/'");
-        }
-        return new Pipeline(spec.withCaptureArchive(rootPath).withCaptureArchiveNamespace(namespace));
+    public Pipeline withArchive(RecordArchive archive) {
+        Objects.requireNonNull(archive, "archive");
+        return new Pipeline(spec.withArchive(archive));
     }
 
-    /** @return the root of the Capture-layout archive of raw events, empty when none is written */
-    public Optional<String> captureArchive() {
-        return Optional.ofNullable(spec.captureArchive());
-    }
-
-    /** @return the namespace folder of the Capture-layout archive: the one set, or the pipeline's name */
-    public String captureArchiveNamespace() {
-        return Objects.requireNonNullElse(spec.captureArchiveNamespace(), spec.name());
+    /** @return the archive every raw event is written to before its bronze commit, empty when none */
+    public Optional<RecordArchive> archive() {
+        return Optional.ofNullable(spec.archive());
     }
 
     /** @return the number of small files that triggers compaction, 0 when compaction is off */
@@ -1000,7 +970,7 @@ public final class Pipeline {
                 + (spec.partitionColumns().isEmpty() ? "" : ", partitioned by " + spec.partitionColumns())
                 + (spec.expectations().isEmpty() ? "" : ", expectations " + spec.expectations())
                 + (spec.storageOptions().isEmpty() ? "" : ", storage options " + spec.storageOptions().keySet())
-                + (spec.captureArchive() == null ? "" : ", capture archive " + spec.captureArchive())
+                + (spec.archive() == null ? "" : ", archive " + spec.archive())
                 + "]";
     }
 }

@@ -86,9 +86,8 @@ class PipelineWithTest {
         m.put("withoutCompaction()", new Change(Pipeline::withoutCompaction, Set.of("compactionMinFiles")));
         m.put("withWriterParallelism(int)",
                 new Change(p -> p.withWriterParallelism(3), Set.of("writerParallelism")));
-        m.put("withCaptureArchive(String)", new Change(p -> p.withCaptureArchive("a"), Set.of("captureArchive")));
-        m.put("withCaptureArchive(String,String)", new Change(p -> p.withCaptureArchive("a", "ns"),
-                Set.of("captureArchive", "captureArchiveNamespace")));
+        m.put("withArchive(RecordArchive)",
+                new Change(p -> p.withArchive((records, committed) -> { }), Set.of("archive")));
         return m;
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
 import io.streamlake.core.capture.Capture;
+import io.streamlake.core.capture.CaptureArchive;
 import io.streamlake.core.capture.CaptureSource;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.ConfigurationException;
@@ -358,7 +359,7 @@ class CaptureBackfillTest {
         }
         String archive = tmp.resolve("archive").toString();
         Pipeline original = Pipeline.from(hub).bronze(bronze()).bronzeOnly().withName("orders-ingest")
-                .withMaxBatchRecords(30).withCaptureArchive(archive);
+                .withMaxBatchRecords(30).withArchive(CaptureArchive.at(archive, "orders-ingest"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(original)) {
             driver.runOneBatch();
             driver.crashBeforeNextCommit(Stage.BRONZE); // archive written, bronze not committed
