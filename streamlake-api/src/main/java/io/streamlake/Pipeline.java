@@ -81,7 +81,7 @@ public final class Pipeline {
      * pipeline over a copy of this record with one component changed (a wither below): every copy goes
      * through the canonical constructor, so a component added here is a compile error in every wither
      * until it is passed along, where a hand-kept copy method would silently drop it.
-     * {@code PipelineTest.everyWithChangesExactlyItsOwnComponents} checks each wither changes its own.
+     * {@code PipelineWithTest.everyWithChangesExactlyItsOwnComponents} checks each wither changes its own.
      *
      * @param silverKeys the silver key's columns, most significant first; empty for a bronze-only pipeline
      * @param writerParallelism 0: the available cores of the machine the pipeline runs on, read when it starts
@@ -681,6 +681,10 @@ public final class Pipeline {
      *     .withName("orders-ingest")
      *     .withArchive(CaptureArchive.at("lake/archive", "orders-ingest"));   // root, namespace folder
      * }</pre>
+     *
+     * <p>The description holds the archive object itself, so every run started from it writes through
+     * the same one: two runs at once (two partitions' pipelines from one description, say) call it from
+     * two threads. The Capture archive keeps no state between calls; an archive that does must allow it.
      *
      * @param archive written on the pipeline's worker threads, one batch at a time, before each bronze commit
      * @return a copy that archives raw events

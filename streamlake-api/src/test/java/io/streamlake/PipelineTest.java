@@ -19,7 +19,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PipelineTest {
-    private static final Source SOURCE = new Source() {
+    /** A source these tests never open; shared with {@link PipelineWithTest}. */
+    static final Source SOURCE = new Source() {
         @Override
         public String name() {
             return "orders";

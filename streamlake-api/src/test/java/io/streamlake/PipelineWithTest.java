@@ -6,9 +6,6 @@ import io.streamlake.merge.MergeStrategies;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
-import io.streamlake.source.Source;
-import io.streamlake.source.SourceContext;
-import io.streamlake.source.SourceReader;
 import io.streamlake.table.TableRef;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -32,18 +29,6 @@ import org.junit.jupiter.api.Test;
  * record, or a {@code withX} added to the pipeline, fails this test until the table below names it.
  */
 class PipelineWithTest {
-    private static final Source SOURCE = new Source() {
-        @Override
-        public String name() {
-            return "orders";
-        }
-
-        @Override
-        public SourceReader open(SourceContext context) {
-            throw new UnsupportedOperationException("not opened in this test");
-        }
-    };
-
     /** Set by the stages ({@code from}, {@code bronze}, {@code silver}), not by a {@code withX}. */
     private static final Set<String> STAGE_COMPONENTS = Set.of("source", "bronze", "silver", "silverKeys");
 
@@ -55,7 +40,8 @@ class PipelineWithTest {
         Schema schema = Schema.builder().required("order_id", DataType.STRING).optional("day", DataType.STRING).build();
         Map<String, Change> m = new LinkedHashMap<>();
         m.put("withSchema(Schema)", new Change(p -> p.withSchema(schema), Set.of("silverSchema")));
-        m.put("withRecordType(Class)", new Change(p -> p.withRecordType(Order.class), Set.of("silverSchema")));
+        m.put("withRecordType(Class)",
+                new Change(p -> p.withRecordType(PipelineTest.Order.class), Set.of("silverSchema")));
         m.put("withMergeStrategy(MergeStrategy)",
                 new Change(p -> p.withMergeStrategy(MergeStrategies.latestBy("version")), Set.of("mergeStrategy")));
         m.put("withName(String)", new Change(p -> p.withName("orders-ingest"), Set.of("name")));
@@ -91,12 +77,9 @@ class PipelineWithTest {
         return m;
     }
 
-    record Order(String order_id, long version) {
-    }
-
     @Test
     void everyWithChangesExactlyItsOwnComponents() throws ReflectiveOperationException {
-        Pipeline base = Pipeline.from(SOURCE).bronze("lake/bronze").silver("lake/silver", "order_id");
+        Pipeline base = Pipeline.from(PipelineTest.SOURCE).bronze("lake/bronze").silver("lake/silver", "order_id");
         Map<String, Object> before = components(base);
         for (Map.Entry<String, Change> e : changes().entrySet()) {
             Map<String, Object> after = components(e.getValue().call().apply(base));
@@ -116,7 +99,8 @@ class PipelineWithTest {
         Set<String> withs = Arrays.stream(Pipeline.class.getDeclaredMethods())
                 .filter(m -> Modifier.isPublic(m.getModifiers()) && m.getName().startsWith("with"))
                 .map(PipelineWithTest::signature).collect(Collectors.toCollection(TreeSet::new));
-        assertThat(withs).as("public withX methods; add a new one to changes()").isEqualTo(new TreeSet<>(changes().keySet()));
+        assertThat(withs).as("public withX methods; add a new one to changes()")
+                .isEqualTo(new TreeSet<>(changes().keySet()));
 
         Set<String> covered = new LinkedHashSet<>(STAGE_COMPONENTS);
         changes().values().forEach(c -> covered.addAll(c.components()));

@@ -73,9 +73,9 @@ public final class CaptureArchive {
         try {
             Class.forName(AVRO_CLASS, false, CaptureArchive.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new ConfigurationException("the capture archive of namespace " + namespace + " needs Apache Avro, which is not"
-                    + " on the class path (" + e.getMessage() + "): add the dependency org.apache.avro:avro (the"
-                    + " version streamlake-core declares), or drop the archive", e);
+            throw new ConfigurationException("the capture archive of namespace " + namespace + " needs Apache Avro,"
+                    + " which is not on the class path (" + e.getMessage() + "): add the dependency"
+                    + " org.apache.avro:avro (the version streamlake-core declares), or drop the archive", e);
         }
     }
 }

@@ -27,7 +27,8 @@ class CaptureArchiveTest {
         RecordArchive archive = CaptureArchive.at(root.toString(), "orders-ingest",
                 Map.of("fs.azure.account.key.acct.dfs.core.windows.net", KEY));
         assertThat(root).doesNotExist();
-        assertThat(archive.toString()).contains("orders-ingest").doesNotContain(KEY).doesNotContain(KEY.substring(0, 12));
+        assertThat(archive.toString()).contains("orders-ingest").doesNotContain(KEY)
+                .doesNotContain(KEY.substring(0, 12));
 
         assertThatThrownBy(() -> CaptureArchive.at(" ", "ns")).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("must not be blank");
