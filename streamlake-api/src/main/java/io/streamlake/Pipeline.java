@@ -11,6 +11,7 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.RecordArchive;
 import io.streamlake.source.Source;
 import io.streamlake.spi.PipelineEngine;
 import io.streamlake.table.PartitionValues;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -73,67 +73,174 @@ public final class Pipeline {
     /** Default size above which a payload is quarantined instead of decoded: Kafka's and Event Hubs' own limit. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
-    // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
-    private Source source;
-    private TableRef bronze;
-    private @Nullable TableRef silver;
-    /** The silver key's columns, most significant first; empty for a bronze-only pipeline. */
-    private List<String> silverKeys;
-    private @Nullable Schema silverSchema;
-    private MergeStrategy mergeStrategy = MergeStrategies.lastWins();
-    private String name = DEFAULT_NAME;
-    private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
-    private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
-    private long targetFileRows = DEFAULT_TARGET_FILE_ROWS;
-    private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
-    private Map<String, String> storageOptions = SecretMap.of(Map.of());
-    private List<Expectation> expectations = List.of();
-    private List<Function<Row, @Nullable Row>> transforms = List.of();
-    private List<String> derivedColumns = List.of();
-    private @Nullable TableRef quarantine;
-    private @Nullable TableRef deleteMarkers;
-    private List<String> partitionColumns = List.of();
-    private int compactionMinFiles = DEFAULT_COMPACTION_MIN_FILES;
-    /** 0: the available cores of the machine the pipeline runs on, read when it starts. */
-    private int writerParallelism;
-    private @Nullable String captureArchive;
-    private @Nullable String captureArchiveNamespace;
+    /** The whole description; {@code withX} makes a new pipeline over a changed copy of it. */
+    private final Spec spec;
 
-    private Pipeline(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
-        this.source = source;
-        this.bronze = bronze;
-        this.silver = silver;
-        this.silverKeys = silverKeys;
+    /**
+     * Everything a pipeline holds, as one immutable value. A {@code withX} of the pipeline returns a new
+     * pipeline over a copy of this record with one component changed (a wither below): every copy goes
+     * through the canonical constructor, so a component added here is a compile error in every wither
+     * until it is passed along, where a hand-kept copy method would silently drop it.
+     * {@code PipelineWithTest.everyWithChangesExactlyItsOwnComponents} checks each wither changes its own.
+     *
+     * @param silverKeys the silver key's columns, most significant first; empty for a bronze-only pipeline
+     * @param writerParallelism 0: the available cores of the machine the pipeline runs on, read when it starts
+     */
+    private record Spec(
+            Source source,
+            TableRef bronze,
+            @Nullable TableRef silver,
+            List<String> silverKeys,
+            @Nullable Schema silverSchema,
+            MergeStrategy mergeStrategy,
+            String name,
+            int maxBatchRecords,
+            Duration pollTimeout,
+            long targetFileRows,
+            int maxValueBytes,
+            Map<String, String> storageOptions,
+            List<Expectation> expectations,
+            List<Function<Row, @Nullable Row>> transforms,
+            List<String> derivedColumns,
+            @Nullable TableRef quarantine,
+            @Nullable TableRef deleteMarkers,
+            List<String> partitionColumns,
+            int compactionMinFiles,
+            int writerParallelism,
+            @Nullable RecordArchive archive) {
+
+        /** @return the defaults, over a source, bronze and (unless bronze-only) silver by a key */
+        static Spec of(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
+            return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
+                    DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
+                    SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, List.of(),
+                    DEFAULT_COMPACTION_MIN_FILES, 0, null);
+        }
+
+        // The withers: each passes every component along and changes its own.
+
+        Spec withSilverSchema(Schema silverSchema) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withMergeStrategy(MergeStrategy mergeStrategy) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withName(String name) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withMaxBatchRecords(int maxBatchRecords) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withPollTimeout(Duration pollTimeout) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withTargetFileRows(long targetFileRows) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withMaxValueBytes(int maxValueBytes) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withStorageOptions(Map<String, String> storageOptions) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withExpectations(List<Expectation> expectations) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withTransforms(List<Function<Row, @Nullable Row>> transforms) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withDerivedColumns(List<String> derivedColumns) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withQuarantine(TableRef quarantine) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withDeleteMarkers(TableRef deleteMarkers) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withPartitionColumns(List<String> partitionColumns) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withCompactionMinFiles(int compactionMinFiles) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withWriterParallelism(int writerParallelism) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
+
+        Spec withArchive(RecordArchive archive) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive);
+        }
     }
 
-    private Pipeline copy() {
-        Pipeline p = new Pipeline(source, bronze, silver, silverKeys);
-        p.silverSchema = silverSchema;
-        p.mergeStrategy = mergeStrategy;
-        p.name = name;
-        p.maxBatchRecords = maxBatchRecords;
-        p.pollTimeout = pollTimeout;
-        p.targetFileRows = targetFileRows;
-        p.maxValueBytes = maxValueBytes;
-        p.storageOptions = storageOptions;
-        p.expectations = expectations;
-        p.transforms = transforms;
-        p.derivedColumns = derivedColumns;
-        p.quarantine = quarantine;
-        p.deleteMarkers = deleteMarkers;
-        p.partitionColumns = partitionColumns;
-        p.compactionMinFiles = compactionMinFiles;
-        p.writerParallelism = writerParallelism;
-        p.captureArchive = captureArchive;
-        p.captureArchiveNamespace = captureArchiveNamespace;
-        return p;
-    }
-
-    /** @return a copy of this pipeline with one change applied; the only way a pipeline changes */
-    private Pipeline with(Consumer<Pipeline> change) {
-        Pipeline p = copy();
-        change.accept(p);
-        return p;
+    private Pipeline(Spec spec) {
+        this.spec = spec;
     }
 
     private static <T> List<T> append(List<T> list, T item) {
@@ -224,12 +331,12 @@ public final class Pipeline {
                 }
                 keys.add(k);
             }
-            return new Pipeline(source, bronze, table, List.copyOf(keys));
+            return new Pipeline(Spec.of(source, bronze, table, List.copyOf(keys)));
         }
 
         /** @return a pipeline that lands raw events in bronze and has no silver table */
         public Pipeline bronzeOnly() {
-            return new Pipeline(source, bronze, null, List.of());
+            return new Pipeline(Spec.of(source, bronze, null, List.of()));
         }
     }
 
@@ -239,7 +346,7 @@ public final class Pipeline {
      */
     public Pipeline withSchema(Schema schema) {
         Objects.requireNonNull(schema, "schema");
-        return with(p -> p.silverSchema = schema);
+        return new Pipeline(spec.withSilverSchema(schema));
     }
 
     /**
@@ -256,7 +363,7 @@ public final class Pipeline {
      */
     public Pipeline withMergeStrategy(MergeStrategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        return with(p -> p.mergeStrategy = strategy);
+        return new Pipeline(spec.withMergeStrategy(strategy));
     }
 
     /**
@@ -270,7 +377,7 @@ public final class Pipeline {
             throw new ConfigurationException("pipeline name '" + pipelineName + "' is not allowed: use 1 to 100"
                     + " letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        return with(p -> p.name = pipelineName);
+        return new Pipeline(spec.withName(pipelineName));
     }
 
     /**
@@ -281,7 +388,7 @@ public final class Pipeline {
         if (maxRecords < 1) {
             throw new ConfigurationException("maxBatchRecords must be at least 1, got " + maxRecords);
         }
-        return with(p -> p.maxBatchRecords = maxRecords);
+        return new Pipeline(spec.withMaxBatchRecords(maxRecords));
     }
 
     /**
@@ -293,7 +400,7 @@ public final class Pipeline {
         if (timeout.isNegative()) {
             throw new ConfigurationException("poll timeout must not be negative, got " + timeout);
         }
-        return with(p -> p.pollTimeout = timeout);
+        return new Pipeline(spec.withPollTimeout(timeout));
     }
 
     /**
@@ -305,7 +412,7 @@ public final class Pipeline {
         if (rows < 1) {
             throw new ConfigurationException("target file rows must be at least 1, got " + rows);
         }
-        return with(p -> p.targetFileRows = rows);
+        return new Pipeline(spec.withTargetFileRows(rows));
     }
 
     /**
@@ -335,10 +442,10 @@ public final class Pipeline {
      */
     public Pipeline withStorageOptions(Map<String, String> options) {
         Objects.requireNonNull(options, "options");
-        Map<String, String> merged = new LinkedHashMap<>(storageOptions);
+        Map<String, String> merged = new LinkedHashMap<>(spec.storageOptions());
         options.forEach((k, v) -> merged.put(Objects.requireNonNull(k, "storage option key"),
                 Objects.requireNonNull(v, () -> "value of storage option " + k)));
-        return with(p -> p.storageOptions = SecretMap.of(merged));
+        return new Pipeline(spec.withStorageOptions(SecretMap.of(merged)));
     }
 
     /**
@@ -351,13 +458,13 @@ public final class Pipeline {
      */
     public Pipeline withExpectation(Expectation expectation) {
         Objects.requireNonNull(expectation, "expectation");
-        for (Expectation e : expectations) {
+        for (Expectation e : spec.expectations()) {
             if (e.name().equals(expectation.name())) {
                 throw new ConfigurationException("two expectations are named '" + expectation.name()
                         + "'; give each rule its own name, it identifies the rule in counts and quarantine rows");
             }
         }
-        return with(p -> p.expectations = append(expectations, expectation));
+        return new Pipeline(spec.withExpectations(append(spec.expectations(), expectation)));
     }
 
     /**
@@ -371,7 +478,7 @@ public final class Pipeline {
      */
     public Pipeline withTransform(UnaryOperator<Row> transform) {
         Objects.requireNonNull(transform, "transform");
-        return with(p -> p.transforms = append(transforms, transform::apply));
+        return new Pipeline(spec.withTransforms(append(spec.transforms(), transform::apply)));
     }
 
     /**
@@ -382,7 +489,7 @@ public final class Pipeline {
      */
     public Pipeline withFilter(Predicate<Row> keep) {
         Objects.requireNonNull(keep, "keep");
-        return with(p -> p.transforms = append(transforms, r -> keep.test(r) ? r : null));
+        return new Pipeline(spec.withTransforms(append(spec.transforms(), r -> keep.test(r) ? r : null)));
     }
 
     /**
@@ -400,10 +507,8 @@ public final class Pipeline {
     public Pipeline withDerivedColumn(String column, Function<Row, @Nullable Object> value) {
         Objects.requireNonNull(column, "column");
         Objects.requireNonNull(value, "value");
-        return with(p -> {
-            p.transforms = append(transforms, r -> r.with(column, value.apply(r)));
-            p.derivedColumns = append(derivedColumns, column);
-        });
+        return new Pipeline(spec.withTransforms(append(spec.transforms(), r -> r.with(column, value.apply(r))))
+                .withDerivedColumns(append(spec.derivedColumns(), column)));
     }
 
     /**
@@ -424,12 +529,12 @@ public final class Pipeline {
      */
     public Pipeline withPartitionColumns(String... columns) {
         List<String> list = List.of(columns);
-        return with(p -> p.partitionColumns = list);
+        return new Pipeline(spec.withPartitionColumns(list));
     }
 
     /** @return silver's partition columns, empty when it is not partitioned */
     public List<String> partitionColumns() {
-        return partitionColumns;
+        return spec.partitionColumns();
     }
 
     /**
@@ -438,7 +543,7 @@ public final class Pipeline {
      *     checked once the transforms computed it
      */
     public List<String> derivedColumns() {
-        return derivedColumns;
+        return spec.derivedColumns();
     }
 
     /**
@@ -459,7 +564,7 @@ public final class Pipeline {
      */
     public Pipeline withQuarantine(TableRef table) {
         Objects.requireNonNull(table, "table");
-        return with(p -> p.quarantine = table);
+        return new Pipeline(spec.withQuarantine(table));
     }
 
     /**
@@ -486,7 +591,7 @@ public final class Pipeline {
      */
     public Pipeline withDeleteMarkers(TableRef table) {
         Objects.requireNonNull(table, "table");
-        return with(p -> p.deleteMarkers = table);
+        return new Pipeline(spec.withDeleteMarkers(table));
     }
 
     /**
@@ -494,8 +599,9 @@ public final class Pipeline {
      *     {@code _deletes}; empty for a bronze-only pipeline or a silver table instance without one
      */
     public Optional<TableRef> deleteMarkers() {
-        if (deleteMarkers != null || silver == null) {
-            return Optional.ofNullable(deleteMarkers);
+        TableRef silver = spec.silver();
+        if (spec.deleteMarkers() != null || silver == null) {
+            return Optional.ofNullable(spec.deleteMarkers());
         }
         return silver.path().map(path -> TableRef.path(stripTrailingSlash(path) + "_deletes"));
     }
@@ -508,7 +614,7 @@ public final class Pipeline {
         if (bytes < 1) {
             throw new ConfigurationException("max value bytes must be at least 1, got " + bytes);
         }
-        return with(p -> p.maxValueBytes = bytes);
+        return new Pipeline(spec.withMaxValueBytes(bytes));
     }
 
     /**
@@ -525,12 +631,12 @@ public final class Pipeline {
             throw new ConfigurationException("compaction needs at least 2 small files to combine, got "
                     + minSmallFiles + "; use withoutCompaction() to turn it off");
         }
-        return with(p -> p.compactionMinFiles = minSmallFiles);
+        return new Pipeline(spec.withCompactionMinFiles(minSmallFiles));
     }
 
     /** @return a copy that never compacts its tables (for example because another job does) */
     public Pipeline withoutCompaction() {
-        return with(p -> p.compactionMinFiles = 0);
+        return new Pipeline(spec.withCompactionMinFiles(0));
     }
 
     /**
@@ -552,76 +658,55 @@ public final class Pipeline {
             throw new ConfigurationException("writer parallelism must be at least 1, got " + threads
                     + "; use 1 to write one file at a time");
         }
-        return with(p -> p.writerParallelism = threads);
+        return new Pipeline(spec.withWriterParallelism(threads));
     }
 
     /** @return the writer parallelism set, or else the cores available to the JVM now */
     public int writerParallelism() {
-        return writerParallelism > 0 ? writerParallelism : Math.max(1, Runtime.getRuntime().availableProcessors());
+        int threads = spec.writerParallelism();
+        return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     /**
-     * Also writes every raw event, before it is committed to bronze, to Avro files in the layout and
-     * schema of Azure Event Hubs Capture ({@code {root}/{namespace}/{stream}/{partition}/yyyy/MM/dd/HH/mm/ss-...avro}),
-     * so that a source without Capture (a Kafka topic) keeps an archive that the Capture backfill
-     * source of streamlake-core can rebuild tables from after the source's retention dropped the
-     * events. The event hub folder is each record's stream (topic) name, so a backfill maps the events
-     * back to the same partitions and progress markers. Needs {@code org.apache.avro:avro} on the class path.
+     * Also writes every raw event, before its batch is committed to bronze, to an archive: a copy a
+     * source without one of its own (a Kafka topic) keeps after the source's retention dropped the
+     * events, and that tables can be rebuilt from. The archive's format is the archive's business;
+     * streamlake-core's {@code io.streamlake.core.capture.CaptureArchive} writes the layout and schema of
+     * Azure Event Hubs Capture, which its Capture backfill source reads back into the same partitions
+     * and progress markers.
      *
      * <pre>{@code
      * Pipeline.from(KafkaSource.topics("broker:9092", "orders"))
      *     .bronze("lake/bronze/orders").bronzeOnly()
-     *     .withCaptureArchive("lake/archive");          // namespace folder: the pipeline's name
+     *     .withName("orders-ingest")
+     *     .withArchive(CaptureArchive.at("lake/archive", "orders-ingest"));   // root, namespace folder
      * }</pre>
      *
-     * @param rootPath local folder or Hadoop URI (written with the {@linkplain #withStorageOption storage options})
-     * @return a copy that archives raw events; the namespace folder is the pipeline's name
-     */
-    public Pipeline withCaptureArchive(String rootPath) {
-        return withCaptureArchive(rootPath, null);
-    }
-
-    /**
-     * As {@link #withCaptureArchive(String)}, with the namespace folder named.
+     * <p>The description holds the archive object itself, so every run started from it writes through
+     * the same one: two runs at once (two partitions' pipelines from one description, say) call it from
+     * two threads. The Capture archive keeps no state between calls; an archive that does must allow it.
      *
-     * @param rootPath local folder or Hadoop URI
-     * @param namespace the {@code {Namespace}} folder under the root, or null for the pipeline's name
+     * @param archive written on the pipeline's worker threads, one batch at a time, before each bronze commit
      * @return a copy that archives raw events
      */
-    public Pipeline withCaptureArchive(String rootPath, @Nullable String namespace) {
-        Objects.requireNonNull(rootPath, "rootPath");
-        if (rootPath.isBlank()) {
-            throw new ConfigurationException("the capture archive path must not be blank; give a local folder or a"
-                    + " Hadoop URI such as abfss://archive@account.dfs.core.windows.net/");
-        }
-        if (namespace != null && (namespace.isBlank() || namespace.contains("/"))) {
-            throw new ConfigurationException("capture archive namespace '" + namespace + "' must be a non-blank"
-                    + " folder name without '/'");
-        }
-        return with(p -> {
-            p.captureArchive = rootPath;
-            p.captureArchiveNamespace = namespace;
-        });
+    public Pipeline withArchive(RecordArchive archive) {
+        Objects.requireNonNull(archive, "archive");
+        return new Pipeline(spec.withArchive(archive));
     }
 
-    /** @return the root of the Capture-layout archive of raw events, empty when none is written */
-    public Optional<String> captureArchive() {
-        return Optional.ofNullable(captureArchive);
-    }
-
-    /** @return the namespace folder of the Capture-layout archive: the one set, or the pipeline's name */
-    public String captureArchiveNamespace() {
-        return captureArchiveNamespace != null ? captureArchiveNamespace : name;
+    /** @return the archive every raw event is written to before its bronze commit, empty when none */
+    public Optional<RecordArchive> archive() {
+        return Optional.ofNullable(spec.archive());
     }
 
     /** @return the number of small files that triggers compaction, 0 when compaction is off */
     public int compactionMinFiles() {
-        return compactionMinFiles;
+        return spec.compactionMinFiles();
     }
 
     /** @return the data-quality rules, in order */
     public List<Expectation> expectations() {
-        return expectations;
+        return spec.expectations();
     }
 
     /**
@@ -629,7 +714,7 @@ public final class Pipeline {
      *     the new row, or null to leave the row out
      */
     public List<Function<Row, @Nullable Row>> transforms() {
-        return transforms;
+        return spec.transforms();
     }
 
     /**
@@ -637,8 +722,9 @@ public final class Pipeline {
      *     {@code _quarantine}; empty for a bronze-only pipeline or a silver table instance without one
      */
     public Optional<TableRef> quarantine() {
-        if (quarantine != null || silver == null) {
-            return Optional.ofNullable(quarantine);
+        TableRef silver = spec.silver();
+        if (spec.quarantine() != null || silver == null) {
+            return Optional.ofNullable(spec.quarantine());
         }
         return silver.path().map(path -> TableRef.path(stripTrailingSlash(path) + "_quarantine"));
     }
@@ -649,22 +735,22 @@ public final class Pipeline {
 
     /** @return payloads larger than this are quarantined instead of decoded */
     public int maxValueBytes() {
-        return maxValueBytes;
+        return spec.maxValueBytes();
     }
 
     /** @return the source */
     public Source source() {
-        return source;
+        return spec.source();
     }
 
     /** @return the bronze table */
     public TableRef bronze() {
-        return bronze;
+        return spec.bronze();
     }
 
     /** @return the silver table, empty for a bronze-only pipeline */
     public Optional<TableRef> silver() {
-        return Optional.ofNullable(silver);
+        return Optional.ofNullable(spec.silver());
     }
 
     /**
@@ -672,37 +758,37 @@ public final class Pipeline {
      *     bronze-only pipeline
      */
     public List<String> silverKeys() {
-        return silverKeys;
+        return spec.silverKeys();
     }
 
     /** @return the declared silver schema, if any */
     public Optional<Schema> silverSchema() {
-        return Optional.ofNullable(silverSchema);
+        return Optional.ofNullable(spec.silverSchema());
     }
 
     /** @return the merge strategy */
     public MergeStrategy mergeStrategy() {
-        return mergeStrategy;
+        return spec.mergeStrategy();
     }
 
     /** @return the pipeline's name */
     public String name() {
-        return name;
+        return spec.name();
     }
 
     /** @return the upper bound of records per micro-batch */
     public int maxBatchRecords() {
-        return maxBatchRecords;
+        return spec.maxBatchRecords();
     }
 
     /** @return how long one poll waits when the source is idle */
     public Duration pollTimeout() {
-        return pollTimeout;
+        return spec.pollTimeout();
     }
 
     /** @return silver rows per data file */
     public long targetFileRows() {
-        return targetFileRows;
+        return spec.targetFileRows();
     }
 
     /**
@@ -710,7 +796,7 @@ public final class Pipeline {
      *     value (secret values: do not log them one by one, nor a copy of the map)
      */
     public Map<String, String> storageOptions() {
-        return storageOptions;
+        return spec.storageOptions();
     }
 
     /**
@@ -721,16 +807,21 @@ public final class Pipeline {
      * @throws ConfigurationException saying what is missing and how to add it
      */
     public Pipeline validate() {
+        TableRef silver = spec.silver();
         if (silver == null) {
             return this;
         }
-        if (silverSchema == null) {
+        Schema schema = spec.silverSchema();
+        if (schema == null) {
             throw new ConfigurationException("silver table " + silver + " has no schema: declare one with"
                     + " withSchema(Schema.builder()...build()) or withRecordType(MyEvent.class)");
         }
-        for (String column : silverKeys) {
-            Field key = silverSchema.field(column).orElseThrow(() -> new ConfigurationException(
-                    "silver key column '" + column + "' is not in the schema " + silverSchema
+        List<String> keys = spec.silverKeys();
+        List<String> partitions = spec.partitionColumns();
+        MergeStrategy strategy = spec.mergeStrategy();
+        for (String column : keys) {
+            Field key = schema.field(column).orElseThrow(() -> new ConfigurationException(
+                    "silver key column '" + column + "' is not in the schema " + schema
                             + "; add it to the schema or pass the right key to silver(path, key...)"));
             DataType.Kind kind = key.type().kind();
             if (kind == DataType.Kind.MAP || kind == DataType.Kind.BINARY || kind == DataType.Kind.DOUBLE) {
@@ -738,23 +829,23 @@ public final class Pipeline {
                         + ", which cannot be a key; use a string, integer, long, date, timestamp or decimal column");
             }
         }
-        for (String derived : derivedColumns) {
-            if (silverSchema.indexOf(derived) < 0) {
+        for (String derived : spec.derivedColumns()) {
+            if (schema.indexOf(derived) < 0) {
                 throw new ConfigurationException("derived column '" + derived + "' is not in the silver schema "
-                        + silverSchema + "; declare it in the schema (optional, of the type it computes)");
+                        + schema + "; declare it in the schema (optional, of the type it computes)");
             }
         }
-        PartitionValues.check(silverSchema, partitionColumns, String.valueOf(silver));
-        if (partitionColumns.containsAll(silverKeys)) {
+        PartitionValues.check(schema, partitions, String.valueOf(silver));
+        if (partitions.containsAll(keys)) {
             throw new ConfigurationException("silver key " + keyDescription() + " cannot partition silver table "
                     + silver + ": every key would get a folder of its own; partition by a column many keys share,"
-                    + " such as a date" + (silverKeys.size() > 1 ? ", or by some of the key's columns only" : ""));
+                    + " such as a date" + (keys.size() > 1 ? ", or by some of the key's columns only" : ""));
         }
-        mergeStrategy.validate(silverSchema, silverKeys);
-        checkStored(mergeStrategy.storedSchema(silverSchema));
-        if (mergeStrategy instanceof CdcStrategy<?> s && s.keepsKeyState() && deleteMarkers().isEmpty()) {
+        strategy.validate(schema, keys);
+        checkStored(strategy.storedSchema(schema));
+        if (strategy instanceof CdcStrategy<?> s && s.keepsKeyState() && deleteMarkers().isEmpty()) {
             boolean columns = s instanceof Scd1Strategy one && (one.tracksColumnSequences() || one.keepsRowSequences());
-            throw new ConfigurationException(mergeStrategy + (columns
+            throw new ConfigurationException(strategy + (columns
                     ? " keeps sequence values beside silver (for ignoreNullUpdates, or a sequence column silver leaves out)"
                     : s instanceof Scd2Strategy ? " keeps delete markers and the events its versions absorbed beside"
                             + " silver (so that late events are placed exactly)"
@@ -770,29 +861,31 @@ public final class Pipeline {
      * the table cannot be written without.
      */
     private void checkStored(Schema stored) {
-        Schema declared = Objects.requireNonNull(silverSchema);
+        MergeStrategy strategy = spec.mergeStrategy();
+        TableRef silver = spec.silver();
+        Schema declared = Objects.requireNonNull(spec.silverSchema());
         for (Field f : stored.fields()) {
             if (!declared.field(f.name()).map(f::equals).orElse(false)) {
-                throw new ConfigurationException("merge strategy " + mergeStrategy + " stores column " + f
+                throw new ConfigurationException("merge strategy " + strategy + " stores column " + f
                         + ", which the silver schema " + declared + " does not declare so; a strategy stores some"
                         + " of the declared columns, unchanged");
             }
         }
         List<String> needed = new ArrayList<>();
-        needed.addAll(silverKeys);
-        if (!(mergeStrategy instanceof Scd1Strategy one && one.keepsRowSequences())) {
-            needed.addAll(mergeStrategy.sequenceColumns());
+        needed.addAll(spec.silverKeys());
+        if (!(strategy instanceof Scd1Strategy one && one.keepsRowSequences())) {
+            needed.addAll(strategy.sequenceColumns());
         }
         for (String c : needed) {
             if (stored.indexOf(c) < 0) {
-                throw new ConfigurationException("merge strategy " + mergeStrategy + " leaves column '" + c
+                throw new ConfigurationException("merge strategy " + strategy + " leaves column '" + c
                         + "' out of silver table " + silver + ", but it is the key or a sequence column, which rows"
                         + " read back from silver must hold; store it");
             }
         }
-        for (String c : partitionColumns) {
+        for (String c : spec.partitionColumns()) {
             if (stored.indexOf(c) < 0) {
-                throw new ConfigurationException("merge strategy " + mergeStrategy + " leaves column '" + c
+                throw new ConfigurationException("merge strategy " + strategy + " leaves column '" + c
                         + "' out of silver table " + silver + ", but the table is partitioned by it, and Delta keeps"
                         + " partition columns in the table; keep it (remove it from dropColumns or add it to"
                         + " keepColumns), or partition by another column");
@@ -848,8 +941,9 @@ public final class Pipeline {
      */
     public long replayQuarantine() {
         validate();
-        if (silver == null || quarantine().isEmpty()) {
-            throw new ConfigurationException("pipeline " + name + " has no " + (silver == null ? "silver" : "quarantine")
+        if (spec.silver() == null || quarantine().isEmpty()) {
+            throw new ConfigurationException("pipeline " + spec.name() + " has no "
+                    + (spec.silver() == null ? "silver" : "quarantine")
                     + " table, so there is nothing to replay; set one with withQuarantine(path)");
         }
         return engine().replayQuarantine(this);
@@ -867,18 +961,20 @@ public final class Pipeline {
 
     /** @return the key as users name it: {@code order_id}, or {@code (tenant_id, order_id)} for several columns */
     private String keyDescription() {
-        return silverKeys.size() == 1 ? silverKeys.get(0) : "(" + String.join(", ", silverKeys) + ")";
+        List<String> keys = spec.silverKeys();
+        return keys.size() == 1 ? keys.get(0) : "(" + String.join(", ", keys) + ")";
     }
 
     /** @return the description without storage option values */
     @Override
     public String toString() {
-        return "Pipeline[" + name + ": " + source.name() + " -> bronze " + bronze
-                + (silver == null ? "" : " -> silver " + silver + " by " + keyDescription() + ", " + mergeStrategy)
-                + (partitionColumns.isEmpty() ? "" : ", partitioned by " + partitionColumns)
-                + (expectations.isEmpty() ? "" : ", expectations " + expectations)
-                + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
-                + (captureArchive == null ? "" : ", capture archive " + captureArchive)
+        return "Pipeline[" + spec.name() + ": " + spec.source().name() + " -> bronze " + spec.bronze()
+                + (spec.silver() == null ? ""
+                        : " -> silver " + spec.silver() + " by " + keyDescription() + ", " + spec.mergeStrategy())
+                + (spec.partitionColumns().isEmpty() ? "" : ", partitioned by " + spec.partitionColumns())
+                + (spec.expectations().isEmpty() ? "" : ", expectations " + spec.expectations())
+                + (spec.storageOptions().isEmpty() ? "" : ", storage options " + spec.storageOptions().keySet())
+                + (spec.archive() == null ? "" : ", archive " + spec.archive())
                 + "]";
     }
 }

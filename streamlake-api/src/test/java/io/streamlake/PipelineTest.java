@@ -7,15 +7,20 @@ import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.RecordArchive;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PipelineTest {
-    private static final Source SOURCE = new Source() {
+    /** A source these tests never open; shared with {@link PipelineWithTest}. */
+    static final Source SOURCE = new Source() {
         @Override
         public String name() {
             return "orders";
@@ -109,16 +114,24 @@ class PipelineTest {
     }
 
     @Test
-    void theCaptureArchiveIsAnOptionWithTheNamespaceDefaultingToThePipelineName() {
-        assertThat(base.captureArchive()).isEmpty();
-        Pipeline archived = base.withName("orders-ingest").withCaptureArchive("lake/archive");
-        assertThat(archived.captureArchive()).contains("lake/archive");
-        assertThat(archived.captureArchiveNamespace()).isEqualTo("orders-ingest");
-        assertThat(archived.withName("renamed").captureArchiveNamespace()).isEqualTo("renamed");
-        assertThat(archived.withCaptureArchive("lake/archive", "my-namespace").captureArchiveNamespace())
-                .isEqualTo("my-namespace");
-        assertThat(archived.toString()).contains("capture archive lake/archive");
-        assertThatThrownBy(() -> base.withCaptureArchive(" ")).isInstanceOf(ConfigurationException.class);
-        assertThatThrownBy(() -> base.withCaptureArchive("a", "x/y")).isInstanceOf(ConfigurationException.class);
+    void anArchiveIsAnOptionTheDescriptionHoldsAndNames() {
+        assertThat(base.archive()).isEmpty();
+        RecordArchive archive = new RecordArchive() {
+            @Override
+            public void write(List<SourceRecord> records, Map<SourcePartition, Long> committed) {
+                throw new UnsupportedOperationException("not written in these tests");
+            }
+
+            @Override
+            public String toString() {
+                return "lake/archive";
+            }
+        };
+        Pipeline archived = base.withArchive(archive);
+        assertThat(archived.archive()).containsSame(archive);
+        assertThat(archived.withName("renamed").archive()).containsSame(archive);
+        assertThat(archived.toString()).contains("archive lake/archive");
+        assertThatThrownBy(() -> base.withArchive(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("archive");
     }
 }

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keeps a copy of every raw event before its batch is committed to bronze, such as the Capture-layout
- * archive of {@link io.streamlake.Pipeline#withCaptureArchive(String)}. Writing before the commit means
+ * Keeps a copy of every raw event before its batch is committed to bronze
+ * ({@link io.streamlake.Pipeline#withArchive(RecordArchive)}), such as streamlake-core's Capture-layout
+ * archive ({@code io.streamlake.core.capture.CaptureArchive}). Writing before the commit means
  * a crash can only make the archive hold a batch twice (its reader skips repeated positions), never
  * miss one. A contract for whoever adds an archive format; the engine writes it beside bronze.
  *

@@ -42,7 +42,7 @@ public interface SourceReader extends AutoCloseable {
 
     /**
      * Only a run that must end asks this (a run until caught up, or the test driver's
-     * {@code pipeUntilCaughtUp}); a streaming run never does. So a reader that cannot find out, because
+     * {@code runUntilCaughtUp}); a streaming run never does. So a reader that cannot find out, because
      * its source has stopped answering for longer than it allows, throws here, and a streaming run
      * goes on polling until the source answers again.
      *

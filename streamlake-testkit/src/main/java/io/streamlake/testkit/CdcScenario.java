@@ -461,7 +461,7 @@ public final class CdcScenario {
         if (restarts && !first) {
             driver.restart();
         }
-        driver.pipeUntilCaughtUp();
+        driver.runUntilCaughtUp();
     }
 
     /**

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs the real engine over the same {@link Pipeline} a user runs in production, synchronously, one
- * micro-batch per {@link #pipe()}, with fault injection and read-back of both tables. Like Kafka
+ * micro-batch per {@link #runOneBatch()}, with fault injection and read-back of both tables. Like Kafka
  * Streams' TopologyTestDriver, but the tables are real: Delta tables on disk when the pipeline names
  * paths (point them at a temporary folder), or in-memory tables with {@link #inMemory(Pipeline)}.
  *
@@ -36,13 +36,13 @@ import org.jspecify.annotations.Nullable;
  *     .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
  * try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
  *     hub.send("o-1", "{\"order_id\":\"o-1\",\"status\":\"PAID\",\"updated_at\":\"2026-01-01T00:00:00Z\"}");
- *     driver.pipe();
+ *     driver.runOneBatch();
  *     StreamLakeAssertions.assertThat(driver.silver()).hasRowCount(1);
  *
  *     driver.crashAfterNextCommit(Stage.BRONZE);          // die between the bronze and silver commits
  *     hub.send("o-1", "{\"order_id\":\"o-1\",\"status\":\"SHIPPED\",\"updated_at\":\"2026-01-02T00:00:00Z\"}");
- *     assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
- *     driver.pipe();                                       // restarts, silver catches up
+ *     assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
+ *     driver.runOneBatch();                                // restarts, silver catches up
  * }
  * }</pre>
  */
@@ -68,7 +68,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      * A driver over the pipeline's own tables: Delta tables for paths, as in production.
      *
      * @param pipeline the pipeline under test
-     * @return the driver; nothing runs until {@link #pipe()}
+     * @return the driver; nothing runs until {@link #runOneBatch()}
      */
     public static PipelineTestDriver create(Pipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
@@ -102,7 +102,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      *
      * @return the number of events committed to bronze (0 if the source had nothing new)
      */
-    public int pipe() {
+    public int runOneBatch() {
         MicroBatchEngine e = engine();
         try {
             return e.runOnce(Duration.ZERO).events();
@@ -113,19 +113,39 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /**
-     * Pipes until the source has nothing more.
+     * Runs micro-batches until the source has nothing more, as {@link Pipeline#runUntilCaughtUp()}
+     * does, synchronously on this thread.
      *
      * @return the number of events committed to bronze
      */
-    public long pipeUntilCaughtUp() {
+    public long runUntilCaughtUp() {
         long total = 0;
         while (true) {
-            int n = pipe();
+            int n = runOneBatch();
             total += n;
             if (n == 0 && Objects.requireNonNull(engine).caughtUp()) {
                 return total;
             }
         }
+    }
+
+    /**
+     * @return as {@link #runOneBatch()}
+     * @deprecated renamed {@link #runOneBatch()}, after what it does; removed in the next release
+     */
+    @Deprecated(forRemoval = true)
+    public int pipe() {
+        return runOneBatch();
+    }
+
+    /**
+     * @return as {@link #runUntilCaughtUp()}
+     * @deprecated renamed {@link #runUntilCaughtUp()}, as {@link Pipeline#runUntilCaughtUp()}; removed in
+     *     the next release
+     */
+    @Deprecated(forRemoval = true)
+    public long pipeUntilCaughtUp() {
+        return runUntilCaughtUp();
     }
 
     /**
@@ -139,7 +159,7 @@ public final class PipelineTestDriver implements AutoCloseable {
 
     /**
      * Simulates a process restart: the running engine is dropped without any cleanup and the next
-     * {@link #pipe()} starts from what the tables hold.
+     * {@link #runOneBatch()} starts from what the tables hold.
      */
     public void restart() {
         discardEngine();

@@ -3,12 +3,12 @@ package io.streamlake.testkit;
 /**
  * Thrown by an injected crash: the process "dies" at that point. An {@link Error}, so that no
  * handler in the engine can mistake it for a recoverable failure. The driver restarts the pipeline
- * from its tables on the next {@code pipe()}, as a new process would.
+ * from its tables on the next {@code runOneBatch()}, as a new process would.
  *
  * <pre>{@code
  * driver.crashBeforeNextCommit(Stage.BRONZE);
- * assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
- * driver.pipe();   // restarts and finishes the work
+ * assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
+ * driver.runOneBatch();   // restarts and finishes the work
  * }</pre>
  */
 public final class SimulatedCrash extends Error {

@@ -51,19 +51,19 @@ class CommitStateUnknownTest {
         String failing = lake.resolve(stage).toString();
         send(0, 50);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
-            assertThat(driver.pipe()).isEqualTo(50);
+            assertThat(driver.runOneBatch()).isEqualTo(50);
             send(50, 120);
             long before = KernelReader.version(failing);
             FlakyLogStore.arm(lake.resolve(stage), fault);
 
-            CommitStateUnknownException e = catchThrowableOfType(driver::pipe, CommitStateUnknownException.class);
+            CommitStateUnknownException e = catchThrowableOfType(driver::runOneBatch, CommitStateUnknownException.class);
             assertThat(e.tableLocation()).hasValue(DeltaTable.open(failing, Map.of()).location());
             assertThat(e.attemptedVersion()).hasValue(before + 1);
             assertThat(KernelReader.version(failing)).isEqualTo(fault == FlakyLogStore.Fault.AFTER_WRITE
                     ? before + 1 : before);
 
             // only a bronze commit that did not land leaves its 50 events to read again
-            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(
+            assertThat(driver.runUntilCaughtUp()).isEqualTo(
                     stage.equals("bronze") && fault == FlakyLogStore.Fault.BEFORE_WRITE ? 70 : 20);
             assertThat(driver.starts()).isEqualTo(2);
         }

@@ -35,7 +35,7 @@ class CompactionTest {
                     int n = batch * 5 + i;
                     hub.send("o-" + (n * 7 % 60), Orders.json("o-" + (n * 7 % 60), "S" + n, n));
                 }
-                driver.pipe();
+                driver.runOneBatch();
             }
             int bronzeFilesBefore = driver.bronze().files().size();
             List<String> bronzeBefore = sorted(KernelReader.rows(bronze));
@@ -51,9 +51,9 @@ class CompactionTest {
 
             // The rearranged bronze files are not new data: silver does not replay them, and merges go on.
             hub.send("o-1", Orders.json("o-1", "LAST", 1000));
-            driver.pipe();
+            driver.runOneBatch();
             driver.restart();
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.bronze()).hasRowCount(41).hasNoDuplicates("partition", "position");
             assertThat(driver.silver()).hasNoDuplicates("order_id").hasRow(Map.of("order_id", "o-1", "status", "LAST"));
             long keys = java.util.stream.Stream.concat(java.util.stream.IntStream.range(0, 40).mapToObj(n -> n * 7 % 60),
@@ -69,7 +69,7 @@ class CompactionTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(p.withoutCompaction())) {
             for (int i = 0; i < 12; i++) {
                 hub.send("k" + i, Orders.json("k" + i, "S", i));
-                driver.pipe();
+                driver.runOneBatch();
             }
             assertThat(driver.compact()).isZero();
             assertThat(driver.bronze().files()).hasSize(12);
@@ -86,7 +86,7 @@ class CompactionTest {
                 for (int i = 0; i < (batch == 5 ? 20 : 4); i++) {
                     hub.send("k" + sent++, Orders.json("k" + i, "S", batch));
                 }
-                driver.pipe();
+                driver.runOneBatch();
             }
             assertThat(driver.compact()).isEqualTo(11);
             Map<Object, Long> last = new java.util.HashMap<>();

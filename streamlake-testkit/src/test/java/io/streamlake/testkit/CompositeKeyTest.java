@@ -96,7 +96,7 @@ class CompositeKeyTest {
                     .tombstone("t1", 1L).run(driver);
             hub.send(0, bytes("t2"), null, Map.of());                   // not a JSON object of the key
             hub.send(0, bytes("{\"tenant_id\":\"t2\"}"), null, Map.of()); // a key column missing
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).extracting(r -> r.string("tenant_id") + "/" + r.value("order_id"))
                     .containsExactly("t2/1");
             assertThat(driver.quarantine().rows()).hasSize(2).allSatisfy(r -> {
@@ -115,7 +115,7 @@ class CompositeKeyTest {
             hub.send(0, "a", "{\"tenant_id\":\"t1\",\"status\":\"NEW\",\"seq\":1}");
             hub.send(0, "a", "{\"order_id\":7,\"status\":\"NEW\",\"seq\":1}");
             hub.send(0, "a", "{\"tenant_id\":\"t1\",\"order_id\":7,\"status\":\"NEW\",\"seq\":1}");
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.quarantine().rows()).extracting(r -> r.string("reason") + " " + r.string("error"))
                     .satisfiesExactly(
                             e -> assertThat(e).startsWith("MISSING_KEY").contains("'order_id'"),
@@ -136,7 +136,7 @@ class CompositeKeyTest {
                 .withSchema(CDC).withMergeStrategy(MergeStrategies.latestBy("seq"));
         for (Pipeline other : List.of(one, swapped)) {
             try (PipelineTestDriver driver = PipelineTestDriver.create(other)) {
-                assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+                assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
                         .hasMessageContaining("('tenant_id', 'order_id')");
             }
         }

@@ -206,7 +206,7 @@ class DeleteMarkersTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline.withExpectation(strict))) {
             send(hub, upsert("o-1", "CREATED", 1), upsert("o-1", "PAID", 2), delete("o-1", 3),
                     upsert("o-2", "PAID", 2));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.quarantine().rows()).hasSize(2);
         }
         // The rule is dropped; replaying brings o-2 in, but o-1's PAID is older than its delete.
@@ -233,7 +233,7 @@ class DeleteMarkersTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(onDelta(hub, strategy))) {
             send(hub, Row.of(CDC, "o-1", "CREATED", "gift", "UPSERT", t(1)), delete("o-1", 5),
                     Row.of(CDC, "o-9", "CREATED", null, "UPSERT", t(1)));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.deletedKeys()).containsExactly("o-1");
 
             send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)),  // older than the delete
@@ -250,7 +250,7 @@ class DeleteMarkersTest {
 
             // the cleared marker is cleaned up, and the key can be deleted and protected again
             send(hub, delete("o-1", 8), Row.of(CDC, "o-1", "LATE", null, "UPSERT", t(6)));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactly(expected[1]);
             assertThat(driver.deletedKeys()).containsExactly("o-1");
             List<Map<String, Object>> markers = KernelReader.rows(silverPath + "_deletes");
@@ -277,7 +277,7 @@ class DeleteMarkersTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(onDelta(hub, strategy))) {
             send(hub, Row.of(CDC, "o-1", "CREATED", "gift", "UPSERT", t(1)), delete("o-1", 5),
                     Row.of(CDC, "o-9", "CREATED", null, "UPSERT", t(2)));
-            driver.pipe();
+            driver.runOneBatch();
 
             send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)),  // older than the delete
                     Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7)),        // newer: back, note null
@@ -297,7 +297,7 @@ class DeleteMarkersTest {
             // an update between the two events of o-9 takes the note, and one older than it does not
             send(hub, Row.of(CDC, "o-9", null, "newer note", "UPSERT", t(1).plusSeconds(30)),
                     Row.of(CDC, "o-9", null, "oldest note", "UPSERT", t(0)));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows())
                     .contains(Stored.without(Row.of(CDC, "o-9", "CREATED", "newer note", null, t(2)), "op"));
         }
@@ -322,8 +322,9 @@ class DeleteMarkersTest {
             case "CRASH_AFTER_SILVER" -> driver.crashAfterNextCommit(Stage.SILVER);
             default -> driver.crashBeforeNextCommit(Stage.SILVER);
         }
-        assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class, io.streamlake.exceptions.SinkException.class);
-        driver.pipeUntilCaughtUp();
+        assertThatThrownBy(driver::runOneBatch)
+                .isInstanceOfAny(SimulatedCrash.class, io.streamlake.exceptions.SinkException.class);
+        driver.runUntilCaughtUp();
     }
 
     private static void send(InMemoryHub hub, Row... rows) {

@@ -67,9 +67,10 @@ class DeltaPipelineTest {
                     default -> { }
                 }
                 if (round < 5) {
-                    assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class, RuntimeException.class);
+                    assertThatThrownBy(driver::runOneBatch)
+                            .isInstanceOfAny(SimulatedCrash.class, RuntimeException.class);
                 }
-                driver.pipeUntilCaughtUp();
+                driver.runUntilCaughtUp();
                 assertThat(driver.bronze()).hasRowCount(next).hasNoDuplicates("partition", "position");
             }
         }
@@ -115,7 +116,7 @@ class DeltaPipelineTest {
     void aSilverTableWithAnIncompatibleSchemaIsRefusedNamingBothSchemas() {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
             hub.send("o-1", Orders.json("o-1", "CREATED", 0));
-            driver.pipe();
+            driver.runOneBatch();
         }
         Schema other = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.LONG)
                 .optional("updated_at", DataType.TIMESTAMP).build();
@@ -188,12 +189,12 @@ class DeltaPipelineTest {
                 .withTargetFileRows(events);
         try (PipelineTestDriver driver = PipelineTestDriver.create(big)) {
             driver.crashAfterNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
             int expectedFiles = Math.min(Runtime.getRuntime().availableProcessors(), 2);
             assertThat(driver.bronze().files()).hasSize(expectedFiles);
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(big)) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             assertThat(driver.bronze()).hasRowCount(events).hasNoDuplicates("partition", "position");
             TableContents silver = driver.silver();
             assertThat(silver).hasRowCount(500);

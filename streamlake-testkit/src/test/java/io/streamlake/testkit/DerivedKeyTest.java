@@ -35,7 +35,7 @@ class DerivedKeyTest {
             hub.send(0, "a", "{\"tenant_id\":\"t2\",\"order_id\":\"1\",\"status\":\"NEW\",\"seq\":1}");
             hub.send(0, "a", "{\"tenant_id\":\"t1\",\"order_id\":\"1\",\"status\":\"PAID\",\"seq\":2}");
             hub.send(0, "a", "{\"order_id\":\"2\",\"status\":\"NEW\",\"seq\":1}"); // no tenant: a required column
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.quarantine().rows()).singleElement()
                     .satisfies(r -> assertThat(r.string("reason")).isEqualTo("NULL_REQUIRED"));
             assertThat(driver.silver().rows()).extracting(r -> r.string("order_key") + "=" + r.string("status"))

@@ -67,11 +67,11 @@ class FuzzedRecordsTest {
                 hub.send(n % 2, id.getBytes(StandardCharsets.UTF_8), value, Map.of());
                 ids.add(id);
                 if (n % 1_500 == 1_499) {
-                    driver.pipeUntilCaughtUp();
+                    driver.runUntilCaughtUp();
                     driver.restart();
                 }
             }
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             TableContents silver = driver.silver();
             TableContents quarantine = driver.quarantine();
             assertThat(driver.bronze().rows()).hasSize(records);

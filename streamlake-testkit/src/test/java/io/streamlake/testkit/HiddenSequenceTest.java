@@ -64,14 +64,14 @@ class HiddenSequenceTest {
                 .withSchema(CDC).withMergeStrategy(HIDDEN);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, event("o-1", "SHIPPED", 5), event("o-2", "CREATED", 1));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, event("o-1", "PAID", 3),     // older than silver's row: loses
                     event("o-2", "PAID", 4),        // newer: wins
                     event("o-3", "CREATED", 2));
             DeleteMarkersTest.crashAroundTheMarkersCommit(driver, fault);
             driver.restart();
             send(hub, event("o-1", "LATE", 4), event("o-3", "OLDER", 1));
-            driver.pipe();
+            driver.runOneBatch();
 
             List<Row> expected = List.of(stored("o-1", "SHIPPED"), stored("o-2", "PAID"), stored("o-3", "CREATED"));
             assertThat(driver.silver().rows()).containsExactlyInAnyOrderElementsOf(expected);

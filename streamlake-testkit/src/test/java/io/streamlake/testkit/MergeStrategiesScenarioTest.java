@@ -208,11 +208,11 @@ class MergeStrategiesScenarioTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(
                 pipeline(hub, CDC, MergeStrategies.latestBy("updated_at").ignoreNullUpdates()))) {
             hub.send(0, "o-1", CdcScenario.json(upsert("o-1", "PAID", "gift", 1)));
-            driver.pipe();
+            driver.runOneBatch();
             List<DataFile> before = driver.silver().files();
             hub.send(0, "o-1", CdcScenario.json(upsert("o-1", "PAID", "gift", 1)));
             hub.send(0, "o-1", CdcScenario.json(upsert("o-1", "PAID", null, 1))); // the same once nulls are filled
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().files()).isEqualTo(before);
         }
     }
@@ -235,7 +235,7 @@ class MergeStrategiesScenarioTest {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline(hub, CDC, rekey))) {
             hub.send(0, "o-1", CdcScenario.json(upsert("o-1", "PAID", null, 1)));
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("must keep the row's key");
             assertThat(driver.silver().rows()).isEmpty();
         }
@@ -319,7 +319,7 @@ class MergeStrategiesScenarioTest {
                     String id = String.format("k%02d", k);
                     hub.send(0, id, CdcScenario.json(event(id, "S" + round, null, "UPSERT", 10 * round + 1)));
                 }
-                driver.pipe();
+                driver.runOneBatch();
             }
             TableContents silver = driver.silver();
             assertThat(silver.rows()).hasSize(90);
@@ -329,7 +329,7 @@ class MergeStrategiesScenarioTest {
 
             Set<String> before = paths(silver);
             hub.send(0, "k13", CdcScenario.json(event("k13", "LATE", null, "UPSERT", 5)));
-            driver.pipe();
+            driver.runOneBatch();
             TableContents after = driver.silver();
             assertThat(after.rows()).hasSize(91);
             assertSortedWithDisjointKeys(after);
@@ -369,7 +369,7 @@ class MergeStrategiesScenarioTest {
                 .withSchema(HISTORY).withMergeStrategy(scd2());
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             hub.send(0, "k1", CdcScenario.json(event("k1", "C", null, "UPSERT", 9)));
-            driver.pipe();
+            driver.runOneBatch();
             TableContents after = driver.silver();
             assertThat(after.rows()).containsExactlyInAnyOrder(
                     version("k0", "A", null, 1, 1, null),
@@ -403,7 +403,7 @@ class MergeStrategiesScenarioTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             hub.send(0, "k1", CdcScenario.json(event("k1", "C", null, "UPSERT", 9)));
             hub.send(0, "k3", CdcScenario.json(event("k3", "A", null, "UPSERT", 2)));
-            driver.pipe();
+            driver.runOneBatch();
             TableContents after = driver.silver();
             assertThat(after.rows()).containsExactlyInAnyOrder(
                     version("k0", "A", null, 1, 1, null),

@@ -248,7 +248,7 @@ class MultiColumnSequenceTest {
             hub.send(0, "o-1", CdcScenario.json(event("o-1", "PAID", 5, "b")));
             hub.send(0, "o-1", CdcScenario.json(event("o-1", "LATE", 6, null)));
             hub.send(0, (String) null, "{\"op\":\"TRUNCATE\",\"hi\":9}"); // a truncate without lo
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactly(event("o-1", "PAID", 5, "b"));
             assertThat(driver.quarantine().rows()).hasSize(2).allSatisfy(q -> {
                 assertThat(q.string("reason")).isEqualTo("NULL_SEQUENCE");
@@ -275,10 +275,10 @@ class MultiColumnSequenceTest {
                     Row.of(CDC2, "o-1", null, null, "DELETE", 1L, "c"),
                     Row.of(CDC2, "o-2", "PAID", null, "UPSERT", 2L, "b"),
                     Row.of(CDC2, "o-2", "OLD", "note", "UPSERT", 2L, "a"));  // older by lo: sets only the note
-            driver.pipe();
+            driver.runOneBatch();
             driver.restart();
             send(hub, Row.of(CDC2, "o-1", "LATE", null, "UPSERT", 1L, "b"));     // older than the delete: stays out
-            driver.pipe();
+            driver.runOneBatch();
 
             Row o2 = Stored.without(Row.of(CDC2, "o-2", "PAID", "note", null, 2L, null), "op", "lo");
             assertThat(driver.silver().rows()).containsExactly(o2);
@@ -310,9 +310,9 @@ class MultiColumnSequenceTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             send(hub, Row.of(HISTORY2, "o-1", null, null, "DELETE", 10L, "b", null, null),   // overtakes what it ends
                     Row.of(HISTORY2, "o-1", "PAID", null, "UPSERT", 9L, "z", null, null));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, Row.of(HISTORY2, "o-1", "CREATED", null, "UPSERT", 9L, "a", null, null));
-            driver.pipe();
+            driver.runOneBatch();
             List<Map<String, Object>> rows = KernelReader.rows(silver);
             assertThat(rows).extracting(r -> r.get("status"), r -> r.get(START_AT), r -> r.get(END_AT))
                     .containsExactlyInAnyOrder(
@@ -339,15 +339,15 @@ class MultiColumnSequenceTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             send(hub, event("o-1", "A", 1, "z"), event("o-2", "B", 2, "a"), event("o-3", "C", 2, "c"),
                     event("o-4", "D", 3, "a"));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().files()).hasSize(4);
             String o4 = fileOf(driver, "o-4");
             hub.send(0, (String) null, CdcScenario.json(Row.of(loose, null, null, null, "TRUNCATE", 2L, "b")));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(fileOf(driver, "o-4")).as("above the watermark by hi alone: kept as it is").isEqualTo(o4);
             driver.restart();
             send(hub, event("o-5", "LATE", 2, "a"), event("o-6", "NEW", 2, "b\u0000"));
-            driver.pipe();
+            driver.runOneBatch();
 
             Row[] expected = {stored("o-3", "C", 2, "c"), stored("o-4", "D", 3, "a"), stored("o-6", "NEW", 2, "b\u0000")};
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
@@ -377,7 +377,7 @@ class MultiColumnSequenceTest {
                 .silver(lake.resolve("s1").toString(), "order_id").withSchema(oneHistory)
                 .withMergeStrategy(MergeStrategies.scd2("seq"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(scd2One)) {
-            driver.pipe();
+            driver.runOneBatch();
         }
         Schema twoHistory = Schema.of(Stream.concat(oneHistory.fields().stream()
                 .filter(f -> !f.name().startsWith("__")), Stream.of(Field.optional("n", DataType.LONG),
@@ -397,12 +397,12 @@ class MultiColumnSequenceTest {
                 .withMergeStrategy(MergeStrategies.latestBy("seq").withDeletes(IS_DELETE));
         try (PipelineTestDriver driver = PipelineTestDriver.create(one)) {
             hub.send(0, "k", "{\"order_id\":\"k\",\"op\":\"DELETE\",\"seq\":3,\"n\":1}");
-            driver.pipe();
+            driver.runOneBatch();
         }
         Pipeline two = one.withMergeStrategy(MergeStrategies.latestBy("seq", "n").withDeletes(IS_DELETE));
         try (PipelineTestDriver driver = PipelineTestDriver.create(two)) {
             hub.send(0, "k", "{\"order_id\":\"k\",\"status\":\"A\",\"op\":\"UPSERT\",\"seq\":4,\"n\":1}");
-            assertThatThrownBy(driver::pipe).satisfies(e -> assertThat(configurationError(e))
+            assertThatThrownBy(driver::runOneBatch).satisfies(e -> assertThat(configurationError(e))
                     .hasMessageContaining("delete-marker table").hasMessageContaining("withDeleteMarkers"));
         }
 
@@ -413,7 +413,7 @@ class MultiColumnSequenceTest {
                 .withMergeStrategy(MergeStrategies.latestBy("seq").withTruncates(IS_TRUNCATE));
         try (PipelineTestDriver driver = PipelineTestDriver.create(truncated)) {
             hub3.send(0, (String) null, "{\"op\":\"TRUNCATE\",\"seq\":3}");
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThatThrownBy(() -> runOnce(truncated.withMergeStrategy(
                 MergeStrategies.latestBy("seq", "n").withTruncates(IS_TRUNCATE))))
@@ -429,7 +429,7 @@ class MultiColumnSequenceTest {
     /** Runs the pipeline on Delta tables until caught up; what it throws, it throws. */
     private static void runOnce(Pipeline p) {
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
-            driver.pipe();
+            driver.runOneBatch();
         }
     }
 

@@ -44,7 +44,7 @@ class ParallelWritesTest {
                     long position = hub.send(n % 4, "o-" + (n % KEYS), json);
                     sent.put(List.of(n % 4, position), ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
                 }
-                assertThat(driver.pipe()).isEqualTo(BATCH);
+                assertThat(driver.runOneBatch()).isEqualTo(BATCH);
                 // one commit, eight bronze files written side by side
                 assertThat(driver.bronze().files()).hasSize(8 * (batch + 1));
             }

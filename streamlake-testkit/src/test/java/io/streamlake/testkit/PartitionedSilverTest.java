@@ -303,7 +303,7 @@ class PartitionedSilverTest {
         CdcScenario.given(unpartitioned).onPipelineTables().events(upsert("o-1", "CREATED", 1)).run();
         Pipeline partitioned = unpartitioned.withPartitionColumns("order_date");
         try (PipelineTestDriver driver = PipelineTestDriver.create(partitioned)) {
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("no columns (unpartitioned)").hasMessageContaining("[order_date]");
         }
         InMemoryTable memory = InMemoryTable.create("silver");

@@ -25,10 +25,10 @@ class PipelineNameTest {
             hub.send("k" + i, Orders.json("k" + i, "PAID", i));
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "orders-ingest"))) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "orders-ingest-v2"))) {
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("'orders-ingest'").hasMessageContaining("'orders-ingest-v2'")
                     .hasMessageContaining("withName(\"orders-ingest\")");
         }
@@ -36,7 +36,7 @@ class PipelineNameTest {
         // under its own name it continues where it was, each event once
         hub.send("k10", Orders.json("k10", "PAID", 10));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "orders-ingest"))) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             assertThat(driver.bronze()).hasRowCount(11).hasNoDuplicates("partition", "position");
         }
     }
@@ -47,12 +47,12 @@ class PipelineNameTest {
         hub.send("o", Orders.json("o", "PAID", 1));
         payments.send("p", Orders.json("p", "PAID", 1));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "orders-ingest"))) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
         }
         Pipeline other = Pipeline.from(payments).bronze(lake.resolve("bronze").toString()).bronzeOnly()
                 .withName("payments-ingest");
         try (PipelineTestDriver driver = PipelineTestDriver.create(other)) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             assertThat(driver.bronze()).hasRowCount(2);
         }
     }

@@ -27,13 +27,25 @@ class PipelineTestDriverTest {
             hub.send("o-1", Orders.json("o-1", "CREATED", 0));
             hub.send("o-2", Orders.json("o-2", "CREATED", 1));
             hub.send("o-1", Orders.json("o-1", "PAID", 2));
-            assertThat(driver.pipe()).isEqualTo(3);
+            assertThat(driver.runOneBatch()).isEqualTo(3);
 
             assertThat(driver.bronze()).hasRowCount(3).hasNoDuplicates("partition", "position");
             assertThat(driver.silver()).hasRowCount(2).hasNoDuplicates("order_id")
                     .hasRow(Map.of("order_id", "o-1", "status", "PAID"))
                     .hasRow(Map.of("order_id", "o-2", "status", "CREATED"));
-            assertThat(driver.pipe()).isZero();
+            assertThat(driver.runOneBatch()).isZero();
+        }
+    }
+
+    @Test
+    @SuppressWarnings("removal")
+    void theDeprecatedNamesStillRunABatchAndUntilCaughtUp() {
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline.withMaxBatchRecords(2))) {
+            sendOrders(0, 5);
+            assertThat(driver.pipe()).isEqualTo(2);
+            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(3);
+            assertThat(driver.bronze()).hasRowCount(5);
+            assertThat(driver.silver()).hasRowCount(5);
         }
     }
 
@@ -41,9 +53,9 @@ class PipelineTestDriverTest {
     void outOfOrderEventsResolveBySequenceAcrossBatches() {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             hub.send("o-1", Orders.json("o-1", "SHIPPED", 10));
-            driver.pipe();
+            driver.runOneBatch();
             hub.send("o-1", Orders.json("o-1", "PAID", 5));   // late, older
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "o-1", "status", "SHIPPED"));
             assertThat(driver.bronze()).hasRowCount(2);
         }
@@ -54,9 +66,9 @@ class PipelineTestDriverTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline.withMergeStrategy(MergeStrategies.firstWins()))) {
             hub.send("o-1", Orders.json("o-1", "CREATED", 0));
             hub.send("o-1", Orders.json("o-1", "PAID", 1));
-            driver.pipe();
+            driver.runOneBatch();
             hub.send("o-1", Orders.json("o-1", "SHIPPED", 2));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "o-1", "status", "CREATED"));
         }
     }
@@ -66,10 +78,10 @@ class PipelineTestDriverTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             sendOrders(0, 20);
             driver.crashBeforeNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
             assertThat(driver.bronze()).hasRowCount(0);
 
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             assertThat(driver.bronze()).hasRowCount(20).hasNoDuplicates("partition", "position");
             assertThat(driver.silver()).hasRowCount(20).hasNoDuplicates("order_id");
             assertThat(driver.starts()).isEqualTo(2);
@@ -80,14 +92,14 @@ class PipelineTestDriverTest {
     void crashBetweenBronzeAndSilverCommitsIsRepairedOnRestart() {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             sendOrders(0, 10);
-            driver.pipe();
+            driver.runOneBatch();
             sendOrders(10, 25);
             driver.crashAfterNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
             assertThat(driver.bronze()).hasRowCount(25);
             assertThat(driver.silver()).hasRowCount(10);
 
-            assertThat(driver.pipe()).isZero();   // restart: silver catches up from bronze, nothing new to poll
+            assertThat(driver.runOneBatch()).isZero();   // restart: silver catches up from bronze, nothing new to poll
             assertThat(driver.silver()).hasRowCount(25).hasNoDuplicates("order_id");
             assertThat(driver.silver()).hasMarker("streamlake/silver", driver.bronze().version());
         }
@@ -98,11 +110,11 @@ class PipelineTestDriverTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             sendOrders(0, 5);
             driver.crashBeforeNextCommit(Stage.SILVER);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
             sendOrders(5, 8);
             driver.failNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SinkException.class).hasMessageContaining("BRONZE");
-            driver.pipeUntilCaughtUp();
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SinkException.class).hasMessageContaining("BRONZE");
+            driver.runUntilCaughtUp();
             assertThat(driver.bronze()).hasRowCount(8).hasNoDuplicates("partition", "position");
             assertThat(driver.silver()).hasRowCount(8).hasNoDuplicates("order_id");
         }
@@ -114,7 +126,7 @@ class PipelineTestDriverTest {
             hub.send(0, "a", Orders.json("a", "CREATED", 0));
             hub.send(0, "b", Orders.json("b", "CREATED", 0));
             hub.send(2, "c", Orders.json("c", "CREATED", 0));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.bronze())
                     .hasMarker("streamlake/orders/0", 1)
                     .hasMarker("streamlake/orders/2", 0)
@@ -130,7 +142,7 @@ class PipelineTestDriverTest {
         assertThat(noQuarantine.quarantine()).isEmpty();
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(noQuarantine)) {
             hub.send(1, "bad".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8), Map.of());
-            assertThatThrownBy(driver::pipe).isInstanceOf(SchemaMismatchException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SchemaMismatchException.class)
                     .hasMessageContaining("orders/1@0").hasMessageContaining("withQuarantine");
             assertThat(driver.bronze()).hasRowCount(1);
         }
@@ -145,7 +157,7 @@ class PipelineTestDriverTest {
                     hub.send("k" + i, Orders.json("k" + i, "S" + round, round * 100 + i));
                 }
             }
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             TableContents silver = driver.silver();
             assertThat(silver).hasRowCount(40).hasNoDuplicates("order_id").column("status").containsOnly("S2");
             assertThat(silver.files()).allSatisfy(f -> assertThat(f.rowCount()).isLessThanOrEqualTo(10));
@@ -160,23 +172,23 @@ class PipelineTestDriverTest {
                 String id = String.format("k%03d", i);
                 hub.send(id, Orders.json(id, "CREATED", i));
             }
-            driver.pipe();
+            driver.runOneBatch();
             java.util.Set<String> before = paths(driver.silver());
             assertThat(before).hasSize(10);
 
             hub.send("k042", Orders.json("k042", "PAID", 500));
-            driver.pipe();
+            driver.runOneBatch();
             java.util.Set<String> after = paths(driver.silver());
             assertThat(after).hasSize(10);
             assertThat(before).containsAll(difference(before, after));
             assertThat(difference(before, after)).hasSize(1);   // one file replaced, nine untouched
 
             hub.send("k042", Orders.json("k042", "STALE", 1)); // older: latestBy keeps the row, nothing rewritten
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(paths(driver.silver())).isEqualTo(after);
 
             hub.send("k999", Orders.json("k999", "CREATED", 600)); // a new key past every file goes to the last one
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(difference(after, paths(driver.silver()))).hasSize(1);
             assertThat(driver.silver()).hasRowCount(101).hasRow(Map.of("order_id", "k042", "status", "PAID"));
         }

@@ -64,7 +64,7 @@ class PoisonRecordsTest {
             hub.send("ok-1", Orders.json("ok-1", "PAID", 1));
             poison.forEach(this::sendRaw);
             hub.send("ok-2", Orders.json("ok-2", "PAID", 2));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(2).hasRow(Map.of("order_id", "ok-2"));
             TableContents q = driver.quarantine();
             assertThat(q).hasRowCount(poison.size());
@@ -88,7 +88,7 @@ class PoisonRecordsTest {
             // and after a restart, more events go through
             driver.restart();
             hub.send("ok-3", Orders.json("ok-3", "PAID", 3));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(3);
             assertThat(driver.quarantine()).hasRowCount(poison.size());
         }
@@ -102,7 +102,7 @@ class PoisonRecordsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             hub.send("ok", Orders.json("ok", "PAID", 1));
             hub.send("bad", Orders.json("bad", "PAID", 2));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(1);
             assertThat(driver.quarantine()).hasRowCount(1);
             assertThat(driver.quarantine().rows().get(0).string("error")).contains("status").contains("surrogate");
@@ -117,7 +117,7 @@ class PoisonRecordsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             hub.send("ok", Orders.json("ok", "PAID", 1));
             sendRaw("null-status", "{\"order_id\":\"n\",\"status\":null,\"updated_at\":\"2026-01-01T00:00:00Z\"}");
-            driver.pipe();
+            driver.runOneBatch();
             List<Row> q = driver.quarantine().rows();
             assertThat(q).hasSize(1);
             assertThat(q.get(0).string("rule")).isEqualTo("status_known");
@@ -132,7 +132,7 @@ class PoisonRecordsTest {
                 r -> r.string("status").length() > 2));
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             sendRaw("null-status", "{\"order_id\":\"n\",\"status\":null,\"updated_at\":\"2026-01-01T00:00:00Z\"}");
-            assertThatThrownBy(driver::pipe).isInstanceOf(ExpectationFailedException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ExpectationFailedException.class)
                     .hasCauseInstanceOf(NullPointerException.class)
                     .hasMessageContaining("status_known").hasMessageContaining("threw")
                     .hasMessageContaining("Make the rule handle such rows");
@@ -154,10 +154,10 @@ class PoisonRecordsTest {
                 source.send("a", Orders.json("a", "PAID", 1));
                 source.send("a", "{\"order_id\":\"a\",\"status\":\"DELETED\",\"updated_at\":null}");
                 source.send("b", "{\"order_id\":\"b\",\"status\":\"PAID\"}");
-                driver.pipe();
+                driver.runOneBatch();
                 driver.restart();
                 source.send("c", Orders.json("c", "PAID", 2));
-                driver.pipe();
+                driver.runOneBatch();
                 assertThat(driver.silver().column("order_id")).as(strategy.toString()).containsExactlyInAnyOrder("a", "c");
                 assertThat(driver.quarantine().rows()).as(strategy.toString()).hasSize(2)
                         .allSatisfy(r -> {
@@ -197,10 +197,10 @@ class PoisonRecordsTest {
                 source.send("a", Orders.json("a", "PAID", 1));
                 source.send("b", bad);
                 source.send("c", Orders.json("c", "PAID", 3));
-                driver.pipe();
+                driver.runOneBatch();
                 driver.restart();
                 source.send("d", Orders.json("d", "PAID", 4));
-                driver.pipe();
+                driver.runOneBatch();
                 assertThat(driver.silver().column("order_id")).as(strategy.toString())
                         .containsExactlyInAnyOrder("a", "c", "d");
                 assertThat(driver.quarantine().rows()).as(strategy.toString()).singleElement().satisfies(r -> {
@@ -220,7 +220,7 @@ class PoisonRecordsTest {
         MergeStrategy rekeys = (current, incoming) -> MergeDecision.upsert(incoming.with("order_id", "other"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake).withMergeStrategy(rekeys))) {
             hub.send("a", Orders.json("a", "PAID", 1));
-            assertThatThrownBy(driver::pipe).isInstanceOf(io.streamlake.exceptions.ConfigurationException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(io.streamlake.exceptions.ConfigurationException.class)
                     .hasMessageContaining("must keep the row's key");
         }
     }
@@ -239,7 +239,7 @@ class PoisonRecordsTest {
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
             sendRaw("bad", "{broken");
-            driver.pipe();
+            driver.runOneBatch();
             List<Row> q = driver.quarantine().rows();
             assertThat(q).hasSize(2);
             assertThat(q).filteredOn(r -> r.longValue("position") == 7L).singleElement()

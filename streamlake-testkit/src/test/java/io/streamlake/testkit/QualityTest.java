@@ -50,7 +50,7 @@ class QualityTest {
             hub.send(1, bytes("u"), new byte[] {'{', '"', 'o', '"', ':', (byte) 0xC3, 0x28, '}'}, Map.of());
             hub.send(1, bytes("big"), bytes("{\"order_id\":\"big\",\"status\":\"" + "x".repeat(500) + "\"}"), Map.of());
             hub.send(1, null, null, Map.of()); // a tombstone without a key
-            driver.pipe();
+            driver.runOneBatch();
 
             assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "ok"));
             TableContents q = driver.quarantine();
@@ -87,7 +87,7 @@ class QualityTest {
             hub.send("b", Orders.json("b", "PAID", 2).replace("EUR", "USD"));
             hub.send("TEST-1", Orders.json("TEST-1", "PAID", 3));
             hub.send("c", Orders.json("c", "PAID", 4).replaceFirst("\"amount\":[0-9.]+", "\"amount\":-5"));
-            driver.pipe();
+            driver.runOneBatch();
 
             assertThat(driver.silver()).hasRowCount(2).hasRow(Map.of("order_id", "b"))
                     .hasNoRow(Map.of("order_id", "TEST-1")).hasNoRow(Map.of("order_id", "c"));
@@ -107,9 +107,9 @@ class QualityTest {
         Pipeline p = pipeline(lake).withExpectation(Expectation.fail("has_customer", r -> r.value("customer_id") != null));
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             hub.send(0, "a", Orders.json("a", "PAID", 1));
-            driver.pipe();
+            driver.runOneBatch();
             hub.send(0, "b", "{\"order_id\":\"b\"}");
-            assertThatThrownBy(driver::pipe).isInstanceOf(ExpectationFailedException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ExpectationFailedException.class)
                     .hasMessageContaining("has_customer").hasMessageContaining("orders/0@1");
             assertThat(driver.silver()).hasRowCount(1);
             assertThat(driver.bronze()).hasRowCount(2);
@@ -122,11 +122,11 @@ class QualityTest {
             hub.send(0, "a", Orders.json("a", "PAID", 1));
             hub.send(0, "bad", "{broken");
             driver.crashAfterNextCommit(Stage.QUARANTINE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
             assertThat(driver.quarantine()).hasRowCount(1);
             assertThat(driver.silver()).hasRowCount(0);
 
-            driver.pipe(); // restart: silver catches up from bronze, the bad record is already quarantined
+            driver.runOneBatch(); // restart: silver catches up from bronze, the bad record is already quarantined
             assertThat(driver.silver()).hasRowCount(1);
             assertThat(driver.quarantine()).hasRowCount(1);
         }
@@ -141,7 +141,7 @@ class QualityTest {
             hub.send(0, "b", Orders.json("b", "SHIPPED", 2));
             hub.send(1, "c", Orders.json("c", "LOST", 3));
             hub.send(1, "d", "{broken");
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(1);
             assertThat(driver.quarantine()).hasRowCount(3);
         }
@@ -187,7 +187,7 @@ class QualityTest {
             hub.send("a", Orders.json("a", "PAID", 0));
             hub.send("b", Orders.json("b", "CANCELLED", 0));
             hub.send("boom", Orders.json("boom", "PAID", 0));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(1)
                     .hasRow(Map.of("order_id", "a", "status", "paid", "order_date", LocalDate.parse("2026-01-01")));
             assertThat(driver.quarantine()).hasRowCount(1).hasRow(Map.of("rule", "transform"));
@@ -206,7 +206,7 @@ class QualityTest {
                 String id = "k" + (i % 1000);
                 hub.send(0, id, i % 997 == 0 ? "{broken" : Orders.json(id, (i % 5000 == 1 ? "X" : "S") + i, 0));
             }
-            assertThat(driver.pipe()).isEqualTo(60_000);
+            assertThat(driver.runOneBatch()).isEqualTo(60_000);
             long broken = java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 997 == 0).count();
             long dropped = java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 5000 == 1 && i % 997 != 0).count();
             assertThat(driver.quarantine()).hasRowCount(broken);

@@ -107,14 +107,14 @@ class Scd2AbsorbedEventsTest {
                 .withSchema(HISTORY).withMergeStrategy(STRATEGY);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, upsert("o-1", "A", "x", 1), upsert("o-1", "A", "y", 3), upsert("o-9", "A", null, 1));
-            driver.pipe();
+            driver.runOneBatch();
             // a late event splits [1, 3), and a newer one is absorbed: y becomes hidden too
             send(hub, upsert("o-1", "B", null, 2), upsert("o-1", "A", "z", 5), Row.of(HISTORY, "o-9", null, null,
                     "DELETE", t(4), null, null));
             DeleteMarkersTest.crashAroundTheMarkersCommit(driver, fault);
             // after the crash, a late event lands among the absorbed events, and a newer one is absorbed
             send(hub, upsert("o-1", "C", null, 4), upsert("o-1", "A", "w", 6));
-            driver.pipe();
+            driver.runOneBatch();
 
             List<Row> expected = List.of(version("o-1", "A", "x", 1, 1, 2), version("o-1", "B", null, 2, 2, 3),
                     version("o-1", "A", "y", 3, 3, 4), version("o-1", "C", null, 4, 4, 5),
@@ -152,7 +152,7 @@ class Scd2AbsorbedEventsTest {
             // late events: o-2's lands exactly, o-1's version shows its later event before the split
             InMemoryHub hub = (InMemoryHub) s.pipeline().source();
             send(hub, upsert("o-1", "B", null, 2), upsert("o-2", "B", null, 2));
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
             assertThat(driver.silver().rows()).containsExactly(
                     version("o-1", "A", "y", 3, 1, 2), version("o-1", "B", null, 2, 2, 3), version("o-1", "A", "y", 3, 3, null),
                     version("o-2", "A", "x", 1, 1, 2), version("o-2", "B", null, 2, 2, 3), version("o-2", "A", "y", 3, 3, null));
@@ -195,9 +195,9 @@ class Scd2AbsorbedEventsTest {
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, upsert("o-1", "A", "x", 1), upsert("o-1", "A", "y", 3), upsert("o-1", "A", "z", 12));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, upsert("o-1", "B", null, 2));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactly(version("o-1", "A", "x", 1, 1, 2),
                     version("o-1", "B", null, 2, 2, 3), version("o-1", "A", "y", 3, 3, 10),
                     version("o-1", "A", "z", 12, 12, null));

@@ -163,13 +163,13 @@ class Scd2DeleteMarkersTest {
                 .withSchema(HISTORY).withMergeStrategy(STRATEGY);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, upsert("o-9", "CREATED", 1));
-            driver.pipe();
+            driver.runOneBatch();
             // the delete comes first and shares its batch with the events it ends
             send(hub, delete("o-1", 5), upsert("o-1", "CREATED", 1), upsert("o-1", "PAID", 3));
             DeleteMarkersTest.crashAroundTheMarkersCommit(driver, fault);
             // an older event after the crash still ends at the delete
             send(hub, upsert("o-1", "LATE", 4));
-            driver.pipe();
+            driver.runOneBatch();
 
             List<Row> expected = List.of(version("o-1", "CREATED", 1, 3), version("o-1", "PAID", 3, 4),
                     version("o-1", "LATE", 4, 5), version("o-9", "CREATED", 1, null));

@@ -41,12 +41,12 @@ class SchemaEvolutionTest {
             hub.send("a", "{\"order_id\":\"a\",\"status\":\"PAID\",\"currency\":\"EUR\"}");
             hub.send("b", "{\"order_id\":\"b\",\"status\":\"PAID\"}");
             hub.send("c", "{\"order_id\":\"c\",\"status\":\"NEW\"}");
-            driver.pipe();
+            driver.runOneBatch();
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, V2))) {
             hub.send("b", "{\"order_id\":\"b\",\"status\":\"SHIPPED\",\"currency\":\"USD\"}");
             hub.send("d", "{\"order_id\":\"d\",\"status\":\"NEW\",\"currency\":\"GBP\"}");
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().schema()).contains(V2);
         }
         Map<Object, Map<String, Object>> byId = new HashMap<>();
@@ -64,7 +64,7 @@ class SchemaEvolutionTest {
     void incompatibleChangesNameBothSchemasAndTheColumn(@TempDir Path lake) {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, V1))) {
             hub.send("a", "{\"order_id\":\"a\",\"status\":\"PAID\"}");
-            driver.pipe();
+            driver.runOneBatch();
         }
         Schema retyped = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.INT).build();
         Schema dropped = Schema.builder().required("order_id", DataType.STRING).build();
@@ -72,7 +72,7 @@ class SchemaEvolutionTest {
                 .required("currency", DataType.STRING).build();
         for (Schema bad : List.of(retyped, dropped, required)) {
             try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, bad))) {
-                assertThatThrownBy(driver::pipe).isInstanceOf(SchemaMismatchException.class)
+                assertThatThrownBy(driver::runOneBatch).isInstanceOf(SchemaMismatchException.class)
                         .hasMessageContaining(V1.toString()).hasMessageContaining(bad.toString())
                         .hasMessageContaining(bad == required ? "'currency'" : "'status'");
             }
@@ -83,7 +83,7 @@ class SchemaEvolutionTest {
     void theInMemoryTableEvolvesTheSameWay() {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline(Path.of("mem"), V1))) {
             hub.send("a", "{\"order_id\":\"a\",\"status\":\"PAID\"}");
-            driver.pipe();
+            driver.runOneBatch();
         }
         InMemoryTable table = InMemoryTable.create("t");
         table.create(V1);

@@ -32,20 +32,20 @@ class SilverKeyTest {
     void aSilverTableRefusesAnotherKeyNamingBoth(@TempDir Path lake) {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "order_id"))) {
             hub.send("a", Orders.json("a", "PAID", 1));
-            driver.pipe();
+            driver.runOneBatch();
         }
         String silver = lake.resolve("silver").toString();
         assertThat(DeltaTable.open(silver, Map.of()).snapshot().properties())
                 .containsEntry("streamlake.silver.key", "order_id");
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "customer_id"))) {
             hub.send("b", Orders.json("b", "PAID", 2));
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("'order_id'").hasMessageContaining("'customer_id'")
                     .hasMessageContaining(silver);
         }
         // the same key goes on as before, and the table reads as one row per order
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "order_id"))) {
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().column("order_id")).containsExactlyInAnyOrder("a", "b");
         }
         assertThat(KernelReader.rows(silver)).hasSize(2);
@@ -58,7 +58,7 @@ class SilverKeyTest {
         assertThat(silver.snapshot().properties()).doesNotContainKey("streamlake.silver.key");
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "order_id"))) {
             hub.send("a", Orders.json("a", "PAID", 1));
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(silver.snapshot().properties()).containsEntry("streamlake.silver.key", "order_id");
     }
@@ -68,7 +68,7 @@ class SilverKeyTest {
         Pipeline p = Pipeline.from(hub).bronze("b").silver("s", "order_id").withSchema(Orders.SCHEMA);
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(p)) {
             hub.send("a", Orders.json("a", "PAID", 1));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().snapshot().properties()).containsEntry("streamlake.silver.key", "order_id");
         }
     }
@@ -77,7 +77,7 @@ class SilverKeyTest {
     void aSilverTableRefusesSwitchingBetweenOneRowPerKeyAndHistory(@TempDir Path lake) {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake, "order_id"))) {
             hub.send("a", Orders.json("a", "PAID", 1));
-            driver.pipe();
+            driver.runOneBatch();
         }
         String silver = lake.resolve("silver").toString();
         assertThat(DeltaTable.open(silver, Map.of()).snapshot().properties())
@@ -88,7 +88,7 @@ class SilverKeyTest {
                 .withMergeStrategy(MergeStrategies.scd2("updated_at"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(scd2)) {
             hub.send("b", Orders.json("b", "PAID", 2));
-            assertThatThrownBy(driver::pipe).isInstanceOf(ConfigurationException.class)
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("one row per key").hasMessageContaining("SCD type 2 history")
                     .hasMessageContaining(silver);
         }

@@ -81,7 +81,7 @@ class SourceExceptionFieldsTest {
     void aPollThatFailsWithoutSayingWhereIsNamedAfterItsSource() {
         Pipeline p = pipeline(failing("orders-hub", () -> new IllegalStateException("socket closed")));
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
-            SourceException e = catchThrowableOfType(driver::pipe, SourceException.class);
+            SourceException e = catchThrowableOfType(driver::runOneBatch, SourceException.class);
             assertThat(e).hasMessageContaining("polling source 'orders-hub' failed");
             assertThat(e.source()).hasValue("orders-hub");
             assertThat(e.partition()).isEmpty();

@@ -96,10 +96,10 @@ class StoredColumnsTest {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-2", "CREATED", "UPSERT", 1);
             send("o-3", "CREATED", "UPSERT", 1);
-            driver.pipe();
+            driver.runOneBatch();
             send("o-2", null, "DELETE", 2);             // op, not stored, deletes
             send("o-1", "PAID", "UPSERT", 3);
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().schema().orElseThrow()).isEqualTo(Stored.without(CDC, "op"));
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at");
@@ -116,7 +116,7 @@ class StoredColumnsTest {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-2", "CREATED", "UPSERT", 1);
             send("o-2", null, "DELETE", 2);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(kernelColumns()).containsExactly("order_id", "updated_at");
         assertThat(kernelRowsById()).containsOnlyKeys("o-1");
@@ -135,7 +135,7 @@ class StoredColumnsTest {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-1", "PAID", "UPSERT", 3);
             send("o-1", null, "DELETE", 5);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at", Scd2Strategy.START_AT,
                 Scd2Strategy.END_AT);
@@ -157,7 +157,7 @@ class StoredColumnsTest {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-2", "CREATED", "UPSERT", 1);
             send("o-3", "CREATED", "UPSERT", 1);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "op", "updated_at");
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(CDC, DROPS_OP))) {
@@ -165,7 +165,7 @@ class StoredColumnsTest {
             send("o-1", "PAID", "UPSERT", 3);
             send("o-4", "NEW", "UPSERT", 3);
             send("o-3", "LATE", "UPSERT", 0);          // older than the row: stays CREATED
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().schema().orElseThrow()).isEqualTo(CDC);
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "op", "updated_at");
@@ -183,12 +183,12 @@ class StoredColumnsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(CDC, DROPS_OP))) {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-2", "CREATED", "UPSERT", 1);
-            driver.pipe();
+            driver.runOneBatch();
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(CDC_WITH_NOTE, DROPS_OP))) {
             hub.send("o-1", CdcScenario.json(Row.of(CDC_WITH_NOTE, "o-1", "PAID", "UPSERT", t(2), "gift")));
             hub.send("o-2", CdcScenario.json(Row.of(CDC_WITH_NOTE, "o-2", null, "DELETE", t(2), null)));
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at", "note");
         Map<Object, Map<String, Object>> rows = kernelRowsById();
@@ -198,7 +198,7 @@ class StoredColumnsTest {
         // storing op again (no dropColumns) adds it as a new column, null in the rows before
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(CDC_WITH_NOTE, KEEPS_OP))) {
             send("o-3", "NEW", "UPSERT", 3);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at", "note", "op");
         rows = kernelRowsById();
@@ -212,7 +212,7 @@ class StoredColumnsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             for (int i = 0; i < 8; i++) {
                 send("o-" + i, "CREATED", "UPSERT", 1);
-                driver.pipe();               // a file or more per batch
+                driver.runOneBatch();               // a file or more per batch
             }
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline.withTargetFileRows(50).withCompaction(2))) {
@@ -232,7 +232,7 @@ class StoredColumnsTest {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-1", "PAID", "UPSERT", 2);
             send("o-2", "PAID", "UPSERT", 2);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(base.replayQuarantine()).isEqualTo(2);
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at");
@@ -252,9 +252,9 @@ class StoredColumnsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-2", "CREATED", "UPSERT", 1);
-            driver.pipe();
+            driver.runOneBatch();
             send("o-1", null, "DELETE", 2);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at", "order_date");
         assertThat(kernelRowsById()).containsOnlyKeys("o-2");
@@ -273,7 +273,7 @@ class StoredColumnsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(base.withExpectation(noPaid))) {
             send("o-1", "CREATED", "UPSERT", 1);
             send("o-2", "PAID", "UPSERT", 2);
-            driver.pipe();
+            driver.runOneBatch();
         }
         assertThat(base.replayQuarantine()).isEqualTo(1);
         assertThat(kernelColumns()).containsExactly("order_id", "status", "updated_at", "order_date");

@@ -219,7 +219,7 @@ class TruncateTest {
                     for (int i = 0; i < arrival.size(); i++) {
                         send(hub, arrival.get(i));
                         if ((cuts & (1 << i)) != 0 || i == arrival.size() - 1) {
-                            driver.pipeUntilCaughtUp();
+                            driver.runUntilCaughtUp();
                         }
                     }
                     assertThat(driver.silver().rows()).as("arrival %s, cuts %s", arrival, Integer.toBinaryString(cuts))
@@ -281,7 +281,7 @@ class TruncateTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, upsert("o-1", "CREATED", 2), upsert("o-2", "CREATED", 4), upsert("o-3", "CREATED", 1),
                     upsert("o-4", "CREATED", 8), upsert("o-5", "CREATED", 3));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().files()).hasSizeGreaterThan(1);
 
             send(hub, upsert("o-6", "CREATED", 2),          // older than the truncate in its own batch
@@ -298,8 +298,8 @@ class TruncateTest {
                 case "FAIL_SILVER" -> driver.failNextCommit(Stage.SILVER);
                 default -> driver.crashAfterNextCommit(Stage.SILVER);
             }
-            assertThatThrownBy(driver::pipe).isInstanceOfAny(SimulatedCrash.class, SinkException.class);
-            driver.pipeUntilCaughtUp();
+            assertThatThrownBy(driver::runOneBatch).isInstanceOfAny(SimulatedCrash.class, SinkException.class);
+            driver.runUntilCaughtUp();
 
             Row[] expected = {order("o-2", "PAID", 5), order("o-7", "NEW", 6)};
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
@@ -312,7 +312,7 @@ class TruncateTest {
 
             // after the replay the watermark still holds, and the marker still keeps o-4 out
             send(hub, upsert("o-1", "LATE", 3), upsert("o-4", "LATE", 7));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
         }
     }
@@ -331,11 +331,11 @@ class TruncateTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             // one batch per group of rows, so each lands in files of its own: old (all <= 5), mixed, new (all > 5)
             send(hub, regional("a-1", "eu", 1), regional("a-2", "eu", 2), regional("a-3", "us", 3));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, regional("b-1", "eu", 4), regional("b-2", "eu", 8));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, regional("c-1", "us", 9), regional("c-2", "us", 10));
-            driver.pipe();
+            driver.runOneBatch();
             Map<String, DataFile> before = driver.silver().files().stream()
                     .collect(Collectors.toMap(DataFile::path, f -> f));
             Set<String> old = paths(before, f -> (Long) f.max("seq").orElseThrow() <= 5);
@@ -349,7 +349,7 @@ class TruncateTest {
 
             silver.reads.clear();
             send(hub, truncateOrders(5), regional("b-1", "us", 6));  // b-1 comes back, in another partition
-            driver.pipe();
+            driver.runOneBatch();
 
             assertThat(driver.silver().version()).as("one silver commit").isEqualTo(version + 1);
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(
@@ -379,9 +379,9 @@ class TruncateTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, regional("a-1", "eu", 1), regional("a-2", "us", 7), regional("a-3", "us", 2),
                     regional("a-4", "eu", 9));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, truncateOrders(5), regional("a-3", "eu", 6), regional("a-5", "us", 4));
-            driver.pipe();
+            driver.runOneBatch();
             List<Map<String, Object>> expected = List.of(
                     Stored.without(Row.of(ORDERS, "a-2", "CREATED", "us", null, 7L), "op").toMap(),
                     Stored.without(Row.of(ORDERS, "a-3", "CREATED", "eu", null, 6L), "op").toMap(),
@@ -431,9 +431,9 @@ class TruncateTest {
         Pipeline pipeline = orders(hub).withQuarantine("quarantine/orders");
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             send(hub, upsert("o-1", "CREATED", 2), upsert("o-2", "CREATED", 4));
-            driver.pipe();
+            driver.runOneBatch();
             send(hub, Row.of(LOOSE_ORDERS, null, null, null, "TRUNCATE", null));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).hasSize(2);                 // nothing truncated
             assertThat(driver.quarantine().rows()).singleElement().satisfies(q -> {
                 assertThat(q.string("reason")).isEqualTo("NULL_SEQUENCE");
@@ -442,7 +442,7 @@ class TruncateTest {
             assertThat(driver.silver().snapshot().properties()).doesNotContainKey("streamlake.silver.truncate.through");
 
             send(hub, truncateOrders(3), Row.of(LOOSE_ORDERS, null, "LOST", null, "UPSERT", 9L)); // no key, no truncate
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactly(order("o-2", "CREATED", 4));
             assertThat(driver.quarantine().rows()).hasSize(2)
                     .anySatisfy(q -> assertThat(q.string("reason")).isEqualTo("MISSING_KEY"));
@@ -466,7 +466,7 @@ class TruncateTest {
         Pipeline pipeline = orders(hub).withMergeStrategy(careless).withQuarantine("quarantine/orders");
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             send(hub, Row.of(ORDERS, "o-1", "CREATED", null, null, 1L), upsert("o-2", "CREATED", 2));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactly(upsert("o-2", "CREATED", 2));
             assertThat(driver.quarantine().rows()).singleElement().satisfies(r -> {
                 assertThat(r.string("reason")).isEqualTo("MERGE_FAILED");
@@ -488,12 +488,12 @@ class TruncateTest {
                 .withDeleteMarkers(TableRef.of(deletes)).withSchema(ORDERS);
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(base.withMergeStrategy(ORDERS_FLOW))) {
             send(hub, upsert("o-1", "CREATED", 2), upsert("o-2", "CREATED", 4), truncateOrders(3));
-            driver.pipe();
+            driver.runOneBatch();
         }
         for (MergeStrategy other : List.of(MergeStrategies.lastWins(), MergeStrategies.firstWins(),
                 MergeStrategies.latestBy("status"), MergeStrategies.latestBy("seq", "status"))) {
             try (PipelineTestDriver driver = PipelineTestDriver.inMemory(base.withMergeStrategy(other))) {
-                assertThatThrownBy(driver::pipe).as(other.toString()).isInstanceOf(ConfigurationException.class)
+                assertThatThrownBy(driver::runOneBatch).as(other.toString()).isInstanceOf(ConfigurationException.class)
                         .hasMessageContaining("was truncated through seq = 3")
                         .hasMessageContaining(other.toString())
                         .hasMessageContaining("use MergeStrategies.latestBy(\"seq\")");
@@ -503,7 +503,7 @@ class TruncateTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(base.withMergeStrategy(
                 MergeStrategies.latestBy("seq").dropColumns("op")))) {
             send(hub, upsert("o-3", "LATE", 3), upsert("o-4", "NEW", 5));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(order("o-2", "CREATED", 4),
                     order("o-4", "NEW", 5));
         }
@@ -521,7 +521,7 @@ class TruncateTest {
                 .withSchema(ORDERS).withMergeStrategy(ORDERS_FLOW);
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline.withExpectation(strict))) {
             send(hub, upsert("o-1", "PAID", 2), upsert("o-2", "PAID", 4), truncateOrders(3));
-            driver.pipe();
+            driver.runOneBatch();
             assertThat(driver.quarantine().rows()).hasSize(2);
         }
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {

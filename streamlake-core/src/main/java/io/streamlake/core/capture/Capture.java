@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Azure Event Hubs Capture archives: the backfill source that reads them. The other direction, an
  * archive in the Capture layout for sources without Capture, is
- * {@link io.streamlake.Pipeline#withCaptureArchive(String)}; its files are read by the same backfill.
+ * {@link CaptureArchive} (for {@link io.streamlake.Pipeline#withArchive}); its files are read by the same backfill.
  * Needs {@code org.apache.avro:avro} (an optional dependency of streamlake-core) on the class path.
  *
  * <pre>{@code

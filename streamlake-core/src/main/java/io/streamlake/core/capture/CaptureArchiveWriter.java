@@ -29,9 +29,9 @@ import org.apache.hadoop.fs.Path;
  * it whole only if it reaches the last, and the partition's bronze marker before the batch, so a
  * backfill finds a missing file even where the source's positions have holes (Kafka transactions).
  * Deflate-compressed (level 1, fast), as Capture's own files are.
- * Internal: made by the engine for {@link io.streamlake.Pipeline#withCaptureArchive(String)}.
+ * Made by {@link CaptureArchive#at}; the engine knows it only as a {@link RecordArchive}.
  */
-public final class CaptureArchiveWriter implements RecordArchive {
+final class CaptureArchiveWriter implements RecordArchive {
     private final StorageLocation location;
     private final String namespace;
 
@@ -46,7 +46,7 @@ public final class CaptureArchiveWriter implements RecordArchive {
      * @param storageOptions Hadoop settings (secrets)
      * @return the archive
      */
-    public static RecordArchive open(String root, String namespace, Map<String, String> storageOptions) {
+    static RecordArchive open(String root, String namespace, Map<String, String> storageOptions) {
         return new CaptureArchiveWriter(StorageLocation.of(root, storageOptions), namespace);
     }
 

@@ -59,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * ({@link #thenLive}), or at the next run once Capture has written a later file; an archive read alone
  * cannot tell it. Nor is the first event of a partition without a bronze marker checked, since an
  * archive may begin anywhere (Capture turned on later, old files removed). The files our own archive
- * writes ({@link io.streamlake.Pipeline#withCaptureArchive}) keep their last position and the bronze
+ * writes ({@link CaptureArchive}) keep their last position and the bronze
  * marker before them in their header: a cut one is refused wherever it is, and a missing one found,
  * even though their positions are the source's and need not be contiguous.
  */

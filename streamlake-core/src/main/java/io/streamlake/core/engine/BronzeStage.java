@@ -1,7 +1,6 @@
 package io.streamlake.core.engine;
 
 import io.streamlake.Pipeline;
-import io.streamlake.core.capture.CaptureArchiveWriter;
 import io.streamlake.core.util.Markers;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
@@ -64,17 +63,7 @@ final class BronzeStage {
         this.pipeline = pipeline;
         this.bronze = bronze;
         this.workers = workers;
-        this.archive = pipeline.captureArchive().isPresent() ? openArchive(pipeline) : null;
-    }
-
-    /** Only here is the Capture archive, and so Avro, loaded: a pipeline without one never needs Avro. */
-    private static RecordArchive openArchive(Pipeline pipeline) {
-        try {
-            return CaptureArchiveWriter.open(pipeline.captureArchive().orElseThrow(), pipeline.captureArchiveNamespace(),
-                    pipeline.storageOptions());
-        } catch (NoClassDefFoundError e) {
-            throw EngineErrors.captureArchiveNeedsAvro(pipeline.name(), e);
-        }
+        this.archive = pipeline.archive().orElse(null);
     }
 
     /**

@@ -44,12 +44,6 @@ final class EngineErrors {
         return new StreamLakeException("pipeline " + pipeline + " failed: " + failure.getMessage(), failure);
     }
 
-    static ConfigurationException captureArchiveNeedsAvro(String pipeline, LinkageError e) {
-        return new ConfigurationException("the capture archive of pipeline " + pipeline + " needs Apache"
-                + " Avro, which is not on the class path (" + e.getMessage() + "): add the dependency"
-                + " org.apache.avro:avro (the version streamlake-core declares), or drop withCaptureArchive", e);
-    }
-
     /**
      * @param bronze the bronze table's location
      * @param source the source's name

@@ -162,7 +162,7 @@ public final class MicroBatchEngine implements AutoCloseable {
     /**
      * Lets the next batch be fetched while the current one is written: worth it for a streaming run,
      * where a source's fetch (network, decompression) would otherwise leave the cores idle. Not for
-     * the testkit's driver, whose {@code pipe()} must see exactly what was sent before it.
+     * the testkit's driver, whose {@code runOneBatch()} must see exactly what was sent before it.
      */
     public void prefetchNextBatch() {
         prefetch = true;

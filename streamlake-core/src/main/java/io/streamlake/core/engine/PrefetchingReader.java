@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * A source reader that, once {@link #startPrefetching started}, fetches the next batch on a thread
  * of its own while the engine writes the current one: a source's fetch (network, decompression) is
  * single-threaded, and would otherwise leave the cores idle between commits. Without it, each
- * {@link #poll} polls there and then, as the testkit's driver needs ({@code pipe()} must see exactly
+ * {@link #poll} polls there and then, as the testkit's driver needs ({@code runOneBatch()} must see exactly
  * what was sent before it).
  *
  * <p>The wrapped reader gets the {@link SourceReader} contract: never two calls at once, each call

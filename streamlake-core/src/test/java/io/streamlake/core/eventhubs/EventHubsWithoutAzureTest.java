@@ -3,11 +3,7 @@ package io.streamlake.core.eventhubs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.File;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.util.ArrayList;
-import java.util.List;
+import io.streamlake.core.testing.HidingClassLoader;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -20,29 +16,6 @@ class EventHubsWithoutAzureTest {
     private static final String CS = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;"
             + "SharedAccessKey=a2V5";
 
-    /** Loads this module's classes itself (child first) and refuses every com.azure class. */
-    private static final class WithoutAzure extends URLClassLoader {
-        WithoutAzure() throws Exception {
-            super(classPath(), ClassLoader.getPlatformClassLoader());
-        }
-
-        private static URL[] classPath() throws Exception {
-            List<URL> urls = new ArrayList<>();
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                urls.add(new File(entry).toURI().toURL());
-            }
-            return urls.toArray(URL[]::new);
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith("com.azure.")) {
-                throw new ClassNotFoundException(name + " (hidden: a Kafka-only class path)");
-            }
-            return super.loadClass(name, resolve);
-        }
-    }
-
     /** An account-key user's call, compiled as such. */
     public static final class AccountKeyOptions implements Supplier<Object> {
         @Override
@@ -53,7 +26,7 @@ class EventHubsWithoutAzureTest {
 
     @Test
     void connectionStringFactoriesAndAccountKeyOptionsNeedNoAzureClass() throws Exception {
-        try (WithoutAzure loader = new WithoutAzure()) {
+        try (HidingClassLoader loader = new HidingClassLoader("com.azure.", "a Kafka-only class path")) {
             Class<?> eventHubs = Class.forName(EventHubs.class.getName(), true, loader);
             assertThat(eventHubs.getClassLoader()).isSameAs(loader);
             Object source = eventHubs.getMethod("kafka", String.class, String.class, String.class)

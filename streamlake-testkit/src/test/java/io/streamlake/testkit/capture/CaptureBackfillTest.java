@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
 import io.streamlake.core.capture.Capture;
+import io.streamlake.core.capture.CaptureArchive;
 import io.streamlake.core.capture.CaptureSource;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.ConfigurationException;
@@ -127,7 +128,7 @@ class CaptureBackfillTest {
         writeArchive(archive());
         CaptureSource source = Capture.backfill(archive().toString(), "orders");
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(source))) {
-            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(PARTITIONS * ARCHIVED);
+            assertThat(driver.runUntilCaughtUp()).isEqualTo(PARTITIONS * ARCHIVED);
         }
         assertBronzeHoldsOnce(each(ARCHIVED));
         assertThat(KernelReader.rows(silver())).hasSize(PARTITIONS * ARCHIVED);
@@ -153,25 +154,25 @@ class CaptureBackfillTest {
         writeArchive(archive());
         Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            driver.pipe();
-            driver.pipe();
+            driver.runOneBatch();
+            driver.runOneBatch();
             driver.crashAfterNextCommit(Stage.BRONZE); // dies between the bronze and the silver commit
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
-            driver.pipe();
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
+            driver.runOneBatch();
             driver.crashBeforeNextCommit(Stage.BRONZE); // dies with a batch written but not committed
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
-            driver.pipe();
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
+            driver.runOneBatch();
         }
         assertThat(KernelReader.rows(bronze()).size()).isBetween(100, PARTITIONS * ARCHIVED - 1);
         // a new process over the same tables
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
         }
         assertBronzeHoldsOnce(each(ARCHIVED));
         assertThat(KernelReader.rows(silver())).hasSize(PARTITIONS * ARCHIVED);
         // and once more: everything is in bronze, so nothing is read again
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            assertThat(driver.pipeUntilCaughtUp()).isZero();
+            assertThat(driver.runUntilCaughtUp()).isZero();
         }
     }
 
@@ -180,7 +181,7 @@ class CaptureBackfillTest {
         writeArchive(archive());
         Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            driver.pipeUntilCaughtUp();
+            driver.runUntilCaughtUp();
         }
         // Damage the tail of every partition's first file (sequence numbers 0 to 19): decoding it
         // again would fail, so the next run proves it only reads the header and first block.
@@ -195,7 +196,7 @@ class CaptureBackfillTest {
         CaptureFixture.write(archive(), "ns", "orders", 3, CaptureFixture.T0.plusSeconds(600),
                 CodecFactory.deflateCodec(6), CaptureFixture.events(3, ARCHIVED, ARCHIVED + 10));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(10);
+            assertThat(driver.runUntilCaughtUp()).isEqualTo(10);
         }
         Map<Integer, Integer> expected = each(ARCHIVED);
         expected.put(3, ARCHIVED + 10);
@@ -213,7 +214,7 @@ class CaptureBackfillTest {
         Files.write(last, Arrays.copyOf(bytes, bytes.length - 300));
         Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            assertThatThrownBy(driver::pipeUntilCaughtUp).isInstanceOf(SourceException.class)
+            assertThatThrownBy(driver::runUntilCaughtUp).isInstanceOf(SourceException.class)
                     .hasMessageContaining("ns/orders/1/2026/03/01/10/03/30.avro").hasMessageContaining("truncated");
         }
         // cut inside its only block, a file would look empty to Avro: it is refused as well
@@ -245,9 +246,9 @@ class CaptureBackfillTest {
         InMemoryHub hub = liveHub(ARCHIVED + live);
         Source source = Capture.backfill(archive().toString(), "orders").thenLive(hub);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(source))) {
-            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(PARTITIONS * (ARCHIVED + live));
+            assertThat(driver.runUntilCaughtUp()).isEqualTo(PARTITIONS * (ARCHIVED + live));
             hub.send(1, "k1", CaptureFixture.body(1, ARCHIVED + live));
-            assertThat(driver.pipeUntilCaughtUp()).isEqualTo(1);
+            assertThat(driver.runUntilCaughtUp()).isEqualTo(1);
         }
         Map<Integer, Integer> expected = each(ARCHIVED + live);
         expected.put(1, ARCHIVED + live + 1);
@@ -260,7 +261,7 @@ class CaptureBackfillTest {
         }
         // a restart reads the archive's listing again, skips it, and continues live
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(source))) {
-            assertThat(driver.pipeUntilCaughtUp()).isZero();
+            assertThat(driver.runUntilCaughtUp()).isZero();
         }
     }
 
@@ -358,15 +359,15 @@ class CaptureBackfillTest {
         }
         String archive = tmp.resolve("archive").toString();
         Pipeline original = Pipeline.from(hub).bronze(bronze()).bronzeOnly().withName("orders-ingest")
-                .withMaxBatchRecords(30).withCaptureArchive(archive);
+                .withMaxBatchRecords(30).withArchive(CaptureArchive.at(archive, "orders-ingest"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(original)) {
-            driver.pipe();
+            driver.runOneBatch();
             driver.crashBeforeNextCommit(Stage.BRONZE); // archive written, bronze not committed
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
-            driver.pipe();
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
+            driver.runOneBatch();
             driver.crashBeforeNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
-            driver.pipeUntilCaughtUp();
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
+            driver.runUntilCaughtUp();
         }
         try (var files = Files.walk(Path.of(archive))) {
             assertThat(files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()))

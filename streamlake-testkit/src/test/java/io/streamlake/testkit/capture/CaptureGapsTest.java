@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
 import io.streamlake.core.capture.Capture;
+import io.streamlake.core.capture.CaptureArchive;
 import io.streamlake.core.capture.CaptureSource;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.SourceException;
@@ -221,10 +222,10 @@ class CaptureGapsTest {
 
         Pipeline pipeline = pipeline(Capture.backfill(archive().toString(), "orders"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
-            driver.pipe();
-            driver.pipe();
+            driver.runOneBatch();
+            driver.runOneBatch();
             driver.crashAfterNextCommit(Stage.BRONZE);
-            assertThatThrownBy(driver::pipe).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(SimulatedCrash.class);
         }
         // the rest, from the markers the kill left, which the sequence check starts from
         PipelineProgress progress = pipeline.runUntilCaughtUp();
@@ -344,7 +345,8 @@ class CaptureGapsTest {
         ListSource source = new ListSource("orders").add(0, p0).addRange(1, 0, 60);
         Path archive = tmp.resolve("archive");
         Pipeline original = Pipeline.from(source).bronze(tmp.resolve("original").toString()).bronzeOnly()
-                .withName("ingest").withMaxBatchRecords(10).withCaptureArchive(archive.toString());
+                .withName("ingest").withMaxBatchRecords(10)
+                .withArchive(CaptureArchive.at(archive.toString(), "ingest"));
         assertThat(original.runUntilCaughtUp().eventsIngested()).isEqualTo(p0.length + 60);
 
         CaptureSource backfill = Capture.backfill(archive.toString(), "orders").withNamespace("ingest");
@@ -385,7 +387,7 @@ class CaptureGapsTest {
         ListSource source = new ListSource("orders").addRange(0, 0, 1000).addRange(1, 0, 3);
         Path archive = tmp.resolve("archive");
         Pipeline.from(source).bronze(bronze()).bronzeOnly().withName("ingest").withMaxBatchRecords(2000)
-                .withCaptureArchive(archive.toString()).runUntilCaughtUp();
+                .withArchive(CaptureArchive.at(archive.toString(), "ingest")).runUntilCaughtUp();
         Path file0 = archiveFiles(archive, 0).firstEntry().getValue();
         Path file1 = archiveFiles(archive, 1).firstEntry().getValue();
         byte[] whole0 = Files.readAllBytes(file0);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
 import io.streamlake.core.capture.Capture;
+import io.streamlake.core.capture.CaptureArchive;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
@@ -180,7 +181,7 @@ class CaptureHandoverIT extends EmbeddedKafkaTest {
         String archive = tmp.resolve("archive").toString();
         Pipeline original = Pipeline.from(KafkaSource.topics(kafka.bootstrapServers(), topic))
                 .bronze(tmp.resolve("bronze").toString()).bronzeOnly().withMaxBatchRecords(40)
-                .withCaptureArchive(archive, "my-namespace");
+                .withArchive(CaptureArchive.at(archive, "my-namespace"));
         assertThat(original.runUntilCaughtUp().eventsIngested()).isEqualTo(300);
 
         String rebuilt = tmp.resolve("rebuilt").toString();

@@ -97,9 +97,9 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
                         default -> { }
                     }
                     if (round < 5) {
-                        KafkaTesting.pipeUntilFailure(driver);
+                        KafkaTesting.runUntilFailure(driver);
                     }
-                    driver.pipeUntilCaughtUp();
+                    driver.runUntilCaughtUp();
                     assertThat(driver.bronze()).hasRowCount(next).hasNoDuplicates("partition", "position");
                 }
             }

@@ -9,14 +9,14 @@ final class KafkaTesting {
     }
 
     /**
-     * Pipes until the armed fault fires: with a real broker the first polls may return nothing
+     * Runs batches until the armed fault fires: with a real broker the first polls may return nothing
      * while the consumer joins its group.
      */
-    static void pipeUntilFailure(PipelineTestDriver driver) {
+    static void runUntilFailure(PipelineTestDriver driver) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                driver.pipe();
+                driver.runOneBatch();
             } catch (RuntimeException | Error expected) {
                 return;
             }
