@@ -513,19 +513,6 @@ public final class JsonRowDecoder {
         return t == null || t.getNano() % 1_000 == 0 ? t : Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() - t.getNano() % 1_000);
     }
 
-    /** @return the value of {@code count} ASCII digits at {@code from}, or -1 if any is not a digit */
-    private static int digits(String s, int from, int count) {
-        int v = 0;
-        for (int i = from; i < from + count; i++) {
-            int d = s.charAt(i) - '0';
-            if (d < 0 || d > 9) {
-                return -1;
-            }
-            v = v * 10 + d;
-        }
-        return v;
-    }
-
     private static LocalDate date(JsonParser p, JsonToken t, DataType type, String column,
             @Nullable String mapKey) throws IOException {
         if (t != JsonToken.VALUE_STRING) {
@@ -533,9 +520,9 @@ public final class JsonRowDecoder {
         }
         if (p.getTextLength() == 10) {
             String s = p.getText();
-            int year = digits(s, 0, 4);
-            int month = digits(s, 5, 2);
-            int day = digits(s, 8, 2);
+            int year = IsoInstants.digits(s, 0, 4);
+            int month = IsoInstants.digits(s, 5, 2);
+            int day = IsoInstants.digits(s, 8, 2);
             if (year >= 0 && month >= 0 && day >= 0 && s.charAt(4) == '-' && s.charAt(7) == '-') {
                 try {
                     return LocalDate.of(year, month, day);

@@ -86,8 +86,13 @@ public final class IsoInstants {
         return Instant.ofEpochSecond(epochSecond, nanos);
     }
 
-    /** @return the value of {@code count} ASCII digits at {@code from}, or -1 if any is not a digit */
-    private static int digits(String s, int from, int count) {
+    /**
+     * @param s a text
+     * @param from where the digits start
+     * @param count how many
+     * @return the value of {@code count} ASCII digits at {@code from}, or -1 if any is not a digit
+     */
+    public static int digits(String s, int from, int count) {
         int v = 0;
         for (int i = from; i < from + count; i++) {
             int d = s.charAt(i) - '0';
