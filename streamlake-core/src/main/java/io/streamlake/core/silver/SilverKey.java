@@ -112,11 +112,6 @@ public final class SilverKey {
         return values.length == 1 ? values[0] : new CompositeKey(values.clone());
     }
 
-    /** @return the key column values of a key this object made */
-    List<Object> values(Object key) {
-        return key instanceof CompositeKey k ? k.values() : List.of(key);
-    }
-
     /** Sets the key's columns of a row being built. */
     Row.Builder set(Row.Builder b, Object key) {
         if (key instanceof CompositeKey k) {
