@@ -7,25 +7,22 @@ import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd1Strategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.Expectation;
-import io.streamlake.schema.Row;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
+import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.source.RecordArchive;
 import io.streamlake.source.Source;
-import io.streamlake.spi.PipelineEngine;
 import io.streamlake.table.PartitionValues;
 import io.streamlake.table.TableRef;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -909,7 +906,7 @@ public final class Pipeline {
     public PipelineRun start(RunMode mode) {
         Objects.requireNonNull(mode, "mode");
         validate();
-        return engine().start(this, mode);
+        return PipelineEngine.load().start(this, mode);
     }
 
     /**
@@ -946,17 +943,7 @@ public final class Pipeline {
                     + (spec.silver() == null ? "silver" : "quarantine")
                     + " table, so there is nothing to replay; set one with withQuarantine(path)");
         }
-        return engine().replayQuarantine(this);
-    }
-
-    private static PipelineEngine engine() {
-        Iterator<PipelineEngine> engines = ServiceLoader.load(PipelineEngine.class, Pipeline.class.getClassLoader())
-                .iterator();
-        if (!engines.hasNext()) {
-            throw new ConfigurationException("no StreamLake engine on the class path: add the dependency"
-                    + " io.streamlake:streamlake-core (same version as streamlake-api)");
-        }
-        return engines.next();
+        return PipelineEngine.load().replayQuarantine(this);
     }
 
     /** @return the key as users name it: {@code order_id}, or {@code (tenant_id, order_id)} for several columns */

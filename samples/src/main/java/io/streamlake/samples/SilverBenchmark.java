@@ -1,14 +1,16 @@
 package io.streamlake.samples;
 
 import io.streamlake.Pipeline;
-import io.streamlake.core.engine.MicroBatchEngine;
-import io.streamlake.core.engine.PipelineTables;
+import io.streamlake.PipelineEngine;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Schema;
+import io.streamlake.spi.BatchEngine;
+import io.streamlake.spi.BatchResult;
+import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableSnapshot;
@@ -88,16 +90,18 @@ public final class SilverBenchmark {
         System.out.printf(Locale.ROOT, "silver benchmark (%s): %,d events, %,d keys, %d batches of %,d, %d cores, %s,"
                 + " tables in %s%n", merge, events, keys, batches, perBatch, Runtime.getRuntime().availableProcessors(),
                 SampleMain.heap(), root);
-        PipelineTables tables = PipelineTables.resolve(pipeline);
+        // the engine driven one batch at a time, as the testkit's driver does, to time silver alone
+        PipelineEngine engines = PipelineEngine.load();
+        PipelineTables tables = engines.tables(pipeline);
         Table silver = java.util.Objects.requireNonNull(tables.silver());
         long silverNanos = 0;
         long total = 0;
-        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline, tables)) {
+        try (BatchEngine engine = engines.batchEngine(pipeline, tables)) {
             engine.open();
             for (int b = 1; ; b++) {
                 TableSnapshot before = silver.snapshot();
                 long rowsBefore = before.files().stream().mapToLong(DataFile::rowCount).sum();
-                MicroBatchEngine.BatchResult r = engine.runOnce(Duration.ZERO);
+                BatchResult r = engine.runOnce(Duration.ZERO);
                 if (r.events() == 0) {
                     break;
                 }

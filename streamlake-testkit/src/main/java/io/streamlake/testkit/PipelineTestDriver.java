@@ -1,12 +1,12 @@
 package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
-import io.streamlake.core.engine.MicroBatchEngine;
-import io.streamlake.core.engine.PipelineTables;
-import io.streamlake.core.silver.QuarantineReplay;
+import io.streamlake.PipelineEngine;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.spi.BatchEngine;
+import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.QuarantineLayout;
 import io.streamlake.table.Table;
@@ -52,7 +52,9 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final @Nullable FaultyTable silver;
     private final @Nullable FaultyTable quarantine;
     private final @Nullable FaultyTable deleteMarkers;
-    private @Nullable MicroBatchEngine engine;
+    /** The engine streamlake-core provides, found as {@link Pipeline#start()} finds it. */
+    private final PipelineEngine engines = PipelineEngine.load();
+    private @Nullable BatchEngine engine;
     private int starts;
 
     private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine,
@@ -72,7 +74,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      */
     public static PipelineTestDriver create(Pipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
-        PipelineTables tables = PipelineTables.resolve(pipeline);
+        PipelineTables tables = PipelineEngine.load().tables(pipeline);
         return new PipelineTestDriver(pipeline, tables.bronze(), tables.silver(), tables.quarantine(),
                 tables.deleteMarkers());
     }
@@ -103,7 +105,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      * @return the number of events committed to bronze (0 if the source had nothing new)
      */
     public int runOneBatch() {
-        MicroBatchEngine e = engine();
+        BatchEngine e = engine();
         try {
             return e.runOnce(Duration.ZERO).events();
         } catch (RuntimeException | Error failure) {
@@ -267,7 +269,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      *     the last (re)start
      */
     public List<ExpectationMetrics> expectationMetrics() {
-        MicroBatchEngine e = engine;
+        BatchEngine e = engine;
         return e == null ? List.of() : e.expectationMetrics();
     }
 
@@ -281,10 +283,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         if (silver == null || quarantine == null) {
             throw new IllegalStateException("pipeline " + pipeline.name() + " has no silver or quarantine table");
         }
-        if (quarantine.snapshot().version() < 0) {
-            return 0;
-        }
-        return new QuarantineReplay(pipeline, silver, quarantine, deleteMarkers).run();
+        return engines.replayQuarantine(pipeline, new PipelineTables(bronze, silver, quarantine, deleteMarkers));
     }
 
     /**
@@ -328,10 +327,10 @@ public final class PipelineTestDriver implements AutoCloseable {
         return t;
     }
 
-    private MicroBatchEngine engine() {
-        MicroBatchEngine e = engine;
+    private BatchEngine engine() {
+        BatchEngine e = engine;
         if (e == null) {
-            e = new MicroBatchEngine(pipeline, new PipelineTables(bronze, silver, quarantine, deleteMarkers));
+            e = engines.batchEngine(pipeline, new PipelineTables(bronze, silver, quarantine, deleteMarkers));
             try {
                 e.open();
             } catch (RuntimeException | Error failure) {
@@ -345,7 +344,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     private void discardEngine() {
-        MicroBatchEngine e = engine;
+        BatchEngine e = engine;
         engine = null;
         if (e != null) {
             e.close();

@@ -186,8 +186,7 @@ class Scd2AbsorbedEventsTest {
                 .optional("delete_sequence", DataType.TIMESTAMP).optional("deleted_at", DataType.TIMESTAMP)
                 .required("bronze_version", DataType.LONG).optional("previous_delete_sequence", DataType.TIMESTAMP)
                 .optional("previous_deleted_at", DataType.TIMESTAMP).build();
-        io.streamlake.table.Table old = io.streamlake.core.engine.PipelineTables.resolve(
-                io.streamlake.table.TableRef.path(silverPath + "_deletes"), Map.of());
+        io.streamlake.table.Table old = io.streamlake.core.delta.DeltaTable.open(silverPath + "_deletes", Map.of());
         old.create(before);
         try (io.streamlake.table.DataFileWriter w = old.newDataFile(before)) {
             w.write(Row.of(before, "o-1", t(10), Instant.now(), 0L, null, null));

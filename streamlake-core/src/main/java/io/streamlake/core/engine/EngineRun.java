@@ -5,6 +5,8 @@ import io.streamlake.PipelineProgress;
 import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
 import io.streamlake.exceptions.StreamLakeException;
+import io.streamlake.spi.BatchResult;
+import io.streamlake.spi.PipelineTables;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +23,7 @@ final class EngineRun implements PipelineRun {
 
     private final Pipeline pipeline;
     private final RunMode mode;
+    private final PipelineTables tables;
     private final Thread thread;
     private final CountDownLatch done = new CountDownLatch(1);
     private final long startNanos = System.nanoTime();
@@ -36,9 +39,10 @@ final class EngineRun implements PipelineRun {
     private volatile long silverVersion = -1;
     private volatile @Nullable MicroBatchEngine engine;
 
-    EngineRun(Pipeline pipeline, RunMode mode) {
+    EngineRun(Pipeline pipeline, RunMode mode, PipelineTables tables) {
         this.pipeline = pipeline;
         this.mode = mode;
+        this.tables = tables;
         this.thread = new Thread(this::run, "streamlake-" + pipeline.name());
     }
 
@@ -47,7 +51,7 @@ final class EngineRun implements PipelineRun {
     }
 
     private void run() {
-        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline, PipelineTables.resolve(pipeline))) {
+        try (MicroBatchEngine engine = new MicroBatchEngine(pipeline, tables)) {
             this.engine = engine;
             engine.prefetchNextBatch();
             engine.open();
@@ -56,7 +60,7 @@ final class EngineRun implements PipelineRun {
             state = PipelineProgress.State.RUNNING;
             LOG.info("{} started ({})", pipeline, mode);
             while (!stopRequested) {
-                MicroBatchEngine.BatchResult r = engine.runOnce(pipeline.pollTimeout());
+                BatchResult r = engine.runOnce(pipeline.pollTimeout());
                 if (r.events() > 0) {
                     if (++batches % COMPACTION_CHECK_BATCHES == 0) {
                         engine.compact();

@@ -10,6 +10,9 @@ import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.spi.BatchEngine;
+import io.streamlake.spi.BatchResult;
+import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.Table;
 import java.time.Duration;
@@ -35,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * run on a fetch thread of their own ({@link PrefetchingReader}); {@link #gaps()} and the metrics
  * getters may be read from any thread.
  */
-public final class MicroBatchEngine implements AutoCloseable {
+public final class MicroBatchEngine implements BatchEngine {
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatchEngine.class);
 
     private final Pipeline pipeline;
@@ -51,15 +54,11 @@ public final class MicroBatchEngine implements AutoCloseable {
     private boolean prefetch;
     private boolean lastPollEmpty;
 
-    /** What one micro-batch did. */
-    public record BatchResult(int events, long bronzeVersion, long silverRowsChanged, boolean conflict,
-            long bronzeNanos, long silverNanos) {
-        static final BatchResult EMPTY = new BatchResult(0, -1, 0, false, 0, 0);
-    }
+    private static final BatchResult EMPTY = new BatchResult(0, -1, 0, false, 0, 0);
 
     /**
      * @param pipeline the validated description
-     * @param tables its tables ({@link PipelineTables#resolve}, or wrapped by a test)
+     * @param tables its tables ({@link DefaultPipelineEngine#tables}, or wrapped by a test)
      */
     public MicroBatchEngine(Pipeline pipeline, PipelineTables tables) {
         this.pipeline = pipeline;
@@ -86,6 +85,7 @@ public final class MicroBatchEngine implements AutoCloseable {
      *
      * @return files replaced
      */
+    @Override
     public int compact() {
         int removed = 0;
         for (Compactor c : compactors) {
@@ -98,6 +98,7 @@ public final class MicroBatchEngine implements AutoCloseable {
     }
 
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
+    @Override
     public void open() {
         long bronzeVersion = bronze.open();
         if (silver != null) {
@@ -118,6 +119,7 @@ public final class MicroBatchEngine implements AutoCloseable {
      * @param pollTimeout how long to wait for records
      * @return what happened; {@code events == 0} when the source had nothing
      */
+    @Override
     public BatchResult runOnce(Duration pollTimeout) {
         PrefetchingReader r = reader;
         if (r == null) {
@@ -126,7 +128,7 @@ public final class MicroBatchEngine implements AutoCloseable {
         List<SourceRecord> polled = poll(r, pollTimeout);
         lastPollEmpty = polled.isEmpty();
         if (polled.isEmpty()) {
-            return BatchResult.EMPTY;
+            return EMPTY;
         }
         Map<SourcePartition, Long> lastPositions = new LinkedHashMap<>();
         List<SourceRecord> records;
@@ -136,7 +138,7 @@ public final class MicroBatchEngine implements AutoCloseable {
             records = bronze.keepNew(polled, lastPositions);
             polled = null; // records holds every record kept; see the silver hand-over below
             if (records.isEmpty()) {
-                return BatchResult.EMPTY;
+                return EMPTY;
             }
             OptionalLong committed = bronze.commit(records, lastPositions);
             if (committed.isEmpty()) {
@@ -185,32 +187,38 @@ public final class MicroBatchEngine implements AutoCloseable {
     }
 
     /** @return true when the last poll returned nothing and the source says it is at the end */
+    @Override
     public boolean caughtUp() {
         SourceReader r = reader;
         return lastPollEmpty && r != null && r.caughtUp();
     }
 
     /** @return the gaps sources reported since this engine was created */
+    @Override
     public List<PositionGap> gaps() {
         return List.copyOf(gaps);
     }
 
     /** @return the latest bronze version this engine committed or saw at open */
+    @Override
     public long bronzeVersion() {
         return bronze.version();
     }
 
     /** @return records quarantined by this engine */
+    @Override
     public long quarantined() {
         return silver == null ? 0 : silver.quarantined();
     }
 
     /** @return expectation and decode counts of this engine, empty without silver */
+    @Override
     public List<ExpectationMetrics> expectationMetrics() {
         return silver == null ? List.of() : silver.metrics();
     }
 
     /** @return the latest silver version, -1 without silver */
+    @Override
     public long silverVersion() {
         return silver == null ? -1 : silver.version();
     }

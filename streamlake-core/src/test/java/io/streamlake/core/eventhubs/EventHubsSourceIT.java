@@ -15,7 +15,6 @@ import io.streamlake.Pipeline;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.engine.MicroBatchEngine;
-import io.streamlake.core.engine.PipelineTables;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.Source;
@@ -24,6 +23,8 @@ import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.source.StartPosition;
+import io.streamlake.spi.BatchResult;
+import io.streamlake.spi.PipelineTables;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -168,7 +169,7 @@ class EventHubsSourceIT {
                 b.claim(moved[0]);
                 b.runUntilCaughtUp();
             };
-            MicroBatchEngine.BatchResult fenced = a.engine.runOnce(Duration.ofMillis(200));
+            BatchResult fenced = a.engine.runOnce(Duration.ofMillis(200));
             assertThat(fenced.conflict()).as("A's commit of the lost partition is fenced").isTrue();
             a.afterPoll = null;
             a.runUntilCaughtUp();
@@ -195,7 +196,7 @@ class EventHubsSourceIT {
                 await(aMayCommit);
             };
             // A polls and holds a batch on a thread of its own, as a stalled instance would.
-            CompletableFuture<MicroBatchEngine.BatchResult> aCommit =
+            CompletableFuture<BatchResult> aCommit =
                     CompletableFuture.supplyAsync(() -> a.runOnce(Duration.ofMillis(200)));
             await(aHolds);
             a.processor.close(moved[0], CloseReason.LOST_PARTITION_OWNERSHIP);
@@ -455,8 +456,8 @@ class EventHubsSourceIT {
         int conflicts;
 
         /** One micro-batch, counted. */
-        MicroBatchEngine.BatchResult runOnce(Duration wait) {
-            MicroBatchEngine.BatchResult r = engine.runOnce(wait);
+        BatchResult runOnce(Duration wait) {
+            BatchResult r = engine.runOnce(wait);
             events += r.events();
             conflicts += r.conflict() ? 1 : 0;
             return r;
