@@ -1,5 +1,6 @@
 package io.streamlake;
 
+import io.streamlake.event.PipelineListener;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
 import io.streamlake.merge.MergeStrategies;
@@ -104,14 +105,15 @@ public final class Pipeline {
             List<String> partitionColumns,
             int compactionMinFiles,
             int writerParallelism,
-            @Nullable RecordArchive archive) {
+            @Nullable RecordArchive archive,
+            List<PipelineListener> listeners) {
 
         /** @return the defaults, over a source, bronze and (unless bronze-only) silver by a key */
         static Spec of(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
             return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
                     DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
                     SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, List.of(),
-                    DEFAULT_COMPACTION_MIN_FILES, 0, null);
+                    DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
         }
 
         // The withers: each passes every component along and changes its own.
@@ -120,119 +122,126 @@ public final class Pipeline {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withMergeStrategy(MergeStrategy mergeStrategy) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withName(String name) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withMaxBatchRecords(int maxBatchRecords) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withPollTimeout(Duration pollTimeout) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withTargetFileRows(long targetFileRows) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withMaxValueBytes(int maxValueBytes) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withStorageOptions(Map<String, String> storageOptions) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withExpectations(List<Expectation> expectations) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withTransforms(List<Function<Row, @Nullable Row>> transforms) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withDerivedColumns(List<String> derivedColumns) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withQuarantine(TableRef quarantine) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withDeleteMarkers(TableRef deleteMarkers) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withPartitionColumns(List<String> partitionColumns) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withCompactionMinFiles(int compactionMinFiles) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withWriterParallelism(int writerParallelism) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
         }
 
         Spec withArchive(RecordArchive archive) {
             return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                     pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
                     derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive);
+                    archive, listeners);
+        }
+
+        Spec withListeners(List<PipelineListener> listeners) {
+            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
+                    archive, listeners);
         }
     }
 
@@ -694,6 +703,34 @@ public final class Pipeline {
     /** @return the archive every raw event is written to before its bronze commit, empty when none */
     public Optional<RecordArchive> archive() {
         return Optional.ofNullable(spec.archive());
+    }
+
+    /**
+     * Also tells a listener what the pipeline does: started, each micro-batch committed (source
+     * positions, rows, expectation results, timings), positions skipped, commit conflicts, failure,
+     * stop. Listeners are called on the pipeline's thread in the order added and must not block; see
+     * {@link PipelineListener}.
+     *
+     * <pre>{@code
+     * pipeline.withListener(new PipelineListener() {
+     *     @Override
+     *     public void onFailed(PipelineFailed failed) {
+     *         pager.raise(failed.pipeline() + ": " + failed.cause().getMessage());
+     *     }
+     * });
+     * }</pre>
+     *
+     * @param listener called for every event of every run started from the copy
+     * @return a copy with the listener added to those it already has
+     */
+    public Pipeline withListener(PipelineListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return new Pipeline(spec.withListeners(append(spec.listeners(), listener)));
+    }
+
+    /** @return the listeners, in the order they were added */
+    public List<PipelineListener> listeners() {
+        return spec.listeners();
     }
 
     /** @return the number of small files that triggers compaction, 0 when compaction is off */

@@ -20,6 +20,12 @@ public interface PipelineRun extends AutoCloseable {
     PipelineProgress progress();
 
     /**
+     * @return the run's health for readiness and liveness checks: starting, caught up, lagging,
+     *     stopped or failed, and when it last committed; cheap, from any thread
+     */
+    PipelineHealth health();
+
+    /**
      * Waits until the run ends.
      *
      * @throws io.streamlake.exceptions.StreamLakeException if the run failed (the cause is attached)

@@ -2,6 +2,7 @@ package io.streamlake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamlake.event.PipelineListener;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.quality.Expectation;
 import io.streamlake.schema.DataType;
@@ -74,6 +75,8 @@ class PipelineWithTest {
                 new Change(p -> p.withWriterParallelism(3), Set.of("writerParallelism")));
         m.put("withArchive(RecordArchive)",
                 new Change(p -> p.withArchive((records, committed) -> { }), Set.of("archive")));
+        m.put("withListener(PipelineListener)",
+                new Change(p -> p.withListener(new PipelineListener() { }), Set.of("listeners")));
         return m;
     }
 

@@ -4,6 +4,7 @@ import io.streamlake.Pipeline;
 import io.streamlake.core.util.Markers;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
+import io.streamlake.event.PositionRange;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.source.RecordArchive;
 import io.streamlake.source.SourcePartition;
@@ -150,6 +151,21 @@ final class BronzeStage {
             last.put(current, lastKept);
         }
         return kept == null ? polled : kept;
+    }
+
+    /**
+     * @param lastPositions the batch's last position per partition, before {@link #commit}
+     * @return each partition's range: from the marker the commit expects to replace to the batch's last
+     */
+    List<PositionRange> positionRanges(Map<SourcePartition, Long> lastPositions) {
+        List<PositionRange> ranges = new ArrayList<>(lastPositions.size());
+        lastPositions.forEach((p, last) -> ranges.add(new PositionRange(p, expectedMarkers.getOrDefault(p, -1L), last)));
+        return ranges;
+    }
+
+    /** @return the bronze table's location, without credentials */
+    String location() {
+        return bronze.location();
     }
 
     private long expectedMarker(SourcePartition p) {

@@ -1,6 +1,7 @@
 package io.streamlake.core.engine;
 
 import io.streamlake.Pipeline;
+import io.streamlake.PipelineHealth;
 import io.streamlake.PipelineProgress;
 import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
@@ -8,6 +9,7 @@ import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.spi.BatchResult;
 import io.streamlake.spi.PipelineTables;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +40,10 @@ final class EngineRun implements PipelineRun {
     private volatile long bronzeVersion = -1;
     private volatile long silverVersion = -1;
     private volatile @Nullable MicroBatchEngine engine;
+    private volatile @Nullable Instant startedAt;
+    private volatile @Nullable Instant lastCommitAt;
+    /** The last micro-batch was full: the source holds a backlog. */
+    private volatile boolean lagging;
 
     EngineRun(Pipeline pipeline, RunMode mode, PipelineTables tables) {
         this.pipeline = pipeline;
@@ -57,11 +63,14 @@ final class EngineRun implements PipelineRun {
             engine.open();
             bronzeVersion = engine.bronzeVersion();
             silverVersion = engine.silverVersion();
+            startedAt = Instant.now();
             state = PipelineProgress.State.RUNNING;
             LOG.info("{} started ({})", pipeline, mode);
             while (!stopRequested) {
                 BatchResult r = engine.runOnce(pipeline.pollTimeout());
+                lagging = r.events() >= pipeline.maxBatchRecords();
                 if (r.events() > 0) {
+                    lastCommitAt = Instant.now();
                     if (++batches % COMPACTION_CHECK_BATCHES == 0) {
                         engine.compact();
                     }
@@ -92,6 +101,18 @@ final class EngineRun implements PipelineRun {
                 Duration.ofNanos(System.nanoTime() - startNanos), f == null ? null : String.valueOf(f.getMessage()),
                 e == null ? List.of() : e.gaps(), e == null ? 0 : e.quarantined(),
                 e == null ? List.of() : e.expectationMetrics());
+    }
+
+    @Override
+    public PipelineHealth health() {
+        Throwable f = failure;
+        PipelineHealth.Status status = switch (state) {
+            case STARTING -> PipelineHealth.Status.STARTING;
+            case RUNNING -> lagging ? PipelineHealth.Status.LAGGING : PipelineHealth.Status.CAUGHT_UP;
+            case STOPPED -> PipelineHealth.Status.STOPPED;
+            case FAILED -> PipelineHealth.Status.FAILED;
+        };
+        return new PipelineHealth(status, f == null ? null : String.valueOf(f.getMessage()), startedAt, lastCommitAt);
     }
 
     @Override

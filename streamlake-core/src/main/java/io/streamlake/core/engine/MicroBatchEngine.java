@@ -3,6 +3,13 @@ package io.streamlake.core.engine;
 import io.streamlake.Pipeline;
 import io.streamlake.core.silver.SilverStage;
 import io.streamlake.core.util.Workers;
+import io.streamlake.event.BatchCommitted;
+import io.streamlake.event.CommitConflicted;
+import io.streamlake.event.PipelineFailed;
+import io.streamlake.event.PipelineStarted;
+import io.streamlake.event.PipelineStopped;
+import io.streamlake.event.PositionRange;
+import io.streamlake.event.PositionsSkipped;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
@@ -16,11 +23,14 @@ import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.Table;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -49,10 +59,21 @@ public final class MicroBatchEngine implements BatchEngine {
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
     /** The batch's helper threads, at the pipeline's writer parallelism; closed with the engine. */
     private final Workers workers;
+    private final Listeners listeners;
+    /** Gaps reported on the fetch thread, handed to the listeners on the engine's thread. */
+    private final Queue<PositionGap> unreportedGaps = new ConcurrentLinkedQueue<>();
     // The engine's thread only.
     private @Nullable PrefetchingReader reader;
     private boolean prefetch;
     private boolean lastPollEmpty;
+    private boolean opened;
+    /** What the last call that failed threw: the engine ends with it, for the listeners. */
+    private @Nullable Throwable failure;
+    private long batches;
+    private long events;
+    /** Silver's counts after the previous batch, so that each batch reports its own. */
+    private List<ExpectationMetrics> countsBefore = List.of();
+    private long quarantinedBefore;
 
     private static final BatchResult EMPTY = new BatchResult(0, -1, 0, false, 0, 0);
 
@@ -63,6 +84,7 @@ public final class MicroBatchEngine implements BatchEngine {
     public MicroBatchEngine(Pipeline pipeline, PipelineTables tables) {
         this.pipeline = pipeline;
         this.workers = new Workers(pipeline.writerParallelism(), pipeline.name());
+        this.listeners = new Listeners(pipeline.name(), pipeline.listeners());
         this.bronze = new BronzeStage(pipeline, tables.bronze(), workers);
         Table silverTable = tables.silver();
         this.silver = silverTable == null ? null
@@ -100,6 +122,21 @@ public final class MicroBatchEngine implements BatchEngine {
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
     @Override
     public void open() {
+        try {
+            openTablesAndSource();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        }
+        opened = true;
+        countsBefore = expectationMetrics();
+        quarantinedBefore = quarantined();
+        if (listeners.any()) {
+            listeners.fire(new PipelineStarted(pipeline.name(), Instant.now(), bronzeVersion(), silverVersion()));
+        }
+    }
+
+    private void openTablesAndSource() {
         long bronzeVersion = bronze.open();
         if (silver != null) {
             silver.open();
@@ -121,6 +158,17 @@ public final class MicroBatchEngine implements BatchEngine {
      */
     @Override
     public BatchResult runOnce(Duration pollTimeout) {
+        try {
+            BatchResult result = pollAndCommit(pollTimeout);
+            reportGaps();
+            return result;
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    private BatchResult pollAndCommit(Duration pollTimeout) {
         PrefetchingReader r = reader;
         if (r == null) {
             throw EngineErrors.notOpen();
@@ -134,16 +182,26 @@ public final class MicroBatchEngine implements BatchEngine {
         List<SourceRecord> records;
         long version;
         long start = System.nanoTime();
+        List<PositionRange> positions = List.of();
+        long bytes = 0;
         try {
             records = bronze.keepNew(polled, lastPositions);
             polled = null; // records holds every record kept; see the silver hand-over below
             if (records.isEmpty()) {
                 return EMPTY;
             }
+            if (listeners.any()) {
+                positions = bronze.positionRanges(lastPositions);
+                bytes = bytes(records);
+            }
             OptionalLong committed = bronze.commit(records, lastPositions);
             if (committed.isEmpty()) {
                 // Another instance took one of these partitions: drop the batch and read again from the markers.
                 r.rewind();
+                if (listeners.any()) {
+                    listeners.fire(new CommitConflicted(pipeline.name(), Instant.now(), bronze.location(),
+                            records.size()));
+                }
                 return new BatchResult(0, bronze.version(), 0, true, 0, 0);
             }
             version = committed.getAsLong();
@@ -158,7 +216,60 @@ public final class MicroBatchEngine implements BatchEngine {
         long silverStart = System.nanoTime();
         long silverChanged = silver == null ? 0 : silver.catchUp(version, batch);
         long end = System.nanoTime();
-        return new BatchResult(events, version, silverChanged, false, silverStart - start, end - silverStart);
+        BatchResult result = new BatchResult(events, version, silverChanged, false, silverStart - start,
+                end - silverStart);
+        batches++;
+        this.events += events;
+        if (listeners.any()) {
+            listeners.fire(batchCommitted(result, positions, bytes));
+        }
+        return result;
+    }
+
+    private BatchCommitted batchCommitted(BatchResult r, List<PositionRange> positions, long bytes) {
+        List<ExpectationMetrics> counts = expectationMetrics();
+        long quarantined = quarantined();
+        BatchCommitted event = new BatchCommitted(pipeline.name(), Instant.now(), batches, r.events(), bytes,
+                positions, r.bronzeVersion(), silverVersion(), r.silverRowsChanged(), quarantined - quarantinedBefore,
+                since(countsBefore, counts), Duration.ofNanos(r.bronzeNanos()), Duration.ofNanos(r.silverNanos()));
+        countsBefore = counts;
+        quarantinedBefore = quarantined;
+        return event;
+    }
+
+    /** @return each expectation's counts in {@code now} less those in {@code before} (matched by name) */
+    private static List<ExpectationMetrics> since(List<ExpectationMetrics> before, List<ExpectationMetrics> now) {
+        List<ExpectationMetrics> out = new ArrayList<>(now.size());
+        for (ExpectationMetrics m : now) {
+            long passed = m.passed();
+            long failed = m.failed();
+            for (ExpectationMetrics b : before) {
+                if (b.name().equals(m.name())) {
+                    passed -= b.passed();
+                    failed -= b.failed();
+                }
+            }
+            out.add(new ExpectationMetrics(m.name(), m.action(), passed, failed));
+        }
+        return out;
+    }
+
+    private static long bytes(List<SourceRecord> records) {
+        long bytes = 0;
+        for (int i = 0; i < records.size(); i++) {
+            SourceRecord r = records.get(i);
+            byte[] key = r.key();
+            byte[] value = r.value();
+            bytes += (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        }
+        return bytes;
+    }
+
+    /** Hands the gaps the fetch thread reported to the listeners, here on the engine's thread. */
+    private void reportGaps() {
+        for (PositionGap gap; (gap = unreportedGaps.poll()) != null; ) {
+            listeners.fire(new PositionsSkipped(pipeline.name(), Instant.now(), gap));
+        }
     }
 
     /**
@@ -234,6 +345,13 @@ public final class MicroBatchEngine implements BatchEngine {
         } finally {
             workers.close();
         }
+        reportGaps();
+        Throwable f = failure;
+        if (f != null) {
+            listeners.fire(new PipelineFailed(pipeline.name(), Instant.now(), batches, events, f));
+        } else if (opened) {
+            listeners.fire(new PipelineStopped(pipeline.name(), Instant.now(), batches, events));
+        }
     }
 
     /** Reads progress from the bronze Delta log, the only truth, whenever a reader asks. */
@@ -249,6 +367,7 @@ public final class MicroBatchEngine implements BatchEngine {
                     + " skipping ahead as configured. Recover them from an archive if you have one.",
                     pipeline.source().name(), gap.fromPosition(), gap.toPosition() - 1, gap.partition(), gap.count());
             gaps.add(gap);
+            unreportedGaps.add(gap);
         }
 
         @Override

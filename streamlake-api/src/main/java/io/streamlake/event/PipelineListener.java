@@ -1,0 +1,51 @@
+package io.streamlake.event;
+
+/**
+ * Receives a pipeline's events, for monitoring, alerting or tests: register one with
+ * {@code Pipeline.withListener(listener)}. Every method has an empty default, so a listener
+ * overrides what it needs.
+ *
+ * <p>Threads: the methods are called on the pipeline's own thread, one at a time, in the order the
+ * events happened (with the testkit's driver, on the test's thread). <b>They must not block</b> and
+ * should return within microseconds: ingestion waits for them. Hand slow work (a network call, a
+ * write) to a thread of your own. A listener that throws is logged at WARN and otherwise ignored: a
+ * monitoring hook never stops ingestion.
+ *
+ * <pre>{@code
+ * Pipeline.from(source).bronze(bronzePath).silver(silverPath, "order_id")
+ *     .withListener(new PipelineListener() {
+ *         @Override
+ *         public void onBatchCommitted(BatchCommitted batch) {
+ *             if (batch.quarantined() > 0) {
+ *                 alerts.offer(batch.quarantined() + " records quarantined in " + batch.pipeline());
+ *             }
+ *         }
+ *     });
+ * }</pre>
+ */
+public interface PipelineListener {
+
+    /** @param event the pipeline opened its tables and source */
+    default void onStarted(PipelineStarted event) {
+    }
+
+    /** @param event a micro-batch reached bronze, and silver caught up with it */
+    default void onBatchCommitted(BatchCommitted event) {
+    }
+
+    /** @param event the source skipped positions it no longer held (data loss) */
+    default void onPositionsSkipped(PositionsSkipped event) {
+    }
+
+    /** @param event another instance committed first; the batch was dropped and is read again */
+    default void onCommitConflicted(CommitConflicted event) {
+    }
+
+    /** @param event the pipeline stopped on an error */
+    default void onFailed(PipelineFailed event) {
+    }
+
+    /** @param event the pipeline stopped as asked, or caught up */
+    default void onStopped(PipelineStopped event) {
+    }
+}
