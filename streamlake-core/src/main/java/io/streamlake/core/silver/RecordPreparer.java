@@ -7,7 +7,7 @@ import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.merge.CdcStrategy;
-import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.TruncatingStrategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.quality.QuarantineReason;
@@ -63,7 +63,7 @@ final class RecordPreparer {
     /** Positions of the strategy's sequence columns: a row without a value there cannot be ordered. */
     private final int[] sequencePositions;
     /** The strategy, when it has truncate records; they are recognized before the key check. */
-    private final @Nullable Scd1Strategy truncates;
+    private final @Nullable TruncatingStrategy truncates;
     /** Whether the key or a required column is derived, so records are checked for them after the transforms. */
     private final boolean derivedRequired;
 
@@ -174,7 +174,7 @@ final class RecordPreparer {
         this.canQuarantine = canQuarantine;
         this.sequencePositions = pipeline.mergeStrategy().sequenceColumns().stream().mapToInt(schema::indexOf)
                 .filter(i -> i >= 0).toArray();
-        this.truncates = pipeline.mergeStrategy() instanceof Scd1Strategy s && s.truncates() ? s : null;
+        this.truncates = pipeline.mergeStrategy() instanceof TruncatingStrategy s && s.truncates() ? s : null;
         boolean derived = false;
         for (String c : pipeline.derivedColumns()) {
             derived |= key.contains(c) || !schema.require(c).nullable();

@@ -6,9 +6,9 @@ import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.DeleteMarkerStrategy;
+import io.streamlake.merge.HistoryStrategy;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -88,7 +88,7 @@ public final class SilverStage {
         this.schema = pipeline.silverSchema().orElseThrow();
         this.key = pipeline.silverKeys();
         this.strategy = pipeline.mergeStrategy();
-        this.layout = strategy instanceof Scd2Strategy ? SCD2 : SCD1;
+        this.layout = strategy instanceof HistoryStrategy ? SCD2 : SCD1;
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
@@ -108,7 +108,7 @@ public final class SilverStage {
      * @throws ConfigurationException if the strategy keeps markers and there is no table for them
      */
     static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table, Workers workers) {
-        if (!(pipeline.mergeStrategy() instanceof CdcStrategy<?> s) || !s.keepsKeyState()) {
+        if (!(pipeline.mergeStrategy() instanceof DeleteMarkerStrategy s) || !s.keepsKeyState()) {
             return null;
         }
         if (table == null) {

@@ -6,7 +6,7 @@ import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CompositeSequence;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.TruncatingStrategy;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The truncates of a {@code latestBy} silver table ({@link Scd1Strategy#withTruncates}): a truncate
+ * The truncates of a {@code latestBy} silver table ({@link TruncatingStrategy}, {@code withTruncates}): a truncate
  * record with sequence value {@code t} removes the rows whose sequence value is {@code <= t} and keeps
  * out every event with such a value, whenever it arrives.
  *
@@ -69,7 +69,7 @@ final class Truncation {
     private final Schema stored;
     private final MergeStrategy strategy;
     /** The {@code latestBy} strategy, null for another (no truncate can apply). */
-    private final @Nullable Scd1Strategy latest;
+    private final @Nullable TruncatingStrategy latest;
     /** The sequence columns as {@link #COLUMN_PROPERTY} records them, null when the strategy has none. */
     private final @Nullable String column;
     private final SilverMerger merger;
@@ -86,7 +86,7 @@ final class Truncation {
         this.schema = columns.declared();
         this.stored = columns.stored();
         this.strategy = strategy;
-        this.latest = strategy instanceof Scd1Strategy s && !s.sequenceColumns().isEmpty() ? s : null;
+        this.latest = strategy instanceof TruncatingStrategy s && !s.sequenceColumns().isEmpty() ? s : null;
         this.column = latest == null ? null : columnsText(latest.sequenceColumns());
         this.merger = merger;
         this.workers = workers;
@@ -197,7 +197,7 @@ final class Truncation {
     private long dropOlder(RecordPreparer.Prepared prepared, Object through) {
         List<Row> rows = prepared.rows;
         BitSet tombstones = prepared.tombstones;
-        Scd1Strategy s = Objects.requireNonNull(latest);
+        TruncatingStrategy s = Objects.requireNonNull(latest);
         return prepared.retain(i -> tombstones.get(i) || compareSequence(s.sequenceOf(rows.get(i)), through) > 0);
     }
 
