@@ -187,8 +187,7 @@ final class DeleteMarkers {
         for (String key : keyColumns) {
             if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS,
                     ABSORBED_AT).contains(key) || events.stream().anyMatch(c -> key.equals(EVENT_PREFIX + c))) {
-                throw new ConfigurationException("silver key column '" + key + "' has the name of a column of"
-                        + " the delete-marker table; rename the key, or keep no delete markers (keepDeletesFor(Duration.ZERO))");
+                throw SilverErrors.keyNamesAMarkerColumn(key);
             }
             b.required(key, silver.field(key).orElseThrow().type());
         }
@@ -362,15 +361,8 @@ final class DeleteMarkers {
     }
 
     private ConfigurationException otherSequence(DataType kept, @Nullable Exception cause) {
-        DataType wanted = schema.require(SEQUENCE).type();
-        return new ConfigurationException("delete-marker table " + table.location() + " keeps sequence values of"
-                + " type " + kept + (cause == null ? "" : " that do not read as " + strategy + "'s (" + cause.getMessage()
-                + ")") + ", written by a strategy with other sequence columns, but " + strategy + " orders events by "
-                + strategy.sequenceColumns() + ", whose values it keeps as " + wanted + (sequenceTypes.size() > 1
-                        ? " (the text of a sequence value of several columns)" : "")
-                + "; a delete-marker table belongs to one sequence: set a new one with withDeleteMarkers(path) (the"
-                + " markers of recent deletes are then lost), or go back to the sequence columns it was written with",
-                cause);
+        return SilverErrors.markersOfOtherSequence(table.location(), kept, cause, strategy, strategy.sequenceColumns(),
+                schema.require(SEQUENCE).type(), sequenceTypes.size() > 1);
     }
 
     @SuppressWarnings("unchecked")

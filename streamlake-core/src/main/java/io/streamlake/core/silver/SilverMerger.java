@@ -158,9 +158,7 @@ final class SilverMerger {
      */
     static Row checkKey(Object key, Row row, SilverKey keys, Object strategy) {
         if (!Objects.equals(keys.of(row), key)) {
-            throw new ConfigurationException("merge strategy " + strategy + " returned a row with key "
-                    + keys.of(row) + " while merging key " + key + "; a strategy must keep the row's key"
-                    + " (with keepColumns, list the key's columns)");
+            throw SilverErrors.strategyChangedKey(strategy, keys.of(row), key);
         }
         return row;
     }

@@ -112,8 +112,7 @@ public final class SilverStage {
             return null;
         }
         if (table == null) {
-            throw new ConfigurationException(s + " keeps delete markers, but pipeline " + pipeline.name()
-                    + " has no delete-marker table; set one with withDeleteMarkers(table)");
+            throw SilverErrors.noDeleteMarkerTable(s, pipeline.name());
         }
         return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKeys(), s,
                 Markers.deletes(pipeline.name()), pipeline.targetFileRows(), workers);
@@ -160,14 +159,9 @@ public final class SilverStage {
 
     private ConfigurationException mismatch(String property, String recorded, String wanted) {
         if (property.equals(KEY_PROPERTY)) {
-            return new ConfigurationException("silver table " + silver.location() + " is merged by key "
-                    + describeKey(recorded) + ", but the pipeline gives " + describeKey(wanted) + "; a silver table keeps"
-                    + " its key: pass " + describeKey(recorded) + " to silver(path, key...), or write to a new table path"
-                    + " (and rebuild it from bronze)");
+            return SilverErrors.otherKey(silver.location(), describeKey(recorded), describeKey(wanted));
         }
-        return new ConfigurationException("silver table " + silver.location() + " holds " + describeLayout(recorded)
-                + ", but the pipeline's strategy keeps " + describeLayout(wanted) + "; a silver table keeps its"
-                + " layout: use a strategy of the same kind, or write to a new table path (and rebuild it from bronze)");
+        return SilverErrors.otherLayout(silver.location(), describeLayout(recorded), describeLayout(wanted));
     }
 
     /** @return a recorded key as users name it: {@code 'order_id'}, or {@code ('tenant_id', 'order_id')} */

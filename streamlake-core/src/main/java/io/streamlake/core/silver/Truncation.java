@@ -166,25 +166,13 @@ final class Truncation {
             return null;
         }
         if (!recordedColumn.equals(column)) {
-            // several columns are recorded as a JSON array of names, which is also their argument list
-            String arguments = recordedColumn.startsWith("[") ? recordedColumn.substring(1, recordedColumn.length() - 1)
-                    : "\"" + recordedColumn + "\"";
-            throw new ConfigurationException("silver table " + silver.location() + " was truncated through "
-                    + recordedColumn + " = " + through + " (a truncate record of latestBy(" + arguments
-                    + ").withTruncates(...)), so events up to that value stay out of it; but the pipeline's strategy "
-                    + strategy + (column == null ? " has no sequence column" : " orders events by " + column)
-                    + " and could not keep them out. Truncates exist for SCD type 1 ordered by sequence columns only: use"
-                    + " MergeStrategies.latestBy(" + arguments + "), or write to a new table path (and"
-                    + " rebuild it from bronze)");
+            throw SilverErrors.truncatedByOtherSequence(silver.location(), recordedColumn, through, strategy, column);
         }
         List<DataType> types = Objects.requireNonNull(latest).sequenceTypes(schema);
         try {
             return CompositeSequence.decode(through, types);
         } catch (RuntimeException e) {
-            throw new ConfigurationException("silver table " + silver.location() + " records truncate watermark '"
-                    + through + "' in property " + THROUGH_PROPERTY + ", which is not a value of " + column
-                    + " (" + types + "): " + e.getMessage() + ". Was a column's type changed?"
-                    + " Set the property to the last truncate's value in that type, or rebuild silver from bronze", e);
+            throw SilverErrors.unreadableWatermark(silver.location(), through, THROUGH_PROPERTY, column, types, e);
         }
     }
 
