@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Sealed: {@link Scd1Strategy} keeps one row per key, {@link Scd2Strategy} a history of
- * versions, and the engine merges each in its own way.
+ * versions, and the engine merges each in its own way, reached through the capabilities they
+ * implement ({@link DeleteMarkerStrategy}, and {@link HistoryStrategy},
+ * {@link ColumnSequenceStrategy}, {@link TruncatingStrategy}), never through their classes.
  *
  * @param <S> the concrete strategy, so that the options keep its own methods in reach
  */

@@ -31,7 +31,8 @@ public interface DeleteMarkerStrategy extends MergeStrategy {
     /**
      * @return whether the engine keeps per-key state in the delete-marker table for this strategy
      *     as configured: delete markers, and whatever the strategy's other abilities keep there
-     *     ({@link ColumnSequenceStrategy}, {@link HistoryStrategy}); false when it keeps nothing
+     *     ({@link ColumnSequenceStrategy}, {@link HistoryStrategy}); false when it keeps nothing, and
+     *     always false without a sequence column (a marker is placed in its key's order by one)
      */
     boolean keepsKeyState();
 
