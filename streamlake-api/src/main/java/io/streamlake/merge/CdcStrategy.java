@@ -34,11 +34,13 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Sealed: {@link Scd1Strategy} keeps one row per key, {@link Scd2Strategy} a history of
- * versions, and the engine merges each in its own way.
+ * versions, and the engine merges each in its own way, reached through the capabilities they
+ * implement ({@link DeleteMarkerStrategy}, and {@link HistoryStrategy},
+ * {@link ColumnSequenceStrategy}, {@link TruncatingStrategy}), never through their classes.
  *
  * @param <S> the concrete strategy, so that the options keep its own methods in reach
  */
-public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements MergeStrategy
+public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements DeleteMarkerStrategy
         permits Scd1Strategy, Scd2Strategy {
 
     /** Default days a strategy with a sequence column keeps delete markers: Delta's default deleted-file retention. */
@@ -172,6 +174,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
     }
 
     /** @return how long delete markers are kept; zero when none are */
+    @Override
     public Duration deleteRetention() {
         Duration chosen = options.deleteRetention();
         if (chosen != null) {
@@ -195,6 +198,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      *     value behind each column of a partial update, or the row's sequence value when silver does
      *     not store the sequence column, or for {@code scd2} the events its versions absorbed
      */
+    @Override
     public boolean keepsKeyState() {
         return keepsDeleteMarkers();
     }
@@ -206,6 +210,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * @param incoming a decoded row
      * @return whether it is a delete event ({@link #withDeletes})
      */
+    @Override
     public boolean isDelete(Row incoming) {
         return options.isDelete(incoming);
     }
@@ -285,6 +290,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * @param row a row that has the sequence columns (a row of the declared silver schema)
      * @return its sequence value, or null
      */
+    @Override
     public @Nullable Object sequenceOf(Row row) {
         List<String> columns = sequenceColumns();
         if (columns.size() == 1) {
@@ -309,6 +315,7 @@ public abstract sealed class CdcStrategy<S extends CdcStrategy<S>> implements Me
      * @return their types, most significant first, to read a stored sequence value back with
      *     ({@link CompositeSequence#fromStored})
      */
+    @Override
     public List<DataType> sequenceTypes(Schema schema) {
         return sequenceColumns().stream().map(c -> schema.require(c).type()).toList();
     }

@@ -63,7 +63,8 @@ import org.jspecify.annotations.Nullable;
  * the whole table, not on one key, so the engine applies it and {@link #merge} never sees a
  * truncate record.
  */
-public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
+public final class Scd1Strategy extends CdcStrategy<Scd1Strategy>
+        implements ColumnSequenceStrategy, TruncatingStrategy {
 
     /** How rows of one key are ordered. */
     private enum Order {
@@ -172,6 +173,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      *
      * @return whether a record can truncate silver
      */
+    @Override
     public boolean truncates() {
         return truncateWhen != null;
     }
@@ -187,6 +189,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      * @param decoded a decoded record, possibly without a key
      * @return whether it is a truncate record; false when the strategy has none
      */
+    @Override
     public boolean isTruncate(Row decoded) {
         return truncateWhen != null && truncateWhen.test(decoded);
     }
@@ -210,26 +213,10 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
     }
 
     /**
-     * A row of partial updates and where its values came from: for each column whose value was not
-     * set by the row's newest event, the sequence value of the event that set it. Made by
-     * {@link #mergeColumns}.
-     *
-     * @param row the key's row, or null when the event deleted it
-     * @param sequences the sequence value behind each column that differs from the row's own: a
-     *     non-null value missing from the map came with the row's sequence value, a null value missing
-     *     from it was never set
-     */
-    public record PartialRow(@Nullable Row row, Map<String, Object> sequences) {
-        /** Copies the map. */
-        public PartialRow {
-            sequences = Map.copyOf(sequences);
-        }
-    }
-
-    /**
      * @return whether the engine keeps, for each key, the sequence value behind each column
      *     ({@link #mergeColumns}): {@code latestBy} with {@link #ignoreNullUpdates()}
      */
+    @Override
     public boolean tracksColumnSequences() {
         return !sequenceColumns.isEmpty() && options.ignoreNullUpdates();
     }
@@ -240,6 +227,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      *     key's sequence value beside silver, in the delete-marker table; with several sequence
      *     columns any of them may be left out, and the whole value is kept
      */
+    @Override
     public boolean keepsRowSequences() {
         return sequenceColumns.stream().anyMatch(c -> !options.stores(c));
     }
@@ -272,6 +260,7 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy> {
      * @return the row and its sequences; a null row when a delete at least as new as the row deletes it
      * @throws IllegalStateException if the strategy does not {@link #tracksColumnSequences()}
      */
+    @Override
     public PartialRow mergeColumns(@Nullable Row current, Map<String, Object> sequences, Row incoming) {
         if (!tracksColumnSequences()) {
             throw new IllegalStateException(this + " keeps no column sequences; mergeColumns is for"

@@ -116,12 +116,7 @@ import org.jspecify.annotations.Nullable;
  * {@link #mergeHistory(List, Collection, Row)} when it keeps none); {@link #merge(Row, Row)}, which
  * sees one row, is not supported.
  */
-public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
-    /** The column where a version starts, inclusive: the sequence value of the event that started it. */
-    public static final String START_AT = "__START_AT";
-    /** The column where a version ends, exclusive; null for the current version. */
-    public static final String END_AT = "__END_AT";
-
+public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> implements HistoryStrategy {
     /** The sequence columns, most significant first. */
     private final List<String> sequenceColumns;
     /** The columns of trackHistoryOn, or of trackHistoryExcept when {@link #except}; null for neither. */
@@ -256,6 +251,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      *     to {@code versions} (sorted) when the event changes nothing
      * @throws SchemaMismatchException if the event has no sequence value
      */
+    @Override
     public List<Row> mergeHistory(List<Row> versions, Collection<?> deletes, Row incoming) {
         Object s = sequenceOfEvent(incoming);
         List<Row> history = new ArrayList<>(versions);
@@ -335,32 +331,6 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
     }
 
     /**
-     * A key's history as the engine keeps it: its versions, as silver stores them, and the events
-     * they do not show (kept beside silver, in the delete-marker table). A version shows the values
-     * of the last event it absorbed; the events before it in the version (its start among them),
-     * and with {@link #ignoreNullUpdates()} an event whose nulls were filled, are kept here, so a late
-     * event can be placed among them exactly. Made and used by
-     * {@link #mergeHistory(History, Collection, Row)}.
-     *
-     * <pre>{@code
-     * Scd2Strategy.History h = new Scd2Strategy.History(List.of(), List.of());
-     * h = strategy.mergeHistory(h, deletes, event);   // h.versions() are the key's silver rows
-     * }</pre>
-     *
-     * @param versions the key's versions, any order
-     * @param absorbed the events kept beside silver, any order: rows of the silver schema as the events
-     *     came (columns silver does not store null, {@value #START_AT} the event's sequence value,
-     *     {@value #END_AT} null)
-     */
-    public record History(List<Row> versions, List<Row> absorbed) {
-        /** Copies the lists. */
-        public History {
-            versions = List.copyOf(versions);
-            absorbed = List.copyOf(absorbed);
-        }
-    }
-
-    /**
      * Applies one event to a key's history so that the result is what the key's events give in
      * sequence order, whatever order they arrived in: the history is rebuilt from the events it
      * knows (the versions' own events, the absorbed events, the deletes and this one), folded in
@@ -388,6 +358,7 @@ public final class Scd2Strategy extends CdcStrategy<Scd2Strategy> {
      *     them: those given, and any the versions no longer show
      * @throws SchemaMismatchException if the event has no sequence value
      */
+    @Override
     public History mergeHistory(History history, Collection<?> deletes, Row incoming) {
         Object s = sequenceOfEvent(incoming);
         boolean delete = options.isDelete(incoming);

@@ -30,6 +30,17 @@ class LayeringTest {
     private static final String CORE = "io.streamlake.core.";
     /** An import of, or a qualified reference to, a class of a core package. */
     private static final Pattern CORE_REFERENCE = Pattern.compile("\\bio\\.streamlake\\.core\\.([a-z]+)\\.([A-Z]\\w*)");
+    /**
+     * An {@code instanceof} on a concrete strategy or plugin class, qualified or not. An optional
+     * ability is a capability interface of the api ({@code BronzeFiles}, {@code HistoryStrategy}),
+     * which the engine may test for; the classes that implement it, it may not.
+     */
+    private static final Pattern CONCRETE_INSTANCEOF = Pattern.compile("\\binstanceof\\s+(?:[\\w.]+\\.)?"
+            + "(Scd1Strategy|Scd2Strategy|CdcStrategy|DeltaTable|KafkaSource|EventHubsSource|CaptureSource"
+            + "|HandoverSource|InMemory\\w*)\\b");
+    /** The core package of each concrete plugin class above: a plugin may test for its own classes (as equals does). */
+    private static final Map<String, String> PLUGIN_PACKAGE = Map.of("DeltaTable", "delta", "KafkaSource", "kafka",
+            "EventHubsSource", "eventhubs", "CaptureSource", "capture", "HandoverSource", "capture");
 
     /** Each core package and the core packages it may use. */
     static final Map<String, Set<String>> ALLOWED = new LinkedHashMap<>();
@@ -104,21 +115,16 @@ class LayeringTest {
         Pattern apiReference = Pattern.compile("\\bio\\.streamlake(\\.[a-z]+)?\\.[A-Z]");
         Map<String, Set<String>> graph = new TreeMap<>();
         Path api = ROOT.resolve("streamlake-api/src/main/java");
-        try (Stream<Path> files = Files.walk(api)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                String code = withoutComments(Files.readString(f));
-                String from = api.relativize(f.getParent()).toString().replace('/', '.');
-                Matcher m = apiReference.matcher(code);
-                while (m.find()) {
-                    String to = "io.streamlake" + (m.group(1) == null ? "" : m.group(1));
-                    if (!to.equals(from)) {
-                        graph.computeIfAbsent(from, k -> new TreeSet<>()).add(to);
-                    }
+        sources(api).forEach((f, text) -> {
+            String from = api.relativize(f.getParent()).toString().replace('/', '.');
+            Matcher m = apiReference.matcher(code(text));
+            while (m.find()) {
+                String to = "io.streamlake" + (m.group(1) == null ? "" : m.group(1));
+                if (!to.equals(from)) {
+                    graph.computeIfAbsent(from, k -> new TreeSet<>()).add(to);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
         assertThat(graph).as("api package graph").containsKey("io.streamlake");
         for (String start : graph.keySet()) {
             assertThat(reaches(graph, start, start, new TreeSet<>())).as("a cycle through %s: %s", start, graph)
@@ -138,6 +144,34 @@ class LayeringTest {
             }));
         }
         assertThat(forbidden).as("engine internals outside core (use the api, or a plugin's public class)").isEmpty();
+    }
+
+    @Test
+    void noCorePackageTestsForAConcreteStrategyOrPlugin() {
+        List<String> found = new ArrayList<>();
+        sources(ROOT.resolve("streamlake-core/src/main/java")).forEach((file, text) -> {
+            String from = packageOf(text);
+            // capture's hand-over to the live source (instanceof KafkaSource) is a debt that KNOWN
+            // already lists ("capture -> kafka.KafkaSource"), with its way out
+            if (from.equals("capture")) {
+                return;
+            }
+            Matcher m = CONCRETE_INSTANCEOF.matcher(code(text));
+            while (m.find()) {
+                if (!from.equals(PLUGIN_PACKAGE.get(m.group(1)))) {
+                    found.add(file.getFileName() + " (core." + from + "): " + m.group());
+                }
+            }
+        });
+        assertThat(found).as("instanceof on a concrete class; test for a capability interface of the api instead"
+                + " (see CONTRIBUTING.md)").isEmpty();
+    }
+
+    @Test
+    void theInstanceofRuleCatchesAConcreteClassAndNotACapability() {
+        assertThat(CONCRETE_INSTANCEOF.matcher("if (s instanceof io.streamlake.merge.Scd2Strategy h) {").find()).isTrue();
+        assertThat(CONCRETE_INSTANCEOF.matcher("if (t instanceof InMemoryTable) {").find()).isTrue();
+        assertThat(CONCRETE_INSTANCEOF.matcher("if (s instanceof HistoryStrategy h) {").find()).isFalse();
     }
 
     @Test
@@ -170,14 +204,21 @@ class LayeringTest {
     /** @return the core references of every source under the root, by the referring file's core package ("" outside core) */
     private static Map<String, List<Reference>> references(Path root) {
         Map<String, List<Reference>> out = new TreeMap<>();
+        sources(root).forEach((f, text) -> {
+            List<Reference> refs = scan(text, root.relativize(f).toString());
+            if (!refs.isEmpty()) {
+                out.computeIfAbsent(packageOf(text), k -> new ArrayList<>()).addAll(refs);
+            }
+        });
+        return out;
+    }
+
+    /** @return the text of every Java source under the root, by its path */
+    private static Map<Path, String> sources(Path root) {
+        Map<Path, String> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                String text = Files.readString(f);
-                String from = packageOf(text);
-                List<Reference> refs = scan(text, root.relativize(f).toString());
-                if (!refs.isEmpty()) {
-                    out.computeIfAbsent(from, k -> new ArrayList<>()).addAll(refs);
-                }
+                out.put(f, Files.readString(f));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -194,17 +235,17 @@ class LayeringTest {
         return pkg.startsWith(CORE) ? pkg.substring(CORE.length()).split("\\.")[0] : "";
     }
 
+    /** @return the source without its comments: they may name any class (javadoc explains where things live) */
+    private static String code(String text) {
+        return text.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\\n]*", "");
+    }
+
     private static List<Reference> scan(String text, String file) {
         List<Reference> refs = new ArrayList<>();
-        Matcher m = CORE_REFERENCE.matcher(withoutComments(text));
+        Matcher m = CORE_REFERENCE.matcher(code(text));
         while (m.find()) {
             refs.add(new Reference(file, m.group(1), m.group(2)));
         }
         return refs;
-    }
-
-    /** Comments may name any class (javadoc explains where things live): only code counts. */
-    private static String withoutComments(String text) {
-        return text.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\\n]*", "");
     }
 }

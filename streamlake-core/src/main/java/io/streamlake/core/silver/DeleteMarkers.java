@@ -5,12 +5,12 @@ import static io.streamlake.merge.CdcStrategy.compareSequence;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.ColumnSequenceStrategy;
 import io.streamlake.merge.CompositeSequence;
+import io.streamlake.merge.DeleteMarkerStrategy;
+import io.streamlake.merge.HistoryStrategy;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategies;
-import io.streamlake.merge.Scd1Strategy;
-import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Field;
 import io.streamlake.schema.Row;
@@ -57,13 +57,13 @@ import org.slf4j.LoggerFactory;
  * a row saying so until silver has caught up.
  *
  * <p>SCD type 2 delete markers need none of this: a key's deletes only grow (until they expire),
- * and {@link io.streamlake.merge.Scd2Strategy#mergeHistory(List, java.util.Collection, Row)} gives
+ * and {@link HistoryStrategy#mergeHistory(List, java.util.Collection, Row)} gives
  * the same history whether a delete comes before or after the other events. So a replay may start
  * from markers that already hold the lost batch's deletes, and its marker rows have no previous
  * values.
  *
  * <p>An SCD type 2 table also keeps here the events its versions absorbed
- * ({@link io.streamlake.merge.Scd2Strategy.History#absorbed()}): one row per event, marked by when
+ * ({@link HistoryStrategy.History#absorbed()}): one row per event, marked by when
  * it was absorbed ({@value #ABSORBED_AT}), its sequence value in {@value #SEQUENCE} and its values in
  * columns {@value #EVENT_PREFIX} followed by the silver column's name. A key's absorbed events only
  * grow in a batch (a tombstone that removes the history clears them), and a row records the batch
@@ -96,7 +96,9 @@ final class DeleteMarkers {
 
     private final Table table;
     private final Schema schema;
-    private final CdcStrategy<?> strategy;
+    private final DeleteMarkerStrategy strategy;
+    /** The strategy when it keeps sequence values beside silver, for a row or its columns; null otherwise. */
+    private final @Nullable ColumnSequenceStrategy columnStrategy;
     /** The key of incoming and silver rows. */
     private final SilverKey keys;
     /** The same key's columns in marker rows. */
@@ -113,7 +115,7 @@ final class DeleteMarkers {
     /** The sequence columns' types, to read a stored sequence value back ({@link CompositeSequence#fromStored}). */
     private final List<DataType> sequenceTypes;
     private final String sequenceColumn;
-    /** Whether rows also keep the events SCD type 2 versions absorbed ({@link Scd2Strategy.History#absorbed()}). */
+    /** Whether rows also keep the events SCD type 2 versions absorbed ({@link HistoryStrategy.History#absorbed()}). */
     private final boolean history;
     private final Schema silverSchema;
     /** The silver columns an absorbed event keeps, each in a column {@value #EVENT_PREFIX} + its name. */
@@ -126,7 +128,7 @@ final class DeleteMarkers {
     /**
      * What the markers table keeps of a key: its delete (the delete's sequence value and when it
      * happened), and for {@code latestBy(...).ignoreNullUpdates()} the sequence value behind each
-     * column of its row ({@link Scd1Strategy#mergeColumns}); either may be absent.
+     * column of its row ({@link ColumnSequenceStrategy#mergeColumns}); either may be absent.
      */
     record Marker(@Nullable Object sequence, @Nullable Instant deletedAt, Map<String, Object> columns) {
         Marker(@Nullable Object sequence, @Nullable Instant deletedAt) {
@@ -148,18 +150,20 @@ final class DeleteMarkers {
     private record Marked(@Nullable Row row, @Nullable Marker marker) {
     }
 
-    DeleteMarkers(Table table, Schema silverSchema, List<String> keyColumns, CdcStrategy<?> strategy, String appId,
-            long targetFileRows, Workers workers) {
+    DeleteMarkers(Table table, Schema silverSchema, List<String> keyColumns, DeleteMarkerStrategy strategy,
+            String appId, long targetFileRows, Workers workers) {
         this.table = table;
         this.strategy = strategy;
         this.keys = SilverKey.of(silverSchema, keyColumns);
         this.retention = strategy.deleteRetention();
         this.appId = appId;
-        this.columns = strategy instanceof Scd1Strategy s && (s.tracksColumnSequences() || s.keepsRowSequences());
-        this.rowSequences = strategy instanceof Scd1Strategy s && s.keepsRowSequences();
+        this.columnStrategy = strategy instanceof ColumnSequenceStrategy c ? c : null;
+        this.columns = columnStrategy != null
+                && (columnStrategy.tracksColumnSequences() || columnStrategy.keepsRowSequences());
+        this.rowSequences = columnStrategy != null && columnStrategy.keepsRowSequences();
         this.sequenceColumn = strategy.sequenceColumns().get(0);
         this.sequenceTypes = strategy.sequenceTypes(silverSchema);
-        this.history = strategy instanceof Scd2Strategy;
+        this.history = strategy instanceof HistoryStrategy;
         this.silverSchema = silverSchema;
         this.eventColumns = history ? eventColumns(silverSchema, keyColumns) : List.of();
         this.schema = schema(silverSchema, keyColumns, CompositeSequence.storedType(sequenceTypes), columns, history);
@@ -183,8 +187,7 @@ final class DeleteMarkers {
         for (String key : keyColumns) {
             if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS,
                     ABSORBED_AT).contains(key) || events.stream().anyMatch(c -> key.equals(EVENT_PREFIX + c))) {
-                throw new ConfigurationException("silver key column '" + key + "' has the name of a column of"
-                        + " the delete-marker table; rename the key, or keep no delete markers (keepDeletesFor(Duration.ZERO))");
+                throw SilverErrors.keyNamesAMarkerColumn(key);
             }
             b.required(key, silver.field(key).orElseThrow().type());
         }
@@ -213,8 +216,8 @@ final class DeleteMarkers {
     private static List<String> eventColumns(Schema silver, List<String> keyColumns) {
         List<String> out = new ArrayList<>();
         for (Field f : silver.fields()) {
-            if (!keyColumns.contains(f.name()) && !f.name().equals(Scd2Strategy.START_AT)
-                    && !f.name().equals(Scd2Strategy.END_AT)) {
+            if (!keyColumns.contains(f.name()) && !f.name().equals(HistoryStrategy.START_AT)
+                    && !f.name().equals(HistoryStrategy.END_AT)) {
                 out.add(f.name());
             }
         }
@@ -237,13 +240,14 @@ final class DeleteMarkers {
      */
     @Nullable Batch<?> begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
         TableSnapshot snapshot = snapshot();
-        boolean deletes = !tombstones.isEmpty() && strategy instanceof Scd1Strategy;
+        // a tombstone deletes one row per key and leaves a marker; history forgets the key's whole history
+        boolean deletes = !tombstones.isEmpty() && !history;
         for (int i = 0; i < incoming.size() && !deletes; i++) {
             deletes = !tombstones.get(i) && isDelete(incoming.get(i));
         }
-        if (history && snapshot.files().isEmpty()) {
+        if (strategy instanceof HistoryStrategy h && snapshot.files().isEmpty()) {
             // nothing remembered yet, but the batch may absorb events or delete: it costs no I/O
-            return new HistoryBatch((Scd2Strategy) strategy, snapshot, Map.of(), Map.of(), now);
+            return new HistoryBatch(h, snapshot, Map.of(), Map.of(), now);
         }
         if (!deletes && !columns && snapshot.files().isEmpty()) {
             return null; // the common case costs no I/O
@@ -254,7 +258,7 @@ final class DeleteMarkers {
         }
         Map<Object, List<Row>> stored = merger.lookup(snapshot.files(), batchKeys);
         Instant cutoff = now.minus(retention);
-        if (strategy instanceof Scd2Strategy scd2) {
+        if (strategy instanceof HistoryStrategy h) {
             Map<Object, List<Object>> live = new HashMap<>();
             Map<Object, List<Row>> hidden = new HashMap<>();
             for (Map.Entry<Object, List<Row>> e : stored.entrySet()) {
@@ -270,7 +274,7 @@ final class DeleteMarkers {
                     }
                 }
             }
-            return new HistoryBatch(scd2, snapshot, live, hidden, now);
+            return new HistoryBatch(h, snapshot, live, hidden, now);
         }
         Map<Object, Row> last = new HashMap<>();
         Map<Object, Marker> live = new HashMap<>();
@@ -289,7 +293,7 @@ final class DeleteMarkers {
                 && last.values().stream().allMatch(r -> version(r) <= consumed)) {
             return null;
         }
-        return new Batch1((Scd1Strategy) strategy, snapshot, last, live, consumed, now);
+        return new Batch1(snapshot, last, live, consumed, now);
     }
 
     /** A predicate that throws here throws again in the merge, which leaves the row out and quarantines it. */
@@ -357,15 +361,8 @@ final class DeleteMarkers {
     }
 
     private ConfigurationException otherSequence(DataType kept, @Nullable Exception cause) {
-        DataType wanted = schema.require(SEQUENCE).type();
-        return new ConfigurationException("delete-marker table " + table.location() + " keeps sequence values of"
-                + " type " + kept + (cause == null ? "" : " that do not read as " + strategy + "'s (" + cause.getMessage()
-                + ")") + ", written by a strategy with other sequence columns, but " + strategy + " orders events by "
-                + strategy.sequenceColumns() + ", whose values it keeps as " + wanted + (sequenceTypes.size() > 1
-                        ? " (the text of a sequence value of several columns)" : "")
-                + "; a delete-marker table belongs to one sequence: set a new one with withDeleteMarkers(path) (the"
-                + " markers of recent deletes are then lost), or go back to the sequence columns it was written with",
-                cause);
+        return SilverErrors.markersOfOtherSequence(table.location(), kept, cause, strategy, strategy.sequenceColumns(),
+                schema.require(SEQUENCE).type(), sequenceTypes.size() > 1);
     }
 
     @SuppressWarnings("unchecked")
@@ -533,7 +530,6 @@ final class DeleteMarkers {
 
     /** One {@code latestBy} batch: a key's state is its row, or its marker, or both. */
     private final class Batch1 implements Batch<Object> {
-        private final Scd1Strategy strategy;
         private final TableSnapshot snapshot;
         private final Map<Object, Row> stored;
         private final Map<Object, Marker> live;
@@ -541,9 +537,8 @@ final class DeleteMarkers {
         private final Instant now;
         private final Map<Object, Optional<Marker>> settled = new ConcurrentHashMap<>();
 
-        private Batch1(Scd1Strategy strategy, TableSnapshot snapshot, Map<Object, Row> stored,
-                Map<Object, Marker> live, long consumed, Instant now) {
-            this.strategy = strategy;
+        private Batch1(TableSnapshot snapshot, Map<Object, Row> stored, Map<Object, Marker> live, long consumed,
+                Instant now) {
             this.snapshot = snapshot;
             this.stored = stored;
             this.live = live;
@@ -567,7 +562,7 @@ final class DeleteMarkers {
             Row row = stored;
             Object sequence = kept == null ? null : kept.columns().get(sequenceColumn);
             if (row != null && sequence != null) {
-                row = strategy.withKeptSequence(row, sequence);
+                row = Objects.requireNonNull(columnStrategy).withKeptSequence(row, sequence);
             }
             Object result = fold(key, row == stored ? state : state instanceof Marked m ? new Marked(row, m.marker())
                     : row, incoming, tombstone);
@@ -614,7 +609,7 @@ final class DeleteMarkers {
             if (!delete && marker != null && marker.deletes() && compareSequence(sequence, marker.sequence()) <= 0) {
                 return state(key, row, marker); // older than the delete: it must not bring the key back
             }
-            if (strategy.tracksColumnSequences()) {
+            if (columnStrategy != null && columnStrategy.tracksColumnSequences()) {
                 return mergeColumns(key, row, marker, incoming, sequence, delete);
             }
             MergeDecision d = strategy.merge(row, incoming);
@@ -641,8 +636,8 @@ final class DeleteMarkers {
             if (row == null && delete) {
                 return state(key, null, Marker.of(deleted.sequence(), deleted.deletedAt(), Map.of()));
             }
-            Scd1Strategy.PartialRow p = strategy.mergeColumns(row, marker == null ? Map.of() : marker.columns(),
-                    incoming);
+            ColumnSequenceStrategy.PartialRow p = Objects.requireNonNull(columnStrategy).mergeColumns(row,
+                    marker == null ? Map.of() : marker.columns(), incoming);
             Row merged = p.row() == null ? null : SilverMerger.checkKey(key, p.row(), keys, strategy);
             return state(key, merged, deleted == null ? Marker.of(null, null, p.sequences())
                     : Marker.of(deleted.sequence(), deleted.deletedAt(), merged == null ? Map.of() : p.sequences()));
@@ -734,7 +729,7 @@ final class DeleteMarkers {
         /** The absorbed events of the keys whose events changed, as the batch leaves them. */
         private final Map<Object, List<Row>> absorbedAfter = new ConcurrentHashMap<>();
 
-        private HistoryBatch(Scd2Strategy strategy, TableSnapshot snapshot, Map<Object, List<Object>> live,
+        private HistoryBatch(HistoryStrategy strategy, TableSnapshot snapshot, Map<Object, List<Object>> live,
                 Map<Object, List<Row>> hidden, Instant now) {
             super(strategy, keys);
             this.snapshot = snapshot;
@@ -800,8 +795,8 @@ final class DeleteMarkers {
                 b.set(c, marker.value(EVENT_PREFIX + c));
             }
             Row event = b.build();
-            // the validity of an absorbed event, as Scd2Strategy.History#absorbed() says
-            return event.with(Scd2Strategy.START_AT, CompositeSequence.toStored(sequence(event)));
+            // the validity of an absorbed event, as HistoryStrategy.History#absorbed() says
+            return event.with(HistoryStrategy.START_AT, CompositeSequence.toStored(sequence(event)));
         }
 
         /** An absorbed event's marker row, written by this batch. */

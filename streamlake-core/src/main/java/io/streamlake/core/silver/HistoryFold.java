@@ -1,8 +1,8 @@
 package io.streamlake.core.silver;
 
 import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.HistoryStrategy;
 import io.streamlake.merge.MergeDecision;
-import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The SCD type 2 merge path: a key's state is all its versions, ordered by {@code __START_AT}, and
  * the sequence values of the key's deletes, and each incoming event goes through
- * {@link Scd2Strategy#mergeHistory(List, java.util.Collection, Row)}. {@link SilverMerger} writes
+ * {@link HistoryStrategy#mergeHistory(List, java.util.Collection, Row)}. {@link SilverMerger} writes
  * the versions in that order after their key, so files stay sorted by (key, {@code __START_AT}) and
  * a key's versions share one file, which keeps pruning by key working.
  *
@@ -20,12 +20,12 @@ import org.jspecify.annotations.Nullable;
  * within one batch; {@link DeleteMarkers} keeps them across batches by starting a key from its
  * markers ({@link #markers}). With delete markers the fold is also exact
  * ({@link #exact()}): the state carries the events the versions absorbed
- * ({@link Scd2Strategy.History#absorbed()}), which the markers keep across batches too
+ * ({@link HistoryStrategy.History#absorbed()}), which the markers keep across batches too
  * ({@link #absorbed}), and events go through
- * {@link Scd2Strategy#mergeHistory(Scd2Strategy.History, java.util.Collection, Row)}.
+ * {@link HistoryStrategy#mergeHistory(HistoryStrategy.History, java.util.Collection, Row)}.
  */
 class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
-    private final Scd2Strategy strategy;
+    private final HistoryStrategy strategy;
     private final SilverKey keys;
 
     /**
@@ -33,7 +33,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
      *
      * @param rows its versions, as silver stores them
      * @param deletes the sequence values of its deletes: those remembered before the batch, then the batch's
-     * @param absorbed the events its versions absorbed ({@link Scd2Strategy.History#absorbed()}); empty
+     * @param absorbed the events its versions absorbed ({@link HistoryStrategy.History#absorbed()}); empty
      *     unless the fold is {@link #exact()}
      * @param cleared whether a tombstone removed the key's history, and with it the absorbed events
      *     remembered before the batch
@@ -41,7 +41,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
     record Versions(List<Row> rows, List<Object> deletes, List<Row> absorbed, boolean cleared) {
     }
 
-    HistoryFold(Scd2Strategy strategy, SilverKey keys) {
+    HistoryFold(HistoryStrategy strategy, SilverKey keys) {
         this.strategy = strategy;
         this.keys = keys;
     }
@@ -86,15 +86,15 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
         List<Object> deletes = state == null ? markers(key) : state.deletes();
         List<Row> absorbed = state == null ? absorbed(key) : state.absorbed();
         boolean cleared = state != null && state.cleared();
-        Scd2Strategy.History next;
+        HistoryStrategy.History next;
         if (tombstone) {
             // A tombstone has no sequence value to close a version at: the strategy decides for
             // the whole history, given the current version.
             MergeDecision d = strategy.onTombstone(current(versions), incoming);
             next = switch (d.kind()) {
                 // the history is gone, and with it what its versions absorbed
-                case DELETE -> new Scd2Strategy.History(List.of(), List.of());
-                case KEEP -> new Scd2Strategy.History(versions, absorbed);
+                case DELETE -> new HistoryStrategy.History(List.of(), List.of());
+                case KEEP -> new HistoryStrategy.History(versions, absorbed);
                 case UPSERT -> merge(versions, absorbed, deletes, d.row());
             };
             cleared |= d.kind() == MergeDecision.Kind.DELETE && !absorbed.isEmpty();
@@ -111,11 +111,11 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
                 : new Versions(next.versions(), deletes, next.absorbed(), cleared);
     }
 
-    private Scd2Strategy.History merge(List<Row> versions, List<Row> absorbed, List<Object> deletes, Row incoming) {
+    private HistoryStrategy.History merge(List<Row> versions, List<Row> absorbed, List<Object> deletes, Row incoming) {
         if (exact()) {
-            return strategy.mergeHistory(new Scd2Strategy.History(versions, absorbed), deletes, incoming);
+            return strategy.mergeHistory(new HistoryStrategy.History(versions, absorbed), deletes, incoming);
         }
-        return new Scd2Strategy.History(strategy.mergeHistory(versions, deletes, incoming), List.of());
+        return new HistoryStrategy.History(strategy.mergeHistory(versions, deletes, incoming), List.of());
     }
 
     /** @return the deletes with one more value, unless they hold it already */
@@ -133,7 +133,7 @@ class HistoryFold implements SilverMerger.KeyFold<HistoryFold.Versions> {
 
     private static @Nullable Row current(List<Row> versions) {
         for (Row v : versions) {
-            if (v.value(Scd2Strategy.END_AT) == null) {
+            if (v.value(HistoryStrategy.END_AT) == null) {
                 return v;
             }
         }

@@ -4,10 +4,8 @@ import io.streamlake.Pipeline;
 import io.streamlake.core.json.DecodeException;
 import io.streamlake.core.json.JsonRowDecoder;
 import io.streamlake.core.util.Workers;
-import io.streamlake.exceptions.ExpectationFailedException;
-import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.merge.CdcStrategy;
-import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.TruncatingStrategy;
 import io.streamlake.quality.Expectation;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.quality.QuarantineReason;
@@ -63,7 +61,7 @@ final class RecordPreparer {
     /** Positions of the strategy's sequence columns: a row without a value there cannot be ordered. */
     private final int[] sequencePositions;
     /** The strategy, when it has truncate records; they are recognized before the key check. */
-    private final @Nullable Scd1Strategy truncates;
+    private final @Nullable TruncatingStrategy truncates;
     /** Whether the key or a required column is derived, so records are checked for them after the transforms. */
     private final boolean derivedRequired;
 
@@ -174,7 +172,7 @@ final class RecordPreparer {
         this.canQuarantine = canQuarantine;
         this.sequencePositions = pipeline.mergeStrategy().sequenceColumns().stream().mapToInt(schema::indexOf)
                 .filter(i -> i >= 0).toArray();
-        this.truncates = pipeline.mergeStrategy() instanceof Scd1Strategy s && s.truncates() ? s : null;
+        this.truncates = pipeline.mergeStrategy() instanceof TruncatingStrategy s && s.truncates() ? s : null;
         boolean derived = false;
         for (String c : pipeline.derivedColumns()) {
             derived |= key.contains(c) || !schema.require(c).nullable();
@@ -243,10 +241,7 @@ final class RecordPreparer {
                 continue;
             }
             if (!canQuarantine) {
-                throw new SchemaMismatchException("record " + r.partition() + "@" + r.position() + " cannot enter silver ("
-                        + why.rule() + "): " + why.problem() + ". The pipeline stopped so that nothing is dropped"
-                        + " silently; bronze holds the record. Give the pipeline a quarantine table (withQuarantine)"
-                        + " or fix the producer.");
+                throw SilverErrors.cannotEnterSilver(r, why.rule(), why.problem());
             }
             if (versions[i] > quarantinedUpTo) {
                 out.quarantine.add(QuarantineLayout.of(r, versions[i], why.rule(), why.reason(), why.problem(), now));
@@ -448,16 +443,8 @@ final class RecordPreparer {
                             : "expectation '" + x.name() + "' threw " + JsonRowDecoder.excerpt(threw.toString())
                                     + " on this record, so it did not pass");
                 }
-                case FAIL -> throw threw == null
-                        ? new ExpectationFailedException("record " + r.partition() + "@" + r.position()
-                                + " broke expectation '" + x.name() + "' (action FAIL): " + row + ". The pipeline"
-                                + " stopped; silver holds everything before this batch and bronze holds the record."
-                                + " Fix the data or change the rule's action to DROP or QUARANTINE, then restart.")
-                        : new ExpectationFailedException("expectation '" + x.name() + "' (action FAIL) threw "
-                                + threw.getClass().getName() + " on record " + r.partition() + "@" + r.position()
-                                + " instead of deciding: " + threw.getMessage() + ". The pipeline stopped; silver"
-                                + " holds everything before this batch and bronze holds the record. Make the rule"
-                                + " handle such rows (a null column, for example), then restart.", threw);
+                case FAIL -> throw threw == null ? SilverErrors.expectationBroken(r, x.name(), row)
+                        : SilverErrors.expectationThrew(r, x.name(), threw);
             }
         }
         return null;

@@ -42,8 +42,7 @@ public final class SilverKey {
         for (int i = 0; i < positions.length; i++) {
             positions[i] = schema.indexOf(columns.get(i));
             if (positions[i] < 0) {
-                throw new ConfigurationException("silver key column '" + columns.get(i) + "' is not in the schema "
-                        + schema + "; declare it or pick one of the schema's columns as the key");
+                throw SilverErrors.keyColumnNotInSchema(columns.get(i), schema);
             }
         }
         return new SilverKey(List.copyOf(columns), positions);

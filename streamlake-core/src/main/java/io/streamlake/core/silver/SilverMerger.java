@@ -2,9 +2,9 @@ package io.streamlake.core.silver;
 
 import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.HistoryStrategy;
 import io.streamlake.merge.MergeDecision;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
@@ -37,7 +37,7 @@ import org.jspecify.annotations.Nullable;
  * files in every partition are looked up ({@link PartitionedMerge}).
  *
  * <p>What a key's rows become is a {@link KeyFold}: the strategy's single-row fold, or for an
- * {@link Scd2Strategy} the {@link HistoryFold}. Everything else, the pruning, reading and
+ * {@link HistoryStrategy} the {@link HistoryFold}. Everything else, the pruning, reading and
  * rewriting, is shared. Folds see rows of the declared schema: silver's rows are widened to it as
  * read and narrowed to the stored schema as written ({@link SilverColumns}).
  *
@@ -72,7 +72,7 @@ final class SilverMerger {
         this.io = new SilverFiles(table, columns, silverKey, targetFileRows, workers);
         this.planner = new MergePlanner(io, partitionColumns);
         strategy.validate(schema, keyColumns);
-        this.fold = strategy instanceof Scd2Strategy history
+        this.fold = strategy instanceof HistoryStrategy history
                 ? new HistoryFold(history, silverKey)
                 : new RowFold(strategy, silverKey);
     }
@@ -158,9 +158,7 @@ final class SilverMerger {
      */
     static Row checkKey(Object key, Row row, SilverKey keys, Object strategy) {
         if (!Objects.equals(keys.of(row), key)) {
-            throw new ConfigurationException("merge strategy " + strategy + " returned a row with key "
-                    + keys.of(row) + " while merging key " + key + "; a strategy must keep the row's key"
-                    + " (with keepColumns, list the key's columns)");
+            throw SilverErrors.strategyChangedKey(strategy, keys.of(row), key);
         }
         return row;
     }

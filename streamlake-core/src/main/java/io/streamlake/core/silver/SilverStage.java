@@ -6,9 +6,9 @@ import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.merge.CdcStrategy;
+import io.streamlake.merge.DeleteMarkerStrategy;
+import io.streamlake.merge.HistoryStrategy;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd2Strategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -88,7 +88,7 @@ public final class SilverStage {
         this.schema = pipeline.silverSchema().orElseThrow();
         this.key = pipeline.silverKeys();
         this.strategy = pipeline.mergeStrategy();
-        this.layout = strategy instanceof Scd2Strategy ? SCD2 : SCD1;
+        this.layout = strategy instanceof HistoryStrategy ? SCD2 : SCD1;
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
@@ -108,12 +108,11 @@ public final class SilverStage {
      * @throws ConfigurationException if the strategy keeps markers and there is no table for them
      */
     static @Nullable DeleteMarkers deleteMarkers(Pipeline pipeline, @Nullable Table table, Workers workers) {
-        if (!(pipeline.mergeStrategy() instanceof CdcStrategy<?> s) || !s.keepsKeyState()) {
+        if (!(pipeline.mergeStrategy() instanceof DeleteMarkerStrategy s) || !s.keepsKeyState()) {
             return null;
         }
         if (table == null) {
-            throw new ConfigurationException(s + " keeps delete markers, but pipeline " + pipeline.name()
-                    + " has no delete-marker table; set one with withDeleteMarkers(table)");
+            throw SilverErrors.noDeleteMarkerTable(s, pipeline.name());
         }
         return new DeleteMarkers(table, pipeline.silverSchema().orElseThrow(), pipeline.silverKeys(), s,
                 Markers.deletes(pipeline.name()), pipeline.targetFileRows(), workers);
@@ -160,14 +159,9 @@ public final class SilverStage {
 
     private ConfigurationException mismatch(String property, String recorded, String wanted) {
         if (property.equals(KEY_PROPERTY)) {
-            return new ConfigurationException("silver table " + silver.location() + " is merged by key "
-                    + describeKey(recorded) + ", but the pipeline gives " + describeKey(wanted) + "; a silver table keeps"
-                    + " its key: pass " + describeKey(recorded) + " to silver(path, key...), or write to a new table path"
-                    + " (and rebuild it from bronze)");
+            return SilverErrors.otherKey(silver.location(), describeKey(recorded), describeKey(wanted));
         }
-        return new ConfigurationException("silver table " + silver.location() + " holds " + describeLayout(recorded)
-                + ", but the pipeline's strategy keeps " + describeLayout(wanted) + "; a silver table keeps its"
-                + " layout: use a strategy of the same kind, or write to a new table path (and rebuild it from bronze)");
+        return SilverErrors.otherLayout(silver.location(), describeLayout(recorded), describeLayout(wanted));
     }
 
     /** @return a recorded key as users name it: {@code 'order_id'}, or {@code ('tenant_id', 'order_id')} */

@@ -6,7 +6,7 @@ import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CompositeSequence;
 import io.streamlake.merge.MergeStrategy;
-import io.streamlake.merge.Scd1Strategy;
+import io.streamlake.merge.TruncatingStrategy;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The truncates of a {@code latestBy} silver table ({@link Scd1Strategy#withTruncates}): a truncate
+ * The truncates of a {@code latestBy} silver table ({@link TruncatingStrategy}, {@code withTruncates}): a truncate
  * record with sequence value {@code t} removes the rows whose sequence value is {@code <= t} and keeps
  * out every event with such a value, whenever it arrives.
  *
@@ -69,7 +69,7 @@ final class Truncation {
     private final Schema stored;
     private final MergeStrategy strategy;
     /** The {@code latestBy} strategy, null for another (no truncate can apply). */
-    private final @Nullable Scd1Strategy latest;
+    private final @Nullable TruncatingStrategy latest;
     /** The sequence columns as {@link #COLUMN_PROPERTY} records them, null when the strategy has none. */
     private final @Nullable String column;
     private final SilverMerger merger;
@@ -86,7 +86,7 @@ final class Truncation {
         this.schema = columns.declared();
         this.stored = columns.stored();
         this.strategy = strategy;
-        this.latest = strategy instanceof Scd1Strategy s && !s.sequenceColumns().isEmpty() ? s : null;
+        this.latest = strategy instanceof TruncatingStrategy s && !s.sequenceColumns().isEmpty() ? s : null;
         this.column = latest == null ? null : columnsText(latest.sequenceColumns());
         this.merger = merger;
         this.workers = workers;
@@ -166,25 +166,13 @@ final class Truncation {
             return null;
         }
         if (!recordedColumn.equals(column)) {
-            // several columns are recorded as a JSON array of names, which is also their argument list
-            String arguments = recordedColumn.startsWith("[") ? recordedColumn.substring(1, recordedColumn.length() - 1)
-                    : "\"" + recordedColumn + "\"";
-            throw new ConfigurationException("silver table " + silver.location() + " was truncated through "
-                    + recordedColumn + " = " + through + " (a truncate record of latestBy(" + arguments
-                    + ").withTruncates(...)), so events up to that value stay out of it; but the pipeline's strategy "
-                    + strategy + (column == null ? " has no sequence column" : " orders events by " + column)
-                    + " and could not keep them out. Truncates exist for SCD type 1 ordered by sequence columns only: use"
-                    + " MergeStrategies.latestBy(" + arguments + "), or write to a new table path (and"
-                    + " rebuild it from bronze)");
+            throw SilverErrors.truncatedByOtherSequence(silver.location(), recordedColumn, through, strategy, column);
         }
         List<DataType> types = Objects.requireNonNull(latest).sequenceTypes(schema);
         try {
             return CompositeSequence.decode(through, types);
         } catch (RuntimeException e) {
-            throw new ConfigurationException("silver table " + silver.location() + " records truncate watermark '"
-                    + through + "' in property " + THROUGH_PROPERTY + ", which is not a value of " + column
-                    + " (" + types + "): " + e.getMessage() + ". Was a column's type changed?"
-                    + " Set the property to the last truncate's value in that type, or rebuild silver from bronze", e);
+            throw SilverErrors.unreadableWatermark(silver.location(), through, THROUGH_PROPERTY, column, types, e);
         }
     }
 
@@ -197,7 +185,7 @@ final class Truncation {
     private long dropOlder(RecordPreparer.Prepared prepared, Object through) {
         List<Row> rows = prepared.rows;
         BitSet tombstones = prepared.tombstones;
-        Scd1Strategy s = Objects.requireNonNull(latest);
+        TruncatingStrategy s = Objects.requireNonNull(latest);
         return prepared.retain(i -> tombstones.get(i) || compareSequence(s.sequenceOf(rows.get(i)), through) > 0);
     }
 
