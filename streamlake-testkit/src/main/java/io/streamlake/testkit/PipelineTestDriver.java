@@ -2,6 +2,14 @@ package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineEngine;
+import io.streamlake.event.BatchCommitted;
+import io.streamlake.event.CommitConflicted;
+import io.streamlake.event.PipelineEvent;
+import io.streamlake.event.PipelineFailed;
+import io.streamlake.event.PipelineListener;
+import io.streamlake.event.PipelineStarted;
+import io.streamlake.event.PipelineStopped;
+import io.streamlake.event.PositionsSkipped;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -56,10 +64,12 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final PipelineEngine engines = PipelineEngine.load();
     private @Nullable BatchEngine engine;
     private int starts;
+    /** What the pipeline told its listeners; the driver's own listener, on the test's thread. */
+    private final List<PipelineEvent> events = new ArrayList<>();
 
     private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine,
             @Nullable Table deleteMarkers) {
-        this.pipeline = pipeline.validate();
+        this.pipeline = pipeline.validate().withListener(new Recorder());
         this.bronze = new FaultyTable(bronze, Stage.BRONZE);
         this.silver = silver == null ? null : new FaultyTable(silver, Stage.SILVER);
         this.quarantine = quarantine == null ? null : new FaultyTable(quarantine, Stage.QUARANTINE);
@@ -157,6 +167,32 @@ public final class PipelineTestDriver implements AutoCloseable {
      */
     public int compact() {
         return engine().compact();
+    }
+
+    /**
+     * What the pipeline told its listeners since the driver was made, in order: each start (after
+     * every restart), batch committed, positions skipped, commit conflict, failure (a crash or failed
+     * commit) and stop. The pipeline's own listeners receive the same events.
+     *
+     * <pre>{@code
+     * driver.runOneBatch();
+     * BatchCommitted batch = driver.events(BatchCommitted.class).get(0);
+     * assertThat(batch.quarantined()).isEqualTo(1);
+     * }</pre>
+     *
+     * @return the events so far
+     */
+    public List<PipelineEvent> events() {
+        return List.copyOf(events);
+    }
+
+    /**
+     * @param type the kind of event, e.g. {@code BatchCommitted.class}
+     * @param <T> the kind
+     * @return the events of that kind so far, in order
+     */
+    public <T extends PipelineEvent> List<T> events(Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
     /**
@@ -354,5 +390,38 @@ public final class PipelineTestDriver implements AutoCloseable {
     @Override
     public void close() {
         discardEngine();
+    }
+
+    /** Keeps every event, as a listener of the pipeline does. */
+    private final class Recorder implements PipelineListener {
+        @Override
+        public void onStarted(PipelineStarted event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onBatchCommitted(BatchCommitted event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onPositionsSkipped(PositionsSkipped event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onCommitConflicted(CommitConflicted event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onFailed(PipelineFailed event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onStopped(PipelineStopped event) {
+            events.add(event);
+        }
     }
 }
