@@ -8,7 +8,10 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot of a run's progress, cheap to take at any time.
+ * A snapshot of a run's progress, cheap to take at any time. Its figures are this run's: they start
+ * from zero at each start of the pipeline (a restart, a new process). For figures across runs, keep
+ * the {@link io.streamlake.event.BatchCommitted} events a {@link io.streamlake.event.PipelineListener}
+ * receives; the tables' versions are cumulative by nature.
  *
  * <pre>{@code
  * PipelineProgress p = run.progress();
