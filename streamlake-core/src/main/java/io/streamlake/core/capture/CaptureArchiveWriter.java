@@ -1,6 +1,7 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.delta.StorageLocation;
+import io.streamlake.core.azure.AzureStorage;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.exceptions.SinkException;
 import io.streamlake.source.RecordArchive;
 import io.streamlake.source.SourcePartition;
@@ -47,7 +48,7 @@ final class CaptureArchiveWriter implements RecordArchive {
      * @return the archive
      */
     static RecordArchive open(String root, String namespace, Map<String, String> storageOptions) {
-        return new CaptureArchiveWriter(StorageLocation.of(root, storageOptions), namespace);
+        return new CaptureArchiveWriter(AzureStorage.locate(root, storageOptions), namespace);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.delta.StorageLocation;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.SourcePartition;

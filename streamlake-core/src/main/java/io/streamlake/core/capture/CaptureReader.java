@@ -1,7 +1,8 @@
 package io.streamlake.core.capture;
 
+import io.streamlake.core.azure.AzureStorage;
 import io.streamlake.core.capture.CaptureFiles.CaptureFile;
-import io.streamlake.core.delta.StorageLocation;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.source.PositionGap;
@@ -65,7 +66,7 @@ final class CaptureReader implements SourceReader {
     CaptureReader(CaptureSource source, SourceContext context) {
         this.source = source;
         this.context = context;
-        this.location = StorageLocation.of(source.root(), source.storageOptions(context));
+        this.location = AzureStorage.locate(source.root(), source.storageOptions(context));
         this.files = CaptureFiles.list(source, location);
         start();
     }

@@ -1,7 +1,7 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.kafka.KafkaSource;
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourceReader;
@@ -25,12 +25,13 @@ import java.util.Objects;
  * position, naming the partition and the lost range; nothing is skipped. With
  * {@link #skipLostPositions()} it continues at the earliest event the live stream holds and reports
  * the gap in the logs and {@link io.streamlake.PipelineProgress#gaps()}; gaps inside the archive
- * (see {@link CaptureSource}) are then skipped and reported too. A Kafka live source (Event Hubs'
- * Kafka endpoint, whose offsets are the event hub's sequence numbers) detects the gap itself from the
- * earliest offset the broker holds, and the native {@link io.streamlake.core.eventhubs.EventHubsSource}
- * from the first sequence number the hub delivers; both are given the skip option with this one. For
- * other live sources, whose positions must be the event hub's sequence numbers, a gap is a
- * partition's first live event after the archive's last coming later than the next sequence number.
+ * (see {@link CaptureSource}) are then skipped and reported too. A live source that is a
+ * {@link GapCheckingSource} detects the gap itself (a Kafka source, as for Event Hubs' Kafka endpoint
+ * whose offsets are the event hub's sequence numbers, from the earliest offset the broker holds; the
+ * native Event Hubs source from the first sequence number the hub delivers) and is given the skip
+ * option with this one. For other live sources, whose positions must be the event hub's sequence
+ * numbers, a gap is a partition's first live event after the archive's last coming later than the
+ * next sequence number.
  * A last archive file cut short whose events the live stream still holds loses nothing: they are
  * read from the live stream.
  */
@@ -56,27 +57,14 @@ public final class HandoverSource implements Source {
         this.skipLostPositions = skipLostPositions;
     }
 
-    private static final String NATIVE_EVENT_HUBS = "io.streamlake.core.eventhubs.EventHubsSource";
-
     /** Live sources that check the position after each partition's bronze marker themselves. */
     static boolean checksItsOwnStart(Source live) {
-        return live instanceof KafkaSource || live.getClass().getName().equals(NATIVE_EVENT_HUBS);
+        return live instanceof GapCheckingSource;
     }
 
     /** The live source, told to skip lost positions if it checks them itself (else it would fail on its own). */
     private static Source skipping(Source live) {
-        if (live instanceof KafkaSource kafka) {
-            return kafka.skipLostPositions();
-        }
-        // By name, so that a pipeline without the optional Azure SDK never loads the class.
-        return live.getClass().getName().equals(NATIVE_EVENT_HUBS) ? NativeEventHubs.skipping(live) : live;
-    }
-
-    /** Loaded only for a native Event Hubs live source, whose class needs the Azure SDK. */
-    private static final class NativeEventHubs {
-        static Source skipping(Source live) {
-            return ((io.streamlake.core.eventhubs.EventHubsSource) live).skipLostPositions();
-        }
+        return live instanceof GapCheckingSource checking ? checking.skipLostPositions() : live;
     }
 
     /**

@@ -11,7 +11,7 @@ import io.streamlake.core.azure.StorageCredentials;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
-import io.streamlake.source.Source;
+import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
@@ -64,7 +64,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Secrets (connection strings, SAS tokens, account keys) never appear in {@link #toString()},
  * logs or messages.
  */
-public final class EventHubsSource implements Source {
+public final class EventHubsSource implements GapCheckingSource {
     /** Metadata key of the event's offset in its partition (text, as the service gives it). */
     public static final String METADATA_OFFSET = "offset";
     /** Metadata key of the event's partition key, present when the sender set one. */
@@ -300,6 +300,7 @@ public final class EventHubsSource implements Source {
      *
      * @return a copy that skips lost positions
      */
+    @Override
     public EventHubsSource skipLostPositions() {
         return with(c -> c.skipLostPositions = true);
     }

@@ -1,7 +1,7 @@
 package io.streamlake.core.kafka;
 
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.source.Source;
+import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.StartPosition;
@@ -79,7 +79,7 @@ import org.jspecify.annotations.Nullable;
  * a header name, the last value wins. Secrets given through {@link #withConsumerProperty} never
  * appear in {@link #toString()}, logs or messages.
  */
-public final class KafkaSource implements Source {
+public final class KafkaSource implements GapCheckingSource {
     /**
      * Fetch settings the source uses unless {@link #withConsumerProperty} overrides them: larger polls
      * and fetches than Kafka's defaults (500 records, 1 MiB per partition), because a micro-batch
@@ -205,6 +205,7 @@ public final class KafkaSource implements Source {
      *
      * @return a copy that skips lost positions
      */
+    @Override
     public KafkaSource skipLostPositions() {
         return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, true,
                 consumerProperties, connectTimeout, topicWait);
