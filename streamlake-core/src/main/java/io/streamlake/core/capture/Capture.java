@@ -1,7 +1,6 @@
 package io.streamlake.core.capture;
 
 import io.streamlake.exceptions.ConfigurationException;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -37,7 +36,6 @@ public final class Capture {
             throw new ConfigurationException("the Capture archive root must not be blank; give a local folder or a"
                     + " Hadoop URI such as abfss://capture@account.dfs.core.windows.net/");
         }
-        return new CaptureSource(root, CaptureSource.name("event hub", eventHubName), null, null, DEFAULT_LAYOUT,
-                Map.of(), false);
+        return CaptureSource.of(root, CaptureSource.name("event hub", eventHubName));
     }
 }

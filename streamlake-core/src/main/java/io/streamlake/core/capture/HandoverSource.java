@@ -36,11 +36,30 @@ import java.util.Objects;
  * read from the live stream.
  */
 public final class HandoverSource implements Source {
-    private final CaptureSource archive;
-    private final Source live;
-    private final boolean skipLostPositions;
+    private final Spec spec;
 
-    HandoverSource(CaptureSource archive, Source live, boolean skipLostPositions) {
+    /**
+     * The source's state, as {@code Pipeline} keeps its own. Only {@link #of} makes one, since the
+     * skip option reaches into the archive and the live source as well.
+     *
+     * @param archive the archive, skipping lost positions if this source does
+     * @param live the live source, told to skip lost positions if this source does and it checks them itself
+     */
+    private record Spec(CaptureSource archive, Source live, boolean skipLostPositions) {
+    }
+
+    private HandoverSource(Spec spec) {
+        this.spec = spec;
+    }
+
+    /**
+     * @param archive the Capture archive, read first
+     * @param live the live source, whose stream name must be the archive's
+     * @param skipLostPositions whether lost positions are skipped and reported rather than failing
+     * @return the combined source
+     * @throws ConfigurationException if the stream names differ
+     */
+    static HandoverSource of(CaptureSource archive, Source live, boolean skipLostPositions) {
         Objects.requireNonNull(archive, "archive");
         Objects.requireNonNull(live, "live");
         String liveName = live.name();
@@ -52,9 +71,9 @@ public final class HandoverSource implements Source {
                     + " or map the archive with CaptureSource.withStreamName(\"" + liveName + "\") if the live"
                     + " topic is a copy of the event hub under another name");
         }
-        this.archive = skipLostPositions && !archive.skipsLostPositions() ? archive.skipLostPositions() : archive;
-        this.live = skipLostPositions ? skipping(live) : live;
-        this.skipLostPositions = skipLostPositions;
+        return new HandoverSource(new Spec(
+                skipLostPositions && !archive.skipsLostPositions() ? archive.skipLostPositions() : archive,
+                skipLostPositions ? skipping(live) : live, skipLostPositions));
     }
 
     /** Live sources that check the position after each partition's bronze marker themselves. */
@@ -75,27 +94,28 @@ public final class HandoverSource implements Source {
      * @return a copy that skips lost positions
      */
     public HandoverSource skipLostPositions() {
-        return new HandoverSource(archive, live, true);
+        // through of(): skipping changes the archive and the live source too, not only the flag
+        return of(spec.archive(), spec.live(), true);
     }
 
     /** @return the archive read first */
     public CaptureSource archive() {
-        return archive;
+        return spec.archive();
     }
 
     /** @return the live source read after the archive */
     public Source live() {
-        return live;
+        return spec.live();
     }
 
     /** @return true if lost positions at the handover are skipped and reported rather than failing */
     public boolean skipsLostPositions() {
-        return skipLostPositions;
+        return spec.skipLostPositions();
     }
 
     @Override
     public String name() {
-        return archive.name();
+        return spec.archive().name();
     }
 
     @Override
@@ -105,6 +125,7 @@ public final class HandoverSource implements Source {
 
     @Override
     public String toString() {
-        return "HandoverSource[" + archive + " then " + live + (skipLostPositions ? ", skip lost positions" : "") + "]";
+        return "HandoverSource[" + spec.archive() + " then " + spec.live()
+                + (spec.skipLostPositions() ? ", skip lost positions" : "") + "]";
     }
 }
