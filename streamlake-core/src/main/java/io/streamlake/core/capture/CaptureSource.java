@@ -263,7 +263,7 @@ public final class CaptureSource implements Source {
     static String name(String what, String value) {
         Objects.requireNonNull(value, what);
         if (value.isBlank() || value.contains("/")) {
-            throw new ConfigurationException("the " + what + " name '" + value + "' must be non-blank and hold no '/'");
+            throw CaptureErrors.badName(what, value);
         }
         return value;
     }

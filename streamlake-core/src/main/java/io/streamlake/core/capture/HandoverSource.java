@@ -62,14 +62,8 @@ public final class HandoverSource implements Source {
     static HandoverSource of(CaptureSource archive, Source live, boolean skipLostPositions) {
         Objects.requireNonNull(archive, "archive");
         Objects.requireNonNull(live, "live");
-        String liveName = live.name();
-        if (!liveName.equals(archive.name())) {
-            throw new ConfigurationException("the live source '" + liveName + "' (" + live + ") does not read the"
-                    + " stream '" + archive.name() + "' that the Capture archive's events are filed under: progress"
-                    + " is kept per stream name, so the live source would start over instead of continuing after"
-                    + " the archive. Read the event hub's own topic (the Kafka topic of an event hub is its name),"
-                    + " or map the archive with CaptureSource.withStreamName(\"" + liveName + "\") if the live"
-                    + " topic is a copy of the event hub under another name");
+        if (!live.name().equals(archive.name())) {
+            throw CaptureErrors.streamNamesDiffer(live, archive.name());
         }
         return new HandoverSource(new Spec(
                 skipLostPositions && !archive.skipsLostPositions() ? archive.skipLostPositions() : archive,

@@ -192,14 +192,11 @@ public final class KafkaSource implements GapCheckingSource {
     public static KafkaSource topics(String bootstrapServers, List<String> topics) {
         List<String> copy = List.copyOf(topics);
         if (copy.isEmpty()) {
-            throw new ConfigurationException("a Kafka source needs at least one topic");
+            throw KafkaErrors.noTopics();
         }
         for (int i = 0; i < copy.size(); i++) {
             if (!TOPIC.matcher(copy.get(i)).matches()) {
-                // named by its place, not quoted: a connection string or key given in its place must not be printed
-                throw new ConfigurationException("topic " + (i + 1) + " of " + copy.size() + " (" + copy.get(i).length()
-                        + " characters) is not a Kafka topic name: use 1 to 249 letters, digits, '.', '_' or '-'"
-                        + (copy.get(i).indexOf('=') >= 0 ? "; it looks like a connection string or a key" : ""));
+                throw KafkaErrors.notATopicName(i, copy.size(), copy.get(i));
             }
         }
         return new KafkaSource(Spec.of(servers(bootstrapServers), copy, null));
@@ -221,7 +218,7 @@ public final class KafkaSource implements GapCheckingSource {
     private static String servers(String bootstrapServers) {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         if (bootstrapServers.isBlank()) {
-            throw new ConfigurationException("Kafka bootstrap servers must not be blank: give host:port[,host:port]");
+            throw KafkaErrors.blankBootstrapServers();
         }
         return bootstrapServers.strip();
     }
@@ -234,7 +231,7 @@ public final class KafkaSource implements GapCheckingSource {
     public KafkaSource withGroupId(String group) {
         Objects.requireNonNull(group, "group");
         if (group.isBlank()) {
-            throw new ConfigurationException("consumer group id must not be blank");
+            throw KafkaErrors.blankGroupId();
         }
         return new KafkaSource(spec.withGroupId(group));
     }
@@ -277,8 +274,7 @@ public final class KafkaSource implements GapCheckingSource {
     public KafkaSource withConnectTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
-            throw new ConfigurationException("the Kafka connect timeout must be at least 1 ms, got " + timeout
-                    + "; it bounds how long the source waits for the brokers before it fails");
+            throw KafkaErrors.connectTimeoutTooShort(timeout);
         }
         return new KafkaSource(spec.withConnectTimeout(timeout));
     }
@@ -301,8 +297,7 @@ public final class KafkaSource implements GapCheckingSource {
     public KafkaSource waitForTopics(Duration upTo) {
         Objects.requireNonNull(upTo, "upTo");
         if (upTo.isNegative()) {
-            throw new ConfigurationException("the time to wait for Kafka topics must not be negative, got " + upTo
-                    + "; use Duration.ZERO not to wait");
+            throw KafkaErrors.negativeTopicWait(upTo);
         }
         return new KafkaSource(spec.withTopicWait(upTo));
     }
@@ -339,7 +334,7 @@ public final class KafkaSource implements GapCheckingSource {
 
     private static void positive(String what, long value) {
         if (value < 1) {
-            throw new ConfigurationException(what + " must be at least 1, got " + value);
+            throw KafkaErrors.notPositive(what, value);
         }
     }
 
