@@ -10,7 +10,6 @@ import com.azure.storage.blob.BlobContainerClientBuilder;
 import io.streamlake.core.azure.StorageCredentials;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -228,8 +227,7 @@ public final class EventHubsSource implements GapCheckingSource {
             @Nullable String connectionString, @Nullable TokenCredential credential) {
         Objects.requireNonNull(consumerGroup, "consumerGroup");
         if (consumerGroup.isBlank()) {
-            throw new ConfigurationException("the Event Hubs consumer group must not be blank; the default group is"
-                    + " named $Default");
+            throw EventHubsErrors.blankConsumerGroup();
         }
         return new EventHubsSource(Spec.of(namespace, eventHubName, consumerGroup, connectionString, credential));
     }
@@ -245,8 +243,7 @@ public final class EventHubsSource implements GapCheckingSource {
         Objects.requireNonNull(storageConnectionString, "storageConnectionString");
         Objects.requireNonNull(container, "container");
         if (storageConnectionString.isBlank() || container.isBlank()) {
-            throw new ConfigurationException("the checkpoint store needs a storage connection string and a container"
-                    + " name; copy the connection string from the portal (Storage account > Access keys)");
+            throw EventHubsErrors.checkpointStoreIncomplete();
         }
         // checked before the Azure SDK sees it: its parser quotes what it cannot read
         StorageCredentials.connectionString("the checkpoint store's storage connection string",
@@ -268,30 +265,20 @@ public final class EventHubsSource implements GapCheckingSource {
         Objects.requireNonNull(containerUrl, "containerUrl");
         String url = containerUrl.strip();
         if (url.indexOf(';') >= 0 && url.indexOf('=') >= 0) {
-            throw new ConfigurationException("the checkpoint store URL looks like a connection string: use"
-                    + " withCheckpointStore(storageConnectionString, container) for one, or give"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
+            throw EventHubsErrors.checkpointUrlLooksLikeAConnectionString();
         }
         URI uri;
         try {
             uri = new URI(url);
         } catch (java.net.URISyntaxException e) {
-            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS;
-            // the reason and the position are the parser's own words about it, never its text
-            throw new ConfigurationException("the checkpoint store URL is not a URL such as"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]: " + e.getReason()
-                    + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) + " of " + url.length() : "")
-                    + " (a blank, a % not followed by two hex digits, as in a SAS token cut short, or another"
-                    + " character a URL never has)");
+            throw EventHubsErrors.checkpointUrlUnparsable(e, url.length());
         }
         if (uri.getScheme() == null || !uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("http")
                 || uri.getHost() == null) {
-            throw new ConfigurationException("the checkpoint store URL is not an http(s) URL such as"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
+            throw EventHubsErrors.checkpointUrlNotHttp();
         }
         if (uri.getRawUserInfo() != null) {
-            throw new ConfigurationException("the checkpoint store URL carries user information before its host; give"
-                    + " https://<account>.blob.core.windows.net/<container>, with a SAS token as its query string");
+            throw EventHubsErrors.checkpointUrlWithUserInfo();
         }
         if (uri.getRawQuery() != null) {
             StorageCredentials.sasToken("the SAS token in the checkpoint store URL (its query string)", uri.getRawQuery());
@@ -303,9 +290,7 @@ public final class EventHubsSource implements GapCheckingSource {
     private static String containerName(String container) {
         String c = container.strip();
         if (!CONTAINER.matcher(c).matches() || c.contains("--")) {
-            throw new ConfigurationException("the checkpoint store's container name (" + c.length() + " characters) is"
-                    + " not a blob container name: 3 to 63 lower-case letters, digits and single hyphens, starting and"
-                    + " ending with a letter or digit, such as checkpoints");
+            throw EventHubsErrors.notAContainerName(c.length());
         }
         return c;
     }
@@ -399,7 +384,7 @@ public final class EventHubsSource implements GapCheckingSource {
 
     private static void positive(String what, long value) {
         if (value < 1) {
-            throw new ConfigurationException(what + " must be at least 1, got " + value);
+            throw EventHubsErrors.notPositive(what, value);
         }
     }
 
@@ -476,9 +461,7 @@ public final class EventHubsSource implements GapCheckingSource {
     /** Opens with another processor, which is how tests drive the reader without an AMQP endpoint. */
     EventHubsReader open(SourceContext context, EventHubsReader.ProcessorFactory processors) {
         if (spec.checkpointStore() == null) {
-            throw new ConfigurationException("the Event Hubs source for " + spec.eventHubName() + " has no checkpoint store:"
-                    + " call withCheckpointStore(storageConnectionString, container) or withCheckpointStoreUrl(url,"
-                    + " credential); the processor keeps partition ownership there");
+            throw EventHubsErrors.noCheckpointStore(spec.eventHubName());
         }
         BlobContainerAsyncClient container = container();
         ensureExists(container);
@@ -518,9 +501,7 @@ public final class EventHubsSource implements GapCheckingSource {
                 client = b.buildAsyncClient();
             }
         } catch (RuntimeException e) {
-            // The builders' messages can quote what they were given: keep only the class name.
-            throw new ConfigurationException("the checkpoint store (" + store.describe() + ") could not be configured ("
-                    + e.getClass().getSimpleName() + "); check the storage connection string or container URL");
+            throw EventHubsErrors.checkpointStoreNotConfigured(store.describe(), e);
         }
         return client;
     }
@@ -531,11 +512,8 @@ public final class EventHubsSource implements GapCheckingSource {
                 container.createIfNotExists().block(Duration.ofSeconds(60));
             }
         } catch (RuntimeException e) {
-            Redactor redactor = new Redactor(secrets());
-            throw new SourceException("the checkpoint store (" + Objects.requireNonNull(spec.checkpointStore()).describe()
-                    + ") could not be reached or created: " + redactor.redact(e.toString()) + ". Check the account,"
-                    + " the container name and that the credential may read, write and list blobs there",
-                    redactor.sanitize(e));
+            throw EventHubsErrors.checkpointStoreUnreachable(spec.eventHubName(),
+                    Objects.requireNonNull(spec.checkpointStore()).describe(), new Redactor(secrets()), e);
         }
     }
 
