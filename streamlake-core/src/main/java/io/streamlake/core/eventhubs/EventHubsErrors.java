@@ -11,8 +11,8 @@ import java.net.URISyntaxException;
  * once: each message says what failed, why, and what to do, and names the event hub, the partition
  * or the checkpoint store, never a connection string, key or SAS token (a value that may be one is
  * named by its length or place, not quoted; a cause goes through the source's redactor). Sources'
- * failures carry the source's name and, where one partition failed, the partition. Connection strings
- * keep their own checks in {@link ConnectionString}. Sites throw what these return:
+ * failures carry the source's name and, where one partition failed, the partition. Sites throw what
+ * these return:
  *
  * <pre>{@code
  * throw EventHubsErrors.sequenceNumbersLost(source.name(), partition, idText, want, from, first);
@@ -20,6 +20,104 @@ import java.net.URISyntaxException;
  */
 final class EventHubsErrors {
     private EventHubsErrors() {
+    }
+
+    /** Where a connection string comes from, said by every message about one. */
+    private static final String WHERE = "copy it from the Azure portal (Event Hubs namespace > Shared access policies"
+            + " > a policy > Connection string-primary key)";
+
+    // ---- connection strings: a part is named by its place or name, never quoted ----
+
+    static ConfigurationException connectionStringEmpty() {
+        return new ConfigurationException("the Event Hubs connection string is empty; " + WHERE);
+    }
+
+    static ConfigurationException connectionStringWithQuoteOrBlank() {
+        return new ConfigurationException("the Event Hubs connection string contains a quote, a backslash or a"
+                + " blank, which a connection string never holds; " + WHERE);
+    }
+
+    /** @param index the part's place, from 0 */
+    static ConfigurationException connectionStringPartNotNameValue(int index) {
+        return new ConfigurationException("part " + (index + 1) + " of the Event Hubs connection string is not"
+                + " Name=value; expected Endpoint=...;SharedAccessKeyName=...;SharedAccessKey=...; " + WHERE);
+    }
+
+    static ConfigurationException connectionStringWithSignature() {
+        return new ConfigurationException("the Event Hubs connection string"
+                + " carries a SharedAccessSignature; the Kafka endpoint needs a SharedAccessKeyName and a"
+                + " SharedAccessKey: " + WHERE);
+    }
+
+    /** @param index the part's place, from 0 */
+    static ConfigurationException connectionStringPartUnknown(int index) {
+        return new ConfigurationException("part " + (index + 1) + " of the Event Hubs connection string"
+                + " is none of Endpoint, SharedAccessKeyName, SharedAccessKey, EntityPath; " + WHERE);
+    }
+
+    /** @param name the part's name, such as {@code Endpoint} */
+    static ConfigurationException connectionStringPartTwice(String name) {
+        return new ConfigurationException("the Event Hubs connection string has " + name + " twice; " + WHERE);
+    }
+
+    static ConfigurationException connectionStringWithoutEndpoint() {
+        return new ConfigurationException("the Event Hubs connection string has no Endpoint part"
+                + " (Endpoint=sb://<namespace>.servicebus.windows.net/); " + WHERE);
+    }
+
+    static ConfigurationException connectionStringEndpointNotSb() {
+        return new ConfigurationException("the Endpoint part of the Event Hubs connection string is not an"
+                + " sb://<namespace>.servicebus.windows.net/ URI; " + WHERE);
+    }
+
+    static ConfigurationException connectionStringPortOutOfRange() {
+        return new ConfigurationException("the Endpoint part of the Event Hubs connection string has a port"
+                + " outside 1-65535 (real namespaces have none; it serves tests and emulators); " + WHERE);
+    }
+
+    static ConfigurationException connectionStringWithoutKeyName() {
+        return new ConfigurationException("the Event Hubs connection string has no SharedAccessKeyName (the"
+                + " policy name, such as RootManageSharedAccessKey); " + WHERE);
+    }
+
+    static ConfigurationException connectionStringKeyNameNotAName() {
+        return new ConfigurationException("the SharedAccessKeyName part of the Event Hubs connection string is not"
+                + " a policy name (letters, digits, '.', '-', '_', such as RootManageSharedAccessKey); is the key"
+                + " in the wrong part? " + WHERE);
+    }
+
+    static ConfigurationException connectionStringWithoutKey() {
+        return new ConfigurationException("the Event Hubs connection string has no SharedAccessKey (the policy's"
+                + " primary or secondary key); " + WHERE);
+    }
+
+    static ConfigurationException connectionStringEntityPathEmpty() {
+        return new ConfigurationException("the EntityPath of the Event Hubs connection string is empty: remove"
+                + " it, or name the event hub");
+    }
+
+    static ConfigurationException connectionStringEntityPathNotAName() {
+        return new ConfigurationException("the EntityPath part of the Event Hubs connection string is not an event"
+                + " hub name (letters, digits, '.', '-', '_'); is the key in the wrong part? " + WHERE);
+    }
+
+    // ---- the Kafka endpoint's Entra ID sign-in (settings EventHubsEntraId writes) ----
+
+    /** @param handler the login handler's class name */
+    static ConfigurationException loginHandlerWrongMechanism(String handler, String saslMechanism) {
+        return new ConfigurationException(handler + " serves sasl.mechanism OAUTHBEARER, not " + saslMechanism);
+    }
+
+    /** @param handler the login handler's class name */
+    static ConfigurationException loginHandlerModules(String handler, int count) {
+        return new ConfigurationException(handler + " needs exactly one login module in sasl.jaas.config, got "
+                + count);
+    }
+
+    /** @param handler the login handler's class name */
+    static ConfigurationException loginHandlerWithoutScope(String handler) {
+        return new ConfigurationException("sasl.jaas.config has no scope option; " + handler
+                + " needs scope=\"https://<namespace>/.default\" (EventHubsEntraId writes it)");
     }
 
     // ---- event hubs and namespaces ----
