@@ -3,6 +3,7 @@ package io.streamlake.testkit.kafka;
 import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
@@ -153,6 +154,20 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
                 .hasMessageContaining("earliest offset it holds is 15")
                 .hasMessageContaining("skipLostPositions");
         assertThat(KernelReader.rows(lake.resolve("bronze").toString())).hasSize(10);
+    }
+
+    @Test
+    void positionsLostToRetentionNameTheSourceAndPartitionAsFields() {
+        String topic = newTopic(1);
+        Pipeline pipeline = bronzeOnly(KafkaSource.topics(kafka.bootstrapServers(), topic), "retention-fields");
+        sendNumbered(topic, 0, 10);
+        assertThat(pipeline.runUntilCaughtUp().eventsIngested()).isEqualTo(10);
+        sendNumbered(topic, 10, 20);
+        kafka.deleteRecordsBefore(topic, 0, 15);
+
+        SourceException e = catchThrowableOfType(SourceException.class, pipeline::runUntilCaughtUp);
+        assertThat(e.partition()).hasValue(new SourcePartition(topic, 0));
+        assertThat(e.source()).hasValue(topic);
     }
 
     @Test
