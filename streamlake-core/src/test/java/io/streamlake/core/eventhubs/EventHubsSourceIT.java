@@ -345,14 +345,7 @@ class EventHubsSourceIT {
 
     @Test
     void anExpiredPositionFailsByDefaultAndIsSkippedAndReportedWhenAsked() {
-        SimulatedHub hub = new SimulatedHub("orders", 1);
-        hub.send(0, 30);
-        try (Instance a = new Instance(hub, source(hub), "a")) {
-            a.claim("0");
-            a.runUntilCaughtUp();
-        }
-        hub.send(0, 20);
-        hub.expireBefore(0, 40);
+        SimulatedHub hub = thirtyIngestedThenTenLost();
         try (Instance b = new Instance(hub, source(hub), "b")) {
             assertThatThrownBy(() -> {
                 b.claim("0");
@@ -375,14 +368,7 @@ class EventHubsSourceIT {
 
     @Test
     void anExpiredPositionNamesItsSourceAndPartitionAsFields() {
-        SimulatedHub hub = new SimulatedHub("orders", 1);
-        hub.send(0, 30);
-        try (Instance a = new Instance(hub, source(hub), "a")) {
-            a.claim("0");
-            a.runUntilCaughtUp();
-        }
-        hub.send(0, 20);
-        hub.expireBefore(0, 40);
+        SimulatedHub hub = thirtyIngestedThenTenLost();
         try (Instance b = new Instance(hub, source(hub), "b")) {
             SourceException e = catchThrowableOfType(SourceException.class, () -> {
                 b.claim("0");
@@ -391,6 +377,19 @@ class EventHubsSourceIT {
             assertThat(e.partition()).hasValue(new SourcePartition("orders", 0));
             assertThat(e.source()).hasValue("orders");
         }
+    }
+
+    /** @return a hub whose partition 0 had 0 to 29 ingested, then got 30 to 49, of which 30 to 39 expired */
+    private SimulatedHub thirtyIngestedThenTenLost() {
+        SimulatedHub hub = new SimulatedHub("orders", 1);
+        hub.send(0, 30);
+        try (Instance a = new Instance(hub, source(hub), "a")) {
+            a.claim("0");
+            a.runUntilCaughtUp();
+        }
+        hub.send(0, 20);
+        hub.expireBefore(0, 40);
+        return hub;
     }
 
     @Test
