@@ -1,7 +1,5 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.exceptions.ConfigurationException;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -34,10 +32,8 @@ public final class Capture {
     public static CaptureSource backfill(String root, String eventHubName) {
         Objects.requireNonNull(root, "root");
         if (root.isBlank()) {
-            throw new ConfigurationException("the Capture archive root must not be blank; give a local folder or a"
-                    + " Hadoop URI such as abfss://capture@account.dfs.core.windows.net/");
+            throw CaptureErrors.blankRoot();
         }
-        return new CaptureSource(root, CaptureSource.name("event hub", eventHubName), null, null, DEFAULT_LAYOUT,
-                Map.of(), false);
+        return CaptureSource.of(root, CaptureSource.name("event hub", eventHubName));
     }
 }

@@ -57,12 +57,10 @@ public final class CaptureArchive {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(storageOptions, "storageOptions");
         if (root.isBlank()) {
-            throw new ConfigurationException("the capture archive path must not be blank; give a local folder or a"
-                    + " Hadoop URI such as abfss://archive@account.dfs.core.windows.net/");
+            throw CaptureErrors.blankArchivePath();
         }
         if (namespace.isBlank() || namespace.contains("/")) {
-            throw new ConfigurationException("capture archive namespace '" + namespace + "' must be a non-blank"
-                    + " folder name without '/'");
+            throw CaptureErrors.badArchiveNamespace(namespace);
         }
         requireAvro(namespace);
         return CaptureArchiveWriter.open(root, namespace, storageOptions);
@@ -73,9 +71,7 @@ public final class CaptureArchive {
         try {
             Class.forName(AVRO_CLASS, false, CaptureArchive.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new ConfigurationException("the capture archive of namespace " + namespace + " needs Apache Avro,"
-                    + " which is not on the class path (" + e.getMessage() + "): add the dependency"
-                    + " org.apache.avro:avro (the version streamlake-core declares), or drop the archive", e);
+            throw CaptureErrors.avroMissing(namespace, e);
         }
     }
 }

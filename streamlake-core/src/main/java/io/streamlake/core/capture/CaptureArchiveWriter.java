@@ -1,7 +1,7 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.delta.StorageLocation;
-import io.streamlake.exceptions.SinkException;
+import io.streamlake.core.azure.AzureStorage;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.source.RecordArchive;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
@@ -47,7 +47,7 @@ final class CaptureArchiveWriter implements RecordArchive {
      * @return the archive
      */
     static RecordArchive open(String root, String namespace, Map<String, String> storageOptions) {
-        return new CaptureArchiveWriter(StorageLocation.of(root, storageOptions), namespace);
+        return new CaptureArchiveWriter(AzureStorage.locate(root, storageOptions), namespace);
     }
 
     @Override
@@ -62,10 +62,7 @@ final class CaptureArchiveWriter implements RecordArchive {
                 writeFile(fs, e.getKey(), e.getValue(), committed.getOrDefault(e.getKey(), -1L));
             }
         } catch (IOException | RuntimeException e) {
-            throw new SinkException("writing the Capture archive under " + location + " failed: "
-                    + location.redact(String.valueOf(e.getMessage())) + "; the batch was not committed to bronze"
-                    + " and will be read again after a restart. Check the archive path and its storage options",
-                    location.sanitize(e));
+            throw CaptureErrors.archiveWriteFailed(location, e);
         }
     }
 

@@ -1,8 +1,6 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.delta.StorageLocation;
-import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.exceptions.SourceException;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import java.io.FileNotFoundException;
@@ -71,9 +69,7 @@ final class CaptureFiles {
         try {
             FileSystem fs = location.fileSystem();
             if (!fs.exists(root)) {
-                throw new ConfigurationException("the Capture archive folder " + location + " does not exist; point"
-                        + " the backfill at the folder that holds the layout " + layout + " (for Event Hubs Capture,"
-                        + " the container root)");
+                throw CaptureErrors.archiveFolderMissing(location, layout);
             }
             RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
             while (files.hasNext()) {
@@ -110,9 +106,7 @@ final class CaptureFiles {
                 }
             }
         } catch (IOException e) {
-            throw new SourceException("listing the Capture archive " + location + " failed: "
-                    + location.redact(e.getMessage()) + "; check the path and the storage options (credentials)",
-                    location.sanitize(e));
+            throw CaptureErrors.listingFailed(source.name(), location, e);
         }
         byPartition.values().forEach(l -> l.sort(Comparator.comparingLong(CaptureFile::first)
                 .thenComparing(f -> f.path().toString())));
@@ -136,9 +130,7 @@ final class CaptureFiles {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ConfigurationException("Capture file " + relative + " has partition id '" + text + "' in the"
-                + " place of {PartitionId} of the layout " + layout + "; Event Hubs partition ids are numbers: check"
-                + " the layout (CaptureSource.withLayout) and the root the backfill points at");
+        throw CaptureErrors.badPartitionId(relative, text, layout);
     }
 
     /** Reads the header and, unless our archive wrote the sequence range there, the first record. */
@@ -177,9 +169,7 @@ final class CaptureFiles {
         } catch (FileNotFoundException e) {
             return null; // removed since the listing
         } catch (IOException | RuntimeException e) {
-            throw new SourceException("Capture file " + name + " under " + location + " cannot be read: "
-                    + location.redact(String.valueOf(e.getMessage())) + "; it is not an Event Hubs Capture Avro file"
-                    + " or it is damaged. Move it out of the archive, or fix it, and restart", location.sanitize(e));
+            throw CaptureErrors.fileUnreadable(partition, name, location, e);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.exceptions.ConfigurationException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -34,8 +33,7 @@ final class CaptureLayout {
         while (m.find()) {
             String token = m.group(1);
             if (!TOKENS.contains(token)) {
-                throw new ConfigurationException("Capture layout '" + format + "' has an unknown token {" + token
-                        + "}; the tokens are " + TOKENS.stream().map(t -> "{" + t + "}").toList());
+                throw CaptureErrors.unknownLayoutToken(format, token, TOKENS);
             }
             regex.append(Pattern.quote(f.substring(last, m.start())));
             if (groups.contains(token)) {
@@ -48,8 +46,7 @@ final class CaptureLayout {
         }
         regex.append(Pattern.quote(f.substring(last)));
         if (!groups.contains(PARTITION_ID)) {
-            throw new ConfigurationException("Capture layout '" + format + "' has no {PartitionId}: the backfill"
-                    + " needs it to tell the partitions apart");
+            throw CaptureErrors.layoutWithoutPartitionId(format);
         }
         this.pattern = Pattern.compile(regex.toString());
     }

@@ -1,7 +1,8 @@
 package io.streamlake.core.capture;
 
+import io.streamlake.core.azure.AzureStorage;
 import io.streamlake.core.capture.CaptureFiles.CaptureFile;
-import io.streamlake.core.delta.StorageLocation;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.source.PositionGap;
@@ -65,7 +66,7 @@ final class CaptureReader implements SourceReader {
     CaptureReader(CaptureSource source, SourceContext context) {
         this.source = source;
         this.context = context;
-        this.location = StorageLocation.of(source.root(), source.storageOptions(context));
+        this.location = AzureStorage.locate(source.root(), source.storageOptions(context));
         this.files = CaptureFiles.list(source, location);
         start();
     }
@@ -255,13 +256,7 @@ final class CaptureReader implements SourceReader {
                         Gap gap = new Gap(new PositionGap(f.partition(), floor + 1, r.position()),
                                 describeGap(f, decoder, r.position(), chainBroken));
                         if (!source.skipsLostPositions()) {
-                            lost = new SourceException(gap.description() + " Nothing of " + f.partition() + " after "
-                                    + floor + " was ingested; every event before the gap is in bronze. Find the"
-                                    + " missing Capture file (or a whole copy of the cut one), put it in the archive and"
-                                    + " restart: the backfill continues after " + floor + ". Or, to accept the loss,"
-                                    + " use CaptureSource.skipLostPositions() (HandoverSource.skipLostPositions() with"
-                                    + " a live source) to continue at " + r.position() + "; the gap is then reported"
-                                    + " in the logs and the run's progress");
+                            lost = CaptureErrors.archiveGap(f.partition(), gap.description(), floor, r.position());
                             break;
                         }
                         out.put(gap);
@@ -285,10 +280,7 @@ final class CaptureReader implements SourceReader {
                         + " after that in it are missing");
             }
         } catch (IOException | RuntimeException e) {
-            throw new SourceException("reading Capture file " + f.name() + " under " + location + " failed: "
-                    + location.redact(String.valueOf(e.getMessage())) + ". It is damaged or not an Event Hubs"
-                    + " Capture file; every event before it is safe in bronze. Fix or move the file and restart",
-                    location.sanitize(e));
+            throw CaptureErrors.readFailed(f.partition(), f.name(), location, e);
         }
         if (lost != null) {
             throw lost;
@@ -353,9 +345,8 @@ final class CaptureReader implements SourceReader {
                 if (item == END) {
                     ended = --running == 0; // every thread puts one END
                 } else if (item instanceof Throwable t) {
-                    StreamLakeException e = t instanceof StreamLakeException s ? s : new SourceException(
-                            "decoding the Capture archive " + location + " failed: "
-                            + location.redact(String.valueOf(t.getMessage())), location.sanitize(t));
+                    StreamLakeException e = t instanceof StreamLakeException s ? s
+                            : CaptureErrors.decodeFailed(source.name(), location, t);
                     if (out.isEmpty()) {
                         ended = true;
                         throw e;

@@ -64,24 +64,72 @@ import org.jspecify.annotations.Nullable;
  * even though their positions are the source's and need not be contiguous.
  */
 public final class CaptureSource implements Source {
-    private final String root;
-    private final String eventHubName;
-    private final @Nullable String streamName;
-    private final @Nullable String namespace;
-    private final String layout;
-    private final Map<String, String> storageOptions;
-    private final boolean skipLostPositions;
+    private final Spec spec;
 
-    CaptureSource(String root, String eventHubName, @Nullable String streamName, @Nullable String namespace,
-            String layout, Map<String, String> storageOptions, boolean skipLostPositions) {
-        this.root = root;
-        this.eventHubName = eventHubName;
-        this.streamName = streamName;
-        this.namespace = namespace;
-        this.layout = layout;
-        this.storageOptions = storageOptions;
-        this.skipLostPositions = skipLostPositions;
-        new CaptureLayout(layout); // fail on a bad layout when the source is described, not when it runs
+    /**
+     * The source's state, as {@code Pipeline} keeps its own: every option method returns a source over
+     * a copy with its own component changed.
+     *
+     * @param streamName null for the event hub's name
+     * @param namespace null to read every namespace's files
+     * @param storageOptions Hadoop settings on top of the pipeline's, a {@link SecretMap}
+     */
+    private record Spec(
+            String root,
+            String eventHubName,
+            @Nullable String streamName,
+            @Nullable String namespace,
+            String layout,
+            Map<String, String> storageOptions,
+            boolean skipLostPositions) {
+
+        Spec {
+            new CaptureLayout(layout); // fail on a bad layout when the source is described, not when it runs
+        }
+
+        // The withers: each passes every component along and changes its own.
+
+        Spec withStreamName(String streamName) {
+            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+        }
+
+        Spec withNamespace(String namespace) {
+            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+        }
+
+        Spec withLayout(String layout) {
+            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+        }
+
+        Spec withStorageOptions(Map<String, String> storageOptions) {
+            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+        }
+
+        Spec withSkipLostPositions(boolean skipLostPositions) {
+            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+        }
+
+        /** @return the description without storage option values */
+        @Override
+        public String toString() {
+            return "CaptureSource[" + eventHubName + (streamName == null ? "" : " as stream " + streamName) + " under "
+                    + root + (namespace == null ? "" : ", namespace " + namespace) + ", layout " + layout
+                    + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
+                    + (skipLostPositions ? ", skip lost positions" : "") + "]";
+        }
+    }
+
+    private CaptureSource(Spec spec) {
+        this.spec = spec;
+    }
+
+    /**
+     * @param root the folder under which Capture's file name format starts
+     * @param eventHubName the event hub whose files are read (a checked {@link #name(String, String)})
+     * @return a source with the default layout, reading every namespace
+     */
+    static CaptureSource of(String root, String eventHubName) {
+        return new CaptureSource(new Spec(root, eventHubName, null, null, Capture.DEFAULT_LAYOUT, Map.of(), false));
     }
 
     /**
@@ -89,8 +137,7 @@ public final class CaptureSource implements Source {
      * @return a copy with this filter
      */
     public CaptureSource withNamespace(String namespaceName) {
-        return new CaptureSource(root, eventHubName, streamName, name("namespace", namespaceName), layout,
-                storageOptions, skipLostPositions);
+        return new CaptureSource(spec.withNamespace(name("namespace", namespaceName)));
     }
 
     /**
@@ -102,8 +149,7 @@ public final class CaptureSource implements Source {
      */
     public CaptureSource withLayout(String captureFileNameFormat) {
         Objects.requireNonNull(captureFileNameFormat, "captureFileNameFormat");
-        return new CaptureSource(root, eventHubName, streamName, namespace, captureFileNameFormat, storageOptions,
-                skipLostPositions);
+        return new CaptureSource(spec.withLayout(captureFileNameFormat));
     }
 
     /**
@@ -114,8 +160,7 @@ public final class CaptureSource implements Source {
      * @return a copy with this stream name
      */
     public CaptureSource withStreamName(String stream) {
-        return new CaptureSource(root, eventHubName, name("stream", stream), namespace, layout, storageOptions,
-                skipLostPositions);
+        return new CaptureSource(spec.withStreamName(name("stream", stream)));
     }
 
     /**
@@ -129,10 +174,9 @@ public final class CaptureSource implements Source {
     public CaptureSource withStorageOption(String key, String value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        Map<String, String> copy = new LinkedHashMap<>(storageOptions);
+        Map<String, String> copy = new LinkedHashMap<>(spec.storageOptions());
         copy.put(key, value);
-        return new CaptureSource(root, eventHubName, streamName, namespace, layout, SecretMap.of(copy),
-                skipLostPositions);
+        return new CaptureSource(spec.withStorageOptions(SecretMap.of(copy)));
     }
 
     /**
@@ -152,7 +196,7 @@ public final class CaptureSource implements Source {
      * @throws ConfigurationException if the stream names differ
      */
     public HandoverSource thenLive(Source live) {
-        return new HandoverSource(this, live, skipLostPositions);
+        return HandoverSource.of(this, live, spec.skipLostPositions());
     }
 
     /**
@@ -171,43 +215,44 @@ public final class CaptureSource implements Source {
      * @return a copy that skips and reports missing sequence numbers
      */
     public CaptureSource skipLostPositions() {
-        return new CaptureSource(root, eventHubName, streamName, namespace, layout, storageOptions, true);
+        return new CaptureSource(spec.withSkipLostPositions(true));
     }
 
     /** @return true if missing sequence numbers are skipped and reported rather than failing */
     public boolean skipsLostPositions() {
-        return skipLostPositions;
+        return spec.skipLostPositions();
     }
 
     /** @return the root folder or URI */
     public String root() {
-        return root;
+        return spec.root();
     }
 
     /** @return the event hub whose files are read */
     public String eventHubName() {
-        return eventHubName;
+        return spec.eventHubName();
     }
 
     /** @return the namespace filter, if any */
     public Optional<String> namespace() {
-        return Optional.ofNullable(namespace);
+        return Optional.ofNullable(spec.namespace());
     }
 
     CaptureLayout layout() {
-        return new CaptureLayout(layout);
+        return new CaptureLayout(spec.layout());
     }
 
     Map<String, String> storageOptions(SourceContext context) {
         Map<String, String> merged = new LinkedHashMap<>(context.storageOptions());
-        merged.putAll(storageOptions);
+        merged.putAll(spec.storageOptions());
         return SecretMap.of(merged);
     }
 
     /** @return the stream name of the records: the event hub's name unless {@link #withStreamName} changed it */
     @Override
     public String name() {
-        return streamName != null ? streamName : eventHubName;
+        String stream = spec.streamName();
+        return stream != null ? stream : spec.eventHubName();
     }
 
     @Override
@@ -218,7 +263,7 @@ public final class CaptureSource implements Source {
     static String name(String what, String value) {
         Objects.requireNonNull(value, what);
         if (value.isBlank() || value.contains("/")) {
-            throw new ConfigurationException("the " + what + " name '" + value + "' must be non-blank and hold no '/'");
+            throw CaptureErrors.badName(what, value);
         }
         return value;
     }
@@ -226,9 +271,6 @@ public final class CaptureSource implements Source {
     /** @return the description without storage option values */
     @Override
     public String toString() {
-        return "CaptureSource[" + eventHubName + (streamName == null ? "" : " as stream " + streamName) + " under "
-                + root + (namespace == null ? "" : ", namespace " + namespace) + ", layout " + layout
-                + (storageOptions.isEmpty() ? "" : ", storage options " + storageOptions.keySet())
-                + (skipLostPositions ? ", skip lost positions" : "") + "]";
+        return spec.toString();
     }
 }

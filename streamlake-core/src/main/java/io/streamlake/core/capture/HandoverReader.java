@@ -1,6 +1,5 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -86,14 +85,7 @@ final class HandoverReader implements SourceReader {
                 continue;
             }
             if (!source.skipsLostPositions()) {
-                throw new SourceException("the live source " + source.live() + " no longer holds sequence numbers "
-                        + (last + 1) + " to " + (r.position() - 1) + " of partition " + r.partition() + ": the"
-                        + " Capture archive ends at " + last + " and the earliest event the live source returned is "
-                        + r.position() + ", so " + (r.position() - last - 1) + " events are in neither (the hub's"
-                        + " retention passed them before Capture kept them, or the archive's last file of the"
-                        + " partition was cut short). Nothing was skipped. Recover them (another Capture destination, a copy) into the archive and"
-                        + " restart, or use HandoverSource.skipLostPositions() to continue at " + r.position()
-                        + " (the gap is then reported in the logs and the run's progress)");
+                throw CaptureErrors.handoverGap(source.live(), r.partition(), last, r.position());
             }
             context.reportGap(new PositionGap(r.partition(), last + 1, r.position()));
         }

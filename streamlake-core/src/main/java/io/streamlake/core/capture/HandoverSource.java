@@ -1,7 +1,7 @@
 package io.streamlake.core.capture;
 
-import io.streamlake.core.kafka.KafkaSource;
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourceReader;
@@ -25,58 +25,59 @@ import java.util.Objects;
  * position, naming the partition and the lost range; nothing is skipped. With
  * {@link #skipLostPositions()} it continues at the earliest event the live stream holds and reports
  * the gap in the logs and {@link io.streamlake.PipelineProgress#gaps()}; gaps inside the archive
- * (see {@link CaptureSource}) are then skipped and reported too. A Kafka live source (Event Hubs'
- * Kafka endpoint, whose offsets are the event hub's sequence numbers) detects the gap itself from the
- * earliest offset the broker holds, and the native {@link io.streamlake.core.eventhubs.EventHubsSource}
- * from the first sequence number the hub delivers; both are given the skip option with this one. For
- * other live sources, whose positions must be the event hub's sequence numbers, a gap is a
- * partition's first live event after the archive's last coming later than the next sequence number.
+ * (see {@link CaptureSource}) are then skipped and reported too. A live source that is a
+ * {@link GapCheckingSource} detects the gap itself (a Kafka source, as for Event Hubs' Kafka endpoint
+ * whose offsets are the event hub's sequence numbers, from the earliest offset the broker holds; the
+ * native Event Hubs source from the first sequence number the hub delivers) and is given the skip
+ * option with this one. For other live sources, whose positions must be the event hub's sequence
+ * numbers, a gap is a partition's first live event after the archive's last coming later than the
+ * next sequence number.
  * A last archive file cut short whose events the live stream still holds loses nothing: they are
  * read from the live stream.
  */
 public final class HandoverSource implements Source {
-    private final CaptureSource archive;
-    private final Source live;
-    private final boolean skipLostPositions;
+    private final Spec spec;
 
-    HandoverSource(CaptureSource archive, Source live, boolean skipLostPositions) {
-        Objects.requireNonNull(archive, "archive");
-        Objects.requireNonNull(live, "live");
-        String liveName = live.name();
-        if (!liveName.equals(archive.name())) {
-            throw new ConfigurationException("the live source '" + liveName + "' (" + live + ") does not read the"
-                    + " stream '" + archive.name() + "' that the Capture archive's events are filed under: progress"
-                    + " is kept per stream name, so the live source would start over instead of continuing after"
-                    + " the archive. Read the event hub's own topic (the Kafka topic of an event hub is its name),"
-                    + " or map the archive with CaptureSource.withStreamName(\"" + liveName + "\") if the live"
-                    + " topic is a copy of the event hub under another name");
-        }
-        this.archive = skipLostPositions && !archive.skipsLostPositions() ? archive.skipLostPositions() : archive;
-        this.live = skipLostPositions ? skipping(live) : live;
-        this.skipLostPositions = skipLostPositions;
+    /**
+     * The source's state, as {@code Pipeline} keeps its own. Only {@link #of} makes one, since the
+     * skip option reaches into the archive and the live source as well.
+     *
+     * @param archive the archive, skipping lost positions if this source does
+     * @param live the live source, told to skip lost positions if this source does and it checks them itself
+     */
+    private record Spec(CaptureSource archive, Source live, boolean skipLostPositions) {
     }
 
-    private static final String NATIVE_EVENT_HUBS = "io.streamlake.core.eventhubs.EventHubsSource";
+    private HandoverSource(Spec spec) {
+        this.spec = spec;
+    }
+
+    /**
+     * @param archive the Capture archive, read first
+     * @param live the live source, whose stream name must be the archive's
+     * @param skipLostPositions whether lost positions are skipped and reported rather than failing
+     * @return the combined source
+     * @throws ConfigurationException if the stream names differ
+     */
+    static HandoverSource of(CaptureSource archive, Source live, boolean skipLostPositions) {
+        Objects.requireNonNull(archive, "archive");
+        Objects.requireNonNull(live, "live");
+        if (!live.name().equals(archive.name())) {
+            throw CaptureErrors.streamNamesDiffer(live, archive.name());
+        }
+        return new HandoverSource(new Spec(
+                skipLostPositions && !archive.skipsLostPositions() ? archive.skipLostPositions() : archive,
+                skipLostPositions ? skipping(live) : live, skipLostPositions));
+    }
 
     /** Live sources that check the position after each partition's bronze marker themselves. */
     static boolean checksItsOwnStart(Source live) {
-        return live instanceof KafkaSource || live.getClass().getName().equals(NATIVE_EVENT_HUBS);
+        return live instanceof GapCheckingSource;
     }
 
     /** The live source, told to skip lost positions if it checks them itself (else it would fail on its own). */
     private static Source skipping(Source live) {
-        if (live instanceof KafkaSource kafka) {
-            return kafka.skipLostPositions();
-        }
-        // By name, so that a pipeline without the optional Azure SDK never loads the class.
-        return live.getClass().getName().equals(NATIVE_EVENT_HUBS) ? NativeEventHubs.skipping(live) : live;
-    }
-
-    /** Loaded only for a native Event Hubs live source, whose class needs the Azure SDK. */
-    private static final class NativeEventHubs {
-        static Source skipping(Source live) {
-            return ((io.streamlake.core.eventhubs.EventHubsSource) live).skipLostPositions();
-        }
+        return live instanceof GapCheckingSource checking ? checking.skipLostPositions() : live;
     }
 
     /**
@@ -87,27 +88,28 @@ public final class HandoverSource implements Source {
      * @return a copy that skips lost positions
      */
     public HandoverSource skipLostPositions() {
-        return new HandoverSource(archive, live, true);
+        // through of(): skipping changes the archive and the live source too, not only the flag
+        return of(spec.archive(), spec.live(), true);
     }
 
     /** @return the archive read first */
     public CaptureSource archive() {
-        return archive;
+        return spec.archive();
     }
 
     /** @return the live source read after the archive */
     public Source live() {
-        return live;
+        return spec.live();
     }
 
     /** @return true if lost positions at the handover are skipped and reported rather than failing */
     public boolean skipsLostPositions() {
-        return skipLostPositions;
+        return spec.skipLostPositions();
     }
 
     @Override
     public String name() {
-        return archive.name();
+        return spec.archive().name();
     }
 
     @Override
@@ -117,6 +119,7 @@ public final class HandoverSource implements Source {
 
     @Override
     public String toString() {
-        return "HandoverSource[" + archive + " then " + live + (skipLostPositions ? ", skip lost positions" : "") + "]";
+        return "HandoverSource[" + spec.archive() + " then " + spec.live()
+                + (spec.skipLostPositions() ? ", skip lost positions" : "") + "]";
     }
 }

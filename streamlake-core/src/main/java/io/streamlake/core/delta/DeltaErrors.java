@@ -38,43 +38,6 @@ final class DeltaErrors {
 
     // ---- opening and creating tables ----
 
-    static ConfigurationException blankPath() {
-        return new ConfigurationException("a Delta table path must not be blank; give a local folder or a Hadoop"
-                + " URI such as abfss://container@account.dfs.core.windows.net/dir");
-    }
-
-    /**
-     * @param path the path as given, without its credentials
-     * @param reason why Hadoop refused it
-     */
-    static ConfigurationException invalidLocation(Redactor redactor, String path, @Nullable String reason) {
-        return new ConfigurationException("'" + redactor.redact(path) + "' is not a valid table location: "
-                + redactor.redact(reason) + "; give a local folder or a Hadoop URI such as"
-                + " abfss://container@account.dfs.core.windows.net/dir");
-    }
-
-    static ConfigurationException abfsDriverMissing(String location) {
-        return new ConfigurationException("Delta table " + location + " is on ADLS Gen2, but the Hadoop ABFS driver"
-                + " is not on the class path: add the dependency org.apache.hadoop:hadoop-azure (3.4.2)");
-    }
-
-    static ConfigurationException noContainerAndAccount(String location) {
-        return new ConfigurationException("'" + location + "' names no container and account: ADLS Gen2 table paths"
-                + " are abfss://<container>@<account>.dfs.core.windows.net/<path>");
-    }
-
-    /**
-     * @param host the storage account's host name (no secret)
-     * @param authType the ABFS auth type in force
-     */
-    static ConfigurationException noStorageCredentials(String location, String host, String authType) {
-        return new ConfigurationException("Delta table " + location + " has no credentials for storage account "
-                + host + " (auth type " + authType + "): give an account key (fs.azure.account.key." + host + "), a SAS"
-                + " (fs.azure.account.auth.type." + host + "=SAS and fs.azure.sas.fixed.token." + host + ") or Entra ID"
-                + " (fs.azure.account.auth.type." + host + "=Custom and fs.azure.account.oauth.provider.type." + host
-                + "), for example pipeline.withStorageOptions(AdlsGen2.entraId(\"" + host + "\"))");
-    }
-
     static CommitConflictException createKeptConflicting(DeltaTable table, long readVersion,
             DeltaConcurrentModificationException e) {
         return CommitConflictException.onTable("creating Delta table " + table.location() + " kept conflicting"

@@ -13,8 +13,9 @@ import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
 import io.delta.standalone.internal.SnapshotImpl;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
-import io.streamlake.core.azure.StorageCredentials;
+import io.streamlake.core.azure.AzureStorage;
 import io.streamlake.core.storage.Redactor;
+import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
@@ -35,7 +36,6 @@ import io.streamlake.table.TableSnapshot;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,7 +100,6 @@ public final class DeltaTable implements Table, BronzeFiles {
     static final int MAX_READER_VERSION = 1;
     static final int MAX_WRITER_VERSION = 2;
 
-    private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
     private static final Pattern PROTOCOL_IN_MESSAGE = Pattern.compile("\\((\\d+)\\s*,\\s*(\\d+)\\)");
     /**
      * One lock per local table root in the JVM, shared by every {@code DeltaTable} opened on it: the
@@ -149,76 +148,15 @@ public final class DeltaTable implements Table, BronzeFiles {
      *     are treated as secrets and never appear in messages, logs or {@code toString()}
      * @return the table
      * @throws ConfigurationException if the path is blank or not a valid location, or an Azure account
-     *     key or SAS token among the options is malformed (checked before Hadoop sees it, see
-     *     {@link StorageCredentials#check})
+     *     key or SAS token among the options is malformed (checked before Hadoop sees it), or an
+     *     {@code abfs(s)://} table lacks its driver or credentials: see {@link AzureStorage#locate}
      */
     public static DeltaTable open(String path, Map<String, String> hadoopOptions) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(hadoopOptions, "hadoopOptions");
-        // Hadoop quotes (and logs) a credential it cannot parse: refuse malformed ones before it sees them
-        StorageCredentials.check(hadoopOptions);
-        Redactor redactor = new Redactor(hadoopOptions.values());
-        if (path.isBlank()) {
-            throw DeltaErrors.blankPath();
-        }
-        Configuration conf = new Configuration();
-        hadoopOptions.forEach((k, v) -> conf.set(Objects.requireNonNull(k, "option name"),
-                Objects.requireNonNull(v, () -> "value of option " + k)));
-        Path root;
-        boolean local;
-        try {
-            if (SCHEME.matcher(path).matches()) {
-                root = new Path(path);
-                local = "file".equalsIgnoreCase(root.toUri().getScheme());
-            } else {
-                java.nio.file.Path absolute = Paths.get(path).toAbsolutePath().normalize();
-                root = new Path("file", null, absolute.toUri().getPath());
-                local = true;
-            }
-        } catch (RuntimeException e) {
-            throw DeltaErrors.invalidLocation(redactor, withoutCredentials(path), e.getMessage());
-        }
-        if (local) {
-            useFastLocalStorage(conf);
-        }
-        String location = redactor.redact(withoutCredentials(root.toString()));
-        LogStores.prepare(conf, root, location);
-        return new DeltaTable(location, root, conf, redactor, local);
-    }
-
-    /**
-     * Local tables: Hadoop's stock local file system forks a shell command for every file status and
-     * permission (no native library here). (The log store is {@link LogStores}' choice.) Settings the
-     * user gave win.
-     */
-    private static void useFastLocalStorage(Configuration conf) {
-        if (conf.get("fs.file.impl") == null || conf.get("fs.file.impl").equals(
-                org.apache.hadoop.fs.LocalFileSystem.class.getName())) {
-            conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
-            // the file-system cache is keyed by scheme, not by settings: bypass it to get this implementation
-            conf.setBoolean("fs.file.impl.disable.cache", true);
-        }
-    }
-
-    /** Drops {@code user:password@} and query strings; keeps {@code container@account}, which is no secret. */
-    private static String withoutCredentials(String uri) {
-        String s = uri;
-        int query = s.indexOf('?');
-        if (query >= 0) {
-            s = s.substring(0, query);
-        }
-        int schemeEnd = s.indexOf("://");
-        if (schemeEnd >= 0) {
-            int authorityStart = schemeEnd + 3;
-            int slash = s.indexOf('/', authorityStart);
-            int authorityEnd = slash < 0 ? s.length() : slash;
-            String authority = s.substring(authorityStart, authorityEnd);
-            int at = authority.lastIndexOf('@');
-            if (at >= 0 && authority.substring(0, at).contains(":")) {
-                s = s.substring(0, authorityStart) + authority.substring(at + 1) + s.substring(authorityEnd);
-            }
-        }
-        return s;
+        StorageLocation at = AzureStorage.locate(path, hadoopOptions);
+        LogStores.prepare(at.conf(), at.path());
+        return new DeltaTable(at.toString(), at.path(), at.conf(), at.redactor(), at.isLocal());
     }
 
     @Override

@@ -28,8 +28,6 @@ final class ConnectionString {
      * ending with a letter or digit. A key is base64 and ends in '=', so a key pasted there is refused.
      */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,254}[A-Za-z0-9])?");
-    private static final String WHERE = "copy it from the Azure portal (Event Hubs namespace > Shared access policies"
-            + " > a policy > Connection string-primary key)";
 
     private final String text;
     private final String host;
@@ -52,12 +50,11 @@ final class ConnectionString {
      */
     static ConnectionString parse(@Nullable String connectionString) {
         if (connectionString == null || connectionString.isBlank()) {
-            throw new ConfigurationException("the Event Hubs connection string is empty; " + WHERE);
+            throw EventHubsErrors.connectionStringEmpty();
         }
         String text = connectionString.strip();
         if (text.indexOf('"') >= 0 || text.indexOf('\\') >= 0 || text.chars().anyMatch(Character::isWhitespace)) {
-            throw new ConfigurationException("the Event Hubs connection string contains a quote, a backslash or a"
-                    + " blank, which a connection string never holds; " + WHERE);
+            throw EventHubsErrors.connectionStringWithQuoteOrBlank();
         }
         String endpoint = null;
         String keyName = null;
@@ -71,8 +68,7 @@ final class ConnectionString {
             }
             int eq = part.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigurationException("part " + (i + 1) + " of the Event Hubs connection string is not"
-                        + " Name=value; expected Endpoint=...;SharedAccessKeyName=...;SharedAccessKey=...; " + WHERE);
+                throw EventHubsErrors.connectionStringPartNotNameValue(i);
             }
             String value = part.substring(eq + 1);
             switch (part.substring(0, eq).toLowerCase(Locale.ROOT)) {
@@ -80,57 +76,45 @@ final class ConnectionString {
                 case "sharedaccesskeyname" -> keyName = once("SharedAccessKeyName", keyName, value);
                 case "sharedaccesskey" -> key = once("SharedAccessKey", key, value);
                 case "entitypath" -> entityPath = once("EntityPath", entityPath, value);
-                case "sharedaccesssignature" -> throw new ConfigurationException("the Event Hubs connection string"
-                        + " carries a SharedAccessSignature; the Kafka endpoint needs a SharedAccessKeyName and a"
-                        + " SharedAccessKey: " + WHERE);
-                default -> throw new ConfigurationException("part " + (i + 1) + " of the Event Hubs connection string"
-                        + " is none of Endpoint, SharedAccessKeyName, SharedAccessKey, EntityPath; " + WHERE);
+                case "sharedaccesssignature" -> throw EventHubsErrors.connectionStringWithSignature();
+                default -> throw EventHubsErrors.connectionStringPartUnknown(i);
             }
         }
         if (endpoint == null) {
-            throw new ConfigurationException("the Event Hubs connection string has no Endpoint part"
-                    + " (Endpoint=sb://<namespace>.servicebus.windows.net/); " + WHERE);
+            throw EventHubsErrors.connectionStringWithoutEndpoint();
         }
         Matcher m = ENDPOINT.matcher(endpoint);
         if (!m.matches()) {
-            throw new ConfigurationException("the Endpoint part of the Event Hubs connection string is not an"
-                    + " sb://<namespace>.servicebus.windows.net/ URI; " + WHERE);
+            throw EventHubsErrors.connectionStringEndpointNotSb();
         }
         int port = -1;
         if (m.group(3) != null) {
             port = Integer.parseInt(m.group(3));
             if (port < 1 || port > 65_535) {
-                throw new ConfigurationException("the Endpoint part of the Event Hubs connection string has a port"
-                        + " outside 1-65535 (real namespaces have none; it serves tests and emulators); " + WHERE);
+                throw EventHubsErrors.connectionStringPortOutOfRange();
             }
         }
         if (keyName == null || keyName.isEmpty()) {
-            throw new ConfigurationException("the Event Hubs connection string has no SharedAccessKeyName (the"
-                    + " policy name, such as RootManageSharedAccessKey); " + WHERE);
+            throw EventHubsErrors.connectionStringWithoutKeyName();
         }
         if (!NAME.matcher(keyName).matches()) {
-            throw new ConfigurationException("the SharedAccessKeyName part of the Event Hubs connection string is not"
-                    + " a policy name (letters, digits, '.', '-', '_', such as RootManageSharedAccessKey); is the key"
-                    + " in the wrong part? " + WHERE);
+            throw EventHubsErrors.connectionStringKeyNameNotAName();
         }
         if (key == null || key.isEmpty()) {
-            throw new ConfigurationException("the Event Hubs connection string has no SharedAccessKey (the policy's"
-                    + " primary or secondary key); " + WHERE);
+            throw EventHubsErrors.connectionStringWithoutKey();
         }
         if (entityPath != null && entityPath.isEmpty()) {
-            throw new ConfigurationException("the EntityPath of the Event Hubs connection string is empty: remove"
-                    + " it, or name the event hub");
+            throw EventHubsErrors.connectionStringEntityPathEmpty();
         }
         if (entityPath != null && !NAME.matcher(entityPath).matches()) {
-            throw new ConfigurationException("the EntityPath part of the Event Hubs connection string is not an event"
-                    + " hub name (letters, digits, '.', '-', '_'); is the key in the wrong part? " + WHERE);
+            throw EventHubsErrors.connectionStringEntityPathNotAName();
         }
         return new ConnectionString(text, m.group(1), port, keyName, entityPath);
     }
 
     private static String once(String name, @Nullable String previous, String value) {
         if (previous != null) {
-            throw new ConfigurationException("the Event Hubs connection string has " + name + " twice; " + WHERE);
+            throw EventHubsErrors.connectionStringPartTwice(name);
         }
         return value;
     }

@@ -59,18 +59,15 @@ public final class EntraIdLoginHandler implements AuthenticateCallbackHandler {
     @Override
     public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaasEntries) {
         if (!OAuthBearerLoginModule.OAUTHBEARER_MECHANISM.equals(saslMechanism)) {
-            throw new ConfigurationException(getClass().getSimpleName() + " serves sasl.mechanism OAUTHBEARER, not "
-                    + saslMechanism);
+            throw EventHubsErrors.loginHandlerWrongMechanism(getClass().getSimpleName(), saslMechanism);
         }
         if (jaasEntries.size() != 1) {
-            throw new ConfigurationException(getClass().getSimpleName() + " needs exactly one login module in"
-                    + " sasl.jaas.config, got " + jaasEntries.size());
+            throw EventHubsErrors.loginHandlerModules(getClass().getSimpleName(), jaasEntries.size());
         }
         Map<String, ?> options = jaasEntries.get(0).getOptions();
         Object s = options.get(SCOPE_OPTION);
         if (s == null || s.toString().isBlank()) {
-            throw new ConfigurationException("sasl.jaas.config has no scope option; " + getClass().getSimpleName()
-                    + " needs scope=\"https://<namespace>/.default\" (EventHubsEntraId writes it)");
+            throw EventHubsErrors.loginHandlerWithoutScope(getClass().getSimpleName());
         }
         scope = s.toString();
         resource = "Event Hubs namespace " + scope.replaceFirst("^https://", "").replaceFirst("/\\.default$", "");

@@ -115,16 +115,13 @@ public final class EventHubs {
     static void requireEventHubName(String eventHubName) {
         Objects.requireNonNull(eventHubName, "eventHubName");
         if (eventHubName.isBlank()) {
-            throw new ConfigurationException("the event hub name must not be blank");
+            throw EventHubsErrors.blankEventHubName();
         }
         if (eventHubName.indexOf('=') >= 0 || eventHubName.indexOf(';') >= 0) {
-            throw new ConfigurationException("the event hub name looks like a connection string or a key; give the"
-                    + " event hub's name (such as orders) there, and the connection string as the first argument");
+            throw EventHubsErrors.eventHubNameLooksLikeASecret();
         }
         if (!ConnectionString.NAME.matcher(eventHubName).matches()) {
-            throw new ConfigurationException("the event hub name (" + eventHubName.length() + " characters) is not an"
-                    + " event hub name: 1 to 256 letters, digits, '.', '-' and '_', starting and ending with a letter"
-                    + " or digit");
+            throw EventHubsErrors.notAnEventHubName(eventHubName.length());
         }
     }
 
@@ -157,10 +154,7 @@ public final class EventHubs {
         requireEventHubName(eventHubName);
         cs.entityPath().ifPresent(path -> {
             if (!path.equals(eventHubName)) {
-                // the EntityPath is named, not quoted: no part of a connection string is ever printed
-                throw new ConfigurationException("the connection string is limited to another event hub (its"
-                        + " EntityPath part) than event hub '" + eventHubName + "', which was asked for; use the event"
-                        + " hub it names, or a namespace-level connection string (without EntityPath)");
+                throw EventHubsErrors.entityPathNamesAnotherHub(eventHubName);
             }
         });
         return cs;

@@ -12,7 +12,6 @@ import com.azure.messaging.eventhubs.models.LastEnqueuedEventProperties;
 import com.azure.messaging.eventhubs.models.PartitionContext;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -139,9 +138,7 @@ final class EventHubsReader implements SourceReader {
         try {
             p.start();
         } catch (RuntimeException e) {
-            throw new SourceException("the Event Hubs processor for " + source + " could not start: "
-                    + redactor.redact(e.toString()) + "; check the namespace, event hub, consumer group and"
-                    + " credentials", redactor.sanitize(e));
+            throw EventHubsErrors.processorNotStarted(source.name(), source.toString(), redactor, e);
         }
         LOG.info("source '{}': started {}", source.name(), source);
     }
@@ -154,9 +151,7 @@ final class EventHubsReader implements SourceReader {
     static int partitionNumber(String id) {
         if (id == null || id.isEmpty() || id.length() > 9 || (id.length() > 1 && id.charAt(0) == '0')
                 || !id.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new ConfigurationException("Event Hubs partition id '" + id + "' is not a number from 0: StreamLake"
-                    + " tracks progress per numbered partition, as Event Hubs numbers them (\"0\" to \"N-1\"); this"
-                    + " hub or emulator names its partitions otherwise and cannot be read");
+            throw EventHubsErrors.partitionIdNotANumber(id);
         }
         return Integer.parseInt(id);
     }
@@ -501,13 +496,8 @@ final class EventHubsReader implements SourceReader {
     private void lost(PartitionState st, long first) {
         long want = st.expected;
         if (!source.skipsLostPositions()) {
-            throw new SourceException("event hub " + source.eventHubName() + " partition " + st.idText + " no longer"
-                    + " holds sequence number " + want + ", the next event this pipeline needs (after "
-                    + st.expectedFrom + "): the first event it delivered is " + first + ", so sequence numbers " + want
-                    + " to " + (first - 1) + " were dropped (retention) before they were ingested. Nothing was skipped."
-                    + " Recover those events from the Capture archive if you have one, or restart with"
-                    + " EventHubsSource.skipLostPositions() to continue at " + first
-                    + " (the gap is then reported in the logs and the run's progress)");
+            throw EventHubsErrors.sequenceNumbersLost(source.name(), source.eventHubName(), st.partition, st.idText,
+                    want, st.expectedFrom, first);
         }
         context.reportGap(new PositionGap(st.partition, want, first));
     }

@@ -10,8 +10,7 @@ import com.azure.storage.blob.BlobContainerClientBuilder;
 import io.streamlake.core.azure.StorageCredentials;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.exceptions.SourceException;
-import io.streamlake.source.Source;
+import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,7 +62,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Secrets (connection strings, SAS tokens, account keys) never appear in {@link #toString()},
  * logs or messages.
  */
-public final class EventHubsSource implements Source {
+public final class EventHubsSource implements GapCheckingSource {
     /** Metadata key of the event's offset in its partition (text, as the service gives it). */
     public static final String METADATA_OFFSET = "offset";
     /** Metadata key of the event's partition key, present when the sender set one. */
@@ -77,22 +75,110 @@ public final class EventHubsSource implements Source {
     public static final int DEFAULT_QUEUED_BATCHES = 16;
     private static final java.util.regex.Pattern CONTAINER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
-    // Not final so that withX can change one field of a fresh copy; never changed after the copy is returned.
-    private final String namespace;
-    private final String eventHubName;
-    private final String consumerGroup;
-    private @Nullable String connectionString;
-    private @Nullable TokenCredential credential;
-    private @Nullable CheckpointStoreSpec checkpointStore;
-    private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
-    private Duration maxWait = DEFAULT_MAX_WAIT;
-    private StartPosition startPosition = StartPosition.earliest();
-    private boolean skipLostPositions;
-    private @Nullable LoadBalancingStrategy loadBalancingStrategy;
-    private @Nullable Duration loadBalancingUpdateInterval;
-    private @Nullable Duration ownershipExpiration;
-    private int prefetchCount = -1;
-    private int queuedBatches = DEFAULT_QUEUED_BATCHES;
+    private final Spec spec;
+
+    /**
+     * The source's state, as {@code Pipeline} keeps its own: every option method returns a source over
+     * a copy with its own component changed.
+     *
+     * @param connectionString the namespace's connection string (a secret), or null for Entra ID
+     * @param credential the Entra ID credential given, or null for {@code DefaultAzureCredential}
+     * @param loadBalancing the processor's load balancing, or null for the SDK's defaults
+     * @param prefetchCount -1 for the SDK's default
+     */
+    private record Spec(
+            String namespace,
+            String eventHubName,
+            String consumerGroup,
+            @Nullable String connectionString,
+            @Nullable TokenCredential credential,
+            @Nullable CheckpointStoreSpec checkpointStore,
+            int maxBatchSize,
+            Duration maxWait,
+            StartPosition startPosition,
+            boolean skipLostPositions,
+            @Nullable LoadBalancing loadBalancing,
+            int prefetchCount,
+            int queuedBatches) {
+
+        /** @return the defaults, over a hub and how to sign in to it */
+        static Spec of(String namespace, String eventHubName, String consumerGroup, @Nullable String connectionString,
+                @Nullable TokenCredential credential) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, null,
+                    DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_WAIT, StartPosition.earliest(), false, null, -1,
+                    DEFAULT_QUEUED_BATCHES);
+        }
+
+        // The withers: each passes every component along and changes its own.
+
+        Spec withCheckpointStore(CheckpointStoreSpec checkpointStore) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withMaxBatchSize(int maxBatchSize) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withMaxWait(Duration maxWait) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withStartPosition(StartPosition startPosition) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withSkipLostPositions(boolean skipLostPositions) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withLoadBalancing(LoadBalancing loadBalancing) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withPrefetchCount(int prefetchCount) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        Spec withQueuedBatches(int queuedBatches) {
+            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                    queuedBatches);
+        }
+
+        /** @return the description without secrets (the record's own would print the connection string) */
+        @Override
+        public String toString() {
+            return "EventHubsSource[" + namespace + "/" + eventHubName + ", consumer group " + consumerGroup
+                    + ", " + (connectionString != null ? "connection string" : "Entra ID")
+                    + ", checkpoints " + (checkpointStore == null ? "<none>" : checkpointStore.describe())
+                    + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
+                    + ", batches of " + maxBatchSize + " within " + maxWait + "]";
+        }
+    }
+
+    /**
+     * The processor's load balancing, set together by {@link #withLoadBalancing}.
+     *
+     * @param updateInterval null for the SDK's default
+     * @param ownershipExpiration null for the SDK's default
+     */
+    record LoadBalancing(LoadBalancingStrategy strategy, @Nullable Duration updateInterval,
+            @Nullable Duration ownershipExpiration) {
+    }
 
     /** Where the blob checkpoint store's container is and how to sign in to it. */
     sealed interface CheckpointStoreSpec {
@@ -133,47 +219,17 @@ public final class EventHubsSource implements Source {
         }
     }
 
-    private EventHubsSource(String namespace, String eventHubName, String consumerGroup) {
-        this.namespace = namespace;
-        this.eventHubName = eventHubName;
-        this.consumerGroup = consumerGroup;
+    private EventHubsSource(Spec spec) {
+        this.spec = spec;
     }
 
     static EventHubsSource create(String namespace, String eventHubName, String consumerGroup,
             @Nullable String connectionString, @Nullable TokenCredential credential) {
         Objects.requireNonNull(consumerGroup, "consumerGroup");
         if (consumerGroup.isBlank()) {
-            throw new ConfigurationException("the Event Hubs consumer group must not be blank; the default group is"
-                    + " named $Default");
+            throw EventHubsErrors.blankConsumerGroup();
         }
-        EventHubsSource s = new EventHubsSource(namespace, eventHubName, consumerGroup);
-        s.connectionString = connectionString;
-        s.credential = credential;
-        return s;
-    }
-
-    private EventHubsSource copy() {
-        EventHubsSource c = new EventHubsSource(namespace, eventHubName, consumerGroup);
-        c.connectionString = connectionString;
-        c.credential = credential;
-        c.checkpointStore = checkpointStore;
-        c.maxBatchSize = maxBatchSize;
-        c.maxWait = maxWait;
-        c.startPosition = startPosition;
-        c.skipLostPositions = skipLostPositions;
-        c.loadBalancingStrategy = loadBalancingStrategy;
-        c.loadBalancingUpdateInterval = loadBalancingUpdateInterval;
-        c.ownershipExpiration = ownershipExpiration;
-        c.prefetchCount = prefetchCount;
-        c.queuedBatches = queuedBatches;
-        return c;
-    }
-
-    /** @return a copy of this source with one change applied; the only way a source changes */
-    private EventHubsSource with(Consumer<EventHubsSource> change) {
-        EventHubsSource c = copy();
-        change.accept(c);
-        return c;
+        return new EventHubsSource(Spec.of(namespace, eventHubName, consumerGroup, connectionString, credential));
     }
 
     /**
@@ -187,15 +243,14 @@ public final class EventHubsSource implements Source {
         Objects.requireNonNull(storageConnectionString, "storageConnectionString");
         Objects.requireNonNull(container, "container");
         if (storageConnectionString.isBlank() || container.isBlank()) {
-            throw new ConfigurationException("the checkpoint store needs a storage connection string and a container"
-                    + " name; copy the connection string from the portal (Storage account > Access keys)");
+            throw EventHubsErrors.checkpointStoreIncomplete();
         }
         // checked before the Azure SDK sees it: its parser quotes what it cannot read
         StorageCredentials.connectionString("the checkpoint store's storage connection string",
                 storageConnectionString);
-        CheckpointStoreSpec spec = new ContainerConnectionString(storageConnectionString.strip(),
+        CheckpointStoreSpec store = new ContainerConnectionString(storageConnectionString.strip(),
                 containerName(container));
-        return with(c -> c.checkpointStore = spec);
+        return new EventHubsSource(spec.withCheckpointStore(store));
     }
 
     /**
@@ -210,45 +265,32 @@ public final class EventHubsSource implements Source {
         Objects.requireNonNull(containerUrl, "containerUrl");
         String url = containerUrl.strip();
         if (url.indexOf(';') >= 0 && url.indexOf('=') >= 0) {
-            throw new ConfigurationException("the checkpoint store URL looks like a connection string: use"
-                    + " withCheckpointStore(storageConnectionString, container) for one, or give"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
+            throw EventHubsErrors.checkpointUrlLooksLikeAConnectionString();
         }
         URI uri;
         try {
             uri = new URI(url);
         } catch (java.net.URISyntaxException e) {
-            // neither the URL nor the parser's message (which quotes it) is printed: it may hold a SAS;
-            // the reason and the position are the parser's own words about it, never its text
-            throw new ConfigurationException("the checkpoint store URL is not a URL such as"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]: " + e.getReason()
-                    + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) + " of " + url.length() : "")
-                    + " (a blank, a % not followed by two hex digits, as in a SAS token cut short, or another"
-                    + " character a URL never has)");
+            throw EventHubsErrors.checkpointUrlUnparsable(e, url.length());
         }
         if (uri.getScheme() == null || !uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("http")
                 || uri.getHost() == null) {
-            throw new ConfigurationException("the checkpoint store URL is not an http(s) URL such as"
-                    + " https://<account>.blob.core.windows.net/<container>[?<SAS token>]");
+            throw EventHubsErrors.checkpointUrlNotHttp();
         }
         if (uri.getRawUserInfo() != null) {
-            throw new ConfigurationException("the checkpoint store URL carries user information before its host; give"
-                    + " https://<account>.blob.core.windows.net/<container>, with a SAS token as its query string");
+            throw EventHubsErrors.checkpointUrlWithUserInfo();
         }
         if (uri.getRawQuery() != null) {
             StorageCredentials.sasToken("the SAS token in the checkpoint store URL (its query string)", uri.getRawQuery());
         }
-        CheckpointStoreSpec spec = new ContainerUrl(url, credential);
-        return with(c -> c.checkpointStore = spec);
+        return new EventHubsSource(spec.withCheckpointStore(new ContainerUrl(url, credential)));
     }
 
     /** Blob container names: 3 to 63 lower-case letters, digits and single hyphens; not quoted when wrong. */
     private static String containerName(String container) {
         String c = container.strip();
         if (!CONTAINER.matcher(c).matches() || c.contains("--")) {
-            throw new ConfigurationException("the checkpoint store's container name (" + c.length() + " characters) is"
-                    + " not a blob container name: 3 to 63 lower-case letters, digits and single hyphens, starting and"
-                    + " ending with a letter or digit, such as checkpoints");
+            throw EventHubsErrors.notAContainerName(c.length());
         }
         return c;
     }
@@ -258,8 +300,8 @@ public final class EventHubsSource implements Source {
      * @return a copy that keeps ownership and checkpoints there
      */
     public EventHubsSource withCheckpointStore(BlobContainerAsyncClient container) {
-        CheckpointStoreSpec spec = new ContainerClient(Objects.requireNonNull(container, "container"));
-        return with(c -> c.checkpointStore = spec);
+        return new EventHubsSource(spec.withCheckpointStore(
+                new ContainerClient(Objects.requireNonNull(container, "container"))));
     }
 
     /**
@@ -268,7 +310,7 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withMaxBatchSize(int events) {
         positive("max batch size", events);
-        return with(c -> c.maxBatchSize = events);
+        return new EventHubsSource(spec.withMaxBatchSize(events));
     }
 
     /**
@@ -279,7 +321,7 @@ public final class EventHubsSource implements Source {
     public EventHubsSource withMaxWait(Duration wait) {
         Objects.requireNonNull(wait, "wait");
         positive("max wait (ms)", wait.toMillis());
-        return with(c -> c.maxWait = wait);
+        return new EventHubsSource(spec.withMaxWait(wait));
     }
 
     /**
@@ -290,7 +332,7 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withStartPosition(StartPosition start) {
         Objects.requireNonNull(start, "start");
-        return with(c -> c.startPosition = start);
+        return new EventHubsSource(spec.withStartPosition(start));
     }
 
     /**
@@ -300,8 +342,9 @@ public final class EventHubsSource implements Source {
      *
      * @return a copy that skips lost positions
      */
+    @Override
     public EventHubsSource skipLostPositions() {
-        return with(c -> c.skipLostPositions = true);
+        return new EventHubsSource(spec.withSkipLostPositions(true));
     }
 
     /**
@@ -316,11 +359,8 @@ public final class EventHubsSource implements Source {
     public EventHubsSource withLoadBalancing(LoadBalancingStrategy strategy, @Nullable Duration updateInterval,
             @Nullable Duration ownershipExpiration) {
         Objects.requireNonNull(strategy, "strategy");
-        return with(c -> {
-            c.loadBalancingStrategy = strategy;
-            c.loadBalancingUpdateInterval = updateInterval;
-            c.ownershipExpiration = ownershipExpiration;
-        });
+        return new EventHubsSource(spec.withLoadBalancing(
+                new LoadBalancing(strategy, updateInterval, ownershipExpiration)));
     }
 
     /**
@@ -329,7 +369,7 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withPrefetchCount(int events) {
         positive("prefetch count", events);
-        return with(c -> c.prefetchCount = events);
+        return new EventHubsSource(spec.withPrefetchCount(events));
     }
 
     /**
@@ -339,75 +379,78 @@ public final class EventHubsSource implements Source {
      */
     public EventHubsSource withQueuedBatches(int batches) {
         positive("queued batches", batches);
-        return with(c -> c.queuedBatches = batches);
+        return new EventHubsSource(spec.withQueuedBatches(batches));
     }
 
     private static void positive(String what, long value) {
         if (value < 1) {
-            throw new ConfigurationException(what + " must be at least 1, got " + value);
+            throw EventHubsErrors.notPositive(what, value);
         }
     }
 
     /** @return the namespace host, such as {@code mynamespace.servicebus.windows.net} */
     public String fullyQualifiedNamespace() {
-        return namespace;
+        return spec.namespace();
     }
 
     /** @return the event hub */
     public String eventHubName() {
-        return eventHubName;
+        return spec.eventHubName();
     }
 
     /** @return the consumer group */
     public String consumerGroup() {
-        return consumerGroup;
+        return spec.consumerGroup();
     }
 
     /** @return where partitions without marker and checkpoint start */
     public StartPosition startPosition() {
-        return startPosition;
+        return spec.startPosition();
     }
 
     /** @return true if lost positions are skipped and reported rather than failing the pipeline */
     public boolean skipsLostPositions() {
-        return skipLostPositions;
+        return spec.skipLostPositions();
     }
 
     @Nullable String connectionString() {
-        return connectionString;
+        return spec.connectionString();
     }
 
     int maxBatchSize() {
-        return maxBatchSize;
+        return spec.maxBatchSize();
     }
 
     Duration maxWait() {
-        return maxWait;
+        return spec.maxWait();
     }
 
     @Nullable LoadBalancingStrategy loadBalancingStrategy() {
-        return loadBalancingStrategy;
+        LoadBalancing l = spec.loadBalancing();
+        return l == null ? null : l.strategy();
     }
 
     @Nullable Duration loadBalancingUpdateInterval() {
-        return loadBalancingUpdateInterval;
+        LoadBalancing l = spec.loadBalancing();
+        return l == null ? null : l.updateInterval();
     }
 
     @Nullable Duration ownershipExpiration() {
-        return ownershipExpiration;
+        LoadBalancing l = spec.loadBalancing();
+        return l == null ? null : l.ownershipExpiration();
     }
 
     int prefetchCount() {
-        return prefetchCount;
+        return spec.prefetchCount();
     }
 
     int queuedBatches() {
-        return queuedBatches;
+        return spec.queuedBatches();
     }
 
     @Override
     public String name() {
-        return eventHubName;
+        return spec.eventHubName();
     }
 
     @Override
@@ -417,10 +460,8 @@ public final class EventHubsSource implements Source {
 
     /** Opens with another processor, which is how tests drive the reader without an AMQP endpoint. */
     EventHubsReader open(SourceContext context, EventHubsReader.ProcessorFactory processors) {
-        if (checkpointStore == null) {
-            throw new ConfigurationException("the Event Hubs source for " + eventHubName + " has no checkpoint store:"
-                    + " call withCheckpointStore(storageConnectionString, container) or withCheckpointStoreUrl(url,"
-                    + " credential); the processor keeps partition ownership there");
+        if (spec.checkpointStore() == null) {
+            throw EventHubsErrors.noCheckpointStore(spec.eventHubName());
         }
         BlobContainerAsyncClient container = container();
         ensureExists(container);
@@ -431,37 +472,36 @@ public final class EventHubsSource implements Source {
 
     /** @return the credential for the hub: the given one, or DefaultAzureCredential; null with a connection string */
     @Nullable TokenCredential credential() {
-        if (connectionString != null) {
+        if (spec.connectionString() != null) {
             return null;
         }
-        return credential != null ? credential : new DefaultAzureCredentialBuilder().build();
+        TokenCredential given = spec.credential();
+        return given != null ? given : new DefaultAzureCredentialBuilder().build();
     }
 
     private BlobContainerAsyncClient container() {
-        CheckpointStoreSpec spec = Objects.requireNonNull(checkpointStore);
+        CheckpointStoreSpec store = Objects.requireNonNull(spec.checkpointStore());
         BlobContainerAsyncClient client;
         try {
-            if (spec instanceof ContainerClient c) {
+            if (store instanceof ContainerClient c) {
                 return c.client();
-            } else if (spec instanceof ContainerConnectionString c) {
+            } else if (store instanceof ContainerConnectionString c) {
                 client = new BlobContainerClientBuilder().connectionString(c.connectionString())
                         .containerName(c.container()).buildAsyncClient();
             } else {
-                ContainerUrl u = (ContainerUrl) spec;
+                ContainerUrl u = (ContainerUrl) store;
                 BlobContainerClientBuilder b = new BlobContainerClientBuilder().endpoint(u.url());
                 if (u.credential() != null) {
                     b.credential(u.credential());
                 } else if (!u.url().contains("sig=")) {
-                    TokenCredential own = credential != null ? credential
-                            : new DefaultAzureCredentialBuilder().build();
+                    TokenCredential given = spec.credential();
+                    TokenCredential own = given != null ? given : new DefaultAzureCredentialBuilder().build();
                     b.credential(own);
                 }
                 client = b.buildAsyncClient();
             }
         } catch (RuntimeException e) {
-            // The builders' messages can quote what they were given: keep only the class name.
-            throw new ConfigurationException("the checkpoint store (" + spec.describe() + ") could not be configured ("
-                    + e.getClass().getSimpleName() + "); check the storage connection string or container URL");
+            throw EventHubsErrors.checkpointStoreNotConfigured(store.describe(), e);
         }
         return client;
     }
@@ -472,25 +512,24 @@ public final class EventHubsSource implements Source {
                 container.createIfNotExists().block(Duration.ofSeconds(60));
             }
         } catch (RuntimeException e) {
-            Redactor redactor = new Redactor(secrets());
-            throw new SourceException("the checkpoint store (" + Objects.requireNonNull(checkpointStore).describe()
-                    + ") could not be reached or created: " + redactor.redact(e.toString()) + ". Check the account,"
-                    + " the container name and that the credential may read, write and list blobs there",
-                    redactor.sanitize(e));
+            throw EventHubsErrors.checkpointStoreUnreachable(spec.eventHubName(),
+                    Objects.requireNonNull(spec.checkpointStore()).describe(), new Redactor(secrets()), e);
         }
     }
 
     /** @return every secret this source holds, for masking messages */
     List<String> secrets() {
         List<String> out = new ArrayList<>();
+        String connectionString = spec.connectionString();
         if (connectionString != null) {
             out.add(connectionString);
             addParts(out, connectionString);
         }
-        if (checkpointStore instanceof ContainerConnectionString c) {
+        CheckpointStoreSpec store = spec.checkpointStore();
+        if (store instanceof ContainerConnectionString c) {
             out.add(c.connectionString());
             addParts(out, c.connectionString());
-        } else if (checkpointStore instanceof ContainerUrl u && u.url().contains("?")) {
+        } else if (store instanceof ContainerUrl u && u.url().contains("?")) {
             out.add(u.url().substring(u.url().indexOf('?') + 1));
         }
         return out;
@@ -508,13 +547,14 @@ public final class EventHubsSource implements Source {
 
     /** The position the processor starts at for a partition with no marker and no checkpoint. */
     EventPosition initialPosition(String partitionId) {
-        StartPosition start = startPosition;
+        StartPosition start = spec.startPosition();
         if (start instanceof StartPosition.Latest) {
             return EventPosition.latest();
         } else if (start instanceof StartPosition.AtTimestamp t) {
             return EventPosition.fromEnqueuedTime(t.time());
         } else if (start instanceof StartPosition.Offsets o) {
-            Long seq = o.offsets().get(new SourcePartition(eventHubName, EventHubsReader.partitionNumber(partitionId)));
+            Long seq = o.offsets().get(
+                    new SourcePartition(spec.eventHubName(), EventHubsReader.partitionNumber(partitionId)));
             return seq == null ? EventPosition.earliest() : EventPosition.fromSequenceNumber(seq, true);
         }
         return EventPosition.earliest();
@@ -522,8 +562,8 @@ public final class EventHubsSource implements Source {
 
     /** @return the first sequence number the start position asks for, or -1 where it names none */
     long startSequenceNumber(int partition) {
-        if (startPosition instanceof StartPosition.Offsets o) {
-            Long seq = o.offsets().get(new SourcePartition(eventHubName, partition));
+        if (spec.startPosition() instanceof StartPosition.Offsets o) {
+            Long seq = o.offsets().get(new SourcePartition(spec.eventHubName(), partition));
             return seq == null ? -1 : seq;
         }
         return -1;
@@ -536,10 +576,6 @@ public final class EventHubsSource implements Source {
 
     @Override
     public String toString() {
-        return "EventHubsSource[" + namespace + "/" + eventHubName + ", consumer group " + consumerGroup
-                + ", " + (connectionString != null ? "connection string" : "Entra ID")
-                + ", checkpoints " + (checkpointStore == null ? "<none>" : checkpointStore.describe())
-                + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
-                + ", batches of " + maxBatchSize + " within " + maxWait + "]";
+        return spec.toString();
     }
 }

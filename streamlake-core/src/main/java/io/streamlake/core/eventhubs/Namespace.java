@@ -23,28 +23,21 @@ record Namespace(String host, int port) {
      */
     static Namespace parse(@Nullable String fullyQualifiedNamespace) {
         if (fullyQualifiedNamespace == null || fullyQualifiedNamespace.isBlank()) {
-            throw new ConfigurationException("the Event Hubs namespace is empty; give its host name, such as"
-                    + " mynamespace.servicebus.windows.net (Azure portal: the namespace's Overview > Host name)");
+            throw EventHubsErrors.blankNamespace();
         }
         String text = fullyQualifiedNamespace.strip();
         if (text.contains("=") || text.contains(";")) {
-            // quite likely a connection string: never echo it
-            throw new ConfigurationException("the Event Hubs namespace looks like a connection string or a key; Entra ID"
-                    + " sign-in takes the namespace's host name, such as mynamespace.servicebus.windows.net (use"
-                    + " EventHubs.kafka(connectionString, ...) to sign in with a connection string instead)");
+            throw EventHubsErrors.namespaceLooksLikeASecret();
         }
         Matcher m = NAMESPACE.matcher(text);
         if (!m.matches()) {
-            // not quoted: whatever was pasted here may be a secret
-            throw new ConfigurationException("the Event Hubs namespace (" + text.length() + " characters) is not a host"
-                    + " name such as mynamespace.servicebus.windows.net (Azure portal: the namespace's Overview > Host"
-                    + " name)");
+            throw EventHubsErrors.notANamespace(text.length());
         }
         int port = -1;
         if (m.group(3) != null) {
             port = Integer.parseInt(m.group(3));
             if (port < 1 || port > 65_535) {
-                throw new ConfigurationException("the Event Hubs namespace has a port outside 1-65535");
+                throw EventHubsErrors.namespacePortOutOfRange();
             }
         }
         return new Namespace(m.group(1), port);

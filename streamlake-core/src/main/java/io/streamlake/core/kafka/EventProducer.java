@@ -1,7 +1,6 @@
 package io.streamlake.core.kafka;
 
 import io.streamlake.core.storage.Redactor;
-import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.source.SourcePartition;
 import java.nio.charset.StandardCharsets;
@@ -57,9 +56,7 @@ public final class EventProducer implements AutoCloseable {
         } catch (KafkaException e) {
             // Kafka's reason may quote a piece of sasl.jaas.config, a password in it
             Redactor redactor = KafkaSecrets.redactor(config, ProducerConfig.configDef());
-            throw new ConfigurationException("the Kafka producer for topic " + topic + " could not be created: "
-                    + redactor.redact(KafkaReader.messages(e)) + "; check the bootstrap servers and producer"
-                    + " properties", redactor.sanitize(e));
+            throw KafkaErrors.producerNotCreated(topic, redactor, e);
         }
     }
 
@@ -72,7 +69,7 @@ public final class EventProducer implements AutoCloseable {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(topic, "topic");
         if (bootstrapServers.isBlank() || topic.isBlank()) {
-            throw new ConfigurationException("a producer needs bootstrap servers and a topic");
+            throw KafkaErrors.producerNeedsServersAndTopic();
         }
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.strip());
@@ -115,7 +112,7 @@ public final class EventProducer implements AutoCloseable {
          */
         public Builder withBatchSize(int bytes) {
             if (bytes < 1) {
-                throw new ConfigurationException("batch size must be at least 1 byte, got " + bytes);
+                throw KafkaErrors.batchSizeTooSmall(bytes);
             }
             return withProducerProperty(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(bytes));
         }

@@ -1,7 +1,6 @@
 package io.streamlake.core.kafka;
 
 import io.streamlake.core.storage.Redactor;
-import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
@@ -147,9 +146,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         } catch (KafkaException e) {
             // Kafka's reason may quote a piece of sasl.jaas.config, a password in it
             Redactor secrets = KafkaSecrets.redactor(config, ConsumerConfig.configDef());
-            throw new ConfigurationException("the Kafka consumer for " + source + " could not be created: "
-                    + secrets.redact(messages(e)) + "; check the bootstrap servers and consumer properties",
-                    secrets.sanitize(e));
+            throw KafkaErrors.consumerNotCreated(source.toString(), secrets, e);
         }
         // Subscribing waits for the first poll, which checks that the topics exist.
     }
@@ -254,8 +251,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
                         + " KafkaSource.waitForTopics(Duration)."
                 : " It was still missing after the " + BrokerContact.text(source.topicWait())
                         + " the source waits for its topics (KafkaSource.waitForTopics).";
-        throw new SourceException("source '" + source.name() + "' cannot start: " + missing + how
-                + " Nothing was read");
+        throw KafkaErrors.topicsMissing(source.name(), missing, how);
     }
 
     private void subscribe() {
@@ -362,43 +358,25 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     }
 
     private SourceException unreachableAtStart() {
-        return new SourceException("source '" + source.name() + "' could not reach the Kafka brokers "
-                + source.bootstrapServers() + ": no answer within " + BrokerContact.text(source.connectTimeout())
-                + " (KafkaSource.withConnectTimeout; error: " + errorText() + "). Nothing was read. Check the"
-                + " bootstrap servers (host:port of a listener the brokers advertise; for Event Hubs"
-                + " <namespace>.servicebus.windows.net:9093), that the brokers run and that this host can reach them"
-                + " (firewall, proxy, DNS), and that security.protocol matches the listener (SASL_SSL for Event Hubs)."
-                + " If the brokers are only slow to answer, raise the connect timeout");
+        return KafkaErrors.unreachableAtStart(source.name(), source.bootstrapServers(),
+                BrokerContact.text(source.connectTimeout()), errorText());
     }
 
     private SourceException lostMidRun() {
-        return new SourceException("source '" + source.name() + "': the Kafka brokers " + source.bootstrapServers()
-                + " stopped answering: no answer for " + BrokerContact.text(contact.silence()) + ", the connect timeout"
-                + " is " + BrokerContact.text(source.connectTimeout()) + " (KafkaSource.withConnectTimeout;"
-                + " error: " + errorText() + "). A run until caught up ends rather than wait: everything committed is"
-                + " safe in the bronze table, so run it again once the brokers are back (a streaming run,"
-                + " Pipeline.start(), keeps retrying instead)");
+        return KafkaErrors.lostMidRun(source.name(), source.bootstrapServers(), BrokerContact.text(contact.silence()),
+                BrokerContact.text(source.connectTimeout()), errorText());
     }
 
     private SourceException noAssignment() {
-        return new SourceException("source '" + source.name() + "': the consumer group '" + groupId + "' assigned"
-                + " this consumer no partitions within " + BrokerContact.text(joinBound) + ", although the Kafka"
-                + " brokers " + source.bootstrapServers() + " answer. The group coordinator may be unavailable (on a"
-                + " self-managed cluster, __consumer_offsets cannot be created while offsets.topic.replication.factor"
-                + " exceeds the number of brokers), or another member of the group holds up the rebalance (it gets"
-                + " max.poll.interval.ms to rejoin). Check the brokers' logs for the group. Nothing was read");
+        return KafkaErrors.noAssignment(source.name(), groupId, BrokerContact.text(joinBound),
+                source.bootstrapServers());
     }
 
     private SourceException refused(KafkaException e) {
         if (e instanceof AuthenticationException) {
-            return new SourceException("the Kafka brokers " + source.bootstrapServers() + " refused to authenticate"
-                    + " this consumer: " + redact(e.getMessage()) + ". Check the credentials (for Event Hubs, the"
-                    + " connection string's SharedAccessKeyName and SharedAccessKey, and that the key is not revoked)",
-                    redactor.sanitize(e));
+            return KafkaErrors.authenticationRefused(source.name(), source.bootstrapServers(), redactor, e);
         }
-        return new SourceException("the Kafka brokers " + source.bootstrapServers() + " denied this consumer: "
-                + redact(e.getMessage()) + ". Grant read on the topics and the consumer group, or use a policy that"
-                + " has Listen rights (Event Hubs)", redactor.sanitize(e));
+        return KafkaErrors.denied(source.name(), source.bootstrapServers(), redactor, e);
     }
 
     /** The brokers answered something: the silence ends, and an outage that was reported is over. */
@@ -653,21 +631,12 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             long end = latest.getOrDefault(tp, 0L);
             if (want < first) {
                 if (!source.skipsLostPositions()) {
-                    throw new SourceException("Kafka no longer holds offset " + want + " of topic " + tp.topic()
-                            + " partition " + tp.partition() + ", the next record this pipeline needs: the earliest"
-                            + " offset it holds is " + first + ", so offsets " + want + " to " + (first - 1)
-                            + " were deleted (retention) before they were ingested. Nothing was skipped. Recover"
-                            + " those records from an archive if you can, or restart with"
-                            + " KafkaSource.skipLostPositions() to continue at offset " + first
-                            + " (the gap is then reported in the logs and the run's progress)");
+                    throw KafkaErrors.offsetExpired(source.name(), partition(tp), want, first);
                 }
                 context.reportGap(new PositionGap(partition(tp), want, first));
                 consumer.seek(tp, first);
             } else if (want > end) {
-                throw new SourceException("topic " + tp.topic() + " partition " + tp.partition() + " ends at offset "
-                        + end + ", before offset " + want + " that the bronze table's progress marker asks for: the"
-                        + " topic was probably deleted and re-created. Nothing was read. Use a new bronze table, or a"
-                        + " new pipeline name (Pipeline.withName) so that the start position applies again");
+                throw KafkaErrors.partitionEndsBeforeMarker(source.name(), partition(tp), end, want);
             } else {
                 consumer.seek(tp, want); // the log moved while the fetch was in flight: try again
             }

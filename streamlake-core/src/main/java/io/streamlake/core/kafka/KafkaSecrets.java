@@ -20,7 +20,7 @@ import org.apache.kafka.common.config.SaslConfigs;
  *
  * <pre>{@code
  * Redactor redactor = KafkaSecrets.redactor(config, ConsumerConfig.configDef());
- * throw new ConfigurationException("... " + redactor.redact(KafkaReader.messages(e)), redactor.sanitize(e));
+ * throw KafkaErrors.consumerNotCreated(source.toString(), redactor, e);
  * }</pre>
  *
  * <p>Pieces are masked only of what is secret in a JAAS line (a password, a stray word, the key of a

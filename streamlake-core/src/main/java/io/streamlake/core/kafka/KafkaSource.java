@@ -1,7 +1,7 @@
 package io.streamlake.core.kafka;
 
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.source.Source;
+import io.streamlake.source.GapCheckingSource;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.StartPosition;
@@ -79,7 +79,7 @@ import org.jspecify.annotations.Nullable;
  * a header name, the last value wins. Secrets given through {@link #withConsumerProperty} never
  * appear in {@link #toString()}, logs or messages.
  */
-public final class KafkaSource implements Source {
+public final class KafkaSource implements GapCheckingSource {
     /**
      * Fetch settings the source uses unless {@link #withConsumerProperty} overrides them: larger polls
      * and fetches than Kafka's defaults (500 records, 1 MiB per partition), because a micro-batch
@@ -98,28 +98,81 @@ public final class KafkaSource implements Source {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
-    private final String bootstrapServers;
-    private final List<String> topics;
-    private final @Nullable Pattern topicPattern;
-    private final @Nullable String groupId;
-    private final StartPosition startPosition;
-    private final boolean skipLostPositions;
-    private final Map<String, String> consumerProperties;
-    private final Duration connectTimeout;
-    private final Duration topicWait;
+    private final Spec spec;
 
-    private KafkaSource(String bootstrapServers, List<String> topics, @Nullable Pattern topicPattern,
-            @Nullable String groupId, StartPosition startPosition, boolean skipLostPositions,
-            Map<String, String> consumerProperties, Duration connectTimeout, Duration topicWait) {
-        this.bootstrapServers = bootstrapServers;
-        this.topics = topics;
-        this.topicPattern = topicPattern;
-        this.groupId = groupId;
-        this.startPosition = startPosition;
-        this.skipLostPositions = skipLostPositions;
-        this.consumerProperties = consumerProperties;
-        this.connectTimeout = connectTimeout;
-        this.topicWait = topicWait;
+    /**
+     * The source's state, as {@code Pipeline} keeps its own: every option method returns a source over
+     * a copy with its own component changed.
+     *
+     * @param topicPattern null for a source of named topics
+     * @param groupId null for the pipeline's name
+     * @param consumerProperties the passthrough, whose values are secrets
+     */
+    private record Spec(
+            String bootstrapServers,
+            List<String> topics,
+            @Nullable Pattern topicPattern,
+            @Nullable String groupId,
+            StartPosition startPosition,
+            boolean skipLostPositions,
+            Map<String, String> consumerProperties,
+            Duration connectTimeout,
+            Duration topicWait) {
+
+        /** @return the defaults, over the servers and the topics (or the pattern) */
+        static Spec of(String bootstrapServers, List<String> topics, @Nullable Pattern topicPattern) {
+            return new Spec(bootstrapServers, topics, topicPattern, null, StartPosition.earliest(), false, Map.of(),
+                    DEFAULT_CONNECT_TIMEOUT, Duration.ZERO);
+        }
+
+        // The withers: each passes every component along and changes its own.
+
+        Spec withGroupId(String groupId) {
+            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                    consumerProperties, connectTimeout, topicWait);
+        }
+
+        Spec withStartPosition(StartPosition startPosition) {
+            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                    consumerProperties, connectTimeout, topicWait);
+        }
+
+        Spec withSkipLostPositions(boolean skipLostPositions) {
+            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                    consumerProperties, connectTimeout, topicWait);
+        }
+
+        Spec withConsumerProperties(Map<String, String> consumerProperties) {
+            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                    consumerProperties, connectTimeout, topicWait);
+        }
+
+        Spec withConnectTimeout(Duration connectTimeout) {
+            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                    consumerProperties, connectTimeout, topicWait);
+        }
+
+        Spec withTopicWait(Duration topicWait) {
+            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                    consumerProperties, connectTimeout, topicWait);
+        }
+
+        /** @return the description without consumer property values (the record's own would print secrets) */
+        @Override
+        public String toString() {
+            return "KafkaSource[" + (topicPattern != null ? "pattern " + topicPattern.pattern() : "topics " + topics)
+                    + " at " + bootstrapServers + ", group " + (groupId != null ? groupId : "<pipeline name>")
+                    + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
+                    + (connectTimeout.equals(DEFAULT_CONNECT_TIMEOUT) ? "" : ", connect timeout " + connectTimeout)
+                    + (topicWait.isZero() ? "" : ", wait for topics " + topicWait)
+                    + (consumerProperties.isEmpty() ? "" : ", consumer properties "
+                            + consumerProperties.keySet().stream().sorted().toList())
+                    + "]";
+        }
+    }
+
+    private KafkaSource(Spec spec) {
+        this.spec = spec;
     }
 
     /**
@@ -139,18 +192,14 @@ public final class KafkaSource implements Source {
     public static KafkaSource topics(String bootstrapServers, List<String> topics) {
         List<String> copy = List.copyOf(topics);
         if (copy.isEmpty()) {
-            throw new ConfigurationException("a Kafka source needs at least one topic");
+            throw KafkaErrors.noTopics();
         }
         for (int i = 0; i < copy.size(); i++) {
             if (!TOPIC.matcher(copy.get(i)).matches()) {
-                // named by its place, not quoted: a connection string or key given in its place must not be printed
-                throw new ConfigurationException("topic " + (i + 1) + " of " + copy.size() + " (" + copy.get(i).length()
-                        + " characters) is not a Kafka topic name: use 1 to 249 letters, digits, '.', '_' or '-'"
-                        + (copy.get(i).indexOf('=') >= 0 ? "; it looks like a connection string or a key" : ""));
+                throw KafkaErrors.notATopicName(i, copy.size(), copy.get(i));
             }
         }
-        return new KafkaSource(servers(bootstrapServers), copy, null, null, StartPosition.earliest(), false, Map.of(),
-                DEFAULT_CONNECT_TIMEOUT, Duration.ZERO);
+        return new KafkaSource(Spec.of(servers(bootstrapServers), copy, null));
     }
 
     /**
@@ -163,14 +212,13 @@ public final class KafkaSource implements Source {
      */
     public static KafkaSource topicPattern(String bootstrapServers, Pattern pattern) {
         Objects.requireNonNull(pattern, "pattern");
-        return new KafkaSource(servers(bootstrapServers), List.of(), pattern, null, StartPosition.earliest(), false,
-                Map.of(), DEFAULT_CONNECT_TIMEOUT, Duration.ZERO);
+        return new KafkaSource(Spec.of(servers(bootstrapServers), List.of(), pattern));
     }
 
     private static String servers(String bootstrapServers) {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         if (bootstrapServers.isBlank()) {
-            throw new ConfigurationException("Kafka bootstrap servers must not be blank: give host:port[,host:port]");
+            throw KafkaErrors.blankBootstrapServers();
         }
         return bootstrapServers.strip();
     }
@@ -183,10 +231,9 @@ public final class KafkaSource implements Source {
     public KafkaSource withGroupId(String group) {
         Objects.requireNonNull(group, "group");
         if (group.isBlank()) {
-            throw new ConfigurationException("consumer group id must not be blank");
+            throw KafkaErrors.blankGroupId();
         }
-        return new KafkaSource(bootstrapServers, topics, topicPattern, group, startPosition, skipLostPositions,
-                consumerProperties, connectTimeout, topicWait);
+        return new KafkaSource(spec.withGroupId(group));
     }
 
     /**
@@ -194,8 +241,7 @@ public final class KafkaSource implements Source {
      * @return a copy with this start position
      */
     public KafkaSource withStartPosition(StartPosition start) {
-        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, Objects.requireNonNull(start, "start"),
-                skipLostPositions, consumerProperties, connectTimeout, topicWait);
+        return new KafkaSource(spec.withStartPosition(Objects.requireNonNull(start, "start")));
     }
 
     /**
@@ -205,9 +251,9 @@ public final class KafkaSource implements Source {
      *
      * @return a copy that skips lost positions
      */
+    @Override
     public KafkaSource skipLostPositions() {
-        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, true,
-                consumerProperties, connectTimeout, topicWait);
+        return new KafkaSource(spec.withSkipLostPositions(true));
     }
 
     /**
@@ -228,11 +274,9 @@ public final class KafkaSource implements Source {
     public KafkaSource withConnectTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
-            throw new ConfigurationException("the Kafka connect timeout must be at least 1 ms, got " + timeout
-                    + "; it bounds how long the source waits for the brokers before it fails");
+            throw KafkaErrors.connectTimeoutTooShort(timeout);
         }
-        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                consumerProperties, timeout, topicWait);
+        return new KafkaSource(spec.withConnectTimeout(timeout));
     }
 
     /**
@@ -253,11 +297,9 @@ public final class KafkaSource implements Source {
     public KafkaSource waitForTopics(Duration upTo) {
         Objects.requireNonNull(upTo, "upTo");
         if (upTo.isNegative()) {
-            throw new ConfigurationException("the time to wait for Kafka topics must not be negative, got " + upTo
-                    + "; use Duration.ZERO not to wait");
+            throw KafkaErrors.negativeTopicWait(upTo);
         }
-        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                consumerProperties, connectTimeout, upTo);
+        return new KafkaSource(spec.withTopicWait(upTo));
     }
 
     /**
@@ -292,7 +334,7 @@ public final class KafkaSource implements Source {
 
     private static void positive(String what, long value) {
         if (value < 1) {
-            throw new ConfigurationException(what + " must be at least 1, got " + value);
+            throw KafkaErrors.notPositive(what, value);
         }
     }
 
@@ -308,10 +350,9 @@ public final class KafkaSource implements Source {
     public KafkaSource withConsumerProperty(String key, String value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        Map<String, String> copy = new LinkedHashMap<>(consumerProperties);
+        Map<String, String> copy = new LinkedHashMap<>(spec.consumerProperties());
         copy.put(key, value);
-        return new KafkaSource(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                Map.copyOf(copy), connectTimeout, topicWait);
+        return new KafkaSource(spec.withConsumerProperties(Map.copyOf(copy)));
     }
 
     /**
@@ -328,52 +369,53 @@ public final class KafkaSource implements Source {
 
     /** @return the topic names, empty for a pattern source */
     public List<String> topics() {
-        return topics;
+        return spec.topics();
     }
 
     /** @return the topic pattern, if this source subscribes by pattern */
     public Optional<Pattern> topicPattern() {
-        return Optional.ofNullable(topicPattern);
+        return Optional.ofNullable(spec.topicPattern());
     }
 
     /** @return the bootstrap servers */
     public String bootstrapServers() {
-        return bootstrapServers;
+        return spec.bootstrapServers();
     }
 
     /** @return the explicit consumer group, empty when the pipeline's name is used */
     public Optional<String> groupId() {
-        return Optional.ofNullable(groupId);
+        return Optional.ofNullable(spec.groupId());
     }
 
     /** @return where partitions without a marker start */
     public StartPosition startPosition() {
-        return startPosition;
+        return spec.startPosition();
     }
 
     /** @return true if lost positions are skipped and reported rather than failing the pipeline */
     public boolean skipsLostPositions() {
-        return skipLostPositions;
+        return spec.skipLostPositions();
     }
 
     /** @return how long the source waits for an answer from the brokers before it gives up */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return spec.connectTimeout();
     }
 
     /** @return how long the source waits for missing topics at start; zero when it does not wait */
     public Duration topicWait() {
-        return topicWait;
+        return spec.topicWait();
     }
 
     /** @return the names of the consumer properties passed through; their values are secrets */
     Map<String, String> consumerProperties() {
-        return consumerProperties;
+        return spec.consumerProperties();
     }
 
     @Override
     public String name() {
-        return topicPattern != null ? topicPattern.pattern() : String.join(",", topics);
+        Pattern pattern = spec.topicPattern();
+        return pattern != null ? pattern.pattern() : String.join(",", spec.topics());
     }
 
     @Override
@@ -387,12 +429,13 @@ public final class KafkaSource implements Source {
      */
     Map<String, Object> consumerConfig(String pipelineName) {
         Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId != null ? groupId : pipelineName);
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
+        String group = spec.groupId();
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group != null ? group : pipelineName);
         c.putAll(FETCH_DEFAULTS);
         // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        c.putAll(consumerProperties);
+        c.putAll(spec.consumerProperties());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         return c;
@@ -400,13 +443,6 @@ public final class KafkaSource implements Source {
 
     @Override
     public String toString() {
-        return "KafkaSource[" + (topicPattern != null ? "pattern " + topicPattern.pattern() : "topics " + topics)
-                + " at " + bootstrapServers + ", group " + (groupId != null ? groupId : "<pipeline name>")
-                + ", start " + startPosition + (skipLostPositions ? ", skip lost positions" : "")
-                + (connectTimeout.equals(DEFAULT_CONNECT_TIMEOUT) ? "" : ", connect timeout " + connectTimeout)
-                + (topicWait.isZero() ? "" : ", wait for topics " + topicWait)
-                + (consumerProperties.isEmpty() ? "" : ", consumer properties " + consumerProperties.keySet().stream()
-                        .sorted().toList())
-                + "]";
+        return spec.toString();
     }
 }

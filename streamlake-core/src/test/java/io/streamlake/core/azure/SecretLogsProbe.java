@@ -2,7 +2,6 @@ package io.streamlake.core.azure;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.DeltaTable;
-import io.streamlake.core.delta.StorageLocation;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.eventhubs.EventHubsEntraId;
 import io.streamlake.core.eventhubs.EventHubsSource;
@@ -74,7 +73,7 @@ public final class SecretLogsProbe {
                 Map<String, String> byHand = new HashMap<>(limits());
                 byHand.put("fs.azure.account.key." + HOST, bad);
                 refused(() -> DeltaTable.open(TABLE, byHand).snapshot());
-                refused(() -> StorageLocation.of(TABLE, byHand).fileSystem());
+                refused(() -> AzureStorage.locate(TABLE, byHand).fileSystem());
             }
         });
         step("SAS", () -> {

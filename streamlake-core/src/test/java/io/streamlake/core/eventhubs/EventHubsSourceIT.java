@@ -2,6 +2,7 @@ package io.streamlake.core.eventhubs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.azure.messaging.eventhubs.checkpointstore.blob.BlobCheckpointStore;
 import com.azure.messaging.eventhubs.models.Checkpoint;
@@ -345,14 +346,7 @@ class EventHubsSourceIT {
 
     @Test
     void anExpiredPositionFailsByDefaultAndIsSkippedAndReportedWhenAsked() {
-        SimulatedHub hub = new SimulatedHub("orders", 1);
-        hub.send(0, 30);
-        try (Instance a = new Instance(hub, source(hub), "a")) {
-            a.claim("0");
-            a.runUntilCaughtUp();
-        }
-        hub.send(0, 20);
-        hub.expireBefore(0, 40);
+        SimulatedHub hub = thirtyIngestedThenTenLost();
         try (Instance b = new Instance(hub, source(hub), "b")) {
             assertThatThrownBy(() -> {
                 b.claim("0");
@@ -371,6 +365,32 @@ class EventHubsSourceIT {
         List<String> want = new ArrayList<>(expected(0, 0, 30));
         want.addAll(expected(0, 40, 50));
         assertThat(ids(rows())).containsExactlyElementsOf(want.stream().sorted().toList());
+    }
+
+    @Test
+    void anExpiredPositionNamesItsSourceAndPartitionAsFields() {
+        SimulatedHub hub = thirtyIngestedThenTenLost();
+        try (Instance b = new Instance(hub, source(hub), "b")) {
+            SourceException e = catchThrowableOfType(SourceException.class, () -> {
+                b.claim("0");
+                b.runUntilCaughtUp();
+            });
+            assertThat(e.partition()).hasValue(new SourcePartition("orders", 0));
+            assertThat(e.source()).hasValue("orders");
+        }
+    }
+
+    /** @return a hub whose partition 0 had 0 to 29 ingested, then got 30 to 49, of which 30 to 39 expired */
+    private SimulatedHub thirtyIngestedThenTenLost() {
+        SimulatedHub hub = new SimulatedHub("orders", 1);
+        hub.send(0, 30);
+        try (Instance a = new Instance(hub, source(hub), "a")) {
+            a.claim("0");
+            a.runUntilCaughtUp();
+        }
+        hub.send(0, 20);
+        hub.expireBefore(0, 40);
+        return hub;
     }
 
     @Test

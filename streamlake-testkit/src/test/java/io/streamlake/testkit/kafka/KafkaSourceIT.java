@@ -3,6 +3,7 @@ package io.streamlake.testkit.kafka;
 import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
@@ -142,11 +143,8 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
     @Test
     void positionsLostToRetentionFailByDefaultNamingTopicPartitionAndBothOffsets() {
         String topic = newTopic(1);
-        Pipeline pipeline = bronzeOnly(KafkaSource.topics(kafka.bootstrapServers(), topic), "retention-fail");
-        sendNumbered(topic, 0, 10);
-        assertThat(pipeline.runUntilCaughtUp().eventsIngested()).isEqualTo(10);
-        sendNumbered(topic, 10, 20);
-        kafka.deleteRecordsBefore(topic, 0, 15);
+        Pipeline pipeline = tenIngestedThenFiveLost(topic, KafkaSource.topics(kafka.bootstrapServers(), topic),
+                "retention-fail");
 
         assertThatThrownBy(pipeline::runUntilCaughtUp).isInstanceOf(SourceException.class)
                 .hasMessageContaining("offset 10 of topic " + topic + " partition 0")
@@ -156,14 +154,21 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
     }
 
     @Test
+    void positionsLostToRetentionNameTheSourceAndPartitionAsFields() {
+        String topic = newTopic(1);
+        Pipeline pipeline = tenIngestedThenFiveLost(topic, KafkaSource.topics(kafka.bootstrapServers(), topic),
+                "retention-fields");
+
+        SourceException e = catchThrowableOfType(SourceException.class, pipeline::runUntilCaughtUp);
+        assertThat(e.partition()).hasValue(new SourcePartition(topic, 0));
+        assertThat(e.source()).hasValue(topic);
+    }
+
+    @Test
     void positionsLostToRetentionAreSkippedAndReportedWhenAsked() {
         String topic = newTopic(1);
         KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), topic).skipLostPositions();
-        Pipeline pipeline = bronzeOnly(source, "retention-skip");
-        sendNumbered(topic, 0, 10);
-        assertThat(pipeline.runUntilCaughtUp().eventsIngested()).isEqualTo(10);
-        sendNumbered(topic, 10, 20);
-        kafka.deleteRecordsBefore(topic, 0, 15);
+        Pipeline pipeline = tenIngestedThenFiveLost(topic, source, "retention-skip");
 
         PipelineProgress progress = pipeline.runUntilCaughtUp();
         assertThat(progress.eventsIngested()).isEqualTo(5);
@@ -273,6 +278,19 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
                 .orElseThrow();
         assertThat(tombstone.get("key")).isNull();
         assertThat(tombstone.get("value")).isNull();
+    }
+
+    /**
+     * @return a bronze-only pipeline over the source that ingested offsets 0 to 9 of the topic's one
+     *     partition, after which 10 to 19 were sent and retention deleted 10 to 14
+     */
+    private Pipeline tenIngestedThenFiveLost(String topic, KafkaSource source, String name) {
+        Pipeline pipeline = bronzeOnly(source, name);
+        sendNumbered(topic, 0, 10);
+        assertThat(pipeline.runUntilCaughtUp().eventsIngested()).isEqualTo(10);
+        sendNumbered(topic, 10, 20);
+        kafka.deleteRecordsBefore(topic, 0, 15);
+        return pipeline;
     }
 
     private static void sendNumbered(String topic, int from, int to) {

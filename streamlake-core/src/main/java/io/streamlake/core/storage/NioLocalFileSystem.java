@@ -1,4 +1,4 @@
-package io.streamlake.core.delta;
+package io.streamlake.core.storage;
 
 import java.io.File;
 import java.io.FileNotFoundException;
@@ -21,10 +21,10 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * Without Hadoop's native library, the stock implementation forks {@code ls}, {@code stat} or
  * {@code chmod} for each of these calls: with a data file and a log commit per micro-batch, those
  * forks were most of the time spent on a local table. No checksum (.crc) files either: Parquet and
- * the Delta log carry their own integrity checks. Used for {@code file:} tables only.
+ * the Delta log carry their own integrity checks. Used for {@code file:} locations only.
  *
  * <pre>{@code
- * // DeltaTable sets this for local paths unless the storage options name another implementation:
+ * // StorageLocation sets this for local paths unless the storage options name another implementation:
  * conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
  * }</pre>
  */
