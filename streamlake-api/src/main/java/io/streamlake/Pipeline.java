@@ -883,9 +883,10 @@ public final class Pipeline {
                     ? " keeps sequence values beside silver (for ignoreNullUpdates, or a sequence column silver leaves out)"
                     : s instanceof Scd2Strategy ? " keeps delete markers and the events its versions absorbed beside"
                             + " silver (so that late events are placed exactly)"
-                    : " keeps delete markers") + ", but silver table " + silver + " is a table instance and no"
+                            : " keeps delete markers")
+                    + ", but silver table " + silver + " is a table instance and no"
                     + " delete-marker table is set: add withDeleteMarkers(table)" + (columns ? ""
-                    : ", or keep none with keepDeletesFor(Duration.ZERO)"));
+                            : ", or keep none with keepDeletesFor(Duration.ZERO)"));
         }
         return this;
     }

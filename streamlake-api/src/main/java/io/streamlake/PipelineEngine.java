@@ -36,8 +36,9 @@ public interface PipelineEngine {
      * @throws ConfigurationException if streamlake-core is missing
      */
     static PipelineEngine load() {
-        Iterator<PipelineEngine> engines = ServiceLoader.load(PipelineEngine.class, PipelineEngine.class.getClassLoader())
-                .iterator();
+        Iterator<PipelineEngine> engines =
+                ServiceLoader.load(PipelineEngine.class, PipelineEngine.class.getClassLoader())
+                        .iterator();
         if (!engines.hasNext()) {
             throw new ConfigurationException("no StreamLake engine on the class path: add the dependency"
                     + " io.streamlake:streamlake-core (same version as streamlake-api)");

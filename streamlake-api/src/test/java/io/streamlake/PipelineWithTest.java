@@ -74,9 +74,10 @@ class PipelineWithTest {
         m.put("withWriterParallelism(int)",
                 new Change(p -> p.withWriterParallelism(3), Set.of("writerParallelism")));
         m.put("withArchive(RecordArchive)",
-                new Change(p -> p.withArchive((records, committed) -> { }), Set.of("archive")));
+                new Change(p -> p.withArchive((records, committed) -> {}), Set.of("archive")));
         m.put("withListener(PipelineListener)",
-                new Change(p -> p.withListener(new PipelineListener() { }), Set.of("listeners")));
+                new Change(p -> p.withListener(new PipelineListener() {
+                }), Set.of("listeners")));
         return m;
     }
 

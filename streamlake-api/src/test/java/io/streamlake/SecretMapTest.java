@@ -92,8 +92,10 @@ class SecretMapTest {
         assertThatThrownBy(secrets::clear).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> secrets.putAll(Map.of("a", "b"))).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> secrets.replaceAll((k, v) -> v)).isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> secrets.computeIfAbsent("x", k -> "y")).isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> secrets.merge(KEY_NAME, "y", (a, b) -> b)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> secrets.computeIfAbsent("x", k -> "y"))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> secrets.merge(KEY_NAME, "y", (a, b) -> b))
+                .isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> secrets.entrySet().iterator().next().setValue("x"))
                 .isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> secrets.entrySet().clear()).isInstanceOf(UnsupportedOperationException.class);

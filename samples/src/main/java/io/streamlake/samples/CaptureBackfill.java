@@ -112,7 +112,8 @@ public final class CaptureBackfill {
             } else {
                 String connectionString = System.getenv(Quickstart.Options.ENV_CONNECTION_STRING);
                 if (eventHub == null || connectionString == null) {
-                    System.err.println("--capture-root needs --event-hub and " + Quickstart.Options.ENV_CONNECTION_STRING);
+                    System.err.println(
+                            "--capture-root needs --event-hub and " + Quickstart.Options.ENV_CONNECTION_STRING);
                     System.err.println(USAGE);
                     System.exit(2);
                     return;
@@ -121,7 +122,8 @@ public final class CaptureBackfill {
                 if (namespace != null) {
                     archive = archive.withNamespace(namespace);
                 }
-                realNamespace(archive.thenLive(EventHubs.kafka(connectionString, eventHub)), lake, storage, keepRunning);
+                realNamespace(archive.thenLive(EventHubs.kafka(connectionString, eventHub)), lake, storage,
+                        keepRunning);
             }
         } catch (StreamLakeException e) {
             System.err.println("CaptureBackfill failed: " + e.getMessage());

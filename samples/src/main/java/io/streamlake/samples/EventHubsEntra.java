@@ -58,7 +58,8 @@ public final class EventHubsEntra {
         KafkaSource source = options.consumerGroup == null ? EventHubsEntraId.kafka(namespace, hub, credential)
                 : EventHubsEntraId.kafka(namespace, hub, options.consumerGroup, credential);
         long start = System.nanoTime();
-        System.out.printf(Locale.ROOT, "StreamLake: event hub %s in %s (Entra ID) -> %s%n", hub, namespace, options.lake);
+        System.out.printf(Locale.ROOT, "StreamLake: event hub %s in %s (Entra ID) -> %s%n", hub, namespace,
+                options.lake);
         long produced = 0;
         if (options.produce) {
             OrderEvents orders = new OrderEvents(options.events, options.keys, Quickstart.PARTITIONS);

@@ -108,7 +108,8 @@ public final class EventHubsNative {
                     case "--container" -> o.container = value(args, ++i, a);
                     case "--container-url" -> o.containerUrl = value(args, ++i, a);
                     default -> throw new IllegalArgumentException("unknown option " + (a.startsWith("--") ? a
-                            : "(a value without an option)") + "; secrets go in the environment, not on the command line");
+                            : "(a value without an option)")
+                            + "; secrets go in the environment, not on the command line");
                 }
             }
             if (o.help) {
@@ -120,11 +121,13 @@ public final class EventHubsNative {
             String cs = env.get(ENV_CONNECTION_STRING);
             o.connectionString = cs == null || cs.isBlank() ? null : cs;
             if (o.connectionString == null && o.namespace == null) {
-                throw new IllegalArgumentException("set " + ENV_CONNECTION_STRING + ", or give --namespace HOST to sign in"
-                        + " with Entra ID");
+                throw new IllegalArgumentException(
+                        "set " + ENV_CONNECTION_STRING + ", or give --namespace HOST to sign in"
+                                + " with Entra ID");
             }
             if (o.connectionString != null && o.namespace != null) {
-                throw new IllegalArgumentException("give either " + ENV_CONNECTION_STRING + " or --namespace, not both");
+                throw new IllegalArgumentException(
+                        "give either " + ENV_CONNECTION_STRING + " or --namespace, not both");
             }
             if ((o.container == null) == (o.containerUrl == null)) {
                 throw new IllegalArgumentException("give exactly one of --container NAME (with "

@@ -69,8 +69,9 @@ public final class KafkaBenchmark {
                     consumer.put(kv[0], kv[1]);
                 }
                 default -> {
-                    System.err.println("usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep] [--bronze-only]"
-                            + " [--consumer key=value]...");
+                    System.err.println(
+                            "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep] [--bronze-only]"
+                                    + " [--consumer key=value]...");
                     System.exit(2);
                 }
             }

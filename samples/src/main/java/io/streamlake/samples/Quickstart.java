@@ -162,11 +162,13 @@ public final class Quickstart {
                         awaitQuietly(printed);
                     }, "quickstart-shutdown");
                     Runtime.getRuntime().addShutdownHook(hook);
-                    System.out.println("  running until Ctrl-C; produce more events to the topic and watch them arrive");
+                    System.out
+                            .println("  running until Ctrl-C; produce more events to the topic and watch them arrive");
                 }
                 while (!run.awaitTermination(Duration.ofSeconds(2))) {
                     PipelineProgress p = run.progress();
-                    System.out.printf(Locale.ROOT, "  ... %,d events ingested, %,.0f events/s, bronze v%d, silver v%d%n",
+                    System.out.printf(Locale.ROOT,
+                            "  ... %,d events ingested, %,.0f events/s, bronze v%d, silver v%d%n",
                             p.eventsIngested(), p.eventsPerSecond(), p.bronzeVersion(), p.silverVersion());
                 }
                 last = run.progress();
@@ -174,8 +176,10 @@ public final class Quickstart {
             double seconds = (System.nanoTime() - start) / 1e9;
             Summary summary = new Summary(produced, last.eventsIngested(), rows(bronzePath, storageOptions),
                     rows(silverPath, storageOptions), seconds);
-            System.out.printf(Locale.ROOT, "Done: %,d events ingested this run, bronze %,d rows, silver %,d rows, %.1f s,"
-                    + " %,.0f events/s%n", summary.events(), summary.bronzeRows(), summary.silverRows(), seconds,
+            System.out.printf(Locale.ROOT,
+                    "Done: %,d events ingested this run, bronze %,d rows, silver %,d rows, %.1f s,"
+                            + " %,.0f events/s%n",
+                    summary.events(), summary.bronzeRows(), summary.silverRows(), seconds,
                     seconds > 0 ? summary.events() / seconds : 0);
             System.out.println("Bronze: " + bronzePath);
             System.out.println("Silver: " + silverPath);

@@ -98,7 +98,7 @@ public final class SilverBenchmark {
         long total = 0;
         try (BatchEngine engine = engines.batchEngine(pipeline, tables)) {
             engine.open();
-            for (int b = 1; ; b++) {
+            for (int b = 1;; b++) {
                 TableSnapshot before = silver.snapshot();
                 long rowsBefore = before.files().stream().mapToLong(DataFile::rowCount).sum();
                 BatchResult r = engine.runOnce(Duration.ZERO);
@@ -113,7 +113,8 @@ public final class SilverBenchmark {
                         r.events() / (r.silverNanos() / 1e9));
             }
         }
-        System.out.printf(Locale.ROOT, "silver total: %,d events in %.1f s = %,.0f events/s%n", total, silverNanos / 1e9,
+        System.out.printf(Locale.ROOT, "silver total: %,d events in %.1f s = %,.0f events/s%n", total,
+                silverNanos / 1e9,
                 total / (silverNanos / 1e9));
         Table markers = tables.deleteMarkers();
         if (markers != null) {

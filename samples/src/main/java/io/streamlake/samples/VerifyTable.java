@@ -82,7 +82,8 @@ public final class VerifyTable {
         }
         String host = URI.create(path).getHost();
         if (host == null) {
-            throw new IllegalArgumentException("'" + path + "' is not abfss://<container>@<account>.dfs.core.windows.net/<path>");
+            throw new IllegalArgumentException(
+                    "'" + path + "' is not abfss://<container>@<account>.dfs.core.windows.net/<path>");
         }
         String key = env.get(ENV_ACCOUNT_KEY);
         return key == null || key.isBlank() ? AdlsGen2.entraId(host) : AdlsGen2.accountKey(host, key);

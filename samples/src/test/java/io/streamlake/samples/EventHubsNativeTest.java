@@ -12,7 +12,8 @@ class EventHubsNativeTest {
     private static final String CS = "Endpoint=sb://myns.servicebus.windows.net/;SharedAccessKeyName=listen;"
             + "SharedAccessKey=" + KEY;
     /** Storage account keys are the base64 text of 64 bytes, and are checked for it. */
-    private static final String STORAGE_KEY = "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
+    private static final String STORAGE_KEY =
+            "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
     private static final String STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + STORAGE_KEY
             + ";EndpointSuffix=core.windows.net";
 

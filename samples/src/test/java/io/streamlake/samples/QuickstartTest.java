@@ -58,7 +58,7 @@ class QuickstartTest {
         process.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hooks, no cleanup
 
         Quickstart.Summary resumed = Quickstart.run(Quickstart.Options.parse(new String[] {
-            "--events", Long.toString(events), "--keys", Long.toString(keys), "--lake", lake.toString()}));
+                "--events", Long.toString(events), "--keys", Long.toString(keys), "--lake", lake.toString()}));
         assertThat(resumed.events()).isPositive().isLessThan(events);
         assertThat(resumed.bronzeRows()).isEqualTo(events);
         assertThat(resumed.silverRows()).isEqualTo(keys);
@@ -78,7 +78,7 @@ class QuickstartTest {
                 }
             }
             String[] args = {"--bootstrap-servers", kafka.bootstrapServers(), "--topic", "orders",
-                "--lake", lake.toString(), "--events", "3000", "--keys", "500"};
+                    "--lake", lake.toString(), "--events", "3000", "--keys", "500"};
             Quickstart.Summary first = Quickstart.run(Quickstart.Options.parse(args));
             assertThat(first.produced()).isZero();
             assertThat(first.events()).isEqualTo(3000);
@@ -96,13 +96,13 @@ class QuickstartTest {
         assertThat(fromEnv.connectionString).isEqualTo(secret);
         assertThat(fromEnv.toString()).doesNotContain("c2VjcmV0");
         assertThat(Quickstart.Options.parse(new String[] {"--eventhub", "orders", "--eventhubs-connection-string",
-            secret}, Map.of()).connectionString).isEqualTo(secret);
+                secret}, Map.of()).connectionString).isEqualTo(secret);
         assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--eventhub", "orders"}, Map.of()))
                 .hasMessageContaining(Quickstart.Options.ENV_CONNECTION_STRING);
         assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--produce"}))
                 .hasMessageContaining("--bootstrap-servers");
         assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--bootstrap-servers", "h:1", "--eventhub",
-            "x"})).hasMessageContaining("not both");
+                "x"})).hasMessageContaining("not both");
         // A connection string given without its option is named by its place, never echoed.
         assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--eventhub", "orders", secret}, Map.of()))
                 .hasMessageContaining("argument 3 is not an option").hasMessageNotContaining("c2VjcmV0")
@@ -110,8 +110,8 @@ class QuickstartTest {
         assertThatThrownBy(() -> Quickstart.Options.parse(new String[] {"--evnthub"}, Map.of()))
                 .hasMessageContaining("unknown option '--evnthub'");
         // Without --eventhub the variable is ignored: the default stays the in-process broker.
-        assertThat(Quickstart.Options.parse(new String[0], Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret))
-                .eventHub).isNull();
+        assertThat(Quickstart.Options.parse(new String[0],
+                Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret)).eventHub).isNull();
     }
 
     private static void assertTablesExact(Path lake, long events, long keys) {

@@ -69,7 +69,7 @@ class VerifyTableTest {
         }
 
         ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString(),
-            lake.resolve("silver/orders").toString()}, Map.of()));
+                lake.resolve("silver/orders").toString()}, Map.of()));
 
         assertThat(run.code()).isZero();
         assertThat(run.output()).contains("version 2: 2 files, 4,000 rows, 44,000 values checked; no problems")
@@ -85,7 +85,8 @@ class VerifyTableTest {
         DataFile damaged = DamagedFiles.spliceIntoPage(table, victim, donor, BronzeLayout.VALUE, 0, 0);
         table.newCommit().add(damaged).add(donor).commit("WRITE");
 
-        ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString()}, Map.of()));
+        ProgramRun run =
+                ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("bronze/orders").toString()}, Map.of()));
 
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.output())
@@ -100,7 +101,7 @@ class VerifyTableTest {
         table.newCommit().add(bronzeFile(table, 0, 100)).commit("WRITE");
 
         ProgramRun run = ProgramRun.of(() -> VerifyTable.run(new String[] {lake.resolve("nowhere").toString(),
-            lake.resolve("bronze/orders").toString()}, Map.of()));
+                lake.resolve("bronze/orders").toString()}, Map.of()));
 
         assertThat(run.code()).isEqualTo(1);
         assertThat(run.output()).contains("cannot verify file:" + lake.resolve("nowhere") + ": there is no Delta"

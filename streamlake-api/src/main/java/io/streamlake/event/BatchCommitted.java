@@ -27,7 +27,8 @@ import java.util.Objects;
 public record BatchCommitted(String pipeline, Instant at, long batch, int events, long bytes,
         List<PositionRange> positions, long bronzeVersion, long silverVersion, long silverRowsChanged,
         long quarantined, List<ExpectationMetrics> expectations, Duration bronzeTime, Duration silverTime)
-        implements PipelineEvent {
+        implements
+            PipelineEvent {
 
     /** Checks the required components and copies the lists. */
     public BatchCommitted {

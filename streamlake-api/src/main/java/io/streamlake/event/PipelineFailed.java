@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param cause the error (its message names no secret)
  */
 public record PipelineFailed(String pipeline, Instant at, long batches, long events, Throwable cause)
-        implements PipelineEvent {
+        implements
+            PipelineEvent {
 
     /** Checks the required components. */
     public PipelineFailed {

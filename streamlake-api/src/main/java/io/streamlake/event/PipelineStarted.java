@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param silverVersion the silver table's version at the start, -1 without silver
  */
 public record PipelineStarted(String pipeline, Instant at, long bronzeVersion, long silverVersion)
-        implements PipelineEvent {
+        implements
+            PipelineEvent {
 
     /** Checks the required components. */
     public PipelineStarted {

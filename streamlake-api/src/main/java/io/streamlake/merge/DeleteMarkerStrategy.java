@@ -50,7 +50,8 @@ public interface DeleteMarkerStrategy extends MergeStrategy {
      * @return its sequence value, compared with {@link CdcStrategy#compareSequence} and stored with
      *     {@link CompositeSequence#toStored}; null when a sequence column is null or there is none
      */
-    @Nullable Object sequenceOf(Row row);
+    @Nullable
+    Object sequenceOf(Row row);
 
     /**
      * @param schema a schema that has the sequence columns

@@ -64,7 +64,9 @@ import org.jspecify.annotations.Nullable;
  * truncate record.
  */
 public final class Scd1Strategy extends CdcStrategy<Scd1Strategy>
-        implements ColumnSequenceStrategy, TruncatingStrategy {
+        implements
+            ColumnSequenceStrategy,
+            TruncatingStrategy {
 
     /** How rows of one key are ordered. */
     private enum Order {
@@ -323,7 +325,8 @@ public final class Scd1Strategy extends CdcStrategy<Scd1Strategy>
             case FIRST -> current == null;
             case LAST -> true;
         };
-        return replaces ? MergeDecision.upsert(options.apply(current, incoming, sequenceColumns)) : MergeDecision.keep();
+        return replaces ? MergeDecision.upsert(options.apply(current, incoming, sequenceColumns))
+                : MergeDecision.keep();
     }
 
     /** Whether the incoming row is at least as new as the current one; without a sequence, arrival decides. */

@@ -34,8 +34,9 @@ public final class SchemaEvolution {
             Field have = table.field(want.name()).orElse(null);
             if (have == null) {
                 if (!want.nullable()) {
-                    throw mismatch(location, table, declared, "the new column '" + want.name() + "' is required, but rows"
-                            + " already in the table have no value for it; declare it optional to add it");
+                    throw mismatch(location, table, declared,
+                            "the new column '" + want.name() + "' is required, but rows"
+                                    + " already in the table have no value for it; declare it optional to add it");
                 }
                 added.add(want);
             } else if (!have.type().equals(want.type())) {

@@ -16,10 +16,10 @@ import java.util.Comparator;
  */
 public final class ValueOrder {
     /** Compares two values of one column type. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static final Comparator<Object> NATURAL = (a, b) -> a instanceof String x && b instanceof String y
-            ? compareUtf8(x, y)
-            : ((Comparable) a).compareTo(b);
+    @SuppressWarnings({"unchecked", "rawtypes"}) public static final Comparator<Object> NATURAL =
+            (a, b) -> a instanceof String x && b instanceof String y
+                    ? compareUtf8(x, y)
+                    : ((Comparable) a).compareTo(b);
 
     private ValueOrder() {
     }

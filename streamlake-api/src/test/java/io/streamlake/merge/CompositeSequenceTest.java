@@ -28,8 +28,8 @@ class CompositeSequenceTest {
         CompositeSequence a1 = CompositeSequence.of(1L, "a");
         CompositeSequence a2 = CompositeSequence.of(1L, "b");
         CompositeSequence b1 = CompositeSequence.of(2L, "a");
-        assertThat(a1.compareTo(a2)).isNegative();    // first ties, second decides
-        assertThat(a2.compareTo(b1)).isNegative();    // first decides, whatever the second
+        assertThat(a1.compareTo(a2)).isNegative(); // first ties, second decides
+        assertThat(a2.compareTo(b1)).isNegative(); // first decides, whatever the second
         assertThat(b1.compareTo(a2)).isPositive();
         assertThat(a1.compareTo(CompositeSequence.of(1L, "a"))).isZero();
         assertThat(CdcStrategy.compareSequence(a1, a2)).isNegative();

@@ -78,7 +78,8 @@ class MultiColumnSequenceTest {
 
     @Test
     void validateNamesTheSequenceColumnThatDoesNotFit() {
-        assertThatCode(() -> MergeStrategies.latestBy("hi", "lo").validate(SCHEMA, List.of("id"))).doesNotThrowAnyException();
+        assertThatCode(() -> MergeStrategies.latestBy("hi", "lo").validate(SCHEMA, List.of("id")))
+                .doesNotThrowAnyException();
         assertThatThrownBy(() -> MergeStrategies.latestBy("hi", "nope").validate(SCHEMA, List.of("id")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("'nope'");
         Schema withFlag = Schema.builder().required("id", DataType.STRING).optional("hi", DataType.LONG)
@@ -104,13 +105,15 @@ class MultiColumnSequenceTest {
 
     @Test
     void scd2KeepsTheValidityAsTheCompositeValuesText() {
-        assertThatCode(() -> MergeStrategies.scd2("hi", "lo").validate(HISTORY, List.of("id"))).doesNotThrowAnyException();
+        assertThatCode(() -> MergeStrategies.scd2("hi", "lo").validate(HISTORY, List.of("id")))
+                .doesNotThrowAnyException();
         Schema longValidity = Schema.builder().required("id", DataType.STRING).optional("hi", DataType.LONG)
                 .optional("lo", DataType.STRING).optional("__START_AT", DataType.LONG)
                 .optional("__END_AT", DataType.LONG).build();
         assertThatThrownBy(() -> MergeStrategies.scd2("hi", "lo").validate(longValidity))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("has type long")
-                .hasMessageContaining(".optional(\"__START_AT\", DataType.STRING).optional(\"__END_AT\", DataType.STRING)");
+                .hasMessageContaining(
+                        ".optional(\"__START_AT\", DataType.STRING).optional(\"__END_AT\", DataType.STRING)");
 
         Scd2Strategy s = MergeStrategies.scd2("hi", "lo").trackHistoryOn("status");
         List<Row> history = List.of();
@@ -243,7 +246,8 @@ class MultiColumnSequenceTest {
             List<Row> expected = a.stream().map(v -> split(v, HISTORY)
                     .with(Scd2Strategy.START_AT, split((Long) v.value(Scd2Strategy.START_AT)).toString())
                     .with(Scd2Strategy.END_AT, v.value(Scd2Strategy.END_AT) == null ? null
-                            : split((Long) v.value(Scd2Strategy.END_AT)).toString())).toList();
+                            : split((Long) v.value(Scd2Strategy.END_AT)).toString()))
+                    .toList();
             assertThat(b).as("%s", events).isEqualTo(expected);
         }
     }

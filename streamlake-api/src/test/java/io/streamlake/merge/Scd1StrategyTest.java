@@ -10,7 +10,6 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -58,8 +57,8 @@ class Scd1StrategyTest {
         Row current = row("PAID", null, 5L);
         assertThat(s.merge(current, delete(6))).isEqualTo(MergeDecision.delete());
         assertThat(s.merge(current, delete(5))).isEqualTo(MergeDecision.delete()); // a delete wins a tie
-        assertThat(s.merge(current, delete(4))).isEqualTo(MergeDecision.keep());   // an older delete
-        assertThat(s.merge(null, delete(4))).isEqualTo(MergeDecision.keep());      // nothing to delete
+        assertThat(s.merge(current, delete(4))).isEqualTo(MergeDecision.keep()); // an older delete
+        assertThat(s.merge(null, delete(4))).isEqualTo(MergeDecision.keep()); // nothing to delete
         assertThat(s.merge(current, row("SHIPPED", null, 6L)).row()).isEqualTo(row("SHIPPED", null, 6L));
     }
 
@@ -131,9 +130,11 @@ class Scd1StrategyTest {
         Scd1Strategy base = MergeStrategies.latestBy("seq");
         Scd1Strategy cdc = base.withDeletes(IS_DELETE).ignoreNullUpdates().dropColumns("op").ignoreTombstones();
         assertThat(base).hasToString("latestBy(seq)");
-        assertThat(cdc).hasToString("latestBy(seq).withDeletes(...).ignoreNullUpdates().dropColumns(op).ignoreTombstones()");
+        assertThat(cdc)
+                .hasToString("latestBy(seq).withDeletes(...).ignoreNullUpdates().dropColumns(op).ignoreTombstones()");
         assertThat(base.merge(row("A", null, 1L), delete(2)).kind()).isEqualTo(MergeDecision.Kind.UPSERT);
-        assertThat(MergeStrategies.firstWins().keepColumns("id", "seq")).hasToString("firstWins().keepColumns(id, seq)");
+        assertThat(MergeStrategies.firstWins().keepColumns("id", "seq"))
+                .hasToString("firstWins().keepColumns(id, seq)");
     }
 
     @Test
@@ -156,7 +157,8 @@ class Scd1StrategyTest {
         assertThatThrownBy(() -> MergeStrategies.latestBy("seq").keepColumns("status", "seq").validate(SCHEMA))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("'id'");
         Schema optionalKey = Schema.builder().optional("id", DataType.STRING).optional("seq", DataType.LONG).build();
-        assertThatThrownBy(() -> MergeStrategies.latestBy("seq").keepColumns("seq").validate(optionalKey, List.of("id")))
+        assertThatThrownBy(
+                () -> MergeStrategies.latestBy("seq").keepColumns("seq").validate(optionalKey, List.of("id")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("silver key")
                 .hasMessageContaining("add it to keepColumns");
         assertThatThrownBy(() -> MergeStrategies.latestBy("missing").validate(SCHEMA))
@@ -219,8 +221,9 @@ class Scd1StrategyTest {
             List<Row> events = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 long seq = 1 + random.nextInt(8); // collisions on purpose: the tie rule is per column
-                events.add(random.nextInt(5) == 0 ? delete(seq) : row(random.nextBoolean() ? "S" + random.nextInt(3) : null,
-                        random.nextBoolean() ? "n" + random.nextInt(3) : null, seq));
+                events.add(random.nextInt(5) == 0 ? delete(seq)
+                        : row(random.nextBoolean() ? "S" + random.nextInt(3) : null,
+                                random.nextBoolean() ? "n" + random.nextInt(3) : null, seq));
             }
             Row expected = foldColumns(s, events);
             for (int round = 0; round < 20; round++) {
@@ -300,7 +303,8 @@ class Scd1StrategyTest {
 
     @Test
     void truncatesNeedASequenceColumnSoArrivalOrderStrategiesRefuseThem() {
-        for (Scd1Strategy arrival : List.of(MergeStrategies.firstWins(), MergeStrategies.lastWins().ignoreTombstones())) {
+        for (Scd1Strategy arrival : List.of(MergeStrategies.firstWins(),
+                MergeStrategies.lastWins().ignoreTombstones())) {
             assertThatThrownBy(() -> arrival.withTruncates(IS_TRUNCATE))
                     .isInstanceOf(ConfigurationException.class)
                     .hasMessageStartingWith(arrival + ".withTruncates(...)")

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Scd2ExactHistoryTest {
     private static final Schema SCHEMA = Schema.of(Stream.concat(Scd1StrategyTest.SCHEMA.fields().stream(),
-            Stream.of(Field.optional("__START_AT", DataType.LONG), Field.optional("__END_AT", DataType.LONG))).toList());
+            Stream.of(Field.optional("__START_AT", DataType.LONG), Field.optional("__END_AT", DataType.LONG)))
+            .toList());
     private static final Predicate<Row> IS_DELETE = Scd1StrategyTest.IS_DELETE;
 
     private static Row event(@Nullable String status, @Nullable String note, long seq) {
@@ -38,7 +39,8 @@ class Scd2ExactHistoryTest {
         return Row.of(SCHEMA, "k", null, null, "DELETE", seq, null, null);
     }
 
-    private static Row version(@Nullable String status, @Nullable String note, long seq, long start, @Nullable Long end) {
+    private static Row version(@Nullable String status, @Nullable String note, long seq, long start,
+            @Nullable Long end) {
         return Row.of(SCHEMA, "k", status, note, "UPSERT", seq, start, end);
     }
 
@@ -160,7 +162,8 @@ class Scd2ExactHistoryTest {
     void everyArrivalOrderGivesTheInOrderHistory(long seed) {
         Random random = new Random(seed);
         for (int round = 0; round < 40; round++) {
-            List<Row> events = events(random, 2 + random.nextInt(5), 0.3, round % 2 == 0 ? 0.2 : 0, round % 3 == 0 ? 0.3 : 0);
+            List<Row> events =
+                    events(random, 2 + random.nextInt(5), 0.3, round % 2 == 0 ? 0.2 : 0, round % 3 == 0 ? 0.3 : 0);
             List<List<Row>> orders = new ArrayList<>();
             permutations(new ArrayList<>(events), 0, orders);
             for (Map.Entry<String, Scd2Strategy> s : STRATEGIES.entrySet()) {

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /** SCD type 2 history as a pure function of the key's versions and one event. */
 class Scd2StrategyTest {
     private static final Schema SCHEMA = Schema.of(Stream.concat(Scd1StrategyTest.SCHEMA.fields().stream(),
-            Stream.of(Field.optional("__START_AT", DataType.LONG), Field.optional("__END_AT", DataType.LONG))).toList());
+            Stream.of(Field.optional("__START_AT", DataType.LONG), Field.optional("__END_AT", DataType.LONG)))
+            .toList());
     private static final Predicate<Row> IS_DELETE = Scd1StrategyTest.IS_DELETE;
     private static final Scd2Strategy TRACK_STATUS = MergeStrategies.scd2("seq").trackHistoryOn("status")
             .withDeletes(IS_DELETE);
@@ -82,7 +83,8 @@ class Scd2StrategyTest {
     @Test
     void keepColumnsNeedNotListTheValidityColumnsEvenWhenTheyAreRequired() {
         Schema required = Schema.builder().required("id", DataType.STRING).optional("status", DataType.STRING)
-                .optional("seq", DataType.LONG).required("__START_AT", DataType.LONG).optional("__END_AT", DataType.LONG)
+                .optional("seq", DataType.LONG).required("__START_AT", DataType.LONG)
+                .optional("__END_AT", DataType.LONG)
                 .build();
         Scd2Strategy s = MergeStrategies.scd2("seq").keepColumns("id", "status", "seq");
         assertThatCode(() -> s.validate(required, List.of("id"))).doesNotThrowAnyException();
@@ -94,7 +96,8 @@ class Scd2StrategyTest {
         Scd2Strategy exceptNote = MergeStrategies.scd2("seq").trackHistoryExcept("note");
         // a note change is in place, a status change is history: as trackHistoryOn("status") here
         List<Row> events = List.of(event("CREATED", "a", 1), event("CREATED", "b", 3), event("PAID", "b", 5));
-        assertThat(fold(exceptNote, events)).isEqualTo(fold(MergeStrategies.scd2("seq").trackHistoryOn("status"), events))
+        assertThat(fold(exceptNote, events))
+                .isEqualTo(fold(MergeStrategies.scd2("seq").trackHistoryOn("status"), events))
                 .containsExactly(version("CREATED", "b", 3, 1, 5L), version("PAID", "b", 5, 5, null));
         assertThat(exceptNote).hasToString("scd2(seq).trackHistoryExcept(note)");
         assertThat(exceptNote.trackHistoryOn("note")).hasToString("scd2(seq).trackHistoryOn(note)");
@@ -303,7 +306,8 @@ class Scd2StrategyTest {
         Schema noHistory = Schema.builder().required("id", DataType.STRING).optional("ts", DataType.TIMESTAMP).build();
         assertThatThrownBy(() -> MergeStrategies.scd2("ts").validate(noHistory))
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining(".optional(\"__START_AT\", DataType.TIMESTAMP).optional(\"__END_AT\", DataType.TIMESTAMP)");
+                .hasMessageContaining(
+                        ".optional(\"__START_AT\", DataType.TIMESTAMP).optional(\"__END_AT\", DataType.TIMESTAMP)");
         Schema wrongType = Schema.builder().required("id", DataType.STRING).optional("ts", DataType.decimal(12, 0))
                 .optional("__START_AT", DataType.LONG).optional("__END_AT", DataType.LONG).build();
         assertThatThrownBy(() -> MergeStrategies.scd2("ts").validate(wrongType))

@@ -165,7 +165,8 @@ class LayeringTest {
 
     @Test
     void theInstanceofRuleCatchesAConcreteClassAndNotACapability() {
-        assertThat(CONCRETE_INSTANCEOF.matcher("if (s instanceof io.streamlake.merge.Scd2Strategy h) {").find()).isTrue();
+        assertThat(CONCRETE_INSTANCEOF.matcher("if (s instanceof io.streamlake.merge.Scd2Strategy h) {").find())
+                .isTrue();
         assertThat(CONCRETE_INSTANCEOF.matcher("if (t instanceof InMemoryTable) {").find()).isTrue();
         assertThat(CONCRETE_INSTANCEOF.matcher("if (s instanceof HistoryStrategy h) {").find()).isFalse();
     }
@@ -173,8 +174,9 @@ class LayeringTest {
     @Test
     void theRuleCatchesAForbiddenImport() {
         // the check itself: a silver class that named the engine would be reported
-        List<Reference> refs = scan("package io.streamlake.core.silver;\nimport io.streamlake.core.engine.MicroBatchEngine;\n",
-                "Forbidden.java");
+        List<Reference> refs =
+                scan("package io.streamlake.core.silver;\nimport io.streamlake.core.engine.MicroBatchEngine;\n",
+                        "Forbidden.java");
         assertThat(refs).singleElement().satisfies(r -> {
             assertThat(r.pkg()).isEqualTo("engine");
             assertThat(ALLOWED.get("silver")).doesNotContain(r.pkg());

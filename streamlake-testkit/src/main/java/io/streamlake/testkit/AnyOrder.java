@@ -178,7 +178,8 @@ public final class AnyOrder {
      */
     public AnyOrder orders(int count) {
         if (count < 0) {
-            throw new IllegalArgumentException("orders(" + count + "): the count of random orders must not be negative");
+            throw new IllegalArgumentException(
+                    "orders(" + count + "): the count of random orders must not be negative");
         }
         return new AnyOrder(scenario, seed, count, eachKey, batchSplits, restarts, columns);
     }

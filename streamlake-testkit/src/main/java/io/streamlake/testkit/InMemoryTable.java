@@ -178,7 +178,8 @@ public final class InMemoryTable implements Table {
         for (DataFile a : added) {
             if (!a.partitionValues().keySet().equals(new java.util.LinkedHashSet<>(current.partitionColumns))) {
                 throw new IllegalArgumentException("data file " + a.path() + " has partition values "
-                        + a.partitionValues() + " but " + location() + " is partitioned by " + current.partitionColumns);
+                        + a.partitionValues() + " but " + location() + " is partitioned by "
+                        + current.partitionColumns);
             }
         }
         Map<String, Long> txns = new HashMap<>(current.transactions);
@@ -193,7 +194,8 @@ public final class InMemoryTable implements Table {
 
     private record Snapshot(long version, @Nullable Schema tableSchema, List<String> partitionColumns,
             List<DataFile> files, Map<String, Long> transactions, Map<String, String> properties)
-            implements TableSnapshot {
+            implements
+                TableSnapshot {
         @Override
         public Optional<Schema> schema() {
             return Optional.ofNullable(tableSchema);
@@ -231,7 +233,8 @@ public final class InMemoryTable implements Table {
         @Override
         public PendingCommit replace(List<DataFile> removed, List<DataFile> added) {
             if (removed.isEmpty()) {
-                throw new IllegalArgumentException("replace needs at least one file to remove; use add(file) to add files");
+                throw new IllegalArgumentException(
+                        "replace needs at least one file to remove; use add(file) to add files");
             }
             replacements.put(removed.get(0).path(), List.copyOf(added));
             removes.addAll(removed);

@@ -329,8 +329,8 @@ public final class PipelineTestDriver implements AutoCloseable {
      */
     public ExpectationMetrics expectation(String name) {
         List<ExpectationMetrics> all = expectationMetrics();
-        return all.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException("no expectation named '" + name + "'; known: "
+        return all.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no expectation named '" + name + "'; known: "
                         + all.stream().map(ExpectationMetrics::name).toList()));
     }
 

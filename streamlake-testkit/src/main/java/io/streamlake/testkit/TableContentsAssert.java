@@ -130,7 +130,8 @@ public final class TableContentsAssert extends AbstractAssert<TableContentsAsser
         isNotNull();
         long v = actual.marker(appId).orElse(-1);
         if (v != expected) {
-            failWithMessage("expected marker '%s' of table %s to be %d but it is %s", appId, actual.location(), expected,
+            failWithMessage("expected marker '%s' of table %s to be %d but it is %s", appId, actual.location(),
+                    expected,
                     v < 0 ? "absent" : String.valueOf(v));
         }
         return this;

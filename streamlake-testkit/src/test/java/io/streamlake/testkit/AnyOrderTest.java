@@ -59,12 +59,12 @@ class AnyOrderTest {
     }
 
     private static final Row[] EVENTS = {
-        upsert("o-1", "CREATED", 1),
-        upsert("o-2", "NEW", 1),
-        upsert("o-1", "PAID", 2),
-        delete("o-2", 2),
-        upsert("o-1", "SHIPPED", 3),
-        upsert("o-3", "NEW", 5),
+            upsert("o-1", "CREATED", 1),
+            upsert("o-2", "NEW", 1),
+            upsert("o-1", "PAID", 2),
+            delete("o-2", 2),
+            upsert("o-1", "SHIPPED", 3),
+            upsert("o-3", "NEW", 5),
     };
 
     @Test
@@ -155,7 +155,8 @@ class AnyOrderTest {
     @Test
     void everyBatchSizeRunsUpToTheSplitLimitAndRandomCutsBeyondIt() {
         CdcScenario five = scenario(MergeStrategies.latestBy("seq")).events(
-                upsert("a", "A", 1), upsert("b", "A", 1), upsert("c", "A", 1), upsert("d", "A", 1), upsert("e", "A", 1));
+                upsert("a", "A", 1), upsert("b", "A", 1), upsert("c", "A", 1), upsert("d", "A", 1),
+                upsert("e", "A", 1));
         assertThat(five.inAnyOrder(1L).orders(0).runs()).extracting(AnyOrder.Run::batchSizes).containsExactly(
                 List.of(5), List.of(1, 1, 1, 1, 1), List.of(2, 2, 1), List.of(3, 2), List.of(4, 1));
 

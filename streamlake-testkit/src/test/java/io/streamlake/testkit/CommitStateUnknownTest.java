@@ -22,8 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * markers and every event lands exactly once, whether the commit had landed or not.
  */
 class CommitStateUnknownTest {
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private final InMemoryHub hub = InMemoryHub.create("orders", 3);
 
@@ -56,7 +55,8 @@ class CommitStateUnknownTest {
             long before = KernelReader.version(failing);
             FlakyLogStore.arm(lake.resolve(stage), fault);
 
-            CommitStateUnknownException e = catchThrowableOfType(driver::runOneBatch, CommitStateUnknownException.class);
+            CommitStateUnknownException e =
+                    catchThrowableOfType(driver::runOneBatch, CommitStateUnknownException.class);
             assertThat(e.tableLocation()).hasValue(DeltaTable.open(failing, Map.of()).location());
             assertThat(e.attemptedVersion()).hasValue(before + 1);
             assertThat(KernelReader.version(failing)).isEqualTo(fault == FlakyLogStore.Fault.AFTER_WRITE

@@ -56,8 +56,9 @@ class CompactionTest {
             driver.runOneBatch();
             assertThat(driver.bronze()).hasRowCount(41).hasNoDuplicates("partition", "position");
             assertThat(driver.silver()).hasNoDuplicates("order_id").hasRow(Map.of("order_id", "o-1", "status", "LAST"));
-            long keys = java.util.stream.Stream.concat(java.util.stream.IntStream.range(0, 40).mapToObj(n -> n * 7 % 60),
-                    java.util.stream.Stream.of(1)).distinct().count();
+            long keys =
+                    java.util.stream.Stream.concat(java.util.stream.IntStream.range(0, 40).mapToObj(n -> n * 7 % 60),
+                            java.util.stream.Stream.of(1)).distinct().count();
             assertThat(KernelReader.rows(silver)).hasSize((int) keys);
         }
     }
@@ -103,9 +104,10 @@ class CompactionTest {
 
     private static List<String> sorted(List<Map<String, Object>> rows) {
         return rows.stream().map(r -> new java.util.TreeMap<>(r.entrySet().stream()
-                        .filter(e -> !e.getKey().equals("ingestion_time"))
-                        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue() instanceof byte[] b
-                                ? java.util.HexFormat.of().formatHex(b) : String.valueOf(e.getValue())))).toString())
+                .filter(e -> !e.getKey().equals("ingestion_time"))
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue() instanceof byte[] b
+                        ? java.util.HexFormat.of().formatHex(b) : String.valueOf(e.getValue()))))
+                .toString())
                 .sorted(Comparator.naturalOrder()).collect(Collectors.toList());
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.Pipeline;
-import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
@@ -70,9 +69,9 @@ class CompositeKeyTest {
         Pipeline p = pipeline(lake.toString(), CDC, MergeStrategies.latestBy("seq").withDeletes(IS_DELETE));
         TableContents silver = CdcScenario.given(p)
                 .events(
-                        event("t1", 1, "NEW", 1), event("t2", 1, "NEW", 1),   // the same order id in two tenants
+                        event("t1", 1, "NEW", 1), event("t2", 1, "NEW", 1), // the same order id in two tenants
                         event("t1", 1, "PAID", 3), event("t1", 1, "LATE", 2), // late: loses
-                        delete("t2", 2, 5), event("t2", 2, "NEW", 4),         // deleted before it arrives
+                        delete("t2", 2, 5), event("t2", 2, "NEW", 4), // deleted before it arrives
                         event("t1", 2, "NEW", 1))
                 .inBatches(2).restartingBetweenBatches().onPipelineTables()
                 .expectSilver(
@@ -84,7 +83,8 @@ class CompositeKeyTest {
         // the delete marker holds both key columns, so a later (t2, 2) event older than it stays out
         List<Map<String, Object>> markers = KernelReader.rows(lake.resolve("silver_deletes").toString());
         assertThat(markers).singleElement().satisfies(m -> {
-            assertThat(m).containsEntry("tenant_id", "t2").containsEntry("order_id", 2L).containsEntry("delete_sequence", 5L);
+            assertThat(m).containsEntry("tenant_id", "t2").containsEntry("order_id", 2L)
+                    .containsEntry("delete_sequence", 5L);
         });
     }
 
@@ -94,7 +94,7 @@ class CompositeKeyTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(p)) {
             CdcScenario.given(p).events(event("t1", 1, "NEW", 1), event("t2", 1, "NEW", 1))
                     .tombstone("t1", 1L).run(driver);
-            hub.send(0, bytes("t2"), null, Map.of());                   // not a JSON object of the key
+            hub.send(0, bytes("t2"), null, Map.of()); // not a JSON object of the key
             hub.send(0, bytes("{\"tenant_id\":\"t2\"}"), null, Map.of()); // a key column missing
             driver.runOneBatch();
             assertThat(driver.silver().rows()).extracting(r -> r.string("tenant_id") + "/" + r.value("order_id"))
@@ -156,7 +156,8 @@ class CompositeKeyTest {
                 .withPartitionColumns("tenant_id", "order_id").validate())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("a folder of its own");
         assertThat(stage.silver("s", "tenant_id", "order_id").withSchema(CDC))
-                .hasToString("Pipeline[streamlake: orders -> bronze b -> silver s by (tenant_id, order_id), lastWins()]");
+                .hasToString(
+                        "Pipeline[streamlake: orders -> bronze b -> silver s by (tenant_id, order_id), lastWins()]");
     }
 
     @Test
@@ -167,7 +168,7 @@ class CompositeKeyTest {
                 .events(
                         Row.of(HISTORY, "t1", 1L, "NEW", "UPSERT", 1L, null, null),
                         Row.of(HISTORY, "t2", 1L, "NEW", "UPSERT", 2L, null, null),
-                        Row.of(HISTORY, "t1", 1L, null, "DELETE", 4L, null, null),  // arrives before PAID
+                        Row.of(HISTORY, "t1", 1L, null, "DELETE", 4L, null, null), // arrives before PAID
                         Row.of(HISTORY, "t1", 1L, "PAID", "UPSERT", 3L, null, null))
                 .inBatches(1).restartingBetweenBatches().onPipelineTables()
                 .expectSilver(
@@ -187,10 +188,10 @@ class CompositeKeyTest {
         CdcScenario.given(p)
                 .events(
                         Row.of(schema, "t1", 1L, "NEW", "UPSERT", 1L, 9L),
-                        Row.of(schema, "t1", 1L, "PAID", "UPSERT", 2L, 1L),   // a later epoch wins over a higher change_no
+                        Row.of(schema, "t1", 1L, "PAID", "UPSERT", 2L, 1L), // a later epoch wins over a higher change_no
                         Row.of(schema, "t2", 1L, null, "DELETE", 1L, 5L),
-                        Row.of(schema, "t2", 1L, "LATE", "UPSERT", 1L, 4L),   // older than the delete: stays out
-                        Row.of(schema, "t2", 1L, "AGAIN", "UPSERT", 1L, 6L))  // newer: back
+                        Row.of(schema, "t2", 1L, "LATE", "UPSERT", 1L, 4L), // older than the delete: stays out
+                        Row.of(schema, "t2", 1L, "AGAIN", "UPSERT", 1L, 6L)) // newer: back
                 .inBatches(1).restartingBetweenBatches().onPipelineTables()
                 .expectSilver(
                         Stored.without(Row.of(schema, "t1", 1L, "PAID", null, 2L, 1L), "op"),
@@ -219,7 +220,7 @@ class CompositeKeyTest {
                     r.value("status") == null ? null : "S" + n++, r.value("op"), r.value("seq"), null, null));
         }
         CdcScenario.given(pipeline("lake", HISTORY, MergeStrategies.scd2("seq").withDeletes(IS_DELETE)
-                        .dropColumns("op")))
+                .dropColumns("op")))
                 .events(events.toArray(Row[]::new))
                 .inAnyOrder(seed).orders(15).expectSameSilver();
     }

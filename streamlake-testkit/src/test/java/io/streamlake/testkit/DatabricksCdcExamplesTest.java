@@ -105,14 +105,14 @@ class DatabricksCdcExamplesTest {
      */
     static Row[] feed(Schema schema) {
         return new Row[] {
-            feedRow(schema, 124, "Raul", "Oaxaca", "INSERT", 1),
-            feedRow(schema, 123, "Isabel", "Monterrey", "INSERT", 1),
-            feedRow(schema, 125, "Mercedes", "Tijuana", "INSERT", 2),
-            feedRow(schema, 126, "Lily", "Cancun", "INSERT", 2),
-            feedRow(schema, 123, null, null, "DELETE", 6),
-            feedRow(schema, 125, "Mercedes", "Guadalajara", "UPDATE", 6),
-            feedRow(schema, 125, "Mercedes", "Mexicali", "UPDATE", 5),
-            feedRow(schema, 123, "Isabel", "Chihuahua", "UPDATE", 5),
+                feedRow(schema, 124, "Raul", "Oaxaca", "INSERT", 1),
+                feedRow(schema, 123, "Isabel", "Monterrey", "INSERT", 1),
+                feedRow(schema, 125, "Mercedes", "Tijuana", "INSERT", 2),
+                feedRow(schema, 126, "Lily", "Cancun", "INSERT", 2),
+                feedRow(schema, 123, null, null, "DELETE", 6),
+                feedRow(schema, 125, "Mercedes", "Guadalajara", "UPDATE", 6),
+                feedRow(schema, 125, "Mercedes", "Mexicali", "UPDATE", 5),
+                feedRow(schema, 123, "Isabel", "Chihuahua", "UPDATE", 5),
         };
     }
 
@@ -138,9 +138,9 @@ class DatabricksCdcExamplesTest {
      * </pre>
      */
     static final Row[] SCD1_TABLE = {
-        Row.of(SCD1_SHOWN, 124, "Raul", "Oaxaca"),
-        Row.of(SCD1_SHOWN, 125, "Mercedes", "Guadalajara"),
-        Row.of(SCD1_SHOWN, 126, "Lily", "Cancun"),
+            Row.of(SCD1_SHOWN, 124, "Raul", "Oaxaca"),
+            Row.of(SCD1_SHOWN, 125, "Mercedes", "Guadalajara"),
+            Row.of(SCD1_SHOWN, 126, "Lily", "Cancun"),
     };
 
     /**
@@ -157,13 +157,13 @@ class DatabricksCdcExamplesTest {
      * </pre>
      */
     static final Row[] SCD2_TABLE = {
-        Row.of(SCD2_SHOWN, 123, "Isabel", "Monterrey", 1, 5),
-        Row.of(SCD2_SHOWN, 123, "Isabel", "Chihuahua", 5, 6),
-        Row.of(SCD2_SHOWN, 124, "Raul", "Oaxaca", 1, null),
-        Row.of(SCD2_SHOWN, 125, "Mercedes", "Tijuana", 2, 5),
-        Row.of(SCD2_SHOWN, 125, "Mercedes", "Mexicali", 5, 6),
-        Row.of(SCD2_SHOWN, 125, "Mercedes", "Guadalajara", 6, null),
-        Row.of(SCD2_SHOWN, 126, "Lily", "Cancun", 2, null),
+            Row.of(SCD2_SHOWN, 123, "Isabel", "Monterrey", 1, 5),
+            Row.of(SCD2_SHOWN, 123, "Isabel", "Chihuahua", 5, 6),
+            Row.of(SCD2_SHOWN, 124, "Raul", "Oaxaca", 1, null),
+            Row.of(SCD2_SHOWN, 125, "Mercedes", "Tijuana", 2, 5),
+            Row.of(SCD2_SHOWN, 125, "Mercedes", "Mexicali", 5, 6),
+            Row.of(SCD2_SHOWN, 125, "Mercedes", "Guadalajara", 6, null),
+            Row.of(SCD2_SHOWN, 126, "Lily", "Cancun", 2, null),
     };
 
     /**
@@ -179,10 +179,10 @@ class DatabricksCdcExamplesTest {
      * </pre>
      */
     static final Row[] SCD2_TRACKED_TABLE = {
-        Row.of(SCD2_SHOWN, 123, "Isabel", "Chihuahua", 1, 6),
-        Row.of(SCD2_SHOWN, 124, "Raul", "Oaxaca", 1, null),
-        Row.of(SCD2_SHOWN, 125, "Mercedes", "Guadalajara", 2, null),
-        Row.of(SCD2_SHOWN, 126, "Lily", "Cancun", 2, null),
+            Row.of(SCD2_SHOWN, 123, "Isabel", "Chihuahua", 1, 6),
+            Row.of(SCD2_SHOWN, 124, "Raul", "Oaxaca", 1, null),
+            Row.of(SCD2_SHOWN, 125, "Mercedes", "Guadalajara", 2, null),
+            Row.of(SCD2_SHOWN, 126, "Lily", "Cancun", 2, null),
     };
 
     /** {@code APPLY AS DELETE WHEN operation = "DELETE" ... COLUMNS * EXCEPT (operation, sequenceNum) STORED AS SCD TYPE 1}. */
@@ -207,8 +207,7 @@ class DatabricksCdcExamplesTest {
                 .events(feed(schema));
     }
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     // ---- SCD type 1 -----------------------------------------------------------------------------
 
@@ -273,7 +272,8 @@ class DatabricksCdcExamplesTest {
         for (AnyOrder.Run run : runs) {
             List<Integer> o = run.order();
             int delete = o.indexOf(ISABEL_DELETE);
-            if (run.batchSizes().size() == 1 && (o.indexOf(ISABEL_INSERT) < delete || o.indexOf(ISABEL_UPDATE) < delete)) {
+            if (run.batchSizes().size() == 1
+                    && (o.indexOf(ISABEL_INSERT) < delete || o.indexOf(ISABEL_UPDATE) < delete)) {
                 out.add(run);
             }
         }

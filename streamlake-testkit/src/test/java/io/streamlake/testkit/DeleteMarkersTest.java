@@ -45,8 +45,7 @@ class DeleteMarkersTest {
     private static final Scd1Strategy CDC_STRATEGY = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE)
             .dropColumns("op");
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Instant t(int minute) {
         return T0.plusSeconds(60L * minute);
@@ -66,7 +65,8 @@ class DeleteMarkersTest {
     }
 
     private static Pipeline pipeline(Scd1Strategy strategy) {
-        return Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders").silver("silver/orders", "order_id")
+        return Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders")
+                .silver("silver/orders", "order_id")
                 .withSchema(CDC).withMergeStrategy(strategy);
     }
 
@@ -81,10 +81,10 @@ class DeleteMarkersTest {
                 .events(
                         upsert("o-1", "CREATED", 1),
                         delete("o-1", 3),
-                        upsert("o-1", "PAID", 2),     // late, older than the delete: dropped
+                        upsert("o-1", "PAID", 2), // late, older than the delete: dropped
                         upsert("o-2", "CREATED", 1),
                         delete("o-2", 3),
-                        upsert("o-2", "PAID", 3))     // as old as the delete: dropped too
+                        upsert("o-2", "PAID", 3)) // as old as the delete: dropped too
                 .inBatches(batch)
                 .expectSilver();
     }
@@ -94,8 +94,8 @@ class DeleteMarkersTest {
     void aLateOlderUpdateAfterATombstoneStaysDeleted(int batch) {
         scenario(MergeStrategies.latestBy("updated_at"))
                 .events(upsert("o-1", "CREATED", 1), upsert("o-1", "PAID", 5))
-                .tombstone("o-1")                     // deletes the row of minute 5
-                .events(upsert("o-1", "LATE", 4))     // older than what the tombstone deleted
+                .tombstone("o-1") // deletes the row of minute 5
+                .events(upsert("o-1", "LATE", 4)) // older than what the tombstone deleted
                 .inBatches(batch)
                 .expectSilver();
     }
@@ -105,7 +105,7 @@ class DeleteMarkersTest {
     void aNewerUpdateAfterADeleteInsertsTheKeyAgainAndClearsTheMarker(int batch) {
         CdcScenario s = scenario(CDC_STRATEGY)
                 .events(upsert("o-1", "CREATED", 1), delete("o-1", 3), upsert("o-1", "REOPENED", 4),
-                        upsert("o-1", "LATE", 2))     // older than the re-insert: loses to the row
+                        upsert("o-1", "LATE", 2)) // older than the re-insert: loses to the row
                 .inBatches(batch);
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(s.pipeline())) {
             s.run(driver);
@@ -142,9 +142,9 @@ class DeleteMarkersTest {
                 .events(upsert("o-1", "CREATED", 1), delete("o-1", 3), upsert("o-2", "CREATED", 1), delete("o-2", 3))
                 .inBatches(4)
                 .later(Duration.ofDays(1))
-                .events(upsert("o-1", "LATE", 2))      // within the retention: dropped
+                .events(upsert("o-1", "LATE", 2)) // within the retention: dropped
                 .later(Duration.ofDays(1).plusMinutes(1))
-                .events(upsert("o-2", "LATE", 2))      // past it: the marker expired, documented behaviour
+                .events(upsert("o-2", "LATE", 2)) // past it: the marker expired, documented behaviour
                 .inBatches(1)
                 .expectSilver(stored("o-2", "LATE", 2));
     }
@@ -156,7 +156,7 @@ class DeleteMarkersTest {
                 .later(Duration.ofDays(1))
                 .events(delete("o-2", 5))
                 .later(Duration.ofDays(1).plusMinutes(1))
-                .events(upsert("o-3", "CREATED", 1))   // the source clock is now past o-1's retention
+                .events(upsert("o-3", "CREATED", 1)) // the source clock is now past o-1's retention
                 .inBatches(1);
         assertCompactionExpiresO1AndKeepsO2(s);
     }
@@ -225,7 +225,7 @@ class DeleteMarkersTest {
      */
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
-        "CRASH_BEFORE_SILVER"})
+            "CRASH_BEFORE_SILVER"})
     void aCrashAroundTheMarkersCommitNeitherLosesNorRepeatsAChange(String fault) {
         Scd1Strategy strategy = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).dropColumns("op");
         InMemoryHub hub = InMemoryHub.create("orders", 1);
@@ -236,17 +236,18 @@ class DeleteMarkersTest {
             driver.runOneBatch();
             assertThat(driver.deletedKeys()).containsExactly("o-1");
 
-            send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)),  // older than the delete
-                    Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7)));       // newer: back, note null
+            send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)), // older than the delete
+                    Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7))); // newer: back, note null
             crashAroundTheMarkersCommit(driver, fault);
 
             Row[] expected = {
-                Stored.without(Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)), "op"),
-                Stored.without(Row.of(CDC, "o-9", "CREATED", null, null, t(1)), "op"),
+                    Stored.without(Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)), "op"),
+                    Stored.without(Row.of(CDC, "o-9", "CREATED", null, null, t(1)), "op"),
             };
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
             assertThat(driver.deletedKeys()).isEmpty();
-            assertThat(KernelReader.rows(silverPath)).containsExactlyInAnyOrder(expected[0].toMap(), expected[1].toMap());
+            assertThat(KernelReader.rows(silverPath)).containsExactlyInAnyOrder(expected[0].toMap(),
+                    expected[1].toMap());
 
             // the cleared marker is cleaned up, and the key can be deleted and protected again
             send(hub, delete("o-1", 8), Row.of(CDC, "o-1", "LATE", null, "UPSERT", t(6)));
@@ -267,7 +268,7 @@ class DeleteMarkersTest {
      */
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
-        "CRASH_BEFORE_SILVER"})
+            "CRASH_BEFORE_SILVER"})
     void partialUpdatesKeepTheirColumnSequencesExactlyOnceAcrossACrash(String fault) {
         Scd1Strategy strategy = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).ignoreNullUpdates()
                 .dropColumns("op");
@@ -279,20 +280,22 @@ class DeleteMarkersTest {
                     Row.of(CDC, "o-9", "CREATED", null, "UPSERT", t(2)));
             driver.runOneBatch();
 
-            send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)),  // older than the delete
-                    Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7)),        // newer: back, note null
-                    Row.of(CDC, "o-9", "OLD", "note", "UPSERT", t(1)));          // older: sets only the note
+            send(hub, Row.of(CDC, "o-1", "PAID", "late note", "UPSERT", t(3)), // older than the delete
+                    Row.of(CDC, "o-1", "SHIPPED", null, "UPSERT", t(7)), // newer: back, note null
+                    Row.of(CDC, "o-9", "OLD", "note", "UPSERT", t(1))); // older: sets only the note
             crashAroundTheMarkersCommit(driver, fault);
 
             Row[] expected = {
-                Stored.without(Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)), "op"),
-                Stored.without(Row.of(CDC, "o-9", "CREATED", "note", null, t(2)), "op"),
+                    Stored.without(Row.of(CDC, "o-1", "SHIPPED", null, null, t(7)), "op"),
+                    Stored.without(Row.of(CDC, "o-9", "CREATED", "note", null, t(2)), "op"),
             };
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
-            assertThat(KernelReader.rows(silverPath)).containsExactlyInAnyOrder(expected[0].toMap(), expected[1].toMap());
+            assertThat(KernelReader.rows(silverPath)).containsExactlyInAnyOrder(expected[0].toMap(),
+                    expected[1].toMap());
             assertThat(driver.deletedKeys()).containsExactly("o-1");
             assertThat(KernelReader.rows(silverPath + "_deletes")).filteredOn(m -> "o-9".equals(m.get("order_id")))
-                    .singleElement().satisfies(m -> assertThat(m.get("column_sequences")).isEqualTo(Map.of("note", t(1))));
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.get("column_sequences")).isEqualTo(Map.of("note", t(1))));
 
             // an update between the two events of o-9 takes the note, and one older than it does not
             send(hub, Row.of(CDC, "o-9", null, "newer note", "UPSERT", t(1).plusSeconds(30)),

@@ -32,8 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * points, a fresh process after each crash, and the threaded run that users start.
  */
 class DeltaPipelineTest {
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private final InMemoryHub hub = InMemoryHub.create("orders", 4);
 
@@ -64,7 +63,8 @@ class DeltaPipelineTest {
                     case 2 -> driver.crashBeforeNextCommit(Stage.SILVER);
                     case 3 -> driver.crashAfterNextCommit(Stage.SILVER);
                     case 4 -> driver.failNextCommit(Stage.SILVER);
-                    default -> { }
+                    default -> {
+                    }
                 }
                 if (round < 5) {
                     assertThatThrownBy(driver::runOneBatch)

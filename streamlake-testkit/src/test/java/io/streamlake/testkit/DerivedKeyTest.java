@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamlake.Pipeline;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.schema.DataType;
-import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import org.junit.jupiter.api.Test;
 

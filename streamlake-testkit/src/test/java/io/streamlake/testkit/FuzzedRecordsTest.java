@@ -40,13 +40,14 @@ class FuzzedRecordsTest {
             .optional("tags", DataType.map(DataType.STRING))
             .build();
     private static final String[] NUMBERS = {"0", "-0", "1e2147483648", "1e-2147483649", "-1e2147483647",
-        "123456789012345678901234567890", "1.5e308", "1e309", "-1e-400", "0.0000001", "9223372036854775808",
-        "2147483648", "1E+2", "3.00", "1e19", "NaN", "-", "1.", ".5", "01", "1e", "0x10"};
+            "123456789012345678901234567890", "1.5e308", "1e309", "-1e-400", "0.0000001", "9223372036854775808",
+            "2147483648", "1E+2", "3.00", "1e19", "NaN", "-", "1.", ".5", "01", "1e", "0x10"};
     private static final String[] STRINGS = {"\"\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\\ud83d\\ude00b\"",
-        "\"\\ud83d\\ude00\"", "\"\\u0000\"", "\"\\ud800\\ud800\"", "\"é\"", "\"2026-01-02T03:04:05Z\"",
-        "\"2026-02-30\"", "\"+999999999-12-31T23:59:59Z\"", "\"AAEC\"", "\"-_8=\"", "\"x\\\\\"", "\"\\t\\n\""};
+            "\"\\ud83d\\ude00\"", "\"\\u0000\"", "\"\\ud800\\ud800\"", "\"é\"", "\"2026-01-02T03:04:05Z\"",
+            "\"2026-02-30\"", "\"+999999999-12-31T23:59:59Z\"", "\"AAEC\"", "\"-_8=\"", "\"x\\\\\"", "\"\\t\\n\""};
     private static final String[] OTHERS = {"null", "true", "false", "{}", "[]", "[1,2]",
-        "{\"k\":\"\\udfff\"}", "{\"\\ud800\":\"v\"}", "{\"k\":1e2147483648}", "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]"};
+            "{\"k\":\"\\udfff\"}", "{\"\\ud800\":\"v\"}", "{\"k\":1e2147483648}",
+            "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]"};
     private static final String[] COLUMNS = {"s", "i", "l", "d", "m", "b", "t", "day", "bin", "tags"};
 
     @Test
@@ -97,7 +98,7 @@ class FuzzedRecordsTest {
 
     /** A value of each column's own type, which decodes. */
     private static final String[] VALID = {"\"text\"", "7", "7000000000", "1.25", "12.50", "true",
-        "\"2026-01-02T03:04:05Z\"", "\"2026-01-02\"", "\"AAEC\"", "{\"k\":\"v\"}"};
+            "\"2026-01-02T03:04:05Z\"", "\"2026-01-02\"", "\"AAEC\"", "{\"k\":\"v\"}"};
 
     /** A record with a random subset of columns: valid values, and in half the records one or two odd ones. */
     private static String record(Random random, String id) {

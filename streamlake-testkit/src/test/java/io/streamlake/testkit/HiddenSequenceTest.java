@@ -38,8 +38,7 @@ class HiddenSequenceTest {
     private static final Scd1Strategy HIDDEN = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE)
             .dropColumns("op", "updated_at");
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Instant t(int minute) {
         return T0.plusSeconds(60L * minute);
@@ -55,7 +54,7 @@ class HiddenSequenceTest {
 
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
-        "CRASH_BEFORE_SILVER"})
+            "CRASH_BEFORE_SILVER"})
     void lateEventsLoseAcrossBatchesRestartsAndCrashesWithoutTheColumnInSilver(String fault) {
         assertThat(HIDDEN.keepsRowSequences()).isTrue();
         InMemoryHub hub = InMemoryHub.create("orders", 1);
@@ -65,8 +64,8 @@ class HiddenSequenceTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             send(hub, event("o-1", "SHIPPED", 5), event("o-2", "CREATED", 1));
             driver.runOneBatch();
-            send(hub, event("o-1", "PAID", 3),     // older than silver's row: loses
-                    event("o-2", "PAID", 4),        // newer: wins
+            send(hub, event("o-1", "PAID", 3), // older than silver's row: loses
+                    event("o-2", "PAID", 4), // newer: wins
                     event("o-3", "CREATED", 2));
             DeleteMarkersTest.crashAroundTheMarkersCommit(driver, fault);
             driver.restart();
@@ -84,7 +83,7 @@ class HiddenSequenceTest {
     @Test
     void inAnyArrivalOrderAndBatchSplit() {
         CdcScenario.given(Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze").silver("silver", "order_id")
-                        .withSchema(CDC).withMergeStrategy(HIDDEN))
+                .withSchema(CDC).withMergeStrategy(HIDDEN))
                 .events(event("o-1", "CREATED", 1), event("o-1", "PAID", 3), Row.of(CDC, "o-1", null, "DELETE", t(4)),
                         event("o-1", "REOPENED", 6), event("o-2", "CREATED", 2), event("o-2", "SHIPPED", 7))
                 .inAnyOrder(11L).everyOrderOfEachKey().restartingBetweenBatches()
@@ -99,7 +98,8 @@ class HiddenSequenceTest {
                 .validate()).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("updated_at").hasMessageContaining("withTruncates");
         Pipeline instance = Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze")
-                .silver(TableRef.of(InMemoryTable.create("silver")), "order_id").withSchema(CDC).withMergeStrategy(HIDDEN);
+                .silver(TableRef.of(InMemoryTable.create("silver")), "order_id").withSchema(CDC)
+                .withMergeStrategy(HIDDEN);
         assertThatThrownBy(instance::validate).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("withDeleteMarkers");
         instance.withDeleteMarkers(TableRef.of(InMemoryTable.create("deletes"))).validate();

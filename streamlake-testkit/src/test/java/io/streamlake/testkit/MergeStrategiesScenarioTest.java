@@ -51,10 +51,10 @@ class MergeStrategiesScenarioTest {
 
     /** The same with the SCD2 history columns. */
     private static final Schema HISTORY = Schema.of(Stream.concat(CDC.fields().stream(), Stream.of(
-            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
+            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP)))
+            .toList());
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Instant t(int minute) {
         return T0.plusSeconds(60L * minute);
@@ -113,10 +113,10 @@ class MergeStrategiesScenarioTest {
                 .events(
                         upsert("o-1", "CREATED", null, 1),
                         upsert("o-1", "SHIPPED", null, 9),
-                        upsert("o-1", "PAID", null, 5),      // late: older than SHIPPED
+                        upsert("o-1", "PAID", null, 5), // late: older than SHIPPED
                         upsert("o-2", "CREATED", null, 2),
-                        upsert("o-2", "CREATED", null, 2),   // duplicate
-                        upsert("o-1", "SHIPPED", null, 9),   // duplicate, in another batch when batch < 5
+                        upsert("o-2", "CREATED", null, 2), // duplicate
+                        upsert("o-1", "SHIPPED", null, 9), // duplicate, in another batch when batch < 5
                         upsert("o-2", "PAID", "late tie", 2)) // same sequence: the greater values win (PAID > CREATED)
                 .inBatches(batch)
                 .expectSilver(
@@ -138,10 +138,10 @@ class MergeStrategiesScenarioTest {
         scenario(CDC, MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE).dropColumns("op"))
                 .events(
                         upsert("o-1", "CREATED", null, 1),
-                        delete("o-1", 3),                    // deletes o-1
+                        delete("o-1", 3), // deletes o-1
                         upsert("o-2", "PAID", null, 5),
-                        delete("o-2", 4),                    // older than the row: ignored
-                        delete("o-3", 4))                    // a key silver never held: nothing
+                        delete("o-2", 4), // older than the row: ignored
+                        delete("o-3", 4)) // a key silver never held: nothing
                 .inBatches(batch)
                 .expectSilver(storedWithoutOp("o-2", "PAID", null, 5));
     }
@@ -184,7 +184,7 @@ class MergeStrategiesScenarioTest {
         scenario(CDC, MergeStrategies.latestBy("updated_at").ignoreNullUpdates())
                 .events(
                         upsert("o-1", "CREATED", "gift wrap", 1),
-                        upsert("o-1", "PAID", null, 2),        // note stays
+                        upsert("o-1", "PAID", null, 2), // note stays
                         upsert("o-1", null, "leave at door", 3)) // status stays
                 .inBatches(1)
                 .expectSilver(stored("o-1", "PAID", "leave at door", "UPSERT", 3));
@@ -244,25 +244,25 @@ class MergeStrategiesScenarioTest {
     // ---- SCD type 2 -----------------------------------------------------------------------------
 
     private static final Row[] HISTORY_EVENTS = {
-        event("o-1", "CREATED", "a", "UPSERT", 1),
-        event("o-2", "CREATED", null, "UPSERT", 2),
-        event("o-1", "PAID", null, "UPSERT", 5),
-        event("o-1", "CREATED", "a", "UPSERT", 1),     // duplicate
-        event("o-1", "SHIPPED", null, "UPSERT", 9),
-        event("o-1", "PAID", "gift", "UPSERT", 6),     // untracked change, late: updates [5, 9) in place
-        event("o-2", "RETURNED", null, "UPSERT", 4),
-        event("o-1", "ON_HOLD", null, "UPSERT", 3),    // late tracked change: splits [1, 5)
-        event("o-1", "SHIPPED", null, "UPSERT", 9),    // duplicate
-        event("o-1", null, null, "DELETE", 12),        // closes SHIPPED
+            event("o-1", "CREATED", "a", "UPSERT", 1),
+            event("o-2", "CREATED", null, "UPSERT", 2),
+            event("o-1", "PAID", null, "UPSERT", 5),
+            event("o-1", "CREATED", "a", "UPSERT", 1), // duplicate
+            event("o-1", "SHIPPED", null, "UPSERT", 9),
+            event("o-1", "PAID", "gift", "UPSERT", 6), // untracked change, late: updates [5, 9) in place
+            event("o-2", "RETURNED", null, "UPSERT", 4),
+            event("o-1", "ON_HOLD", null, "UPSERT", 3), // late tracked change: splits [1, 5)
+            event("o-1", "SHIPPED", null, "UPSERT", 9), // duplicate
+            event("o-1", null, null, "DELETE", 12), // closes SHIPPED
     };
 
     private static final Row[] HISTORY_EXPECTED = {
-        storedVersion("o-1", "CREATED", "a", 1, 1, 3),
-        storedVersion("o-1", "ON_HOLD", null, 3, 3, 5),
-        storedVersion("o-1", "PAID", "gift", 6, 5, 9),
-        storedVersion("o-1", "SHIPPED", null, 9, 9, 12),
-        storedVersion("o-2", "CREATED", null, 2, 2, 4),
-        storedVersion("o-2", "RETURNED", null, 4, 4, null),
+            storedVersion("o-1", "CREATED", "a", 1, 1, 3),
+            storedVersion("o-1", "ON_HOLD", null, 3, 3, 5),
+            storedVersion("o-1", "PAID", "gift", 6, 5, 9),
+            storedVersion("o-1", "SHIPPED", null, 9, 9, 12),
+            storedVersion("o-2", "CREATED", null, 2, 2, 4),
+            storedVersion("o-2", "RETURNED", null, 4, 4, null),
     };
 
     private static MergeStrategy scd2() {
@@ -281,7 +281,7 @@ class MergeStrategiesScenarioTest {
                 .events(
                         event("o-1", "CREATED", null, "UPSERT", 1),
                         event("o-1", null, null, "DELETE", 4),
-                        event("o-1", "PAID", null, "UPSERT", 3),    // before the delete: history only
+                        event("o-1", "PAID", null, "UPSERT", 3), // before the delete: history only
                         event("o-1", "REOPENED", null, "UPSERT", 7))
                 .inBatches(1)
                 .expectSilver(
@@ -294,7 +294,7 @@ class MergeStrategiesScenarioTest {
     void scd2TracksEveryColumnByDefault() {
         scenario(HISTORY, MergeStrategies.scd2("updated_at").dropColumns("op"))
                 .events(event("o-1", "CREATED", "a", "UPSERT", 1), event("o-1", "CREATED", "b", "UPSERT", 2),
-                        event("o-1", "CREATED", "b", "UPSERT", 3))   // nothing tracked changed: in place
+                        event("o-1", "CREATED", "b", "UPSERT", 3)) // nothing tracked changed: in place
                 .inBatches(1)
                 .expectSilver(storedVersion("o-1", "CREATED", "a", 1, 1, 2),
                         storedVersion("o-1", "CREATED", "b", 3, 2, null));
@@ -314,7 +314,7 @@ class MergeStrategiesScenarioTest {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         Pipeline pipeline = pipeline(hub, HISTORY, scd2()).withTargetFileRows(10);
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
-            for (int round = 2; round >= 0; round--) {   // newest first: every later event is out of order
+            for (int round = 2; round >= 0; round--) { // newest first: every later event is out of order
                 for (int k = 0; k < 30; k++) {
                     String id = String.format("k%02d", k);
                     hub.send(0, id, CdcScenario.json(event(id, "S" + round, null, "UPSERT", 10 * round + 1)));
@@ -464,22 +464,22 @@ class MergeStrategiesScenarioTest {
         Pipeline pipeline = deltaPipeline("scd1", CDC, MergeStrategies.latestBy("updated_at")
                 .withDeletes(IS_DELETE).ignoreNullUpdates().dropColumns("op"));
         Row[] expected = {
-            storedWithoutOp("o-1", "SHIPPED", "gift", 9),
-            storedWithoutOp("o-3", "CREATED", null, 1),
-            storedWithoutOp("o-4", "PAID", null, 2),
+                storedWithoutOp("o-1", "SHIPPED", "gift", 9),
+                storedWithoutOp("o-3", "CREATED", null, 1),
+                storedWithoutOp("o-4", "PAID", null, 2),
         };
         CdcScenario.given(pipeline).onPipelineTables()
                 .events(
                         upsert("o-1", "CREATED", "gift", 1),
                         upsert("o-2", "CREATED", null, 1),
                         upsert("o-3", "CREATED", null, 1),
-                        upsert("o-1", "SHIPPED", null, 9),   // note stays
-                        upsert("o-1", "PAID", null, 5),      // late
+                        upsert("o-1", "SHIPPED", null, 9), // note stays
+                        upsert("o-1", "PAID", null, 5), // late
                         delete("o-2", 4),
                         upsert("o-4", "PAID", null, 2),
-                        delete("o-4", 1),                    // older than the row
-                        upsert("o-2", "CREATED", null, 4))   // same minute as its delete: its marker drops it
-                .tombstone("o-2")                            // nothing left to delete
+                        delete("o-4", 1), // older than the row
+                        upsert("o-2", "CREATED", null, 4)) // same minute as its delete: its marker drops it
+                .tombstone("o-2") // nothing left to delete
                 .inBatches(2)
                 .expectSilver(expected);
         assertThat(KernelReader.rows(lake.resolve("scd1-silver").toString()))

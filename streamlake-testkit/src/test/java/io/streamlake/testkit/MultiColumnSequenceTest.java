@@ -59,8 +59,7 @@ class MultiColumnSequenceTest {
     static final Schema HISTORY2 = Schema.of(Stream.concat(CDC2.fields().stream(), Stream.of(
             Field.optional(START_AT, DataType.STRING), Field.optional(END_AT, DataType.STRING))).toList());
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     // ---- the translation from one column to two -------------------------------------------------
 
@@ -80,7 +79,8 @@ class MultiColumnSequenceTest {
         for (Field f : target.fields()) {
             String name = f.name();
             Object v = switch (name) {
-                case "hi", "lo" -> seq == null ? null : CompositeSequence.component(split(seq), name.equals("hi") ? 0 : 1);
+                case "hi", "lo" ->
+                    seq == null ? null : CompositeSequence.component(split(seq), name.equals("hi") ? 0 : 1);
                 case START_AT, END_AT -> row.value(name) == null ? null : split((Long) row.value(name)).toString();
                 default -> row.value(name);
             };
@@ -90,7 +90,8 @@ class MultiColumnSequenceTest {
     }
 
     private static Pipeline pipeline(Schema schema, MergeStrategy strategy) {
-        return Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders").silver("silver/orders", "order_id")
+        return Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders")
+                .silver("silver/orders", "order_id")
                 .withSchema(schema).withMergeStrategy(strategy);
     }
 
@@ -99,7 +100,8 @@ class MultiColumnSequenceTest {
             long... truncates) {
         CdcScenario s = CdcScenario.given(pipeline(schema, strategy));
         for (RandomChanges.Change c : changes.changes(oneSchema)) {
-            s = c.row() == null ? s.tombstone(c.key()) : s.events(schema == oneSchema ? c.row() : split(c.row(), schema));
+            s = c.row() == null ? s.tombstone(c.key())
+                    : s.events(schema == oneSchema ? c.row() : split(c.row(), schema));
         }
         Schema loose = Schema.of(schema.fields().stream().map(f -> Field.optional(f.name(), f.type())).toList());
         Schema oneLoose = Schema.of(oneSchema.fields().stream().map(f -> Field.optional(f.name(), f.type())).toList());
@@ -166,7 +168,8 @@ class MultiColumnSequenceTest {
         expectTheOneColumnSilver(changes, false, MergeStrategies.latestBy("seq").withDeletes(IS_DELETE)
                 .ignoreTombstones().keepColumns("order_id", "status", "note", "seq"),
                 MergeStrategies.latestBy("hi", "lo").withDeletes(IS_DELETE).ignoreTombstones()
-                        .keepColumns("order_id", "status", "note", "hi"), seed, false);
+                        .keepColumns("order_id", "status", "note", "hi"),
+                seed, false);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -176,7 +179,8 @@ class MultiColumnSequenceTest {
         expectTheOneColumnSilver(RandomChanges.seed(seed).deletes(0.3).nulls(0.2), false,
                 MergeStrategies.latestBy("seq").withDeletes(IS_DELETE).withTruncates(IS_TRUNCATE).dropColumns("op"),
                 MergeStrategies.latestBy("hi", "lo").withDeletes(IS_DELETE).withTruncates(IS_TRUNCATE)
-                        .dropColumns("op"), seed, seed == 41, truncates);
+                        .dropColumns("op"),
+                seed, seed == 41, truncates);
     }
 
     // ---- scd2 -----------------------------------------------------------------------------------
@@ -274,10 +278,10 @@ class MultiColumnSequenceTest {
             send(hub, Row.of(CDC2, "o-1", "CREATED", "gift", "UPSERT", 1L, "a"),
                     Row.of(CDC2, "o-1", null, null, "DELETE", 1L, "c"),
                     Row.of(CDC2, "o-2", "PAID", null, "UPSERT", 2L, "b"),
-                    Row.of(CDC2, "o-2", "OLD", "note", "UPSERT", 2L, "a"));  // older by lo: sets only the note
+                    Row.of(CDC2, "o-2", "OLD", "note", "UPSERT", 2L, "a")); // older by lo: sets only the note
             driver.runOneBatch();
             driver.restart();
-            send(hub, Row.of(CDC2, "o-1", "LATE", null, "UPSERT", 1L, "b"));     // older than the delete: stays out
+            send(hub, Row.of(CDC2, "o-1", "LATE", null, "UPSERT", 1L, "b")); // older than the delete: stays out
             driver.runOneBatch();
 
             Row o2 = Stored.without(Row.of(CDC2, "o-2", "PAID", "note", null, 2L, null), "op", "lo");
@@ -308,7 +312,7 @@ class MultiColumnSequenceTest {
                 .withSchema(HISTORY2).withMergeStrategy(MergeStrategies.scd2("hi", "lo").withDeletes(IS_DELETE)
                         .dropColumns("op"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
-            send(hub, Row.of(HISTORY2, "o-1", null, null, "DELETE", 10L, "b", null, null),   // overtakes what it ends
+            send(hub, Row.of(HISTORY2, "o-1", null, null, "DELETE", 10L, "b", null, null), // overtakes what it ends
                     Row.of(HISTORY2, "o-1", "PAID", null, "UPSERT", 9L, "z", null, null));
             driver.runOneBatch();
             send(hub, Row.of(HISTORY2, "o-1", "CREATED", null, "UPSERT", 9L, "a", null, null));
@@ -349,7 +353,8 @@ class MultiColumnSequenceTest {
             send(hub, event("o-5", "LATE", 2, "a"), event("o-6", "NEW", 2, "b\u0000"));
             driver.runOneBatch();
 
-            Row[] expected = {stored("o-3", "C", 2, "c"), stored("o-4", "D", 3, "a"), stored("o-6", "NEW", 2, "b\u0000")};
+            Row[] expected =
+                    {stored("o-3", "C", 2, "c"), stored("o-4", "D", 3, "a"), stored("o-6", "NEW", 2, "b\u0000")};
             assertThat(driver.silver().rows()).containsExactlyInAnyOrder(expected);
             assertThat(KernelReader.rows(silver)).containsExactlyInAnyOrderElementsOf(
                     java.util.Arrays.stream(expected).map(Row::toMap).toList());
@@ -380,8 +385,10 @@ class MultiColumnSequenceTest {
             driver.runOneBatch();
         }
         Schema twoHistory = Schema.of(Stream.concat(oneHistory.fields().stream()
-                .filter(f -> !f.name().startsWith("__")), Stream.of(Field.optional("n", DataType.LONG),
-                Field.optional(START_AT, DataType.STRING), Field.optional(END_AT, DataType.STRING))).toList());
+                .filter(f -> !f.name().startsWith("__")),
+                Stream.of(Field.optional("n", DataType.LONG),
+                        Field.optional(START_AT, DataType.STRING), Field.optional(END_AT, DataType.STRING)))
+                .toList());
         Pipeline scd2Two = Pipeline.from(InMemoryHub.create("orders", 1)).bronze(lake.resolve("b1").toString())
                 .silver(lake.resolve("s1").toString(), "order_id").withSchema(twoHistory)
                 .withMergeStrategy(MergeStrategies.scd2("seq", "n"));
@@ -417,7 +424,8 @@ class MultiColumnSequenceTest {
         }
         assertThatThrownBy(() -> runOnce(truncated.withMergeStrategy(
                 MergeStrategies.latestBy("seq", "n").withTruncates(IS_TRUNCATE))))
-                .satisfies(e -> assertThat(configurationError(e)).hasMessageContaining("MergeStrategies.latestBy(\"seq\")"));
+                .satisfies(e -> assertThat(configurationError(e))
+                        .hasMessageContaining("MergeStrategies.latestBy(\"seq\")"));
     }
 
     private static void send(InMemoryHub hub, Row... rows) {

@@ -53,7 +53,7 @@ class OrderIndependenceGapsTest {
     @Test
     void scd2TrackingHistoryOnASubsetGivesTheDocumentedDatabricksTableInEveryArrivalOrder() {
         DatabricksCdcExamplesTest.scenario(DatabricksCdcExamplesTest.USERS_HISTORY,
-                        DatabricksCdcExamplesTest.scd2TrackingAllButCity())
+                DatabricksCdcExamplesTest.scd2TrackingAllButCity())
                 .inAnyOrder(20260104L).everyOrderOfEachKey().orders(10)
                 .comparingColumns(DatabricksCdcExamplesTest.SCD2_COLUMNS)
                 .expectSilver(DatabricksCdcExamplesTest.SCD2_TRACKED_TABLE);
@@ -124,7 +124,7 @@ class OrderIndependenceGapsTest {
         scenario(CDC, MergeStrategies.latestBy("seq").ignoreNullUpdates())
                 .events(
                         Row.of(CDC, "o-1", "CREATED", "gift wrap", "UPSERT", 1L),
-                        Row.of(CDC, "o-1", "PAID", null, "UPSERT", 2L),          // note from seq 1 stays
+                        Row.of(CDC, "o-1", "PAID", null, "UPSERT", 2L), // note from seq 1 stays
                         Row.of(CDC, "o-1", null, "leave at door", "UPSERT", 3L)) // status from seq 2 stays
                 .inAnyOrder(1L).everyOrderOfEachKey()
                 .expectSilver(Row.of(CDC, "o-1", "PAID", "leave at door", "UPSERT", 3L));
@@ -180,8 +180,8 @@ class OrderIndependenceGapsTest {
     void scd2KeepsTheUntrackedValuesOfTheEventsBeforeASplit() {
         Row first = Row.builder(HISTORY).set("order_id", "o-1").set("status", "A").set("note", "x")
                 .set("op", "UPSERT").set("seq", 1L).build();
-        Row later = first.with("note", "y").with("seq", 3L);  // same status: absorbed in place
-        Row late = first.with("status", "B").with("note", null).with("seq", 2L);  // arrives last, splits [1, 3)
+        Row later = first.with("note", "y").with("seq", 3L); // same status: absorbed in place
+        Row late = first.with("status", "B").with("note", null).with("seq", 2L); // arrives last, splits [1, 3)
         scenario(HISTORY, MergeStrategies.scd2("seq").trackHistoryOn("status"))
                 .events(first, later, late)
                 .inAnyOrder(1L).everyOrderOfEachKey()
@@ -223,7 +223,8 @@ class OrderIndependenceGapsTest {
     }
 
     private static Row upsert(Schema schema, String id, String status, long seq) {
-        return Row.builder(schema).set("order_id", id).set("status", status).set("op", "UPSERT").set("seq", seq).build();
+        return Row.builder(schema).set("order_id", id).set("status", status).set("op", "UPSERT").set("seq", seq)
+                .build();
     }
 
     private static Row delete(Schema schema, String id, long seq) {

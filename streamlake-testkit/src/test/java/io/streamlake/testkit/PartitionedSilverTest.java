@@ -54,10 +54,10 @@ class PartitionedSilverTest {
             .build();
 
     private static final Schema HISTORY = Schema.of(Stream.concat(ORDERS.fields().stream(), Stream.of(
-            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
+            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP)))
+            .toList());
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Instant day(int day) {
         return DAY1.plusSeconds(86_400L * (day - 1));
@@ -98,23 +98,23 @@ class PartitionedSilverTest {
     }
 
     private static final Row[] MOVES = {
-        upsert("o-1", "CREATED", 1),
-        upsert("o-2", "CREATED", 1),
-        upsert("o-3", "CREATED", 1),
-        upsert("o-1", "PAID", 2),         // moves from day 1 to day 2
-        upsert("o-4", "CREATED", 2),
-        upsert("o-2", "LATE", 0),         // late, older: stays on day 1 as CREATED
-        upsert("o-3", "SHIPPED", 3),      // moves to day 3
-        upsert("o-1", "SHIPPED", 3),      // moves again, to day 3
-        upsert("o-5", "CREATED", 1),
-        event(ORDERS, "o-4", null, "DELETE", 4),
+            upsert("o-1", "CREATED", 1),
+            upsert("o-2", "CREATED", 1),
+            upsert("o-3", "CREATED", 1),
+            upsert("o-1", "PAID", 2), // moves from day 1 to day 2
+            upsert("o-4", "CREATED", 2),
+            upsert("o-2", "LATE", 0), // late, older: stays on day 1 as CREATED
+            upsert("o-3", "SHIPPED", 3), // moves to day 3
+            upsert("o-1", "SHIPPED", 3), // moves again, to day 3
+            upsert("o-5", "CREATED", 1),
+            event(ORDERS, "o-4", null, "DELETE", 4),
     };
 
     private static final Row[] MOVES_EXPECTED = {
-        kept("o-1", "SHIPPED", 3),
-        kept("o-2", "CREATED", 1),
-        kept("o-3", "SHIPPED", 3),
-        kept("o-5", "CREATED", 1),
+            kept("o-1", "SHIPPED", 3),
+            kept("o-2", "CREATED", 1),
+            kept("o-3", "SHIPPED", 3),
+            kept("o-5", "CREATED", 1),
     };
 
     private static MergeStrategy cdc() {
@@ -194,17 +194,17 @@ class PartitionedSilverTest {
     void scd2HistorySpreadsOverPartitionsAndStaysRight() {
         MergeStrategy scd2 = MergeStrategies.scd2("updated_at").withDeletes(IS_DELETE).dropColumns("op");
         Row[] events = {
-            event(HISTORY, "o-1", "CREATED", "UPSERT", 1),
-            event(HISTORY, "o-1", "SHIPPED", "UPSERT", 3),
-            event(HISTORY, "o-1", "PAID", "UPSERT", 2),     // late: between, in its own day
-            event(HISTORY, "o-2", "CREATED", "UPSERT", 2),
-            event(HISTORY, "o-2", null, "DELETE", 4),
+                event(HISTORY, "o-1", "CREATED", "UPSERT", 1),
+                event(HISTORY, "o-1", "SHIPPED", "UPSERT", 3),
+                event(HISTORY, "o-1", "PAID", "UPSERT", 2), // late: between, in its own day
+                event(HISTORY, "o-2", "CREATED", "UPSERT", 2),
+                event(HISTORY, "o-2", null, "DELETE", 4),
         };
         Row[] expected = {
-            version("o-1", "CREATED", 1, 1, 2),
-            version("o-1", "PAID", 2, 2, 3),
-            version("o-1", "SHIPPED", 3, 3, null),
-            version("o-2", "CREATED", 2, 2, 4),
+                version("o-1", "CREATED", 1, 1, 2),
+                version("o-1", "PAID", 2, 2, 3),
+                version("o-1", "SHIPPED", 3, 3, null),
+                version("o-2", "CREATED", 2, 2, 4),
         };
         for (int batch : new int[] {1, 100}) {
             Pipeline pipeline = pipeline("scd2-" + batch, HISTORY, scd2);
@@ -224,7 +224,7 @@ class PartitionedSilverTest {
         Pipeline pipeline = pipeline("markers", ORDERS, cdc());
         CdcScenario s = CdcScenario.given(pipeline).onPipelineTables()
                 .events(upsert("o-1", "CREATED", 1), event(ORDERS, "o-1", null, "DELETE", 3),
-                        upsert("o-1", "LATE", 2))   // older than the delete, another day: stays out
+                        upsert("o-1", "LATE", 2)) // older than the delete, another day: stays out
                 .inBatches(1);
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             s.run(driver);
@@ -250,20 +250,22 @@ class PartitionedSilverTest {
     @Test
     void everySupportedTypeAndAwkwardValuesReadBackThroughKernel() {
         String path = lake.resolve("typed").toString();
-        Pipeline pipeline = Pipeline.from(InMemoryHub.create("typed", 1)).bronze(lake.resolve("typed-bronze").toString())
-                .silver(path, "id").withSchema(TYPED).withMergeStrategy(MergeStrategies.latestBy("v"))
-                .withPartitionColumns("p_string", "p_int", "p_long", "p_date", "p_bool");
+        Pipeline pipeline =
+                Pipeline.from(InMemoryHub.create("typed", 1)).bronze(lake.resolve("typed-bronze").toString())
+                        .silver(path, "id").withSchema(TYPED).withMergeStrategy(MergeStrategies.latestBy("v"))
+                        .withPartitionColumns("p_string", "p_int", "p_long", "p_date", "p_bool");
         Row[] rows = {
-            Row.of(TYPED, "a", "plain", 1, 10L, date(1), true, 1L),
-            Row.of(TYPED, "b", "a/b=c:d%e f?#*", -2, Long.MAX_VALUE, date(2), false, 1L),
-            Row.of(TYPED, "c", null, null, null, null, null, 1L),
-            Row.of(TYPED, "d", "ünï €", 0, 0L, LocalDate.of(1999, 12, 31), true, 1L),
+                Row.of(TYPED, "a", "plain", 1, 10L, date(1), true, 1L),
+                Row.of(TYPED, "b", "a/b=c:d%e f?#*", -2, Long.MAX_VALUE, date(2), false, 1L),
+                Row.of(TYPED, "c", null, null, null, null, null, 1L),
+                Row.of(TYPED, "d", "ünï €", 0, 0L, LocalDate.of(1999, 12, 31), true, 1L),
         };
         CdcScenario.given(pipeline).onPipelineTables().events(rows).expectSilver(rows);
         assertThat(KernelReader.rows(path)).containsExactlyInAnyOrderElementsOf(maps(rows));
         // the folders are Hive-escaped: a '/' or '=' in a value makes no folder of its own
         assertThat(DeltaTable.open(path, Map.of()).snapshot().files())
-                .anySatisfy(f -> assertThat(f.path()).startsWith("p_string=a%252Fb%253Dc%253Ad%2525e%20f%253F%2523%252A/"))
+                .anySatisfy(
+                        f -> assertThat(f.path()).startsWith("p_string=a%252Fb%253Dc%253Ad%2525e%20f%253F%2523%252A/"))
                 .anySatisfy(f -> assertThat(f.path()).startsWith("p_string=__HIVE_DEFAULT_PARTITION__/"));
         assertThat(lake.resolve("typed").resolve("p_string=a%2Fb%3Dc%3Ad%25e f%3F%23%2A")).isDirectory();
     }
@@ -271,8 +273,9 @@ class PartitionedSilverTest {
     @Test
     void anEmptyStringPartitionValueIsStoredAsNullAsDeltaReadsIt() {
         String path = lake.resolve("empty").toString();
-        Pipeline pipeline = Pipeline.from(InMemoryHub.create("typed", 1)).bronze(lake.resolve("empty-bronze").toString())
-                .silver(path, "id").withSchema(TYPED).withPartitionColumns("p_string");
+        Pipeline pipeline =
+                Pipeline.from(InMemoryHub.create("typed", 1)).bronze(lake.resolve("empty-bronze").toString())
+                        .silver(path, "id").withSchema(TYPED).withPartitionColumns("p_string");
         CdcScenario.given(pipeline).onPipelineTables().events(Row.of(TYPED, "a", "", 1, 1L, null, null, 1L))
                 .expectSilver(Row.of(TYPED, "a", null, 1, 1L, null, null, 1L));
         assertThat(KernelReader.rows(path)).singleElement().satisfies(m -> assertThat(m.get("p_string")).isNull());
@@ -285,7 +288,8 @@ class PartitionedSilverTest {
         Pipeline base = Pipeline.from(InMemoryHub.create("orders", 1)).bronze("b").silver("s", "order_id")
                 .withSchema(ORDERS);
         assertThatThrownBy(() -> base.withPartitionColumns("nope").validate())
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'nope'").hasMessageContaining("schema");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'nope'")
+                .hasMessageContaining("schema");
         assertThatThrownBy(() -> base.withPartitionColumns("updated_at").validate())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("timestamp")
                 .hasMessageContaining("withDerivedColumn");
@@ -323,7 +327,7 @@ class PartitionedSilverTest {
             assertThatThrownBy(() -> w.write(stored("o-2", "CREATED", 2)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("partition");
         }
-        try (var w = table.newDataFile(ORDERS)) {   // a file without partition values
+        try (var w = table.newDataFile(ORDERS)) { // a file without partition values
             w.write(stored("o-1", "CREATED", 1));
             DataFile f = w.finish();
             assertThatThrownBy(() -> table.newCommit().add(f).commit("WRITE"))
@@ -346,10 +350,12 @@ class PartitionedSilverTest {
         Map<Map<String, @Nullable String>, List<DataFile>> byPartition = new HashMap<>();
         silver.files().forEach(f -> byPartition.computeIfAbsent(f.partitionValues(), k -> new ArrayList<>()).add(f));
         for (List<DataFile> files : byPartition.values()) {
-            files.sort((a, b) -> ((String) a.minValues().get("order_id")).compareTo((String) b.minValues().get("order_id")));
+            files.sort((a, b) -> ((String) a.minValues().get("order_id"))
+                    .compareTo((String) b.minValues().get("order_id")));
             for (int i = 1; i < files.size(); i++) {
                 assertThat(((String) files.get(i - 1).maxValues().get("order_id"))
-                        .compareTo((String) files.get(i).minValues().get("order_id"))).as("key ranges overlap").isNegative();
+                        .compareTo((String) files.get(i).minValues().get("order_id"))).as("key ranges overlap")
+                        .isNegative();
             }
         }
         Set<Object> keys = Set.copyOf(silver.column("order_id"));

@@ -157,10 +157,10 @@ class PipelineListenerTest {
         try (PipelineTestDriver a = PipelineTestDriver.inMemory(shared);
                 PipelineTestDriver b = PipelineTestDriver.inMemory(shared)) {
             hub.send(0, "o-1", Orders.json("o-1", "CREATED", 0));
-            assertThat(b.runOneBatch()).isEqualTo(1);  // b knows partition 0's marker at o-1
+            assertThat(b.runOneBatch()).isEqualTo(1); // b knows partition 0's marker at o-1
             hub.send(0, "o-2", Orders.json("o-2", "CREATED", 1));
-            assertThat(a.runOneBatch()).isEqualTo(1);  // a commits o-2 first
-            assertThat(b.runOneBatch()).isZero();      // b's commit of o-2 is refused
+            assertThat(a.runOneBatch()).isEqualTo(1); // a commits o-2 first
+            assertThat(b.runOneBatch()).isZero(); // b's commit of o-2 is refused
             assertThat(b.events(CommitConflicted.class)).singleElement().satisfies(c -> {
                 assertThat(c.table()).isEqualTo(bronze.location());
                 assertThat(c.events()).isEqualTo(1);
@@ -238,7 +238,8 @@ class PipelineListenerTest {
     private static void awaitStatus(PipelineRun run, PipelineHealth.Status status) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (run.health().status() != status) {
-            assertThat(System.nanoTime()).as("health %s within 30 s, was %s", status, run.health()).isLessThan(deadline);
+            assertThat(System.nanoTime()).as("health %s within 30 s, was %s", status, run.health())
+                    .isLessThan(deadline);
             Thread.sleep(10);
         }
     }

@@ -54,7 +54,7 @@ class PipelineTestDriverTest {
         try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline)) {
             hub.send("o-1", Orders.json("o-1", "SHIPPED", 10));
             driver.runOneBatch();
-            hub.send("o-1", Orders.json("o-1", "PAID", 5));   // late, older
+            hub.send("o-1", Orders.json("o-1", "PAID", 5)); // late, older
             driver.runOneBatch();
             assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "o-1", "status", "SHIPPED"));
             assertThat(driver.bronze()).hasRowCount(2);
@@ -63,7 +63,8 @@ class PipelineTestDriverTest {
 
     @Test
     void firstWinsKeepsTheFirstRow() {
-        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(pipeline.withMergeStrategy(MergeStrategies.firstWins()))) {
+        try (PipelineTestDriver driver =
+                PipelineTestDriver.inMemory(pipeline.withMergeStrategy(MergeStrategies.firstWins()))) {
             hub.send("o-1", Orders.json("o-1", "CREATED", 0));
             hub.send("o-1", Orders.json("o-1", "PAID", 1));
             driver.runOneBatch();
@@ -99,7 +100,7 @@ class PipelineTestDriverTest {
             assertThat(driver.bronze()).hasRowCount(25);
             assertThat(driver.silver()).hasRowCount(10);
 
-            assertThat(driver.runOneBatch()).isZero();   // restart: silver catches up from bronze, nothing new to poll
+            assertThat(driver.runOneBatch()).isZero(); // restart: silver catches up from bronze, nothing new to poll
             assertThat(driver.silver()).hasRowCount(25).hasNoDuplicates("order_id");
             assertThat(driver.silver()).hasMarker("streamlake/silver", driver.bronze().version());
         }
@@ -181,7 +182,7 @@ class PipelineTestDriverTest {
             java.util.Set<String> after = paths(driver.silver());
             assertThat(after).hasSize(10);
             assertThat(before).containsAll(difference(before, after));
-            assertThat(difference(before, after)).hasSize(1);   // one file replaced, nine untouched
+            assertThat(difference(before, after)).hasSize(1); // one file replaced, nine untouched
 
             hub.send("k042", Orders.json("k042", "STALE", 1)); // older: latestBy keeps the row, nothing rewritten
             driver.runOneBatch();

@@ -36,7 +36,8 @@ class PoisonRecordsTest {
     private final InMemoryHub hub = InMemoryHub.create("orders", 1);
     /** The orders with SCD type 2's validity columns. */
     private static final Schema HISTORY = Schema.of(Stream.concat(Orders.SCHEMA.fields().stream(), Stream.of(
-            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
+            Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP)))
+            .toList());
 
     private Pipeline pipeline(Path lake) {
         return Pipeline.from(hub)
@@ -74,7 +75,8 @@ class PoisonRecordsTest {
                 assertThat(r.string("rule")).as(key).isEqualTo("decode");
                 assertThat(r.string("error")).as(key).isNotBlank();
             }
-            assertThat(q.rows()).filteredOn(r -> new String(r.bytes("key"), StandardCharsets.UTF_8).endsWith("surrogate"))
+            assertThat(q.rows())
+                    .filteredOn(r -> new String(r.bytes("key"), StandardCharsets.UTF_8).endsWith("surrogate"))
                     .hasSize(2).allSatisfy(r -> {
                         assertThat(r.string("error")).contains("surrogate");
                         assertThat(r.string("reason")).isEqualTo("UNPAIRED_SURROGATE");
@@ -158,7 +160,8 @@ class PoisonRecordsTest {
                 driver.restart();
                 source.send("c", Orders.json("c", "PAID", 2));
                 driver.runOneBatch();
-                assertThat(driver.silver().column("order_id")).as(strategy.toString()).containsExactlyInAnyOrder("a", "c");
+                assertThat(driver.silver().column("order_id")).as(strategy.toString()).containsExactlyInAnyOrder("a",
+                        "c");
                 assertThat(driver.quarantine().rows()).as(strategy.toString()).hasSize(2)
                         .allSatisfy(r -> {
                             assertThat(r.string("rule")).isEqualTo("sequence");

@@ -55,8 +55,9 @@ class QualityTest {
             assertThat(driver.silver()).hasRowCount(1).hasRow(Map.of("order_id", "ok"));
             TableContents q = driver.quarantine();
             assertThat(q).hasRowCount(6).hasNoDuplicates("partition", "position");
-            Row malformed = q.rows().stream().filter(r -> "m".equals(new String(r.bytes("key"), StandardCharsets.UTF_8)))
-                    .findFirst().orElseThrow();
+            Row malformed =
+                    q.rows().stream().filter(r -> "m".equals(new String(r.bytes("key"), StandardCharsets.UTF_8)))
+                            .findFirst().orElseThrow();
             assertThat(malformed.bytes("value")).isEqualTo(bytes("{not json"));
             assertThat(malformed.string("rule")).isEqualTo("decode");
             assertThat(malformed.string("error")).containsIgnoringCase("json");
@@ -104,7 +105,8 @@ class QualityTest {
 
     @Test
     void aFailExpectationStopsNamingTheRuleAndPositionAndSilverKeepsEarlierBatches(@TempDir Path lake) {
-        Pipeline p = pipeline(lake).withExpectation(Expectation.fail("has_customer", r -> r.value("customer_id") != null));
+        Pipeline p =
+                pipeline(lake).withExpectation(Expectation.fail("has_customer", r -> r.value("customer_id") != null));
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             hub.send(0, "a", Orders.json("a", "PAID", 1));
             driver.runOneBatch();
@@ -134,7 +136,8 @@ class QualityTest {
 
     @Test
     void replayingTheQuarantineAfterAFixMovesPassingRecordsIntoSilverExactlyOnce(@TempDir Path lake) {
-        Expectation strict = Expectation.quarantine("known_status", r -> List.of("CREATED", "PAID").contains(r.string("status")));
+        Expectation strict =
+                Expectation.quarantine("known_status", r -> List.of("CREATED", "PAID").contains(r.string("status")));
         Pipeline p = pipeline(lake).withExpectation(strict);
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             hub.send(0, "a", Orders.json("a", "PAID", 1));
@@ -208,7 +211,8 @@ class QualityTest {
             }
             assertThat(driver.runOneBatch()).isEqualTo(60_000);
             long broken = java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 997 == 0).count();
-            long dropped = java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 5000 == 1 && i % 997 != 0).count();
+            long dropped =
+                    java.util.stream.IntStream.range(0, 60_000).filter(i -> i % 5000 == 1 && i % 997 != 0).count();
             assertThat(driver.quarantine()).hasRowCount(broken);
             assertThat(driver.expectationMetrics()).contains(
                     new ExpectationMetrics("decode", Expectation.Action.QUARANTINE, 60_000 - broken, broken),

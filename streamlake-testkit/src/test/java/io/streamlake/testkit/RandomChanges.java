@@ -227,8 +227,9 @@ final class RandomChanges {
                     extra.add(r);
                 }
                 if (!IS_DELETE.test(r) && random.nextDouble() < deleteTies) {
-                    extra.add(Row.builder(schema).set("order_id", key).set("op", "DELETE").set("seq", r.longValue("seq"))
-                            .build());
+                    extra.add(
+                            Row.builder(schema).set("order_id", key).set("op", "DELETE").set("seq", r.longValue("seq"))
+                                    .build());
                 }
             }
             rows.addAll(extra);
@@ -264,9 +265,11 @@ final class RandomChanges {
         return "RandomChanges.seed(" + seed + ")" + (deletes > 0 ? ".deletes(" + deletes + ")" : "")
                 + (nulls > 0 ? ".nulls(" + nulls + ")" : "") + (tombstones > 0 ? ".tombstones(" + tombstones + ")" : "")
                 + (ties > 0 ? ".ties(" + ties + ")" : "") + (duplicates > 0 ? ".duplicates(" + duplicates + ")" : "")
-                + (deleteTies > 0 ? ".deleteTies(" + deleteTies + ")" : "") + (newestComplete ? ".newestComplete()" : "")
+                + (deleteTies > 0 ? ".deleteTies(" + deleteTies + ")" : "")
+                + (newestComplete ? ".newestComplete()" : "")
                 + (statusRepeats == 1 ? ".distinctStatus()" : statusRepeats == 2 ? ".statusAtMostTwice()" : "")
-                + (keys != 3 ? ".keys(" + keys + ")" : "") + (maxEventsPerKey != 4 ? ".eventsPerKey(" + maxEventsPerKey + ")" : "")
+                + (keys != 3 ? ".keys(" + keys + ")" : "")
+                + (maxEventsPerKey != 4 ? ".eventsPerKey(" + maxEventsPerKey + ")" : "")
                 + (statusCount != STATUS.length ? ".statuses(" + statusCount + ")" : "");
     }
 }

@@ -45,8 +45,7 @@ class Scd2AbsorbedEventsTest {
     private static final Scd2Strategy STRATEGY = MergeStrategies.scd2("updated_at").trackHistoryOn("status")
             .withDeletes(IS_DELETE).dropColumns("op");
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Instant t(int minute) {
         return T0.plusSeconds(60L * minute);
@@ -99,7 +98,7 @@ class Scd2AbsorbedEventsTest {
 
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
-        "CRASH_BEFORE_SILVER"})
+            "CRASH_BEFORE_SILVER"})
     void aCrashAroundTheMarkersCommitNeitherLosesNorRepeatsAnAbsorbedEvent(String fault) {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         String silverPath = lake.resolve("silver").toString();
@@ -154,8 +153,10 @@ class Scd2AbsorbedEventsTest {
             send(hub, upsert("o-1", "B", null, 2), upsert("o-2", "B", null, 2));
             driver.runUntilCaughtUp();
             assertThat(driver.silver().rows()).containsExactly(
-                    version("o-1", "A", "y", 3, 1, 2), version("o-1", "B", null, 2, 2, 3), version("o-1", "A", "y", 3, 3, null),
-                    version("o-2", "A", "x", 1, 1, 2), version("o-2", "B", null, 2, 2, 3), version("o-2", "A", "y", 3, 3, null));
+                    version("o-1", "A", "y", 3, 1, 2), version("o-1", "B", null, 2, 2, 3),
+                    version("o-1", "A", "y", 3, 3, null),
+                    version("o-2", "A", "x", 1, 1, 2), version("o-2", "B", null, 2, 2, 3),
+                    version("o-2", "A", "y", 3, 3, null));
         }
     }
 
@@ -164,7 +165,8 @@ class Scd2AbsorbedEventsTest {
         Scd2Strategy none = STRATEGY.keepDeletesFor(Duration.ZERO);
         assertThat(none.keepsKeyState()).isFalse();
         assertThat(STRATEGY.keepsKeyState()).isTrue();
-        assertThat(MergeStrategies.scd2("updated_at").keepsKeyState()).as("absorbed events are kept without deletes too")
+        assertThat(MergeStrategies.scd2("updated_at").keepsKeyState())
+                .as("absorbed events are kept without deletes too")
                 .isTrue();
         scenario(none).events(upsert("o-1", "A", "x", 1), upsert("o-1", "A", "y", 3), upsert("o-1", "B", null, 2))
                 .inBatches(1)
@@ -239,14 +241,17 @@ class Scd2AbsorbedEventsTest {
                 .optional(Scd2Strategy.END_AT, DataType.LONG)
                 .build();
         CdcScenario.given(Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders")
-                        .silver("silver/orders", "tenant_id", "order_id").withSchema(schema)
-                        .withMergeStrategy(MergeStrategies.scd2("seq").trackHistoryOn("status")))
-                .events(Row.of(schema, "t-1", 7L, "A", "x", 1L, null, null), Row.of(schema, "t-1", 7L, "A", "y", 3L, null, null),
+                .silver("silver/orders", "tenant_id", "order_id").withSchema(schema)
+                .withMergeStrategy(MergeStrategies.scd2("seq").trackHistoryOn("status")))
+                .events(Row.of(schema, "t-1", 7L, "A", "x", 1L, null, null),
+                        Row.of(schema, "t-1", 7L, "A", "y", 3L, null, null),
                         Row.of(schema, "t-2", 7L, "A", "x", 1L, null, null),
                         Row.of(schema, "t-1", 7L, "B", null, 2L, null, null))
                 .inAnyOrder(7L).everyOrderOfEachKey().restartingBetweenBatches()
-                .expectSilver(Row.of(schema, "t-1", 7L, "A", "x", 1L, 1L, 2L), Row.of(schema, "t-1", 7L, "B", null, 2L, 2L, 3L),
-                        Row.of(schema, "t-1", 7L, "A", "y", 3L, 3L, null), Row.of(schema, "t-2", 7L, "A", "x", 1L, 1L, null));
+                .expectSilver(Row.of(schema, "t-1", 7L, "A", "x", 1L, 1L, 2L),
+                        Row.of(schema, "t-1", 7L, "B", null, 2L, 2L, 3L),
+                        Row.of(schema, "t-1", 7L, "A", "y", 3L, 3L, null),
+                        Row.of(schema, "t-2", 7L, "A", "x", 1L, 1L, null));
     }
 
     private static void send(InMemoryHub hub, Row... rows) {

@@ -44,8 +44,7 @@ class Scd2DeleteMarkersTest {
     private static final Scd2Strategy STRATEGY = MergeStrategies.scd2("updated_at").withDeletes(IS_DELETE)
             .dropColumns("op");
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Instant t(int minute) {
         return T0.plusSeconds(60L * minute);
@@ -75,12 +74,12 @@ class Scd2DeleteMarkersTest {
     void aDeleteThatArrivesFirstEndsTheVersionsOfTheEventsItOvertook(int batch) {
         scenario(STRATEGY)
                 .events(
-                        delete("o-1", 5),                 // the key's first event
+                        delete("o-1", 5), // the key's first event
                         upsert("o-1", "CREATED", 1),
                         upsert("o-1", "PAID", 3),
                         upsert("o-2", "CREATED", 2),
                         delete("o-2", 4),
-                        upsert("o-2", "PAID", 3))         // late, before o-2's delete
+                        upsert("o-2", "PAID", 3)) // late, before o-2's delete
                 .inBatches(batch)
                 .expectSilver(
                         version("o-1", "CREATED", 1, 3),
@@ -155,7 +154,7 @@ class Scd2DeleteMarkersTest {
 
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS", "FAIL_MARKERS", "CRASH_AFTER_SILVER",
-        "CRASH_BEFORE_SILVER"})
+            "CRASH_BEFORE_SILVER"})
     void aCrashAroundTheMarkersCommitNeitherLosesNorRepeatsAChange(String fault) {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         String silverPath = lake.resolve("silver").toString();

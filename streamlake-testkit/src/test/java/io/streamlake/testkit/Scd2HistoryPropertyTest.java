@@ -60,7 +60,8 @@ class Scd2HistoryPropertyTest {
     @ValueSource(longs = {1031, 1032, 1033})
     void ignoringNullUpdates(long seed) {
         everyOrder(RandomChanges.seed(seed).statuses(2).nulls(0.4), BASE.ignoreNullUpdates(), seed, true);
-        everyOrder(RandomChanges.seed(seed + 100).statuses(2).nulls(0.4), BASE.trackHistoryOn("status").ignoreNullUpdates(),
+        everyOrder(RandomChanges.seed(seed + 100).statuses(2).nulls(0.4),
+                BASE.trackHistoryOn("status").ignoreNullUpdates(),
                 seed + 100, true);
         randomOrders(RandomChanges.seed(seed).statuses(3).nulls(0.4), BASE.trackHistoryOn("status").ignoreNullUpdates(),
                 seed, true);

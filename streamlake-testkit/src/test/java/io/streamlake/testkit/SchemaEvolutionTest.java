@@ -66,7 +66,8 @@ class SchemaEvolutionTest {
             hub.send("a", "{\"order_id\":\"a\",\"status\":\"PAID\"}");
             driver.runOneBatch();
         }
-        Schema retyped = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.INT).build();
+        Schema retyped =
+                Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.INT).build();
         Schema dropped = Schema.builder().required("order_id", DataType.STRING).build();
         Schema required = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.STRING)
                 .required("currency", DataType.STRING).build();

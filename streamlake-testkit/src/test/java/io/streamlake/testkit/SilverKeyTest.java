@@ -83,7 +83,8 @@ class SilverKeyTest {
         assertThat(DeltaTable.open(silver, Map.of()).snapshot().properties())
                 .containsEntry("streamlake.silver.layout", "scd1");
         Schema history = Schema.of(Stream.concat(Orders.SCHEMA.fields().stream(), Stream.of(
-                Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP))).toList());
+                Field.optional("__START_AT", DataType.TIMESTAMP), Field.optional("__END_AT", DataType.TIMESTAMP)))
+                .toList());
         Pipeline scd2 = pipeline(lake, "order_id").withSchema(history)
                 .withMergeStrategy(MergeStrategies.scd2("updated_at"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(scd2)) {

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The engine names the failing source of a poll failure, and keeps the partition a source names. */
 class SourceExceptionFieldsTest {
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     /** A source whose every poll returns what {@code poll} gives (or throws what it throws). */
     private static Source polling(String name, Supplier<List<SourceRecord>> poll) {

@@ -55,8 +55,7 @@ class StoredColumnsTest {
     private static final MergeStrategy DROPS_OP = MergeStrategies.latestBy("updated_at").withDeletes(IS_DELETE)
             .dropColumns("op");
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private final InMemoryHub hub = InMemoryHub.create("orders", 1);
 
@@ -97,7 +96,7 @@ class StoredColumnsTest {
             send("o-2", "CREATED", "UPSERT", 1);
             send("o-3", "CREATED", "UPSERT", 1);
             driver.runOneBatch();
-            send("o-2", null, "DELETE", 2);             // op, not stored, deletes
+            send("o-2", null, "DELETE", 2); // op, not stored, deletes
             send("o-1", "PAID", "UPSERT", 3);
             driver.runOneBatch();
             assertThat(driver.silver().schema().orElseThrow()).isEqualTo(Stored.without(CDC, "op"));
@@ -164,7 +163,7 @@ class StoredColumnsTest {
             send("o-2", null, "DELETE", 2);
             send("o-1", "PAID", "UPSERT", 3);
             send("o-4", "NEW", "UPSERT", 3);
-            send("o-3", "LATE", "UPSERT", 0);          // older than the row: stays CREATED
+            send("o-3", "LATE", "UPSERT", 0); // older than the row: stays CREATED
             driver.runOneBatch();
             assertThat(driver.silver().schema().orElseThrow()).isEqualTo(CDC);
         }
@@ -212,7 +211,7 @@ class StoredColumnsTest {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline)) {
             for (int i = 0; i < 8; i++) {
                 send("o-" + i, "CREATED", "UPSERT", 1);
-                driver.runOneBatch();               // a file or more per batch
+                driver.runOneBatch(); // a file or more per batch
             }
         }
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline.withTargetFileRows(50).withCompaction(2))) {

@@ -55,8 +55,7 @@ class TruncateTest {
     private static final Scd1Strategy USERS_FLOW = MergeStrategies.latestBy("sequenceNum").withDeletes(IS_DELETE)
             .withTruncates(IS_TRUNCATE).dropColumns("operation");
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static Row user(int id, @Nullable String name, @Nullable String city, String operation, long seq) {
         return Row.of(USERS, id, name, city, operation, seq);
@@ -133,7 +132,7 @@ class TruncateTest {
         InMemoryHub hub = InMemoryHub.create("users", 1);
         String silver = lake.resolve("silver").toString();
         CdcScenario s = CdcScenario.given(Pipeline.from(hub).bronze(lake.resolve("bronze").toString())
-                        .silver(silver, "userId").withSchema(USERS).withMergeStrategy(USERS_FLOW))
+                .silver(silver, "userId").withSchema(USERS).withMergeStrategy(USERS_FLOW))
                 .events(
                         user(124, "Raul", "Oaxaca", "INSERT", 1),
                         user(123, "Isabel", "Monterrey", "INSERT", 1),
@@ -238,8 +237,8 @@ class TruncateTest {
         CdcScenario.given(orders(InMemoryHub.create("orders", 1)))
                 .events(upsert("o-1", "CREATED", 2), upsert("o-2", "CREATED", 4))
                 .keylessEvents(truncateOrders(3))
-                .events(upsert("o-1", "LATE", 1),          // older than the truncate, after a restart
-                        upsert("o-3", "LATE", 3),          // as old as it
+                .events(upsert("o-1", "LATE", 1), // older than the truncate, after a restart
+                        upsert("o-3", "LATE", 3), // as old as it
                         upsert("o-4", "NEW", 7))
                 .inBatches(1)
                 .restartingBetweenBatches()
@@ -271,7 +270,7 @@ class TruncateTest {
      */
     @ParameterizedTest(name = "fault {0}")
     @ValueSource(strings = {"CRASH_AFTER_QUARANTINE", "CRASH_AFTER_MARKERS", "CRASH_BEFORE_MARKERS",
-        "CRASH_BEFORE_SILVER", "FAIL_SILVER", "CRASH_AFTER_SILVER"})
+            "CRASH_BEFORE_SILVER", "FAIL_SILVER", "CRASH_AFTER_SILVER"})
     void aCrashAroundTheTruncatingBatchReplaysToTheSameTable(String fault) {
         InMemoryHub hub = InMemoryHub.create("orders", 1);
         String silver = lake.resolve("silver").toString();
@@ -284,10 +283,10 @@ class TruncateTest {
             driver.runOneBatch();
             assertThat(driver.silver().files()).hasSizeGreaterThan(1);
 
-            send(hub, upsert("o-6", "CREATED", 2),          // older than the truncate in its own batch
+            send(hub, upsert("o-6", "CREATED", 2), // older than the truncate in its own batch
                     truncateOrders(3),
-                    Row.of(LOOSE_ORDERS, null, null, null, "TRUNCATE", null),  // quarantined
-                    delete("o-4", 9),                       // a marker
+                    Row.of(LOOSE_ORDERS, null, null, null, "TRUNCATE", null), // quarantined
+                    delete("o-4", 9), // a marker
                     upsert("o-2", "PAID", 5),
                     upsert("o-7", "NEW", 6));
             switch (fault) {
@@ -348,7 +347,7 @@ class TruncateTest {
             long version = driver.silver().version();
 
             silver.reads.clear();
-            send(hub, truncateOrders(5), regional("b-1", "us", 6));  // b-1 comes back, in another partition
+            send(hub, truncateOrders(5), regional("b-1", "us", 6)); // b-1 comes back, in another partition
             driver.runOneBatch();
 
             assertThat(driver.silver().version()).as("one silver commit").isEqualTo(version + 1);
@@ -406,7 +405,8 @@ class TruncateTest {
                 .optional("seq", DataType.STRING).build();
         String emoji = "2026-01-01T00:00:02\ud83d\ude00";
         String replacement = "2026-01-01T00:00:02\ufffd";
-        CdcScenario s = CdcScenario.given(Pipeline.from(InMemoryHub.create("s", 1)).bronze("bronze").silver("silver", "id")
+        CdcScenario s = CdcScenario
+                .given(Pipeline.from(InMemoryHub.create("s", 1)).bronze("bronze").silver("silver", "id")
                         .withSchema(schema).withMergeStrategy(MergeStrategies.latestBy("seq")
                                 .withTruncates(r -> "TRUNCATE".equals(r.string("op")))))
                 .events(Row.of(schema, "k-1", null, emoji), Row.of(schema, "k-2", null, replacement),
@@ -434,7 +434,7 @@ class TruncateTest {
             driver.runOneBatch();
             send(hub, Row.of(LOOSE_ORDERS, null, null, null, "TRUNCATE", null));
             driver.runOneBatch();
-            assertThat(driver.silver().rows()).hasSize(2);                 // nothing truncated
+            assertThat(driver.silver().rows()).hasSize(2); // nothing truncated
             assertThat(driver.quarantine().rows()).singleElement().satisfies(q -> {
                 assertThat(q.string("reason")).isEqualTo("NULL_SEQUENCE");
                 assertThat(q.string("error")).contains("truncate record").contains("'seq'");

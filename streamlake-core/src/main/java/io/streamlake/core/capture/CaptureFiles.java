@@ -92,7 +92,7 @@ final class CaptureFiles {
                 }
                 if ((m.eventHub() != null && !m.eventHub().equals(source.eventHubName()))
                         || (source.namespace().isPresent() && m.namespace() != null
-                        && !m.namespace().equals(source.namespace().get()))) {
+                                && !m.namespace().equals(source.namespace().get()))) {
                     continue;
                 }
                 int id = partitionId(m.partitionId(), relative, layout);
@@ -149,8 +149,9 @@ final class CaptureFiles {
                 // read, found short of its last sequence number and refused, never taken for an empty window.
                 String previous = avro.getMetaString(CaptureFormat.PREVIOUS_SEQUENCE_META);
                 return new CaptureFile(p, name, partition, Long.parseLong(avro.getMetaString(
-                        CaptureFormat.FIRST_SEQUENCE_META)), Long.parseLong(avro.getMetaString(
-                        CaptureFormat.LAST_SEQUENCE_META)),
+                        CaptureFormat.FIRST_SEQUENCE_META)), Long.parseLong(
+                                avro.getMetaString(
+                                        CaptureFormat.LAST_SEQUENCE_META)),
                         previous == null ? Long.MIN_VALUE : Long.parseLong(previous), false);
             }
             if (!avro.hasNext()) {

@@ -59,7 +59,8 @@ final class CaptureLayout {
      * @param relativePath the file's path under the root, {@code /}-separated, without the {@code .avro} suffix
      * @return the parts, or null if the path does not fit the layout
      */
-    @Nullable Match match(String relativePath) {
+    @Nullable
+    Match match(String relativePath) {
         Matcher m = pattern.matcher(relativePath);
         if (!m.matches()) {
             return null;

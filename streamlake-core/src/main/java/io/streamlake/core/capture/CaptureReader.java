@@ -276,7 +276,8 @@ final class CaptureReader implements SourceReader {
                 // Our archive's header knows where the file ends: a cut after a whole block shows here.
                 throw new IOException("the file is truncated: its header says its events run to sequence number "
                         + f.last() + ", but it ends " + (seen == Long.MIN_VALUE ? "before its first event"
-                        : "after " + seen) + " (a partial upload or copy cut at an Avro block boundary); the events"
+                                : "after " + seen)
+                        + " (a partial upload or copy cut at an Avro block boundary); the events"
                         + " after that in it are missing");
             }
         } catch (IOException | RuntimeException e) {

@@ -104,7 +104,7 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
         }
         try {
             this.file = new ParquetColumnFile(path, table.conf(), SCHEMA, settings(), limits, this::bind,
-                    () -> { });
+                    () -> {});
         } catch (IOException | RuntimeException e) {
             throw table.failure("cannot create data file " + name, e, "check that the table location is writable");
         }
@@ -181,7 +181,8 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
             metadata.write(metadataName, metadataValue);
             columns.endRecord();
             rows++;
-            Objects.requireNonNull(f).recordWritten(length(r.key()) + length(r.value()) + headers.bytes + metadata.bytes);
+            Objects.requireNonNull(f)
+                    .recordWritten(length(r.key()) + length(r.value()) + headers.bytes + metadata.bytes);
         } catch (IOException | RuntimeException e) {
             throw writeFailed(e);
         }
@@ -256,7 +257,8 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
             }
             names[size] = name;
             values[size++] = value;
-            bytes += name.length() + (value instanceof byte[] b ? b.length : value instanceof String t ? t.length() : 0);
+            bytes += name.length()
+                    + (value instanceof byte[] b ? b.length : value instanceof String t ? t.length() : 0);
         }
 
         void write(ColumnWriter nameColumn, ColumnWriter valueColumn) {

@@ -71,11 +71,13 @@ final class ColumnStats {
         }
     }
 
-    @Nullable Object min() {
+    @Nullable
+    Object min() {
         return bound(minLong, minDouble, minString);
     }
 
-    @Nullable Object max() {
+    @Nullable
+    Object max() {
         return bound(maxLong, maxDouble, maxString);
     }
 

@@ -263,8 +263,6 @@ final class DeltaCommit implements PendingCommit {
         }
     }
 
-
-
     private void checkOpen() {
         if (applied) {
             throw DeltaErrors.commitAlreadyApplied(table);

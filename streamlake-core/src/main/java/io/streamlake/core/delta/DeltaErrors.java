@@ -8,7 +8,6 @@ import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
 import io.delta.standalone.exceptions.MetadataChangedException;
 import io.delta.standalone.exceptions.ProtocolChangedException;
 import io.delta.standalone.types.StructType;
-import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.CommitStateUnknownException;
 import io.streamlake.exceptions.ConfigurationException;

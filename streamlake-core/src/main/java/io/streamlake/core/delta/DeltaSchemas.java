@@ -178,7 +178,7 @@ final class DeltaSchemas {
             // INT32 up to 9 digits, as Spark writes and the Parquet spec asks (parquet-mr warns on every
             // schema it builds otherwise, readers included); INT64 up to 18.
             case DECIMAL -> Types.primitive(isIntDecimal(type) ? PrimitiveTypeName.INT32 : PrimitiveTypeName.INT64,
-                            repetition)
+                    repetition)
                     .as(LogicalTypeAnnotation.decimalType(type.scale(), type.precision())).named(name);
             case MAP -> {
                 // The standard three-level layout that Spark, Kernel and the Parquet spec agree on.

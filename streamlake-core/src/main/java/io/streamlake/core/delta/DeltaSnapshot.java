@@ -90,7 +90,8 @@ final class DeltaSnapshot implements TableSnapshot {
             List<AddFile> adds = FileOrder.sort(s.getAllFiles());
             List<DataFile> out = new ArrayList<>(adds.size());
             for (AddFile add : adds) {
-                out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues()));
+                out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
+                        add.getPartitionValues()));
             }
             return List.copyOf(out);
         } catch (Exception e) {

@@ -187,7 +187,7 @@ public final class DeltaTable implements Table, BronzeFiles {
         DeltaSchemas.checkColumnNames(schema);
         PartitionValues.check(schema, partitionColumns, location);
         DeltaLog l = log();
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0;; attempt++) {
             OptimisticTransaction txn = begin(l, "cannot read the table before creating it");
             if (txn.readVersion() >= 0) {
                 return checkExisting(l, txn, schema, partitionColumns);
@@ -261,8 +261,6 @@ public final class DeltaTable implements Table, BronzeFiles {
             }
         }
     }
-
-
 
     @Override
     public DataFileWriter newDataFile(Schema schema) {
@@ -520,7 +518,6 @@ public final class DeltaTable implements Table, BronzeFiles {
         return failure("cannot read data file " + file, e,
                 "check that the file exists (it may have been vacuumed) and is a Parquet file of this table");
     }
-
 
     private static final class ReaderBuilder extends ParquetReader.Builder<Row> {
         private final ReadSupport<Row> support;

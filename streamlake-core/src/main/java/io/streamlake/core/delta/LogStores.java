@@ -21,7 +21,8 @@ final class LogStores {
     /** delta-storage's store for Azure: commits by rename-if-absent, atomic on ADLS Gen2. */
     static final String AZURE_LOG_STORE = "io.delta.storage.AzureLogStore";
     static final Set<String> AZURE_SCHEMES = Set.of("abfs", "abfss", "wasb", "wasbs", "adl");
-    private static final String CLASS_KEYS = "^((spark\\.)?delta\\.logStore\\.class|io\\.delta\\.standalone\\.LOG_STORE_CLASS_KEY)$";
+    private static final String CLASS_KEYS =
+            "^((spark\\.)?delta\\.logStore\\.class|io\\.delta\\.standalone\\.LOG_STORE_CLASS_KEY)$";
 
     private LogStores() {
     }

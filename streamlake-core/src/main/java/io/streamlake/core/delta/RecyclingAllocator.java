@@ -22,8 +22,7 @@ final class RecyclingAllocator implements ByteBufferAllocator {
     /** Arrays larger than this are not kept: a page that large is rare, and holding it is not. */
     private static final int MAX_POOLED = 1 << 26;
 
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<byte[]>[] free = new ArrayDeque[27];
+    @SuppressWarnings("unchecked") private final ArrayDeque<byte[]>[] free = new ArrayDeque[27];
 
     @Override
     public ByteBuffer allocate(int size) {

@@ -273,7 +273,8 @@ final class RowReadSupport extends ReadSupport<Row> {
         throw incompatible(column, fileType, type);
     }
 
-    private static @Nullable Slot timestampConverter(PrimitiveTypeName physical, @Nullable LogicalTypeAnnotation logical,
+    private static @Nullable Slot timestampConverter(PrimitiveTypeName physical,
+            @Nullable LogicalTypeAnnotation logical,
             Object[] target, int index) {
         if (physical == PrimitiveTypeName.INT96) {
             // Legacy Spark/Impala layout: nanoseconds of the day, then the Julian day, little-endian.
@@ -305,13 +306,15 @@ final class RowReadSupport extends ReadSupport<Row> {
             case MICROS -> new Slot(target, index) {
                 @Override
                 public void addLong(long value) {
-                    set(Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L));
+                    set(Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L),
+                            Math.floorMod(value, 1_000_000L) * 1_000L));
                 }
             };
             case NANOS -> new Slot(target, index) {
                 @Override
                 public void addLong(long value) {
-                    set(Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000_000L), Math.floorMod(value, 1_000_000_000L)));
+                    set(Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000_000L),
+                            Math.floorMod(value, 1_000_000_000L)));
                 }
             };
         };

@@ -243,7 +243,8 @@ public final class TableVerifier {
             if (resized) {
                 problem(file.path(), Kind.SIZE_MISMATCH, -1, null, -1, String.format(Locale.ROOT,
                         "the file has %,d bytes, the Delta log recorded %,d when it was added: it was %s after it"
-                                + " was committed", status.getLen(), file.sizeBytes(),
+                                + " was committed",
+                        status.getLen(), file.sizeBytes(),
                         status.getLen() < file.sizeBytes() ? "cut short" : "replaced or appended to"));
             }
             FileCheck check = new FileCheck(this, file, status);
@@ -291,7 +292,8 @@ public final class TableVerifier {
                 Range reach = null;
                 int listed = 0;
                 int more = 0;
-                @Nullable String lastOverlapping = null;
+                @Nullable
+                String lastOverlapping = null;
                 for (Range r : list) {
                     if (reach != null && r.first() <= reach.last()) {
                         if (listed < OVERLAPS_LISTED) {
@@ -601,8 +603,8 @@ public final class TableVerifier {
                 String name = c.getPath()[0];
                 Role role = name.equals(BronzeLayout.SOURCE) && type == PrimitiveTypeName.BINARY ? Role.SOURCE
                         : name.equals(BronzeLayout.PARTITION) && type == PrimitiveTypeName.INT32 ? Role.PARTITION
-                        : name.equals(BronzeLayout.POSITION) && type == PrimitiveTypeName.INT64 ? Role.POSITION
-                        : Role.NONE;
+                                : name.equals(BronzeLayout.POSITION) && type == PrimitiveTypeName.INT64 ? Role.POSITION
+                                        : Role.NONE;
                 if (role != Role.NONE) {
                     // Source ids are replaced by source partition ids, which positions then use: that order.
                     if (role.ordinal() != ++found) {
@@ -768,7 +770,7 @@ public final class TableVerifier {
             }
             boolean complete = true;
             long rowsInChunk = 0;
-            for (int index = 0; ; index++) {
+            for (int index = 0;; index++) {
                 DataPage page;
                 try {
                     page = pages.readPage();
@@ -836,7 +838,8 @@ public final class TableVerifier {
                             case PARTITION -> {
                                 int[] ids = rowPartitions();
                                 int source = ids[firstRow + i];
-                                ids[firstRow + i] = source < 0 ? -1 : fileCheck.partitionId(source, values.getInteger());
+                                ids[firstRow + i] =
+                                        source < 0 ? -1 : fileCheck.partitionId(source, values.getInteger());
                             }
                             case POSITION -> {
                                 int id = rowPartitions()[firstRow + i];
@@ -1015,9 +1018,10 @@ public final class TableVerifier {
                 return null;
             }
             return String.format(Locale.ROOT, "the page's %,d values decode but %s: its value stream is not the one"
-                    + " written for it (bytes of another page spliced in?)", present, end < bytes.length
-                    ? "end " + (bytes.length - end) + " bytes before the end of the page"
-                    : "run " + (end - bytes.length) + " bytes past the end of the page");
+                    + " written for it (bytes of another page spliced in?)", present,
+                    end < bytes.length
+                            ? "end " + (bytes.length - end) + " bytes before the end of the page"
+                            : "run " + (end - bytes.length) + " bytes past the end of the page");
         }
 
         private int width() {
@@ -1061,7 +1065,7 @@ public final class TableVerifier {
                     }
                     if (header.isSetCrc()) {
                         crc.reset();
-                        for (int left = size; left > 0; ) {
+                        for (int left = size; left > 0;) {
                             int n = in.read(buffer, 0, Math.min(buffer.length, left));
                             if (n < 0) {
                                 return Located.UNKNOWN;

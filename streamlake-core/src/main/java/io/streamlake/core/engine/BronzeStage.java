@@ -88,7 +88,8 @@ final class BronzeStage {
      */
     private long checkOwner(TableSnapshot snapshot) {
         return Tables.recordOrRefuse(bronze, snapshot, Map.of(OWNER_PROPERTY + pipeline.source().name(),
-                pipeline.name()), (property, owner, name) -> EngineErrors.sourceOwnedByAnotherPipeline(bronze.location(),
+                pipeline.name()),
+                (property, owner, name) -> EngineErrors.sourceOwnedByAnotherPipeline(bronze.location(),
                         pipeline.source().name(), owner, name));
     }
 
@@ -159,7 +160,8 @@ final class BronzeStage {
      */
     List<PositionRange> positionRanges(Map<SourcePartition, Long> lastPositions) {
         List<PositionRange> ranges = new ArrayList<>(lastPositions.size());
-        lastPositions.forEach((p, last) -> ranges.add(new PositionRange(p, expectedMarkers.getOrDefault(p, -1L), last)));
+        lastPositions
+                .forEach((p, last) -> ranges.add(new PositionRange(p, expectedMarkers.getOrDefault(p, -1L), last)));
         return ranges;
     }
 

@@ -77,7 +77,8 @@ final class Compactor {
         int added = 0;
         for (List<DataFile> files : partitions.values()) {
             if (key != null) {
-                files.sort(Comparator.comparing(f -> Objects.requireNonNull(key.bound(f.minValues())), ValueOrder.NATURAL));
+                files.sort(Comparator.comparing(f -> Objects.requireNonNull(key.bound(f.minValues())),
+                        ValueOrder.NATURAL));
             }
             for (List<DataFile> run : runsOfSmallFiles(files)) {
                 // in the run's place: a bronze file's rows keep their arrival order among the others

@@ -37,7 +37,8 @@ final class Listeners {
             try {
                 deliver(l, event);
             } catch (RuntimeException e) {
-                LOG.warn("pipeline {}: listener {} failed on {}; ingestion goes on: {}", pipeline, l.getClass().getName(),
+                LOG.warn("pipeline {}: listener {} failed on {}; ingestion goes on: {}", pipeline,
+                        l.getClass().getName(),
                         event.getClass().getSimpleName(), e.toString());
             }
         }

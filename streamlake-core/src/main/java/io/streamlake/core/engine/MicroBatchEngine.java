@@ -267,7 +267,7 @@ public final class MicroBatchEngine implements BatchEngine {
 
     /** Hands the gaps the fetch thread reported to the listeners, here on the engine's thread. */
     private void reportGaps() {
-        for (PositionGap gap; (gap = unreportedGaps.poll()) != null; ) {
+        for (PositionGap gap; (gap = unreportedGaps.poll()) != null;) {
             listeners.fire(new PositionsSkipped(pipeline.name(), Instant.now(), gap));
         }
     }

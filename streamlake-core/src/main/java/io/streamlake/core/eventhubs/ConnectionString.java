@@ -22,7 +22,8 @@ final class ConnectionString {
     /** The port of Event Hubs' Kafka endpoint. */
     static final int KAFKA_PORT = 9093;
     private static final Pattern ENDPOINT =
-            Pattern.compile("sb://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?/?", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("sb://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?/?",
+                    Pattern.CASE_INSENSITIVE);
     /**
      * Names of shared access policies and of event hubs: letters, digits, '.', '-', '_', starting and
      * ending with a letter or digit. A key is base64 and ends in '=', so a key pasted there is refused.

@@ -338,7 +338,8 @@ final class EventHubsReader implements SourceReader {
             LOG.info("source '{}': starting partitions after the bronze markers {}{}{}", source.name(), fromMarkers,
                     fromCheckpoints.isEmpty() ? "" : ", partitions " + fromCheckpoints + " after their blob checkpoints"
                             + " (bronze holds no marker for them yet)",
-                    fresh.isEmpty() ? "" : ", partitions " + fresh + " from the start position " + source.startPosition());
+                    fresh.isEmpty() ? ""
+                            : ", partitions " + fresh + " from the start position " + source.startPosition());
         }
         return new ArrayList<>(byId.values());
     }
@@ -562,7 +563,8 @@ final class EventHubsReader implements SourceReader {
             PartitionContext pc = st.context;
             EventHubsSource s = source;
             Checkpoint cp = new Checkpoint()
-                    .setFullyQualifiedNamespace(pc != null ? pc.getFullyQualifiedNamespace() : s.fullyQualifiedNamespace())
+                    .setFullyQualifiedNamespace(
+                            pc != null ? pc.getFullyQualifiedNamespace() : s.fullyQualifiedNamespace())
                     .setEventHubName(pc != null ? pc.getEventHubName() : s.eventHubName())
                     .setConsumerGroup(pc != null ? pc.getConsumerGroup() : s.consumerGroup())
                     .setPartitionId(st.idText)

@@ -35,7 +35,8 @@ final class EventHubsRecords {
         }
         String partitionKey = e.getPartitionKey();
         Instant enqueued = e.getEnqueuedTime();
-        return new SourceRecord(partition, seq, partitionKey == null ? null : partitionKey.getBytes(StandardCharsets.UTF_8),
+        return new SourceRecord(partition, seq,
+                partitionKey == null ? null : partitionKey.getBytes(StandardCharsets.UTF_8),
                 e.getBody(), headers(e.getProperties()), enqueued == null ? Instant.EPOCH : enqueued,
                 metadata(e, partitionKey));
     }

@@ -73,7 +73,8 @@ public final class EventHubsSource implements GapCheckingSource {
     public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(1);
     /** Default number of processor batches queued for the pipeline before the processor waits. */
     public static final int DEFAULT_QUEUED_BATCHES = 16;
-    private static final java.util.regex.Pattern CONTAINER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+    private static final java.util.regex.Pattern CONTAINER =
+            java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final Spec spec;
 
@@ -281,7 +282,8 @@ public final class EventHubsSource implements GapCheckingSource {
             throw EventHubsErrors.checkpointUrlWithUserInfo();
         }
         if (uri.getRawQuery() != null) {
-            StorageCredentials.sasToken("the SAS token in the checkpoint store URL (its query string)", uri.getRawQuery());
+            StorageCredentials.sasToken("the SAS token in the checkpoint store URL (its query string)",
+                    uri.getRawQuery());
         }
         return new EventHubsSource(spec.withCheckpointStore(new ContainerUrl(url, credential)));
     }
@@ -413,7 +415,8 @@ public final class EventHubsSource implements GapCheckingSource {
         return spec.skipLostPositions();
     }
 
-    @Nullable String connectionString() {
+    @Nullable
+    String connectionString() {
         return spec.connectionString();
     }
 
@@ -425,17 +428,20 @@ public final class EventHubsSource implements GapCheckingSource {
         return spec.maxWait();
     }
 
-    @Nullable LoadBalancingStrategy loadBalancingStrategy() {
+    @Nullable
+    LoadBalancingStrategy loadBalancingStrategy() {
         LoadBalancing l = spec.loadBalancing();
         return l == null ? null : l.strategy();
     }
 
-    @Nullable Duration loadBalancingUpdateInterval() {
+    @Nullable
+    Duration loadBalancingUpdateInterval() {
         LoadBalancing l = spec.loadBalancing();
         return l == null ? null : l.updateInterval();
     }
 
-    @Nullable Duration ownershipExpiration() {
+    @Nullable
+    Duration ownershipExpiration() {
         LoadBalancing l = spec.loadBalancing();
         return l == null ? null : l.ownershipExpiration();
     }
@@ -471,7 +477,8 @@ public final class EventHubsSource implements GapCheckingSource {
     }
 
     /** @return the credential for the hub: the given one, or DefaultAzureCredential; null with a connection string */
-    @Nullable TokenCredential credential() {
+    @Nullable
+    TokenCredential credential() {
         if (spec.connectionString() != null) {
             return null;
         }

@@ -49,7 +49,8 @@ final class SdkProcessor implements EventHubsReader.Processor {
                 }
             } else {
                 TokenCredential credential = Objects.requireNonNull(source.credential());
-                b.fullyQualifiedNamespace(s.fullyQualifiedNamespace()).eventHubName(s.eventHubName()).credential(credential);
+                b.fullyQualifiedNamespace(s.fullyQualifiedNamespace()).eventHubName(s.eventHubName())
+                        .credential(credential);
             }
             if (s.loadBalancingStrategy() != null) {
                 b.loadBalancingStrategy(s.loadBalancingStrategy());

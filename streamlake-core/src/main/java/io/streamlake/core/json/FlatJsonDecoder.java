@@ -237,16 +237,17 @@ final class FlatJsonDecoder {
     private Object string(byte[] b, int from, int to, int column) {
         DataType type = types[column];
         switch (type.kind()) {
-            case STRING:
+            case STRING :
                 return Objects.requireNonNull(strings[column]).get(b, from, to);
-            case TIMESTAMP: {
+            case TIMESTAMP : {
                 if (to - from > JsonRowDecoder.EXCERPT_CHARS || !ascii(b, from, to)) {
                     return GIVE_UP;
                 }
-                Instant t = JsonRowDecoder.parseTimestampFast(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
+                Instant t =
+                        JsonRowDecoder.parseTimestampFast(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
                 return t == null ? GIVE_UP : t;
             }
-            case DATE: {
+            case DATE : {
                 if (to - from != 10 || !ascii(b, from, to)) {
                     return GIVE_UP;
                 }
@@ -262,7 +263,7 @@ final class FlatJsonDecoder {
                     return GIVE_UP;
                 }
             }
-            default:
+            default :
                 return GIVE_UP; // numeric strings, base64, wrong types: Jackson's path
         }
     }
@@ -279,17 +280,17 @@ final class FlatJsonDecoder {
             }
         }
         switch (type.kind()) {
-            case STRING:
+            case STRING :
                 return new String(b, from, to - from, StandardCharsets.ISO_8859_1); // its JSON spelling
-            case INT: {
+            case INT : {
                 long v = integer ? parseLong(b, from, to) : Long.MIN_VALUE;
                 return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? (Object) (int) v : GIVE_UP;
             }
-            case LONG: {
+            case LONG : {
                 long v = integer ? parseLong(b, from, to) : Long.MIN_VALUE;
                 return v != Long.MIN_VALUE ? (Object) v : GIVE_UP;
             }
-            case DOUBLE: {
+            case DOUBLE : {
                 if (integer) {
                     // Jackson reads an integer as a long first: -0 is 0.0, not -0.0
                     long v = parseLong(b, from, to);
@@ -298,20 +299,21 @@ final class FlatJsonDecoder {
                 double d = Double.parseDouble(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
                 return Double.isInfinite(d) ? GIVE_UP : d;
             }
-            case TIMESTAMP: {
+            case TIMESTAMP : {
                 long v = integer ? parseLong(b, from, to) : Long.MIN_VALUE;
                 return v != Long.MIN_VALUE && v >= MIN_EPOCH_MILLI && v <= MAX_EPOCH_MILLI
                         ? Instant.ofEpochMilli(v) : GIVE_UP;
             }
-            case DECIMAL: {
+            case DECIMAL : {
                 BigDecimal d = decimal(b, from, to);
                 if (d == null) {
                     return GIVE_UP;
                 }
                 BigDecimal stripped = d.stripTrailingZeros();
-                return JsonRowDecoder.decimalProblem(stripped, type) == null ? stripped.setScale(type.scale()) : GIVE_UP;
+                return JsonRowDecoder.decimalProblem(stripped, type) == null ? stripped.setScale(type.scale())
+                        : GIVE_UP;
             }
-            default:
+            default :
                 return GIVE_UP;
         }
     }

@@ -107,7 +107,6 @@ public final class JsonRowDecoder {
             .withResolverStyle(ResolverStyle.STRICT)
             .withChronology(IsoChronology.INSTANCE);
 
-
     // Epoch seconds whose microseconds still fit in a long, as Delta stores timestamps.
     private static final long MAX_EPOCH_SECOND = Long.MAX_VALUE / 1_000_000 - 1;
     private static final long MIN_EPOCH_SECOND = Long.MIN_VALUE / 1_000_000 + 1;
@@ -200,7 +199,8 @@ public final class JsonRowDecoder {
      *     field does not fit its column
      */
     public Row decode(byte @Nullable [] value) {
-        @Nullable Object[] values = decodeValues(value);
+        @Nullable
+        Object[] values = decodeValues(value);
         checkPresence(values);
         return Row.of(schema, values);
     }
@@ -215,7 +215,8 @@ public final class JsonRowDecoder {
      * @throws DecodeException as {@link #decode} does, except for a missing key or required column
      */
     public Row decodeLoose(byte @Nullable [] value) {
-        @Nullable Object[] values = decodeValues(value);
+        @Nullable
+        Object[] values = decodeValues(value);
         for (int i = 0; i < values.length; i++) {
             if (values[i] == JSON_NULL) {
                 values[i] = null;
@@ -231,7 +232,8 @@ public final class JsonRowDecoder {
      * @throws DecodeException what {@link #decode} throws for {@code value}: its key or a required column is missing
      */
     public Row strict(Row loose, byte[] value) {
-        @Nullable Object[] values = new Object[columns.length];
+        @Nullable
+        Object[] values = new Object[columns.length];
         for (int i = 0; i < values.length; i++) {
             values[i] = loose.value(i);
             if (values[i] == null && (!columns[i].nullable || isKey(i))) {
@@ -267,7 +269,8 @@ public final class JsonRowDecoder {
                     + " bytes, over the limit of " + maxValueBytes + " bytes for one record");
         }
         validateUtf8(value);
-        @Nullable Object[] values = new Object[columns.length];
+        @Nullable
+        Object[] values = new Object[columns.length];
         if (flat != null && flatDecode(flat, value, values)) {
             return values;
         }
@@ -327,7 +330,7 @@ public final class JsonRowDecoder {
         if (after != null) {
             throw new DecodeException(QuarantineReason.MALFORMED_JSON, null,
                     "unexpected content after the JSON object at byte offset "
-                    + p.currentTokenLocation().getByteOffset() + ": a value holds exactly one object");
+                            + p.currentTokenLocation().getByteOffset() + ": a value holds exactly one object");
         }
     }
 
@@ -358,24 +361,24 @@ public final class JsonRowDecoder {
     private static Object convert(byte[] source, JsonParser p, JsonToken t, DataType type, String column,
             @Nullable String mapKey) throws IOException {
         switch (type.kind()) {
-            case STRING:
+            case STRING :
                 switch (t) {
-                    case VALUE_STRING:
+                    case VALUE_STRING :
                         return storable(p.getText(), column, mapKey);
-                    case VALUE_NUMBER_INT:
-                    case VALUE_NUMBER_FLOAT:
+                    case VALUE_NUMBER_INT :
+                    case VALUE_NUMBER_FLOAT :
                         return p.getText(); // numbers keep their JSON spelling, 1.50 stays 1.50
-                    case VALUE_TRUE:
+                    case VALUE_TRUE :
                         return "true";
-                    case VALUE_FALSE:
+                    case VALUE_FALSE :
                         return "false";
-                    case START_OBJECT:
-                    case START_ARRAY:
+                    case START_OBJECT :
+                    case START_ARRAY :
                         return compactJson(source, p);
-                    default:
+                    default :
                         throw wrongType(p, t, type, column, mapKey, null);
                 }
-            case INT:
+            case INT :
                 if (t == JsonToken.VALUE_NUMBER_INT) {
                     if (p.getNumberType() == JsonParser.NumberType.INT) {
                         return p.getIntValue();
@@ -386,7 +389,7 @@ public final class JsonRowDecoder {
                     return (int) integral(p, t, type, column, mapKey, Integer.MIN_VALUE, Integer.MAX_VALUE);
                 }
                 throw wrongType(p, t, type, column, mapKey, null);
-            case LONG:
+            case LONG :
                 if (t == JsonToken.VALUE_NUMBER_INT) {
                     JsonParser.NumberType nt = p.getNumberType();
                     if (nt == JsonParser.NumberType.INT || nt == JsonParser.NumberType.LONG) {
@@ -398,7 +401,7 @@ public final class JsonRowDecoder {
                     return integral(p, t, type, column, mapKey, Long.MIN_VALUE, Long.MAX_VALUE);
                 }
                 throw wrongType(p, t, type, column, mapKey, null);
-            case DOUBLE:
+            case DOUBLE :
                 if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
                     double d = p.getDoubleValue();
                     if (Double.isInfinite(d)) {
@@ -407,7 +410,7 @@ public final class JsonRowDecoder {
                     return d;
                 }
                 throw wrongType(p, t, type, column, mapKey, null);
-            case BOOLEAN:
+            case BOOLEAN :
                 if (t == JsonToken.VALUE_TRUE) {
                     return Boolean.TRUE;
                 }
@@ -415,23 +418,23 @@ public final class JsonRowDecoder {
                     return Boolean.FALSE;
                 }
                 throw wrongType(p, t, type, column, mapKey, null);
-            case TIMESTAMP:
+            case TIMESTAMP :
                 return timestamp(p, t, type, column, mapKey);
-            case DATE:
+            case DATE :
                 return date(p, t, type, column, mapKey);
-            case DECIMAL:
+            case DECIMAL :
                 return decimal(p, t, type, column, mapKey);
-            case BINARY:
+            case BINARY :
                 if (t == JsonToken.VALUE_STRING) {
                     return base64(p, t, type, column, mapKey);
                 }
                 throw wrongType(p, t, type, column, mapKey, "expected a base64 string");
-            case MAP:
+            case MAP :
                 if (t == JsonToken.START_OBJECT) {
                     return map(source, p, type, column);
                 }
                 throw wrongType(p, t, type, column, mapKey, "expected a JSON object");
-            default:
+            default :
                 throw new IllegalStateException("no JSON conversion for " + type);
         }
     }
@@ -510,7 +513,8 @@ public final class JsonRowDecoder {
      */
     static @Nullable Instant parseTimestampFast(String s) {
         Instant t = IsoInstants.parse(s);
-        return t == null || t.getNano() % 1_000 == 0 ? t : Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() - t.getNano() % 1_000);
+        return t == null || t.getNano() % 1_000 == 0 ? t
+                : Instant.ofEpochSecond(t.getEpochSecond(), t.getNano() - t.getNano() % 1_000);
     }
 
     private static LocalDate date(JsonParser p, JsonToken t, DataType type, String column,
@@ -562,7 +566,8 @@ public final class JsonRowDecoder {
             return "it has more than " + type.scale() + " decimal places and would need rounding";
         }
         // long arithmetic: an exponent near 2^31 overflows the int difference into a small number
-        if (stripped.signum() != 0 && (long) stripped.precision() - stripped.scale() > type.precision() - type.scale()) {
+        if (stripped.signum() != 0
+                && (long) stripped.precision() - stripped.scale() > type.precision() - type.scale()) {
             return "it has more than " + (type.precision() - type.scale()) + " digits before the decimal point";
         }
         return null;

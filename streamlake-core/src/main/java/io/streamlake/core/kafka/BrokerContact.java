@@ -62,7 +62,8 @@ final class BrokerContact {
      * @return how long the brokers had been silent if that outage was reported with a warning, so the
      *     caller can say it is over; {@code null} otherwise
      */
-    @Nullable Duration answered() {
+    @Nullable
+    Duration answered() {
         long now = clock.getAsLong();
         Duration reported = lastWarn == null ? null : Duration.ofNanos(now - lastAnswer);
         lastAnswer = now;

@@ -159,7 +159,8 @@ public final class EventProducer implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "EventProducer.Builder[topic " + topic + " at " + properties.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
+            return "EventProducer.Builder[topic " + topic + " at "
+                    + properties.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
                     + ", properties " + properties.keySet().stream().sorted().toList() + "]";
         }
     }

@@ -224,7 +224,8 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             if (!slowStartLogged) {
                 slowStartLogged = true;
                 LOG.info("source '{}': no answer yet from the Kafka brokers {} ({}); retrying for up to {}",
-                        source.name(), source.bootstrapServers(), lastError, BrokerContact.text(source.connectTimeout()));
+                        source.name(), source.bootstrapServers(), lastError,
+                        BrokerContact.text(source.connectTimeout()));
             }
             sleepRest(startNanos, maxWait); // some failures return at once: do not spin
             return false;
@@ -284,7 +285,8 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             return "no Kafka topic on the brokers " + source.bootstrapServers() + " matches the pattern '"
                     + pattern.pattern() + "' (or this consumer may not describe the ones that do). "
                     + (visible.isEmpty() ? "The brokers list no topic at all." : "Existing topics: " + listed(visible)
-                    + ".") + " Check the pattern: it must match whole topic names.";
+                            + ".")
+                    + " Check the pattern: it must match whole topic names.";
         }
         List<String> missing = source.topics().stream().filter(t -> !existing.contains(t)).toList();
         if (missing.isEmpty()) {
@@ -419,7 +421,8 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
                 && contact.sinceOpened().minus(subscribedAfter).compareTo(source.connectTimeout()) >= 0) {
             slowJoinLogged = true;
             LOG.warn("source '{}': the consumer group '{}' has assigned this consumer no partitions after {}; the"
-                    + " group coordinator may be unavailable or another member may hold up the rebalance", source.name(),
+                    + " group coordinator may be unavailable or another member may hold up the rebalance",
+                    source.name(),
                     groupId, BrokerContact.text(contact.sinceOpened().minus(subscribedAfter)));
         }
     }
@@ -464,7 +467,6 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             throw e;
         }
     }
-
 
     private void add(ConsumerRecords<byte[], byte[]> polled, List<SourceRecord> out, int maxRecords) {
         for (TopicPartition tp : polled.partitions()) {
@@ -586,8 +588,9 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
             }
         }
         LOG.info("source '{}': reading {} from the bronze markers {}{}", source.name(), tps.size() == 1 ? "partition"
-                : tps.size() + " partitions", resumed, fresh.isEmpty() ? "" : ", " + fresh + " from the start position "
-                + source.startPosition());
+                : tps.size() + " partitions", resumed,
+                fresh.isEmpty() ? "" : ", " + fresh + " from the start position "
+                        + source.startPosition());
     }
 
     private void seekToStart(List<TopicPartition> fresh) {

@@ -49,7 +49,8 @@ final class BatchFold<S> {
     }
 
     /** Adds a stored row of a key to the key's state. */
-    @Nullable S load(@Nullable S state, Row stored) {
+    @Nullable
+    S load(@Nullable S state, Row stored) {
         return fold.load(state, stored);
     }
 
@@ -68,7 +69,8 @@ final class BatchFold<S> {
      * Folds a key's batch rows in arrival order, starting from what silver holds, and tells the fold
      * the state the key ends with (a file whose one-pass merge falls back to a map tells it twice).
      */
-    @Nullable S fold(Object key, @Nullable S stored) {
+    @Nullable
+    S fold(Object key, @Nullable S stored) {
         S state = stored;
         for (int pos = byKey.first(key); pos >= 0; pos = byKey.next(pos)) {
             state = fold.apply(key, state, incoming.get(pos), tombstones.get(pos));

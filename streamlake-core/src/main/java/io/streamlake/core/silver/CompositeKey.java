@@ -1,6 +1,5 @@
 package io.streamlake.core.silver;
 
-import io.streamlake.core.util.Tables;
 import io.streamlake.schema.ValueOrder;
 import java.util.Arrays;
 import java.util.List;

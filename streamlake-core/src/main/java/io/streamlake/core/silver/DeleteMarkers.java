@@ -136,7 +136,8 @@ final class DeleteMarkers {
         }
 
         /** @return the marker, or null when it holds nothing */
-        static @Nullable Marker of(@Nullable Object sequence, @Nullable Instant deletedAt, Map<String, Object> columns) {
+        static @Nullable Marker of(@Nullable Object sequence, @Nullable Instant deletedAt,
+                Map<String, Object> columns) {
             return deletedAt == null && columns.isEmpty() ? null : new Marker(sequence, deletedAt, columns);
         }
 
@@ -185,7 +186,8 @@ final class DeleteMarkers {
         Schema.Builder b = Schema.builder();
         List<String> events = history ? eventColumns(silver, keyColumns) : List.of();
         for (String key : keyColumns) {
-            if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS, PREVIOUS_COLUMNS,
+            if (List.of(SEQUENCE, DELETED_AT, VERSION, PREVIOUS_SEQUENCE, PREVIOUS_DELETED_AT, COLUMNS,
+                    PREVIOUS_COLUMNS,
                     ABSORBED_AT).contains(key) || events.stream().anyMatch(c -> key.equals(EVENT_PREFIX + c))) {
                 throw SilverErrors.keyNamesAMarkerColumn(key);
             }
@@ -238,7 +240,8 @@ final class DeleteMarkers {
      * @param now the batch's latest source time
      * @return the batch, or null when neither a delete nor a marker touches it (the plain merge applies)
      */
-    @Nullable Batch<?> begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
+    @Nullable
+    Batch<?> begin(List<Row> incoming, BitSet tombstones, long consumed, Instant now) {
         TableSnapshot snapshot = snapshot();
         // a tombstone deletes one row per key and leaves a marker; history forgets the key's whole history
         boolean deletes = !tombstones.isEmpty() && !history;
@@ -315,7 +318,8 @@ final class DeleteMarkers {
             sequences.forEach((c, v) -> read.put(c, read(v)));
             sequences = read;
         }
-        return Marker.of(at == null ? null : markerSequence(r, committed ? SEQUENCE : PREVIOUS_SEQUENCE), at, sequences);
+        return Marker.of(at == null ? null : markerSequence(r, committed ? SEQUENCE : PREVIOUS_SEQUENCE), at,
+                sequences);
     }
 
     /** @return the sequence value a marker row keeps in this column (one of the sequence columns' types, or a composite's text) */
@@ -616,10 +620,11 @@ final class DeleteMarkers {
             return switch (d.kind()) {
                 case UPSERT -> state(key, SilverMerger.checkKey(key, d.row(), keys, strategy), null);
                 case DELETE -> state(key, null, new Marker(sequence, now));
-                case KEEP -> delete && row == null && (marker == null || compareSequence(sequence, marker.sequence()) >= 0)
-                        // a delete of a key silver does not hold: remembered, so the insert it overtook stays out
-                        ? state(key, null, new Marker(sequence, now))
-                        : state(key, row, marker);
+                case KEEP ->
+                    delete && row == null && (marker == null || compareSequence(sequence, marker.sequence()) >= 0)
+                            // a delete of a key silver does not hold: remembered, so the insert it overtook stays out
+                            ? state(key, null, new Marker(sequence, now))
+                            : state(key, row, marker);
             };
         }
 
@@ -700,7 +705,8 @@ final class DeleteMarkers {
                             .set(SEQUENCE, after == null ? null : CompositeSequence.toStored(after.sequence()))
                             .set(DELETED_AT, after == null ? null : after.deletedAt())
                             .set(VERSION, upTo)
-                            .set(PREVIOUS_SEQUENCE, before == null ? null : CompositeSequence.toStored(before.sequence()))
+                            .set(PREVIOUS_SEQUENCE,
+                                    before == null ? null : CompositeSequence.toStored(before.sequence()))
                             .set(PREVIOUS_DELETED_AT, before == null ? null : before.deletedAt());
                     if (columns) {
                         b.set(COLUMNS, stored(after)).set(PREVIOUS_COLUMNS, stored(before));
@@ -801,8 +807,9 @@ final class DeleteMarkers {
 
         /** An absorbed event's marker row, written by this batch. */
         private Row marker(Object key, Row event, long upTo) {
-            Row.Builder b = markerKeys.set(Row.builder(schema), key).set(SEQUENCE, CompositeSequence.toStored(sequence(event)))
-                    .set(ABSORBED_AT, now).set(VERSION, upTo);
+            Row.Builder b =
+                    markerKeys.set(Row.builder(schema), key).set(SEQUENCE, CompositeSequence.toStored(sequence(event)))
+                            .set(ABSORBED_AT, now).set(VERSION, upTo);
             for (String c : eventColumns) {
                 b.set(EVENT_PREFIX + c, event.value(c));
             }
@@ -837,7 +844,8 @@ final class DeleteMarkers {
                 }
                 for (Object sequence : added.getOrDefault(key, List.of())) {
                     if (deletes.stream().noneMatch(r -> compareSequence(markerSequence(r, SEQUENCE), sequence) == 0)) {
-                        deletes.add(markerKeys.set(Row.builder(schema), key).set(SEQUENCE, CompositeSequence.toStored(sequence))
+                        deletes.add(markerKeys.set(Row.builder(schema), key)
+                                .set(SEQUENCE, CompositeSequence.toStored(sequence))
                                 .set(DELETED_AT, now).set(VERSION, upTo).build());
                     }
                 }

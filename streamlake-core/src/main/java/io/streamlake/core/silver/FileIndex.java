@@ -11,10 +11,10 @@ import java.util.List;
  * candidates for every key.
  */
 final class FileIndex {
-    private final int[] order;          // positions in the file list, by ascending min key
+    private final int[] order; // positions in the file list, by ascending min key
     private final Object[] mins;
     private final Object[] maxs;
-    private final Object[] runningMax;  // largest max among order[0..i], to stop scanning left early
+    private final Object[] runningMax; // largest max among order[0..i], to stop scanning left early
     private final int[] unbounded;
 
     FileIndex(List<DataFile> files, SilverKey key) {

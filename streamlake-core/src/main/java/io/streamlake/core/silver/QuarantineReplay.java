@@ -103,7 +103,8 @@ public final class QuarantineReplay {
                 c.addedFiles().forEach(f -> newer.add(f.path()));
             }
             List<DataFile> replayed = q.files().stream().filter(f -> !newer.contains(f.path())).toList();
-            release(replayed, prepare(replayed, new ArrayList<>(), Map.of()).quarantine, quarantineReleased, silverTook);
+            release(replayed, prepare(replayed, new ArrayList<>(), Map.of()).quarantine, quarantineReleased,
+                    silverTook);
             q = quarantine.snapshot();
             quarantineReleased = silverTook;
         }

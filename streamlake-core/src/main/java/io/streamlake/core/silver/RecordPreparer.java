@@ -335,8 +335,9 @@ final class RecordPreparer {
                     out.decodeFailed++;
                     String column = schema.field(i).name();
                     return new Rejection(DECODE, key ? QuarantineReason.MISSING_KEY
-                            : QuarantineReason.NULL_REQUIRED, (key ? "key column '" : "required column '")
-                            + column + "' is missing or null (after the derived columns are computed)");
+                            : QuarantineReason.NULL_REQUIRED,
+                            (key ? "key column '" : "required column '")
+                                    + column + "' is missing or null (after the derived columns are computed)");
                 }
             }
             row = Row.of(schema, values);
@@ -358,7 +359,7 @@ final class RecordPreparer {
         if (nullSequence != null) {
             return new Rejection(SEQUENCE, QuarantineReason.NULL_SEQUENCE,
                     "sequence column '" + nullSequence + "' is null, so the event has no place"
-                    + " in its key's order; give every event a " + nullSequence + " value");
+                            + " in its key's order; give every event a " + nullSequence + " value");
         }
         out.add(row, r);
         return null;
@@ -372,7 +373,7 @@ final class RecordPreparer {
         // A decoder bug must cost one record, not the pipeline: every restart would stop on it again.
         return new Rejection(DECODE, QuarantineReason.DECODER_FAILED,
                 "the decoder failed on this record (" + e.getClass().getName() + ": "
-                + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + "); please report it");
+                        + JsonRowDecoder.excerpt(String.valueOf(e.getMessage())) + "); please report it");
     }
 
     /**
@@ -380,7 +381,8 @@ final class RecordPreparer {
      * throws does ({@link QuarantineReason#MERGE_FAILED}): every restart would stop on it again.
      */
     private Rejection truncatePredicateFailed(RuntimeException e) {
-        return new Rejection(MERGE, QuarantineReason.MERGE_FAILED, "the truncate predicate of " + truncates + " threw on"
+        return new Rejection(MERGE, QuarantineReason.MERGE_FAILED, "the truncate predicate of " + truncates
+                + " threw on"
                 + " this record instead of deciding (" + JsonRowDecoder.excerpt(e.toString()) + "). It sees every"
                 + " record before the key check, with null in each column the record leaves out: make it handle nulls,"
                 + " for example r -> \"TRUNCATE\".equals(r.string(\"op\")), then replay the quarantine");
@@ -439,9 +441,10 @@ final class RecordPreparer {
                 }
                 case QUARANTINE -> {
                     return new Rejection(x.name(), threw == null ? QuarantineReason.EXPECTATION_FAILED
-                            : QuarantineReason.EXPECTATION_THREW, threw == null ? "broke expectation '" + x.name() + "'"
-                            : "expectation '" + x.name() + "' threw " + JsonRowDecoder.excerpt(threw.toString())
-                                    + " on this record, so it did not pass");
+                            : QuarantineReason.EXPECTATION_THREW,
+                            threw == null ? "broke expectation '" + x.name() + "'"
+                                    : "expectation '" + x.name() + "' threw " + JsonRowDecoder.excerpt(threw.toString())
+                                            + " on this record, so it did not pass");
                 }
                 case FAIL -> throw threw == null ? SilverErrors.expectationBroken(r, x.name(), row)
                         : SilverErrors.expectationThrew(r, x.name(), threw);
@@ -532,7 +535,8 @@ final class RecordPreparer {
         m.add(new ExpectationMetrics(DECODE, canQuarantine ? Expectation.Action.QUARANTINE : Expectation.Action.FAIL,
                 decoded, decodeFailed));
         for (int e = 0; e < expectations.size(); e++) {
-            m.add(new ExpectationMetrics(expectations.get(e).name(), expectations.get(e).action(), passed[e], failed[e]));
+            m.add(new ExpectationMetrics(expectations.get(e).name(), expectations.get(e).action(), passed[e],
+                    failed[e]));
         }
         return m;
     }

@@ -1,6 +1,5 @@
 package io.streamlake.core.silver;
 
-import io.streamlake.core.util.Tables;
 import io.streamlake.exceptions.SchemaMismatchException;
 import io.streamlake.merge.MergeStrategy;
 import io.streamlake.schema.Field;

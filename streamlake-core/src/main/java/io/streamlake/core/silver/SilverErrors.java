@@ -90,8 +90,10 @@ final class SilverErrors {
     static ConfigurationException markersOfOtherSequence(String table, DataType kept, @Nullable Exception cause,
             Object strategy, List<String> sequenceColumns, DataType wanted, boolean composite) {
         return new ConfigurationException("delete-marker table " + table + " keeps sequence values of"
-                + " type " + kept + (cause == null ? "" : " that do not read as " + strategy + "'s (" + cause.getMessage()
-                + ")") + ", written by a strategy with other sequence columns, but " + strategy + " orders events by "
+                + " type " + kept
+                + (cause == null ? "" : " that do not read as " + strategy + "'s (" + cause.getMessage()
+                        + ")")
+                + ", written by a strategy with other sequence columns, but " + strategy + " orders events by "
                 + sequenceColumns + ", whose values it keeps as " + wanted + (composite
                         ? " (the text of a sequence value of several columns)" : "")
                 + "; a delete-marker table belongs to one sequence: set a new one with withDeleteMarkers(path) (the"

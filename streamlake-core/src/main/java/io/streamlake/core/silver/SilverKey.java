@@ -74,7 +74,8 @@ public final class SilverKey {
     }
 
     /** @return the row's key, or null if a key column is null */
-    @Nullable public Object of(Row row) {
+    @Nullable
+    public Object of(Row row) {
         if (positions.length == 1) {
             return row.value(positions[0]);
         }
@@ -131,7 +132,8 @@ public final class SilverKey {
      * @param stats a file's minimum or maximum values by column
      * @return the bound, or null if the statistics lack a key column
      */
-    @Nullable public Object bound(Map<String, ?> stats) {
+    @Nullable
+    public Object bound(Map<String, ?> stats) {
         if (positions.length == 1) {
             return stats.get(columns.get(0));
         }

@@ -130,7 +130,8 @@ final class SilverMerger {
          * @param tombstone whether {@code incoming} is a tombstone
          * @return the key's new state, null to remove the key
          */
-        @Nullable S apply(Object key, @Nullable S state, Row incoming, boolean tombstone);
+        @Nullable
+        S apply(Object key, @Nullable S state, Row incoming, boolean tombstone);
 
         /** Adds the state's rows to {@code out}, in the order they are written. */
         void emit(S state, List<Row> out);

@@ -300,7 +300,8 @@ public final class SilverStage {
         if (q == null || rows.isEmpty()) {
             return;
         }
-        q.newCommit().add(Tables.writeFile(q, QuarantineLayout.SCHEMA, rows)).expectTransaction(quarantineAppId, quarantinedUpTo)
+        q.newCommit().add(Tables.writeFile(q, QuarantineLayout.SCHEMA, rows))
+                .expectTransaction(quarantineAppId, quarantinedUpTo)
                 .setTransaction(quarantineAppId, upTo).commit("WRITE");
         LOG.warn("{} records of bronze versions up to {} did not fit silver and were quarantined in {}", rows.size(),
                 upTo, q.location());

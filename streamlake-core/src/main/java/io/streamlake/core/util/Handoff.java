@@ -72,7 +72,7 @@ public final class Handoff {
     }
 
     private static void purge() {
-        for (Reference<? extends String> r; (r = GONE.poll()) != null; ) {
+        for (Reference<? extends String> r; (r = GONE.poll()) != null;) {
             ENTRIES.remove(((Entry) r).id);
         }
     }

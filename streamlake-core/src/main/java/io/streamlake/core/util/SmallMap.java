@@ -65,7 +65,8 @@ public final class SmallMap<V> extends AbstractMap<String, V> {
                 }
             }
         }
-        return new SmallMap<>(names.length == n ? names : Arrays.copyOf(names, n), Arrays.copyOf(values, n, Object[].class),
+        return new SmallMap<>(names.length == n ? names : Arrays.copyOf(names, n),
+                Arrays.copyOf(values, n, Object[].class),
                 n);
     }
 
@@ -73,8 +74,7 @@ public final class SmallMap<V> extends AbstractMap<String, V> {
         String[] keptNames = new String[n];
         Object[] keptValues = new Object[n];
         int kept = 0;
-        outer:
-        for (int i = 0; i < n; i++) {
+        outer : for (int i = 0; i < n; i++) {
             for (int j = 0; j < kept; j++) {
                 if (keptNames[j].equals(names[i])) {
                     keptValues[j] = values[i];

@@ -36,8 +36,10 @@ public final class Tables {
      * @param partition the partition values every row holds (empty for an unpartitioned table)
      * @return the finished file
      */
-    public static DataFile writeFile(Table table, Schema schema, Map<String, @Nullable String> partition, List<Row> rows) {
-        try (DataFileWriter w = partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition)) {
+    public static DataFile writeFile(Table table, Schema schema, Map<String, @Nullable String> partition,
+            List<Row> rows) {
+        try (DataFileWriter w =
+                partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition)) {
             rows.forEach(w::write);
             return w.finish();
         }
@@ -58,7 +60,8 @@ public final class Tables {
      * @return the table's version after recording
      * @throws ConfigurationException from {@code mismatch} for a property recorded with another value
      */
-    public static long recordOrRefuse(Table table, TableSnapshot snapshot, Map<String, String> wanted, Mismatch mismatch) {
+    public static long recordOrRefuse(Table table, TableSnapshot snapshot, Map<String, String> wanted,
+            Mismatch mismatch) {
         Map<String, String> missing = refuseMismatch(snapshot, wanted, mismatch);
         if (missing.isEmpty()) {
             return snapshot.version();
@@ -77,7 +80,8 @@ public final class Tables {
      * @return the properties the table has not recorded yet
      * @throws ConfigurationException from {@code mismatch} for a property recorded with another value
      */
-    public static Map<String, String> refuseMismatch(TableSnapshot snapshot, Map<String, String> wanted, Mismatch mismatch) {
+    public static Map<String, String> refuseMismatch(TableSnapshot snapshot, Map<String, String> wanted,
+            Mismatch mismatch) {
         Map<String, String> missing = new HashMap<>();
         for (Map.Entry<String, String> w : wanted.entrySet()) {
             String recorded = snapshot.properties().get(w.getKey());

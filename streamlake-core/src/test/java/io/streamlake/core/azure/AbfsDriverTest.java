@@ -51,7 +51,8 @@ class AbfsDriverTest {
         java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(logs, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            for (Map<String, String> auth : java.util.List.of(AdlsGen2.accountKey("mylake", key), AdlsGen2.sas("mylake", sas))) {
+            for (Map<String, String> auth : java.util.List.of(AdlsGen2.accountKey("mylake", key),
+                    AdlsGen2.sas("mylake", sas))) {
                 Map<String, String> options = new java.util.HashMap<>(auth);
                 options.put("fs.azure.account.hns.enabled", "true");
                 options.put("fs.azure.io.retry.max.retries", "0");

@@ -14,9 +14,11 @@ import org.junit.jupiter.api.Test;
 class AdlsGen2Test {
     private static final String HOST = "mylake.dfs.core.windows.net";
     /** The base64 text of 64 bytes, as real account keys are. */
-    static final String KEY = "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
+    static final String KEY =
+            "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
     /** A SAS whose signature is the URL-encoded base64 text of 32 bytes, as real ones are. */
-    static final String SAS = "sv=2024-11-04&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=U2lnVGhhdE11c3ROZXZlckJlUHJpbnRlZDAxMjM0NTY%3D";
+    static final String SAS =
+            "sv=2024-11-04&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=U2lnVGhhdE11c3ROZXZlckJlUHJpbnRlZDAxMjM0NTY%3D";
 
     @Test
     void anAccountKeyMapsToSharedKeySettingsOfThatAccountOnly() {
@@ -48,8 +50,10 @@ class AdlsGen2Test {
     void malformedAccountsAndBlankSecretsAreRefused() {
         assertThatThrownBy(() -> AdlsGen2.accountKey("My_Lake", KEY)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("storage account name");
-        assertThatThrownBy(() -> AdlsGen2.accountKey("mylake", " ")).hasMessageContaining("account key of storage account mylake.dfs.core.windows.net is not valid: it is empty");
-        assertThatThrownBy(() -> AdlsGen2.sas("mylake", "")).hasMessageContaining("SAS token of storage account mylake.dfs.core.windows.net is not valid: it is empty");
+        assertThatThrownBy(() -> AdlsGen2.accountKey("mylake", " ")).hasMessageContaining(
+                "account key of storage account mylake.dfs.core.windows.net is not valid: it is empty");
+        assertThatThrownBy(() -> AdlsGen2.sas("mylake", "")).hasMessageContaining(
+                "SAS token of storage account mylake.dfs.core.windows.net is not valid: it is empty");
     }
 
     @Test

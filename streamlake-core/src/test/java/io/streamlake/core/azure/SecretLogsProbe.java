@@ -131,7 +131,8 @@ public final class SecretLogsProbe {
             // a closed loopback port: the clients start, sign in to nothing, and give up
             String cs = "Endpoint=sb://127.0.0.1:" + closedPort + "/;SharedAccessKeyName=send;SharedAccessKey="
                     + eventHubsKey;
-            EventProducer.Builder settings = EventHubs.producer(cs, "orders").withProducerProperty("max.block.ms", "1500");
+            EventProducer.Builder settings =
+                    EventHubs.producer(cs, "orders").withProducerProperty("max.block.ms", "1500");
             show("producer settings", settings);
             try (EventProducer producer = settings.open()) {
                 show("producer", producer);

@@ -80,15 +80,18 @@ class SecretLogsTest {
         }
         assertThat(logs).contains("DEBUG org.apache.hadoop.fs.azurebfs").contains("DEBUG org.apache.kafka")
                 .contains("snapshot failure: io.streamlake.exceptions.").contains("producer failure: ")
-                .contains("refused: io.streamlake.exceptions.ConfigurationException: the account key of storage account")
-                .contains("refused: io.streamlake.exceptions.ConfigurationException: storage option fs.azure.account.key.")
+                .contains(
+                        "refused: io.streamlake.exceptions.ConfigurationException: the account key of storage account")
+                .contains(
+                        "refused: io.streamlake.exceptions.ConfigurationException: storage option fs.azure.account.key.")
                 .contains("refused: io.streamlake.exceptions.ConfigurationException: the SAS token of storage account")
                 .contains("refused: io.streamlake.exceptions.ConfigurationException: the Endpoint part")
                 .contains("refused: io.streamlake.exceptions.ConfigurationException: the EntityPath part")
                 .contains("refused: io.streamlake.exceptions.ConfigurationException: the SharedAccessKeyName part")
                 .contains("in JAAS config")
                 // the ABFS driver asked our provider for the token, signed with the key and sent the SAS
-                .containsPattern("\ntoken requests: [1-9]").containsPattern("Kafka token requests: [1-9]").contains("Signing request with shared key")
+                .containsPattern("\ntoken requests: [1-9]").containsPattern("Kafka token requests: [1-9]")
+                .contains("Signing request with shared key")
                 .contains("with SAS token provider").contains("sig=XXXXX");
 
         String rawSignature = URLDecoder.decode(signature, StandardCharsets.UTF_8);

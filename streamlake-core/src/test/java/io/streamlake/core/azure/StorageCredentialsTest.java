@@ -36,7 +36,8 @@ class StorageCredentialsTest {
                 new Case(OTHER, "decodes to 32 bytes, but an Azure storage account key is 64"),
                 new Case(KEY.substring(0, 44) + " " + KEY.substring(44), "blanks or line breaks"),
                 new Case("\"" + KEY + "\"", "wrapped in quotes"),
-                new Case("DefaultEndpointsProtocol=https;AccountName=mylake;AccountKey=" + KEY, "storage connection string"),
+                new Case("DefaultEndpointsProtocol=https;AccountName=mylake;AccountKey=" + KEY,
+                        "storage connection string"),
                 new Case(SAS, "looks like a SAS token"),
                 new Case("?" + SAS, "looks like a SAS token"),
                 new Case(" ", "is empty"));
@@ -46,7 +47,8 @@ class StorageCredentialsTest {
             // the same value set by hand is refused before Hadoop sees it
             Throwable viaTable = catchThrowable(() -> DeltaTable.open("abfss://lake@" + HOST + "/t",
                     Map.of("fs.azure.account.key." + HOST, c.value())));
-            assertRefused(viaTable, c, "storage option fs.azure.account.key." + HOST + " (an account key) is not valid: ");
+            assertRefused(viaTable, c,
+                    "storage option fs.azure.account.key." + HOST + " (an account key) is not valid: ");
         }
     }
 
@@ -90,21 +92,25 @@ class StorageCredentialsTest {
 
     @Test
     void storageConnectionStringsAreCheckedPartByPart() {
-        String good = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + KEY + ";EndpointSuffix=core.windows.net";
+        String good = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + KEY
+                + ";EndpointSuffix=core.windows.net";
         assertThat(StorageCredentials.connectionString("the string", good).describe()).isEqualTo("account acct");
         assertThat(StorageCredentials.connectionString("the string", "BlobEndpoint=https://acct.blob.core.windows.net/;"
                 + "SharedAccessSignature=" + SAS).describe()).isEqualTo("endpoint https://acct.blob.core.windows.net/");
         assertThat(StorageCredentials.connectionString("the string", "UseDevelopmentStorage=true").describe())
                 .isEqualTo("development storage");
         List<Case> cases = List.of(
-                new Case(good.replace("AccountName=acct", "AccountName=" + KEY), "AccountName part is not a storage account name"),
+                new Case(good.replace("AccountName=acct", "AccountName=" + KEY),
+                        "AccountName part is not a storage account name"),
                 new Case(good.replace("AccountKey=" + KEY, "AccountKey=" + KEY.substring(0, 60)),
                         "the AccountKey part of the string is not valid"),
                 new Case(good.replace("AccountKey=", KEY.substring(4, 20) + ";AccountKey="), "part 3 (counting"),
                 new Case(good.replace("EndpointSuffix=", KEY + "="), "part 4"),
                 new Case(good + ";AccountKey=" + KEY, "AccountKey twice"),
                 new Case(good.replace("AccountName=acct;", ""), "AccountKey but no AccountName"),
-                new Case("BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=" + SAS.replace("sv=", "v="),
+                new Case(
+                        "BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature="
+                                + SAS.replace("sv=", "v="),
                         "the SharedAccessSignature part of the string is not valid: it has no sv parameter"),
                 new Case("BlobEndpoint=https://acct.blob.core.windows.net/?" + SAS + ";SharedAccessSignature=" + SAS,
                         "BlobEndpoint part carries a query string"),
@@ -120,11 +126,13 @@ class StorageCredentialsTest {
 
     @Test
     void optionsWithoutCredentialsAndEntraIdOptionsPassTheCheck() {
-        StorageCredentials.check(Map.of("fs.azure.account.auth.type", "SharedKey", "fs.azure.io.retry.max.retries", "0"));
+        StorageCredentials
+                .check(Map.of("fs.azure.account.auth.type", "SharedKey", "fs.azure.io.retry.max.retries", "0"));
         StorageCredentials.check(AdlsGen2.entraId("mylake"));
         StorageCredentials.check(AdlsGen2.accountKey("mylake", KEY));
         assertThat(AdlsGen2.accountKey("mylake", KEY)).isInstanceOf(SecretMap.class);
-        assertThat(AdlsGen2.sas("mylake", SAS).toString()).doesNotContain(SIG).contains("fs.azure.sas.fixed.token." + HOST);
+        assertThat(AdlsGen2.sas("mylake", SAS).toString()).doesNotContain(SIG)
+                .contains("fs.azure.sas.fixed.token." + HOST);
     }
 
     private static void assertRefused(Throwable t, Case c, String prefix) {

@@ -18,8 +18,7 @@ class CaptureArchiveTest {
     private static final String KEY =
             "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void definingAnArchiveTouchesNoStorageChecksItsArgumentsAndPrintsNoSecret() {

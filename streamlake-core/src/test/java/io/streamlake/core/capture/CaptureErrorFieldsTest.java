@@ -27,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CaptureErrorFieldsTest {
     private static final SourcePartition ORDERS_1 = new SourcePartition("orders", 1);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void aMissingFileOfOurArchiveFailsNamingItsPartition() {
@@ -66,7 +65,8 @@ class CaptureErrorFieldsTest {
 
     private static List<SourceRecord> records(long from, long to) {
         return LongStream.range(from, to).mapToObj(p -> new SourceRecord(ORDERS_1, p, null,
-                ("{\"n\":" + p + "}").getBytes(StandardCharsets.UTF_8), Map.of(), Instant.parse("2026-01-01T00:00:00Z")))
+                ("{\"n\":" + p + "}").getBytes(StandardCharsets.UTF_8), Map.of(),
+                Instant.parse("2026-01-01T00:00:00Z")))
                 .toList();
     }
 }

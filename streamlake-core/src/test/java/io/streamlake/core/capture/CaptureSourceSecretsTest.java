@@ -19,8 +19,10 @@ class CaptureSourceSecretsTest {
         CaptureSource source = Capture.backfill("abfss://capture@archive.dfs.core.windows.net/", "orders")
                 .withStorageOption("fs.azure.account.key.archive.dfs.core.windows.net", key);
         Map<String, String> merged = source.storageOptions(new NoMarkers("p", pipelineOptions));
-        assertThat(merged).isInstanceOf(SecretMap.class).containsEntry("fs.azure.account.key.archive.dfs.core.windows.net",
-                key).containsAllEntriesOf(pipelineOptions);
+        assertThat(merged).isInstanceOf(SecretMap.class)
+                .containsEntry("fs.azure.account.key.archive.dfs.core.windows.net",
+                        key)
+                .containsAllEntriesOf(pipelineOptions);
         SecretFragments.assertNoneIn(merged + " " + merged.values() + " " + merged.entrySet() + " " + source, key, sig);
         assertThat(source.toString()).contains("fs.azure.account.key.archive.dfs.core.windows.net");
     }

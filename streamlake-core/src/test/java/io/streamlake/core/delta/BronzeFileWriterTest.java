@@ -116,9 +116,11 @@ class BronzeFileWriterTest {
         assertThat(actual).hasSize(2_000).isEqualTo(expected);
         // a spot check against the source, so that two equally wrong paths cannot pass
         assertThat(actual.get(1)).containsExactly("6b2d31",
-                HexFormat.of().formatHex(records.get(1).value()), "orders", 1, 1_000_001L, records.get(1).timestamp().truncatedTo(ChronoUnit.MICROS),
+                HexFormat.of().formatHex(records.get(1).value()), "orders", 1, 1_000_001L,
+                records.get(1).timestamp().truncatedTo(ChronoUnit.MICROS),
                 Map.of("content-type", HexFormat.of().formatHex("application/json".getBytes(StandardCharsets.UTF_8)),
-                        "trace", "01ff00"), INGESTED, null);
+                        "trace", "01ff00"),
+                INGESTED, null);
         assertThat(actual.get(2).get(8)).isEqualTo(Map.of("offset", "2000", "partition_key", "ключ-2 \uD83D\uDE00"));
 
         assertThat(direct.rowCount()).isEqualTo(rows.rowCount());
@@ -182,8 +184,9 @@ class BronzeFileWriterTest {
                     Instant.EPOCH, polluted))).isInstanceOf(SchemaMismatchException.class)
                     .hasMessageContaining("'metadata'").hasMessageContaining("java.lang.Long");
             w.write(new SourceRecord(p, 4, null, new byte[] {4}, SmallMap.of(new String[] {"a", "b", "a"},
-                    new byte[][] {{1}, null, {3}}, 3), Instant.EPOCH, SmallMap.of(new String[] {"m"},
-                    new String[] {"ü"}, 1)));
+                    new byte[][] {{1}, null, {3}}, 3), Instant.EPOCH,
+                    SmallMap.of(new String[] {"m"},
+                            new String[] {"ü"}, 1)));
             file = w.finish();
         }
         List<Row> rows = readAll(table, file, BronzeLayout.SCHEMA);

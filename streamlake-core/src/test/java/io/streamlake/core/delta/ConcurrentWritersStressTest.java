@@ -67,7 +67,7 @@ class ConcurrentWritersStressTest {
 
     /** Half the jobs write bronze: bronze files recycle page buffers, so sharing hurts them most. */
     private static final Kind[] JOBS = {Kind.BRONZE, Kind.SILVER, Kind.BRONZE, Kind.QUARANTINE, Kind.BRONZE,
-        Kind.COMPACTION};
+            Kind.COMPACTION};
 
     /** One written file and what should be in it, in order. */
     private record Written(Kind kind, DataFile file, List<Row> rows) {

@@ -139,7 +139,8 @@ public final class DamagedFiles {
     /** @return the data pages of a column chunk */
     public static int pageCount(DeltaTable table, DataFile file, String column, int rowGroup) {
         Configuration conf = table.conf();
-        try (ParquetFileReader in = ParquetFileReader.open(HadoopInputFile.fromPath(table.resolve(file.path()), conf))) {
+        try (ParquetFileReader in =
+                ParquetFileReader.open(HadoopInputFile.fromPath(table.resolve(file.path()), conf))) {
             ColumnDescriptor d = in.getFooter().getFileMetaData().getSchema().getColumnDescription(column.split("\\."));
             in.setRequestedSchema(List.of(d));
             PageReader pages = in.readRowGroup(rowGroup).getPageReader(d);
@@ -188,7 +189,8 @@ public final class DamagedFiles {
                 if (data && dataPages == page) {
                     out.seek(at);
                     // field type 15, which Thrift's compact protocol does not know: the header cannot parse
-                    out.write(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+                    out.write(
+                            new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
                     return;
                 }
                 if (data) {

@@ -298,7 +298,8 @@ class DeltaCommitTest {
         assertThatThrownBy(() -> c.commit("WRITE")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("newCommit()");
         assertThatThrownBy(() -> c.add(file(table, 1))).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> table.newCommit().setTransaction("app", -2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> table.newCommit().setTransaction("app", -2))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -139,7 +139,8 @@ class DeltaFileWriterTest {
         table.newCommit().add(file).commit("WRITE");
         List<Row> rows = readAll(table, file, SCHEMA);
         assertThat(rows.get(0).timestamp("ts")).isEqualTo(Instant.parse("2026-01-01T10:00:00.123456Z"));
-        assertThat(rows.subList(1, 4)).extracting(r -> r.timestamp("ts")).containsExactlyElementsOf(instants.subList(1, 4));
+        assertThat(rows.subList(1, 4)).extracting(r -> r.timestamp("ts"))
+                .containsExactlyElementsOf(instants.subList(1, 4));
         assertThat(rows).extracting(r -> r.value("day")).containsExactlyElementsOf(dates);
         assertThat(file.min("ts")).contains(Instant.parse("1900-01-01T00:00:00Z"));
         assertThat(file.max("day")).contains(LocalDate.of(9999, 12, 31));

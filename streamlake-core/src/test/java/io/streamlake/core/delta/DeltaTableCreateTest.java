@@ -160,8 +160,9 @@ class DeltaTableCreateTest {
     void aTableWithTypesStreamLakeLacksIsRefusedNamingBothSchemas(@TempDir Path dir) throws IOException {
         writeCommit(dir, 0,
                 "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}",
-                metadata("{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\",\"nullable\":true,"
-                        + "\"metadata\":{}},{\"name\":\"weight\",\"type\":\"float\",\"nullable\":true,\"metadata\":{}}]}"));
+                metadata(
+                        "{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\",\"nullable\":true,"
+                                + "\"metadata\":{}},{\"name\":\"weight\",\"type\":\"float\",\"nullable\":true,\"metadata\":{}}]}"));
         DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
         assertThatThrownBy(() -> table.create(ORDERS))
                 .isInstanceOf(SchemaMismatchException.class)
@@ -175,8 +176,9 @@ class DeltaTableCreateTest {
         writeCommit(dir, 0,
                 "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
                         + "\"writerFeatures\":[\"deletionVectors\"]}}",
-                metadata("{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\",\"nullable\":false,"
-                        + "\"metadata\":{}}]}"));
+                metadata(
+                        "{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\",\"nullable\":false,"
+                                + "\"metadata\":{}}]}"));
         DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
         Schema schema = Schema.builder().required("order_id", DataType.STRING).build();
         assertThatThrownBy(() -> table.create(schema))
@@ -195,8 +197,9 @@ class DeltaTableCreateTest {
         writeCommit(dir, 0,
                 "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":7,\"writerFeatures\":[\"appendOnly\","
                         + "\"invariants\",\"domainMetadata\"]}}",
-                metadata("{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\",\"nullable\":false,"
-                        + "\"metadata\":{}}]}"));
+                metadata(
+                        "{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\",\"nullable\":false,"
+                                + "\"metadata\":{}}]}"));
         DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
         Schema schema = Schema.builder().required("order_id", DataType.STRING).build();
         assertThatThrownBy(() -> table.create(schema))

@@ -139,7 +139,8 @@ class DeltaTableRoundTripTest {
                 assertThat((byte[]) actual).as(e.getKey()).isEqualTo(b);
             } else if (want instanceof Map<?, ?> m) {
                 Map<String, Object> got = (Map<String, Object>) actual;
-                assertThat(got.keySet()).as(e.getKey()).containsExactlyInAnyOrderElementsOf((Iterable<String>) m.keySet());
+                assertThat(got.keySet()).as(e.getKey())
+                        .containsExactlyInAnyOrderElementsOf((Iterable<String>) m.keySet());
                 for (Map.Entry<?, ?> me : m.entrySet()) {
                     Object v = got.get(me.getKey());
                     if (me.getValue() instanceof byte[] b) {
@@ -163,7 +164,8 @@ class DeltaTableRoundTripTest {
         table.create(ALL_TYPES);
         DataFile file = writeFile(table, ALL_TYPES, List.of(row(1)));
         try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
-                new org.apache.hadoop.fs.Path(dir.resolve(file.path()).toUri()), new org.apache.hadoop.conf.Configuration()))) {
+                new org.apache.hadoop.fs.Path(dir.resolve(file.path()).toUri()),
+                new org.apache.hadoop.conf.Configuration()))) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             String text = schema.toString();
             assertThat(text).contains("required int64 id;")
@@ -282,7 +284,9 @@ class DeltaTableRoundTripTest {
     @Test
     void hadoopUrisArePassedUntouchedAndCredentialsLeftOut() {
         assertThat(DeltaTable.open("abfss://lake@acct.dfs.core.windows.net/bronze/orders",
-                Map.of("fs.azure.account.key.acct.dfs.core.windows.net", "c2VjcmV0LWFjY291bnQta2V5LXZhbHVlLWZvci10ZXN0cy1vbmx5LTY0LWJ5dGVzLWxvbmctMDEyMzQ1Njc4OQ==")).location())
+                Map.of("fs.azure.account.key.acct.dfs.core.windows.net",
+                        "c2VjcmV0LWFjY291bnQta2V5LXZhbHVlLWZvci10ZXN0cy1vbmx5LTY0LWJ5dGVzLWxvbmctMDEyMzQ1Njc4OQ=="))
+                .location())
                 .isEqualTo("abfss://lake@acct.dfs.core.windows.net/bronze/orders");
         assertThat(DeltaTable.open("s3a://AKIDEXAMPLE:wJalrXUtnFEMI@bucket/tables/t", Map.of()).location())
                 .isEqualTo("s3a://bucket/tables/t")

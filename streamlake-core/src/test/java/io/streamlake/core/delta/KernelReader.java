@@ -111,7 +111,7 @@ public final class KernelReader {
                                 .readParquetFiles(single(status), physicalSchema, Optional.empty())
                                 .map(FileReadResult::getData);
                         try (CloseableIterator<FilteredColumnarBatch> data =
-                                     Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
+                                Scan.transformPhysicalData(engine, scanState, scanFile, physical)) {
                             while (data.hasNext()) {
                                 FilteredColumnarBatch batch = data.next();
                                 StructType schema = batch.getData().getSchema();

@@ -17,16 +17,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Which Delta log store each kind of table gets, as delta-standalone itself resolves it, and abfss credentials. */
 class LogStoresTest {
-    private static final String KEY = "S2V5T2ZUaGVBY2NvdW50VGhhdE11c3ROb3RMZWFrISFLZXlPZlRoZUFjY291bnRUaGF0TXVzdE5vdExlYWshIQ==";
+    private static final String KEY =
+            "S2V5T2ZUaGVBY2NvdW50VGhhdE11c3ROb3RMZWFrISFLZXlPZlRoZUFjY291bnRUaGF0TXVzdE5vdExlYWshIQ==";
     private static final String SAS = "sv=2024-11-04&ss=b&sig=U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static String logStoreOf(DeltaTable table) {
         LogStore store = LogStoreProvider$.MODULE$.createLogStore(table.conf());
-        org.apache.hadoop.fs.Path log = new org.apache.hadoop.fs.Path(table.root(), "_delta_log/00000000000000000000.json");
-        return store instanceof DelegatingLogStore d ? d.getDelegate(log).getClass().getName() : store.getClass().getName();
+        org.apache.hadoop.fs.Path log =
+                new org.apache.hadoop.fs.Path(table.root(), "_delta_log/00000000000000000000.json");
+        return store instanceof DelegatingLogStore d ? d.getDelegate(log).getClass().getName()
+                : store.getClass().getName();
     }
 
     @Test
@@ -71,7 +73,8 @@ class LogStoresTest {
                 .hasMessageContaining("AdlsGen2.entraId");
         // a key for another account does not count
         assertThatThrownBy(() -> DeltaTable.open("abfss://lake@mylake.dfs.core.windows.net/bronze",
-                AdlsGen2.accountKey("otherlake", KEY))).hasMessageContaining("no credentials").hasMessageNotContaining(KEY);
+                AdlsGen2.accountKey("otherlake", KEY))).hasMessageContaining("no credentials")
+                .hasMessageNotContaining(KEY);
         assertThatThrownBy(() -> DeltaTable.open("abfss://lake@mylake.dfs.core.windows.net/bronze",
                 Map.of("fs.azure.account.auth.type.mylake.dfs.core.windows.net", "SAS")))
                 .hasMessageContaining("auth type SAS");
@@ -84,7 +87,8 @@ class LogStoresTest {
 
     @Test
     void keysAndSasNeverShowInTheTableItsErrorsOrThePipeline() {
-        DeltaTable keyed = DeltaTable.open("abfss://lake@mylake.dfs.core.windows.net/b", AdlsGen2.accountKey("mylake", KEY));
+        DeltaTable keyed =
+                DeltaTable.open("abfss://lake@mylake.dfs.core.windows.net/b", AdlsGen2.accountKey("mylake", KEY));
         DeltaTable sas = DeltaTable.open("abfss://lake@mylake.dfs.core.windows.net/b", AdlsGen2.sas("mylake", SAS));
         assertThat(keyed.toString()).isEqualTo("DeltaTable[abfss://lake@mylake.dfs.core.windows.net/b]");
         assertThat(sas.toString()).doesNotContain(SAS);
@@ -94,16 +98,16 @@ class LogStoresTest {
         assertThat(sas.failure("x", new RuntimeException(SAS), "y").getMessage()).doesNotContain(SAS);
 
         io.streamlake.Pipeline pipeline = io.streamlake.Pipeline.from(new io.streamlake.source.Source() {
-                    @Override
-                    public String name() {
-                        return "none";
-                    }
+            @Override
+            public String name() {
+                return "none";
+            }
 
-                    @Override
-                    public io.streamlake.source.SourceReader open(io.streamlake.source.SourceContext context) {
-                        throw new UnsupportedOperationException();
-                    }
-                })
+            @Override
+            public io.streamlake.source.SourceReader open(io.streamlake.source.SourceContext context) {
+                throw new UnsupportedOperationException();
+            }
+        })
                 .bronze("abfss://lake@mylake.dfs.core.windows.net/b").bronzeOnly()
                 .withStorageOptions(AdlsGen2.accountKey("mylake", KEY)).withStorageOptions(AdlsGen2.sas("other", SAS));
         assertThat(pipeline.toString()).doesNotContain(KEY).doesNotContain(SAS)

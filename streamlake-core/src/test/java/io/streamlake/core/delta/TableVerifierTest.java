@@ -145,7 +145,8 @@ class TableVerifierTest {
                     Row row = DeltaTableRoundTripTest.row(i);
                     w.write(row);
                     // ten scalar columns; headers and labels are maps: key and value columns, one entry at least
-                    values += 10 + 2L * Math.max(1, size(row.value("headers"))) + 2L * Math.max(1, size(row.value("labels")));
+                    values += 10 + 2L * Math.max(1, size(row.value("headers")))
+                            + 2L * Math.max(1, size(row.value("labels")));
                 }
                 f = w.finish();
             }
@@ -403,11 +404,13 @@ class TableVerifierTest {
             try (io.streamlake.table.DataFileWriter out = bronze.newDataFile(BronzeLayout.SCHEMA)) {
                 long written = 0;
                 for (DataFile f : repair.snapshot().files()) {
-                    for (Iterator<Row> rows = repair.read(f, BronzeLayout.SCHEMA); rows.hasNext(); ) {
+                    for (Iterator<Row> rows = repair.read(f, BronzeLayout.SCHEMA); rows.hasNext();) {
                         Row row = rows.next();
-                        boolean inRange = damaged.getValue().stream().anyMatch(r ->
-                                r.source().equals(row.string("source")) && r.partition() == row.intValue("partition")
-                                        && row.longValue("position") >= r.first() && row.longValue("position") <= r.last());
+                        boolean inRange = damaged.getValue().stream()
+                                .anyMatch(r -> r.source().equals(row.string("source"))
+                                        && r.partition() == row.intValue("partition")
+                                        && row.longValue("position") >= r.first()
+                                        && row.longValue("position") <= r.last());
                         if (inRange) {
                             out.write(row);
                             written++;
@@ -429,7 +432,8 @@ class TableVerifierTest {
         List<Map<String, Object>> kernel = KernelReader.rows(bronze.location());
         assertThat(kernel).hasSize(16_000);
         Map<String, Object> row = kernel.stream()
-                .filter(r -> r.get("partition").equals(2) && r.get("position").equals(1_234L)).findFirst().orElseThrow();
+                .filter(r -> r.get("partition").equals(2) && r.get("position").equals(1_234L)).findFirst()
+                .orElseThrow();
         assertThat(new String((byte[]) row.get("value"), StandardCharsets.UTF_8))
                 .isEqualTo(new String(event("orders", 2, 1_234, "order").value(), StandardCharsets.UTF_8));
         // rearranged, not new data: a streaming reader (silver) does not take the rows again

@@ -66,7 +66,8 @@ class WriterIsolationTest {
         for (int i = 0; i < n; i++) {
             byte[] value = new byte[1_000 + i % 50];
             Arrays.fill(value, (byte) ('a' + i % 26));
-            out.add(new SourceRecord(new SourcePartition("orders", i % 3), i, ("k" + i).getBytes(StandardCharsets.UTF_8),
+            out.add(new SourceRecord(new SourcePartition("orders", i % 3), i,
+                    ("k" + i).getBytes(StandardCharsets.UTF_8),
                     value, Map.of(), Instant.ofEpochSecond(1_700_000_000L + i), Map.of()));
         }
         return out;
@@ -107,7 +108,8 @@ class WriterIsolationTest {
         for (int i = 0; i < 6_000; i++) {
             rows.add(Row.of(schema, "id-" + i, "p".repeat(1_000 + i % 50), (long) i));
         }
-        try (DeltaFileWriter w = new DeltaFileWriter(table, schema, Map.of(), ParquetColumnFile.Limits.rowGroupBytes(256 << 10))) {
+        try (DeltaFileWriter w =
+                new DeltaFileWriter(table, schema, Map.of(), ParquetColumnFile.Limits.rowGroupBytes(256 << 10))) {
             other = buildOtherWritersProperties();
             rows.forEach(w::write);
             file = w.finish();

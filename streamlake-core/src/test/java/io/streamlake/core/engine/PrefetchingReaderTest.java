@@ -44,7 +44,8 @@ class PrefetchingReaderTest {
         long next;
         int rewinds;
         volatile boolean readMarkerInPoll;
-        final java.util.concurrent.BlockingQueue<OptionalLong> markers = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.concurrent.BlockingQueue<OptionalLong> markers =
+                new java.util.concurrent.LinkedBlockingQueue<>();
 
         CheckingReader(SourceContext context) {
             this.context = context;
@@ -202,7 +203,7 @@ class PrefetchingReaderTest {
             r.startPrefetching("fetch-test");
             CheckingReader reader = opened.get(0);
             reader.readMarkerInPoll = true; // as a reader assigned a partition mid-fetch does
-            r.poll(1, Duration.ZERO);       // on this thread: reads at once; then the next fetch starts
+            r.poll(1, Duration.ZERO); // on this thread: reads at once; then the next fetch starts
             assertThat(reader.markers.poll(10, TimeUnit.SECONDS)).isEmpty();
             // the fetch thread asks while the batch is being committed: it must not see the old marker
             assertThat(reader.markers.poll(200, TimeUnit.MILLISECONDS)).isNull();

@@ -96,9 +96,10 @@ public final class Azurite implements AutoCloseable {
     private static void install(Path home) {
         String npm = onPath("npm");
         if (npm == null || onPath("node") == null) {
-            throw new IllegalStateException("the Blob checkpoint store tests need Azurite " + VERSION + ", which runs on"
-                    + " Node.js: install node and npm (Node 20 works), or set " + ENDPOINT_ENV + " to a running"
-                    + " Azurite blob endpoint such as http://127.0.0.1:10000/devstoreaccount1");
+            throw new IllegalStateException(
+                    "the Blob checkpoint store tests need Azurite " + VERSION + ", which runs on"
+                            + " Node.js: install node and npm (Node 20 works), or set " + ENDPOINT_ENV + " to a running"
+                            + " Azurite blob endpoint such as http://127.0.0.1:10000/devstoreaccount1");
         }
         try {
             Files.createDirectories(home);

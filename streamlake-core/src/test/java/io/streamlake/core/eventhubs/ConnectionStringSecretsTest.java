@@ -45,7 +45,8 @@ class ConnectionStringSecretsTest {
                 GOOD + ";Key=" + KEY,
                 GOOD + ";SharedAccessKey=" + KEY);
         String[] says = {"Endpoint part", "Endpoint part", "Endpoint part", "SharedAccessKeyName part",
-            "SharedAccessKeyName part", "EntityPath part", "EntityPath part", "part 4", "part 4", "SharedAccessKey twice"};
+                "SharedAccessKeyName part", "EntityPath part", "EntityPath part", "part 4", "part 4",
+                "SharedAccessKey twice"};
         for (int i = 0; i < misplaced.size(); i++) {
             String cs = misplaced.get(i);
             cases.add(new Case("kafka #" + i, () -> EventHubs.kafka(cs, "orders"), says[i]));
@@ -56,7 +57,8 @@ class ConnectionStringSecretsTest {
         // a key or connection string given where a name belongs
         cases.add(new Case("key as event hub", () -> EventHubs.kafka(GOOD, KEY), "event hub name"));
         cases.add(new Case("key as the producer's event hub", () -> EventHubs.producer(GOOD, KEY), "event hub name"));
-        cases.add(new Case("connection string as event hub", () -> EventHubs.kafka(GOOD, GOOD), "looks like a connection"));
+        cases.add(new Case("connection string as event hub", () -> EventHubs.kafka(GOOD, GOOD),
+                "looks like a connection"));
         cases.add(new Case("key as namespace", () -> EventHubsEntraId.kafka(KEY, "orders"), "looks like a connection"));
         cases.add(new Case("stripped key as namespace", () -> EventHubsEntraId.kafka(KEY.replace("=", "") + "+/",
                 "orders"), "is not a host name"));
@@ -81,8 +83,9 @@ class ConnectionStringSecretsTest {
                 "checkpoints"), "SharedAccessSignature part"));
         // cut in the signature's base64, before URL-encoding: a cut in the URL-encoded text can leave
         // half a %-escape, which is another mistake (the next case), so the random key decided the message
-        String shortSig = java.net.URLEncoder.encode(java.net.URLDecoder.decode(SIG, java.nio.charset.StandardCharsets.UTF_8)
-                .substring(0, 40), java.nio.charset.StandardCharsets.UTF_8);
+        String shortSig =
+                java.net.URLEncoder.encode(java.net.URLDecoder.decode(SIG, java.nio.charset.StandardCharsets.UTF_8)
+                        .substring(0, 40), java.nio.charset.StandardCharsets.UTF_8);
         cases.add(new Case("bad SAS in a container URL", () -> source.withCheckpointStoreUrl(
                 "https://acct.blob.core.windows.net/cp?" + sas.replace(SIG, shortSig), null), "query string"));
         cases.add(new Case("SAS cut inside a %-escape", () -> source.withCheckpointStoreUrl(

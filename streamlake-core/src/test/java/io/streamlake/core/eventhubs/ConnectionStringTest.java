@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class ConnectionStringTest {
     private static final String KEY = "s3cr3tKEYvalue+/abcdefghijklmnopqrstuvwxyz0=";
-    private static final String GOOD = "Endpoint=sb://my-ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
-            + "SharedAccessKey=" + KEY;
+    private static final String GOOD =
+            "Endpoint=sb://my-ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+                    + "SharedAccessKey=" + KEY;
 
     @Test
     void parsesANamespaceConnectionString() {
@@ -25,8 +26,9 @@ class ConnectionStringTest {
 
     @Test
     void acceptsAnEntityPathAnyCaseOfPartNamesATrailingSemicolonAndNoTrailingSlash() {
-        ConnectionString cs = ConnectionString.parse(" endpoint=sb://ns.servicebus.windows.net;sharedaccesskeyname=send;"
-                + "SHAREDACCESSKEY=" + KEY + ";EntityPath=orders; ");
+        ConnectionString cs =
+                ConnectionString.parse(" endpoint=sb://ns.servicebus.windows.net;sharedaccesskeyname=send;"
+                        + "SHAREDACCESSKEY=" + KEY + ";EntityPath=orders; ");
         assertThat(cs.entityPath()).contains("orders");
         assertThat(cs.bootstrapServers()).isEqualTo("ns.servicebus.windows.net:9093");
     }

@@ -32,15 +32,17 @@ class EventHubsEntraIdTest {
     }
 
     private static List<AppConfigurationEntry> jaas(Map<String, Object> config) {
-        return JaasContext.loadClientContext(Map.of("sasl.jaas.config", new Password((String) config.get("sasl.jaas.config"))))
+        return JaasContext
+                .loadClientContext(Map.of("sasl.jaas.config", new Password((String) config.get("sasl.jaas.config"))))
                 .configurationEntries();
     }
 
     @Test
     void aCredentialSourceHasTheConnectionStringSourcesSettingsWithOAuthBearerInsteadOfPlain() throws Exception {
         StaticTokenCredential credential = StaticTokenCredential.of("t", OffsetDateTime.now());
-        Map<String, Object> entra = consumerConfig(EventHubsEntraId.kafka("mynamespace.servicebus.windows.net", "orders",
-                credential));
+        Map<String, Object> entra =
+                consumerConfig(EventHubsEntraId.kafka("mynamespace.servicebus.windows.net", "orders",
+                        credential));
         Map<String, Object> keyed = consumerConfig(EventHubs.kafka(CS, "orders"));
 
         assertThat(entra).containsEntry("bootstrap.servers", "mynamespace.servicebus.windows.net:9093")
@@ -58,9 +60,11 @@ class EventHubsEntraIdTest {
         }
         assertThat(a).isEqualTo(b); // same endpoint, timeouts and fetch settings as the connection-string source
 
-        Map<String, Object> defaults = consumerConfig(EventHubsEntraId.kafka("mynamespace.servicebus.windows.net", "orders"));
+        Map<String, Object> defaults =
+                consumerConfig(EventHubsEntraId.kafka("mynamespace.servicebus.windows.net", "orders"));
         assertThat(jaas(defaults).get(0).getOptions()).doesNotContainKey("credential");
-        assertThat(EventHubsEntraId.kafka("ns.servicebus.windows.net", "orders", "g", credential).groupId()).contains("g");
+        assertThat(EventHubsEntraId.kafka("ns.servicebus.windows.net", "orders", "g", credential).groupId())
+                .contains("g");
     }
 
     @Test
@@ -69,7 +73,8 @@ class EventHubsEntraIdTest {
         String jwt = "eyJhbGciOiJub25lIn0." + java.util.Base64.getUrlEncoder().withoutPadding()
                 .encodeToString("{\"aud\":\"x\",\"sub\":\"app-42\",\"exp\":1}".getBytes()) + ".";
         StaticTokenCredential credential = StaticTokenCredential.of(jwt, expiry);
-        Map<String, Object> config = consumerConfig(EventHubsEntraId.kafka("ns.servicebus.windows.net", "orders", credential));
+        Map<String, Object> config =
+                consumerConfig(EventHubsEntraId.kafka("ns.servicebus.windows.net", "orders", credential));
 
         EntraIdLoginHandler handler = new EntraIdLoginHandler();
         handler.configure(config, "OAUTHBEARER", jaas(config));
@@ -91,15 +96,18 @@ class EventHubsEntraIdTest {
 
     @Test
     void aFailingCredentialFailsTheLoginWithADescriptionThatSaysWhatToCheck() throws Exception {
-        StaticTokenCredential refused = StaticTokenCredential.failing(new IllegalStateException("AADSTS50034: no user"));
-        Map<String, Object> config = consumerConfig(EventHubsEntraId.kafka("ns.servicebus.windows.net", "orders", refused));
+        StaticTokenCredential refused =
+                StaticTokenCredential.failing(new IllegalStateException("AADSTS50034: no user"));
+        Map<String, Object> config =
+                consumerConfig(EventHubsEntraId.kafka("ns.servicebus.windows.net", "orders", refused));
         EntraIdLoginHandler handler = new EntraIdLoginHandler();
         handler.configure(config, "OAUTHBEARER", jaas(config));
         OAuthBearerTokenCallback callback = new OAuthBearerTokenCallback();
         handler.handle(new Callback[] {callback});
 
         assertThat(callback.token()).isNull();
-        assertThat(callback.errorDescription()).contains("Entra ID sign-in for Event Hubs namespace ns.servicebus.windows.net")
+        assertThat(callback.errorDescription())
+                .contains("Entra ID sign-in for Event Hubs namespace ns.servicebus.windows.net")
                 .contains("AADSTS50034").contains("Azure Event Hubs Data Receiver");
     }
 

@@ -58,8 +58,7 @@ class EventHubsSourceIT {
             + "SharedAccessKeyName=listen;SharedAccessKey=" + KEY;
     private static Azurite azurite;
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
     private String container;
     private String bronze;
 
@@ -399,7 +398,8 @@ class EventHubsSourceIT {
         ByteArrayOutputStream logs = new ByteArrayOutputStream();
         System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
         List<String> texts = new ArrayList<>();
-        String sas = "sv=2023-11-03&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
+        String sas =
+                "sv=2023-11-03&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
         try {
             SimulatedHub hub = new SimulatedHub("orders", 1);
             hub.send(0, 20);
@@ -433,7 +433,8 @@ class EventHubsSourceIT {
         // The logs were captured: the reader's start line, and the SDK error with the connection string masked.
         assertThat(logs.toString(StandardCharsets.UTF_8)).contains("source 'orders': started EventHubsSource[")
                 .contains("cannot connect with ***");
-        assertThat(all).doesNotContain(KEY).doesNotContain(Azurite.ACCOUNT_KEY).doesNotContain("c2VjcmV0LXNhcy1zaWduYXR1cmU")
+        assertThat(all).doesNotContain(KEY).doesNotContain(Azurite.ACCOUNT_KEY)
+                .doesNotContain("c2VjcmV0LXNhcy1zaWduYXR1cmU")
                 .doesNotContain(EH_CONNECTION);
     }
 
@@ -498,7 +499,8 @@ class EventHubsSourceIT {
             };
             Pipeline pipeline = Pipeline.from(wrapper).bronze(bronze).bronzeOnly().withName("eh")
                     .withMaxBatchRecords(25).validate();
-            engine = new MicroBatchEngine(pipeline, new PipelineTables(DeltaTable.open(bronze, Map.of()), null, null, null));
+            engine = new MicroBatchEngine(pipeline,
+                    new PipelineTables(DeltaTable.open(bronze, Map.of()), null, null, null));
             engine.open();
         }
 

@@ -30,7 +30,8 @@ class EventHubsSourceSpecTest {
                         "checkpointStore"));
         m.put("withCheckpointStore(BlobContainerAsyncClient)", change(s -> s.withCheckpointStore(
                 new BlobContainerClientBuilder().connectionString(STORAGE).containerName("checkpoints")
-                        .buildAsyncClient()), "checkpointStore"));
+                        .buildAsyncClient()),
+                "checkpointStore"));
         m.put("withMaxBatchSize(int)", change(s -> s.withMaxBatchSize(7), "maxBatchSize"));
         m.put("withMaxWait(Duration)", change(s -> s.withMaxWait(Duration.ofSeconds(7)), "maxWait"));
         m.put("withStartPosition(StartPosition)", change(s -> s.withStartPosition(StartPosition.latest()),

@@ -35,7 +35,8 @@ class EventHubsSourceTest {
     private static final String CS = "Endpoint=sb://myns.servicebus.windows.net/;SharedAccessKeyName=listen;"
             + "SharedAccessKey=" + KEY;
     /** Storage account keys are the base64 text of 64 bytes, and are checked for it. */
-    private static final String STORAGE_KEY = "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
+    private static final String STORAGE_KEY =
+            "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==";
     private static final String STORAGE = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + STORAGE_KEY
             + ";EndpointSuffix=core.windows.net";
     private static final String SAS_SIGNATURE = "U2lnbmF0dXJlVGhhdE11c3ROb3RMZWFrMDEyMzQ1Njc%3D";
@@ -75,7 +76,8 @@ class EventHubsSourceTest {
         Instant t = Instant.parse("2026-11-25T00:00:00Z");
         assertThat(s.withStartPosition(StartPosition.timestamp(t)).initialPosition("1"))
                 .isEqualTo(EventPosition.fromEnqueuedTime(t));
-        EventHubsSource bySeq = s.withStartPosition(StartPosition.offsets(Map.of(new SourcePartition("orders", 1), 7L)));
+        EventHubsSource bySeq =
+                s.withStartPosition(StartPosition.offsets(Map.of(new SourcePartition("orders", 1), 7L)));
         assertThat(bySeq.initialPosition("1")).isEqualTo(EventPosition.fromSequenceNumber(7, true));
         assertThat(bySeq.initialPosition("0")).isEqualTo(EventPosition.earliest());
         assertThat(bySeq.startSequenceNumber(1)).isEqualTo(7);

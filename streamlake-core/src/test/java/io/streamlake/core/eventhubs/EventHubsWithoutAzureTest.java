@@ -20,7 +20,8 @@ class EventHubsWithoutAzureTest {
     public static final class AccountKeyOptions implements Supplier<Object> {
         @Override
         public Object get() {
-            return io.streamlake.core.azure.AdlsGen2.accountKey("mylake", "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==");
+            return io.streamlake.core.azure.AdlsGen2.accountKey("mylake",
+                    "QWNjb3VudEtleVRoYXRNdXN0TmV2ZXJCZVByaW50ZWRBY2NvdW50S2V5VGhhdE11c3ROZXZlckJlUHJpbnRlZA==");
         }
     }
 
@@ -38,7 +39,8 @@ class EventHubsWithoutAzureTest {
             // called as an application calls it (reflection would resolve every signature, Entra ID's too)
             Object options = ((Supplier<?>) Class.forName(AccountKeyOptions.class.getName(), true, loader)
                     .getDeclaredConstructor().newInstance()).get();
-            assertThat(((Map<?, ?>) options).keySet()).map(String::valueOf).contains("fs.azure.account.key.mylake.dfs.core.windows.net");
+            assertThat(((Map<?, ?>) options).keySet()).map(String::valueOf)
+                    .contains("fs.azure.account.key.mylake.dfs.core.windows.net");
 
             // and the class loader does hide the SDK: the Entra ID factories cannot load
             Class<?> entra = Class.forName(EventHubsEntraId.class.getName(), true, loader);

@@ -84,7 +84,8 @@ final class SimulatedHub {
             at = log.size();
             for (int i = first; i < log.size(); i++) {
                 if (log.get(i).getEnqueuedTime().isAfter(position.getEnqueuedDateTime())
-                        || (position.isInclusive() && log.get(i).getEnqueuedTime().equals(position.getEnqueuedDateTime()))) {
+                        || (position.isInclusive()
+                                && log.get(i).getEnqueuedTime().equals(position.getEnqueuedDateTime()))) {
                     at = i;
                     break;
                 }

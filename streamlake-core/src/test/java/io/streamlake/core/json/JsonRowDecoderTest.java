@@ -120,7 +120,7 @@ class JsonRowDecoderTest {
 
             assertThat(row.string("payload")).isEqualTo(
                     "{\"lines\":[{\"sku\":\"A\\\"1\",\"price\":10.10,\"tags\":[]},null,true],"
-                    + "\"note\":\"caf\u00e9 \\u2603\",\"big\":123456789012345678901234567890}");
+                            + "\"note\":\"caf\u00e9 \\u2603\",\"big\":123456789012345678901234567890}");
             assertThat(row.string("status")).isEqualTo("[1,\"two\",{\"three\":3}]");
         }
 
@@ -135,7 +135,8 @@ class JsonRowDecoderTest {
         void intAcceptsIntegralFloatsAndRejectsFractionsAndOverflow() {
             assertThat(decode("{\"order_id\": \"a\", \"qty\": 3.0}").intValue("qty")).isEqualTo(3);
             assertThat(decode("{\"order_id\": \"a\", \"qty\": 1e2}").intValue("qty")).isEqualTo(100);
-            assertThat(decode("{\"order_id\": \"a\", \"qty\": -2147483648}").intValue("qty")).isEqualTo(Integer.MIN_VALUE);
+            assertThat(decode("{\"order_id\": \"a\", \"qty\": -2147483648}").intValue("qty"))
+                    .isEqualTo(Integer.MIN_VALUE);
 
             assertThat(failure("{\"order_id\": \"a\", \"qty\": 3.5}"))
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
@@ -159,16 +160,18 @@ class JsonRowDecoderTest {
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("long range");
             assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e19}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
             // a short token for a huge number must be refused without building it
-            assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e999999999}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"seq\": 1e999999999}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
             assertThat(failure("{\"order_id\": \"a\", \"seq\": 0.5}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"seq\": \"12\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"seq\": \"12\"}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
         void exponentsBeyondAnyNumbersRangeAreAWrongValueNotAnException() {
             for (String column : new String[] {"qty", "seq", "amount"}) {
                 for (String number : new String[] {"1e2147483648", "1e-2147483649", "-1e2147483648", "1e2147483647",
-                    "1E+2147483647", "1e-2147483648"}) {
+                        "1E+2147483647", "1e-2147483648"}) {
                     String json = "{\"order_id\": \"a\", \"" + column + "\": " + number + "}";
                     if (number.equals("1e-2147483648") && !column.equals("amount")) {
                         continue; // a tiny number, not an exception: the integral columns refuse its fraction
@@ -184,9 +187,9 @@ class JsonRowDecoderTest {
         @Test
         void unpairedSurrogatesInStringsMapKeysOrTheKeyAreRefusedAndTheMessageHoldsNone() {
             for (String json : new String[] {"{\"order_id\": \"a\", \"status\": \"\\ud800\"}",
-                "{\"order_id\": \"\\udc00\"}", "{\"order_id\": \"a\", \"status\": \"x\\udc00\\ud800\"}",
-                "{\"order_id\": \"a\", \"attrs\": {\"\\ud800\": 1}}",
-                "{\"order_id\": \"a\", \"status\": \"\\ud83d\"}"}) {
+                    "{\"order_id\": \"\\udc00\"}", "{\"order_id\": \"a\", \"status\": \"x\\udc00\\ud800\"}",
+                    "{\"order_id\": \"a\", \"attrs\": {\"\\ud800\": 1}}",
+                    "{\"order_id\": \"a\", \"status\": \"\\ud83d\"}"}) {
                 DecodeException e = failure(json);
                 assertThat(e).as(json).returns(QuarantineReason.UNPAIRED_SURROGATE, DecodeException::reason)
                         .hasMessageContaining("surrogate");
@@ -204,14 +207,16 @@ class JsonRowDecoderTest {
 
             assertThat(failure("{\"order_id\": \"a\", \"weight\": 1e400}"))
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("double range");
-            assertThat(failure("{\"order_id\": \"a\", \"weight\": \"1.5\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"weight\": \"1.5\"}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
         void booleanTakesOnlyTrueAndFalse() {
             assertThat(decode("{\"order_id\": \"a\", \"gift\": false}").value("gift")).isEqualTo(Boolean.FALSE);
 
-            assertThat(failure("{\"order_id\": \"a\", \"gift\": \"true\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"gift\": \"true\"}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
             assertThat(failure("{\"order_id\": \"a\", \"gift\": 1}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
@@ -219,8 +224,10 @@ class JsonRowDecoderTest {
         void timestampsWithOffsetsKeepMicrosecondsAndDropNanoseconds() {
             assertThat(ts("\"2026-01-02T03:04:05Z\"")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
             assertThat(ts("\"2026-01-02T03:04:05+02:00\"")).isEqualTo(Instant.parse("2026-01-02T01:04:05Z"));
-            assertThat(ts("\"2026-01-02T03:04:05.123456-05:30\"")).isEqualTo(Instant.parse("2026-01-02T08:34:05.123456Z"));
-            assertThat(ts("\"2026-01-02T03:04:05.123456789Z\"")).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
+            assertThat(ts("\"2026-01-02T03:04:05.123456-05:30\""))
+                    .isEqualTo(Instant.parse("2026-01-02T08:34:05.123456Z"));
+            assertThat(ts("\"2026-01-02T03:04:05.123456789Z\""))
+                    .isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
             assertThat(ts("\"1969-12-31T23:59:59.9999999Z\"")).isEqualTo(Instant.parse("1969-12-31T23:59:59.999999Z"));
             // shapes outside the hand-parsed one still go through java.time
             assertThat(ts("\"2026-01-02T03:04:05+0200\"")).isEqualTo(Instant.parse("2026-01-02T01:04:05Z"));
@@ -307,12 +314,14 @@ class JsonRowDecoderTest {
                     .isEqualTo(LocalDate.of(2024, 2, 29));
 
             assertThat(failure("{\"order_id\": \"a\", \"ship_date\": \"2026-02-29\"}"))
-                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("not a leap year");
+                    .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
+                    .hasMessageContaining("not a leap year");
             assertThat(failure("{\"order_id\": \"a\", \"ship_date\": \"2026-1-5\"}"))
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("yyyy-MM-dd");
             assertThat(failure("{\"order_id\": \"a\", \"ship_date\": \"2026-01-05T00:00:00Z\"}").reason())
                     .isEqualTo(QuarantineReason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"ship_date\": 20260105}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"ship_date\": 20260105}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -331,11 +340,16 @@ class JsonRowDecoderTest {
                     .hasMessageContaining("12.345").hasMessageContaining("rounding");
             assertThat(failure("{\"order_id\": \"a\", \"amount\": 10000000000}"))
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("10 digits");
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e999999999}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e-999999999}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"12,50\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"\u0661\u0662\"}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
-            assertThat(failure("{\"order_id\": \"a\", \"amount\": true}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e999999999}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": 1e-999999999}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"12,50\"}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": \"\u0661\u0662\"}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"amount\": true}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         private Object amount(String json) {
@@ -356,7 +370,8 @@ class JsonRowDecoderTest {
                     .containsExactly(bytes);
             assertThat(failure("{\"order_id\": \"a\", \"signature\": \"not base64!\"}"))
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason).hasMessageContaining("base64");
-            assertThat(failure("{\"order_id\": \"a\", \"signature\": [1, 2]}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"signature\": [1, 2]}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -376,7 +391,8 @@ class JsonRowDecoderTest {
                     .returns(QuarantineReason.WRONG_TYPE, DecodeException::reason)
                     .returns("attrs", DecodeException::column)
                     .hasMessageContaining("'attrs'").hasMessageContaining("color").hasMessageContaining("red");
-            assertThat(failure("{\"order_id\": \"a\", \"attrs\": [1, 2]}").reason()).isEqualTo(QuarantineReason.WRONG_TYPE);
+            assertThat(failure("{\"order_id\": \"a\", \"attrs\": [1, 2]}").reason())
+                    .isEqualTo(QuarantineReason.WRONG_TYPE);
         }
 
         @Test
@@ -384,7 +400,8 @@ class JsonRowDecoderTest {
             JsonRowDecoder d = new JsonRowDecoder(Schema.builder().required("id", DataType.LONG)
                     .optional("tags", DataType.map(DataType.STRING)).build(), "id", 1024);
 
-            Row row = d.decode("{\"id\": 1, \"tags\": {\"k\": \"v\", \"n\": 2, \"o\": {\"p\": [true]}}}".getBytes(UTF_8));
+            Row row =
+                    d.decode("{\"id\": 1, \"tags\": {\"k\": \"v\", \"n\": 2, \"o\": {\"p\": [true]}}}".getBytes(UTF_8));
 
             assertThat(row.value("tags")).isEqualTo(Map.of("k", "v", "n", "2", "o", "{\"p\":[true]}"));
         }
@@ -408,7 +425,8 @@ class JsonRowDecoderTest {
         void theLastOfDuplicateFieldsWins() {
             assertThat(decode("{\"order_id\": \"a\", \"status\": \"NEW\", \"status\": \"PAID\"}").string("status"))
                     .isEqualTo("PAID");
-            assertThat(failure("{\"order_id\": \"a\", \"order_id\": null}").reason()).isEqualTo(QuarantineReason.MISSING_KEY);
+            assertThat(failure("{\"order_id\": \"a\", \"order_id\": null}").reason())
+                    .isEqualTo(QuarantineReason.MISSING_KEY);
         }
 
         @Test
@@ -489,7 +507,8 @@ class JsonRowDecoderTest {
 
             assertThat(missing).returns(QuarantineReason.MISSING_KEY, DecodeException::reason)
                     .returns("id", DecodeException::column).hasMessageContaining("'id' is missing");
-            assertThat(isNull).returns(QuarantineReason.MISSING_KEY, DecodeException::reason).hasMessageContaining("'id' is null");
+            assertThat(isNull).returns(QuarantineReason.MISSING_KEY, DecodeException::reason)
+                    .hasMessageContaining("'id' is null");
             // the key is checked before other required columns
             assertThat(failure("{\"status\": \"PAID\"}").reason()).isEqualTo(QuarantineReason.MISSING_KEY);
         }
@@ -506,8 +525,10 @@ class JsonRowDecoderTest {
 
             assertThat(missing).returns(QuarantineReason.NULL_REQUIRED, DecodeException::reason)
                     .returns("amount", DecodeException::column)
-                    .hasMessageContaining("'amount'").hasMessageContaining("decimal(10,2)").hasMessageContaining("missing");
-            assertThat(isNull).returns(QuarantineReason.NULL_REQUIRED, DecodeException::reason).hasMessageContaining("is null");
+                    .hasMessageContaining("'amount'").hasMessageContaining("decimal(10,2)")
+                    .hasMessageContaining("missing");
+            assertThat(isNull).returns(QuarantineReason.NULL_REQUIRED, DecodeException::reason)
+                    .hasMessageContaining("is null");
         }
 
         @Test
@@ -662,7 +683,8 @@ class JsonRowDecoderTest {
         BigDecimal total = BigDecimal.ZERO;
         for (int i = 0; i < 200_000; i++) {
             String json = "{\"order_id\":\"o-" + i + "\",\"status\":\"PAID\",\"qty\":" + (i % 7)
-                    + ",\"amount\":\"" + (i % 100) + ".25\",\"updated_at\":\"2026-01-02T03:04:05." + (100_000 + i % 900_000)
+                    + ",\"amount\":\"" + (i % 100) + ".25\",\"updated_at\":\"2026-01-02T03:04:05."
+                    + (100_000 + i % 900_000)
                     + "Z\",\"customer\":{\"id\":" + i + ",\"tier\":\"gold\"},\"gift\":" + (i % 2 == 0) + "}";
             Row row = orders.decode(json.getBytes(UTF_8));
             qtySum += row.intValue("qty");

@@ -9,7 +9,6 @@ import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.testing.NoMarkers;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.source.SourceContext;
-import io.streamlake.source.SourcePartition;
 import io.streamlake.source.StartPosition;
 import java.time.Duration;
 import java.util.List;
@@ -56,7 +55,8 @@ class KafkaSourceTest {
         assertThat(base.startPosition()).isEqualTo(StartPosition.earliest());
         assertThat(changed.skipsLostPositions()).isTrue();
         assertThat(base.name()).isEqualTo("orders,payments");
-        assertThat(KafkaSource.topicPattern("localhost:9092", Pattern.compile("orders-.*")).name()).isEqualTo("orders-.*");
+        assertThat(KafkaSource.topicPattern("localhost:9092", Pattern.compile("orders-.*")).name())
+                .isEqualTo("orders-.*");
     }
 
     @Test
@@ -75,7 +75,8 @@ class KafkaSourceTest {
     @Test
     void connectTimeoutAndTopicWaitDefaultToAMinuteAndNoWaitAndAreCheckedAtDefinition() {
         KafkaSource base = KafkaSource.topics("localhost:9092", "orders");
-        assertThat(base.connectTimeout()).isEqualTo(KafkaSource.DEFAULT_CONNECT_TIMEOUT).isEqualTo(Duration.ofSeconds(60));
+        assertThat(base.connectTimeout()).isEqualTo(KafkaSource.DEFAULT_CONNECT_TIMEOUT)
+                .isEqualTo(Duration.ofSeconds(60));
         assertThat(base.topicWait()).isZero();
         KafkaSource changed = base.withConnectTimeout(Duration.ofSeconds(3)).waitForTopics(Duration.ofMinutes(2));
         assertThat(changed.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
@@ -87,8 +88,10 @@ class KafkaSourceTest {
         assertThat(later.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(later.topicWait()).isEqualTo(Duration.ofMinutes(2));
         assertThat(later.toString()).contains("connect timeout PT3S", "wait for topics PT2M");
-        assertThat(KafkaSource.topicPattern("localhost:9092", Pattern.compile("o.*")).waitForTopics(Duration.ofDays(3650))
-                .topicWait()).isEqualTo(Duration.ofDays(3650));
+        assertThat(
+                KafkaSource.topicPattern("localhost:9092", Pattern.compile("o.*")).waitForTopics(Duration.ofDays(3650))
+                        .topicWait())
+                .isEqualTo(Duration.ofDays(3650));
         assertThat(base.waitForTopics(Duration.ZERO).topicWait()).isZero();
 
         assertThatThrownBy(() -> base.withConnectTimeout(Duration.ZERO)).isInstanceOf(ConfigurationException.class)
@@ -141,7 +144,8 @@ class KafkaSourceTest {
                 .containsEntry("session.timeout.ms", "30000")
                 .containsEntry("metadata.max.age.ms", "180000")
                 .containsEntry("connections.max.idle.ms", "180000");
-        assertThat(EventHubs.kafka(CONNECTION_STRING, "orders", "cg").consumerConfig("p")).containsEntry("group.id", "cg");
+        assertThat(EventHubs.kafka(CONNECTION_STRING, "orders", "cg").consumerConfig("p")).containsEntry("group.id",
+                "cg");
     }
 
     @Test
@@ -199,8 +203,9 @@ class KafkaSourceTest {
         io.streamlake.core.storage.Redactor r = KafkaSecrets.redactor(Map.of("sasl.jaas.config", plain,
                 "bootstrap.servers", "my-ns.servicebus.windows.net:9093"),
                 org.apache.kafka.clients.consumer.ConsumerConfig.configDef());
-        assertThat(r.redact("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '" + key.substring(3, 20)
-                + "' in org.apache.kafka.common.security.plain.PlainLoginModule"))
+        assertThat(r
+                .redact("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '" + key.substring(3, 20)
+                        + "' in org.apache.kafka.common.security.plain.PlainLoginModule"))
                 .isEqualTo("login to my-ns.servicebus.windows.net:9093 with policy listen failed: '***' in"
                         + " org.apache.kafka.common.security.plain.PlainLoginModule");
 

@@ -18,7 +18,8 @@ class FileIndexTest {
     private static final SilverKey TENANT_ID = SilverKey.of(SCHEMA, List.of("tenant", "id"));
 
     private static DataFile file(long min, long max) {
-        return new DataFile("f" + min + "-" + max, 1, 1, Map.of("id", min, "tenant", "t"), Map.of("id", max, "tenant", "t"), Map.of());
+        return new DataFile("f" + min + "-" + max, 1, 1, Map.of("id", min, "tenant", "t"),
+                Map.of("id", max, "tenant", "t"), Map.of());
     }
 
     private static DataFile noStatistics() {
@@ -104,8 +105,10 @@ class FileIndexTest {
 
     @Test
     void aKeyOfTwoColumnsIsBoundedByBothColumnsStatistics() {
-        DataFile a = new DataFile("a", 1, 1, Map.of("tenant", "a", "id", 5L), Map.of("tenant", "a", "id", 9L), Map.of());
-        DataFile b = new DataFile("b", 1, 1, Map.of("tenant", "b", "id", 1L), Map.of("tenant", "b", "id", 3L), Map.of());
+        DataFile a =
+                new DataFile("a", 1, 1, Map.of("tenant", "a", "id", 5L), Map.of("tenant", "a", "id", 9L), Map.of());
+        DataFile b =
+                new DataFile("b", 1, 1, Map.of("tenant", "b", "id", 1L), Map.of("tenant", "b", "id", 3L), Map.of());
         DataFile partial = new DataFile("p", 1, 1, Map.of("tenant", "c"), Map.of("tenant", "c"), Map.of());
         FileIndex index = new FileIndex(List.of(a, b), TENANT_ID);
         assertThat(index.disjoint()).isTrue();

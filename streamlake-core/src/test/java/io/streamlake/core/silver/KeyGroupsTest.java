@@ -13,7 +13,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class KeyGroupsTest {
-    private static final Schema SCHEMA = Schema.builder().required("k", DataType.STRING).required("n", DataType.INT).build();
+    private static final Schema SCHEMA =
+            Schema.builder().required("k", DataType.STRING).required("n", DataType.INT).build();
     private static final SilverKey KEY = SilverKey.of(SCHEMA, List.of("k"));
 
     private static List<Integer> positions(KeyGroups g, Object key) {

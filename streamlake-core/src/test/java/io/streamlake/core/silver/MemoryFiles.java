@@ -90,8 +90,10 @@ final class MemoryFiles implements Table {
                         for (int c = 0; c < schema.size(); c++) {
                             Object v = row.value(c);
                             if (v != null) {
-                                mins.merge(schema.field(c).name(), v, (a, b) -> ValueOrder.NATURAL.compare(a, b) <= 0 ? a : b);
-                                maxs.merge(schema.field(c).name(), v, (a, b) -> ValueOrder.NATURAL.compare(a, b) >= 0 ? a : b);
+                                mins.merge(schema.field(c).name(), v,
+                                        (a, b) -> ValueOrder.NATURAL.compare(a, b) <= 0 ? a : b);
+                                maxs.merge(schema.field(c).name(), v,
+                                        (a, b) -> ValueOrder.NATURAL.compare(a, b) >= 0 ? a : b);
                             }
                         }
                     }

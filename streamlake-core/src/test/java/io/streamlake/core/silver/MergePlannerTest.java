@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** Which path the planner gives a batch, from the files alone; the paths' merges are in SilverMergerPathsTest. */
 class MergePlannerTest {
-    private static final Schema SCHEMA = Schema.builder().required("id", DataType.LONG).optional("region", DataType.STRING).build();
+    private static final Schema SCHEMA =
+            Schema.builder().required("id", DataType.LONG).optional("region", DataType.STRING).build();
 
     private static DataFile file(long min, long max) {
         return new DataFile("f" + min, 1, 1, Map.of("id", min), Map.of("id", max), Map.of());
@@ -20,7 +21,8 @@ class MergePlannerTest {
 
     private static MergePath plan(List<String> partitionColumns, DataFile... files) {
         try (Workers workers = new Workers(1, "planner-test")) {
-            SilverFiles io = new SilverFiles(new MemoryFiles(), SilverColumns.all(SCHEMA), SilverKey.of(SCHEMA, List.of("id")), 10, workers);
+            SilverFiles io = new SilverFiles(new MemoryFiles(), SilverColumns.all(SCHEMA),
+                    SilverKey.of(SCHEMA, List.of("id")), 10, workers);
             return new MergePlanner(io, partitionColumns).plan(List.of(files));
         }
     }

@@ -35,8 +35,7 @@ class SilverMergerPathsTest {
 
     /** The silver key's shape; ids stay below 100, so (tenant, id) sorts as id does. */
     enum Key {
-        ONE_COLUMN(List.of("id")),
-        TWO_COLUMNS(List.of("tenant", "id"));
+        ONE_COLUMN(List.of("id")), TWO_COLUMNS(List.of("tenant", "id"));
 
         final List<String> columns;
         final Schema schema;
@@ -176,13 +175,13 @@ class SilverMergerPathsTest {
         lake.check();
 
         SilverMerger.Result second = lake.merge(
-                key.row(12, 2, "new"),      // an update
-                key.row(31, 0, "stale"),    // older than silver's: no change
-                key.tombstone(35),          // a delete
-                key.row(25, 1, "gap"),      // a new key between files
-                key.row(5, 1, "below"),     // below every file
-                key.row(99, 1, "above"),    // above every file
-                key.row(12, 3, "newer"));   // the same key again in the batch, in arrival order
+                key.row(12, 2, "new"), // an update
+                key.row(31, 0, "stale"), // older than silver's: no change
+                key.tombstone(35), // a delete
+                key.row(25, 1, "gap"), // a new key between files
+                key.row(5, 1, "below"), // below every file
+                key.row(99, 1, "above"), // above every file
+                key.row(12, 3, "newer")); // the same key again in the batch, in arrival order
         assertThat(second.rowsChanged()).isEqualTo(5);
         lake.check();
         assertThat(lake.model.get(12L).string("v")).isEqualTo("newer");
@@ -198,12 +197,12 @@ class SilverMergerPathsTest {
     @EnumSource(Key.class)
     void indexSendsEachKeyToItsFile(Key key) {
         Map<Long, String> owners = new TreeMap<>(Map.of(
-                5L, "A",    // below every file: the first file takes it
-                10L, "A",   // a file's min
-                19L, "A",   // a file's max
-                25L, "A",   // in the gap: the file on its left
-                30L, "B",   // the next file's min
-                39L, "B",   // the last file's max
+                5L, "A", // below every file: the first file takes it
+                10L, "A", // a file's min
+                19L, "A", // a file's max
+                25L, "A", // in the gap: the file on its left
+                30L, "B", // the next file's min
+                39L, "B", // the last file's max
                 50L, "B")); // above every file
         for (Map.Entry<Long, String> e : owners.entrySet()) {
             Lake lake = new Lake(key, 100);
@@ -221,7 +220,8 @@ class SilverMergerPathsTest {
     void outOfOrderFileMergesThroughAMap(Key key) {
         Lake lake = new Lake(key, 100);
         // The join loads 15 for the batch, then meets 11 below it.
-        DataFile unsorted = lake.hold(key.row(15, 1, "a"), key.row(11, 1, "b"), key.row(13, 1, "c"), key.row(12, 1, "d"));
+        DataFile unsorted =
+                lake.hold(key.row(15, 1, "a"), key.row(11, 1, "b"), key.row(13, 1, "c"), key.row(12, 1, "d"));
         DataFile sorted = lake.hold(rows(key, 30, 32, 1));
         SilverMerger.Result r = lake.merge(
                 key.row(13, 2, "update"), key.tombstone(11), key.row(14, 1, "insert"), key.row(20, 1, "gap"),
@@ -329,15 +329,16 @@ class SilverMergerPathsTest {
         }
         lake.merge(first.toArray(Row[]::new));
         lake.check();
-        assertThat(lake.files).extracting(DataFile::partitionValues).containsOnly(Map.of("region", "eu"), Map.of("region", "us"));
+        assertThat(lake.files).extracting(DataFile::partitionValues).containsOnly(Map.of("region", "eu"),
+                Map.of("region", "us"));
 
         SilverMerger.Result r = lake.merge(
-                key.row(10, 2, "moved", "us"),   // eu to us
+                key.row(10, 2, "moved", "us"), // eu to us
                 key.row(11, 2, "stays", "us"),
                 key.row(12, 2, "new partition", "ap"),
                 key.tombstone(13),
                 key.row(25, 1, "new key", "eu"),
-                key.row(14, 0, "stale", "ap"));  // older: stays in eu
+                key.row(14, 0, "stale", "ap")); // older: stays in eu
         assertThat(r.rowsChanged()).isEqualTo(5);
         lake.check();
         assertThat(lake.model.get(14L).string("region")).isEqualTo("eu");
@@ -349,9 +350,13 @@ class SilverMergerPathsTest {
         Lake lake = new Lake(key, 100, List.of("region"));
         // Another writer left key 12 in both partitions; the merge keeps one row, in the partition
         // of the row it writes, and removes the other.
-        lake.hold(lake.table.file(key.schema, Map.of("region", "eu"), key.row(11, 1, "a", "eu"), key.row(12, 1, "a", "eu")),
+        lake.hold(
+                lake.table.file(key.schema, Map.of("region", "eu"), key.row(11, 1, "a", "eu"),
+                        key.row(12, 1, "a", "eu")),
                 key.row(11, 1, "a", "eu"), key.row(12, 1, "a", "eu"));
-        lake.hold(lake.table.file(key.schema, Map.of("region", "us"), key.row(12, 1, "b", "us"), key.row(13, 1, "b", "us")),
+        lake.hold(
+                lake.table.file(key.schema, Map.of("region", "us"), key.row(12, 1, "b", "us"),
+                        key.row(13, 1, "b", "us")),
                 key.row(12, 1, "b", "us"), key.row(13, 1, "b", "us"));
         lake.merge(key.row(12, 2, "one", "eu"));
         lake.check();

@@ -30,14 +30,15 @@ class TruncationTest {
                 if (newer.equals(older)) {
                     continue; // ties are the strategy's own rule, not an order
                 }
-                boolean replaces = latest.merge(Row.of(schema, "k", older), Row.of(schema, "k", newer)).kind()
-                        == MergeDecision.Kind.UPSERT;
-                assertThat(CdcStrategy.compareSequence(newer, older) > 0).as("%s over %s", newer, older).isEqualTo(replaces);
+                boolean replaces = latest.merge(Row.of(schema, "k", older), Row.of(schema, "k", newer))
+                        .kind() == MergeDecision.Kind.UPSERT;
+                assertThat(CdcStrategy.compareSequence(newer, older) > 0).as("%s over %s", newer, older)
+                        .isEqualTo(replaces);
             }
         }
         assertThat(CdcStrategy.compareSequence(null, "a")).isNegative();
         assertThat(CdcStrategy.compareSequence(null, null)).isZero();
-        assertThat(CdcStrategy.compareSequence(3, 4L)).isNegative();   // a column widened from INT to LONG
+        assertThat(CdcStrategy.compareSequence(3, 4L)).isNegative(); // a column widened from INT to LONG
         assertThat(CdcStrategy.compareSequence(5L, 4)).isPositive();
         assertThat(CdcStrategy.compareSequence(-0.0, 0.0)).isNegative(); // as Double.compareTo
     }

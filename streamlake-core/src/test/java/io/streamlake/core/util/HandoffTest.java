@@ -41,6 +41,7 @@ class HandoffTest {
 
     @Test
     void aSettingMustContainItsId() {
-        assertThatThrownBy(() -> Handoff.register(new Object(), id -> "no id")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Handoff.register(new Object(), id -> "no id"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

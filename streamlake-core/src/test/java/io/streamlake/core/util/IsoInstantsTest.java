@@ -16,14 +16,15 @@ class IsoInstantsTest {
         Random random = new Random(19);
         for (int i = 0; i < 20_000; i++) {
             long second = random.nextLong(-62_135_596_800L, 253_402_300_799L - 86_400); // years 0001 to 9999
-            int digits = random.nextInt(10);                                           // 0 to 9 fraction digits
+            int digits = random.nextInt(10); // 0 to 9 fraction digits
             int nanos = digits == 0 ? 0 : random.nextInt(1_000_000_000) / pow10(9 - digits) * pow10(9 - digits);
             ZoneOffset offset = random.nextBoolean() ? ZoneOffset.UTC
                     : ZoneOffset.ofTotalSeconds((random.nextInt(36 * 4 + 1) - 72) * 15 * 60);
             OffsetDateTime t = Instant.ofEpochSecond(second, nanos).atOffset(offset);
             String fraction = digits == 0 ? "" : "." + String.format("%09d", nanos).substring(0, digits);
             String text = t.format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")) + fraction
-                    + (offset.equals(ZoneOffset.UTC) && random.nextBoolean() ? "Z" : offset.getId().replace("Z", "+00:00"));
+                    + (offset.equals(ZoneOffset.UTC) && random.nextBoolean() ? "Z"
+                            : offset.getId().replace("Z", "+00:00"));
             assertThat(IsoInstants.parse(text)).as(text).isEqualTo(OffsetDateTime.parse(text).toInstant());
         }
     }

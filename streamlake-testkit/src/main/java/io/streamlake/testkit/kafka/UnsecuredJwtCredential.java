@@ -65,7 +65,8 @@ public final class UnsecuredJwtCredential implements TokenCredential {
      * @return a credential that hands out tokens for a new random subject
      */
     public static UnsecuredJwtCredential lasting(Duration lifetime) {
-        return new UnsecuredJwtCredential("app-" + UUID.randomUUID(), Objects.requireNonNull(lifetime, "lifetime"), null);
+        return new UnsecuredJwtCredential("app-" + UUID.randomUUID(), Objects.requireNonNull(lifetime, "lifetime"),
+                null);
     }
 
     /**

@@ -53,8 +53,7 @@ class CaptureBackfillTest {
     /** Events per partition in the archive. */
     static final int ARCHIVED = 60;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private Path archive() {
         return tmp.resolve("capture");
@@ -101,7 +100,8 @@ class CaptureBackfillTest {
         Map<Integer, List<Long>> positions = new TreeMap<>();
         for (Map<String, Object> r : rows) {
             assertThat(r.get("source")).isEqualTo("orders");
-            positions.computeIfAbsent((Integer) r.get("partition"), k -> new ArrayList<>()).add((Long) r.get("position"));
+            positions.computeIfAbsent((Integer) r.get("partition"), k -> new ArrayList<>())
+                    .add((Long) r.get("position"));
         }
         Map<Integer, List<Long>> expected = new TreeMap<>();
         eventsPerPartition.forEach((p, n) -> {

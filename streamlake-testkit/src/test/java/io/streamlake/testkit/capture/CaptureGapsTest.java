@@ -44,8 +44,7 @@ class CaptureGapsTest {
     private static final SourcePartition P0 = new SourcePartition("orders", 0);
     private static final SourcePartition P1 = new SourcePartition("orders", 1);
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private Path archive() {
         return tmp.resolve("capture");
@@ -87,7 +86,8 @@ class CaptureGapsTest {
 
     @Test
     void aFileCutExactlyAtABlockBoundaryFollowedByAnotherFileFailsNamingTheGap() throws IOException {
-        Path cut = CaptureFixture.write(archive(), "ns", "orders", 0, T0, CodecFactory.deflateCodec(6), events(0, 0, 200));
+        Path cut =
+                CaptureFixture.write(archive(), "ns", "orders", 0, T0, CodecFactory.deflateCodec(6), events(0, 0, 200));
         byte[] whole = Files.readAllBytes(cut);
         CaptureFixture.write(archive(), "ns", "orders", 0, T0.plusSeconds(300), CodecFactory.nullCodec(),
                 events(0, 200, 260));
@@ -169,7 +169,8 @@ class CaptureGapsTest {
 
     @Test
     void aGapAtTheArchivesStartAfterTheBronzeMarkerFailsAndIsReportedWhenSkipping() throws IOException {
-        Path old = CaptureFixture.write(archive(), "ns", "orders", 0, T0, CodecFactory.deflateCodec(6), events(0, 0, 60));
+        Path old =
+                CaptureFixture.write(archive(), "ns", "orders", 0, T0, CodecFactory.deflateCodec(6), events(0, 0, 60));
         assertThat(pipeline(Capture.backfill(archive().toString(), "orders")).runUntilCaughtUp().eventsIngested())
                 .isEqualTo(60);
         // the old file aged out of the archive, and the next one the backfill finds starts at 80
@@ -257,7 +258,8 @@ class CaptureGapsTest {
 
     /** Partitions 0 and 1 archived up to 59, partition 0's file cut at a block boundary. */
     private int archiveWithACutLastFile() {
-        Path cut = CaptureFixture.write(archive(), "ns", "orders", 0, T0, CodecFactory.deflateCodec(6), events(0, 0, 60));
+        Path cut =
+                CaptureFixture.write(archive(), "ns", "orders", 0, T0, CodecFactory.deflateCodec(6), events(0, 0, 60));
         CaptureFixture.write(archive(), "ns", "orders", 1, T0, CodecFactory.deflateCodec(6), events(1, 0, 60));
         int k = CaptureFixture.cutAfterBlocks(cut, 3).size();
         assertThat(k).isBetween(1, 59);

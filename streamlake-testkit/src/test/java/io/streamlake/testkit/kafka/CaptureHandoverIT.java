@@ -44,8 +44,7 @@ class CaptureHandoverIT extends EmbeddedKafkaTest {
     private static final int ARCHIVED = 60;
     private static final int LIVE = 20;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /**
      * A topic holding events 0 to ARCHIVED + LIVE - 1 of every partition, and Capture files of the
@@ -63,7 +62,8 @@ class CaptureHandoverIT extends EmbeddedKafkaTest {
             }
         }
         for (int p = 0; p < PARTITIONS; p++) {
-            CaptureFixture.write(tmp.resolve("capture"), "ns", topic, p, CaptureFixture.T0, CodecFactory.deflateCodec(6),
+            CaptureFixture.write(tmp.resolve("capture"), "ns", topic, p, CaptureFixture.T0,
+                    CodecFactory.deflateCodec(6),
                     CaptureFixture.events(p, 0, 30));
             CaptureFixture.write(tmp.resolve("capture"), "ns", topic, p, CaptureFixture.T0.plusSeconds(300),
                     CodecFactory.nullCodec(), CaptureFixture.events(p, 30, ARCHIVED));

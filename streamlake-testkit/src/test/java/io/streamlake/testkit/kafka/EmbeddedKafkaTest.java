@@ -7,8 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One plaintext broker per test class: starting one takes seconds, a topic per test takes milliseconds. */
 abstract class EmbeddedKafkaTest {
-    @TempDir
-    static Path brokerDir;
+    @TempDir static Path brokerDir;
     static EmbeddedKafka kafka;
 
     @BeforeAll

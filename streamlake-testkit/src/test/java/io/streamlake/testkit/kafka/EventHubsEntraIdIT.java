@@ -32,13 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * be cut off. The test adds only the trust store to what {@code EventHubsEntraId} builds.
  */
 class EventHubsEntraIdIT {
-    @TempDir
-    static Path brokerDir;
+    @TempDir static Path brokerDir;
     private static EmbeddedKafka kafka;
     private static String namespace;
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private PrintStream originalErr;
 
@@ -88,11 +86,12 @@ class EventHubsEntraIdIT {
         assertThat(KernelReader.rows(lake.resolve("bronze").toString())).hasSize(100);
         assertThat(KernelReader.rows(lake.resolve("silver").toString())).hasSize(10);
 
-        assertThat(credential.requests()).isNotEmpty().allSatisfy(r ->
-                assertThat(r.scopes()).containsExactly("https://127.0.0.1/.default"));
+        assertThat(credential.requests()).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.scopes()).containsExactly("https://127.0.0.1/.default"));
         String all = logs.toString(StandardCharsets.UTF_8) + source + pipeline;
         for (UnsecuredJwtCredential.Request r : credential.requests()) {
-            assertThat(all).doesNotContain(r.token()).doesNotContain(r.token().substring(0, r.token().indexOf('.', 20)));
+            assertThat(all).doesNotContain(r.token())
+                    .doesNotContain(r.token().substring(0, r.token().indexOf('.', 20)));
         }
     }
 
@@ -136,7 +135,8 @@ class EventHubsEntraIdIT {
 
     @Test
     void aCredentialThatFailsGivesAClearErrorWithNoToken() {
-        UnsecuredJwtCredential refused = UnsecuredJwtCredential.failing("AADSTS700016: application not found in tenant");
+        UnsecuredJwtCredential refused =
+                UnsecuredJwtCredential.failing("AADSTS700016: application not found in tenant");
         KafkaSource source = EventHubsEntraId.kafka(namespace, "orders", refused)
                 .withConsumerProperties(kafka.trustStoreProperties());
         Pipeline pipeline = Pipeline.from(source).bronze(lake.resolve("bronze").toString()).bronzeOnly()

@@ -33,14 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  * endpoint carries the listener's port instead of 9093.
  */
 class EventHubsKafkaIT {
-    @TempDir
-    static Path brokerDir;
+    @TempDir static Path brokerDir;
     private static EmbeddedKafka kafka;
     private static String key;
     private static String connectionString;
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private PrintStream originalErr;
 
@@ -48,8 +46,9 @@ class EventHubsKafkaIT {
     static void startBroker() {
         kafka = EmbeddedKafka.builder(brokerDir).withSaslSsl().start();
         key = randomKey();
-        connectionString = "Endpoint=sb://127.0.0.1:" + kafka.saslSslPort() + "/;SharedAccessKeyName=RootManageSharedAccessKey;"
-                + "SharedAccessKey=" + key;
+        connectionString =
+                "Endpoint=sb://127.0.0.1:" + kafka.saslSslPort() + "/;SharedAccessKeyName=RootManageSharedAccessKey;"
+                        + "SharedAccessKey=" + key;
         kafka.addSaslUser("$ConnectionString", connectionString);
         kafka.createTopic("orders", 2);
     }

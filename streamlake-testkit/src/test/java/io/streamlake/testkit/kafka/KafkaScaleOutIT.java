@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KafkaScaleOutIT extends EmbeddedKafkaTest {
     private static final int EVENTS = 4000;
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     @Test
     void twoInstancesShareATopicAndTheSurvivorTakesOverEveryPartitionExactlyOnce() throws Exception {
@@ -57,15 +56,15 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
         PipelineRun a = pipeline(stalling, bronze, silver).start();
         PipelineRun b = pipeline(source, bronze, silver).start();
         try {
-            await("both instances ingest", () -> a.progress().eventsIngested() > 0 && b.progress().eventsIngested() > 0);
+            await("both instances ingest",
+                    () -> a.progress().eventsIngested() > 0 && b.progress().eventsIngested() > 0);
 
             // A stalls with a batch in hand; the group gives its partitions to B, which commits past them.
             stalling.armed = true;
             assertThat(stalling.holding.await(60, TimeUnit.SECONDS)).as("A holds a batch").isTrue();
             Map<SourcePartition, Long> held = stalling.held;
-            await("B commits past A's held batch", () -> held.entrySet().stream().allMatch(e ->
-                    bronzeTable.snapshot().transaction("scale/" + topic + "/" + e.getKey().id()).orElse(-1)
-                            >= e.getValue()));
+            await("B commits past A's held batch", () -> held.entrySet().stream().allMatch(e -> bronzeTable.snapshot()
+                    .transaction("scale/" + topic + "/" + e.getKey().id()).orElse(-1) >= e.getValue()));
             // A wakes up and commits its held batch: the moved markers fence it, A drops it and rewinds.
             stalling.release.countDown();
             await("A's commit is fenced and A rewinds to the markers", () -> stalling.rewinds > 0);
@@ -73,9 +72,8 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
             a.close(); // A goes away for good while events still arrive; B takes over everything
             producer.join();
             Map<Integer, Long> ends = kafka.endOffsets(topic);
-            await("B catches up", () -> ends.entrySet().stream().allMatch(e ->
-                    bronzeTable.snapshot().transaction("scale/" + topic + "/" + e.getKey()).orElse(-1)
-                            == e.getValue() - 1));
+            await("B catches up", () -> ends.entrySet().stream().allMatch(e -> bronzeTable.snapshot()
+                    .transaction("scale/" + topic + "/" + e.getKey()).orElse(-1) == e.getValue() - 1));
         } finally {
             stalling.release.countDown();
             a.close();

@@ -41,8 +41,7 @@ class KafkaSourceFailureIT extends EmbeddedKafkaTest {
     /** Generous: the failure must arrive, not arrive fast. */
     private static final Duration BOUND = Duration.ofSeconds(60);
 
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     private static String newTopic(String prefix, int partitions) {
         String topic = prefix + TOPICS.incrementAndGet();
@@ -109,7 +108,8 @@ class KafkaSourceFailureIT extends EmbeddedKafkaTest {
     @Test
     void aStreamingRunWithNoBrokerAtTheAddressFailsTooInsteadOfRetryingForever() throws Exception {
         String servers = "127.0.0.1:" + closedPort();
-        Pipeline pipeline = withSilver(KafkaSource.topics(servers, "orders").withConnectTimeout(TIMEOUT), "unreachable-stream");
+        Pipeline pipeline =
+                withSilver(KafkaSource.topics(servers, "orders").withConnectTimeout(TIMEOUT), "unreachable-stream");
         try (PipelineRun run = pipeline.start()) {
             Throwable failure = awaitFailure(run);
             assertThat(failure).isInstanceOf(SourceException.class)
@@ -259,7 +259,8 @@ class KafkaSourceFailureIT extends EmbeddedKafkaTest {
                 .withBrokerProperty("offsets.topic.replication.factor", "3").start()) {
             own.createTopic("orphan", 1);
             Pipeline pipeline = bronzeOnly(KafkaSource.topics(own.bootstrapServers(), "orphan")
-                    .withConnectTimeout(TIMEOUT).withConsumerProperty("max.poll.interval.ms", "2000"), "no-coordinator");
+                    .withConnectTimeout(TIMEOUT).withConsumerProperty("max.poll.interval.ms", "2000"),
+                    "no-coordinator");
 
             Throwable failure = failureOfRunUntilCaughtUp(pipeline);
 

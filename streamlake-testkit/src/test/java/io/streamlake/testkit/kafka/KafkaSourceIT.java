@@ -48,8 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KafkaSourceIT extends EmbeddedKafkaTest {
     private static final AtomicInteger TOPICS = new AtomicInteger();
-    @TempDir
-    Path lake;
+    @TempDir Path lake;
 
     static String newTopic(int partitions) {
         String topic = "t" + TOPICS.incrementAndGet();
@@ -95,7 +94,8 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
                         case 2 -> driver.crashBeforeNextCommit(Stage.SILVER);
                         case 3 -> driver.crashAfterNextCommit(Stage.SILVER);
                         case 4 -> driver.failNextCommit(Stage.BRONZE);
-                        default -> { }
+                        default -> {
+                        }
                     }
                     if (round < 5) {
                         KafkaTesting.runUntilFailure(driver);
@@ -226,7 +226,8 @@ class KafkaSourceIT extends EmbeddedKafkaTest {
                 throw new AssertionError(gap);
             }
         };
-        KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), topic).withStartPosition(StartPosition.latest());
+        KafkaSource source =
+                KafkaSource.topics(kafka.bootstrapServers(), topic).withStartPosition(StartPosition.latest());
         try (SourceReader reader = source.open(noMarkers)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!(reader.poll(100, Duration.ofMillis(100)).isEmpty() && reader.caughtUp())) {
