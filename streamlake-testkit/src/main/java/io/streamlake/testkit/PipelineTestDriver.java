@@ -2,14 +2,8 @@ package io.streamlake.testkit;
 
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineEngine;
-import io.streamlake.event.BatchCommitted;
-import io.streamlake.event.CommitConflicted;
 import io.streamlake.event.PipelineEvent;
-import io.streamlake.event.PipelineFailed;
 import io.streamlake.event.PipelineListener;
-import io.streamlake.event.PipelineStarted;
-import io.streamlake.event.PipelineStopped;
-import io.streamlake.event.PositionsSkipped;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -395,32 +389,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     /** Keeps every event, as a listener of the pipeline does. */
     private final class Recorder implements PipelineListener {
         @Override
-        public void onStarted(PipelineStarted event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onBatchCommitted(BatchCommitted event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onPositionsSkipped(PositionsSkipped event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onCommitConflicted(CommitConflicted event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onFailed(PipelineFailed event) {
-            events.add(event);
-        }
-
-        @Override
-        public void onStopped(PipelineStopped event) {
+        public void onEvent(PipelineEvent event) {
             events.add(event);
         }
     }

@@ -259,22 +259,7 @@ class PipelineListenerTest {
     private static PipelineListener recorder(List<PipelineEvent> seen) {
         return new PipelineListener() {
             @Override
-            public void onStarted(PipelineStarted event) {
-                seen.add(event);
-            }
-
-            @Override
-            public void onBatchCommitted(BatchCommitted event) {
-                seen.add(event);
-            }
-
-            @Override
-            public void onFailed(PipelineFailed event) {
-                seen.add(event);
-            }
-
-            @Override
-            public void onStopped(PipelineStopped event) {
+            public void onEvent(PipelineEvent event) {
                 seen.add(event);
             }
         };
