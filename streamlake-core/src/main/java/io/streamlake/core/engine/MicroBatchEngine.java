@@ -33,6 +33,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,6 +110,10 @@ public final class MicroBatchEngine implements BatchEngine {
      */
     @Override
     public int compact() {
+        return failureRecorded(this::compactTables);
+    }
+
+    private int compactTables() {
         int removed = 0;
         for (Compactor c : compactors) {
             removed += c.compactIfWorthIt();
@@ -122,12 +127,10 @@ public final class MicroBatchEngine implements BatchEngine {
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */
     @Override
     public void open() {
-        try {
+        failureRecorded(() -> {
             openTablesAndSource();
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            throw e;
-        }
+            return null;
+        });
         opened = true;
         countsBefore = expectationMetrics();
         quarantinedBefore = quarantined();
@@ -158,10 +161,15 @@ public final class MicroBatchEngine implements BatchEngine {
      */
     @Override
     public BatchResult runOnce(Duration pollTimeout) {
+        BatchResult result = failureRecorded(() -> pollAndCommit(pollTimeout));
+        reportGaps();
+        return result;
+    }
+
+    /** Runs a step, keeping what it throws: the engine then ends with that failure, for the listeners. */
+    private <T> T failureRecorded(Supplier<T> step) {
         try {
-            BatchResult result = pollAndCommit(pollTimeout);
-            reportGaps();
-            return result;
+            return step.get();
         } catch (RuntimeException | Error e) {
             failure = e;
             throw e;
