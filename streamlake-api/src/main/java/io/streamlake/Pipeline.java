@@ -117,62 +117,37 @@ public final class Pipeline {
                     DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
         }
 
-        // One list of components (the record, Draft, build()), and each option changes only its own.
+        // One list of the components (Draft, build()) instead of one per option, and each option sets only its own.
         Spec with(Consumer<Draft> change) {
-            Draft draft = new Draft(this);
+            Draft draft = new Draft();
             change.accept(draft);
             return draft.build();
         }
 
-        /** A mutable copy of a spec, for {@link #with}: an option sets its own fields, the rest stay as they were. */
-        private static final class Draft {
-            Source source;
-            TableRef bronze;
-            @Nullable TableRef silver;
-            List<String> silverKeys;
-            @Nullable Schema silverSchema;
-            MergeStrategy mergeStrategy;
-            String name;
-            int maxBatchRecords;
-            Duration pollTimeout;
-            long targetFileRows;
-            int maxValueBytes;
-            Map<String, String> storageOptions;
-            List<Expectation> expectations;
-            List<Function<Row, @Nullable Row>> transforms;
-            List<String> derivedColumns;
-            @Nullable TableRef quarantine;
-            @Nullable TableRef deleteMarkers;
-            List<String> partitionColumns;
-            int compactionMinFiles;
-            int writerParallelism;
-            @Nullable RecordArchive archive;
-            List<PipelineListener> listeners;
-
-            Draft(Spec s) {
-                source = s.source;
-                bronze = s.bronze;
-                silver = s.silver;
-                silverKeys = s.silverKeys;
-                silverSchema = s.silverSchema;
-                mergeStrategy = s.mergeStrategy;
-                name = s.name;
-                maxBatchRecords = s.maxBatchRecords;
-                pollTimeout = s.pollTimeout;
-                targetFileRows = s.targetFileRows;
-                maxValueBytes = s.maxValueBytes;
-                storageOptions = s.storageOptions;
-                expectations = s.expectations;
-                transforms = s.transforms;
-                derivedColumns = s.derivedColumns;
-                quarantine = s.quarantine;
-                deleteMarkers = s.deleteMarkers;
-                partitionColumns = s.partitionColumns;
-                compactionMinFiles = s.compactionMinFiles;
-                writerParallelism = s.writerParallelism;
-                archive = s.archive;
-                listeners = s.listeners;
-            }
+        /** A mutable copy of this spec, for {@link #with}: each field starts as the component of its name. */
+        private final class Draft {
+            Source source = Spec.this.source;
+            TableRef bronze = Spec.this.bronze;
+            @Nullable TableRef silver = Spec.this.silver;
+            List<String> silverKeys = Spec.this.silverKeys;
+            @Nullable Schema silverSchema = Spec.this.silverSchema;
+            MergeStrategy mergeStrategy = Spec.this.mergeStrategy;
+            String name = Spec.this.name;
+            int maxBatchRecords = Spec.this.maxBatchRecords;
+            Duration pollTimeout = Spec.this.pollTimeout;
+            long targetFileRows = Spec.this.targetFileRows;
+            int maxValueBytes = Spec.this.maxValueBytes;
+            Map<String, String> storageOptions = Spec.this.storageOptions;
+            List<Expectation> expectations = Spec.this.expectations;
+            List<Function<Row, @Nullable Row>> transforms = Spec.this.transforms;
+            List<String> derivedColumns = Spec.this.derivedColumns;
+            @Nullable TableRef quarantine = Spec.this.quarantine;
+            @Nullable TableRef deleteMarkers = Spec.this.deleteMarkers;
+            List<String> partitionColumns = Spec.this.partitionColumns;
+            int compactionMinFiles = Spec.this.compactionMinFiles;
+            int writerParallelism = Spec.this.writerParallelism;
+            @Nullable RecordArchive archive = Spec.this.archive;
+            List<PipelineListener> listeners = Spec.this.listeners;
 
             Spec build() {
                 return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
