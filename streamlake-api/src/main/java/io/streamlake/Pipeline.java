@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -76,10 +77,10 @@ public final class Pipeline {
 
     /**
      * Everything a pipeline holds, as one immutable value. A {@code withX} of the pipeline returns a new
-     * pipeline over a copy of this record with one component changed (a wither below): every copy goes
-     * through the canonical constructor, so a component added here is a compile error in every wither
-     * until it is passed along, where a hand-kept copy method would silently drop it.
-     * {@code PipelineWithTest.everyWithChangesExactlyItsOwnComponents} checks each wither changes its own.
+     * pipeline over a copy of this record with its own components changed ({@link #with}): every copy goes
+     * through {@link Draft#build()} and so the canonical constructor, so a component added here is a
+     * compile error until the draft carries it along.
+     * {@code PipelineWithTest.everyWithChangesExactlyItsOwnComponents} checks each option changes its own.
      *
      * @param silverKeys the silver key's columns, most significant first; empty for a bronze-only pipeline
      * @param writerParallelism 0: the available cores of the machine the pipeline runs on, read when it starts
@@ -116,132 +117,44 @@ public final class Pipeline {
                     DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
         }
 
-        // The withers: each passes every component along and changes its own.
-
-        Spec withSilverSchema(Schema silverSchema) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
+        // One list of the components (Draft, build()) instead of one per option, and each option sets only its own.
+        Spec with(Consumer<Draft> change) {
+            Draft draft = new Draft();
+            change.accept(draft);
+            return draft.build();
         }
 
-        Spec withMergeStrategy(MergeStrategy mergeStrategy) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
+        /** A mutable copy of this spec, for {@link #with}: each field starts as the component of its name. */
+        private final class Draft {
+            Source source = Spec.this.source;
+            TableRef bronze = Spec.this.bronze;
+            @Nullable TableRef silver = Spec.this.silver;
+            List<String> silverKeys = Spec.this.silverKeys;
+            @Nullable Schema silverSchema = Spec.this.silverSchema;
+            MergeStrategy mergeStrategy = Spec.this.mergeStrategy;
+            String name = Spec.this.name;
+            int maxBatchRecords = Spec.this.maxBatchRecords;
+            Duration pollTimeout = Spec.this.pollTimeout;
+            long targetFileRows = Spec.this.targetFileRows;
+            int maxValueBytes = Spec.this.maxValueBytes;
+            Map<String, String> storageOptions = Spec.this.storageOptions;
+            List<Expectation> expectations = Spec.this.expectations;
+            List<Function<Row, @Nullable Row>> transforms = Spec.this.transforms;
+            List<String> derivedColumns = Spec.this.derivedColumns;
+            @Nullable TableRef quarantine = Spec.this.quarantine;
+            @Nullable TableRef deleteMarkers = Spec.this.deleteMarkers;
+            List<String> partitionColumns = Spec.this.partitionColumns;
+            int compactionMinFiles = Spec.this.compactionMinFiles;
+            int writerParallelism = Spec.this.writerParallelism;
+            @Nullable RecordArchive archive = Spec.this.archive;
+            List<PipelineListener> listeners = Spec.this.listeners;
 
-        Spec withName(String name) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withMaxBatchRecords(int maxBatchRecords) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withPollTimeout(Duration pollTimeout) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withTargetFileRows(long targetFileRows) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withMaxValueBytes(int maxValueBytes) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withStorageOptions(Map<String, String> storageOptions) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withExpectations(List<Expectation> expectations) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withTransforms(List<Function<Row, @Nullable Row>> transforms) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withDerivedColumns(List<String> derivedColumns) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withQuarantine(TableRef quarantine) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withDeleteMarkers(TableRef deleteMarkers) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withPartitionColumns(List<String> partitionColumns) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withCompactionMinFiles(int compactionMinFiles) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withWriterParallelism(int writerParallelism) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withArchive(RecordArchive archive) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
-        }
-
-        Spec withListeners(List<PipelineListener> listeners) {
-            return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                    pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                    derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles, writerParallelism,
-                    archive, listeners);
+            Spec build() {
+                return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
+                        pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                        derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles,
+                        writerParallelism, archive, listeners);
+            }
         }
     }
 
@@ -352,7 +265,7 @@ public final class Pipeline {
      */
     public Pipeline withSchema(Schema schema) {
         Objects.requireNonNull(schema, "schema");
-        return new Pipeline(spec.withSilverSchema(schema));
+        return new Pipeline(spec.with(d -> d.silverSchema = schema));
     }
 
     /**
@@ -369,7 +282,7 @@ public final class Pipeline {
      */
     public Pipeline withMergeStrategy(MergeStrategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        return new Pipeline(spec.withMergeStrategy(strategy));
+        return new Pipeline(spec.with(d -> d.mergeStrategy = strategy));
     }
 
     /**
@@ -383,7 +296,7 @@ public final class Pipeline {
             throw new ConfigurationException("pipeline name '" + pipelineName + "' is not allowed: use 1 to 100"
                     + " letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        return new Pipeline(spec.withName(pipelineName));
+        return new Pipeline(spec.with(d -> d.name = pipelineName));
     }
 
     /**
@@ -394,7 +307,7 @@ public final class Pipeline {
         if (maxRecords < 1) {
             throw new ConfigurationException("maxBatchRecords must be at least 1, got " + maxRecords);
         }
-        return new Pipeline(spec.withMaxBatchRecords(maxRecords));
+        return new Pipeline(spec.with(d -> d.maxBatchRecords = maxRecords));
     }
 
     /**
@@ -406,7 +319,7 @@ public final class Pipeline {
         if (timeout.isNegative()) {
             throw new ConfigurationException("poll timeout must not be negative, got " + timeout);
         }
-        return new Pipeline(spec.withPollTimeout(timeout));
+        return new Pipeline(spec.with(d -> d.pollTimeout = timeout));
     }
 
     /**
@@ -418,7 +331,7 @@ public final class Pipeline {
         if (rows < 1) {
             throw new ConfigurationException("target file rows must be at least 1, got " + rows);
         }
-        return new Pipeline(spec.withTargetFileRows(rows));
+        return new Pipeline(spec.with(d -> d.targetFileRows = rows));
     }
 
     /**
@@ -451,7 +364,7 @@ public final class Pipeline {
         Map<String, String> merged = new LinkedHashMap<>(spec.storageOptions());
         options.forEach((k, v) -> merged.put(Objects.requireNonNull(k, "storage option key"),
                 Objects.requireNonNull(v, () -> "value of storage option " + k)));
-        return new Pipeline(spec.withStorageOptions(SecretMap.of(merged)));
+        return new Pipeline(spec.with(d -> d.storageOptions = SecretMap.of(merged)));
     }
 
     /**
@@ -470,7 +383,7 @@ public final class Pipeline {
                         + "'; give each rule its own name, it identifies the rule in counts and quarantine rows");
             }
         }
-        return new Pipeline(spec.withExpectations(append(spec.expectations(), expectation)));
+        return new Pipeline(spec.with(d -> d.expectations = append(spec.expectations(), expectation)));
     }
 
     /**
@@ -484,7 +397,7 @@ public final class Pipeline {
      */
     public Pipeline withTransform(UnaryOperator<Row> transform) {
         Objects.requireNonNull(transform, "transform");
-        return new Pipeline(spec.withTransforms(append(spec.transforms(), transform::apply)));
+        return new Pipeline(spec.with(d -> d.transforms = append(spec.transforms(), transform::apply)));
     }
 
     /**
@@ -495,7 +408,7 @@ public final class Pipeline {
      */
     public Pipeline withFilter(Predicate<Row> keep) {
         Objects.requireNonNull(keep, "keep");
-        return new Pipeline(spec.withTransforms(append(spec.transforms(), r -> keep.test(r) ? r : null)));
+        return new Pipeline(spec.with(d -> d.transforms = append(spec.transforms(), r -> keep.test(r) ? r : null)));
     }
 
     /**
@@ -513,8 +426,10 @@ public final class Pipeline {
     public Pipeline withDerivedColumn(String column, Function<Row, @Nullable Object> value) {
         Objects.requireNonNull(column, "column");
         Objects.requireNonNull(value, "value");
-        return new Pipeline(spec.withTransforms(append(spec.transforms(), r -> r.with(column, value.apply(r))))
-                .withDerivedColumns(append(spec.derivedColumns(), column)));
+        return new Pipeline(spec.with(d -> {
+            d.transforms = append(spec.transforms(), r -> r.with(column, value.apply(r)));
+            d.derivedColumns = append(spec.derivedColumns(), column);
+        }));
     }
 
     /**
@@ -535,7 +450,7 @@ public final class Pipeline {
      */
     public Pipeline withPartitionColumns(String... columns) {
         List<String> list = List.of(columns);
-        return new Pipeline(spec.withPartitionColumns(list));
+        return new Pipeline(spec.with(d -> d.partitionColumns = list));
     }
 
     /** @return silver's partition columns, empty when it is not partitioned */
@@ -570,7 +485,7 @@ public final class Pipeline {
      */
     public Pipeline withQuarantine(TableRef table) {
         Objects.requireNonNull(table, "table");
-        return new Pipeline(spec.withQuarantine(table));
+        return new Pipeline(spec.with(d -> d.quarantine = table));
     }
 
     /**
@@ -597,7 +512,7 @@ public final class Pipeline {
      */
     public Pipeline withDeleteMarkers(TableRef table) {
         Objects.requireNonNull(table, "table");
-        return new Pipeline(spec.withDeleteMarkers(table));
+        return new Pipeline(spec.with(d -> d.deleteMarkers = table));
     }
 
     /**
@@ -620,7 +535,7 @@ public final class Pipeline {
         if (bytes < 1) {
             throw new ConfigurationException("max value bytes must be at least 1, got " + bytes);
         }
-        return new Pipeline(spec.withMaxValueBytes(bytes));
+        return new Pipeline(spec.with(d -> d.maxValueBytes = bytes));
     }
 
     /**
@@ -637,12 +552,12 @@ public final class Pipeline {
             throw new ConfigurationException("compaction needs at least 2 small files to combine, got "
                     + minSmallFiles + "; use withoutCompaction() to turn it off");
         }
-        return new Pipeline(spec.withCompactionMinFiles(minSmallFiles));
+        return new Pipeline(spec.with(d -> d.compactionMinFiles = minSmallFiles));
     }
 
     /** @return a copy that never compacts its tables (for example because another job does) */
     public Pipeline withoutCompaction() {
-        return new Pipeline(spec.withCompactionMinFiles(0));
+        return new Pipeline(spec.with(d -> d.compactionMinFiles = 0));
     }
 
     /**
@@ -664,7 +579,7 @@ public final class Pipeline {
             throw new ConfigurationException("writer parallelism must be at least 1, got " + threads
                     + "; use 1 to write one file at a time");
         }
-        return new Pipeline(spec.withWriterParallelism(threads));
+        return new Pipeline(spec.with(d -> d.writerParallelism = threads));
     }
 
     /** @return the writer parallelism set, or else the cores available to the JVM now */
@@ -697,7 +612,7 @@ public final class Pipeline {
      */
     public Pipeline withArchive(RecordArchive archive) {
         Objects.requireNonNull(archive, "archive");
-        return new Pipeline(spec.withArchive(archive));
+        return new Pipeline(spec.with(d -> d.archive = archive));
     }
 
     /** @return the archive every raw event is written to before its bronze commit, empty when none */
@@ -725,7 +640,7 @@ public final class Pipeline {
      */
     public Pipeline withListener(PipelineListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return new Pipeline(spec.withListeners(append(spec.listeners(), listener)));
+        return new Pipeline(spec.with(d -> d.listeners = append(spec.listeners(), listener)));
     }
 
     /** @return the listeners, in the order they were added */

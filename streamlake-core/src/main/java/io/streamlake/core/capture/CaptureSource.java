@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -87,26 +88,26 @@ public final class CaptureSource implements Source {
             new CaptureLayout(layout); // fail on a bad layout when the source is described, not when it runs
         }
 
-        // The withers: each passes every component along and changes its own.
-
-        Spec withStreamName(String streamName) {
-            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+        // One list of the components (Draft, build()) instead of one per option, and each option sets only its own.
+        Spec with(Consumer<Draft> change) {
+            Draft draft = new Draft();
+            change.accept(draft);
+            return draft.build();
         }
 
-        Spec withNamespace(String namespace) {
-            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
-        }
+        /** A mutable copy of this spec, for {@link #with}: each field starts as the component of its name. */
+        private final class Draft {
+            String root = Spec.this.root;
+            String eventHubName = Spec.this.eventHubName;
+            @Nullable String streamName = Spec.this.streamName;
+            @Nullable String namespace = Spec.this.namespace;
+            String layout = Spec.this.layout;
+            Map<String, String> storageOptions = Spec.this.storageOptions;
+            boolean skipLostPositions = Spec.this.skipLostPositions;
 
-        Spec withLayout(String layout) {
-            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
-        }
-
-        Spec withStorageOptions(Map<String, String> storageOptions) {
-            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
-        }
-
-        Spec withSkipLostPositions(boolean skipLostPositions) {
-            return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+            Spec build() {
+                return new Spec(root, eventHubName, streamName, namespace, layout, storageOptions, skipLostPositions);
+            }
         }
 
         /** @return the description without storage option values */
@@ -137,7 +138,7 @@ public final class CaptureSource implements Source {
      * @return a copy with this filter
      */
     public CaptureSource withNamespace(String namespaceName) {
-        return new CaptureSource(spec.withNamespace(name("namespace", namespaceName)));
+        return new CaptureSource(spec.with(d -> d.namespace = name("namespace", namespaceName)));
     }
 
     /**
@@ -149,7 +150,7 @@ public final class CaptureSource implements Source {
      */
     public CaptureSource withLayout(String captureFileNameFormat) {
         Objects.requireNonNull(captureFileNameFormat, "captureFileNameFormat");
-        return new CaptureSource(spec.withLayout(captureFileNameFormat));
+        return new CaptureSource(spec.with(d -> d.layout = captureFileNameFormat));
     }
 
     /**
@@ -160,7 +161,7 @@ public final class CaptureSource implements Source {
      * @return a copy with this stream name
      */
     public CaptureSource withStreamName(String stream) {
-        return new CaptureSource(spec.withStreamName(name("stream", stream)));
+        return new CaptureSource(spec.with(d -> d.streamName = name("stream", stream)));
     }
 
     /**
@@ -176,7 +177,7 @@ public final class CaptureSource implements Source {
         Objects.requireNonNull(value, "value");
         Map<String, String> copy = new LinkedHashMap<>(spec.storageOptions());
         copy.put(key, value);
-        return new CaptureSource(spec.withStorageOptions(SecretMap.of(copy)));
+        return new CaptureSource(spec.with(d -> d.storageOptions = SecretMap.of(copy)));
     }
 
     /**
@@ -215,7 +216,7 @@ public final class CaptureSource implements Source {
      * @return a copy that skips and reports missing sequence numbers
      */
     public CaptureSource skipLostPositions() {
-        return new CaptureSource(spec.withSkipLostPositions(true));
+        return new CaptureSource(spec.with(d -> d.skipLostPositions = true));
     }
 
     /** @return true if missing sequence numbers are skipped and reported rather than failing */

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -110,54 +111,34 @@ public final class EventHubsSource implements GapCheckingSource {
                     DEFAULT_QUEUED_BATCHES);
         }
 
-        // The withers: each passes every component along and changes its own.
-
-        Spec withCheckpointStore(CheckpointStoreSpec checkpointStore) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
+        // One list of the components (Draft, build()) instead of one per option, and each option sets only its own.
+        Spec with(Consumer<Draft> change) {
+            Draft draft = new Draft();
+            change.accept(draft);
+            return draft.build();
         }
 
-        Spec withMaxBatchSize(int maxBatchSize) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
-        }
+        /** A mutable copy of this spec, for {@link #with}: each field starts as the component of its name. */
+        private final class Draft {
+            String namespace = Spec.this.namespace;
+            String eventHubName = Spec.this.eventHubName;
+            String consumerGroup = Spec.this.consumerGroup;
+            @Nullable String connectionString = Spec.this.connectionString;
+            @Nullable TokenCredential credential = Spec.this.credential;
+            @Nullable CheckpointStoreSpec checkpointStore = Spec.this.checkpointStore;
+            int maxBatchSize = Spec.this.maxBatchSize;
+            Duration maxWait = Spec.this.maxWait;
+            StartPosition startPosition = Spec.this.startPosition;
+            boolean skipLostPositions = Spec.this.skipLostPositions;
+            @Nullable LoadBalancing loadBalancing = Spec.this.loadBalancing;
+            int prefetchCount = Spec.this.prefetchCount;
+            int queuedBatches = Spec.this.queuedBatches;
 
-        Spec withMaxWait(Duration maxWait) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
-        }
-
-        Spec withStartPosition(StartPosition startPosition) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
-        }
-
-        Spec withSkipLostPositions(boolean skipLostPositions) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
-        }
-
-        Spec withLoadBalancing(LoadBalancing loadBalancing) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
-        }
-
-        Spec withPrefetchCount(int prefetchCount) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
-        }
-
-        Spec withQueuedBatches(int queuedBatches) {
-            return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
-                    maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
-                    queuedBatches);
+            Spec build() {
+                return new Spec(namespace, eventHubName, consumerGroup, connectionString, credential, checkpointStore,
+                        maxBatchSize, maxWait, startPosition, skipLostPositions, loadBalancing, prefetchCount,
+                        queuedBatches);
+            }
         }
 
         /** @return the description without secrets (the record's own would print the connection string) */
@@ -251,7 +232,7 @@ public final class EventHubsSource implements GapCheckingSource {
                 storageConnectionString);
         CheckpointStoreSpec store = new ContainerConnectionString(storageConnectionString.strip(),
                 containerName(container));
-        return new EventHubsSource(spec.withCheckpointStore(store));
+        return new EventHubsSource(spec.with(d -> d.checkpointStore = store));
     }
 
     /**
@@ -285,7 +266,7 @@ public final class EventHubsSource implements GapCheckingSource {
             StorageCredentials.sasToken("the SAS token in the checkpoint store URL (its query string)",
                     uri.getRawQuery());
         }
-        return new EventHubsSource(spec.withCheckpointStore(new ContainerUrl(url, credential)));
+        return new EventHubsSource(spec.with(d -> d.checkpointStore = new ContainerUrl(url, credential)));
     }
 
     /** Blob container names: 3 to 63 lower-case letters, digits and single hyphens; not quoted when wrong. */
@@ -302,7 +283,7 @@ public final class EventHubsSource implements GapCheckingSource {
      * @return a copy that keeps ownership and checkpoints there
      */
     public EventHubsSource withCheckpointStore(BlobContainerAsyncClient container) {
-        return new EventHubsSource(spec.withCheckpointStore(
+        return new EventHubsSource(spec.with(d -> d.checkpointStore =
                 new ContainerClient(Objects.requireNonNull(container, "container"))));
     }
 
@@ -312,7 +293,7 @@ public final class EventHubsSource implements GapCheckingSource {
      */
     public EventHubsSource withMaxBatchSize(int events) {
         positive("max batch size", events);
-        return new EventHubsSource(spec.withMaxBatchSize(events));
+        return new EventHubsSource(spec.with(d -> d.maxBatchSize = events));
     }
 
     /**
@@ -323,7 +304,7 @@ public final class EventHubsSource implements GapCheckingSource {
     public EventHubsSource withMaxWait(Duration wait) {
         Objects.requireNonNull(wait, "wait");
         positive("max wait (ms)", wait.toMillis());
-        return new EventHubsSource(spec.withMaxWait(wait));
+        return new EventHubsSource(spec.with(d -> d.maxWait = wait));
     }
 
     /**
@@ -334,7 +315,7 @@ public final class EventHubsSource implements GapCheckingSource {
      */
     public EventHubsSource withStartPosition(StartPosition start) {
         Objects.requireNonNull(start, "start");
-        return new EventHubsSource(spec.withStartPosition(start));
+        return new EventHubsSource(spec.with(d -> d.startPosition = start));
     }
 
     /**
@@ -346,7 +327,7 @@ public final class EventHubsSource implements GapCheckingSource {
      */
     @Override
     public EventHubsSource skipLostPositions() {
-        return new EventHubsSource(spec.withSkipLostPositions(true));
+        return new EventHubsSource(spec.with(d -> d.skipLostPositions = true));
     }
 
     /**
@@ -361,7 +342,7 @@ public final class EventHubsSource implements GapCheckingSource {
     public EventHubsSource withLoadBalancing(LoadBalancingStrategy strategy, @Nullable Duration updateInterval,
             @Nullable Duration ownershipExpiration) {
         Objects.requireNonNull(strategy, "strategy");
-        return new EventHubsSource(spec.withLoadBalancing(
+        return new EventHubsSource(spec.with(d -> d.loadBalancing =
                 new LoadBalancing(strategy, updateInterval, ownershipExpiration)));
     }
 
@@ -371,7 +352,7 @@ public final class EventHubsSource implements GapCheckingSource {
      */
     public EventHubsSource withPrefetchCount(int events) {
         positive("prefetch count", events);
-        return new EventHubsSource(spec.withPrefetchCount(events));
+        return new EventHubsSource(spec.with(d -> d.prefetchCount = events));
     }
 
     /**
@@ -381,7 +362,7 @@ public final class EventHubsSource implements GapCheckingSource {
      */
     public EventHubsSource withQueuedBatches(int batches) {
         positive("queued batches", batches);
-        return new EventHubsSource(spec.withQueuedBatches(batches));
+        return new EventHubsSource(spec.with(d -> d.queuedBatches = batches));
     }
 
     private static void positive(String what, long value) {

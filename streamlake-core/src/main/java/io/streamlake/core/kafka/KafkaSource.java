@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.jspecify.annotations.Nullable;
@@ -125,36 +126,29 @@ public final class KafkaSource implements GapCheckingSource {
                     DEFAULT_CONNECT_TIMEOUT, Duration.ZERO);
         }
 
-        // The withers: each passes every component along and changes its own.
-
-        Spec withGroupId(String groupId) {
-            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                    consumerProperties, connectTimeout, topicWait);
+        // One list of the components (Draft, build()) instead of one per option, and each option sets only its own.
+        Spec with(Consumer<Draft> change) {
+            Draft draft = new Draft();
+            change.accept(draft);
+            return draft.build();
         }
 
-        Spec withStartPosition(StartPosition startPosition) {
-            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                    consumerProperties, connectTimeout, topicWait);
-        }
+        /** A mutable copy of this spec, for {@link #with}: each field starts as the component of its name. */
+        private final class Draft {
+            String bootstrapServers = Spec.this.bootstrapServers;
+            List<String> topics = Spec.this.topics;
+            @Nullable Pattern topicPattern = Spec.this.topicPattern;
+            @Nullable String groupId = Spec.this.groupId;
+            StartPosition startPosition = Spec.this.startPosition;
+            boolean skipLostPositions = Spec.this.skipLostPositions;
+            Map<String, String> consumerProperties = Spec.this.consumerProperties;
+            Duration connectTimeout = Spec.this.connectTimeout;
+            Duration topicWait = Spec.this.topicWait;
 
-        Spec withSkipLostPositions(boolean skipLostPositions) {
-            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                    consumerProperties, connectTimeout, topicWait);
-        }
-
-        Spec withConsumerProperties(Map<String, String> consumerProperties) {
-            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                    consumerProperties, connectTimeout, topicWait);
-        }
-
-        Spec withConnectTimeout(Duration connectTimeout) {
-            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                    consumerProperties, connectTimeout, topicWait);
-        }
-
-        Spec withTopicWait(Duration topicWait) {
-            return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
-                    consumerProperties, connectTimeout, topicWait);
+            Spec build() {
+                return new Spec(bootstrapServers, topics, topicPattern, groupId, startPosition, skipLostPositions,
+                        consumerProperties, connectTimeout, topicWait);
+            }
         }
 
         /** @return the description without consumer property values (the record's own would print secrets) */
@@ -233,7 +227,7 @@ public final class KafkaSource implements GapCheckingSource {
         if (group.isBlank()) {
             throw KafkaErrors.blankGroupId();
         }
-        return new KafkaSource(spec.withGroupId(group));
+        return new KafkaSource(spec.with(d -> d.groupId = group));
     }
 
     /**
@@ -241,7 +235,7 @@ public final class KafkaSource implements GapCheckingSource {
      * @return a copy with this start position
      */
     public KafkaSource withStartPosition(StartPosition start) {
-        return new KafkaSource(spec.withStartPosition(Objects.requireNonNull(start, "start")));
+        return new KafkaSource(spec.with(d -> d.startPosition = Objects.requireNonNull(start, "start")));
     }
 
     /**
@@ -253,7 +247,7 @@ public final class KafkaSource implements GapCheckingSource {
      */
     @Override
     public KafkaSource skipLostPositions() {
-        return new KafkaSource(spec.withSkipLostPositions(true));
+        return new KafkaSource(spec.with(d -> d.skipLostPositions = true));
     }
 
     /**
@@ -276,7 +270,7 @@ public final class KafkaSource implements GapCheckingSource {
         if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
             throw KafkaErrors.connectTimeoutTooShort(timeout);
         }
-        return new KafkaSource(spec.withConnectTimeout(timeout));
+        return new KafkaSource(spec.with(d -> d.connectTimeout = timeout));
     }
 
     /**
@@ -299,7 +293,7 @@ public final class KafkaSource implements GapCheckingSource {
         if (upTo.isNegative()) {
             throw KafkaErrors.negativeTopicWait(upTo);
         }
-        return new KafkaSource(spec.withTopicWait(upTo));
+        return new KafkaSource(spec.with(d -> d.topicWait = upTo));
     }
 
     /**
@@ -352,7 +346,7 @@ public final class KafkaSource implements GapCheckingSource {
         Objects.requireNonNull(value, "value");
         Map<String, String> copy = new LinkedHashMap<>(spec.consumerProperties());
         copy.put(key, value);
-        return new KafkaSource(spec.withConsumerProperties(Map.copyOf(copy)));
+        return new KafkaSource(spec.with(d -> d.consumerProperties = Map.copyOf(copy)));
     }
 
     /**
