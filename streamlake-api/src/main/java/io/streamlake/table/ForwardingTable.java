@@ -77,6 +77,11 @@ public abstract class ForwardingTable implements Table {
     }
 
     @Override
+    public List<TableCommit> history(long fromVersion, long toVersion) {
+        return delegate.history(fromVersion, toVersion);
+    }
+
+    @Override
     public PendingCommit newCommit() {
         return delegate.newCommit();
     }

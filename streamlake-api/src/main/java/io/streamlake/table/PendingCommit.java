@@ -86,6 +86,27 @@ public interface PendingCommit {
     }
 
     /**
+     * Attaches a text to the commit, kept in the table's history with it (Delta: the commit's
+     * {@code userMetadata}, which {@code DESCRIBE HISTORY} shows) and read back by
+     * {@link Table#history}. The engine records there, as JSON, what the micro-batch that made the
+     * commit did, so that what is derived from it (the event log) comes from the commit itself: exactly
+     * once, also across crashes.
+     *
+     * <pre>{@code
+     * table.newCommit().add(file).withUserMetadata("{\"batch\":12}").commit("STREAMING UPDATE");
+     * }</pre>
+     *
+     * <p>The default ignores it, for tables that keep no history (their {@link Table#history} is
+     * unsupported too).
+     *
+     * @param userMetadata the text
+     * @return this commit
+     */
+    default PendingCommit withUserMetadata(String userMetadata) {
+        return this;
+    }
+
+    /**
      * Marks the commit as a rearrangement of existing rows (compaction) so streaming readers skip it.
      *
      * @return this commit

@@ -105,6 +105,21 @@ public interface Table {
      */
     List<TableChange> changes(long fromVersion, long toVersion);
 
+    /**
+     * The table's commits in a range of versions, each with what {@link PendingCommit#withUserMetadata}
+     * attached, in version order. Versions whose log was cleaned up (log retention) are not returned.
+     *
+     * <p>The default is unsupported, for tables that keep no history.
+     *
+     * @param fromVersion first version, inclusive
+     * @param toVersion last version, inclusive
+     * @return the commits in the range
+     * @throws UnsupportedOperationException for a table that keeps no history
+     */
+    default List<TableCommit> history(long fromVersion, long toVersion) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no commit history");
+    }
+
     /** @return an empty commit based on the latest version */
     PendingCommit newCommit();
 }

@@ -13,7 +13,9 @@ import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
+import io.streamlake.table.TableCommit;
 import io.streamlake.table.TableSnapshot;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -44,6 +46,8 @@ public final class InMemoryTable implements Table {
     private final String name;
     private final Map<String, List<Row>> fileRows = new ConcurrentHashMap<>();
     private final List<TableChange> history = new ArrayList<>();
+    /** Every commit, in version order: what {@link #history(long, long)} returns. */
+    private final List<TableCommit> commits = new ArrayList<>();
     private Snapshot current = new Snapshot(-1, null, List.of(), List.of(), Map.of(), Map.of());
 
     private InMemoryTable(String name) {
@@ -82,6 +86,7 @@ public final class InMemoryTable implements Table {
             current = new Snapshot(current.version + 1, schema, List.copyOf(partitionColumns), List.of(), Map.of(),
                     Map.of());
             history.add(new TableChange(current.version, List.of()));
+            commits.add(new TableCommit(current.version, Instant.now(), "CREATE TABLE", null));
         } else {
             if (!current.partitionColumns.equals(partitionColumns)) {
                 throw new ConfigurationException("table " + location() + " is partitioned by "
@@ -93,6 +98,7 @@ public final class InMemoryTable implements Table {
                 current = new Snapshot(current.version + 1, evolved, current.partitionColumns, current.files,
                         current.transactions, current.properties);
                 history.add(new TableChange(current.version, List.of()));
+                commits.add(new TableCommit(current.version, Instant.now(), "ADD COLUMNS", null));
             }
         }
         return current;
@@ -126,6 +132,11 @@ public final class InMemoryTable implements Table {
             }
         }
         return out;
+    }
+
+    @Override
+    public synchronized List<TableCommit> history(long fromVersion, long toVersion) {
+        return commits.stream().filter(c -> c.version() >= fromVersion && c.version() <= toVersion).toList();
     }
 
     @Override
@@ -189,6 +200,7 @@ public final class InMemoryTable implements Table {
         current = new Snapshot(current.version + 1, current.tableSchema, current.partitionColumns,
                 List.copyOf(files), Map.copyOf(txns), Map.copyOf(properties));
         history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : List.copyOf(added)));
+        commits.add(new TableCommit(current.version, Instant.now(), c.operation, c.userMetadata));
         return current.version;
     }
 
@@ -217,6 +229,8 @@ public final class InMemoryTable implements Table {
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final Map<String, Long> expected = new LinkedHashMap<>();
         private boolean rearrangeOnly;
+        private @Nullable String userMetadata;
+        private String operation = "";
 
         @Override
         public PendingCommit add(DataFile file) {
@@ -266,7 +280,14 @@ public final class InMemoryTable implements Table {
         }
 
         @Override
+        public PendingCommit withUserMetadata(String userMetadata) {
+            this.userMetadata = Objects.requireNonNull(userMetadata, "userMetadata");
+            return this;
+        }
+
+        @Override
         public long commit(String operation) {
+            this.operation = Objects.requireNonNull(operation, "operation");
             return apply(this);
         }
     }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ final class DeltaCommit implements PendingCommit {
     private final Map<String, String> properties = new LinkedHashMap<>();
     private boolean rearrangeOnly;
     private boolean applied;
+    private @Nullable String userMetadata;
 
     DeltaCommit(DeltaTable table, DeltaLog log, OptimisticTransaction txn) {
         this.table = table;
@@ -109,6 +111,13 @@ final class DeltaCommit implements PendingCommit {
             }
             this.properties.put(k, Objects.requireNonNull(v, "value of " + k));
         });
+        return this;
+    }
+
+    @Override
+    public PendingCommit withUserMetadata(String userMetadata) {
+        checkOpen();
+        this.userMetadata = Objects.requireNonNull(userMetadata, "userMetadata");
         return this;
     }
 
@@ -246,13 +255,14 @@ final class DeltaCommit implements PendingCommit {
         String wanted = name.trim().replace('_', ' ').toUpperCase(Locale.ROOT);
         for (Operation.Name n : Operation.Name.values()) {
             if (n.toString().toUpperCase(Locale.ROOT).equals(wanted) || n.name().replace('_', ' ').equals(wanted)) {
-                return new Operation(n, Map.of(), metrics);
+                return new Operation(n, Map.of(), metrics, Optional.ofNullable(userMetadata));
             }
         }
         // delta-standalone only knows its own operation names; keep ours where history shows it.
         // Parameter values go into the log verbatim as raw JSON, so they must be JSON literals: a bare
         // word would make the commit unreadable for every reader.
-        return new Operation(Operation.Name.MANUAL_UPDATE, Map.of("operation", DeltaStats.jsonString(name)), metrics);
+        return new Operation(Operation.Name.MANUAL_UPDATE, Map.of("operation", DeltaStats.jsonString(name)), metrics,
+                Optional.ofNullable(userMetadata));
     }
 
     private long marker(String appId) {

@@ -7,6 +7,7 @@ import io.delta.standalone.Snapshot;
 import io.delta.standalone.VersionLog;
 import io.delta.standalone.actions.Action;
 import io.delta.standalone.actions.AddFile;
+import io.delta.standalone.actions.CommitInfo;
 import io.delta.standalone.actions.Metadata;
 import io.delta.standalone.actions.Protocol;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
@@ -32,6 +33,7 @@ import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
+import io.streamlake.table.TableCommit;
 import io.streamlake.table.TableSnapshot;
 import java.io.IOException;
 import java.net.URI;
@@ -342,45 +344,73 @@ public final class DeltaTable implements Table, BronzeFiles {
 
     @Override
     public List<TableChange> changes(long fromVersion, long toVersion) {
+        List<TableChange> changes = new ArrayList<>();
+        readVersions(fromVersion, toVersion, true, (latest, v) -> {
+            StructType struct = latest.getMetadata().getSchema();
+            Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+            List<DataFile> added = new ArrayList<>();
+            try (CloseableIterator<Action> actions = v.getActionsIterator()) {
+                while (actions.hasNext()) {
+                    if (actions.next() instanceof AddFile add && add.isDataChange()) {
+                        added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
+                                add.getPartitionValues()));
+                    }
+                }
+            }
+            if (!added.isEmpty()) {
+                changes.add(new TableChange(v.getVersion(), added));
+            }
+        });
+        return changes;
+    }
+
+    @Override
+    public List<TableCommit> history(long fromVersion, long toVersion) {
+        List<TableCommit> commits = new ArrayList<>();
+        // failOnDataLoss false: versions whose log retention passed are left out, as documented
+        readVersions(fromVersion, toVersion, false, (latest, v) -> {
+            try (CloseableIterator<Action> actions = v.getActionsIterator()) {
+                while (actions.hasNext()) {
+                    if (actions.next() instanceof CommitInfo info) {
+                        commits.add(new TableCommit(v.getVersion(), info.getTimestamp().toInstant(),
+                                info.getOperation(), info.getUserMetadata().orElse(null)));
+                    }
+                }
+            }
+        });
+        return commits;
+    }
+
+    /** What one version's log gives, read with the latest snapshot in the range. */
+    private interface VersionReader {
+        void read(Snapshot latest, VersionLog version) throws IOException;
+    }
+
+    private void readVersions(long fromVersion, long toVersion, boolean failOnDataLoss, VersionReader reader) {
         if (fromVersion < 0) {
             throw DeltaErrors.negativeFromVersion(fromVersion);
         }
         if (toVersion < fromVersion) {
-            return List.of();
+            return;
         }
         DeltaLog l = log();
         Snapshot latest = latest(l, toVersion);
         if (latest.getVersion() < fromVersion) {
-            return List.of();
+            return;
         }
-        StructType struct = latest.getMetadata().getSchema();
-        Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
-        List<TableChange> changes = new ArrayList<>();
         try {
-            Iterator<VersionLog> versions = l.getChanges(fromVersion, true);
+            Iterator<VersionLog> versions = l.getChanges(fromVersion, failOnDataLoss);
             while (versions.hasNext()) {
                 VersionLog v = versions.next();
                 if (v.getVersion() > toVersion) {
                     break;
                 }
-                List<DataFile> added = new ArrayList<>();
-                try (CloseableIterator<Action> actions = v.getActionsIterator()) {
-                    while (actions.hasNext()) {
-                        if (actions.next() instanceof AddFile add && add.isDataChange()) {
-                            added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
-                                    add.getPartitionValues()));
-                        }
-                    }
-                }
-                if (!added.isEmpty()) {
-                    changes.add(new TableChange(v.getVersion(), added));
-                }
+                reader.read(latest, v);
             }
         } catch (IOException | RuntimeException e) {
             throw translate("cannot read the changes of versions " + fromVersion + " to " + toVersion, e,
                     "if the log of these versions was cleaned up (log retention), replay from a newer version");
         }
-        return changes;
     }
 
     /** The log's snapshot, refreshed only if it is older than the version the caller needs. */

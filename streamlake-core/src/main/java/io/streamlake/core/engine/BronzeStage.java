@@ -185,12 +185,13 @@ final class BronzeStage {
      *
      * @param records the batch, after {@link #keepNew}
      * @param lastPositions the last position per partition in it
+     * @param notes what the commit records about its batch ({@link io.streamlake.core.util.CommitNotes})
      * @return the new bronze version, or empty if another instance moved a marker: the batch is
      *     dropped, and the fences forgotten so that they are read again
      */
-    OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions) {
+    OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions, String notes) {
         Instant now = Instant.now();
-        PendingCommit commit = bronze.newCommit();
+        PendingCommit commit = bronze.newCommit().withUserMetadata(notes);
         // the markers this commit expects to replace, for the archive's chain of files
         Map<SourcePartition, Long> before = new LinkedHashMap<>();
         for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {

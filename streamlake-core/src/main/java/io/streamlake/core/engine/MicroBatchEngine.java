@@ -2,6 +2,7 @@ package io.streamlake.core.engine;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.silver.SilverStage;
+import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.BatchCommitted;
 import io.streamlake.event.CommitConflicted;
@@ -198,11 +199,12 @@ public final class MicroBatchEngine implements BatchEngine {
             if (records.isEmpty()) {
                 return EMPTY;
             }
-            if (listeners.any()) {
-                positions = bronze.positionRanges(lastPositions);
-                bytes = bytes(records);
-            }
-            OptionalLong committed = bronze.commit(records, lastPositions);
+            // what the commit records about its batch (and the listeners hear): a pass over the batch's
+            // lengths and one range per partition
+            positions = bronze.positionRanges(lastPositions);
+            bytes = bytes(records);
+            OptionalLong committed = bronze.commit(records, lastPositions,
+                    CommitNotes.bronze(pipeline.name(), records.size(), bytes, positions));
             if (committed.isEmpty()) {
                 // Another instance took one of these partitions: drop the batch and read again from the markers.
                 r.rewind();

@@ -1,6 +1,7 @@
 package io.streamlake.core.silver;
 
 import io.streamlake.Pipeline;
+import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
@@ -51,6 +52,7 @@ public final class SilverStage {
     private final Table silver;
     private final @Nullable Table quarantine;
     private final Schema schema;
+    private final String pipelineName;
     private final String appId;
     private final String quarantineAppId;
     private final RecordPreparer preparer;
@@ -89,6 +91,7 @@ public final class SilverStage {
         this.key = pipeline.silverKeys();
         this.strategy = pipeline.mergeStrategy();
         this.layout = strategy instanceof HistoryStrategy ? SCD2 : SCD1;
+        this.pipelineName = pipeline.name();
         this.appId = Markers.silver(pipeline.name());
         this.quarantineAppId = Markers.quarantine(pipeline.name());
         this.preparer = new RecordPreparer(pipeline, quarantine != null, workers);
@@ -249,7 +252,11 @@ public final class SilverStage {
                 }
                 merged = cut.finish(merged);
                 silverVersion = cut.record(merged.stage(silver)).expectTransaction(appId, consumed)
-                        .setTransaction(appId, upTo).commit("STREAMING UPDATE");
+                        .setTransaction(appId, upTo)
+                        .withUserMetadata(CommitNotes.silver(pipelineName, consumed + 1, upTo, merged.rowsChanged(),
+                                prepared.quarantine.size(), preparer.metrics(prepared.decoded, prepared.decodeFailed,
+                                        prepared.passed, prepared.failed)))
+                        .commit("STREAMING UPDATE");
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);
                 }
