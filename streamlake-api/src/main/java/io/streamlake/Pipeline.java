@@ -103,6 +103,7 @@ public final class Pipeline {
             List<String> derivedColumns,
             @Nullable TableRef quarantine,
             @Nullable TableRef deleteMarkers,
+            @Nullable TableRef eventLog,
             List<String> partitionColumns,
             int compactionMinFiles,
             int writerParallelism,
@@ -113,7 +114,7 @@ public final class Pipeline {
         static Spec of(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
             return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
                     DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
-                    SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, List.of(),
+                    SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, null, List.of(),
                     DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
         }
 
@@ -143,6 +144,7 @@ public final class Pipeline {
             List<String> derivedColumns = Spec.this.derivedColumns;
             @Nullable TableRef quarantine = Spec.this.quarantine;
             @Nullable TableRef deleteMarkers = Spec.this.deleteMarkers;
+            @Nullable TableRef eventLog = Spec.this.eventLog;
             List<String> partitionColumns = Spec.this.partitionColumns;
             int compactionMinFiles = Spec.this.compactionMinFiles;
             int writerParallelism = Spec.this.writerParallelism;
@@ -152,7 +154,7 @@ public final class Pipeline {
             Spec build() {
                 return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                         pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
-                        derivedColumns, quarantine, deleteMarkers, partitionColumns, compactionMinFiles,
+                        derivedColumns, quarantine, deleteMarkers, eventLog, partitionColumns, compactionMinFiles,
                         writerParallelism, archive, listeners);
             }
         }
@@ -513,6 +515,40 @@ public final class Pipeline {
     public Pipeline withDeleteMarkers(TableRef table) {
         Objects.requireNonNull(table, "table");
         return new Pipeline(spec.with(d -> d.deleteMarkers = table));
+    }
+
+    /**
+     * Also keeps an event log: a Delta table of what the pipeline did, which Spark or Databricks users
+     * query like Delta Live Tables' event log. One row per commit of each flow (a bronze batch, a
+     * silver merge, a compaction, a schema change) with its versions, counts and details, projected
+     * from the commits' own records (so each appears exactly once, also after a crash), and one row
+     * per start, stop, failure, skipped position range and commit conflict. Written on the pipeline's
+     * thread at most once a second and when the run ends; a failed write is logged and tried again
+     * with the next one, never stopping ingestion. The columns are {@link io.streamlake.table.EventLogLayout}'s.
+     *
+     * <pre>{@code
+     * pipeline.withEventLog("lake/_events/orders");
+     * }</pre>
+     *
+     * @param path local folder or Hadoop URI of the event-log Delta table
+     * @return a copy that keeps an event log there
+     */
+    public Pipeline withEventLog(String path) {
+        return withEventLog(TableRef.path(path));
+    }
+
+    /**
+     * @param table the event-log table
+     * @return a copy that keeps an event log in it
+     */
+    public Pipeline withEventLog(TableRef table) {
+        Objects.requireNonNull(table, "table");
+        return new Pipeline(spec.with(d -> d.eventLog = table));
+    }
+
+    /** @return the event-log table, empty when the pipeline keeps none */
+    public Optional<TableRef> eventLog() {
+        return Optional.ofNullable(spec.eventLog());
     }
 
     /**

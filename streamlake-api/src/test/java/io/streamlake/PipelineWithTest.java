@@ -75,6 +75,8 @@ class PipelineWithTest {
                 new Change(p -> p.withWriterParallelism(3), Set.of("writerParallelism")));
         m.put("withArchive(RecordArchive)",
                 new Change(p -> p.withArchive((records, committed) -> {}), Set.of("archive")));
+        m.put("withEventLog(String)", new Change(p -> p.withEventLog("e"), Set.of("eventLog")));
+        m.put("withEventLog(TableRef)", new Change(p -> p.withEventLog(TableRef.path("e")), Set.of("eventLog")));
         m.put("withListener(PipelineListener)",
                 new Change(p -> p.withListener(new PipelineListener() {
                 }), Set.of("listeners")));

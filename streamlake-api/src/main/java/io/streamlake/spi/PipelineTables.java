@@ -13,12 +13,26 @@ import org.jspecify.annotations.Nullable;
  * @param silver the silver table, null for a bronze-only pipeline
  * @param quarantine the quarantine table, null to stop on records that cannot enter silver
  * @param deleteMarkers the delete-marker table, null when the strategy keeps none or silver is absent
+ * @param eventLog the event-log table, null when the pipeline keeps none
  */
 public record PipelineTables(Table bronze, @Nullable Table silver, @Nullable Table quarantine,
-        @Nullable Table deleteMarkers) {
+        @Nullable Table deleteMarkers, @Nullable Table eventLog) {
 
     /** @throws NullPointerException if bronze is null */
     public PipelineTables {
         Objects.requireNonNull(bronze, "bronze");
+    }
+
+    /**
+     * Tables without an event log.
+     *
+     * @param bronze the bronze table
+     * @param silver the silver table, null for a bronze-only pipeline
+     * @param quarantine the quarantine table, null to stop on records that cannot enter silver
+     * @param deleteMarkers the delete-marker table, null when the strategy keeps none or silver is absent
+     */
+    public PipelineTables(Table bronze, @Nullable Table silver, @Nullable Table quarantine,
+            @Nullable Table deleteMarkers) {
+        this(bronze, silver, quarantine, deleteMarkers, null);
     }
 }

@@ -54,6 +54,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final @Nullable FaultyTable silver;
     private final @Nullable FaultyTable quarantine;
     private final @Nullable FaultyTable deleteMarkers;
+    private final @Nullable FaultyTable eventLog;
     /** The engine streamlake-core provides, found as {@link Pipeline#start()} finds it. */
     private final PipelineEngine engines = PipelineEngine.load();
     private @Nullable BatchEngine engine;
@@ -62,12 +63,13 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final List<PipelineEvent> events = new ArrayList<>();
 
     private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine,
-            @Nullable Table deleteMarkers) {
+            @Nullable Table deleteMarkers, @Nullable Table eventLog) {
         this.pipeline = pipeline.validate().withListener(new Recorder());
         this.bronze = new FaultyTable(bronze, Stage.BRONZE);
         this.silver = silver == null ? null : new FaultyTable(silver, Stage.SILVER);
         this.quarantine = quarantine == null ? null : new FaultyTable(quarantine, Stage.QUARANTINE);
         this.deleteMarkers = deleteMarkers == null ? null : new FaultyTable(deleteMarkers, Stage.DELETE_MARKERS);
+        this.eventLog = eventLog == null ? null : new FaultyTable(eventLog, Stage.EVENT_LOG);
     }
 
     /**
@@ -80,7 +82,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         Objects.requireNonNull(pipeline, "pipeline");
         PipelineTables tables = PipelineEngine.load().tables(pipeline);
         return new PipelineTestDriver(pipeline, tables.bronze(), tables.silver(), tables.quarantine(),
-                tables.deleteMarkers());
+                tables.deleteMarkers(), tables.eventLog());
     }
 
     /**
@@ -94,7 +96,8 @@ public final class PipelineTestDriver implements AutoCloseable {
         return new PipelineTestDriver(pipeline, memory(pipeline.bronze()),
                 pipeline.silver().map(PipelineTestDriver::memory).orElse(null),
                 pipeline.quarantine().map(PipelineTestDriver::memory).orElse(null),
-                pipeline.deleteMarkers().map(PipelineTestDriver::memory).orElse(null));
+                pipeline.deleteMarkers().map(PipelineTestDriver::memory).orElse(null),
+                pipeline.eventLog().map(PipelineTestDriver::memory).orElse(null));
     }
 
     private static Table memory(TableRef ref) {
@@ -266,10 +269,23 @@ public final class PipelineTestDriver implements AutoCloseable {
      * @throws IllegalStateException if the pipeline has no delete-marker table
      */
     public TableContents deleteMarkers() {
-        if (deleteMarkers == null) {
-            throw new IllegalStateException("pipeline " + pipeline.name() + " has no delete-marker table");
+        return createdLater(deleteMarkers, "delete-marker");
+    }
+
+    /**
+     * @return the event log's current contents ({@code Pipeline.withEventLog}), empty before its first write
+     * @throws IllegalStateException if the pipeline keeps no event log
+     */
+    public TableContents eventLog() {
+        return createdLater(eventLog, "event-log");
+    }
+
+    /** The contents of a table the pipeline creates only when it first writes to it. */
+    private TableContents createdLater(@Nullable FaultyTable table, String what) {
+        if (table == null) {
+            throw new IllegalStateException("pipeline " + pipeline.name() + " has no " + what + " table");
         }
-        Table t = deleteMarkers.delegate();
+        Table t = table.delegate();
         if (t.snapshot().version() < 0) {
             return new TableContents(t.location(), t.snapshot(), List.of());
         }
@@ -313,7 +329,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         if (silver == null || quarantine == null) {
             throw new IllegalStateException("pipeline " + pipeline.name() + " has no silver or quarantine table");
         }
-        return engines.replayQuarantine(pipeline, new PipelineTables(bronze, silver, quarantine, deleteMarkers));
+        return engines.replayQuarantine(pipeline, tables());
     }
 
     /**
@@ -344,12 +360,17 @@ public final class PipelineTestDriver implements AutoCloseable {
         return new TableContents(table.location(), snapshot, rows);
     }
 
+    private PipelineTables tables() {
+        return new PipelineTables(bronze, silver, quarantine, deleteMarkers, eventLog);
+    }
+
     private FaultyTable table(Stage stage) {
         FaultyTable t = switch (stage) {
             case BRONZE -> bronze;
             case SILVER -> silver;
             case QUARANTINE -> quarantine;
             case DELETE_MARKERS -> deleteMarkers;
+            case EVENT_LOG -> eventLog;
         };
         if (t == null) {
             throw new IllegalStateException("pipeline " + pipeline.name() + " has no " + stage + " table");
@@ -360,7 +381,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private BatchEngine engine() {
         BatchEngine e = engine;
         if (e == null) {
-            e = engines.batchEngine(pipeline, new PipelineTables(bronze, silver, quarantine, deleteMarkers));
+            e = engines.batchEngine(pipeline, tables());
             try {
                 e.open();
             } catch (RuntimeException | Error failure) {

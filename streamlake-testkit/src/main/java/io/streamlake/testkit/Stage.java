@@ -18,5 +18,7 @@ public enum Stage {
      * The table of silver's delete markers (a {@code latestBy} strategy's recently deleted keys),
      * committed after the quarantine and before silver.
      */
-    DELETE_MARKERS
+    DELETE_MARKERS,
+    /** The event log ({@code Pipeline.withEventLog}). */
+    EVENT_LOG
 }

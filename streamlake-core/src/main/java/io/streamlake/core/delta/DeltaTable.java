@@ -373,12 +373,24 @@ public final class DeltaTable implements Table, BronzeFiles {
                 while (actions.hasNext()) {
                     if (actions.next() instanceof CommitInfo info) {
                         commits.add(new TableCommit(v.getVersion(), info.getTimestamp().toInstant(),
-                                info.getOperation(), info.getUserMetadata().orElse(null)));
+                                operation(info), info.getUserMetadata().orElse(null)));
                     }
                 }
             }
         });
         return commits;
+    }
+
+    /**
+     * @return the operation as it was asked for: delta-standalone records names it does not know as
+     *     {@code MANUAL UPDATE} with the name as a JSON string parameter (see {@link DeltaCommit})
+     */
+    private static String operation(CommitInfo info) {
+        String asked = info.getOperationParameters() == null ? null : info.getOperationParameters().get("operation");
+        if (asked != null && asked.length() >= 2 && asked.startsWith("\"") && asked.endsWith("\"")) {
+            return asked.substring(1, asked.length() - 1);
+        }
+        return info.getOperation();
     }
 
     /** What one version's log gives, read with the latest snapshot in the range. */

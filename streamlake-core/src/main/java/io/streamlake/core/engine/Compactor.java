@@ -1,6 +1,7 @@
 package io.streamlake.core.engine;
 
 import io.streamlake.core.silver.SilverKey;
+import io.streamlake.core.util.CommitNotes;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -92,7 +93,7 @@ final class Compactor {
             return 0;
         }
         try {
-            commit.commit("OPTIMIZE");
+            commit.withUserMetadata(CommitNotes.compaction(removed, added)).commit("OPTIMIZE");
         } catch (CommitConflictException e) {
             LOG.info("compaction of {} gave way to a concurrent writer ({})", table.location(), e.getMessage());
             return 0;

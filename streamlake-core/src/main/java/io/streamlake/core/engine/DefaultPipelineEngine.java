@@ -52,7 +52,8 @@ public final class DefaultPipelineEngine implements PipelineEngine {
         return new PipelineTables(table(pipeline.bronze(), options),
                 pipeline.silver().map(t -> table(t, options)).orElse(null),
                 pipeline.quarantine().map(t -> table(t, options)).orElse(null),
-                pipeline.silver().isEmpty() ? null : pipeline.deleteMarkers().map(t -> table(t, options)).orElse(null));
+                pipeline.silver().isEmpty() ? null : pipeline.deleteMarkers().map(t -> table(t, options)).orElse(null),
+                pipeline.eventLog().map(t -> table(t, options)).orElse(null));
     }
 
     /** A given instance as is, a path as a Delta table opened with the storage options (secrets). */

@@ -7,6 +7,7 @@ import io.streamlake.core.util.Workers;
 import io.streamlake.event.BatchCommitted;
 import io.streamlake.event.CommitConflicted;
 import io.streamlake.event.PipelineFailed;
+import io.streamlake.event.PipelineListener;
 import io.streamlake.event.PipelineStarted;
 import io.streamlake.event.PipelineStopped;
 import io.streamlake.event.PositionRange;
@@ -86,7 +87,13 @@ public final class MicroBatchEngine implements BatchEngine {
     public MicroBatchEngine(Pipeline pipeline, PipelineTables tables) {
         this.pipeline = pipeline;
         this.workers = new Workers(pipeline.writerParallelism(), pipeline.name());
-        this.listeners = new Listeners(pipeline.name(), pipeline.listeners());
+        Table eventLog = tables.eventLog();
+        List<PipelineListener> all = new ArrayList<>(pipeline.listeners());
+        if (eventLog != null) {
+            // the event log hears what the listeners hear, after them, on the same thread
+            all.add(new EventLog(pipeline.name(), eventLog, tables.bronze(), tables.silver()));
+        }
+        this.listeners = new Listeners(pipeline.name(), all);
         this.bronze = new BronzeStage(pipeline, tables.bronze(), workers);
         Table silverTable = tables.silver();
         this.silver = silverTable == null ? null

@@ -85,6 +85,20 @@ public final class CommitNotes {
         });
     }
 
+    /**
+     * @param filesRemoved small files the compaction replaced
+     * @param filesAdded files that hold their rows now
+     * @return the compaction commit's note
+     */
+    public static String compaction(int filesRemoved, int filesAdded) {
+        return write(json -> {
+            json.writeNumberField("streamlake", FORMAT);
+            json.writeStringField("flow", "compaction");
+            json.writeNumberField("filesRemoved", filesRemoved);
+            json.writeNumberField("filesAdded", filesAdded);
+        });
+    }
+
     private static void start(JsonGenerator json, String flow, String pipeline) throws IOException {
         json.writeNumberField("streamlake", FORMAT);
         json.writeStringField("flow", flow);

@@ -29,4 +29,14 @@ public final class Markers {
     public static String deletes(String pipelineName) {
         return pipelineName + "/deletes";
     }
+
+    /**
+     * Marker in the event log of one flow table; its version is the last version of that table whose
+     * commits the event log holds.
+     *
+     * @param flow {@code bronze} or {@code silver}
+     */
+    public static String eventLog(String pipelineName, String flow) {
+        return pipelineName + "/events/" + flow;
+    }
 }
