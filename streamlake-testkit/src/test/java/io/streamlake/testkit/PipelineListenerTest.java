@@ -265,8 +265,8 @@ class PipelineListenerTest {
         };
     }
 
-    /** A source that lost positions 0-4 of its partition and says so before handing over position 5. */
-    private record GapSource(PositionGap gap) implements Source {
+    /** A source that lost positions 0-4 of its partition and says so before handing over position 5 (PipelineMetricsTest counts it too). */
+    record GapSource(PositionGap gap) implements Source {
         @Override
         public String name() {
             return gap.partition().stream();
