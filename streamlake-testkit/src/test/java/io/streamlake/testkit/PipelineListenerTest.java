@@ -41,14 +41,7 @@ import org.junit.jupiter.api.Test;
 /** Listeners and health: what a running pipeline tells, with known inputs, read back exactly. */
 class PipelineListenerTest {
     private final InMemoryHub hub = InMemoryHub.create("orders", 2);
-    private final Pipeline pipeline = Pipeline.from(hub)
-            .bronze("bronze/orders")
-            .silver("silver/orders", "order_id")
-            .withSchema(Orders.SCHEMA)
-            .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-            .withQuarantine("quarantine/orders")
-            .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0))
-            .withName("orders-ingest");
+    private final Pipeline pipeline = Orders.checkedPipeline(hub).withName("orders-ingest");
 
     @Test
     void eachBatchReportsItsOwnPositionsRowsAndExpectationCounts() {

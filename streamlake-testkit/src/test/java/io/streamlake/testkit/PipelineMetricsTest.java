@@ -37,13 +37,7 @@ class PipelineMetricsTest {
     private final MockClock clock = new MockClock();
     private final MeterRegistry registry = new SimpleMeterRegistry(SimpleConfig.DEFAULT, clock);
     private final InMemoryHub hub = InMemoryHub.create("orders", 2);
-    private final Pipeline pipeline = Pipeline.from(hub)
-            .bronze("bronze/orders")
-            .silver("silver/orders", "order_id")
-            .withSchema(Orders.SCHEMA)
-            .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-            .withQuarantine("quarantine/orders")
-            .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0))
+    private final Pipeline pipeline = Orders.checkedPipeline(hub)
             .withExpectation(Expectation.drop("not_cancelled", r -> !"CANCELLED".equals(r.value("status"))))
             .withName(NAME)
             .withListener(PipelineMetrics.listener(registry));
