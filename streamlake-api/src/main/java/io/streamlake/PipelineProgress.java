@@ -2,8 +2,10 @@ package io.streamlake;
 
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
+import io.streamlake.source.SourcePartition;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +33,10 @@ import org.jspecify.annotations.Nullable;
  * @param quarantined records this run wrote to the quarantine table
  * @param expectations pass and fail counts of each expectation in this run, and of decoding (named
  *     {@code decode})
+ * @param recordsBehind records the source held beyond what it handed out at the last poll, per
+ *     partition (the lag, as of that poll, not cumulative); a partition is missing when its source
+ *     cannot tell cheaply ({@link io.streamlake.source.SourceReader#recordsBehind()}), empty before
+ *     the first poll
  */
 public record PipelineProgress(
         State state,
@@ -43,7 +49,8 @@ public record PipelineProgress(
         @Nullable String failure,
         List<PositionGap> gaps,
         long quarantined,
-        List<ExpectationMetrics> expectations) {
+        List<ExpectationMetrics> expectations,
+        Map<SourcePartition, Long> recordsBehind) {
 
     /** The life cycle of a run. */
     public enum State {
@@ -63,6 +70,7 @@ public record PipelineProgress(
         Objects.requireNonNull(elapsed, "elapsed");
         gaps = List.copyOf(gaps);
         expectations = List.copyOf(expectations);
+        recordsBehind = Map.copyOf(recordsBehind);
     }
 
     /** @return events per second over the whole run */

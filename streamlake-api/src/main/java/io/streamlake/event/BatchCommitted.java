@@ -1,9 +1,11 @@
 package io.streamlake.event;
 
 import io.streamlake.quality.ExpectationMetrics;
+import io.streamlake.source.SourcePartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -21,22 +23,35 @@ import java.util.Objects;
  * @param quarantined records of the batch written to the quarantine table
  * @param expectations pass and fail counts of each expectation (and of decoding, named
  *     {@code decode}) in this batch
- * @param bronzeTime from the poll's return to the bronze commit
- * @param silverTime from the bronze commit to silver's
+ * @param timings where the batch's time went, by phase
+ * @param recordsBehind records the source held beyond this batch when it was polled, per partition
+ *     (the lag); a partition is missing when its source cannot tell cheaply (see
+ *     {@code SourceReader.recordsBehind()}), and the map is empty when no partition can
  */
 public record BatchCommitted(String pipeline, Instant at, long batch, int events, long bytes,
         List<PositionRange> positions, long bronzeVersion, long silverVersion, long silverRowsChanged,
-        long quarantined, List<ExpectationMetrics> expectations, Duration bronzeTime, Duration silverTime)
+        long quarantined, List<ExpectationMetrics> expectations, BatchTimings timings,
+        Map<SourcePartition, Long> recordsBehind)
         implements
             PipelineEvent {
 
-    /** Checks the required components and copies the lists. */
+    /** Checks the required components and copies the lists and the map. */
     public BatchCommitted {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(at, "at");
         positions = List.copyOf(positions);
         expectations = List.copyOf(expectations);
-        Objects.requireNonNull(bronzeTime, "bronzeTime");
-        Objects.requireNonNull(silverTime, "silverTime");
+        Objects.requireNonNull(timings, "timings");
+        recordsBehind = Map.copyOf(recordsBehind);
+    }
+
+    /** @return from the poll's return to the bronze commit ({@link BatchTimings#bronze()}) */
+    public Duration bronzeTime() {
+        return timings.bronze();
+    }
+
+    /** @return from the bronze commit to silver's ({@link BatchTimings#silver()}) */
+    public Duration silverTime() {
+        return timings.silver();
     }
 }

@@ -62,6 +62,28 @@ public interface SourceReader extends AutoCloseable {
     default void committed(Map<SourcePartition, Long> lastPositions) {
     }
 
+    /**
+     * The lag: how many records each partition holds beyond the last one the latest {@link #poll}
+     * handed out (or, for a partition it handed nothing from, beyond its reading position). The
+     * engine calls it right after each poll, on the thread that polled, and hands the snapshot on with
+     * the batch ({@code BatchCommitted.recordsBehind}, {@code PipelineProgress.recordsBehind}, the
+     * metrics' {@code streamlake.source.records.behind}).
+     *
+     * <p>It must answer from what the reader already knows (the last fetch's end offsets, say), never
+     * with a call to the source: it runs once per poll. A partition it cannot tell about is left out;
+     * the default knows none. A failure here is logged and ignored: the figure is for monitoring.
+     *
+     * <pre>{@code
+     * List<SourceRecord> batch = reader.poll(10_000, Duration.ofMillis(500));
+     * Map<SourcePartition, Long> lag = reader.recordsBehind(); // e.g. {orders/0=1200, orders/1=0}
+     * }</pre>
+     *
+     * @return records behind per partition, as of the latest poll; empty when unknown
+     */
+    default Map<SourcePartition, Long> recordsBehind() {
+        return Map.of();
+    }
+
     /** Releases connections. */
     @Override
     void close();

@@ -56,6 +56,8 @@ class LayeringTest {
         // Event Hubs' Kafka endpoint is a Kafka source with Event Hubs' settings
         ALLOWED.put("eventhubs", Set.of("kafka", "azure", "storage", "util"));
         ALLOWED.put("capture", Set.of("azure", "storage", "util"));
+        // Micrometer meters from the pipeline's events: the user adds its listener; the engine never names it
+        ALLOWED.put("metrics", Set.of("util"));
         // the composition root: the only package that names the plugins and the silver internals
         ALLOWED.put("engine", Set.of("silver", "json", "util", "storage", "azure", "delta", "kafka", "eventhubs",
                 "capture"));
@@ -134,12 +136,31 @@ class LayeringTest {
         for (String module : List.of("streamlake-testkit/src/main/java", "samples/src/main/java")) {
             references(ROOT.resolve(module)).values().forEach(refs -> refs.forEach(r -> {
                 // they drive the engine through the api's PipelineEngine, like any application
-                if (!Set.of("delta", "kafka", "eventhubs", "capture", "azure").contains(r.pkg())) {
+                if (!Set.of("delta", "kafka", "eventhubs", "capture", "azure", "metrics").contains(r.pkg())) {
                     forbidden.add(r.file() + " uses core." + r.pkg() + "." + r.cls());
                 }
             }));
         }
         assertThat(forbidden).as("engine internals outside core (use the api, or a plugin's public class)").isEmpty();
+    }
+
+    /**
+     * Micrometer is optional in core: a class that names it outside {@code core.metrics} would be
+     * loaded by every pipeline, and fail in an application without Micrometer on its class path.
+     */
+    @Test
+    void onlyTheMetricsPackageNamesMicrometer() {
+        assertThat(ALLOWED.get("engine")).as("the engine never loads the metrics").doesNotContain("metrics");
+        List<String> found = new ArrayList<>();
+        for (String module : List.of("streamlake-api/src/main/java", "streamlake-core/src/main/java",
+                "streamlake-testkit/src/main/java")) {
+            sources(ROOT.resolve(module)).forEach((file, text) -> {
+                if (code(text).contains("io.micrometer") && !packageOf(text).equals("metrics")) {
+                    found.add(ROOT.relativize(file).toString());
+                }
+            });
+        }
+        assertThat(found).as("Micrometer named outside io.streamlake.core.metrics").isEmpty();
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -214,6 +215,18 @@ public final class InMemoryHub implements Source {
         @Override
         public boolean caughtUp() {
             return atEnd;
+        }
+
+        /** Exact: each partition's events after the reader's position. */
+        @Override
+        public Map<SourcePartition, Long> recordsBehind() {
+            Map<SourcePartition, Long> behind = new HashMap<>(ids.length * 2);
+            synchronized (InMemoryHub.this) {
+                for (int p = 0; p < ids.length; p++) {
+                    behind.put(ids[p], Math.max(0, partitions.get(p).size() - next[p]));
+                }
+            }
+            return behind;
         }
 
         @Override

@@ -2,9 +2,13 @@ package io.streamlake.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamlake.Pipeline;
 import io.streamlake.core.delta.KernelReader;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.quality.Expectation;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.Source;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.HashMap;
@@ -26,6 +30,21 @@ public final class Orders {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private Orders() {
+    }
+
+    /**
+     * The orders pipeline the listener and metrics tests watch, on the driver's in-memory paths:
+     * silver by order id (the latest updated_at wins), and an order without items quarantined by the
+     * rule {@code positive_items}.
+     */
+    public static Pipeline checkedPipeline(Source source) {
+        return Pipeline.from(source)
+                .bronze("bronze/orders")
+                .silver("silver/orders", "order_id")
+                .withSchema(SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withQuarantine("quarantine/orders")
+                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
     }
 
     /** @param minute minutes after T0, the event's updated_at */

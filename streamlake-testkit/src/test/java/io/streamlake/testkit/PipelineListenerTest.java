@@ -41,14 +41,7 @@ import org.junit.jupiter.api.Test;
 /** Listeners and health: what a running pipeline tells, with known inputs, read back exactly. */
 class PipelineListenerTest {
     private final InMemoryHub hub = InMemoryHub.create("orders", 2);
-    private final Pipeline pipeline = Pipeline.from(hub)
-            .bronze("bronze/orders")
-            .silver("silver/orders", "order_id")
-            .withSchema(Orders.SCHEMA)
-            .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-            .withQuarantine("quarantine/orders")
-            .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0))
-            .withName("orders-ingest");
+    private final Pipeline pipeline = Orders.checkedPipeline(hub).withName("orders-ingest");
 
     @Test
     void eachBatchReportsItsOwnPositionsRowsAndExpectationCounts() {
@@ -265,8 +258,8 @@ class PipelineListenerTest {
         };
     }
 
-    /** A source that lost positions 0-4 of its partition and says so before handing over position 5. */
-    private record GapSource(PositionGap gap) implements Source {
+    /** A source that lost positions 0-4 of its partition and says so before handing over position 5 (PipelineMetricsTest counts it too). */
+    record GapSource(PositionGap gap) implements Source {
         @Override
         public String name() {
             return gap.partition().stream();

@@ -108,6 +108,13 @@ final class HandoverReader implements SourceReader {
         return archive == null && l != null && l.caughtUp();
     }
 
+    /** The live reader's lag once it reads; unknown while the archive is read (its end is the live source's start). */
+    @Override
+    public Map<SourcePartition, Long> recordsBehind() {
+        SourceReader l = live;
+        return l == null ? Map.of() : l.recordsBehind();
+    }
+
     @Override
     public void committed(Map<SourcePartition, Long> lastPositions) {
         SourceReader l = live;

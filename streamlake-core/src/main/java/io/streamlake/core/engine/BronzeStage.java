@@ -59,6 +59,9 @@ final class BronzeStage {
     private final Map<SourcePartition, Long> expectedMarkers = new ConcurrentHashMap<>();
     /** Engine thread only. */
     private long version = -1;
+    /** How long the last {@link #commit} wrote files and committed them, for the batch's timings. Engine thread only. */
+    private long writeNanos;
+    private long commitNanos;
 
     BronzeStage(Pipeline pipeline, Table bronze, Workers workers) {
         this.pipeline = pipeline;
@@ -197,9 +200,13 @@ final class BronzeStage {
         for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {
             before.put(p, expectedMarkers.getOrDefault(p, -1L));
         }
+        long writeStart = System.nanoTime();
         for (DataFile file : write(records, now, before)) {
             commit.add(file);
         }
+        long commitStart = System.nanoTime();
+        writeNanos = commitStart - writeStart;
+        commitNanos = 0;
         for (Map.Entry<SourcePartition, Long> e : lastPositions.entrySet()) {
             String appId = Markers.bronze(pipeline.name(), e.getKey());
             commit.expectTransaction(appId, expectedMarkers.getOrDefault(e.getKey(), -1L))
@@ -207,6 +214,7 @@ final class BronzeStage {
         }
         try {
             version = commit.commit("STREAMING UPDATE");
+            commitNanos = System.nanoTime() - commitStart;
         } catch (CommitConflictException e) {
             LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"
                     + " the committed positions", bronze.location(), e.getMessage(), records.size());
@@ -215,6 +223,16 @@ final class BronzeStage {
         }
         expectedMarkers.putAll(lastPositions);
         return OptionalLong.of(version);
+    }
+
+    /** @return how long the last {@link #commit} spent writing the batch's files */
+    long writeNanos() {
+        return writeNanos;
+    }
+
+    /** @return how long the last successful {@link #commit} spent in the commit itself */
+    long commitNanos() {
+        return commitNanos;
     }
 
     /**

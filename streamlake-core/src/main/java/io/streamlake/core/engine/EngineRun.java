@@ -11,6 +11,7 @@ import io.streamlake.spi.PipelineTables;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -100,7 +101,7 @@ final class EngineRun implements PipelineRun {
         return new PipelineProgress(state, batches, events, silverRows, bronzeVersion, silverVersion,
                 Duration.ofNanos(System.nanoTime() - startNanos), f == null ? null : String.valueOf(f.getMessage()),
                 e == null ? List.of() : e.gaps(), e == null ? 0 : e.quarantined(),
-                e == null ? List.of() : e.expectationMetrics());
+                e == null ? List.of() : e.expectationMetrics(), e == null ? Map.of() : e.recordsBehind());
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.streamlake.core.silver.SilverStage;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.BatchCommitted;
+import io.streamlake.event.BatchTimings;
 import io.streamlake.event.CommitConflicted;
 import io.streamlake.event.PipelineFailed;
 import io.streamlake.event.PipelineListener;
@@ -65,6 +66,11 @@ public final class MicroBatchEngine implements BatchEngine {
     private final Listeners listeners;
     /** Gaps reported on the fetch thread, handed to the listeners on the engine's thread. */
     private final Queue<PositionGap> unreportedGaps = new ConcurrentLinkedQueue<>();
+    /**
+     * The lag the source reported with the last poll: replaced (an immutable map) by the engine's
+     * thread, read by monitoring from any thread, hence volatile.
+     */
+    private volatile Map<SourcePartition, Long> recordsBehind = Map.of();
     // The engine's thread only.
     private @Nullable PrefetchingReader reader;
     private boolean prefetch;
@@ -189,7 +195,11 @@ public final class MicroBatchEngine implements BatchEngine {
         if (r == null) {
             throw EngineErrors.notOpen();
         }
+        long pollStart = System.nanoTime();
         List<SourceRecord> polled = poll(r, pollTimeout);
+        long pollNanos = System.nanoTime() - pollStart;
+        Map<SourcePartition, Long> behind = r.recordsBehind();
+        recordsBehind = behind;
         lastPollEmpty = polled.isEmpty();
         if (polled.isEmpty()) {
             return EMPTY;
@@ -238,17 +248,23 @@ public final class MicroBatchEngine implements BatchEngine {
         batches++;
         this.events += events;
         if (listeners.any()) {
-            listeners.fire(batchCommitted(result, positions, bytes));
+            listeners.fire(batchCommitted(result, positions, bytes, pollNanos, behind));
         }
         return result;
     }
 
-    private BatchCommitted batchCommitted(BatchResult r, List<PositionRange> positions, long bytes) {
+    private BatchCommitted batchCommitted(BatchResult r, List<PositionRange> positions, long bytes, long pollNanos,
+            Map<SourcePartition, Long> behind) {
         List<ExpectationMetrics> counts = expectationMetrics();
         long quarantined = quarantined();
+        SilverStage s = silver;
+        BatchTimings timings = new BatchTimings(Duration.ofNanos(pollNanos), Duration.ofNanos(bronze.writeNanos()),
+                Duration.ofNanos(bronze.commitNanos()), Duration.ofNanos(r.bronzeNanos()),
+                Duration.ofNanos(s == null ? 0 : s.decodeNanos()), Duration.ofNanos(s == null ? 0 : s.mergeNanos()),
+                Duration.ofNanos(s == null ? 0 : s.commitNanos()), Duration.ofNanos(r.silverNanos()));
         BatchCommitted event = new BatchCommitted(pipeline.name(), Instant.now(), batches, r.events(), bytes,
                 positions, r.bronzeVersion(), silverVersion(), r.silverRowsChanged(), quarantined - quarantinedBefore,
-                since(countsBefore, counts), Duration.ofNanos(r.bronzeNanos()), Duration.ofNanos(r.silverNanos()));
+                since(countsBefore, counts), timings, behind);
         countsBefore = counts;
         quarantinedBefore = quarantined;
         return event;
@@ -343,6 +359,14 @@ public final class MicroBatchEngine implements BatchEngine {
     @Override
     public List<ExpectationMetrics> expectationMetrics() {
         return silver == null ? List.of() : silver.metrics();
+    }
+
+    /**
+     * @return records behind per partition, as the source reported them with the last poll (empty
+     *     before the first, or when the source cannot tell); safe from any thread
+     */
+    public Map<SourcePartition, Long> recordsBehind() {
+        return recordsBehind;
     }
 
     /** @return the latest silver version, -1 without silver */

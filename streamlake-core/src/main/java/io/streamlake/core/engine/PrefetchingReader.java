@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * ({@link #batchSettled}), so the reader never seeks from a marker that the commit in progress is
  * about to move.
  *
+ * <p>Each poll of the wrapped reader is followed at once, on the same thread, by its
+ * {@link SourceReader#recordsBehind()}: the lag it reports belongs to that poll, and travels with the
+ * batch to the engine, which reads it here ({@link #recordsBehind()}) after its own poll.
+ *
  * <p>All methods are called by the engine's thread, one at a time.
  */
 final class PrefetchingReader implements SourceReader {
@@ -48,7 +52,9 @@ final class PrefetchingReader implements SourceReader {
     private final String sourceName;
     // Engine thread only.
     private @Nullable ExecutorService fetcher;
-    private @Nullable Future<List<SourceRecord>> inFlight;
+    private @Nullable Future<Fetched> inFlight;
+    /** The lag reported with the batch {@link #poll} returned last. */
+    private Map<SourcePartition, Long> behind = Map.of();
     /** Positions committed while a fetch was in flight, told to the reader when it is back. */
     private final Map<SourcePartition, Long> uncommunicated = new LinkedHashMap<>();
 
@@ -93,16 +99,36 @@ final class PrefetchingReader implements SourceReader {
      */
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
-        Future<List<SourceRecord>> f = inFlight;
+        Future<Fetched> f = inFlight;
         inFlight = null;
-        List<SourceRecord> polled = f == null ? delegate.poll(maxRecords, maxWait) : join(f);
+        Fetched fetched = f == null ? fetch(maxRecords, maxWait) : join(f);
+        behind = fetched.behind();
         tellCommitted();
         ExecutorService p = fetcher;
-        if (p != null && !polled.isEmpty()) {
+        if (p != null && !fetched.records().isEmpty()) {
             gate.settled = new CompletableFuture<>();
-            inFlight = p.submit(() -> delegate.poll(maxRecords, maxWait));
+            inFlight = p.submit(() -> fetch(maxRecords, maxWait));
         }
-        return polled;
+        return fetched.records();
+    }
+
+    /** Polls the wrapped reader and, at once on the same thread, asks it how far behind it is. */
+    private Fetched fetch(int maxRecords, Duration maxWait) {
+        List<SourceRecord> records = delegate.poll(maxRecords, maxWait);
+        Map<SourcePartition, Long> lag;
+        try {
+            lag = delegate.recordsBehind();
+        } catch (RuntimeException e) {
+            LOG.debug("source '{}' could not tell how far behind it is", sourceName, e);
+            lag = Map.of();
+        }
+        return new Fetched(records, lag);
+    }
+
+    /** @return the records behind per partition that the wrapped reader reported with the batch {@link #poll} returned last */
+    @Override
+    public Map<SourcePartition, Long> recordsBehind() {
+        return behind;
     }
 
     /** The batch last returned by {@link #poll} is committed or dropped: a fetch waiting on a marker may go on. */
@@ -171,7 +197,7 @@ final class PrefetchingReader implements SourceReader {
 
     /** Waits for a fetch in flight and drops what it read. */
     private void discardInFlight() {
-        Future<List<SourceRecord>> f = inFlight;
+        Future<Fetched> f = inFlight;
         inFlight = null;
         if (f != null) {
             try {
@@ -182,7 +208,7 @@ final class PrefetchingReader implements SourceReader {
         }
     }
 
-    private List<SourceRecord> join(Future<List<SourceRecord>> f) {
+    private Fetched join(Future<Fetched> f) {
         try {
             return f.get();
         } catch (ExecutionException e) {
@@ -197,6 +223,10 @@ final class PrefetchingReader implements SourceReader {
             Thread.currentThread().interrupt();
             throw EngineErrors.interruptedWaitingForBatch(sourceName, e);
         }
+    }
+
+    /** A poll's records and the lag the reader reported right after it. */
+    private record Fetched(List<SourceRecord> records, Map<SourcePartition, Long> behind) {
     }
 
     /**

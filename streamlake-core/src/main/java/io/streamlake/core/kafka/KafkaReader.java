@@ -528,6 +528,26 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         return true;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From the consumer's last fetch ({@link Consumer#currentLag}: the partition's high watermark,
+     * or last stable offset under read_committed, less the consumer's position), without a call to the
+     * brokers; a partition not fetched yet is left out.
+     */
+    @Override
+    public Map<SourcePartition, Long> recordsBehind() {
+        Set<TopicPartition> assignment = consumer.assignment();
+        Map<SourcePartition, Long> behind = new HashMap<>(assignment.size() * 2);
+        for (TopicPartition tp : assignment) {
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isPresent()) {
+                behind.put(partition(tp), Math.max(0, lag.getAsLong()));
+            }
+        }
+        return behind;
+    }
+
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
         assignedOnce = true;

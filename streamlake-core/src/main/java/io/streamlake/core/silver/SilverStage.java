@@ -81,6 +81,13 @@ public final class SilverStage {
     private final long[] failed;
     private volatile long quarantined;
     private volatile List<ExpectationMetrics> metrics = List.of();
+    /**
+     * Where the last {@link #catchUp} spent its time (summed over its attempts and chunks), for the
+     * batch's timings: the caller's thread only, the one that calls catchUp.
+     */
+    private long decodeNanos;
+    private long mergeNanos;
+    private long commitNanos;
 
     public SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
             @Nullable Table deleteMarkers, Workers workers) {
@@ -199,6 +206,9 @@ public final class SilverStage {
         int conflicts = 0;
         // Records the merge failed on, found by an earlier attempt at the same batch.
         Map<RecordPreparer.Origin, String> mergeFailed = new HashMap<>();
+        decodeNanos = 0;
+        mergeNanos = 0;
+        commitNanos = 0;
         while (true) {
             TableSnapshot snapshot = silver.snapshot();
             long consumed = snapshot.transaction(appId).orElse(-1);
@@ -222,7 +232,10 @@ public final class SilverStage {
             try {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
+                long decodeStart = System.nanoTime();
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo, mergeFailed);
+                long mergeStart = System.nanoTime();
+                decodeNanos += mergeStart - decodeStart;
                 // Decoded: the raw records are not needed again (a retry reads bronze), and holding
                 // them through the merge would make the collector copy them over and over.
                 records = null;
@@ -235,6 +248,7 @@ public final class SilverStage {
                 SilverMerger.Result merged = deletes == null
                         ? cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones)
                         : cut.merger().merge(deletes, cut.files(), prepared.rows, prepared.tombstones);
+                mergeNanos += System.nanoTime() - mergeStart;
                 if (!merged.failed().isEmpty()) {
                     // Nothing is committed yet: the same records again, with these quarantined (the
                     // files this merge wrote are orphans, which vacuum removes).
@@ -250,13 +264,17 @@ public final class SilverStage {
                     // in between is replayed from the markers the batch started from.
                     deletes.commit(upTo);
                 }
+                long finishStart = System.nanoTime();
                 merged = cut.finish(merged);
+                long commitStart = System.nanoTime();
+                mergeNanos += commitStart - finishStart;
                 silverVersion = cut.record(merged.stage(silver)).expectTransaction(appId, consumed)
                         .setTransaction(appId, upTo)
                         .withUserMetadata(CommitNotes.silver(pipelineName, consumed + 1, upTo, merged.rowsChanged(),
                                 prepared.quarantine.size(), preparer.metrics(prepared.decoded, prepared.decodeFailed,
                                         prepared.passed, prepared.failed)))
                         .commit("STREAMING UPDATE");
+                commitNanos += System.nanoTime() - commitStart;
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);
                 }
@@ -273,6 +291,21 @@ public final class SilverStage {
                         e.getMessage());
             }
         }
+    }
+
+    /** @return how long the last {@link #catchUp} decoded, transformed and checked records */
+    public long decodeNanos() {
+        return decodeNanos;
+    }
+
+    /** @return how long the last {@link #catchUp} merged rows into silver's files */
+    public long mergeNanos() {
+        return mergeNanos;
+    }
+
+    /** @return how long the last {@link #catchUp} spent in silver's commits */
+    public long commitNanos() {
+        return commitNanos;
     }
 
     private Truncation opened() {

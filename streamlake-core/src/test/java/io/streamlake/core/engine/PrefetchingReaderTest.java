@@ -109,6 +109,17 @@ class PrefetchingReaderTest {
             leave();
         }
 
+        /** The position after the last poll, so that a test can tell which poll a lag belongs to. */
+        @Override
+        public Map<SourcePartition, Long> recordsBehind() {
+            enter("recordsBehind");
+            try {
+                return Map.of(P0, next);
+            } finally {
+                leave();
+            }
+        }
+
         @Override
         public void close() {
             enter("close");
@@ -174,6 +185,8 @@ class PrefetchingReaderTest {
             List<SourceRecord> polled = r.poll(3, Duration.ZERO);
             assertThat(polled.get(0).position()).isEqualTo(expected);
             long last = polled.get(polled.size() - 1).position();
+            assertThat(r.recordsBehind()).as("the lag reported with this batch's poll, not a later fetch's")
+                    .isEqualTo(Map.of(P0, last + 1));
             if (random.nextInt(10) == 0) {
                 r.rewind(); // a commit conflict: the batch and the fetch in flight are dropped
                 r.batchSettled();
@@ -189,7 +202,15 @@ class PrefetchingReaderTest {
         CheckingReader reader = opened.get(0);
         assertThat(reader.overlaps).hasValue(0);
         assertThat(reader.calls).anyMatch(c -> c.equals("poll@fetch-test"));
-        assertThat(reader.calls).filteredOn(c -> !c.startsWith("poll")).allMatch(c -> !c.endsWith("@fetch-test"));
+        assertThat(reader.calls).filteredOn(c -> !c.startsWith("poll") && !c.startsWith("recordsBehind"))
+                .allMatch(c -> !c.endsWith("@fetch-test"));
+        // each poll is followed at once, on its thread, by the question how far behind the reader is
+        for (int i = 0; i < reader.calls.size(); i++) {
+            String call = reader.calls.get(i);
+            if (call.startsWith("poll@")) {
+                assertThat(reader.calls.get(i + 1)).isEqualTo("recordsBehind@" + call.substring("poll@".length()));
+            }
+        }
         // every commit is told, in order, none twice, though many were deferred past a fetch
         List<Long> told = reader.committed.stream().map(m -> m.get(P0)).toList();
         assertThat(told).isSorted().doesNotHaveDuplicates().contains(context.committed);
