@@ -27,11 +27,12 @@ public record PipelineHealth(Status status, @Nullable String failure, @Nullable 
     public enum Status {
         /** Opening its tables (finishing silver work a crash left behind) and its source. */
         STARTING,
-        /** Running, and its last micro-batch took everything the source held: fresh to within a batch. */
+        /** Running, and less than a batch waits in the source: fresh to within a batch. */
         CAUGHT_UP,
         /**
-         * Running, and its last micro-batch was full ({@code withMaxBatchRecords}): the source holds more
-         * than a batch, so it works through a backlog.
+         * Running, and its last micro-batch was full ({@code withMaxBatchRecords}), or the source
+         * reports at least a batch more waiting ({@link PipelineProgress#recordsBehind()}): it works
+         * through a backlog.
          */
         LAGGING,
         /** Stopped as asked, or caught up in {@link RunMode#UNTIL_CAUGHT_UP}. */

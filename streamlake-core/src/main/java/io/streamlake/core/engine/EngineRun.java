@@ -69,7 +69,10 @@ final class EngineRun implements PipelineRun {
             LOG.info("{} started ({})", pipeline, mode);
             while (!stopRequested) {
                 BatchResult r = engine.runOnce(pipeline.pollTimeout());
-                lagging = r.events() >= pipeline.maxBatchRecords();
+                // a full batch, or more than a batch still waiting in the source, is a backlog
+                lagging = r.events() >= pipeline.maxBatchRecords()
+                        || engine.recordsBehind().values().stream().mapToLong(Long::longValue).sum() >= pipeline
+                                .maxBatchRecords();
                 if (r.events() > 0) {
                     lastCommitAt = Instant.now();
                     if (++batches % COMPACTION_CHECK_BATCHES == 0) {
