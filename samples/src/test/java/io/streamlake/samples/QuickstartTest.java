@@ -2,6 +2,7 @@ package io.streamlake.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.kafka.EventProducer;
@@ -9,6 +10,7 @@ import io.streamlake.testkit.kafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +114,33 @@ class QuickstartTest {
         // Without --eventhub the variable is ignored: the default stays the in-process broker.
         assertThat(Quickstart.Options.parse(new String[0],
                 Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret)).eventHub).isNull();
+    }
+
+    @Test
+    void aLakeThatIsAFileIsAOneLineErrorBeforeAnyWork(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("lake"), "not a folder");
+        for (Path lake : List.of(file, file.resolve("below"))) {
+            ProgramRun run = ProgramRun.of(() -> Quickstart.run(new String[] {"--lake", lake.toString()}, Map.of()));
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.output().strip()).doesNotContain("\n").startsWith("Quickstart failed: --lake ")
+                    .contains(dir.toString()).contains("give a folder");
+        }
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
+    void anUnwritableLakeIsAOneLineError(@TempDir Path dir) throws Exception {
+        Path lake = Files.createDirectory(dir.resolve("lake"));
+        Files.setPosixFilePermissions(lake, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            assumeFalse(Files.isWritable(lake), "this user (root?) may write to a read-only folder");
+            ProgramRun run = ProgramRun.of(() -> Quickstart.run(new String[] {"--lake", lake.toString()}, Map.of()));
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.output().strip()).doesNotContain("\n").startsWith("Quickstart failed: --lake " + lake)
+                    .contains("not writable");
+        } finally {
+            Files.setPosixFilePermissions(lake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     private static void assertTablesExact(Path lake, long events, long keys) {
