@@ -11,6 +11,7 @@ import io.streamlake.spi.PipelineTables;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -65,7 +66,8 @@ final class EngineRun implements PipelineRun {
             silverVersion = engine.silverVersion();
             startedAt = Instant.now();
             state = PipelineProgress.State.RUNNING;
-            LOG.info("{} started ({})", pipeline, mode);
+            LOG.info("{} started ({}, batches of up to {} records, poll timeout {}), bronze v{}, silver v{}",
+                    pipeline, mode, pipeline.maxBatchRecords(), pipeline.pollTimeout(), bronzeVersion, silverVersion);
             while (!stopRequested) {
                 BatchResult r = engine.runOnce(pipeline.pollTimeout());
                 lagging = r.events() >= pipeline.maxBatchRecords();
@@ -83,7 +85,10 @@ final class EngineRun implements PipelineRun {
                 }
             }
             state = PipelineProgress.State.STOPPED;
-            LOG.info("{} stopped after {} events in {} batches", pipeline.name(), events, batches);
+            LOG.info("{} stopped after {} events in {} batches in {} s: {} silver rows changed, {} records"
+                    + " quarantined, bronze v{}, silver v{}", pipeline.name(), events, batches,
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - startNanos) / 1e9), silverRows,
+                    engine.quarantined(), bronzeVersion, silverVersion);
         } catch (Throwable t) {
             failure = t;
             state = PipelineProgress.State.FAILED;
