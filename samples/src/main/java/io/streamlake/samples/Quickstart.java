@@ -81,7 +81,14 @@ public final class Quickstart {
             System.out.printf(Locale.ROOT, "StreamLake quickstart: Kafka broker in this process at %s (data in %s),"
                     + " topic %s with %d partitions%n", kafka.bootstrapServers(), kafka.dataDir(), options.topic,
                     PARTITIONS);
+            // Reading a Delta table's log the first time loads Hadoop and delta-standalone, a second or
+            // more on a fresh JVM: it happens on another thread while the events are produced, so that the
+            // pipeline starts on loaded classes. It only reads (a missing table stays missing).
+            Thread warmUp = new Thread(() -> warmUp(lake.resolve("bronze/" + options.topic)), "quickstart-warm-up");
+            warmUp.setDaemon(true);
+            warmUp.start();
             long produced = produceMissing(kafka, options.topic, orders);
+            joinQuietly(warmUp);
             KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), options.topic)
                     // A run killed with kill -9 leaves its consumer in the group; a short session lets the
                     // next run take its partitions after seconds instead of Kafka's default 45.
@@ -259,6 +266,22 @@ public final class Quickstart {
     private static double runningSeconds(PipelineHealth health) {
         Instant startedAt = health.startedAt();
         return startedAt == null ? 0 : Duration.between(startedAt, Instant.now()).toNanos() / 1e9;
+    }
+
+    private static void warmUp(Path table) {
+        try {
+            DeltaTable.open(table.toString(), Map.of()).snapshot();
+        } catch (RuntimeException e) {
+            // the pipeline reports whatever is wrong with the table
+        }
+    }
+
+    private static void joinQuietly(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void removeQuietly(@Nullable Thread hook) {
