@@ -202,14 +202,13 @@ public final class Quickstart {
             // which runs from the pipeline's start (tables open, polling) to its last commit.
             double startup = (pipelineStart - start) / 1e9 + startupSeconds(health, end - pipelineStart);
             double ingest = ingestSeconds(health);
+            System.out.printf(Locale.ROOT, "Done: %,d events ingested this run, bronze %,d rows, silver %,d rows"
+                    + " (%s, bronze v%d, silver v%d)%n", summary.events(), summary.bronzeRows(), summary.silverRows(),
+                    batches(last.batches()), last.bronzeVersion(), last.silverVersion());
             System.out.printf(Locale.ROOT,
-                    "Done: %,d events ingested this run in %d batches, bronze %,d rows (v%d), silver %,d rows (v%d)%n",
-                    summary.events(), last.batches(), summary.bronzeRows(), last.bronzeVersion(),
-                    summary.silverRows(), last.silverVersion());
-            System.out.printf(Locale.ROOT,
-                    "  %.1f s in all: start-up %.1f s (broker, producing, opening the tables), ingest %.1f s"
-                            + " (%,.0f events/s from the pipeline's start to its last commit)%n",
-                    summary.seconds(), startup, ingest, ingest > 0 ? summary.events() / ingest : 0);
+                    "  start-up %.1f s (until the pipeline ran: broker, producing, opening the tables), ingest %.1f s"
+                            + " (%,.0f events/s from the pipeline's start to its last commit), %.1f s in all%n",
+                    startup, ingest, ingest > 0 ? summary.events() / ingest : 0, summary.seconds());
             System.out.println("Bronze: " + bronzePath);
             System.out.println("Silver: " + silverPath);
             return summary;
@@ -238,10 +237,14 @@ public final class Quickstart {
             PipelineHealth h = run.health();
             double ingest = runningSeconds(h);
             System.out.printf(Locale.ROOT,
-                    "  ... %.1f s: %,d events ingested in %d batches, %,.0f events/s, bronze v%d, silver v%d%n",
-                    (now - pipelineStart) / 1e9, p.eventsIngested(), p.batches(),
+                    "  ... %.1f s: %,d events ingested in %s, %,.0f events/s, bronze v%d, silver v%d%n",
+                    (now - pipelineStart) / 1e9, p.eventsIngested(), batches(p.batches()),
                     ingest > 0 ? p.eventsIngested() / ingest : 0, p.bronzeVersion(), p.silverVersion());
         }
+    }
+
+    private static String batches(long n) {
+        return n == 1 ? "1 batch" : String.format(Locale.ROOT, "%,d batches", n);
     }
 
     /** @return seconds from the pipeline's call to start until it was running, or all of it if it never ran */

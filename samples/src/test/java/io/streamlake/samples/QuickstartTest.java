@@ -42,6 +42,23 @@ class QuickstartTest {
     }
 
     @Test
+    void progressShowsTheTablesVersionsFromTheFirstLineAndTheSummarySeparatesStartUp(@TempDir Path lake) {
+        String[] args = {"--events", "3000", "--keys", "500", "--lake", lake.toString()};
+        ProgramRun first = ProgramRun.of(() -> Quickstart.run(args, Map.of()));
+        ProgramRun rerun = ProgramRun.of(() -> Quickstart.run(args, Map.of())); // the tables exist: never v-1
+        for (ProgramRun run : List.of(first, rerun)) {
+            assertThat(run.code()).isZero();
+            assertThat(run.output().lines().filter(l -> l.startsWith("  ... "))).allSatisfy(
+                    l -> assertThat(l).doesNotContain("v-1").containsPattern("bronze v\\d+, silver v\\d+$"));
+            assertThat(run.output()).contains("\n  start-up ").contains(" events/s from the pipeline's start to its"
+                    + " last commit), ");
+        }
+        assertThat(first.output()).contains("Done: 3,000 events ingested this run, bronze 3,000 rows, silver 500 rows");
+        assertThat(rerun.output()).contains("Done: 0 events ingested this run, bronze 3,000 rows, silver 500 rows")
+                .contains("ingest 0.0 s (0 events/s");
+    }
+
+    @Test
     void aRunKilledPartwayIsFinishedByTheNextRun(@TempDir Path lake) throws Exception {
         long events = 1_000_000;
         long keys = 50_000;
