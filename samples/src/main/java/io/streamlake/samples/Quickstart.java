@@ -10,8 +10,11 @@ import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
 import io.streamlake.merge.MergeStrategies;
+import io.streamlake.schema.Row;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
 import io.streamlake.testkit.kafka.EmbeddedKafka;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,10 +84,10 @@ public final class Quickstart {
             System.out.printf(Locale.ROOT, "StreamLake quickstart: Kafka broker in this process at %s (data in %s),"
                     + " topic %s with %d partitions%n", kafka.bootstrapServers(), kafka.dataDir(), options.topic,
                     PARTITIONS);
-            // Reading a Delta table's log the first time loads Hadoop and delta-standalone, a second or
-            // more on a fresh JVM: it happens on another thread while the events are produced, so that the
-            // pipeline starts on loaded classes. It only reads (a missing table stays missing).
-            Thread warmUp = new Thread(() -> warmUp(lake.resolve("bronze/" + options.topic)), "quickstart-warm-up");
+            // The first Delta table, Parquet file and commit of a JVM load Hadoop, delta-standalone and
+            // Parquet: seconds of class loading and cold code. A scratch table gets them on another thread
+            // while the events are produced, so that the pipeline starts on loaded classes.
+            Thread warmUp = new Thread(() -> warmUp(lake), "quickstart-warm-up");
             warmUp.setDaemon(true);
             warmUp.start();
             long produced = produceMissing(kafka, options.topic, orders);
@@ -271,11 +274,24 @@ public final class Quickstart {
         return startedAt == null ? 0 : Duration.between(startedAt, Instant.now()).toNanos() / 1e9;
     }
 
-    private static void warmUp(Path table) {
+    private static void warmUp(Path lake) {
+        Path scratch = lake.resolve(".warm-up");
         try {
-            DeltaTable.open(table.toString(), Map.of()).snapshot();
+            DeltaTable table = DeltaTable.open(scratch.toString(), Map.of());
+            table.create(OrderEvents.SCHEMA);
+            DataFileWriter file = table.newDataFile(OrderEvents.SCHEMA);
+            for (int i = 0; i < 1000; i++) {
+                file.write(Row.builder(OrderEvents.SCHEMA).set("order_id", "warm-up-" + i).build());
+            }
+            table.newCommit().add(file.finish()).commit("WRITE");
         } catch (RuntimeException e) {
-            // the pipeline reports whatever is wrong with the table
+            // only a warm-up: the pipeline reports whatever is wrong with the lake
+        } finally {
+            try {
+                SampleMain.deleteTree(scratch);
+            } catch (UncheckedIOException e) {
+                // a scratch folder left behind does no harm
+            }
         }
     }
 
