@@ -73,13 +73,17 @@ final class EngineRun implements PipelineRun {
                 lagging = r.events() >= pipeline.maxBatchRecords();
                 if (r.events() > 0) {
                     lastCommitAt = Instant.now();
-                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
-                        engine.compact();
-                    }
+                    // The batch's figures first: progress() read during a compaction shows the batch counted
+                    // with its events and versions, not one without the other.
                     events += r.events();
                     silverRows += r.silverRowsChanged();
                     bronzeVersion = engine.bronzeVersion();
                     silverVersion = engine.silverVersion();
+                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
+                        engine.compact();
+                        bronzeVersion = engine.bronzeVersion();
+                        silverVersion = engine.silverVersion();
+                    }
                 } else if (mode == RunMode.UNTIL_CAUGHT_UP && !r.conflict() && engine.caughtUp()) {
                     break;
                 }
