@@ -55,6 +55,10 @@ final class SampleMain {
         } catch (StreamLakeException | IllegalArgumentException e) {
             System.err.println(program + " failed: " + e.getMessage());
             return 1;
+        } catch (UncheckedIOException e) {
+            // A local file the program could not read or write: the message names it, a stack trace adds nothing.
+            System.err.println(program + " failed: " + e.getMessage() + " (" + e.getCause() + ")");
+            return 1;
         }
     }
 
@@ -84,6 +88,36 @@ final class SampleMain {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " takes a whole number, got '" + text + "'");
         }
+    }
+
+    /**
+     * Checks, before any work, the local folder a program writes its tables (and its broker's data)
+     * to, creating it if missing: a path that is a file, or a folder this user may not write to,
+     * becomes a one-line message instead of a stack trace from deep inside the broker or Hadoop.
+     *
+     * @param option the option that named the folder, for the message
+     * @return the folder, absolute
+     * @throws IllegalArgumentException naming the folder and what to do
+     */
+    static Path writableFolder(String option, Path folder) {
+        Path dir = folder.toAbsolutePath().normalize();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + " is a file, not a folder: give a folder"
+                    + " (it is created if missing)");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + dir + ": the folder cannot be created (" + e
+                    + "); give a folder you may write to");
+        }
+        try {
+            Files.delete(Files.createTempFile(dir, ".write-check", ""));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + dir + " is not writable (" + e
+                    + "); give a folder you may write to");
+        }
+        return dir;
     }
 
     /** Deletes a benchmark's run folder and everything in it. */

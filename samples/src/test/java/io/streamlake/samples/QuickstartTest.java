@@ -2,6 +2,7 @@ package io.streamlake.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.kafka.EventProducer;
@@ -9,6 +10,7 @@ import io.streamlake.testkit.kafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,23 @@ class QuickstartTest {
         assertThat(second.silverRows()).isEqualTo(700);
 
         assertTablesExact(lake, 5000, 700);
+    }
+
+    @Test
+    void progressShowsTheTablesVersionsFromTheFirstLineAndTheSummarySeparatesStartUp(@TempDir Path lake) {
+        String[] args = {"--events", "3000", "--keys", "500", "--lake", lake.toString()};
+        ProgramRun first = ProgramRun.of(() -> Quickstart.run(args, Map.of()));
+        ProgramRun rerun = ProgramRun.of(() -> Quickstart.run(args, Map.of())); // the tables exist: never v-1
+        for (ProgramRun run : List.of(first, rerun)) {
+            assertThat(run.code()).isZero();
+            assertThat(run.output().lines().filter(l -> l.startsWith("  ... "))).allSatisfy(
+                    l -> assertThat(l).doesNotContain("v-1").containsPattern("bronze v\\d+, silver v\\d+$"));
+            assertThat(run.output()).contains("\n  start-up ").contains(" events/s from the pipeline's start to its"
+                    + " last commit), ");
+        }
+        assertThat(first.output()).contains("Done: 3,000 events ingested this run, bronze 3,000 rows, silver 500 rows");
+        assertThat(rerun.output()).contains("Done: 0 events ingested this run, bronze 3,000 rows, silver 500 rows")
+                .contains("ingest 0.0 s (0 events/s");
     }
 
     @Test
@@ -112,6 +131,33 @@ class QuickstartTest {
         // Without --eventhub the variable is ignored: the default stays the in-process broker.
         assertThat(Quickstart.Options.parse(new String[0],
                 Map.of(Quickstart.Options.ENV_CONNECTION_STRING, secret)).eventHub).isNull();
+    }
+
+    @Test
+    void aLakeThatIsAFileIsAOneLineErrorBeforeAnyWork(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("lake"), "not a folder");
+        for (Path lake : List.of(file, file.resolve("below"))) {
+            ProgramRun run = ProgramRun.of(() -> Quickstart.run(new String[] {"--lake", lake.toString()}, Map.of()));
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.output().strip()).doesNotContain("\n").startsWith("Quickstart failed: --lake ")
+                    .contains(dir.toString()).contains("give a folder");
+        }
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
+    void anUnwritableLakeIsAOneLineError(@TempDir Path dir) throws Exception {
+        Path lake = Files.createDirectory(dir.resolve("lake"));
+        Files.setPosixFilePermissions(lake, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            assumeFalse(Files.isWritable(lake), "this user (root?) may write to a read-only folder");
+            ProgramRun run = ProgramRun.of(() -> Quickstart.run(new String[] {"--lake", lake.toString()}, Map.of()));
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.output().strip()).doesNotContain("\n").startsWith("Quickstart failed: --lake " + lake)
+                    .contains("not writable");
+        } finally {
+            Files.setPosixFilePermissions(lake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     private static void assertTablesExact(Path lake, long events, long keys) {

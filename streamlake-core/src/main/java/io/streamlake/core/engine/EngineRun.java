@@ -11,6 +11,7 @@ import io.streamlake.spi.PipelineTables;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +67,8 @@ final class EngineRun implements PipelineRun {
             silverVersion = engine.silverVersion();
             startedAt = Instant.now();
             state = PipelineProgress.State.RUNNING;
-            LOG.info("{} started ({})", pipeline, mode);
+            LOG.info("{} started ({}, batches of up to {} records, poll timeout {}), bronze v{}, silver v{}",
+                    pipeline, mode, pipeline.maxBatchRecords(), pipeline.pollTimeout(), bronzeVersion, silverVersion);
             while (!stopRequested) {
                 BatchResult r = engine.runOnce(pipeline.pollTimeout());
                 // a full batch, or more than a batch still waiting in the source, is a backlog
@@ -75,19 +77,26 @@ final class EngineRun implements PipelineRun {
                                 .maxBatchRecords();
                 if (r.events() > 0) {
                     lastCommitAt = Instant.now();
-                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
-                        engine.compact();
-                    }
+                    // The batch's figures first: progress() read during a compaction shows the batch counted
+                    // with its events and versions, not one without the other.
                     events += r.events();
                     silverRows += r.silverRowsChanged();
                     bronzeVersion = engine.bronzeVersion();
                     silverVersion = engine.silverVersion();
+                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
+                        engine.compact();
+                        bronzeVersion = engine.bronzeVersion();
+                        silverVersion = engine.silverVersion();
+                    }
                 } else if (mode == RunMode.UNTIL_CAUGHT_UP && !r.conflict() && engine.caughtUp()) {
                     break;
                 }
             }
             state = PipelineProgress.State.STOPPED;
-            LOG.info("{} stopped after {} events in {} batches", pipeline.name(), events, batches);
+            LOG.info("{} stopped after {} events in {} batches in {} s: {} silver rows changed, {} records"
+                    + " quarantined, bronze v{}, silver v{}", pipeline.name(), events, batches,
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - startNanos) / 1e9), silverRows,
+                    engine.quarantined(), bronzeVersion, silverVersion);
         } catch (Throwable t) {
             failure = t;
             state = PipelineProgress.State.FAILED;

@@ -26,8 +26,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -337,14 +339,28 @@ public final class SilverStage {
 
     private void commitQuarantine(List<Row> rows, long quarantinedUpTo, long upTo) {
         Table q = quarantine;
-        if (q == null || rows.isEmpty()) {
+        if (rows.isEmpty()) {
             return;
         }
-        q.newCommit().add(Tables.writeFile(q, QuarantineLayout.SCHEMA, rows))
-                .expectTransaction(quarantineAppId, quarantinedUpTo)
-                .setTransaction(quarantineAppId, upTo).commit("WRITE");
-        LOG.warn("{} records of bronze versions up to {} did not fit silver and were quarantined in {}", rows.size(),
-                upTo, q.location());
+        if (q != null) {
+            q.newCommit().add(Tables.writeFile(q, QuarantineLayout.SCHEMA, rows))
+                    .expectTransaction(quarantineAppId, quarantinedUpTo)
+                    .setTransaction(quarantineAppId, upTo).commit("WRITE");
+        }
+        // One line per batch, never per record: the rows themselves are in the quarantine table.
+        LOG.warn("{} records of bronze versions up to {} did not fit silver ({}) and were {}", rows.size(), upTo,
+                countsByRule(rows), q == null ? "dropped (no quarantine table)" : "quarantined in " + q.location());
+    }
+
+    /** @return "rule: count" of each rule that quarantined records, in the order first met */
+    private static String countsByRule(List<Row> rows) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Row row : rows) {
+            counts.merge(String.valueOf(row.string(QuarantineLayout.RULE)), 1, Integer::sum);
+        }
+        StringJoiner text = new StringJoiner(", ");
+        counts.forEach((rule, n) -> text.add(rule + ": " + n));
+        return text.toString();
     }
 
     private synchronized void count(RecordPreparer.Prepared p) {
