@@ -19,7 +19,11 @@ import java.util.Objects;
  * @param positions the source positions committed, per partition
  * @param bronzeVersion the bronze version committed
  * @param silverVersion silver's version after the batch, -1 without silver
- * @param silverRowsChanged silver rows inserted, replaced or deleted
+ * @param silverChanges the silver keys the batch inserted, updated and deleted
+ * @param bronzeFiles data files the bronze commit added
+ * @param silverFilesAdded data files silver's commits added
+ * @param silverFilesRemoved data files silver's commits removed (rewritten or emptied)
+ * @param silverRetries times silver lost its commit race to another instance and merged again
  * @param quarantined records of the batch written to the quarantine table
  * @param expectations pass and fail counts of each expectation (and of decoding, named
  *     {@code decode}) in this batch
@@ -29,8 +33,9 @@ import java.util.Objects;
  *     {@code SourceReader.recordsBehind()}), and the map is empty when no partition can
  */
 public record BatchCommitted(String pipeline, Instant at, long batch, int events, long bytes,
-        List<PositionRange> positions, long bronzeVersion, long silverVersion, long silverRowsChanged,
-        long quarantined, List<ExpectationMetrics> expectations, BatchTimings timings,
+        List<PositionRange> positions, long bronzeVersion, long silverVersion, RowChanges silverChanges,
+        int bronzeFiles, int silverFilesAdded, int silverFilesRemoved, int silverRetries, long quarantined,
+        List<ExpectationMetrics> expectations, BatchTimings timings,
         Map<SourcePartition, Long> recordsBehind)
         implements
             PipelineEvent {
@@ -41,8 +46,14 @@ public record BatchCommitted(String pipeline, Instant at, long batch, int events
         Objects.requireNonNull(at, "at");
         positions = List.copyOf(positions);
         expectations = List.copyOf(expectations);
+        Objects.requireNonNull(silverChanges, "silverChanges");
         Objects.requireNonNull(timings, "timings");
         recordsBehind = Map.copyOf(recordsBehind);
+    }
+
+    /** @return the silver keys the batch changed, of every kind */
+    public long silverRowsChanged() {
+        return silverChanges.total();
     }
 
     /** @return from the poll's return to the bronze commit ({@link BatchTimings#bronze()}) */

@@ -24,7 +24,7 @@ public final class EventLogLayout {
      * {@value #COMMIT_CONFLICT}.
      */
     public static final String EVENT_TYPE = "event_type";
-    /** {@code bronze} or {@code silver} for a flow's row; null for a life-cycle row. */
+    /** {@code bronze}, {@code silver} or {@code quarantine} for a flow's row; null for a life-cycle row. */
     public static final String FLOW = "flow";
     /** The version of the flow's table the row describes. */
     public static final String TABLE_VERSION = "table_version";
@@ -38,8 +38,14 @@ public final class EventLogLayout {
     public static final String BYTES = "bytes";
     /** Silver rows a merge inserted, replaced or deleted. */
     public static final String ROWS_CHANGED = "rows_changed";
-    /** Records a merge wrote to the quarantine table. */
+    /** Records a merge quarantined (on a quarantine row: the records its commit wrote). */
     public static final String QUARANTINED = "quarantined";
+    /** Data files the commit added. */
+    public static final String FILES_ADDED = "files_added";
+    /** Data files the commit removed (a merge's rewritten files, a compaction's small ones). */
+    public static final String FILES_REMOVED = "files_removed";
+    /** How long the flow worked on the commit before committing: bronze writing, silver decoding and merging. */
+    public static final String DURATION_MS = "duration_ms";
     /** A failure's message, or what a life-cycle row says in words. */
     public static final String MESSAGE = "message";
     /**
@@ -78,6 +84,9 @@ public final class EventLogLayout {
             .optional(BYTES, DataType.LONG)
             .optional(ROWS_CHANGED, DataType.LONG)
             .optional(QUARANTINED, DataType.LONG)
+            .optional(FILES_ADDED, DataType.LONG)
+            .optional(FILES_REMOVED, DataType.LONG)
+            .optional(DURATION_MS, DataType.LONG)
             .optional(MESSAGE, DataType.STRING)
             .optional(DETAILS, DataType.STRING)
             .build();

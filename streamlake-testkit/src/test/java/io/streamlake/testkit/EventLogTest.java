@@ -75,7 +75,20 @@ class EventLogTest {
         assertThat(silver).extracting(r -> r.get(EventLogLayout.QUARANTINED)).containsExactly(0L, 1L, 0L);
         assertThat(silver.get(1).get(EventLogLayout.BRONZE_TO)).isEqualTo(batches.get(0).bronzeVersion());
         assertThat((String) silver.get(1).get(EventLogLayout.DETAILS))
-                .contains("{\"name\":\"positive_items\",\"action\":\"QUARANTINE\",\"passed\":2,\"failed\":1}");
+                .contains("{\"name\":\"positive_items\",\"action\":\"QUARANTINE\",\"passed\":2,\"failed\":1}")
+                .contains("\"inserted\":1,\"updated\":0,\"deleted\":0");
+        assertThat(silver.get(2).get(EventLogLayout.FILES_ADDED)).isEqualTo(1L);
+        assertThat(silver.get(2).get(EventLogLayout.FILES_REMOVED)).as("the second merge rewrote the first's file")
+                .isEqualTo(1L);
+        assertThat(silver).allSatisfy(r -> assertThat((Long) r.get(EventLogLayout.DURATION_MS)).isNotNegative());
+        assertThat(bronze).allSatisfy(r -> assertThat(r.get(EventLogLayout.FILES_ADDED)).isEqualTo(1L));
+        // the quarantine's own commit: the one record of the first batch, by its rule
+        List<Map<String, Object>> quarantine = flow(rows, "quarantine");
+        assertThat(quarantine).singleElement().satisfies(r -> {
+            assertThat(r.get(EventLogLayout.QUARANTINED)).isEqualTo(1L);
+            assertThat(r.get(EventLogLayout.BRONZE_TO)).isEqualTo(batches.get(0).bronzeVersion());
+            assertThat((String) r.get(EventLogLayout.DETAILS)).contains("\"rules\":{\"positive_items\":1}");
+        });
     }
 
     @Test
@@ -143,6 +156,10 @@ class EventLogTest {
         Map<Object, Long> silverVersions = flow(rows, "silver").stream().collect(
                 Collectors.groupingBy(r -> r.get(EventLogLayout.TABLE_VERSION), Collectors.counting()));
         assertThat(silverVersions.values()).as("crash at %s: each silver merge's row once", crashed)
+                .allMatch(n -> n == 1);
+        Map<Object, Long> quarantineVersions = flow(rows, "quarantine").stream().collect(
+                Collectors.groupingBy(r -> r.get(EventLogLayout.TABLE_VERSION), Collectors.counting()));
+        assertThat(quarantineVersions.values()).as("crash at %s: each quarantine commit's row once", crashed)
                 .allMatch(n -> n == 1);
         // every bronze version is covered by exactly one silver merge
         List<long[]> ranges = flow(rows, "silver").stream().map(r -> new long[] {

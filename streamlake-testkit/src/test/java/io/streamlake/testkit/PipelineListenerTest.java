@@ -16,6 +16,7 @@ import io.streamlake.event.PipelineStarted;
 import io.streamlake.event.PipelineStopped;
 import io.streamlake.event.PositionRange;
 import io.streamlake.event.PositionsSkipped;
+import io.streamlake.event.RowChanges;
 import io.streamlake.exceptions.SinkException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.quality.Expectation;
@@ -88,6 +89,33 @@ class PipelineListenerTest {
         assertThat(seen.get(0)).isInstanceOf(PipelineStarted.class);
         assertThat(seen.subList(1, 3)).allMatch(BatchCommitted.class::isInstance);
         assertThat(seen.get(3)).isEqualTo(new PipelineStopped("orders-ingest", seen.get(3).at(), 2, 4));
+    }
+
+    @Test
+    void silverChangesAreCountedByKindWithTheFilesTheyWrote() {
+        Pipeline withDeletes = pipeline.withMergeStrategy(
+                MergeStrategies.latestBy("updated_at").withDeletes(r -> "DELETED".equals(r.string("status"))));
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(withDeletes)) {
+            hub.send(0, "o-1", Orders.json("o-1", "CREATED", 0));
+            hub.send(0, "o-2", Orders.json("o-2", "CREATED", 1));
+            driver.runOneBatch();
+            hub.send(0, "o-1", Orders.json("o-1", "PAID", 2));
+            hub.send(0, "o-2", Orders.json("o-2", "DELETED", 3));
+            hub.send(0, "o-3", Orders.json("o-3", "CREATED", 4));
+            hub.send(0, "o-9", Orders.json("o-9", "DELETED", 5)); // a delete of a key silver never held
+            driver.runOneBatch();
+
+            List<BatchCommitted> batches = driver.events(BatchCommitted.class);
+            assertThat(batches.get(0).silverChanges()).isEqualTo(new RowChanges(2, 0, 0));
+            assertThat(batches.get(1).silverChanges()).isEqualTo(new RowChanges(1, 1, 1));
+            assertThat(batches.get(1).silverRowsChanged()).isEqualTo(3);
+            assertThat(batches).allSatisfy(b -> assertThat(b.bronzeFiles()).isEqualTo(1));
+            assertThat(batches.get(0).silverFilesAdded()).isEqualTo(1);
+            assertThat(batches.get(0).silverFilesRemoved()).isZero();
+            assertThat(batches.get(1).silverFilesRemoved()).as("the key's file rewritten").isEqualTo(1);
+            assertThat(batches).allSatisfy(b -> assertThat(b.silverRetries()).isZero());
+            StreamLakeAssertions.assertThat(driver.silver()).hasRowCount(2);
+        }
     }
 
     @Test

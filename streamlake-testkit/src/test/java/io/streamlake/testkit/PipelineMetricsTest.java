@@ -68,7 +68,14 @@ class PipelineMetricsTest {
             assertThat(counter(PipelineMetrics.BYTES)).isEqualTo(utf8("o-1", created, "o-2", noItems, "o-9", notJson,
                     "o-3", cancelled, "o-1", paid));
             assertThat(counter(PipelineMetrics.BATCHES)).isEqualTo(2);
-            assertThat(counter(PipelineMetrics.SILVER_ROWS_CHANGED)).as("o-1 inserted, then updated").isEqualTo(2);
+            assertThat(counter(PipelineMetrics.SILVER_ROWS_CHANGED, "change", "inserted")).as("o-1").isEqualTo(1);
+            assertThat(counter(PipelineMetrics.SILVER_ROWS_CHANGED, "change", "updated")).as("o-1 again").isEqualTo(1);
+            assertThat(counter(PipelineMetrics.SILVER_ROWS_CHANGED, "change", "deleted")).isZero();
+            assertThat(counter(PipelineMetrics.FILES_ADDED, "table", "bronze")).as("one file per batch").isEqualTo(2);
+            assertThat(counter(PipelineMetrics.FILES_ADDED, "table", "silver")).as("one file per merge").isEqualTo(2);
+            assertThat(counter(PipelineMetrics.FILES_REMOVED, "table", "silver")).as("the second merge rewrote the"
+                    + " first's file").isEqualTo(1);
+            assertThat(counter(PipelineMetrics.COMMIT_RETRIES, "table", "silver")).isZero();
 
             assertThat(counter(PipelineMetrics.RECORDS_QUARANTINED, "rule", "decode")).isEqualTo(1);
             assertThat(counter(PipelineMetrics.RECORDS_QUARANTINED, "rule", "positive_items")).isEqualTo(1);

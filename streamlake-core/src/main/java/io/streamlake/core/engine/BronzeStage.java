@@ -61,6 +61,8 @@ final class BronzeStage {
     private long version = -1;
     /** How long the last {@link #commit} wrote files and committed them, for the batch's timings. Engine thread only. */
     private long writeNanos;
+    /** Data files the last commit added: the engine's thread only, as the timings. */
+    private int filesWritten;
     private long commitNanos;
 
     BronzeStage(Pipeline pipeline, Table bronze, Workers workers) {
@@ -188,22 +190,25 @@ final class BronzeStage {
      *
      * @param records the batch, after {@link #keepNew}
      * @param lastPositions the last position per partition in it
-     * @param notes what the commit records about its batch ({@link io.streamlake.core.util.CommitNotes})
+     * @param notes what the commit records about its batch ({@link io.streamlake.core.util.CommitNotes}), given
+     *     the number of data files it adds and how long writing them took
      * @return the new bronze version, or empty if another instance moved a marker: the batch is
      *     dropped, and the fences forgotten so that they are read again
      */
-    OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions, String notes) {
+    OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions,
+            Notes notes) {
         Instant now = Instant.now();
-        PendingCommit commit = bronze.newCommit().withUserMetadata(notes);
+        PendingCommit commit = bronze.newCommit();
         // the markers this commit expects to replace, for the archive's chain of files
         Map<SourcePartition, Long> before = new LinkedHashMap<>();
         for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {
             before.put(p, expectedMarkers.getOrDefault(p, -1L));
         }
         long writeStart = System.nanoTime();
-        for (DataFile file : write(records, now, before)) {
-            commit.add(file);
-        }
+        List<DataFile> files = write(records, now, before);
+        files.forEach(commit::add);
+        filesWritten = files.size();
+        commit.withUserMetadata(notes.of(filesWritten, System.nanoTime() - writeStart));
         long commitStart = System.nanoTime();
         writeNanos = commitStart - writeStart;
         commitNanos = 0;
@@ -223,6 +228,16 @@ final class BronzeStage {
         }
         expectedMarkers.putAll(lastPositions);
         return OptionalLong.of(version);
+    }
+
+    /** What a bronze commit records about its batch, once its files are written. */
+    interface Notes {
+        String of(int files, long writeNanos);
+    }
+
+    /** @return the data files the last {@link #commit} added */
+    int filesWritten() {
+        return filesWritten;
     }
 
     /** @return how long the last {@link #commit} spent writing the batch's files */

@@ -1,14 +1,30 @@
 package io.streamlake.core.engine;
 
+import static io.streamlake.table.EventLogLayout.BRONZE_FROM;
+import static io.streamlake.table.EventLogLayout.BRONZE_TO;
+import static io.streamlake.table.EventLogLayout.BYTES;
 import static io.streamlake.table.EventLogLayout.COMMIT_CONFLICT;
 import static io.streamlake.table.EventLogLayout.COMPACTION;
+import static io.streamlake.table.EventLogLayout.DETAILS;
+import static io.streamlake.table.EventLogLayout.DURATION_MS;
+import static io.streamlake.table.EventLogLayout.EVENTS;
+import static io.streamlake.table.EventLogLayout.EVENT_TYPE;
 import static io.streamlake.table.EventLogLayout.FAILED;
+import static io.streamlake.table.EventLogLayout.FILES_ADDED;
+import static io.streamlake.table.EventLogLayout.FILES_REMOVED;
+import static io.streamlake.table.EventLogLayout.FLOW;
 import static io.streamlake.table.EventLogLayout.FLOW_PROGRESS;
+import static io.streamlake.table.EventLogLayout.MESSAGE;
+import static io.streamlake.table.EventLogLayout.PIPELINE;
 import static io.streamlake.table.EventLogLayout.POSITIONS_SKIPPED;
+import static io.streamlake.table.EventLogLayout.QUARANTINED;
+import static io.streamlake.table.EventLogLayout.ROWS_CHANGED;
 import static io.streamlake.table.EventLogLayout.SCHEMA;
 import static io.streamlake.table.EventLogLayout.SCHEMA_CHANGE;
 import static io.streamlake.table.EventLogLayout.STARTED;
 import static io.streamlake.table.EventLogLayout.STOPPED;
+import static io.streamlake.table.EventLogLayout.TABLE_VERSION;
+import static io.streamlake.table.EventLogLayout.TIMESTAMP;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -64,15 +80,17 @@ final class EventLog implements PipelineListener {
     private final Table log;
     private final Table bronze;
     private final @Nullable Table silver;
+    private final @Nullable Table quarantine;
     private final List<Row> pending = new ArrayList<>();
     private long lastWriteNanos;
     private boolean created;
 
-    EventLog(String pipeline, Table log, Table bronze, @Nullable Table silver) {
+    EventLog(String pipeline, Table log, Table bronze, @Nullable Table silver, @Nullable Table quarantine) {
         this.pipeline = pipeline;
         this.log = log;
         this.bronze = bronze;
         this.silver = silver;
+        this.quarantine = quarantine;
     }
 
     @Override
@@ -129,27 +147,19 @@ final class EventLog implements PipelineListener {
                 created = true;
             }
             TableSnapshot snapshot = log.snapshot();
-            String bronzeMarker = Markers.eventLog(pipeline, "bronze");
-            String silverMarker = Markers.eventLog(pipeline, "silver");
-            long bronzeFrom = snapshot.transaction(bronzeMarker).orElse(-1);
-            long silverFrom = snapshot.transaction(silverMarker).orElse(-1);
-            long bronzeTo = bronze.snapshot().version();
-            long silverTo = silver == null ? -1 : silver.snapshot().version();
             List<Row> rows = new ArrayList<>(pending);
-            project("bronze", bronze, bronzeFrom, bronzeTo, rows);
+            PendingCommit commit = log.newCommit();
+            project("bronze", bronze, snapshot, rows, commit);
             if (silver != null) {
-                project("silver", silver, silverFrom, silverTo, rows);
+                project("silver", silver, snapshot, rows, commit);
+            }
+            if (quarantine != null) {
+                project("quarantine", quarantine, snapshot, rows, commit);
             }
             if (rows.isEmpty()) {
                 return;
             }
-            PendingCommit commit = log.newCommit().add(Tables.writeFile(log, SCHEMA, rows))
-                    .expectTransaction(bronzeMarker, bronzeFrom)
-                    .setTransaction(bronzeMarker, Math.max(bronzeFrom, bronzeTo));
-            if (silver != null) {
-                commit.expectTransaction(silverMarker, silverFrom).setTransaction(silverMarker,
-                        Math.max(silverFrom, silverTo));
-            }
+            commit.add(Tables.writeFile(log, SCHEMA, rows));
             commit.commit("WRITE");
             pending.clear();
         } catch (CommitConflictException e) {
@@ -160,8 +170,15 @@ final class EventLog implements PipelineListener {
         }
     }
 
-    /** Adds a row for each commit of a flow table after {@code after} up to {@code to}. */
-    private void project(String flow, Table table, long after, long to, List<Row> rows) {
+    /**
+     * Adds a row for each commit of a flow's table since the event log's marker for it, and has the
+     * commit expect that marker and move it to the table's version.
+     */
+    private void project(String flow, Table table, TableSnapshot logSnapshot, List<Row> rows, PendingCommit commit) {
+        String marker = Markers.eventLog(pipeline, flow);
+        long after = logSnapshot.transaction(marker).orElse(-1);
+        long to = table.snapshot().version();
+        commit.expectTransaction(marker, after).setTransaction(marker, Math.max(after, to));
         if (to <= after) {
             return;
         }
@@ -169,26 +186,31 @@ final class EventLog implements PipelineListener {
             String note = c.userMetadata();
             Map<String, Object> fields = note == null ? Map.of() : fields(note);
             Object noteFlow = fields.get("flow");
+            Row.Builder row = Row.builder(SCHEMA).set(TIMESTAMP, c.timestamp()).set(PIPELINE, pipeline)
+                    .set(FLOW, flow).set(TABLE_VERSION, c.version()).set(DETAILS, note)
+                    .set(FILES_ADDED, fields.get("filesAdded")).set(FILES_REMOVED, fields.get("filesRemoved"))
+                    .set(DURATION_MS, fields.get("durationMs"));
             if ("compaction".equals(noteFlow)) {
-                rows.add(Row.of(SCHEMA, c.timestamp(), pipeline, COMPACTION, flow, c.version(), null, null, null,
-                        null, null, null, "compacted " + fields.get("filesRemoved") + " files into "
-                                + fields.get("filesAdded"),
-                        note));
+                rows.add(row.set(EVENT_TYPE, COMPACTION).set(MESSAGE, "compacted " + fields.get("filesRemoved")
+                        + " files into " + fields.get("filesAdded")).build());
             } else if (flow.equals(noteFlow) && pipeline.equals(fields.get("pipeline"))) {
                 boolean isBronze = flow.equals("bronze");
-                rows.add(Row.of(SCHEMA, c.timestamp(), pipeline, FLOW_PROGRESS, flow, c.version(),
-                        isBronze ? c.version() : fields.get("bronzeFrom"),
-                        isBronze ? c.version() : fields.get("bronzeTo"), fields.get("events"), fields.get("bytes"),
-                        fields.get("rowsChanged"), fields.get("quarantined"), null, note));
+                rows.add(row.set(EVENT_TYPE, FLOW_PROGRESS)
+                        .set(BRONZE_FROM, isBronze ? c.version() : fields.get("bronzeFrom"))
+                        .set(BRONZE_TO, isBronze ? c.version() : fields.get("bronzeTo"))
+                        .set(EVENTS, fields.get("events")).set(BYTES, fields.get("bytes"))
+                        .set(ROWS_CHANGED, fields.get("rowsChanged"))
+                        .set(QUARANTINED, fields.getOrDefault("quarantined", fields.get("records"))).build());
             } else if (c.operation().equals("ADD COLUMNS")) {
-                rows.add(Row.of(SCHEMA, c.timestamp(), pipeline, SCHEMA_CHANGE, flow, c.version(), null, null, null,
-                        null, null, null, "the " + flow + " table's schema gained columns", null));
+                rows.add(row.set(EVENT_TYPE, SCHEMA_CHANGE).set(DETAILS, null)
+                        .set(MESSAGE, "the " + flow + " table's schema gained columns").build());
             }
         }
     }
 
     private Row row(Instant at, String type, String message, @Nullable String details) {
-        return Row.of(SCHEMA, at, pipeline, type, null, null, null, null, null, null, null, null, message, details);
+        return Row.builder(SCHEMA).set(TIMESTAMP, at).set(PIPELINE, pipeline).set(EVENT_TYPE, type)
+                .set(MESSAGE, message).set(DETAILS, details).build();
     }
 
     /** @return the note's top-level numbers (as longs) and strings; nested values are left to {@code details} */

@@ -13,6 +13,7 @@ import io.streamlake.event.PipelineStarted;
 import io.streamlake.event.PipelineStopped;
 import io.streamlake.event.PositionRange;
 import io.streamlake.event.PositionsSkipped;
+import io.streamlake.event.RowChanges;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
@@ -97,7 +98,7 @@ public final class MicroBatchEngine implements BatchEngine {
         List<PipelineListener> all = new ArrayList<>(pipeline.listeners());
         if (eventLog != null) {
             // the event log hears what the listeners hear, after them, on the same thread
-            all.add(new EventLog(pipeline.name(), eventLog, tables.bronze(), tables.silver()));
+            all.add(new EventLog(pipeline.name(), eventLog, tables.bronze(), tables.silver(), tables.quarantine()));
         }
         this.listeners = new Listeners(pipeline.name(), all);
         this.bronze = new BronzeStage(pipeline, tables.bronze(), workers);
@@ -220,8 +221,11 @@ public final class MicroBatchEngine implements BatchEngine {
             // lengths and one range per partition
             positions = bronze.positionRanges(lastPositions);
             bytes = bytes(records);
+            int count = records.size();
+            long size = bytes;
+            List<PositionRange> ranges = positions;
             OptionalLong committed = bronze.commit(records, lastPositions,
-                    CommitNotes.bronze(pipeline.name(), records.size(), bytes, positions));
+                    (files, writeNanos) -> CommitNotes.bronze(pipeline.name(), count, size, ranges, files, writeNanos));
             if (committed.isEmpty()) {
                 // Another instance took one of these partitions: drop the batch and read again from the markers.
                 r.rewind();
@@ -263,7 +267,9 @@ public final class MicroBatchEngine implements BatchEngine {
                 Duration.ofNanos(s == null ? 0 : s.decodeNanos()), Duration.ofNanos(s == null ? 0 : s.mergeNanos()),
                 Duration.ofNanos(s == null ? 0 : s.commitNanos()), Duration.ofNanos(r.silverNanos()));
         BatchCommitted event = new BatchCommitted(pipeline.name(), Instant.now(), batches, r.events(), bytes,
-                positions, r.bronzeVersion(), silverVersion(), r.silverRowsChanged(), quarantined - quarantinedBefore,
+                positions, r.bronzeVersion(), silverVersion(), s == null ? RowChanges.NONE : s.changes(),
+                bronze.filesWritten(), s == null ? 0 : s.filesAdded(), s == null ? 0 : s.filesRemoved(),
+                s == null ? 0 : s.retries(), quarantined - quarantinedBefore,
                 since(countsBefore, counts), timings, behind);
         countsBefore = counts;
         quarantinedBefore = quarantined;

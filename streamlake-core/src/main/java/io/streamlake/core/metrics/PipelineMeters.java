@@ -5,6 +5,9 @@ import static io.streamlake.core.metrics.PipelineMetrics.BATCH_DURATION;
 import static io.streamlake.core.metrics.PipelineMetrics.BYTES;
 import static io.streamlake.core.metrics.PipelineMetrics.COMMIT_AGE;
 import static io.streamlake.core.metrics.PipelineMetrics.COMMIT_CONFLICTS;
+import static io.streamlake.core.metrics.PipelineMetrics.COMMIT_RETRIES;
+import static io.streamlake.core.metrics.PipelineMetrics.FILES_ADDED;
+import static io.streamlake.core.metrics.PipelineMetrics.FILES_REMOVED;
 import static io.streamlake.core.metrics.PipelineMetrics.EVENTS;
 import static io.streamlake.core.metrics.PipelineMetrics.EXPECTATION_FAILED;
 import static io.streamlake.core.metrics.PipelineMetrics.EXPECTATION_PASSED;
@@ -55,7 +58,13 @@ final class PipelineMeters {
     private final Counter events;
     private final Counter bytes;
     private final Counter batches;
-    private final Counter silverRowsChanged;
+    private final Counter rowsInserted;
+    private final Counter rowsUpdated;
+    private final Counter rowsDeleted;
+    private final Counter bronzeFiles;
+    private final Counter silverFilesAdded;
+    private final Counter silverFilesRemoved;
+    private final Counter silverRetries;
     private final Timer poll;
     private final Timer bronzeWrite;
     private final Timer bronzeCommit;
@@ -83,8 +92,14 @@ final class PipelineMeters {
         this.bytes = counter(BYTES, "bytes of the events' keys and values committed to bronze", tags).baseUnit("bytes")
                 .register(registry);
         this.batches = counter(BATCHES, "micro-batches committed", tags).register(registry);
-        this.silverRowsChanged = counter(SILVER_ROWS_CHANGED, "silver rows inserted, replaced or deleted", tags)
-                .register(registry);
+        this.rowsInserted = rowsChanged("inserted");
+        this.rowsUpdated = rowsChanged("updated");
+        this.rowsDeleted = rowsChanged("deleted");
+        this.bronzeFiles = tableCounter(FILES_ADDED, "data files committed", "bronze");
+        this.silverFilesAdded = tableCounter(FILES_ADDED, "data files committed", "silver");
+        this.silverFilesRemoved = tableCounter(FILES_REMOVED, "data files silver's merges removed", "silver");
+        this.silverRetries = tableCounter(COMMIT_RETRIES, "silver commits lost to another instance and merged again",
+                "silver");
         this.poll = timer(POLL);
         this.bronzeWrite = timer(BRONZE_WRITE);
         this.bronzeCommit = timer(BRONZE_COMMIT);
@@ -98,6 +113,15 @@ final class PipelineMeters {
 
     private static Counter.Builder counter(String name, String description, Tags tags) {
         return Counter.builder(name).description(description).tags(tags);
+    }
+
+    private Counter rowsChanged(String change) {
+        return counter(SILVER_ROWS_CHANGED, "silver keys a merge changed", tags.and("change", change))
+                .register(registry);
+    }
+
+    private Counter tableCounter(String name, String description, String table) {
+        return counter(name, description, tags.and("table", table)).register(registry);
     }
 
     private Timer timer(String phase) {
@@ -115,7 +139,13 @@ final class PipelineMeters {
         batches.increment();
         events.increment(b.events());
         bytes.increment(b.bytes());
-        silverRowsChanged.increment(b.silverRowsChanged());
+        rowsInserted.increment(b.silverChanges().inserted());
+        rowsUpdated.increment(b.silverChanges().updated());
+        rowsDeleted.increment(b.silverChanges().deleted());
+        bronzeFiles.increment(b.bronzeFiles());
+        silverFilesAdded.increment(b.silverFilesAdded());
+        silverFilesRemoved.increment(b.silverFilesRemoved());
+        silverRetries.increment(b.silverRetries());
         BatchTimings t = b.timings();
         poll.record(t.poll());
         bronzeWrite.record(t.bronzeWrite());

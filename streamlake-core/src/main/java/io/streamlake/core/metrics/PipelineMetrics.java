@@ -40,8 +40,17 @@ public final class PipelineMetrics {
     public static final String BATCHES = "streamlake.batches";
     /** Where each batch's time went (timer, seconds; tags {@code pipeline}, {@code phase}). */
     public static final String BATCH_DURATION = "streamlake.batch.duration";
-    /** Silver rows inserted, replaced or deleted (counter; tag {@code pipeline}). */
+    /**
+     * Silver keys a merge changed (counter; tags {@code pipeline} and {@code change}: {@code inserted},
+     * {@code updated} or {@code deleted}).
+     */
     public static final String SILVER_ROWS_CHANGED = "streamlake.silver.rows.changed";
+    /** Data files committed (counter; tags {@code pipeline} and {@code table}: {@code bronze} or {@code silver}). */
+    public static final String FILES_ADDED = "streamlake.files.added";
+    /** Data files silver's merges removed, rewritten or emptied (counter; tags {@code pipeline}, {@code table}). */
+    public static final String FILES_REMOVED = "streamlake.files.removed";
+    /** Silver commits lost to another instance and merged again (counter; tags {@code pipeline}, {@code table}). */
+    public static final String COMMIT_RETRIES = "streamlake.commit.retries";
     /** Records failing a quarantine expectation, or decoding (counter; tags {@code pipeline}, {@code rule}). */
     public static final String RECORDS_QUARANTINED = "streamlake.records.quarantined";
     /** Records failing a drop expectation (counter; tags {@code pipeline}, {@code rule}). */

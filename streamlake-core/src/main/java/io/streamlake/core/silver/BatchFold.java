@@ -83,12 +83,13 @@ final class BatchFold<S> {
      * Folds a key over its state in {@code states}, and keeps the new state there (removes the key
      * when the fold removes it).
      *
+     * @param changes counts the key's change, if it changes
      * @return whether the key's rows change; duplicates and stale events change none
      */
-    boolean foldInto(Map<Object, S> states, Object key) {
+    boolean foldInto(Map<Object, S> states, Object key, ChangeCounter changes) {
         S stored = states.get(key);
         S state = fold(key, stored);
-        if (fold.sameRows(state, stored)) {
+        if (!changed(stored, state, changes)) {
             return false;
         }
         if (state == null) {
@@ -96,6 +97,20 @@ final class BatchFold<S> {
         } else {
             states.put(key, state);
         }
+        return true;
+    }
+
+    /**
+     * @param stored a key's state before the batch
+     * @param state its state after
+     * @param changes counts the change, if there is one
+     * @return whether the rows differ
+     */
+    boolean changed(@Nullable S stored, @Nullable S state, ChangeCounter changes) {
+        if (fold.sameRows(state, stored)) {
+            return false;
+        }
+        changes.count(fold, stored, state);
         return true;
     }
 

@@ -1,5 +1,6 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.event.RowChanges;
 import io.streamlake.core.silver.SilverMerger.Result;
 import io.streamlake.schema.ValueOrder;
 import io.streamlake.table.DataFile;
@@ -38,13 +39,13 @@ record FileByFileMerge(SilverFiles io, List<DataFile> files, FileIndex index) im
         }
         List<DataFile> removed = new ArrayList<>();
         List<DataFile> added = new ArrayList<>();
-        long changed = 0;
+        RowChanges changes = RowChanges.NONE;
         for (Result r : io.workers().all(units)) {
             removed.addAll(r.removed());
             added.addAll(r.added());
-            changed += r.rowsChanged();
+            changes = changes.plus(r.changes());
         }
-        return new Result(removed, added, changed);
+        return new Result(removed, added, changes);
     }
 
     /**

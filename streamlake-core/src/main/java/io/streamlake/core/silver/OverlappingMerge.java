@@ -51,12 +51,11 @@ record OverlappingMerge(SilverFiles io, List<DataFile> files, FileIndex index) i
         }
 
         BitSet rewrite = new BitSet(files.size());
-        long changed = 0;
+        ChangeCounter changes = new ChangeCounter();
         for (Object key : batch.keys()) {
-            if (!batch.foldInto(current, key)) {
+            if (!batch.foldInto(current, key, changes)) {
                 continue; // duplicates and stale events rewrite nothing
             }
-            changed++;
             Integer home = fileOfKey.get(key);
             if (home == null) {
                 home = index.owner(key);
@@ -66,8 +65,8 @@ record OverlappingMerge(SilverFiles io, List<DataFile> files, FileIndex index) i
                 rewrite.set(home);
             }
         }
-        if (changed == 0) {
-            return new Result(List.of(), List.of(), 0);
+        if (!changes.any()) {
+            return Result.none();
         }
         rewriteWholeKeys(spread, rewrite);
 
@@ -82,7 +81,7 @@ record OverlappingMerge(SilverFiles io, List<DataFile> files, FileIndex index) i
                 keys.add(key);
             }
         }
-        return new Result(removed, io.write(batch.emitSorted(current, keys), true), changed);
+        return new Result(removed, io.write(batch.emitSorted(current, keys), true), changes.changes());
     }
 
     /**

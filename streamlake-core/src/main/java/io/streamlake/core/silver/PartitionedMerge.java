@@ -79,11 +79,12 @@ record PartitionedMerge(SilverFiles io, List<DataFile> files, List<String> parti
         Map<Object, List<Row>> out = new HashMap<>();
         BitSet rewrite = new BitSet(files.size());
         Set<Object> changedKeys = new HashSet<>();
+        ChangeCounter changes = new ChangeCounter();
         List<Row> emitted = new ArrayList<>();
         for (Object key : batch.keys()) {
             S stored = current.get(key);
             S state = batch.fold(key, stored);
-            if (batch.sameRows(state, stored)) {
+            if (!batch.changed(stored, state, changes)) {
                 continue;
             }
             changedKeys.add(key);
@@ -115,7 +116,7 @@ record PartitionedMerge(SilverFiles io, List<DataFile> files, List<String> parti
             }
         }
         if (changedKeys.isEmpty()) {
-            return new Result(List.of(), List.of(), 0);
+            return Result.none();
         }
         List<Supplier<List<DataFile>>> units = new ArrayList<>();
         List<DataFile> removed = new ArrayList<>();
@@ -144,6 +145,6 @@ record PartitionedMerge(SilverFiles io, List<DataFile> files, List<String> parti
         }
         List<DataFile> added = new ArrayList<>();
         io.workers().all(units).forEach(added::addAll);
-        return new Result(removed, added, changedKeys.size());
+        return new Result(removed, added, changes.changes());
     }
 }

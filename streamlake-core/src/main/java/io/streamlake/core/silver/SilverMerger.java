@@ -1,5 +1,6 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.event.RowChanges;
 import io.streamlake.core.util.Workers;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.HistoryStrategy;
@@ -98,10 +99,20 @@ final class SilverMerger {
      * @param failed the positions in the batch of the rows whose merge threw, with what it threw:
      *     the merge left them out, as if they had not come
      */
-    record Result(List<DataFile> removed, List<DataFile> added, long rowsChanged,
+    record Result(List<DataFile> removed, List<DataFile> added, RowChanges changes,
             Map<Integer, RuntimeException> failed) {
-        Result(List<DataFile> removed, List<DataFile> added, long rowsChanged) {
-            this(removed, added, rowsChanged, Map.of());
+        Result(List<DataFile> removed, List<DataFile> added, RowChanges changes) {
+            this(removed, added, changes, Map.of());
+        }
+
+        /** Nothing staged. */
+        static Result none() {
+            return new Result(List.of(), List.of(), RowChanges.NONE);
+        }
+
+        /** @return the keys changed, of every kind */
+        long rowsChanged() {
+            return changes.total();
         }
 
         /** @return a new commit of the table holding these removes and adds, to add markers to */
@@ -194,7 +205,7 @@ final class SilverMerger {
                 failed.put(pos, e);
             }
         }
-        return new Result(result.removed(), result.added(), result.rowsChanged(), failed);
+        return new Result(result.removed(), result.added(), result.changes(), failed);
     }
 
     /** A fold that leaves out a row it throws on, and remembers the row (by identity) and the exception. */

@@ -5,6 +5,7 @@ import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
+import io.streamlake.event.RowChanges;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.DeleteMarkerStrategy;
@@ -84,12 +85,16 @@ public final class SilverStage {
     private volatile long quarantined;
     private volatile List<ExpectationMetrics> metrics = List.of();
     /**
-     * Where the last {@link #catchUp} spent its time (summed over its attempts and chunks), for the
-     * batch's timings: the caller's thread only, the one that calls catchUp.
+     * Where the last {@link #catchUp} spent its time (summed over its attempts and chunks), and what
+     * its commits changed, for the batch's event: the caller's thread only, the one that calls catchUp.
      */
     private long decodeNanos;
     private long mergeNanos;
     private long commitNanos;
+    private RowChanges changes = RowChanges.NONE;
+    private int filesAdded;
+    private int filesRemoved;
+    private int retries;
 
     public SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
             @Nullable Table deleteMarkers, Workers workers) {
@@ -211,6 +216,10 @@ public final class SilverStage {
         decodeNanos = 0;
         mergeNanos = 0;
         commitNanos = 0;
+        changes = RowChanges.NONE;
+        filesAdded = 0;
+        filesRemoved = 0;
+        retries = 0;
         while (true) {
             TableSnapshot snapshot = silver.snapshot();
             long consumed = snapshot.transaction(appId).orElse(-1);
@@ -250,7 +259,8 @@ public final class SilverStage {
                 SilverMerger.Result merged = deletes == null
                         ? cut.merger().merge(cut.files(), prepared.rows, prepared.tombstones)
                         : cut.merger().merge(deletes, cut.files(), prepared.rows, prepared.tombstones);
-                mergeNanos += System.nanoTime() - mergeStart;
+                long mergedAt = System.nanoTime();
+                mergeNanos += mergedAt - mergeStart;
                 if (!merged.failed().isEmpty()) {
                     // Nothing is committed yet: the same records again, with these quarantined (the
                     // files this merge wrote are orphans, which vacuum removes).
@@ -272,15 +282,20 @@ public final class SilverStage {
                 mergeNanos += commitStart - finishStart;
                 silverVersion = cut.record(merged.stage(silver)).expectTransaction(appId, consumed)
                         .setTransaction(appId, upTo)
-                        .withUserMetadata(CommitNotes.silver(pipelineName, consumed + 1, upTo, merged.rowsChanged(),
-                                prepared.quarantine.size(), preparer.metrics(prepared.decoded, prepared.decodeFailed,
-                                        prepared.passed, prepared.failed)))
+                        .withUserMetadata(CommitNotes.silver(pipelineName, consumed + 1, upTo, merged.changes(),
+                                merged.added().size(), merged.removed().size(), prepared.quarantine.size(),
+                                preparer.metrics(prepared.decoded, prepared.decodeFailed, prepared.passed,
+                                        prepared.failed),
+                                mergedAt - decodeStart + commitStart - finishStart))
                         .commit("STREAMING UPDATE");
                 commitNanos += System.nanoTime() - commitStart;
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);
                 }
                 changed += merged.rowsChanged();
+                changes = changes.plus(merged.changes());
+                filesAdded += merged.added().size();
+                filesRemoved += merged.removed().size();
                 count(prepared);
                 mergeFailed.clear();
             } catch (CommitConflictException e) {
@@ -289,6 +304,7 @@ public final class SilverStage {
                 if (++conflicts > MAX_CONFLICT_RETRIES) {
                     throw e;
                 }
+                retries = conflicts;
                 LOG.info("silver commit on {} lost a race ({}); retrying from the new marker", silver.location(),
                         e.getMessage());
             }
@@ -308,6 +324,26 @@ public final class SilverStage {
     /** @return how long the last {@link #catchUp} spent in silver's commits */
     public long commitNanos() {
         return commitNanos;
+    }
+
+    /** @return the keys the last {@link #catchUp}'s commits changed, by kind */
+    public RowChanges changes() {
+        return changes;
+    }
+
+    /** @return the data files the last {@link #catchUp}'s commits added to silver */
+    public int filesAdded() {
+        return filesAdded;
+    }
+
+    /** @return the data files the last {@link #catchUp}'s commits removed from silver */
+    public int filesRemoved() {
+        return filesRemoved;
+    }
+
+    /** @return how many times the last {@link #catchUp} lost silver's commit race and merged again */
+    public int retries() {
+        return retries;
     }
 
     private Truncation opened() {
@@ -342,25 +378,28 @@ public final class SilverStage {
         if (rows.isEmpty()) {
             return;
         }
+        Map<String, Long> byRule = countsByRule(rows);
         if (q != null) {
             q.newCommit().add(Tables.writeFile(q, QuarantineLayout.SCHEMA, rows))
                     .expectTransaction(quarantineAppId, quarantinedUpTo)
-                    .setTransaction(quarantineAppId, upTo).commit("WRITE");
+                    .setTransaction(quarantineAppId, upTo)
+                    .withUserMetadata(CommitNotes.quarantine(pipelineName, quarantinedUpTo + 1, upTo, byRule))
+                    .commit("WRITE");
         }
         // One line per batch, never per record: the rows themselves are in the quarantine table.
+        StringJoiner text = new StringJoiner(", ");
+        byRule.forEach((rule, n) -> text.add(rule + ": " + n));
         LOG.warn("{} records of bronze versions up to {} did not fit silver ({}) and were {}", rows.size(), upTo,
-                countsByRule(rows), q == null ? "dropped (no quarantine table)" : "quarantined in " + q.location());
+                text, q == null ? "dropped (no quarantine table)" : "quarantined in " + q.location());
     }
 
-    /** @return "rule: count" of each rule that quarantined records, in the order first met */
-    private static String countsByRule(List<Row> rows) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
+    /** @return the count of each rule that quarantined records, in the order first met */
+    private static Map<String, Long> countsByRule(List<Row> rows) {
+        Map<String, Long> counts = new LinkedHashMap<>();
         for (Row row : rows) {
-            counts.merge(String.valueOf(row.string(QuarantineLayout.RULE)), 1, Integer::sum);
+            counts.merge(String.valueOf(row.string(QuarantineLayout.RULE)), 1L, Long::sum);
         }
-        StringJoiner text = new StringJoiner(", ");
-        counts.forEach((rule, n) -> text.add(rule + ": " + n));
-        return text.toString();
+        return counts;
     }
 
     private synchronized void count(RecordPreparer.Prepared p) {

@@ -34,7 +34,7 @@ final class SortedFileMerge {
         List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, fileRows + keys.size()));
         Row next = rows.hasNext() ? rows.next() : null;
         Object last = null;
-        long changed = 0;
+        ChangeCounter changes = new ChangeCounter();
         int k = 0;
         while (next != null || k < keys.size()) {
             Object fileKey = next == null ? null : silverKey.of(next);
@@ -61,16 +61,15 @@ final class SortedFileMerge {
                 }
             }
             S state = batch.fold(key, stored);
-            if (!batch.sameRows(state, stored)) {
-                changed++;
-            }
+            batch.changed(stored, state, changes);
             if (state != null) {
                 batch.emit(state, out);
             }
         }
-        if (changed == 0) {
-            return new Result(List.of(), List.of(), 0);
+        if (!changes.any()) {
+            return Result.none();
         }
-        return new Result(file == null ? List.of() : List.of(file), io.write(out, parallelWrite), changed);
+        return new Result(file == null ? List.of() : List.of(file), io.write(out, parallelWrite),
+                changes.changes());
     }
 }

@@ -1,5 +1,6 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.event.RowChanges;
 import static io.streamlake.merge.CdcStrategy.compareSequence;
 
 import io.streamlake.core.util.Workers;
@@ -291,7 +292,9 @@ final class Truncation {
                 }
             }
             long hidden = view == null ? 0 : view.hidden();
-            return new SilverMerger.Result(removed, added, merged.rowsChanged() + droppedRows + hidden);
+            // rows a truncate removes are deleted keys
+            return new SilverMerger.Result(removed, added,
+                    merged.changes().plus(new RowChanges(0, 0, droppedRows + hidden)));
         }
 
         /** @return a file of the rows of {@code f} above the watermark, null when none is */

@@ -29,16 +29,14 @@ final class UnsortedFileMerge {
         while (rows.hasNext()) {
             batch.load(current, rows.next());
         }
-        long changed = 0;
+        ChangeCounter changes = new ChangeCounter();
         for (Object key : keys) {
-            if (batch.foldInto(current, key)) {
-                changed++;
-            }
+            batch.foldInto(current, key, changes);
         }
-        if (changed == 0) {
-            return new Result(List.of(), List.of(), 0);
+        if (!changes.any()) {
+            return Result.none();
         }
         List<Row> out = batch.emitSorted(current, new ArrayList<>(current.keySet()));
-        return new Result(List.of(unsorted), io.write(out, parallelWrite), changed);
+        return new Result(List.of(unsorted), io.write(out, parallelWrite), changes.changes());
     }
 }

@@ -3,11 +3,13 @@ package io.streamlake.core.util;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.streamlake.event.PositionRange;
+import io.streamlake.event.RowChanges;
 import io.streamlake.quality.ExpectationMetrics;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a bronze or silver commit records about the micro-batch that made it, as JSON in the commit's
@@ -15,10 +17,10 @@ import java.util.List;
  * anything derived from it (the event log) is exactly-once by construction.
  *
  * <pre>{@code
- * {"streamlake":1,"flow":"bronze","pipeline":"orders","events":3,"bytes":412,
+ * {"streamlake":1,"flow":"bronze","pipeline":"orders","events":3,"bytes":412,"filesAdded":1,
  *  "positions":[{"stream":"orders","partition":0,"after":-1,"last":1}]}
  * {"streamlake":1,"flow":"silver","pipeline":"orders","bronzeFrom":4,"bronzeTo":4,"rowsChanged":2,
- *  "quarantined":1,"expectations":[{"name":"positive_items","action":"QUARANTINE","passed":2,"failed":1}]}
+ *  "inserted":1,"updated":1,"deleted":0,"filesAdded":1,"filesRemoved":1,"quarantined":1,"expectations":[{"name":"positive_items","action":"QUARANTINE","passed":2,"failed":1}]}
  * }</pre>
  */
 public final class CommitNotes {
@@ -35,13 +37,18 @@ public final class CommitNotes {
      * @param events the batch's events
      * @param bytes their keys' and values' bytes
      * @param positions the source positions it commits
+     * @param files the data files it adds
+     * @param writeNanos how long writing them took
      * @return the bronze commit's note
      */
-    public static String bronze(String pipeline, int events, long bytes, List<PositionRange> positions) {
+    public static String bronze(String pipeline, int events, long bytes, List<PositionRange> positions, int files,
+            long writeNanos) {
         return write(json -> {
             start(json, "bronze", pipeline);
             json.writeNumberField("events", events);
             json.writeNumberField("bytes", bytes);
+            json.writeNumberField("filesAdded", files);
+            json.writeNumberField("durationMs", writeNanos / 1_000_000);
             json.writeArrayFieldStart("positions");
             for (PositionRange p : positions) {
                 json.writeStartObject();
@@ -59,18 +66,27 @@ public final class CommitNotes {
      * @param pipeline the pipeline's name
      * @param bronzeFrom the first bronze version the commit merged
      * @param bronzeTo the last
-     * @param rowsChanged silver rows inserted, replaced or deleted
+     * @param changes silver keys inserted, updated and deleted
+     * @param filesAdded data files the commit added
+     * @param filesRemoved data files it removed
      * @param quarantined records written to the quarantine table with it
      * @param expectations each expectation's counts (and decoding's) over the merged records
+     * @param workNanos how long decoding and merging them took, before the commit
      * @return the silver commit's note
      */
-    public static String silver(String pipeline, long bronzeFrom, long bronzeTo, long rowsChanged, long quarantined,
-            List<ExpectationMetrics> expectations) {
+    public static String silver(String pipeline, long bronzeFrom, long bronzeTo, RowChanges changes, int filesAdded,
+            int filesRemoved, long quarantined, List<ExpectationMetrics> expectations, long workNanos) {
         return write(json -> {
             start(json, "silver", pipeline);
             json.writeNumberField("bronzeFrom", bronzeFrom);
             json.writeNumberField("bronzeTo", bronzeTo);
-            json.writeNumberField("rowsChanged", rowsChanged);
+            json.writeNumberField("rowsChanged", changes.total());
+            json.writeNumberField("inserted", changes.inserted());
+            json.writeNumberField("updated", changes.updated());
+            json.writeNumberField("deleted", changes.deleted());
+            json.writeNumberField("filesAdded", filesAdded);
+            json.writeNumberField("filesRemoved", filesRemoved);
+            json.writeNumberField("durationMs", workNanos / 1_000_000);
             json.writeNumberField("quarantined", quarantined);
             json.writeArrayFieldStart("expectations");
             for (ExpectationMetrics m : expectations) {
@@ -82,6 +98,27 @@ public final class CommitNotes {
                 json.writeEndObject();
             }
             json.writeEndArray();
+        });
+    }
+
+    /**
+     * @param pipeline the pipeline's name
+     * @param bronzeFrom the first bronze version whose records the commit may hold
+     * @param bronzeTo the last
+     * @param byRule the records it quarantines, by the rule (or {@code decode}) they failed
+     * @return the quarantine commit's note
+     */
+    public static String quarantine(String pipeline, long bronzeFrom, long bronzeTo, Map<String, Long> byRule) {
+        return write(json -> {
+            start(json, "quarantine", pipeline);
+            json.writeNumberField("bronzeFrom", bronzeFrom);
+            json.writeNumberField("bronzeTo", bronzeTo);
+            json.writeNumberField("records", byRule.values().stream().mapToLong(Long::longValue).sum());
+            json.writeObjectFieldStart("rules");
+            for (Map.Entry<String, Long> e : byRule.entrySet()) {
+                json.writeNumberField(e.getKey(), e.getValue());
+            }
+            json.writeEndObject();
         });
     }
 
