@@ -27,6 +27,8 @@ import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
+import io.streamlake.table.ForwardingTable;
+import io.streamlake.table.PendingCommit;
 import io.streamlake.table.TableRef;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -115,6 +117,33 @@ class PipelineListenerTest {
             assertThat(batches.get(1).silverFilesRemoved()).as("the key's file rewritten").isEqualTo(1);
             assertThat(batches).allSatisfy(b -> assertThat(b.silverRetries()).isZero());
             StreamLakeAssertions.assertThat(driver.silver()).hasRowCount(2);
+        }
+    }
+
+    @Test
+    void aSilverCommitLostToAnotherInstanceIsCountedAsARetry() {
+        InMemoryTable silver = InMemoryTable.create("silver/raced");
+        boolean[] raced = {false};
+        // another instance advances silver's marker between this merge and its commit, once
+        ForwardingTable racing = new ForwardingTable(silver) {
+            @Override
+            public PendingCommit newCommit() {
+                if (!raced[0] && silver.snapshot().transaction("raced/silver").isPresent()) {
+                    raced[0] = true;
+                    long bronzeVersion = silver.snapshot().transaction("raced/silver").getAsLong() + 1;
+                    silver.newCommit().setTransaction("raced/silver", bronzeVersion).commit("STREAMING UPDATE");
+                }
+                return super.newCommit();
+            }
+        };
+        Pipeline p = Pipeline.from(hub).bronze(TableRef.of(InMemoryTable.create("bronze/raced")))
+                .silver(TableRef.of(racing), "order_id").withSchema(Orders.SCHEMA).withName("raced");
+        try (PipelineTestDriver driver = PipelineTestDriver.inMemory(p)) {
+            hub.send("o-1", Orders.json("o-1", "CREATED", 0));
+            driver.runOneBatch();
+            assertThat(raced[0]).isTrue();
+            assertThat(driver.events(BatchCommitted.class)).singleElement()
+                    .satisfies(b -> assertThat(b.silverRetries()).isEqualTo(1));
         }
     }
 
