@@ -530,6 +530,21 @@ final class EventHubsReader implements SourceReader {
     }
 
     @Override
+    public Map<SourcePartition, Long> recordsBehind() {
+        // the polling thread's lastHandedSeq against the last enqueued sequence number the processor
+        // reported with its latest batch (trackLastEnqueuedEventProperties): sequence numbers of a
+        // partition are contiguous, so their difference is the events waiting
+        Map<SourcePartition, Long> behind = new HashMap<>();
+        for (PartitionState st : partitions.values()) {
+            long enqueued = st.lastEnqueued;
+            if (st.active && enqueued >= 0 && st.lastHandedSeq >= 0) {
+                behind.put(st.partition, Math.max(0, enqueued - st.lastHandedSeq));
+            }
+        }
+        return behind;
+    }
+
+    @Override
     public boolean caughtUp() {
         if (!everPositioned || !replay.isEmpty() || current != null) {
             return false;

@@ -128,6 +128,10 @@ class EventHubsSourceIT {
         try (Instance a = new Instance(hub, source(hub), "a")) {
             a.claim("0", "1");
             assertThat(a.runUntilCaughtUp()).isEqualTo(70);
+            // the lag: the last enqueued sequence number less the last one handed out, per partition
+            assertThat(a.lags).anySatisfy(lag -> assertThat(lag.values()).anyMatch(n -> n > 0 && n < 40));
+            assertThat(a.lags.get(a.lags.size() - 1)).containsOnly(
+                    Map.entry(new SourcePartition("orders", 0), 0L), Map.entry(new SourcePartition("orders", 1), 0L));
         }
         List<Map<String, Object>> rows = rows();
         List<String> want = new ArrayList<>(expected(0, 0, 40));
@@ -475,12 +479,15 @@ class EventHubsSourceIT {
         int events;
         /** Batches of this instance that the Delta commit fenced. */
         int conflicts;
+        /** The lag the source reported after each micro-batch. */
+        final List<Map<SourcePartition, Long>> lags = new ArrayList<>();
 
         /** One micro-batch, counted. */
         BatchResult runOnce(Duration wait) {
             BatchResult r = engine.runOnce(wait);
             events += r.events();
             conflicts += r.conflict() ? 1 : 0;
+            lags.add(engine.recordsBehind());
             return r;
         }
 
@@ -555,6 +562,11 @@ class EventHubsSourceIT {
             @Override
             public void rewind() {
                 delegate.rewind();
+            }
+
+            @Override
+            public Map<SourcePartition, Long> recordsBehind() {
+                return delegate.recordsBehind();
             }
 
             @Override
