@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlake.Pipeline;
 import io.streamlake.event.BatchCommitted;
-import io.streamlake.merge.MergeStrategies;
-import io.streamlake.quality.Expectation;
 import io.streamlake.table.TableCommit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,14 +27,7 @@ class CommitNotesTest {
     private final InMemoryHub hub = InMemoryHub.create("orders", 2);
 
     private Pipeline pipeline() {
-        return Pipeline.from(hub)
-                .bronze(lake.resolve("bronze").toString())
-                .silver(lake.resolve("silver").toString(), "order_id")
-                .withSchema(Orders.SCHEMA)
-                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                .withQuarantine(lake.resolve("quarantine").toString())
-                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0))
-                .withName("orders-ingest");
+        return Orders.checkedPipeline(hub, lake + "/").withName("orders-ingest");
     }
 
     @Test
@@ -50,7 +41,7 @@ class CommitNotesTest {
             driver.runOneBatch();
 
             List<BatchCommitted> batches = driver.events(BatchCommitted.class);
-            List<JsonNode> bronze = notes(lake.resolve("bronze"));
+            List<JsonNode> bronze = notes(lake.resolve("bronze/orders"));
             assertThat(bronze).hasSize(2);
             for (int i = 0; i < 2; i++) {
                 BatchCommitted b = batches.get(i);
@@ -71,7 +62,7 @@ class CommitNotesTest {
             }
 
             // the first start also records that silver is level with bronze's creation (no rows)
-            List<JsonNode> silver = notes(lake.resolve("silver"));
+            List<JsonNode> silver = notes(lake.resolve("silver/orders"));
             assertThat(silver).hasSize(3);
             assertThat(silver.get(0).get("bronzeTo").asLong()).isEqualTo(batches.get(0).bronzeVersion() - 1);
             assertThat(silver.get(0).get("rowsChanged").asLong()).isZero();
@@ -104,8 +95,8 @@ class CommitNotesTest {
             hub.send("o-2", Orders.json("o-2", "CREATED", 2));
             driver.runOneBatch(); // restarts: silver catches up on the crashed batch first, then this one
 
-            List<JsonNode> bronze = notes(lake.resolve("bronze"));
-            List<JsonNode> silver = notes(lake.resolve("silver"));
+            List<JsonNode> bronze = notes(lake.resolve("bronze/orders"));
+            List<JsonNode> silver = notes(lake.resolve("silver/orders"));
             assertThat(bronze).hasSize(3);
             long b1 = driver.events(BatchCommitted.class).get(0).bronzeVersion();
             // the versions before b1 created the table; b1 + 1 crashed before silver; b1 + 2 after the restart

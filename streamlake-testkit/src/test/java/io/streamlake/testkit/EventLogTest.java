@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.event.BatchCommitted;
-import io.streamlake.merge.MergeStrategies;
 import io.streamlake.quality.Expectation;
 import io.streamlake.table.EventLogLayout;
 import io.streamlake.table.TableCommit;
@@ -31,14 +30,7 @@ class EventLogTest {
     }
 
     private Pipeline pipeline(Path dir) {
-        return Pipeline.from(hub)
-                .bronze(dir.resolve("bronze").toString())
-                .silver(dir.resolve("silver").toString(), "order_id")
-                .withSchema(Orders.SCHEMA)
-                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                .withQuarantine(dir.resolve("quarantine").toString())
-                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0))
-                .withEventLog(dir.resolve("events").toString())
+        return Orders.checkedPipeline(hub, dir + "/").withEventLog(dir.resolve("events").toString())
                 .withName("orders-ingest");
     }
 

@@ -38,12 +38,21 @@ public final class Orders {
      * rule {@code positive_items}.
      */
     public static Pipeline checkedPipeline(Source source) {
+        return checkedPipeline(source, "");
+    }
+
+    /**
+     * @param source the events
+     * @param lake the folder the tables go in, with a trailing slash, or "" for relative paths
+     * @return {@link #checkedPipeline(Source)} with its tables under the folder (Delta tables on disk)
+     */
+    public static Pipeline checkedPipeline(Source source, String lake) {
         return Pipeline.from(source)
-                .bronze("bronze/orders")
-                .silver("silver/orders", "order_id")
+                .bronze(lake + "bronze/orders")
+                .silver(lake + "silver/orders", "order_id")
                 .withSchema(SCHEMA)
                 .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                .withQuarantine("quarantine/orders")
+                .withQuarantine(lake + "quarantine/orders")
                 .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
     }
 
