@@ -48,7 +48,9 @@ public final class KafkaBenchmark {
      * @param args {@code --events N} (default 1000000), {@code --keys K} (default N / 10),
      *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --bronze-only}
      *     to skip the bronze + silver run, {@code --consumer
-     *     key=value} (repeatable) for a Kafka consumer setting of both the plain consumer and the pipelines
+     *     key=value} (repeatable) for a Kafka consumer setting of both the plain consumer and the pipelines;
+     *     or {@code --steady RATE} (events per second) with {@code --seconds S} (default 60) to measure
+     *     produce-to-visible latency instead ({@link SteadyLatency})
      */
     public static void main(String[] args) throws IOException {
         long events = 1_000_000;
@@ -56,6 +58,8 @@ public final class KafkaBenchmark {
         Path dir = Path.of("benchmark");
         boolean keep = false;
         boolean bronzeOnly = false;
+        int steadyRate = 0;
+        int steadySeconds = 60;
         Map<String, String> consumer = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -64,6 +68,8 @@ public final class KafkaBenchmark {
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--keep" -> keep = true;
                 case "--bronze-only" -> bronzeOnly = true;
+                case "--steady" -> steadyRate = Integer.parseInt(args[++i].replace("_", ""));
+                case "--seconds" -> steadySeconds = Integer.parseInt(args[++i]);
                 case "--consumer" -> {
                     String[] kv = args[++i].split("=", 2);
                     consumer.put(kv[0], kv[1]);
@@ -71,7 +77,7 @@ public final class KafkaBenchmark {
                 default -> {
                     System.err.println(
                             "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep] [--bronze-only]"
-                                    + " [--consumer key=value]...");
+                                    + " [--consumer key=value]... | [--steady RATE [--seconds S]]");
                     System.exit(2);
                 }
             }
@@ -82,7 +88,11 @@ public final class KafkaBenchmark {
         Files.createDirectories(dir);
         Path run = Files.createTempDirectory(dir.toAbsolutePath(), "run-");
         try {
-            measure(events, keys, run, consumer, bronzeOnly);
+            if (steadyRate > 0) {
+                SteadyLatency.run(steadyRate, steadySeconds, run);
+            } else {
+                measure(events, keys, run, consumer, bronzeOnly);
+            }
         } finally {
             if (!keep) {
                 SampleMain.deleteTree(run);

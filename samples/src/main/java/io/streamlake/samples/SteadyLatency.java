@@ -1,0 +1,186 @@
+package io.streamlake.samples;
+
+import io.streamlake.Pipeline;
+import io.streamlake.PipelineRun;
+import io.streamlake.RunMode;
+import io.streamlake.core.kafka.EventProducer;
+import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.event.BatchCommitted;
+import io.streamlake.event.PipelineListener;
+import io.streamlake.event.PositionRange;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.testkit.kafka.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Produce-to-visible latency at a steady rate: events are produced at {@code rate} per second for
+ * {@code seconds} while a bronze + silver pipeline runs, and each event's latency is the time from its
+ * send to the commit that made it visible, in bronze and in silver. The commits' source positions
+ * (from {@link BatchCommitted}) say which events each commit made visible, so every event is
+ * accounted for exactly once; the run fails if one is missing or seen twice.
+ *
+ * <pre>
+ * mvn -q -B -ntp -pl samples exec:java -Dexec.mainClass=io.streamlake.samples.KafkaBenchmark -Dexec.args="--steady 10000 --seconds 60"
+ * </pre>
+ */
+final class SteadyLatency {
+    private static final String TOPIC = "steady";
+
+    private SteadyLatency() {
+    }
+
+    /** The latencies found, per layer, in nanoseconds, for a caller (and a test) to check. */
+    record Result(long produced, long[] bronzeNanos, long[] silverNanos) {
+    }
+
+    /**
+     * @param rate events per second
+     * @param seconds how long to produce
+     * @param run a fresh folder for the broker and the tables
+     * @return the latencies, printed as percentiles as well
+     */
+    static Result run(int rate, int seconds, Path run) {
+        long events = (long) rate * seconds;
+        OrderEvents orders = new OrderEvents(events, Math.max(1, events / 10), Quickstart.PARTITIONS);
+        System.out.printf(Locale.ROOT, "steady latency: %,d events/s for %d s (%,d events over %,d orders), %d cores,"
+                + " %s%n", rate, seconds, events, orders.distinctOrders(), Runtime.getRuntime().availableProcessors(),
+                SampleMain.heap());
+        // each event's send time, by partition and position: a fresh topic numbers each partition from 0;
+        // written by the producing thread, read by the pipeline's, hence atomic arrays
+        AtomicLongArray[] sent = new AtomicLongArray[Quickstart.PARTITIONS];
+        for (int p = 0; p < Quickstart.PARTITIONS; p++) {
+            sent[p] = new AtomicLongArray((int) (events / Quickstart.PARTITIONS + 1));
+        }
+        Visibility visible = new Visibility(sent, events);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(run.resolve("kafka"))) {
+            kafka.createTopic(TOPIC, Quickstart.PARTITIONS);
+            Pipeline pipeline = Pipeline.from(KafkaSource.topics(kafka.bootstrapServers(), TOPIC))
+                    .bronze(run.resolve("bronze").toString())
+                    .silver(run.resolve("silver").toString(), "order_id")
+                    .withSchema(OrderEvents.SCHEMA)
+                    .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                    .withName("steady")
+                    .withListener(visible);
+            try (PipelineRun pipelineRun = pipeline.start(RunMode.CONTINUOUS)) {
+                produce(kafka, orders, rate, sent);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (visible.silverSeen.get() < events && System.nanoTime() < deadline) {
+                    if (pipelineRun.awaitTermination(Duration.ofMillis(50))) {
+                        break; // it failed: close() below says why
+                    }
+                }
+            }
+        }
+        Result result = visible.result(events);
+        print("bronze", result.bronzeNanos());
+        print("silver", result.silverNanos());
+        return result;
+    }
+
+    /** Sends at the rate, paced every 10 ms, and notes each event's send time by its position. */
+    private static void produce(EmbeddedKafka kafka, OrderEvents orders, int rate, AtomicLongArray[] sent) {
+        long[] next = new long[Quickstart.PARTITIONS];
+        long start = System.nanoTime();
+        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), TOPIC)
+                .withLinger(Duration.ZERO).open()) {
+            for (long i = 0; i < orders.size(); i++) {
+                long due = start + i * 1_000_000_000L / rate;
+                long wait = due - System.nanoTime();
+                if (wait > 1_000_000) {
+                    sleepNanos(wait);
+                }
+                int p = (int) (i % Quickstart.PARTITIONS);
+                long sentAt = System.nanoTime();
+                // positions are assigned in send order within a partition (one producer, in order)
+                sent[p].set((int) next[p]++, sentAt);
+                producer.send(p, orders.key(i), orders.json(i).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        System.out.printf(Locale.ROOT, "  produced %,d events in %.1f s%n", orders.size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void sleepNanos(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while producing", e);
+        }
+    }
+
+    private static void print(String layer, long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        System.out.printf(Locale.ROOT,
+                "  %s visible after: p50 %,d ms, p90 %,d ms, p99 %,d ms, max %,d ms (%,d events)%n",
+                layer, percentile(sorted, 0.50), percentile(sorted, 0.90), percentile(sorted, 0.99),
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1_000_000, sorted.length);
+    }
+
+    /** @return the percentile in milliseconds, nearest rank */
+    static long percentile(long[] sortedNanos, double q) {
+        if (sortedNanos.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(q * sortedNanos.length) - 1;
+        return sortedNanos[Math.max(0, Math.min(sortedNanos.length - 1, rank))] / 1_000_000;
+    }
+
+    /**
+     * Notes when each event became visible, from the commits' positions. Called on the pipeline's thread
+     * only; the counter is read by the main thread, hence atomic, as are the send times the producing
+     * thread writes.
+     */
+    private static final class Visibility implements PipelineListener {
+        private final AtomicLongArray[] sent;
+        private final long[] bronze;
+        private final long[] silver;
+        private final AtomicLong silverSeen = new AtomicLong();
+        private int count;
+        private int duplicates;
+
+        Visibility(AtomicLongArray[] sent, long events) {
+            this.sent = sent;
+            this.bronze = new long[(int) events];
+            this.silver = new long[(int) events];
+        }
+
+        @Override
+        public void onBatchCommitted(BatchCommitted batch) {
+            long silverAt = System.nanoTime();
+            // the event is built right after silver's commit: bronze's came a silver time before
+            long bronzeAt = silverAt - batch.timings().silver().toNanos();
+            for (PositionRange r : batch.positions()) {
+                AtomicLongArray times = sent[r.partition().id()];
+                for (long pos = r.afterPosition() + 1; pos <= r.lastPosition(); pos++) {
+                    if (count == bronze.length) {
+                        duplicates++;
+                        continue;
+                    }
+                    long sentAt = times.get((int) pos);
+                    bronze[count] = bronzeAt - sentAt;
+                    silver[count] = silverAt - sentAt;
+                    count++;
+                }
+            }
+            silverSeen.set(count);
+        }
+
+        Result result(long produced) {
+            if (count != produced || duplicates > 0) {
+                throw new IllegalStateException("commits made " + count + " of " + produced + " events visible"
+                        + (duplicates > 0 ? ", and " + duplicates + " more than once" : ""));
+            }
+            System.out.printf(Locale.ROOT, "  all %,d events accounted for, each once%n", produced);
+            return new Result(produced, Arrays.copyOf(bronze, count), Arrays.copyOf(silver, count));
+        }
+    }
+}

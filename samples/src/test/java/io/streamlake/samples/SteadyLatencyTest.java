@@ -1,0 +1,34 @@
+package io.streamlake.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The steady-rate latency benchmark accounts for every event once, bronze no later than silver. */
+class SteadyLatencyTest {
+    @TempDir Path run;
+
+    @Test
+    void everyEventIsVisibleOnceInBronzeThenInSilver() {
+        SteadyLatency.Result r = SteadyLatency.run(200, 2, run);
+        assertThat(r.produced()).isEqualTo(400);
+        assertThat(r.bronzeNanos()).hasSize(400);
+        assertThat(Arrays.stream(r.bronzeNanos()).min().orElseThrow()).isNotNegative();
+        assertThat(r.silverNanos()).hasSize(400);
+        for (int i = 0; i < 400; i++) {
+            assertThat(r.silverNanos()[i]).isGreaterThanOrEqualTo(r.bronzeNanos()[i]);
+        }
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        long[] ms = Arrays.stream(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}).map(m -> m * 1_000_000).toArray();
+        assertThat(SteadyLatency.percentile(ms, 0.5)).isEqualTo(5);
+        assertThat(SteadyLatency.percentile(ms, 0.9)).isEqualTo(9);
+        assertThat(SteadyLatency.percentile(ms, 0.99)).isEqualTo(10);
+        assertThat(SteadyLatency.percentile(new long[0], 0.5)).isZero();
+    }
+}
