@@ -13,7 +13,6 @@ import io.streamlake.event.PipelineStarted;
 import io.streamlake.event.PipelineStopped;
 import io.streamlake.event.PositionRange;
 import io.streamlake.event.PositionsSkipped;
-import io.streamlake.event.RowChanges;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
@@ -81,9 +80,6 @@ public final class MicroBatchEngine implements BatchEngine {
     private @Nullable Throwable failure;
     private long batches;
     private long events;
-    /** Silver's counts after the previous batch, so that each batch reports its own. */
-    private List<ExpectationMetrics> countsBefore = List.of();
-    private long quarantinedBefore;
 
     private static final BatchResult EMPTY = new BatchResult(0, -1, 0, false, 0, 0);
 
@@ -147,8 +143,6 @@ public final class MicroBatchEngine implements BatchEngine {
             return null;
         });
         opened = true;
-        countsBefore = expectationMetrics();
-        quarantinedBefore = quarantined();
         if (listeners.any()) {
             listeners.fire(new PipelineStarted(pipeline.name(), Instant.now(), bronzeVersion(), silverVersion()));
         }
@@ -259,38 +253,14 @@ public final class MicroBatchEngine implements BatchEngine {
 
     private BatchCommitted batchCommitted(BatchResult r, List<PositionRange> positions, long bytes, long pollNanos,
             Map<SourcePartition, Long> behind) {
-        List<ExpectationMetrics> counts = expectationMetrics();
-        long quarantined = quarantined();
-        SilverStage s = silver;
+        SilverStage.Work w = silver == null ? SilverStage.Work.NONE : silver.lastWork();
         BatchTimings timings = new BatchTimings(Duration.ofNanos(pollNanos), Duration.ofNanos(bronze.writeNanos()),
                 Duration.ofNanos(bronze.commitNanos()), Duration.ofNanos(r.bronzeNanos()),
-                Duration.ofNanos(s == null ? 0 : s.decodeNanos()), Duration.ofNanos(s == null ? 0 : s.mergeNanos()),
-                Duration.ofNanos(s == null ? 0 : s.commitNanos()), Duration.ofNanos(r.silverNanos()));
-        BatchCommitted event = new BatchCommitted(pipeline.name(), Instant.now(), batches, r.events(), bytes,
-                positions, r.bronzeVersion(), silverVersion(), s == null ? RowChanges.NONE : s.changes(),
-                bronze.filesWritten(), s == null ? 0 : s.filesAdded(), s == null ? 0 : s.filesRemoved(),
-                s == null ? 0 : s.retries(), quarantined - quarantinedBefore,
-                since(countsBefore, counts), timings, behind);
-        countsBefore = counts;
-        quarantinedBefore = quarantined;
-        return event;
-    }
-
-    /** @return each expectation's counts in {@code now} less those in {@code before} (matched by name) */
-    private static List<ExpectationMetrics> since(List<ExpectationMetrics> before, List<ExpectationMetrics> now) {
-        List<ExpectationMetrics> out = new ArrayList<>(now.size());
-        for (ExpectationMetrics m : now) {
-            long passed = m.passed();
-            long failed = m.failed();
-            for (ExpectationMetrics b : before) {
-                if (b.name().equals(m.name())) {
-                    passed -= b.passed();
-                    failed -= b.failed();
-                }
-            }
-            out.add(new ExpectationMetrics(m.name(), m.action(), passed, failed));
-        }
-        return out;
+                Duration.ofNanos(w.decodeNanos()), Duration.ofNanos(w.mergeNanos()), Duration.ofNanos(w.commitNanos()),
+                Duration.ofNanos(r.silverNanos()));
+        return new BatchCommitted(pipeline.name(), Instant.now(), batches, r.events(), bytes, positions,
+                r.bronzeVersion(), silverVersion(), w.changes(), bronze.filesWritten(), w.filesAdded(),
+                w.filesRemoved(), w.retries(), w.quarantined(), w.expectations(), timings, behind);
     }
 
     private static long bytes(List<SourceRecord> records) {

@@ -95,6 +95,12 @@ public final class SilverStage {
     private int filesAdded;
     private int filesRemoved;
     private int retries;
+    // the last catchUp's own record counts, as count() keeps the run's
+    private long decodedNow;
+    private long decodeFailedNow;
+    private long quarantinedNow;
+    private final long[] passedNow;
+    private final long[] failedNow;
 
     public SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
             @Nullable Table deleteMarkers, Workers workers) {
@@ -117,6 +123,8 @@ public final class SilverStage {
         this.replayChunkRows = pipeline.maxBatchRecords();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
+        this.passedNow = new long[preparer.ruleCount()];
+        this.failedNow = new long[preparer.ruleCount()];
         this.metrics = preparer.metrics(0, 0, passed, failed);
     }
 
@@ -220,6 +228,11 @@ public final class SilverStage {
         filesAdded = 0;
         filesRemoved = 0;
         retries = 0;
+        decodedNow = 0;
+        decodeFailedNow = 0;
+        quarantinedNow = 0;
+        Arrays.fill(passedNow, 0);
+        Arrays.fill(failedNow, 0);
         while (true) {
             TableSnapshot snapshot = silver.snapshot();
             long consumed = snapshot.transaction(appId).orElse(-1);
@@ -311,39 +324,29 @@ public final class SilverStage {
         }
     }
 
-    /** @return how long the last {@link #catchUp} decoded, transformed and checked records */
-    public long decodeNanos() {
-        return decodeNanos;
+    /**
+     * What the last {@link #catchUp} did, for its batch's event.
+     *
+     * @param decodeNanos how long it decoded, transformed and checked records
+     * @param mergeNanos how long it merged rows into silver's files
+     * @param commitNanos how long it spent in silver's commits
+     * @param changes the keys its commits changed, by kind
+     * @param filesAdded the data files its commits added to silver
+     * @param filesRemoved the data files its commits removed from silver
+     * @param retries how many times it lost silver's commit race and merged again
+     * @param quarantined the records its commits quarantined
+     * @param expectations each expectation's counts (and decoding's) over the records it merged
+     */
+    public record Work(long decodeNanos, long mergeNanos, long commitNanos, RowChanges changes, int filesAdded,
+            int filesRemoved, int retries, long quarantined, List<ExpectationMetrics> expectations) {
+        /** A catch-up that merged nothing. */
+        public static final Work NONE = new Work(0, 0, 0, RowChanges.NONE, 0, 0, 0, 0, List.of());
     }
 
-    /** @return how long the last {@link #catchUp} merged rows into silver's files */
-    public long mergeNanos() {
-        return mergeNanos;
-    }
-
-    /** @return how long the last {@link #catchUp} spent in silver's commits */
-    public long commitNanos() {
-        return commitNanos;
-    }
-
-    /** @return the keys the last {@link #catchUp}'s commits changed, by kind */
-    public RowChanges changes() {
-        return changes;
-    }
-
-    /** @return the data files the last {@link #catchUp}'s commits added to silver */
-    public int filesAdded() {
-        return filesAdded;
-    }
-
-    /** @return the data files the last {@link #catchUp}'s commits removed from silver */
-    public int filesRemoved() {
-        return filesRemoved;
-    }
-
-    /** @return how many times the last {@link #catchUp} lost silver's commit race and merged again */
-    public int retries() {
-        return retries;
+    /** @return what the last {@link #catchUp} did; the caller's thread only, the one that calls catchUp */
+    public Work lastWork() {
+        return new Work(decodeNanos, mergeNanos, commitNanos, changes, filesAdded, filesRemoved, retries,
+                quarantinedNow, preparer.metrics(decodedNow, decodeFailedNow, passedNow, failedNow));
     }
 
     private Truncation opened() {
@@ -405,9 +408,14 @@ public final class SilverStage {
     private synchronized void count(RecordPreparer.Prepared p) {
         decoded += p.decoded;
         decodeFailed += p.decodeFailed;
+        decodedNow += p.decoded;
+        decodeFailedNow += p.decodeFailed;
+        quarantinedNow += p.quarantine.size();
         for (int i = 0; i < passed.length; i++) {
             passed[i] += p.passed[i];
             failed[i] += p.failed[i];
+            passedNow[i] += p.passed[i];
+            failedNow[i] += p.failed[i];
         }
         quarantined += p.quarantine.size();
         metrics = preparer.metrics(decoded, decodeFailed, passed, failed);
