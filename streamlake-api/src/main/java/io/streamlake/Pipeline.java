@@ -62,6 +62,12 @@ public final class Pipeline {
     public static final int DEFAULT_MAX_BATCH_RECORDS = 200_000;
     /** Default time a poll waits for records when the source is idle. */
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(500);
+    /** Default bound of the bytes (keys and values) of one micro-batch: 64 MiB. */
+    public static final long DEFAULT_MAX_BATCH_BYTES = 64L << 20;
+    /** Default time a batch's first record waits for more before the batch is committed: 250 ms. */
+    public static final Duration DEFAULT_MAX_BATCH_DELAY = Duration.ofMillis(250);
+    /** Default number of bronze commits silver may be behind before bronze waits for it. */
+    public static final int DEFAULT_MAX_SILVER_LAG = 4;
     /** Default number of rows after which silver starts a new data file. */
     public static final long DEFAULT_TARGET_FILE_ROWS = 250_000;
 
@@ -94,6 +100,9 @@ public final class Pipeline {
             MergeStrategy mergeStrategy,
             String name,
             int maxBatchRecords,
+            long maxBatchBytes,
+            Duration maxBatchDelay,
+            int maxSilverLag,
             Duration pollTimeout,
             long targetFileRows,
             int maxValueBytes,
@@ -113,7 +122,8 @@ public final class Pipeline {
         /** @return the defaults, over a source, bronze and (unless bronze-only) silver by a key */
         static Spec of(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
             return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
-                    DEFAULT_MAX_BATCH_RECORDS, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
+                    DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_DELAY,
+                    DEFAULT_MAX_SILVER_LAG, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
                     SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, null, List.of(),
                     DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
         }
@@ -135,6 +145,9 @@ public final class Pipeline {
             MergeStrategy mergeStrategy = Spec.this.mergeStrategy;
             String name = Spec.this.name;
             int maxBatchRecords = Spec.this.maxBatchRecords;
+            long maxBatchBytes = Spec.this.maxBatchBytes;
+            Duration maxBatchDelay = Spec.this.maxBatchDelay;
+            int maxSilverLag = Spec.this.maxSilverLag;
             Duration pollTimeout = Spec.this.pollTimeout;
             long targetFileRows = Spec.this.targetFileRows;
             int maxValueBytes = Spec.this.maxValueBytes;
@@ -153,7 +166,8 @@ public final class Pipeline {
 
             Spec build() {
                 return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
-                        pollTimeout, targetFileRows, maxValueBytes, storageOptions, expectations, transforms,
+                        maxBatchBytes, maxBatchDelay, maxSilverLag, pollTimeout, targetFileRows, maxValueBytes,
+                        storageOptions, expectations, transforms,
                         derivedColumns, quarantine, deleteMarkers, eventLog, partitionColumns, compactionMinFiles,
                         writerParallelism, archive, listeners);
             }
@@ -310,6 +324,67 @@ public final class Pipeline {
             throw new ConfigurationException("maxBatchRecords must be at least 1, got " + maxRecords);
         }
         return new Pipeline(spec.with(d -> d.maxBatchRecords = maxRecords));
+    }
+
+    /**
+     * Bounds a micro-batch by the bytes of its records' keys and values, besides their count: a
+     * backlog of large events is committed in batches of about this size rather than
+     * {@link #withMaxBatchRecords} of them at once, so the memory a batch holds stays bounded whatever
+     * the event size. A single record larger than the bound still makes a batch of its own.
+     *
+     * <pre>{@code
+     * pipeline.withMaxBatchBytes(16L << 20);   // 16 MiB per batch, for a small heap
+     * }</pre>
+     *
+     * @param maxBytes at least 1 (default {@value #DEFAULT_MAX_BATCH_BYTES}, 64 MiB)
+     * @return a copy with this bound
+     */
+    public Pipeline withMaxBatchBytes(long maxBytes) {
+        if (maxBytes < 1) {
+            throw new ConfigurationException("maxBatchBytes must be at least 1, got " + maxBytes);
+        }
+        return new Pipeline(spec.with(d -> d.maxBatchBytes = maxBytes));
+    }
+
+    /**
+     * The latency trigger: a micro-batch is committed once it is full (by records or bytes) or once
+     * its first record has waited this long for more, whichever comes first. A caught-up source is
+     * committed at once, whatever this says; under a steady trickle it bounds how long an event waits
+     * before its batch is written.
+     *
+     * <pre>{@code
+     * pipeline.withMaxBatchDelay(Duration.ofSeconds(2));   // fewer, larger commits; staler tables
+     * }</pre>
+     *
+     * @param delay not negative (default 250 ms); zero commits whatever one poll of the source returned
+     * @return a copy with this delay
+     */
+    public Pipeline withMaxBatchDelay(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new ConfigurationException("max batch delay must not be negative, got " + delay);
+        }
+        return new Pipeline(spec.with(d -> d.maxBatchDelay = delay));
+    }
+
+    /**
+     * Silver merges beside bronze, on a thread of its own, over every bronze commit since its last
+     * merge at once; this bounds how far behind it may fall. When silver is this many bronze commits
+     * behind, bronze waits for it before committing more (back-pressure), so a slow merge cannot let
+     * the backlog between the tables, and the memory it holds, grow without end.
+     *
+     * <pre>{@code
+     * pipeline.withMaxSilverLag(1);   // bronze never more than one commit ahead of silver
+     * }</pre>
+     *
+     * @param bronzeCommits at least 1 (default {@value #DEFAULT_MAX_SILVER_LAG})
+     * @return a copy with this bound
+     */
+    public Pipeline withMaxSilverLag(int bronzeCommits) {
+        if (bronzeCommits < 1) {
+            throw new ConfigurationException("max silver lag must be at least 1 bronze commit, got " + bronzeCommits);
+        }
+        return new Pipeline(spec.with(d -> d.maxSilverLag = bronzeCommits));
     }
 
     /**
@@ -764,6 +839,21 @@ public final class Pipeline {
     /** @return the upper bound of records per micro-batch */
     public int maxBatchRecords() {
         return spec.maxBatchRecords();
+    }
+
+    /** @return the upper bound of the bytes of a micro-batch's keys and values */
+    public long maxBatchBytes() {
+        return spec.maxBatchBytes();
+    }
+
+    /** @return how long a micro-batch's first record waits for more before the batch is committed */
+    public Duration maxBatchDelay() {
+        return spec.maxBatchDelay();
+    }
+
+    /** @return how many bronze commits silver may be behind before bronze waits for it */
+    public int maxSilverLag() {
+        return spec.maxSilverLag();
     }
 
     /** @return how long one poll waits when the source is idle */

@@ -47,6 +47,10 @@ class PipelineWithTest {
                 new Change(p -> p.withMergeStrategy(MergeStrategies.latestBy("version")), Set.of("mergeStrategy")));
         m.put("withName(String)", new Change(p -> p.withName("orders-ingest"), Set.of("name")));
         m.put("withMaxBatchRecords(int)", new Change(p -> p.withMaxBatchRecords(7), Set.of("maxBatchRecords")));
+        m.put("withMaxBatchBytes(long)", new Change(p -> p.withMaxBatchBytes(1234), Set.of("maxBatchBytes")));
+        m.put("withMaxBatchDelay(Duration)",
+                new Change(p -> p.withMaxBatchDelay(Duration.ofSeconds(2)), Set.of("maxBatchDelay")));
+        m.put("withMaxSilverLag(int)", new Change(p -> p.withMaxSilverLag(9), Set.of("maxSilverLag")));
         m.put("withPollTimeout(Duration)",
                 new Change(p -> p.withPollTimeout(Duration.ofSeconds(3)), Set.of("pollTimeout")));
         m.put("withTargetFileRows(long)", new Change(p -> p.withTargetFileRows(9), Set.of("targetFileRows")));
