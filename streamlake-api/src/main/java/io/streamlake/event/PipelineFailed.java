@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param pipeline the pipeline's name
  * @param at when it stopped
- * @param batches micro-batches this run committed
+ * @param batches micro-batches this run committed to bronze (silver may hold fewer of them if it failed)
  * @param events events this run committed to bronze
  * @param cause the error (its message names no secret)
  */

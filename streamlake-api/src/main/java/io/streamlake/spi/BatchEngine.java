@@ -11,7 +11,9 @@ import java.util.List;
  * {@link io.streamlake.PipelineEngine#batchEngine}.
  *
  * <p>Threads: {@link #open()}, {@link #runOnce}, {@link #compact()} and {@link #close()} are called by
- * one thread at a time (each call happens-before the next); the getters may be read from any thread.
+ * one thread at a time (each call happens-before the next), never while another call runs. The two
+ * halves of a batch, {@link #ingestOnce} and {@link #mergeSilver}, may instead run at the same time
+ * on two threads, one each, as a streaming run does; the getters may be read from any thread.
  */
 public interface BatchEngine extends AutoCloseable {
 
@@ -29,6 +31,26 @@ public interface BatchEngine extends AutoCloseable {
      * @throws IllegalStateException before {@link #open()}
      */
     BatchResult runOnce(Duration pollTimeout);
+
+    /**
+     * Polls and commits one micro-batch to bronze only, and hands it to silver for the next
+     * {@link #mergeSilver()}: the first half of {@link #runOnce}. The batch's {@code BatchCommitted}
+     * event is told once silver has it too (at once for a bronze-only pipeline).
+     *
+     * @param pollTimeout how long to wait for records
+     * @return what happened to bronze; {@code events() == 0} when the source had nothing new
+     * @throws IllegalStateException before {@link #open()}
+     */
+    BatchResult ingestOnce(Duration pollTimeout);
+
+    /**
+     * Brings silver up to every bronze version handed over by {@link #ingestOnce} since the last merge,
+     * in one merge where the merge's bounds allow: the second half of {@link #runOnce}. May run on
+     * another thread at the same time as {@link #ingestOnce}, as a streaming run does.
+     *
+     * @return silver rows changed; 0 without silver or when nothing was handed over
+     */
+    long mergeSilver();
 
     /**
      * Combines small files where enough of them piled up and expires silver's delete markers past

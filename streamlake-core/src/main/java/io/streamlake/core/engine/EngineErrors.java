@@ -39,6 +39,12 @@ final class EngineErrors {
         return new StreamLakeException("interrupted while waiting for pipeline " + pipeline, e);
     }
 
+    /** A thread of a run interrupted while it waited for the other: bronze for silver's room, silver for work. */
+    static StreamLakeException interruptedWaitingForSilver(String pipeline, InterruptedException e) {
+        return new StreamLakeException("interrupted while bronze and silver of pipeline " + pipeline
+                + " waited for each other", e);
+    }
+
     /** A run that failed with something other than a {@link StreamLakeException}. */
     static StreamLakeException pipelineFailed(String pipeline, Throwable failure) {
         return new StreamLakeException("pipeline " + pipeline + " failed: " + failure.getMessage(), failure);

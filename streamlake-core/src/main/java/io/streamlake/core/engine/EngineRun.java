@@ -19,7 +19,19 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A pipeline running on its own thread, one micro-batch after another. */
+/**
+ * A pipeline running on its own threads: the pipeline's thread ({@code streamlake-<name>}) polls and
+ * commits bronze one micro-batch after another, and for a pipeline with silver a second thread
+ * ({@code streamlake-silver-<name>}) merges silver beside it, over every bronze commit since its last
+ * merge ({@link MicroBatchEngine#mergeSilver()}). Bronze waits when silver is the pipeline's
+ * {@code maxSilverLag} commits behind. A stop lets silver merge what bronze committed before the run
+ * ends; a failure of either thread ends both, and the run fails with the first failure (the
+ * other's, if any, suppressed in it).
+ *
+ * <p>Threads: the volatile fields are written by one thread each (bronze's figures by the
+ * pipeline's thread, silver's by the silver thread) and read by any thread through
+ * {@link #progress()} and {@link #health()}.
+ */
 final class EngineRun implements PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(EngineRun.class);
     /** Looking for small files costs a listing of the table: do it every few batches, not every one. */
@@ -38,6 +50,7 @@ final class EngineRun implements PipelineRun {
     private volatile boolean failureSurfaced;
     private volatile long batches;
     private volatile long events;
+    /** Written by the thread that merges silver (the pipeline's thread before that thread starts). */
     private volatile long silverRows;
     private volatile long bronzeVersion = -1;
     private volatile long silverVersion = -1;
@@ -69,29 +82,24 @@ final class EngineRun implements PipelineRun {
             state = PipelineProgress.State.RUNNING;
             LOG.info("{} started ({}, batches of up to {} records, poll timeout {}), bronze v{}, silver v{}",
                     pipeline, mode, pipeline.maxBatchRecords(), pipeline.pollTimeout(), bronzeVersion, silverVersion);
-            while (!stopRequested) {
-                BatchResult r = engine.runOnce(pipeline.pollTimeout());
-                // a full batch, or more than a batch still waiting in the source, is a backlog
-                lagging = r.events() >= pipeline.maxBatchRecords()
-                        || engine.recordsBehind().values().stream().mapToLong(Long::longValue).sum() >= pipeline
-                                .maxBatchRecords();
-                if (r.events() > 0) {
-                    lastCommitAt = Instant.now();
-                    // The batch's figures first: progress() read during a compaction shows the batch counted
-                    // with its events and versions, not one without the other.
-                    events += r.events();
-                    silverRows += r.silverRowsChanged();
-                    bronzeVersion = engine.bronzeVersion();
-                    silverVersion = engine.silverVersion();
-                    if (++batches % COMPACTION_CHECK_BATCHES == 0) {
-                        engine.compact();
-                        bronzeVersion = engine.bronzeVersion();
-                        silverVersion = engine.silverVersion();
-                    }
-                } else if (mode == RunMode.UNTIL_CAUGHT_UP && !r.conflict() && engine.caughtUp()) {
-                    break;
+            Thread merger = pipeline.silver().isEmpty() ? null
+                    : new Thread(() -> mergeSilver(engine), "streamlake-silver-" + pipeline.name());
+            if (merger != null) {
+                merger.setDaemon(thread.isDaemon());
+                merger.start();
+            }
+            try {
+                ingest(engine);
+            } finally {
+                // silver merges what bronze committed, then ends (after a failure of bronze too: the
+                // tables are consistent either way, and a restart has less to catch up)
+                engine.finishSilver();
+                if (merger != null) {
+                    joinUninterruptibly(merger);
                 }
             }
+            // the merging thread's failure, if any, is the run's too
+            engine.rethrowSilverFailure();
             state = PipelineProgress.State.STOPPED;
             LOG.info("{} stopped after {} events in {} batches in {} s: {} silver rows changed, {} records"
                     + " quarantined, bronze v{}, silver v{}", pipeline.name(), events, batches,
@@ -103,6 +111,68 @@ final class EngineRun implements PipelineRun {
             LOG.error("{} failed: {}", pipeline.name(), t.getMessage(), t);
         } finally {
             done.countDown();
+        }
+    }
+
+    /** The pipeline's thread: bronze, one micro-batch after another, until stopped, caught up or failed. */
+    private void ingest(MicroBatchEngine engine) {
+        while (!stopRequested) {
+            if (!engine.awaitSilverRoom(() -> stopRequested)) {
+                break;
+            }
+            BatchResult r = engine.ingestOnce(pipeline.pollTimeout());
+            // a full batch, or more than a batch still waiting in the source, is a backlog
+            lagging = r.events() >= pipeline.maxBatchRecords()
+                    || engine.recordsBehind().values().stream().mapToLong(Long::longValue).sum() >= pipeline
+                            .maxBatchRecords();
+            if (r.events() > 0) {
+                lastCommitAt = Instant.now();
+                // The batch's figures first: progress() read during a compaction shows the batch counted
+                // with its events and versions, not one without the other.
+                events += r.events();
+                bronzeVersion = engine.bronzeVersion();
+                if (++batches % COMPACTION_CHECK_BATCHES == 0) {
+                    engine.compactBronze();
+                    bronzeVersion = engine.bronzeVersion();
+                }
+            } else if (mode == RunMode.UNTIL_CAUGHT_UP && !r.conflict() && engine.caughtUp()) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * The silver thread: merges whatever bronze handed over since its last merge, until bronze is
+     * done and everything is merged. A failure is handed to the engine, which ends bronze with it.
+     */
+    private void mergeSilver(MicroBatchEngine engine) {
+        try {
+            long merges = 0;
+            while (engine.awaitSilverWork()) {
+                silverRows += engine.mergeSilver();
+                silverVersion = engine.silverVersion();
+                if (++merges % COMPACTION_CHECK_BATCHES == 0) {
+                    engine.compactSilver();
+                    silverVersion = engine.silverVersion();
+                }
+            }
+        } catch (Throwable t) {
+            engine.silverFailed(t);
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -121,11 +191,18 @@ final class EngineRun implements PipelineRun {
         Throwable f = failure;
         PipelineHealth.Status status = switch (state) {
             case STARTING -> PipelineHealth.Status.STARTING;
-            case RUNNING -> lagging ? PipelineHealth.Status.LAGGING : PipelineHealth.Status.CAUGHT_UP;
+            // a backlog in the source, or bronze held back by silver, is lagging
+            case RUNNING -> lagging || silverHoldsBronze() ? PipelineHealth.Status.LAGGING
+                    : PipelineHealth.Status.CAUGHT_UP;
             case STOPPED -> PipelineHealth.Status.STOPPED;
             case FAILED -> PipelineHealth.Status.FAILED;
         };
         return new PipelineHealth(status, f == null ? null : String.valueOf(f.getMessage()), startedAt, lastCommitAt);
+    }
+
+    private boolean silverHoldsBronze() {
+        MicroBatchEngine e = engine;
+        return e != null && e.silverLag() >= pipeline.maxSilverLag();
     }
 
     @Override

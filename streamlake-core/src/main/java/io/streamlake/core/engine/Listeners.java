@@ -13,8 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands a pipeline's events to its listeners, on the caller's thread (the pipeline's), in order. A
- * listener that throws is logged and skipped for that event: monitoring never stops ingestion.
+ * Hands a pipeline's events to its listeners, on the caller's thread, in order. A listener that
+ * throws is logged and skipped for that event: monitoring never stops ingestion.
+ *
+ * <p>Threads: events come from the pipeline's thread and, for a pipeline with silver, from the
+ * thread that merges silver ({@code BatchCommitted} once silver has the batch). {@link #fire} is
+ * synchronized, so a listener is called by one thread at a time and each call happens-before the
+ * next: listeners need no locking of their own, as before silver had a thread.
  */
 final class Listeners {
     private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
@@ -32,7 +37,7 @@ final class Listeners {
         return !listeners.isEmpty();
     }
 
-    void fire(PipelineEvent event) {
+    synchronized void fire(PipelineEvent event) {
         for (PipelineListener l : listeners) {
             try {
                 deliver(l, event);

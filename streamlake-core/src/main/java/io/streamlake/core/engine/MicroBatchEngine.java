@@ -1,8 +1,10 @@
 package io.streamlake.core.engine;
 
 import io.streamlake.Pipeline;
+import io.streamlake.core.silver.HeldBatches;
 import io.streamlake.core.silver.SilverStage;
 import io.streamlake.core.util.CommitNotes;
+import io.streamlake.core.util.RecordBytes;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.BatchCommitted;
 import io.streamlake.event.BatchTimings;
@@ -36,18 +38,29 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The synchronous heart of a run: one call of {@link #runOnce(Duration)} polls one micro-batch,
- * commits it to bronze with a marker per source partition ({@link BronzeStage}), and brings silver
- * up to that bronze version ({@link SilverStage}). Both the streaming run and the testkit's driver
- * use it, so tests exercise the real path. Internal, not API.
+ * The heart of a run, in two steps: {@link #ingestOnce(Duration)} polls one micro-batch and commits
+ * it to bronze with a marker per source partition ({@link BronzeStage}), then hands it to silver
+ * ({@link SilverFeed}); {@link #mergeSilver()} brings silver up to every bronze version handed over
+ * since its last merge, in one merge ({@link SilverStage}). {@link #runOnce(Duration)} does both in
+ * turn; a streaming run ({@link EngineRun}) does them on two threads, so that silver merges while
+ * bronze ingests. The testkit's driver uses the same steps, so tests exercise the real path.
+ * Internal, not API.
  *
- * <p>Threads: every method is called by one thread at a time, the run's (or the test's). The
+ * <p>Threads: {@link #ingestOnce} (with {@link #awaitSilverRoom}, {@link #compactBronze} and
+ * {@link #finishSilver}) is called by one thread at a time, the ingesting one; {@link #mergeSilver}
+ * (with {@link #awaitSilverWork} and {@link #compactSilver}) by one thread at a time, the merging
+ * one, which may be the same thread or another running at the same time. {@link #open()},
+ * {@link #runOnce}, {@link #compact()} and {@link #close()} are called while neither step runs. The
+ * two steps share only what is safe to share: the tables (safe for concurrent use), the
+ * {@link SilverFeed} (its monitor), the {@link Workers} (any number of callers), the listeners
+ * ({@link Listeners} delivers one event at a time) and the failure (an atomic reference). The
  * batch's work fans out to {@link Workers}, and with {@link #prefetchNextBatch()} the source's polls
  * run on a fetch thread of their own ({@link PrefetchingReader}); {@link #gaps()} and the metrics
  * getters may be read from any thread.
@@ -58,7 +71,10 @@ public final class MicroBatchEngine implements BatchEngine {
     private final Pipeline pipeline;
     private final BronzeStage bronze;
     private final @Nullable SilverStage silver;
-    private final List<Compactor> compactors = new ArrayList<>();
+    private final @Nullable Compactor bronzeCompactor;
+    private final @Nullable Compactor silverCompactor;
+    /** The hand-over to silver, made by {@link #open()}; null without silver. */
+    private volatile @Nullable SilverFeed feed;
     /** Reported by the source from the fetch thread, read by monitoring from any thread. */
     private final List<PositionGap> gaps = new CopyOnWriteArrayList<>();
     /** The batch's helper threads, at the pipeline's writer parallelism; closed with the engine. */
@@ -76,8 +92,12 @@ public final class MicroBatchEngine implements BatchEngine {
     private boolean prefetch;
     private boolean lastPollEmpty;
     private boolean opened;
-    /** What the last call that failed threw: the engine ends with it, for the listeners. */
-    private @Nullable Throwable failure;
+    /**
+     * What the first call that failed threw: the engine ends with it, for the listeners. Both steps
+     * may fail at once, on two threads: the first failure wins and carries the other as suppressed.
+     */
+    private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+    // the ingesting thread writes them; close() reads them after both steps ended
     private long batches;
     private long events;
 
@@ -102,14 +122,13 @@ public final class MicroBatchEngine implements BatchEngine {
         this.silver = silverTable == null ? null
                 : new SilverStage(pipeline, tables.bronze(), silverTable, tables.quarantine(), tables.deleteMarkers(),
                         workers);
-        if (pipeline.compactionMinFiles() > 0) {
-            compactors.add(new Compactor(tables.bronze(), BronzeLayout.SCHEMA, pipeline.targetFileRows(),
-                    pipeline.compactionMinFiles(), List.of()));
-            if (silverTable != null) {
-                compactors.add(new Compactor(silverTable, pipeline.silverSchema().orElseThrow(),
-                        pipeline.targetFileRows(), pipeline.compactionMinFiles(), pipeline.silverKeys()));
-            }
-        }
+        boolean compacting = pipeline.compactionMinFiles() > 0;
+        this.bronzeCompactor = !compacting ? null
+                : new Compactor(tables.bronze(), BronzeLayout.SCHEMA, pipeline.targetFileRows(),
+                        pipeline.compactionMinFiles(), List.of());
+        this.silverCompactor = !compacting || silverTable == null ? null
+                : new Compactor(silverTable, pipeline.silverSchema().orElseThrow(), pipeline.targetFileRows(),
+                        pipeline.compactionMinFiles(), pipeline.silverKeys());
     }
 
     /**
@@ -125,10 +144,34 @@ public final class MicroBatchEngine implements BatchEngine {
     }
 
     private int compactTables() {
-        int removed = 0;
-        for (Compactor c : compactors) {
-            removed += c.compactIfWorthIt();
-        }
+        return compactBronzeTable() + compactSilverTable();
+    }
+
+    /**
+     * Bronze's part of {@link #compact()}, on the ingesting thread.
+     *
+     * @return files replaced
+     */
+    public int compactBronze() {
+        return failureRecorded(this::compactBronzeTable);
+    }
+
+    /**
+     * Silver's part of {@link #compact()} (its small files and the delete markers), on the merging
+     * thread, where it cannot race silver's own merges.
+     *
+     * @return files replaced
+     */
+    public int compactSilver() {
+        return failureRecorded(this::compactSilverTable);
+    }
+
+    private int compactBronzeTable() {
+        return bronzeCompactor == null ? 0 : bronzeCompactor.compactIfWorthIt();
+    }
+
+    private int compactSilverTable() {
+        int removed = silverCompactor == null ? 0 : silverCompactor.compactIfWorthIt();
         if (silver != null) {
             silver.expireDeleteMarkers();
         }
@@ -154,6 +197,7 @@ public final class MicroBatchEngine implements BatchEngine {
             silver.open();
             // A crash between the bronze and the silver commit leaves silver behind: catch up first.
             silver.catchUp(bronzeVersion, null);
+            feed = new SilverFeed(pipeline.maxSilverLag(), pipeline.maxBatchBytes(), bronzeVersion);
         }
         PrefetchingReader r = PrefetchingReader.open(pipeline.source(), new MarkerContext());
         if (prefetch) {
@@ -163,16 +207,126 @@ public final class MicroBatchEngine implements BatchEngine {
     }
 
     /**
-     * Polls and commits one micro-batch.
+     * Polls and commits one micro-batch to bronze, then brings silver up to it: {@link #ingestOnce}
+     * and {@link #mergeSilver} in turn, on the calling thread.
      *
      * @param pollTimeout how long to wait for records
      * @return what happened; {@code events == 0} when the source had nothing
      */
     @Override
     public BatchResult runOnce(Duration pollTimeout) {
+        BatchResult bronzeDone = ingestOnce(pollTimeout);
+        if (bronzeDone.events() == 0 || silver == null) {
+            return bronzeDone;
+        }
+        long start = System.nanoTime();
+        long changed = mergeSilver();
+        return new BatchResult(bronzeDone.events(), bronzeDone.bronzeVersion(), changed, false,
+                bronzeDone.bronzeNanos(), System.nanoTime() - start);
+    }
+
+    /**
+     * Polls and commits one micro-batch to bronze, and hands it to silver for the next
+     * {@link #mergeSilver()}. Never waits for silver: a caller that runs the two on separate threads
+     * waits in {@link #awaitSilverRoom} first.
+     *
+     * @param pollTimeout how long to wait for records
+     * @return what happened to bronze; {@code events == 0} when the source had nothing
+     */
+    @Override
+    public BatchResult ingestOnce(Duration pollTimeout) {
         BatchResult result = failureRecorded(() -> pollAndCommit(pollTimeout));
         reportGaps();
         return result;
+    }
+
+    /**
+     * Brings silver up to every bronze version handed over since its last merge, in one merge where
+     * the merge's bounds allow, and tells the listeners each of those batches is committed.
+     *
+     * @return silver rows changed; 0 without silver or when nothing was handed over
+     */
+    @Override
+    public long mergeSilver() {
+        SilverFeed f = feed;
+        if (f == null || silver == null) {
+            return 0;
+        }
+        return failureRecorded(() -> merge(f, silver));
+    }
+
+    /**
+     * Waits while silver is as many bronze commits behind as the pipeline allows.
+     *
+     * @param stopped ends the wait when true
+     * @return false if the wait ended because of {@code stopped}; true (at once) without silver
+     * @throws RuntimeException what the merging thread failed with, if it did
+     */
+    public boolean awaitSilverRoom(BooleanSupplier stopped) {
+        SilverFeed f = feed;
+        if (f == null) {
+            return true;
+        }
+        try {
+            return f.awaitRoom(stopped);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EngineErrors.interruptedWaitingForSilver(pipeline.name(), e);
+        }
+    }
+
+    /**
+     * Waits for bronze to hand over a batch, on the merging thread.
+     *
+     * @return true when there is one to merge; false once {@link #finishSilver()} was called and
+     *     everything handed over is merged (or there is no silver)
+     */
+    public boolean awaitSilverWork() {
+        SilverFeed f = feed;
+        if (f == null) {
+            return false;
+        }
+        try {
+            return f.awaitWork();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EngineErrors.interruptedWaitingForSilver(pipeline.name(), e);
+        }
+    }
+
+    /** Bronze hands over no more batches: the merging thread ends once it merged what it has. */
+    public void finishSilver() {
+        SilverFeed f = feed;
+        if (f != null) {
+            f.finish();
+        }
+    }
+
+    /**
+     * The merging thread failed with this: the engine ends with it, and bronze stops waiting for it.
+     *
+     * @param t what the merging thread threw
+     */
+    public void silverFailed(Throwable t) {
+        record(t);
+        SilverFeed f = feed;
+        if (f != null) {
+            f.fail(t);
+        }
+    }
+
+    /** @throws RuntimeException what the merging thread failed with, if it did ({@link #silverFailed}) */
+    public void rethrowSilverFailure() {
+        SilverFeed f = feed;
+        if (f != null) {
+            f.rethrowFailure();
+        }
+    }
+
+    /** @return bronze commits handed to silver and not merged yet; 0 without silver */
+    public int silverLag() {
+        SilverFeed f = feed;
+        return f == null ? 0 : f.lag();
     }
 
     /** Runs a step, keeping what it throws: the engine then ends with that failure, for the listeners. */
@@ -180,8 +334,18 @@ public final class MicroBatchEngine implements BatchEngine {
         try {
             return step.get();
         } catch (RuntimeException | Error e) {
-            failure = e;
+            record(e);
             throw e;
+        }
+    }
+
+    /** Keeps the first failure; a second one, from the other step, is added to it as suppressed. */
+    private void record(Throwable t) {
+        if (!failure.compareAndSet(null, t)) {
+            Throwable first = failure.get();
+            if (first != null && first != t && !List.of(first.getSuppressed()).contains(t)) {
+                first.addSuppressed(t);
+            }
         }
     }
 
@@ -214,7 +378,7 @@ public final class MicroBatchEngine implements BatchEngine {
             // what the commit records about its batch (and the listeners hear): a pass over the batch's
             // lengths and one range per partition
             positions = bronze.positionRanges(lastPositions);
-            bytes = bytes(records);
+            bytes = RecordBytes.of(records);
             int count = records.size();
             long size = bytes;
             List<PositionRange> ranges = positions;
@@ -234,44 +398,60 @@ public final class MicroBatchEngine implements BatchEngine {
             r.batchSettled();
         }
         r.committed(lastPositions);
+        long committedAt = System.nanoTime();
         int events = records.size();
-        // Handed over with no reference left here, so that silver can let the raw records go once decoded.
-        AtomicReference<List<SourceRecord>> batch = new AtomicReference<>(records);
-        records = null;
-        long silverStart = System.nanoTime();
-        long silverChanged = silver == null ? 0 : silver.catchUp(version, batch);
-        long end = System.nanoTime();
-        BatchResult result = new BatchResult(events, version, silverChanged, false, silverStart - start,
-                end - silverStart);
         batches++;
         this.events += events;
-        if (listeners.any()) {
-            listeners.fire(batchCommitted(result, positions, bytes, pollNanos, behind));
+        SilverFeed.BronzeDone done = new SilverFeed.BronzeDone(batches, events, positions, pollNanos,
+                bronze.writeNanos(), bronze.commitNanos(), committedAt - start, bronze.filesWritten(), committedAt,
+                behind);
+        SilverFeed f = feed;
+        if (f == null) {
+            if (listeners.any()) {
+                listeners.fire(batchCommitted(done, bytes, version, SilverStage.Work.NONE, 0));
+            }
+        } else {
+            // Handed over with no reference left here, so that silver can let the raw records go once decoded.
+            f.offer(version, records, bytes, done);
         }
-        return result;
+        return new BatchResult(events, version, 0, false, committedAt - start, 0);
     }
 
-    private BatchCommitted batchCommitted(BatchResult r, List<PositionRange> positions, long bytes, long pollNanos,
-            Map<SourcePartition, Long> behind) {
-        SilverStage.Work w = silver == null ? SilverStage.Work.NONE : silver.lastWork();
-        BatchTimings timings = new BatchTimings(Duration.ofNanos(pollNanos), Duration.ofNanos(bronze.writeNanos()),
-                Duration.ofNanos(bronze.commitNanos()), Duration.ofNanos(r.bronzeNanos()),
+    /**
+     * One catch-up over what the feed holds, then each batch's event, in order. The batches count as
+     * merged only after their events: a listener that takes its time holds bronze back as a slow merge
+     * does, instead of letting events pile up.
+     */
+    private long merge(SilverFeed f, SilverStage s) {
+        HeldBatches held = new HeldBatches();
+        List<SilverFeed.Committed> taken = f.take(held);
+        try {
+            long changed = s.catchUp(f.bronzeVersion(), held);
+            if (listeners.any() && !taken.isEmpty()) {
+                SilverStage.Work work = s.lastWork();
+                for (int i = 0; i < taken.size(); i++) {
+                    SilverFeed.Committed c = taken.get(i);
+                    // the catch-up's figures go with the last batch it covered, so that sums over events add up
+                    boolean last = i == taken.size() - 1;
+                    listeners.fire(batchCommitted(c.event(), c.bytes(), c.version(),
+                            last ? work : SilverStage.Work.NONE, System.nanoTime() - c.event().committedAtNanos()));
+                }
+            }
+            return changed;
+        } finally {
+            f.merged(taken.size());
+        }
+    }
+
+    private BatchCommitted batchCommitted(SilverFeed.BronzeDone b, long bytes, long bronzeVersion, SilverStage.Work w,
+            long silverNanos) {
+        BatchTimings timings = new BatchTimings(Duration.ofNanos(b.pollNanos()), Duration.ofNanos(b.writeNanos()),
+                Duration.ofNanos(b.commitNanos()), Duration.ofNanos(b.bronzeNanos()),
                 Duration.ofNanos(w.decodeNanos()), Duration.ofNanos(w.mergeNanos()), Duration.ofNanos(w.commitNanos()),
-                Duration.ofNanos(r.silverNanos()));
-        return new BatchCommitted(pipeline.name(), Instant.now(), batches, r.events(), bytes, positions,
-                r.bronzeVersion(), silverVersion(), w.changes(), bronze.filesWritten(), w.filesAdded(),
-                w.filesRemoved(), w.retries(), w.quarantined(), w.expectations(), timings, behind);
-    }
-
-    private static long bytes(List<SourceRecord> records) {
-        long bytes = 0;
-        for (int i = 0; i < records.size(); i++) {
-            SourceRecord r = records.get(i);
-            byte[] key = r.key();
-            byte[] value = r.value();
-            bytes += (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
-        }
-        return bytes;
+                Duration.ofNanos(silverNanos));
+        return new BatchCommitted(pipeline.name(), Instant.now(), b.batch(), b.events(), bytes, b.positions(),
+                bronzeVersion, silverVersion(), w.changes(), b.bronzeFiles(), w.filesAdded(), w.filesRemoved(),
+                w.retries(), w.quarantined(), w.expectations(), timings, b.behind());
     }
 
     /** Hands the gaps the fetch thread reported to the listeners, here on the engine's thread. */
@@ -363,7 +543,7 @@ public final class MicroBatchEngine implements BatchEngine {
             workers.close();
         }
         reportGaps();
-        Throwable f = failure;
+        Throwable f = failure.get();
         if (f != null) {
             listeners.fire(new PipelineFailed(pipeline.name(), Instant.now(), batches, events, f));
         } else if (opened) {

@@ -3,6 +3,7 @@ package io.streamlake.core.silver;
 import io.streamlake.Pipeline;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;
+import io.streamlake.core.util.RecordBytes;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.RowChanges;
@@ -31,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +74,9 @@ public final class SilverStage {
     private final List<String> key;
     private final String layout;
     private final MergeStrategy strategy;
-    private final int replayChunkRows;
+    /** One merge takes at most this many records, and this many bytes of them (at least one bronze version). */
+    private final long mergeMaxRecords;
+    private final long mergeMaxBytes;
     private volatile long silverVersion = -1;
 
     // Run totals, updated only after a successful commit so retried batches are not counted twice.
@@ -120,7 +122,8 @@ public final class SilverStage {
         this.targetFileRows = pipeline.targetFileRows();
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
         strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
-        this.replayChunkRows = pipeline.maxBatchRecords();
+        this.mergeMaxRecords = (long) pipeline.maxBatchRecords() * pipeline.maxSilverLag();
+        this.mergeMaxBytes = pipeline.maxBatchBytes();
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
         this.passedNow = new long[preparer.ruleCount()];
@@ -208,15 +211,19 @@ public final class SilverStage {
     }
 
     /**
+     * Brings silver up to a bronze version, over every version since its marker: in one merge when
+     * they fit the merge's bounds (the pipeline's batch bounds, records times the silver lag and
+     * bytes), else in as few merges as do.
+     *
      * @param bronzeVersion the bronze version to reach
-     * @param batch holds the records bronze committed at exactly {@code bronzeVersion}, when the
-     *     caller has them in memory, so the common case needs no read of bronze files; null or empty
-     *     otherwise. The stage takes them out of the holder, so that once they are decoded their raw
-     *     bytes can be collected while the merge runs: the caller must hold no other reference.
+     * @param held records of bronze versions the caller still holds in memory, so the common case
+     *     needs no read of bronze files; null or empty otherwise. The stage takes them out as it
+     *     decodes them, so that their raw bytes can be collected while the merge runs: the caller
+     *     must hold no other reference.
      * @return silver rows changed
      */
-    public long catchUp(long bronzeVersion, @Nullable AtomicReference<List<SourceRecord>> batch) {
-        List<SourceRecord> recent = batch == null ? null : batch.getAndSet(null);
+    public long catchUp(long bronzeVersion, @Nullable HeldBatches held) {
+        HeldBatches recent = held == null ? new HeldBatches() : held;
         long changed = 0;
         int conflicts = 0;
         // Records the merge failed on, found by an earlier attempt at the same batch.
@@ -239,20 +246,25 @@ public final class SilverStage {
             if (consumed >= bronzeVersion) {
                 return changed;
             }
+            recent.dropThrough(consumed);
             List<SourceRecord> records;
             long[] versions;
             long upTo;
-            if (recent != null && consumed == bronzeVersion - 1) {
-                records = recent;
-                versions = new long[records.size()];
-                Arrays.fill(versions, bronzeVersion);
-                upTo = bronzeVersion;
+            HeldBatches.Taken taken = recent.take(consumed + 1, mergeMaxRecords, mergeMaxBytes);
+            if (taken != null) {
+                records = taken.records();
+                versions = taken.versions();
+                upTo = Math.min(taken.upTo(), bronzeVersion);
             } else {
                 records = new ArrayList<>();
                 List<Long> recordVersions = new ArrayList<>();
-                upTo = readBronze(consumed + 1, bronzeVersion, records, recordVersions);
+                long firstHeld = recent.firstVersion();
+                // read what is not held, up to the first version that is
+                long readTo = firstHeld > consumed + 1 ? Math.min(bronzeVersion, firstHeld - 1) : bronzeVersion;
+                upTo = readBronze(consumed + 1, readTo, records, recordVersions);
                 versions = recordVersions.stream().mapToLong(Long::longValue).toArray();
             }
+            taken = null;
             try {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
@@ -263,7 +275,6 @@ public final class SilverStage {
                 // Decoded: the raw records are not needed again (a retry reads bronze), and holding
                 // them through the merge would make the collector copy them over and over.
                 records = null;
-                recent = null;
                 // Before the delete markers see the batch: events a truncate keeps out leave no marker.
                 Truncation.Batch cut = opened().begin(snapshot, prepared);
                 Instant batchTime = prepared.latestTime;
@@ -422,20 +433,23 @@ public final class SilverStage {
     }
 
     /**
-     * Reads bronze versions from..to in order, stopping after a chunk of records; returns the last
-     * version read.
+     * Reads bronze versions from..to in order, stopping after the version that reaches a merge's
+     * bounds; returns the last version read.
      */
     private long readBronze(long from, long to, List<SourceRecord> out, List<Long> versions) {
         Map<String, SourcePartition> partitions = new HashMap<>();
+        long bytes = 0;
         for (TableChange change : bronze.changes(from, to)) {
             for (DataFile file : change.addedFiles()) {
                 Iterator<Row> it = bronze.read(file, BronzeLayout.SCHEMA);
                 while (it.hasNext()) {
-                    out.add(RawRecords.fromRow(it.next(), partitions));
+                    SourceRecord r = RawRecords.fromRow(it.next(), partitions);
+                    bytes += RecordBytes.of(r);
+                    out.add(r);
                     versions.add(change.version());
                 }
             }
-            if (out.size() >= replayChunkRows) {
+            if (out.size() >= mergeMaxRecords || bytes >= mergeMaxBytes) {
                 return change.version();
             }
         }
