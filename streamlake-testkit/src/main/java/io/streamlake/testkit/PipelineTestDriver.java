@@ -21,6 +21,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -113,8 +116,90 @@ public final class PipelineTestDriver implements AutoCloseable {
      */
     public int runOneBatch() {
         BatchEngine e = engine();
+        return failing(() -> e.runOnce(Duration.ZERO).events());
+    }
+
+    /**
+     * The first half of {@link #runOneBatch()}: polls and commits one micro-batch to bronze only, and
+     * leaves it for silver's next merge ({@link #mergeSilver()}), as the pipeline's thread does in a
+     * streaming run while silver merges on its own. Several calls in a row let silver fall behind by
+     * as many bronze commits; the next merge covers them all, in one merge where the pipeline's
+     * bounds allow. A batch's {@code BatchCommitted} event comes with the merge that covers it.
+     *
+     * <pre>{@code
+     * driver.ingestOneBatch();                         // bronze v1
+     * driver.ingestOneBatch();                         // bronze v2; silver still behind
+     * driver.crashAfterNextCommit(Stage.SILVER);
+     * assertThatThrownBy(driver::mergeSilver).isInstanceOf(SimulatedCrash.class);
+     * driver.runOneBatch();                            // restarts: silver catches up from its marker
+     * }</pre>
+     *
+     * @return the number of events committed to bronze (0 if the source had nothing new)
+     */
+    public int ingestOneBatch() {
+        BatchEngine e = engine();
+        return failing(() -> e.ingestOnce(Duration.ZERO).events());
+    }
+
+    /**
+     * The second half of {@link #runOneBatch()}: brings silver up to every bronze commit made by
+     * {@link #ingestOneBatch()} since the last merge, as the silver thread of a streaming run does.
+     *
+     * @return silver rows changed (0 when nothing was left to merge)
+     */
+    public long mergeSilver() {
+        BatchEngine e = engine();
+        return failing(e::mergeSilver);
+    }
+
+    /**
+     * Both halves at once, on two threads, as a streaming run has them: ingests one micro-batch into
+     * bronze on the test's thread while silver merges, on another thread, what earlier
+     * {@link #ingestOneBatch()} calls left behind. With faults armed on both stages, both threads fail
+     * at once: the call throws the bronze side's failure with silver's suppressed in it (or silver's
+     * alone), and the next call restarts the pipeline from its tables.
+     *
+     * @return the number of events committed to bronze by this call
+     */
+    public int ingestWhileMerging() {
+        BatchEngine e = engine();
+        CompletableFuture<Long> merging = CompletableFuture.supplyAsync(e::mergeSilver, runnable -> {
+            Thread t = new Thread(runnable, "streamlake-testkit-silver");
+            t.setDaemon(true);
+            t.start();
+        });
+        Throwable bronzeFailure = null;
+        int events = 0;
         try {
-            return e.runOnce(Duration.ZERO).events();
+            events = e.ingestOnce(Duration.ZERO).events();
+        } catch (RuntimeException | Error failure) {
+            bronzeFailure = failure;
+        }
+        Throwable silverFailure = null;
+        try {
+            merging.join();
+        } catch (CompletionException failure) {
+            silverFailure = failure.getCause();
+        }
+        Throwable first = bronzeFailure != null ? bronzeFailure : silverFailure;
+        if (first == null) {
+            return events;
+        }
+        if (silverFailure != null && silverFailure != first
+                && !List.of(first.getSuppressed()).contains(silverFailure)) {
+            first.addSuppressed(silverFailure);
+        }
+        discardEngine();
+        if (first instanceof Error err) {
+            throw err;
+        }
+        throw (RuntimeException) first;
+    }
+
+    /** Runs a step of the engine; a failure drops the engine, so the next step restarts it. */
+    private <T> T failing(Supplier<T> step) {
+        try {
+            return step.get();
         } catch (RuntimeException | Error failure) {
             discardEngine();
             throw failure;
