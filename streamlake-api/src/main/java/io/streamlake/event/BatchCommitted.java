@@ -9,7 +9,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A micro-batch reached bronze, and silver caught up with it.
+ * A micro-batch reached bronze, and silver caught up with it. Silver merges beside bronze, over
+ * every bronze commit since its last merge at once: the events of the batches one merge covered come
+ * together, in batch order, right after that merge, and its silver figures (changes, files,
+ * retries, quarantined, expectations, decode/merge/commit timings) go with the last of them, the
+ * others carrying none, so that sums over events add up.
  *
  * @param pipeline the pipeline's name
  * @param at when silver (or bronze, without silver) committed
@@ -19,7 +23,8 @@ import java.util.Objects;
  * @param positions the source positions committed, per partition
  * @param bronzeVersion the bronze version committed
  * @param silverVersion silver's version after the batch, -1 without silver
- * @param silverChanges the silver keys the batch inserted, updated and deleted
+ * @param silverChanges the silver keys inserted, updated and deleted by the merge that covered the batch
+ *     (with the last batch it covered)
  * @param bronzeFiles data files the bronze commit added
  * @param silverFilesAdded data files silver's commits added
  * @param silverFilesRemoved data files silver's commits removed (rewritten or emptied)

@@ -20,12 +20,14 @@ import java.util.Objects;
  * @param bronzeCommit the bronze commit with its markers
  * @param bronze from the poll's return to the bronze commit ({@code bronzeWrite}, {@code bronzeCommit}
  *     and the filtering of records already committed)
- * @param decode decoding, transforming and checking the records against the expectations; zero
- *     without silver
- * @param merge merging the rows into silver's files by key; zero without silver
- * @param silverCommit silver's commit; zero without silver
- * @param silver from the bronze commit to silver's ({@code decode}, {@code merge}, {@code silverCommit}
- *     and the quarantine's and delete markers' commits); zero without silver
+ * @param decode decoding, transforming and checking the records against the expectations, for the
+ *     whole merge that covered the batch (told with the last batch it covered, zero with the others);
+ *     zero without silver
+ * @param merge merging the rows into silver's files by key, as {@code decode}
+ * @param silverCommit silver's commit, as {@code decode}
+ * @param silver from the bronze commit to the silver commit that covered the batch: the wait for
+ *     silver's thread (a merge of earlier batches in progress) and the merge itself; zero without
+ *     silver
  */
 public record BatchTimings(Duration poll, Duration bronzeWrite, Duration bronzeCommit, Duration bronze,
         Duration decode, Duration merge, Duration silverCommit, Duration silver) {

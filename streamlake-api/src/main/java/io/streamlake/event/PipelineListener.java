@@ -6,9 +6,11 @@ package io.streamlake.event;
  * overrides what it needs; each passes its event on to {@link #onEvent}, so a listener that wants
  * every event (to forward it, or record it in a test) overrides that one alone.
  *
- * <p>Threads: the methods are called on the pipeline's own thread, one at a time, in the order the
- * events happened (with the testkit's driver, on the test's thread). <b>They must not block</b> and
- * should return within microseconds: ingestion waits for them. Hand slow work (a network call, a
+ * <p>Threads: the methods are called one at a time, each call happening-before the next, in the
+ * order the events happened: {@link #onBatchCommitted} of a pipeline with silver on the thread that
+ * merges silver (a batch is committed once silver has it), the others on the pipeline's own thread
+ * (with the testkit's driver, on the test's thread). So a listener needs no locking of its own.
+ * <b>They must not block</b> and should return within microseconds: ingestion waits for them. Hand slow work (a network call, a
  * write) to a thread of your own. A listener that throws is logged at WARN and otherwise ignored: a
  * monitoring hook never stops ingestion.
  *

@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  * Life-cycle rows (start, stop, failure, skipped positions, conflicts) are this instance's, kept
  * until a write takes them.
  *
- * <p>Threads: the pipeline's only, as a listener of its events. A failed write is logged and tried
+ * <p>Threads: called as a listener of its events, one at a time (the engine's {@code Listeners}
+ * delivers under its lock), on the pipeline's thread or the one that merges silver; each call
+ * happens-before the next, so its state needs no lock of its own. A failed write is logged and tried
  * again with the next one: the event log never stops ingestion.
  */
 final class EventLog implements PipelineListener {

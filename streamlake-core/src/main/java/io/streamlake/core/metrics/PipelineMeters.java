@@ -37,7 +37,8 @@ import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One pipeline's meters. Its methods are called on the pipeline's thread, one event at a time; the
+ * One pipeline's meters. Its methods are called on the pipeline's threads (the pipeline's, and
+ * silver's for committed batches), one event at a time, each call happening-before the next; the
  * registry's thread reads the meters at any time. Micrometer's meters are thread-safe, the maps that
  * hold meters made on first use are concurrent (two runs of one pipeline name in one process, the
  * testkit's conflicting drivers for one, report to the same meters from two threads), and the gauges'
@@ -80,7 +81,7 @@ final class PipelineMeters {
     private final ConcurrentMap<SourcePartition, Lag> behind = new ConcurrentHashMap<>();
     /**
      * The registry clock's monotonic time of the last commit, or {@link Long#MIN_VALUE} before the
-     * first: written by the pipeline's thread, read by the gauge on the registry's, hence volatile.
+     * first: written by the pipeline's threads one at a time, read by the gauge on the registry's, hence volatile.
      */
     private volatile long lastCommitNanos = Long.MIN_VALUE;
 
@@ -202,7 +203,7 @@ final class PipelineMeters {
                 .increment();
     }
 
-    /** A gauge's state: written by the pipeline's thread, read by the registry's, hence volatile. */
+    /** A gauge's state: written by the pipeline's threads one at a time, read by the registry's, hence volatile. */
     private static final class Lag {
         private volatile double records = Double.NaN;
     }

@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Counters count what this process committed (they start from zero with the process and survive
  * a pipeline's restart inside it); the monitoring system's rates and increases make totals of them.
- * The meters are updated on each pipeline's thread as its events arrive, and read by the registry's
+ * The meters are updated on each pipeline's threads, one event at a time, as its events arrive, and read by the registry's
  * thread whenever it publishes: every meter is thread-safe, and the gauges' state is volatile.
  *
  * <p>Micrometer is an optional dependency of streamlake-core: this class, the only one that names
@@ -88,7 +88,7 @@ public final class PipelineMetrics {
         private final MeterRegistry registry;
         /**
          * Per pipeline name. Concurrent: a listener added to several pipelines is called on each
-         * one's thread at once (one pipeline's events come one at a time, on its thread).
+         * one's threads at once (one pipeline's events come one at a time).
          */
         private final ConcurrentMap<String, PipelineMeters> pipelines = new ConcurrentHashMap<>();
 

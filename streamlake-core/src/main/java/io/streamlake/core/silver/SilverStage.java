@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * silver commit: after a crash between the two, the replay skips the records the quarantine already
  * holds, so no bad record is quarantined twice. Delete markers ({@link DeleteMarkers}) are committed
  * between the two, in the same way.
+ *
+ * <p>Threads: {@link #open()} runs first, alone; then {@link #catchUp}, {@link #lastWork()} and
+ * {@link #expireDeleteMarkers()} are called by one thread at a time, the one that merges silver (in a
+ * streaming run its own thread, beside the pipeline's). {@link #version()}, {@link #quarantined()} and
+ * {@link #metrics()} may be read from any thread: they are volatile, and the run totals behind them
+ * change under this object's lock ({@link #count}).
  */
 public final class SilverStage {
     private static final Logger LOG = LoggerFactory.getLogger(SilverStage.class);
