@@ -98,11 +98,8 @@ class BatchBytesTest {
         for (int i = 0; i < events; i++) {
             String order = "o-" + (i % 12);
             String status = "S" + i;
-            String json = Orders.json(order, status, i);
-            // ~10 KiB each: four fit in a batch of 40 KiB with their keys, five do not
-            String padded = json.substring(0, json.length() - 1) + ",\"pad\":\"" + "x".repeat(10 * KIB - 200)
-                    + "\"}";
-            hub.send(order, padded);
+            // 10 KiB less a little for the key: four fit in a batch of 40 KiB, five do not
+            hub.send(order, Orders.padded(Orders.json(order, status, i), 10 * KIB - 8));
             latest.put(order, status);
         }
         List<Integer> batchSizes = new ArrayList<>();
