@@ -17,9 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,29 +55,8 @@ class BatchBytesTest {
     @Test
     void aTrickleIsHandedOverWithoutWaitingForMore() throws Exception {
         InMemoryHub hub = InMemoryHub.create("trickle", 1);
-        AtomicBoolean stop = new AtomicBoolean();
-        CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
-            for (int i = 0; !stop.get(); i++) {
-                hub.send(0, null, "e" + i);
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
         try (SourceReader reader = hub.open(new NoMarkers("p"))) {
-            // an hour's wait and no bound by records or bytes: only the delay (or having nothing
-            // more at hand) may end the poll while the trickle goes on
-            BatchLimits limits = new BatchLimits(Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(1),
-                    Duration.ofMillis(50));
-            List<SourceRecord> batch = CompletableFuture.supplyAsync(() -> reader.poll(limits)).get(60,
-                    TimeUnit.SECONDS);
-            assertThat(batch).isNotEmpty();
-            assertThat(trickle).as("returned while the events were still trickling in").isNotDone();
-        } finally {
-            stop.set(true);
-            trickle.get(10, TimeUnit.SECONDS);
+            BoundedBatches.pollDuringTrickle(reader, i -> hub.send(0, null, "e" + i), Duration.ofMillis(50));
         }
     }
 

@@ -14,6 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * What every reader's tests of {@link BatchLimits} check: each batch within its bounds (a batch above
@@ -50,6 +54,41 @@ public final class BoundedBatches {
             }
         }
         return batches;
+    }
+
+    /**
+     * Polls once while another thread sends an event every few milliseconds, with an hour's wait and
+     * no bound by records or bytes: only the delay (or having nothing more at hand) may end the poll
+     * while the trickle goes on. Asserts that the poll returned events while the trickle still ran.
+     *
+     * @param sendOne sends event {@code i}
+     * @param delay the limits' delay
+     * @return the batch
+     */
+    public static List<SourceRecord> pollDuringTrickle(SourceReader reader, IntConsumer sendOne, Duration delay)
+            throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
+            for (int i = 0; !stop.get(); i++) {
+                sendOne.accept(i);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            BatchLimits limits = new BatchLimits(Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(1), delay);
+            List<SourceRecord> batch = CompletableFuture.supplyAsync(() -> reader.poll(limits)).get(60,
+                    TimeUnit.SECONDS);
+            assertThat(batch).isNotEmpty();
+            assertThat(trickle).as("returned while the events were still trickling in").isNotDone();
+            return batch;
+        } finally {
+            stop.set(true);
+            trickle.get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** Asserts one batch's bounds: its records, and its bytes unless it holds a single record. */

@@ -22,9 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,28 +94,13 @@ class KafkaBatchLimitsIT extends EmbeddedKafkaTest {
     @Test
     void aPollReturnsWhileEventsTrickleInLongBeforeItsWait() throws Exception {
         String topic = newTopic(1);
-        AtomicBoolean stop = new AtomicBoolean();
-        CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
-            try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
-                for (int i = 0; !stop.get(); i++) {
-                    producer.send(0, null, ("event " + i).getBytes(StandardCharsets.UTF_8));
-                    producer.flush();
-                    Thread.sleep(5);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        BatchLimits limits = new BatchLimits(Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(1),
-                Duration.ofMillis(100));
-        try (SourceReader reader = KafkaSource.topics(kafka.bootstrapServers(), topic).open(new NoMarkers("trickle"))) {
-            List<SourceRecord> batch = CompletableFuture.supplyAsync(() -> reader.poll(limits)).get(60,
-                    TimeUnit.SECONDS);
-            assertThat(batch).isNotEmpty();
-            assertThat(trickle).as("returned while the events were still trickling in").isNotDone();
-        } finally {
-            stop.set(true);
-            trickle.get(30, TimeUnit.SECONDS);
+        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), topic).open();
+                SourceReader reader = KafkaSource.topics(kafka.bootstrapServers(), topic)
+                        .open(new NoMarkers("trickle"))) {
+            BoundedBatches.pollDuringTrickle(reader, i -> {
+                producer.send(0, null, ("event " + i).getBytes(StandardCharsets.UTF_8));
+                producer.flush();
+            }, Duration.ofMillis(100));
         }
     }
 
