@@ -35,6 +35,31 @@ public interface SourceReader extends AutoCloseable {
     List<SourceRecord> poll(int maxRecords, Duration maxWait);
 
     /**
+     * Returns the next records, in position order within each partition, within the given bounds.
+     * The engine calls this one, with limits built from the pipeline's settings.
+     *
+     * <p>A reader that can should stop gathering once the batch holds {@link BatchLimits#maxRecords}
+     * records or {@link BatchLimits#maxBytes} bytes of keys and values ({@link BatchLimits#admits}), and
+     * once the first record it gathered has waited {@link BatchLimits#maxDelay} for more
+     * ({@link BatchLimits#delayPassed}). A record it leaves out must come first in the next poll, as a
+     * record beyond {@code maxRecords} does. A single record larger than {@code maxBytes} still makes a
+     * batch of one. {@link BatchLimits#maxWait} stays how long to wait when nothing is available.
+     *
+     * <p>The default calls {@link #poll(int, Duration)} with the records and the wait, so a reader
+     * written before this method keeps working, bounded by records only.
+     *
+     * <pre>{@code
+     * List<SourceRecord> batch = reader.poll(BatchLimits.of(10_000, Duration.ofMillis(500)).withMaxBytes(16L << 20));
+     * }</pre>
+     *
+     * @param limits the batch's bounds
+     * @return the records, possibly empty
+     */
+    default List<SourceRecord> poll(BatchLimits limits) {
+        return poll(limits.maxRecords(), limits.maxWait());
+    }
+
+    /**
      * Discards whatever was read but not committed and seeks every partition again to the position
      * after its committed marker. Called when a batch was abandoned (a commit conflict, a failed write).
      */

@@ -1,5 +1,6 @@
 package io.streamlake.testkit;
 
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -174,8 +175,18 @@ public final class InMemoryHub implements Source {
 
         @Override
         public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+            return poll(BatchLimits.of(maxRecords, maxWait));
+        }
+
+        /**
+         * Waits up to the limits' wait for an event, then takes what the hub holds, round-robin, until
+         * the batch is full by records or bytes. It never waits for more once it has one, so the
+         * delay never has to cut it.
+         */
+        @Override
+        public List<SourceRecord> poll(BatchLimits limits) {
             try {
-                if (!waitForData(next, System.nanoTime() + maxWait.toNanos())) {
+                if (!waitForData(next, System.nanoTime() + limits.maxWaitNanos())) {
                     atEnd = true;
                     return List.of();
                 }
@@ -185,14 +196,23 @@ public final class InMemoryHub implements Source {
             }
             List<SourceRecord> out = new ArrayList<>();
             synchronized (InMemoryHub.this) {
+                long bytes = 0;
                 boolean progress = true;
-                while (out.size() < maxRecords && progress) {
+                boolean full = false;
+                while (!full && progress) {
                     progress = false;
-                    for (int p = 0; p < ids.length && out.size() < maxRecords; p++) {
+                    for (int p = 0; p < ids.length && !full; p++) {
                         List<SourceRecord> log = partitions.get(p);
                         if (next[p] < log.size()) {
-                            out.add(log.get((int) next[p]++));
-                            progress = true;
+                            SourceRecord r = log.get((int) next[p]);
+                            long b = BatchLimits.bytes(r);
+                            full = !limits.admits(out.size(), bytes, b);
+                            if (!full) {
+                                bytes += b;
+                                out.add(r);
+                                next[p]++;
+                                progress = true;
+                            }
                         }
                     }
                 }

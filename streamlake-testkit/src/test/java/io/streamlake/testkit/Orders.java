@@ -72,6 +72,16 @@ public final class Orders {
         return json(key(n), "S" + n, minute);
     }
 
+    /**
+     * @param json an order event
+     * @param bytes the length wanted, in UTF-8 bytes
+     * @return the event with a {@code pad} field that makes it that long, which the schema ignores
+     */
+    public static String padded(String json, int bytes) {
+        String open = json.substring(0, json.length() - 1) + ",\"pad\":\"";
+        return open + "x".repeat(Math.max(0, bytes - open.length() - 2)) + "\"}";
+    }
+
     /** @return the order id, and record key, of event n */
     public static String key(int n) {
         return "o-" + (n % 100);

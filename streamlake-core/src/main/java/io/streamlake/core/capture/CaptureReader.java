@@ -5,6 +5,7 @@ import io.streamlake.core.capture.CaptureFiles.CaptureFile;
 import io.streamlake.core.storage.StorageLocation;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.exceptions.StreamLakeException;
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -45,6 +46,11 @@ import org.slf4j.LoggerFactory;
 final class CaptureReader implements SourceReader {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureReader.class);
     private static final int CHUNK = 4096;
+    /**
+     * A chunk also ends at this many bytes of keys and values, so that {@link #AHEAD} chunks of large
+     * events (1 MB each) hold 64 MiB, not 32 times 4096 of them.
+     */
+    private static final long CHUNK_BYTES = 2L << 20;
     /** Chunks decoded ahead of the engine: enough to keep it busy, bounded so memory is too. */
     private static final int AHEAD = 32;
     private static final Object END = new Object();
@@ -141,6 +147,7 @@ final class CaptureReader implements SourceReader {
     private static final class Output {
         private final BlockingQueue<Object> queue;
         private List<SourceRecord> chunk = new ArrayList<>(CHUNK);
+        private long chunkBytes;
 
         Output(BlockingQueue<Object> queue) {
             this.queue = queue;
@@ -148,7 +155,8 @@ final class CaptureReader implements SourceReader {
 
         void add(SourceRecord r) throws InterruptedException {
             chunk.add(r);
-            if (chunk.size() == CHUNK) {
+            chunkBytes += BatchLimits.bytes(r);
+            if (chunk.size() == CHUNK || chunkBytes >= CHUNK_BYTES) {
                 flush();
             }
         }
@@ -157,6 +165,7 @@ final class CaptureReader implements SourceReader {
             if (!chunk.isEmpty()) {
                 queue.put(chunk);
                 chunk = new ArrayList<>(CHUNK);
+                chunkBytes = 0;
             }
         }
 
@@ -316,6 +325,20 @@ final class CaptureReader implements SourceReader {
 
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        return poll(BatchLimits.of(maxRecords, maxWait));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Waits for the decoders' first chunk (the files are all there, so a poll returns nothing only
+     * at the end of the archive), then gathers chunks until the batch is full (records or bytes), the
+     * first record has waited the limits' delay, or the limits' wait is over. Records of a chunk left
+     * out come first in the next poll.
+     */
+    @Override
+    public List<SourceRecord> poll(BatchLimits limits) {
+        int maxRecords = limits.maxRecords();
         StreamLakeException failed = failure;
         if (failed != null) {
             failure = null;
@@ -323,25 +346,41 @@ final class CaptureReader implements SourceReader {
             throw failed;
         }
         List<SourceRecord> out = new ArrayList<>(Math.min(maxRecords, 65_536));
-        long deadline = System.nanoTime() + maxWait.toNanos();
+        long deadline = System.nanoTime() + limits.maxWaitNanos();
+        long first = System.nanoTime();
+        long bytes = 0;
         try {
             // The files are all there: wait for the decoder for the first chunk, so that a poll returns
-            // nothing only at the end of the archive; then up to maxWait for the batch to fill, as a
-            // live source does, since full batches mean fewer commits and no small files to compact.
+            // nothing only at the end of the archive; then up to maxWait (and the delay) for the batch to
+            // fill, as a live source does, since full batches mean fewer commits and no small files to compact.
             while (out.size() < maxRecords) {
                 if (!pending.isEmpty()) {
-                    while (out.size() < maxRecords && !pending.isEmpty()) {
-                        out.add(pending.poll());
+                    long b = BatchLimits.bytes(pending.peek());
+                    if (!limits.admits(out.size(), bytes, b)) {
+                        break; // full: the rest of the chunk waits for the next poll
                     }
+                    bytes += b;
+                    out.add(pending.poll());
                     continue;
                 }
                 if (ended) {
                     break;
                 }
-                Object item = out.isEmpty() ? queue.take()
-                        : queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                Object item;
+                if (out.isEmpty()) {
+                    item = queue.take();
+                } else {
+                    long wait = limits.waitLeftNanos(first, deadline, System.nanoTime());
+                    if (wait == 0) {
+                        break; // the first record has waited the delay, or the poll its wait
+                    }
+                    item = queue.poll(wait, TimeUnit.NANOSECONDS);
+                }
                 if (item == null) {
                     break;
+                }
+                if (out.isEmpty()) {
+                    first = System.nanoTime();
                 }
                 if (item == END) {
                     ended = --running == 0; // every thread puts one END
@@ -359,13 +398,7 @@ final class CaptureReader implements SourceReader {
                 } else {
                     @SuppressWarnings("unchecked")
                     List<SourceRecord> chunk = (List<SourceRecord>) item;
-                    int room = maxRecords - out.size();
-                    if (chunk.size() <= room) {
-                        out.addAll(chunk);
-                    } else {
-                        out.addAll(chunk.subList(0, room));
-                        pending.addAll(chunk.subList(room, chunk.size()));
-                    }
+                    pending.addAll(chunk); // taken above, record by record, as the limits admit
                 }
             }
         } catch (InterruptedException e) {

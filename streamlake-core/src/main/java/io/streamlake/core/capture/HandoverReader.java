@@ -1,5 +1,6 @@
 package io.streamlake.core.capture;
 
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -38,9 +39,15 @@ final class HandoverReader implements SourceReader {
 
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        return poll(BatchLimits.of(maxRecords, maxWait));
+    }
+
+    /** Polls the archive, then the live reader, each within the limits. */
+    @Override
+    public List<SourceRecord> poll(BatchLimits limits) {
         CaptureReader a = archive;
         if (a != null) {
-            List<SourceRecord> records = a.poll(maxRecords, maxWait);
+            List<SourceRecord> records = a.poll(limits);
             if (!records.isEmpty() || !a.caughtUp()) {
                 return records;
             }
@@ -50,7 +57,7 @@ final class HandoverReader implements SourceReader {
         if (l == null) {
             throw new IllegalStateException("closed");
         }
-        List<SourceRecord> records = l.poll(maxRecords, maxWait);
+        List<SourceRecord> records = l.poll(limits);
         return unchecked.isEmpty() ? records : checkGaps(records);
     }
 

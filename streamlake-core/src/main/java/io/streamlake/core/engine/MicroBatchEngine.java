@@ -17,6 +17,7 @@ import io.streamlake.event.PositionRange;
 import io.streamlake.event.PositionsSkipped;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.quality.ExpectationMetrics;
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -480,7 +481,8 @@ public final class MicroBatchEngine implements BatchEngine {
 
     private List<SourceRecord> poll(SourceReader r, Duration pollTimeout) {
         try {
-            return r.poll(pipeline.maxBatchRecords(), pollTimeout);
+            return r.poll(new BatchLimits(pipeline.maxBatchRecords(), pipeline.maxBatchBytes(), pollTimeout,
+                    pipeline.maxBatchDelay()));
         } catch (RuntimeException e) {
             throw e instanceof SourceException ? e : EngineErrors.pollFailed(pipeline.source().name(), e);
         }

@@ -1,5 +1,6 @@
 package io.streamlake.core.engine;
 
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.Source;
 import io.streamlake.source.SourceContext;
@@ -99,22 +100,31 @@ final class PrefetchingReader implements SourceReader {
      */
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        return poll(BatchLimits.of(maxRecords, maxWait));
+    }
+
+    /**
+     * The fetched batch if one is in flight, else a poll now, within the limits; the next fetch, when
+     * one starts, uses the same limits.
+     */
+    @Override
+    public List<SourceRecord> poll(BatchLimits limits) {
         Future<Fetched> f = inFlight;
         inFlight = null;
-        Fetched fetched = f == null ? fetch(maxRecords, maxWait) : join(f);
+        Fetched fetched = f == null ? fetch(limits) : join(f);
         behind = fetched.behind();
         tellCommitted();
         ExecutorService p = fetcher;
         if (p != null && !fetched.records().isEmpty()) {
             gate.settled = new CompletableFuture<>();
-            inFlight = p.submit(() -> fetch(maxRecords, maxWait));
+            inFlight = p.submit(() -> fetch(limits));
         }
         return fetched.records();
     }
 
     /** Polls the wrapped reader and, at once on the same thread, asks it how far behind it is. */
-    private Fetched fetch(int maxRecords, Duration maxWait) {
-        List<SourceRecord> records = delegate.poll(maxRecords, maxWait);
+    private Fetched fetch(BatchLimits limits) {
+        List<SourceRecord> records = delegate.poll(limits);
         Map<SourcePartition, Long> lag;
         try {
             lag = delegate.recordsBehind();

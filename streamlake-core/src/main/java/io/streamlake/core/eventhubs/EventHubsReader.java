@@ -12,6 +12,7 @@ import com.azure.messaging.eventhubs.models.LastEnqueuedEventProperties;
 import com.azure.messaging.eventhubs.models.PartitionContext;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -121,6 +122,8 @@ final class EventHubsReader implements SourceReader {
     private @Nullable Batch current;
     private int currentIndex;
     private List<SourceRecord> handedOut = List.of();
+    /** The key and value bytes of the batch {@link #poll} is gathering. */
+    private long gatheredBytes;
     private volatile boolean everPositioned;
     private boolean checkpointFailing;
 
@@ -383,27 +386,51 @@ final class EventHubsReader implements SourceReader {
 
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
-        List<SourceRecord> out = new ArrayList<>(Math.min(maxRecords, 16_384));
+        return poll(BatchLimits.of(maxRecords, maxWait));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Waits up to the limits' wait for the first queued batch, then takes what is queued already,
+     * without waiting for more, until the batch is full (records or bytes) or the first record has
+     * waited the limits' delay. A record left out stays first in line for the next poll.
+     */
+    @Override
+    public List<SourceRecord> poll(BatchLimits limits) {
+        List<SourceRecord> out = new ArrayList<>(Math.min(limits.maxRecords(), 16_384));
+        gatheredBytes = 0;
+        boolean full = false;
         List<SourceRecord> again = replay;
         if (!again.isEmpty()) {
             replay = new ArrayList<>();
             int i = 0;
-            for (; i < again.size() && out.size() < maxRecords; i++) {
+            for (; i < again.size(); i++) {
                 SourceRecord r = again.get(i);
                 PartitionState st = partitions.get(r.partition().id());
-                if (st != null && st.active) {
-                    offer(st, r, out);
+                if (st != null && st.active && !offer(st, r, out, limits)) {
+                    break;
                 }
             }
+            // Left out for a full batch: the queue's records come after these, so they wait too.
+            full = i < again.size();
             replay.addAll(again.subList(i, again.size()));
         }
-        long deadline = System.nanoTime() + maxWait.toNanos();
-        while (out.size() < maxRecords) {
-            Batch b = next(out.isEmpty() ? deadline : System.nanoTime());
+        long deadline = System.nanoTime() + limits.maxWaitNanos();
+        long first = System.nanoTime();
+        while (!full && out.size() < limits.maxRecords()) {
+            boolean empty = out.isEmpty();
+            if (!empty && limits.delayPassed(first, System.nanoTime())) {
+                break;
+            }
+            Batch b = next(empty ? deadline : System.nanoTime());
             if (b == null) {
                 break;
             }
-            take(b, out, maxRecords);
+            if (empty) {
+                first = System.nanoTime();
+            }
+            full = take(b, out, limits);
         }
         handedOut = out;
         return out;
@@ -449,7 +476,8 @@ final class EventHubsReader implements SourceReader {
         }
     }
 
-    private void take(Batch b, List<SourceRecord> out, int maxRecords) {
+    /** @return true when the batch is full: a record of {@code b} is left for the next poll */
+    private boolean take(Batch b, List<SourceRecord> out, BatchLimits limits) {
         PartitionState st = b.state();
         List<SourceRecord> records = b.records();
         int i = currentIndex;
@@ -461,37 +489,50 @@ final class EventHubsReader implements SourceReader {
             position(st, null, "", "", "");
         }
         if (b.generation() == st.generation && st.active) {
-            for (; i < records.size() && out.size() < maxRecords; i++) {
-                offer(st, records.get(i), out);
+            for (; i < records.size(); i++) {
+                if (!offer(st, records.get(i), out, limits)) {
+                    break;
+                }
             }
         } else {
             i = records.size(); // the partition closed after this batch was queued
         }
         if (i < records.size()) {
             currentIndex = i;
-        } else {
-            current = null;
-            currentIndex = 0;
+            return true;
         }
+        current = null;
+        currentIndex = 0;
+        return false;
     }
 
-    /** Hands out a record if it is the next of its partition; drops older ones; a later one is a gap. */
-    private void offer(PartitionState st, SourceRecord r, List<SourceRecord> out) {
+    /**
+     * Hands out a record if it is the next of its partition; drops older ones; a later one is a gap.
+     *
+     * @return false when the batch is full and {@code r} was left for the next poll
+     */
+    private boolean offer(PartitionState st, SourceRecord r, List<SourceRecord> out, BatchLimits limits) {
         long seq = r.position();
+        if (st.expected >= 0 && seq < st.expected) {
+            return true; // committed already, by this instance or another
+        }
+        long bytes = BatchLimits.bytes(r);
+        if (!limits.admits(out.size(), gatheredBytes, bytes)) {
+            return false; // checked before the gap, so that a gap is reported once, with the record that shows it
+        }
         if (st.expected >= 0) {
-            if (seq < st.expected) {
-                return; // committed already, by this instance or another
-            }
             if (seq > st.expected) {
                 lost(st, seq);
             }
         } else if (st.resolvedStart < 0) {
             st.resolvedStart = seq;
         }
+        gatheredBytes += bytes;
         st.expected = seq + 1;
         st.lastHandedSeq = seq;
         st.lastHandedOffset = r.metadata().get(EventHubsSource.METADATA_OFFSET);
         out.add(r);
+        return true;
     }
 
     private void lost(PartitionState st, long first) {

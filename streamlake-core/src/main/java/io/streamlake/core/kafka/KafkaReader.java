@@ -2,6 +2,7 @@ package io.streamlake.core.kafka;
 
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.exceptions.SourceException;
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.PositionGap;
 import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
@@ -114,6 +115,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     private final Map<TopicPartition, OffsetAndMetadata> uncopied = new HashMap<>();
     /** The batch {@link #poll} is gathering, so that a revocation in the middle can drop its records. */
     private @Nullable List<SourceRecord> gathering;
+    /**
+     * The key and value bytes taken into {@link #gathering}. A revocation that drops records leaves it
+     * counting them: the batch then ends a little early, which is harmless.
+     */
+    private long gatheredBytes;
     private @Nullable RuntimeException listenerFailure;
     private boolean began;
     private boolean subscribed;
@@ -153,6 +159,21 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
 
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+        return poll(BatchLimits.of(maxRecords, maxWait));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Gathers consumer polls until the batch is full (records or bytes), the first record gathered
+     * has waited the limits' delay, the poll's wait is over, or the last fetch reached the end of every
+     * partition. Records left out are fetched again by the next poll: the consumer is sought back to
+     * the first of them.
+     */
+    @Override
+    public List<SourceRecord> poll(BatchLimits limits) {
+        Duration maxWait = limits.maxWait();
+        int maxRecords = limits.maxRecords();
         if (!began) {
             began = true;
             contact.begin(); // a reader opened long before its first poll (after a backfill) starts counting now
@@ -166,20 +187,27 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         }
         List<SourceRecord> out = new ArrayList<>(Math.min(maxRecords, 16_384));
         gathering = out;
+        gatheredBytes = 0;
         try {
-            long deadline = System.nanoTime() + maxWait.toNanos();
+            long deadline = System.nanoTime() + limits.maxWaitNanos();
+            long first = 0;
             Duration wait = maxWait;
             while (true) {
                 ConsumerRecords<byte[], byte[]> polled = pollConsumer(wait);
                 if (polled.isEmpty()) {
                     break; // waited the whole time for nothing, or a lost position was handled
                 }
-                add(polled, out, maxRecords);
-                long left = deadline - System.nanoTime();
+                if (out.isEmpty()) {
+                    first = System.nanoTime();
+                }
+                boolean full = add(polled, out, limits);
+                long now = System.nanoTime();
                 // Gather more polls into one batch while records keep coming: a commit per
                 // consumer poll would make tiny Delta files. Stop at the end of the data, so a
-                // caught-up stream commits at once.
-                if (out.size() >= maxRecords || left <= 0 || noLag()) {
+                // caught-up stream commits at once, and once the first record has waited the
+                // delay, so a steady stream is committed at that pace.
+                long left = out.isEmpty() ? deadline - now : limits.waitLeftNanos(first, deadline, now);
+                if (full || out.size() >= maxRecords || left <= 0 || noLag()) {
                     break;
                 }
                 wait = Duration.ofNanos(left);
@@ -468,19 +496,35 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         }
     }
 
-    private void add(ConsumerRecords<byte[], byte[]> polled, List<SourceRecord> out, int maxRecords) {
+    /**
+     * Takes the polled records the limits admit.
+     *
+     * @return true when the batch is full: some record was left for the next poll
+     */
+    private boolean add(ConsumerRecords<byte[], byte[]> polled, List<SourceRecord> out, BatchLimits limits) {
+        boolean full = false;
         for (TopicPartition tp : polled.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> records = polled.records(tp);
-            int take = Math.min(records.size(), Math.max(0, maxRecords - out.size()));
-            SourcePartition p = partition(tp);
-            for (int i = 0; i < take; i++) {
-                out.add(toRecord(p, records.get(i)));
+            int take = 0;
+            if (!full) {
+                SourcePartition p = partition(tp);
+                for (; take < records.size(); take++) {
+                    ConsumerRecord<byte[], byte[]> r = records.get(take);
+                    long b = Math.max(0, r.serializedKeySize()) + (long) Math.max(0, r.serializedValueSize());
+                    if (!limits.admits(out.size(), gatheredBytes, b)) {
+                        full = true;
+                        break;
+                    }
+                    gatheredBytes += b;
+                    out.add(toRecord(p, r));
+                }
             }
             if (take < records.size()) {
                 // The batch is full: the next poll starts at the first record not taken.
                 consumer.seek(tp, records.get(take).offset());
             }
         }
+        return full;
     }
 
     /** The last record time and its Instant: a producer batch's records share their millisecond. */

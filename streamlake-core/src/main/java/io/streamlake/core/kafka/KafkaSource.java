@@ -83,14 +83,17 @@ import org.jspecify.annotations.Nullable;
 public final class KafkaSource implements GapCheckingSource {
     /**
      * Fetch settings the source uses unless {@link #withConsumerProperty} overrides them: larger polls
-     * and fetches than Kafka's defaults (500 records, 1 MiB per partition), because a micro-batch
-     * gathers up to {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_RECORDS} records and fewer round
-     * trips to the brokers leave more time for writing.
+     * and per-partition fetches than Kafka's defaults (500 records, 1 MiB per partition), because a
+     * micro-batch gathers up to {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_RECORDS} records and
+     * fewer round trips to the brokers leave more time for writing; and a smaller whole fetch than
+     * Kafka's 50 MiB: 16 MiB, a quarter of {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_BYTES}.
+     * The consumer holds about one fetch per broker besides the batch being gathered, so with large
+     * events (1 MB each) it holds 16 MiB per broker rather than several batches' worth.
      */
     public static final Map<String, String> FETCH_DEFAULTS = Map.of(
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000",
             ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20),
-            ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
+            ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(16 << 20));
     /**
      * How long a source waits for an answer from the brokers before it gives up, unless
      * {@link #withConnectTimeout} says otherwise: a minute, as long as Kafka's own API calls wait

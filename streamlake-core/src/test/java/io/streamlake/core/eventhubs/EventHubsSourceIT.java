@@ -54,7 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EventHubsSourceIT {
     private static final String KEY = "c2ltdWxhdGVkLWV2ZW50LWh1Yi1rZXktZG8tbm90LXByaW50";
-    private static final String EH_CONNECTION = "Endpoint=sb://sim.servicebus.windows.net/;"
+    /** A connection string for {@link SimulatedHub}'s namespace, with a made-up key. */
+    static final String EH_CONNECTION = "Endpoint=sb://sim.servicebus.windows.net/;"
             + "SharedAccessKeyName=listen;SharedAccessKey=" + KEY;
     private static Azurite azurite;
 

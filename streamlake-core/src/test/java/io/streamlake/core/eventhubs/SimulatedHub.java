@@ -51,12 +51,25 @@ final class SimulatedHub {
         List<EventData> log = partitions.get(partition);
         synchronized (log) {
             for (int i = 0; i < count; i++) {
-                int seq = log.size();
-                log.add(ReceivedEvents.received((partition + "-" + seq).getBytes(StandardCharsets.UTF_8), seq,
-                        Long.toString(1000L + seq * 100L), enqueued, "key-" + (seq % 7),
-                        Map.of("source", "sim", "n", seq)));
+                append(log, (partition + "-" + log.size()).getBytes(StandardCharsets.UTF_8), enqueued);
             }
         }
+    }
+
+    /** Appends events with these bodies, numbered on from the partition's last. */
+    void send(int partition, List<byte[]> bodies) {
+        List<EventData> log = partitions.get(partition);
+        synchronized (log) {
+            for (byte[] body : bodies) {
+                append(log, body, Instant.parse("2026-11-25T00:00:00Z"));
+            }
+        }
+    }
+
+    private static void append(List<EventData> log, byte[] body, Instant enqueued) {
+        int seq = log.size();
+        log.add(ReceivedEvents.received(body, seq, Long.toString(1000L + seq * 100L), enqueued, "key-" + (seq % 7),
+                Map.of("source", "sim", "n", seq)));
     }
 
     void send(int partition, int count) {

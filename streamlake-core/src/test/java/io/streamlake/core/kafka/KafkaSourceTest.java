@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.streamlake.Pipeline;
 import io.streamlake.core.SecretFragments;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.testing.NoMarkers;
@@ -29,6 +30,19 @@ class KafkaSourceTest {
                 .containsEntry("bootstrap.servers", "localhost:9092");
         assertThat(source.withGroupId("lag").consumerConfig("orders-ingest")).containsEntry("group.id", "lag");
         assertThat(source.consumerConfig("p")).containsAllEntriesOf(KafkaSource.FETCH_DEFAULTS);
+    }
+
+    @Test
+    void theConsumerFetchesAtMostAQuarterOfTheDefaultBatchBytesUnlessTheUserSaysOtherwise() {
+        Map<String, Object> config = KafkaSource.topics("localhost:9092", "orders").consumerConfig("p");
+        long fetch = Long.parseLong((String) config.get("fetch.max.bytes"));
+        long partitionFetch = Long.parseLong((String) config.get("max.partition.fetch.bytes"));
+        assertThat(fetch).isLessThanOrEqualTo(Pipeline.DEFAULT_MAX_BATCH_BYTES / 4);
+        assertThat(partitionFetch).isLessThanOrEqualTo(fetch);
+        assertThat(KafkaSource.topics("localhost:9092", "orders").withMaxFetchBytes(100 << 20)
+                .withConsumerProperty("max.partition.fetch.bytes", "1024").consumerConfig("p"))
+                .containsEntry("fetch.max.bytes", Integer.toString(100 << 20))
+                .containsEntry("max.partition.fetch.bytes", "1024");
     }
 
     @Test

@@ -1,0 +1,104 @@
+import io.streamlake.Pipeline;
+import io.streamlake.PipelineProgress;
+import io.streamlake.PipelineRun;
+import io.streamlake.core.kafka.EventProducer;
+import io.streamlake.core.kafka.KafkaSource;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Schema;
+import io.streamlake.testkit.kafka.EmbeddedKafka;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The memory check of issue 16 (not a test): large events through bronze and silver in a small heap.
+ * Two processes, so that the broker's memory does not count against the pipeline's:
+ *
+ * <pre>
+ * java -cp CP MemCheck.java broker DIR EVENTS BYTES      # starts a broker, fills topic "big", prints its address;
+ *                                                        # stops when the file DIR/../stop-broker appears
+ * java -Xmx256m -cp CP MemCheck.java pipeline SERVERS DIR EVENTS KEYS MAX_BATCH_BYTES MODE [no-compaction]
+ *     # MODE: caught-up (runUntilCaughtUp) | streaming (start(), with the fetch thread), bronze and silver;
+ *     #       bronze-only | streaming-bronze-only: the same without silver. KEYS is informational: the
+ *     #       broker keyed the events over EVENTS / 10 order ids
+ * </pre>
+ */
+public final class MemCheck {
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("broker")) {
+            broker(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        } else {
+            pipeline(args[1], Path.of(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),
+                    Long.parseLong(args[5]), args[6], args.length > 7 && args[7].equals("no-compaction"));
+        }
+    }
+
+    static void broker(Path dir, int events, int bytes) throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir);
+        kafka.createTopic("big", 4);
+        String pad = "x".repeat(bytes - 80);
+        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), "big").open()) {
+            for (int n = 0; n < events; n++) {
+                String json = "{\"order_id\":\"o-" + (n % (events / 10)) + "\",\"seq\":" + n + ",\"blob\":\"" + n + pad
+                        + "\"}";
+                producer.send(("o-" + (n % (events / 10))).getBytes(StandardCharsets.UTF_8),
+                        json.getBytes(StandardCharsets.UTF_8));
+            }
+            producer.flush();
+        }
+        System.out.println("READY " + kafka.bootstrapServers());
+        System.out.flush();
+        Path stop = dir.resolveSibling("stop-broker");
+        while (!Files.exists(stop)) { // runs until the file appears
+            Thread.sleep(500);
+        }
+        kafka.close();
+    }
+
+    static void pipeline(String servers, Path dir, long events, int keys, long maxBatchBytes, String mode,
+            boolean noCompaction) throws Exception {
+        Schema schema = Schema.builder().required("order_id", DataType.STRING).optional("seq", DataType.LONG)
+                .optional("blob", DataType.STRING).build();
+        Files.createDirectories(dir);
+        KafkaSource source = KafkaSource.topics(servers, "big");
+        var p = Pipeline.from(source).bronze(dir.resolve("bronze").toString());
+        Pipeline pipeline = (mode.endsWith("bronze-only") ? p.bronzeOnly()
+                : p.silver(dir.resolve("silver").toString(), "order_id").withSchema(schema)
+                        .withMergeStrategy(MergeStrategies.latestBy("seq")))
+                .withName("memcheck-" + mode).withMaxBatchBytes(maxBatchBytes);
+        if (noCompaction) {
+            pipeline = pipeline.withoutCompaction();
+        }
+        long start = System.nanoTime();
+        PipelineProgress progress;
+        if (mode.startsWith("streaming")) {
+            try (PipelineRun run = pipeline.start()) {
+                while (run.progress().eventsIngested() < events) {
+                    Thread.sleep(500);
+                }
+                Thread.sleep(mode.endsWith("bronze-only") ? 0 : 5_000); // silver catches up with the last batches
+                run.stop();
+                progress = run.progress();
+            }
+        } else {
+            progress = pipeline.runUntilCaughtUp();
+        }
+        StringBuilder pools = new StringBuilder();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pools.append(pool.getName()).append(' ').append(pool.getPeakUsage().getUsed() >> 20).append(" MiB, ");
+            }
+        }
+        String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM"))
+                .findFirst().orElse("?");
+        System.out.printf("mode %s: %d events in %d batches, silver rows changed %d, %.1f s; %s; peak per heap"
+                + " pool: %smax heap %d MiB%n", mode, progress.eventsIngested(), progress.batches(),
+                progress.silverRowsChanged(), (System.nanoTime() - start) / 1e9, hwm.replaceAll("\\s+", " "),
+                pools, Runtime.getRuntime().maxMemory() >> 20);
+    }
+}
