@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -87,13 +88,14 @@ public final class KafkaBenchmark {
         int steadySeconds = 60;
         long loopFileRows = DEFAULT_LOOP_FILE_ROWS;
         @Nullable Path jfr;
+        String jfrSettings = "profile";
         @Nullable String phase;
         @Nullable String bootstrap;
         final Map<String, String> consumer = new LinkedHashMap<>();
     }
 
     private static final String USAGE = "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep]"
-            + " [--bronze-only] [--phases limit,plain,bronze,silver] [--loop-file-rows N] [--jfr DIR]"
+            + " [--bronze-only] [--phases limit,plain,bronze,silver] [--loop-file-rows N] [--jfr DIR [--jfr-settings JFC]]"
             + " [--consumer key=value]... | [--steady RATE [--seconds S]]";
 
     private KafkaBenchmark() {
@@ -105,7 +107,9 @@ public final class KafkaBenchmark {
      *     to skip the bronze + silver run, {@code --phases LIST} to run only some of {@code limit},
      *     {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
      *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --jfr DIR} to have
-     *     each phase's JVM record a JFR profile ({@code settings=profile}) into {@code DIR/PHASE.jfr},
+     *     each phase's JVM record a JFR profile into {@code DIR/PHASE.jfr}, with {@code --jfr-settings
+     *     JFC} the recording's settings (default {@code profile}; a .jfc file with a shorter
+     *     {@code jdk.ExecutionSample} period gives more samples),
      *     {@code --consumer key=value} (repeatable) for a Kafka consumer setting of the plain consumer, the
      *     limit loop and the pipelines; or {@code --steady RATE} (events per second) with {@code --seconds S}
      *     (default 60) to measure produce-to-visible latency instead ({@link SteadyLatency}). A phase's own
@@ -174,6 +178,7 @@ public final class KafkaBenchmark {
                 case "--loop-file-rows" -> o.loopFileRows =
                         Math.max(1, SampleMain.number(option, SampleMain.value(args, ++i, option)));
                 case "--jfr" -> o.jfr = Path.of(SampleMain.value(args, ++i, option)).toAbsolutePath();
+                case "--jfr-settings" -> o.jfrSettings = SampleMain.value(args, ++i, option);
                 case "--steady" -> o.steadyRate = (int) SampleMain.number(option, SampleMain.value(args, ++i, option));
                 case "--seconds" -> o.steadySeconds =
                         (int) SampleMain.number(option, SampleMain.value(args, ++i, option));
@@ -249,7 +254,8 @@ public final class KafkaBenchmark {
         }
         if (o.jfr != null) {
             Files.createDirectories(o.jfr);
-            command.add("-XX:StartFlightRecording=filename=" + o.jfr.resolve(phase + ".jfr") + ",settings=profile");
+            command.add("-XX:StartFlightRecording=filename=" + o.jfr.resolve(phase + ".jfr") + ",settings="
+                    + o.jfrSettings);
         }
         command.addAll(List.of("-cp", classPath(), KafkaBenchmark.class.getName(), "--phase", phase,
                 "--bootstrap", bootstrap, "--events", Long.toString(o.events), "--keys", Long.toString(o.keys),
@@ -321,12 +327,50 @@ public final class KafkaBenchmark {
             default -> throw new IllegalArgumentException("unknown phase " + o.phase);
         };
         long nanos = System.nanoTime() - start;
+        System.out.println(cpuByKind());
         System.out.println(RESULT + o.phase + " " + events + " " + nanos + " " + (processCpuNanos() - cpu) + " "
                 + peakRssKiB());
     }
 
     private static KafkaSource source(String bootstrap, Options o) {
         return KafkaSource.topics(bootstrap, TOPIC).withConsumerProperties(o.consumer);
+    }
+
+    /**
+     * Where this JVM's CPU time went since it started, from /proc: the JIT compilers and the garbage
+     * collector are threads of their own, which no Java profiler samples; a short phase spends a large
+     * part of its CPU on them, and that decides how to read its figures.
+     *
+     * @return a line such as {@code (JVM CPU 5.2 s: JIT 1.9 s, GC 0.6 s, the rest 2.7 s)}, or an empty one off Linux
+     */
+    private static String cpuByKind() {
+        try {
+            double total = ticks(Path.of("/proc/self/stat"));
+            double jit = 0;
+            double gc = 0;
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : tasks.toList()) {
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    if (name.contains("CompilerThre")) {
+                        jit += ticks(task.resolve("stat"));
+                    } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                        gc += ticks(task.resolve("stat"));
+                    }
+                }
+            }
+            return String.format(Locale.ROOT,
+                    "(JVM CPU %.1f s since its start: JIT %.1f s, GC %.1f s, the rest %.1f s)",
+                    total, jit, gc, total - jit - gc);
+        } catch (IOException | RuntimeException e) {
+            return ""; // not Linux
+        }
+    }
+
+    /** @return user + system seconds of a /proc stat file, at Linux's usual 100 ticks a second */
+    private static double ticks(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
     }
 
     /** @return this JVM's peak resident set ({@code VmHWM} of /proc/self/status) in KiB, -1 if not on Linux */
