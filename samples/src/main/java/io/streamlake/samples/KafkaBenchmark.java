@@ -45,9 +45,13 @@ import org.jspecify.annotations.Nullable;
  * {@code VmHWM}) is the phase's alone, and no phase inherits another's heap or JIT state.
  *
  * <pre>
- * mvn -q -B -ntp -DskipTests package
- * java -cp "$(cat classpath.txt)" io.streamlake.samples.KafkaBenchmark --events 1000000
+ * mvn -q -B -ntp -DskipTests install
+ * mvn -q -B -ntp -pl samples exec:java -Dexec.mainClass=io.streamlake.samples.KafkaBenchmark -Dexec.args="--events 1000000"
  * </pre>
+ *
+ * <p>Under {@code exec:java} the phases' JVMs get the project's class path from the class loader Maven
+ * built, and Maven's JVM options ({@code MAVEN_OPTS}), heap settings included; with {@code java -cp}
+ * they get that command's.
  *
  * <p>It prints one line per phase: seconds, events per second, the ratio to the limit loop, the
  * phase's peak RSS and how many cores its JVM kept busy; the run folder is deleted at the end
@@ -350,11 +354,15 @@ public final class KafkaBenchmark {
             double gc = 0;
             try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
                 for (Path task : tasks.toList()) {
-                    String name = Files.readString(task.resolve("comm")).trim();
-                    if (name.contains("CompilerThre")) {
-                        jit += ticks(task.resolve("stat"));
-                    } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
-                        gc += ticks(task.resolve("stat"));
+                    try {
+                        String name = Files.readString(task.resolve("comm")).trim();
+                        if (name.contains("CompilerThre")) {
+                            jit += ticks(task.resolve("stat"));
+                        } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                            gc += ticks(task.resolve("stat"));
+                        }
+                    } catch (IOException e) {
+                        // a thread that ended since the listing: its time is in the rest
                     }
                 }
             }
