@@ -89,22 +89,11 @@ public final class BronzeLimitLoop {
      */
     public static long run(String bootstrapServers, String topic, int partitions, long events, Path folder,
             Map<String, String> consumerSettings, long fileRows) {
-        // The source's fetch settings: the same requests to the broker as the pipelines make.
-        Map<String, Object> config = new HashMap<>(KafkaSource.FETCH_DEFAULTS);
-        config.putAll(consumerSettings);
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         byte[] source = topic.getBytes(StandardCharsets.UTF_8);
         long count = 0;
         int files = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> assigned = new ArrayList<>();
-            for (int p = 0; p < partitions; p++) {
-                assigned.add(new TopicPartition(topic, p));
-            }
-            consumer.assign(assigned);
-            consumer.seekToBeginning(assigned);
+        try (KafkaConsumer<byte[], byte[]> consumer = fromStart(bootstrapServers, topic, partitions,
+                consumerSettings)) {
             Files.createDirectories(folder);
             ParquetWriter<ConsumerRecord<byte[], byte[]>> writer = null;
             long inFile = 0;
@@ -133,6 +122,27 @@ public final class BronzeLimitLoop {
             throw new UncheckedIOException("cannot write the limit loop's files in " + folder, e);
         }
         return count;
+    }
+
+    /**
+     * A consumer of every partition of the topic from its start, with the source's fetch settings
+     * (the same requests to the broker as the pipelines make) under the given ones.
+     */
+    static KafkaConsumer<byte[], byte[]> fromStart(String bootstrapServers, String topic, int partitions,
+            Map<String, String> consumerSettings) {
+        Map<String, Object> config = new HashMap<>(KafkaSource.FETCH_DEFAULTS);
+        config.putAll(consumerSettings);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        List<TopicPartition> assigned = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            assigned.add(new TopicPartition(topic, p));
+        }
+        consumer.assign(assigned);
+        consumer.seekToBeginning(assigned);
+        return consumer;
     }
 
     private static ParquetWriter<ConsumerRecord<byte[], byte[]>> open(Path file, byte[] source) throws IOException {
