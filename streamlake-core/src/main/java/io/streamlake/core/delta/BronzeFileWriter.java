@@ -134,8 +134,9 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
     /** The file's settings; {@link ParquetColumnFile} builds them with a values-writer factory of their own. */
     private static ParquetProperties.Builder settings() {
         ParquetProperties.Builder b = ParquetProperties.builder()
-                // the file's own: Parquet hands a page's buffers back to the allocator that gave them
-                .withAllocator(new RecyclingAllocator())
+                // the writing thread's: Parquet hands a page's buffers back to the allocator that gave
+                // them, and the thread's next file takes them again
+                .withAllocator(RecyclingAllocator.ofThisThread())
                 // Page checksums cost a copy and a CRC of every page, and readers do not verify them
                 // unless asked to (Spark and Delta Kernel do not).
                 .withPageWriteChecksumEnabled(false)
@@ -231,6 +232,9 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
         void gather(Map<String, ?> map) {
             size = 0;
             bytes = 0;
+            if (map.isEmpty()) {
+                return; // most records: no entry iterator to allocate
+            }
             if (map instanceof SmallMap<?> small) {
                 for (int i = 0; i < small.size(); i++) {
                     add(small.name(i), small.valueAt(i));
