@@ -3,7 +3,6 @@ package io.streamlake.core.silver;
 import io.streamlake.Pipeline;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;
-import io.streamlake.core.util.RecordBytes;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.RowChanges;
@@ -15,6 +14,7 @@ import io.streamlake.merge.MergeStrategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.source.BatchLimits;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.table.BronzeLayout;
@@ -450,7 +450,7 @@ public final class SilverStage {
                 Iterator<Row> it = bronze.read(file, BronzeLayout.SCHEMA);
                 while (it.hasNext()) {
                     SourceRecord r = RawRecords.fromRow(it.next(), partitions);
-                    bytes += RecordBytes.of(r);
+                    bytes += BatchLimits.bytes(r);
                     out.add(r);
                     versions.add(change.version());
                 }
