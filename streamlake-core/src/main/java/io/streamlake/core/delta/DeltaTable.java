@@ -11,6 +11,7 @@ import io.delta.standalone.actions.CommitInfo;
 import io.delta.standalone.actions.Metadata;
 import io.delta.standalone.actions.Protocol;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
+import io.delta.standalone.internal.DeltaLogImpl;
 import io.delta.standalone.internal.SnapshotImpl;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
@@ -124,6 +125,8 @@ public final class DeltaTable implements Table, BronzeFiles {
     private final Configuration conf;
     private final Redactor redactor;
     private final boolean local;
+    /** Whether this table writes its checkpoints in the background ({@link BackgroundCheckpoints#prepare}). */
+    private final boolean backgroundCheckpoints;
     private final Object logLock = new Object();
     /**
      * delta-standalone's log object, shared by the threads of a run (the pipeline thread commits, the
@@ -133,12 +136,14 @@ public final class DeltaTable implements Table, BronzeFiles {
      */
     private volatile @Nullable DeltaLog log;
 
-    private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local) {
+    private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local,
+            boolean backgroundCheckpoints) {
         this.location = location;
         this.root = root;
         this.conf = conf;
         this.redactor = redactor;
         this.local = local;
+        this.backgroundCheckpoints = backgroundCheckpoints;
     }
 
     /**
@@ -158,7 +163,9 @@ public final class DeltaTable implements Table, BronzeFiles {
         Objects.requireNonNull(hadoopOptions, "hadoopOptions");
         StorageLocation at = AzureStorage.locate(path, hadoopOptions);
         LogStores.prepare(at.conf(), at.path());
-        return new DeltaTable(at.toString(), at.path(), at.conf(), at.redactor(), at.isLocal());
+        boolean backgroundCheckpoints = BackgroundCheckpoints.prepare(at.conf());
+        return new DeltaTable(at.toString(), at.path(), at.conf(), at.redactor(), at.isLocal(),
+                backgroundCheckpoints);
     }
 
     @Override
@@ -441,6 +448,18 @@ public final class DeltaTable implements Table, BronzeFiles {
         return new DeltaCommit(this, l, begin(l, "cannot start a commit"));
     }
 
+    /**
+     * Waits until the checkpoints that earlier commits asked for are written. Checkpoints are written
+     * in the background, every {@code delta.checkpointInterval} (10) commits, off the commit path; a
+     * checkpoint only speeds up readers, so nothing needs this but a program that wants the log in its
+     * final shape before it exits (a benchmark, a test). A failed checkpoint is logged, not thrown.
+     */
+    public void awaitCheckpoints() {
+        if (backgroundCheckpoints && log != null) {
+            BackgroundCheckpoints.of(this, log()).await();
+        }
+    }
+
     /** @return where the table lives; never credentials */
     @Override
     public String toString() {
@@ -503,6 +522,25 @@ public final class DeltaTable implements Table, BronzeFiles {
             return s.getVersion() == version ? s : l.getSnapshotForVersionAsOf(version);
         } catch (Exception e) {
             throw translate("cannot read version " + version, e, "check that the table location is readable");
+        }
+    }
+
+    /** After a commit landed: asks for its checkpoint if it is at the interval. */
+    void committed(DeltaLog l, long version) {
+        if (!backgroundCheckpoints || version <= 0) {
+            return;
+        }
+        int interval;
+        try {
+            interval = ((DeltaLogImpl) l).checkpointInterval();
+        } catch (RuntimeException e) {
+            // The commit landed; a checkpoint is only an optimization, so this must not fail it.
+            LOG.warn("cannot read the checkpoint interval of {}; no checkpoint for version {}: {}", location, version,
+                    redactor.redact(String.valueOf(e)));
+            return;
+        }
+        if (interval > 0 && version % interval == 0) {
+            BackgroundCheckpoints.of(this, l).request(version);
         }
     }
 
