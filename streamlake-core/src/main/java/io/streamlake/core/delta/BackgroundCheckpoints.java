@@ -14,8 +14,10 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,20 +57,24 @@ final class BackgroundCheckpoints {
      */
     private static final Map<String, BackgroundCheckpoints> BY_ROOT = new ConcurrentHashMap<>();
 
-    private final DeltaTable table;
-    private final DeltaLog log;
-    /** Idle for this long, the thread ends; the next request starts another. */
+    /** One thread at a time; idle for 30 s, it ends, and the next request starts another. */
     private final ThreadPoolExecutor worker;
-    /** The newest version asked for; written by committers, read by the worker: atomic. */
-    private final AtomicLong requested = new AtomicLong(-1);
-    /** The newest checkpoint written here; only the worker writes it, {@link #await} callers read it. */
+    /**
+     * The newest version asked for, with the table and log to write it through; set by committers,
+     * taken by the worker: atomic. Empty when idle, so that an idle instance keeps no log (and no
+     * snapshot's file list) alive.
+     */
+    private final AtomicReference<@Nullable Request> requested = new AtomicReference<>();
+    /** The newest checkpoint written here; only the worker reads and writes it (atomic for clarity, not need). */
     private final AtomicLong written = new AtomicLong(-1);
     /** True while a drain is queued and has not yet read {@link #requested}: coalesces requests. */
     private final AtomicBoolean queued = new AtomicBoolean();
 
-    private BackgroundCheckpoints(DeltaTable table, DeltaLog log) {
-        this.table = table;
-        this.log = log;
+    /** A checkpoint asked for. */
+    private record Request(DeltaTable table, DeltaLog log, long version) {
+    }
+
+    private BackgroundCheckpoints() {
         this.worker = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "streamlake-checkpoint");
             t.setDaemon(true);
@@ -91,17 +97,18 @@ final class BackgroundCheckpoints {
         return true;
     }
 
-    /** @return the instance of the table's root, made on first use with this table's log */
-    static BackgroundCheckpoints of(DeltaTable table, DeltaLog log) {
-        return BY_ROOT.computeIfAbsent(table.root().toString(), k -> new BackgroundCheckpoints(table, log));
+    /** @return the instance of the table's root */
+    static BackgroundCheckpoints of(DeltaTable table) {
+        return BY_ROOT.computeIfAbsent(table.root().toString(), k -> new BackgroundCheckpoints());
     }
 
     /**
      * Asks for a checkpoint of a version; returns at once. Requests made while one is written are
      * coalesced into one checkpoint of the newest version asked for.
      */
-    void request(long version) {
-        requested.accumulateAndGet(version, Math::max);
+    void request(DeltaTable table, DeltaLog log, long version) {
+        Request r = new Request(table, log, version);
+        requested.accumulateAndGet(r, (old, now) -> old == null || now.version() > old.version() ? now : old);
         if (queued.compareAndSet(false, true)) {
             worker.execute(this::drain);
         }
@@ -120,41 +127,37 @@ final class BackgroundCheckpoints {
         }
     }
 
-    /** @return the newest checkpoint version written by this process, or -1 */
-    long written() {
-        return written.get();
-    }
-
     private void drain() {
         // Cleared before reading the request, so that a request arriving after the read queues another drain.
         queued.set(false);
-        long version = requested.get();
-        if (version <= written.get()) {
+        Request r = requested.getAndSet(null);
+        if (r == null || r.version() <= written.get()) {
             return;
         }
+        DeltaTable table = r.table();
         try {
-            checkpoint(version);
-            written.set(version);
-            LogCleanup.clean(table, log);
+            checkpoint(table, r.log(), r.version());
+            written.set(r.version());
+            LogCleanup.clean(table, r.log());
         } catch (Exception | LinkageError e) {
             // An optimization failed: readers use the previous checkpoint and more JSON files.
             LOG.warn("could not write the checkpoint of version {} of Delta table {}; readers use an older one: {}",
-                    version, table.location(), table.redact(String.valueOf(table.sanitize(e))));
+                    r.version(), table.location(), table.redact(String.valueOf(table.sanitize(e))));
         }
     }
 
-    private void checkpoint(long version) throws java.io.IOException {
+    private static void checkpoint(DeltaTable table, DeltaLog log, long version) throws java.io.IOException {
         DeltaLogImpl impl = (DeltaLogImpl) log;
         SnapshotImpl current = impl.snapshot();
         SnapshotImpl at = current.version() == version ? current : impl.getSnapshotForVersionAsOf(version);
-        CheckpointMetaData written = Checkpoints$.MODULE$.writeCheckpoint(impl, at);
+        CheckpointMetaData meta = Checkpoints$.MODULE$.writeCheckpoint(impl, at);
         // Another process may have checkpointed a newer version meanwhile: never move the pointer back.
         scala.Option<CheckpointMetaData> last = impl.lastCheckpoint();
         if (last.isDefined() && last.get().version() >= version) {
             return;
         }
-        String json = "{\"version\":" + written.version() + ",\"size\":" + written.size()
-                + (written.parts().isDefined() ? ",\"parts\":" + written.parts().get() : "") + "}";
+        String json = "{\"version\":" + meta.version() + ",\"size\":" + meta.size()
+                + (meta.parts().isDefined() ? ",\"parts\":" + meta.parts().get() : "") + "}";
         impl.store().write(new Path(impl.logPath(), "_last_checkpoint"), List.of(json).iterator(), true,
                 impl.hadoopConf());
         LOG.debug("checkpointed version {} of Delta table {}", version, table.location());

@@ -88,6 +88,10 @@ import org.slf4j.LoggerFactory;
  * before its end. {@link #changes} leaves out versions that added no new data. Within one JVM,
  * commits to the same local folder are serialized, because local file systems lack the atomic
  * put-if-absent that Delta's optimistic concurrency relies on; across processes, use a cloud store.
+ *
+ * <p>Checkpoints (every {@code delta.checkpointInterval} commits, 10 by default) and the expired log's
+ * cleanup run on a daemon thread per table root, {@code streamlake-checkpoint}, not inside
+ * {@code commit()}: see {@code BackgroundCheckpoints}. {@link #awaitCheckpoints} waits for them.
  */
 public final class DeltaTable implements Table, BronzeFiles {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
@@ -130,7 +134,8 @@ public final class DeltaTable implements Table, BronzeFiles {
     private final Object logLock = new Object();
     /**
      * delta-standalone's log object, shared by the threads of a run (the pipeline thread commits, the
-     * prefetch thread reads markers): its snapshot updates are synchronized inside delta-standalone,
+     * prefetch thread reads markers, the checkpoint thread reads snapshots and writes checkpoints,
+     * which commits never wait for): its snapshot updates are synchronized inside delta-standalone,
      * each commit uses a transaction of its own, and the one transaction a snapshot keeps for marker
      * reads is guarded by that snapshot (see {@code DeltaSnapshot#transaction}).
      */
@@ -455,8 +460,8 @@ public final class DeltaTable implements Table, BronzeFiles {
      * final shape before it exits (a benchmark, a test). A failed checkpoint is logged, not thrown.
      */
     public void awaitCheckpoints() {
-        if (backgroundCheckpoints && log != null) {
-            BackgroundCheckpoints.of(this, log()).await();
+        if (backgroundCheckpoints) {
+            BackgroundCheckpoints.of(this).await();
         }
     }
 
@@ -540,7 +545,7 @@ public final class DeltaTable implements Table, BronzeFiles {
             return;
         }
         if (interval > 0 && version % interval == 0) {
-            BackgroundCheckpoints.of(this, l).request(version);
+            BackgroundCheckpoints.of(this).request(this, l, version);
         }
     }
 

@@ -28,6 +28,7 @@ import org.apache.hadoop.fs.Path;
  * the name exists: the operating system makes the check and the creation one step.
  *
  * <p>Only for {@code file:} paths on a POSIX file system; selected by {@link DeltaTable} for local tables.
+ * Stateless, so the committing threads and the checkpoint thread share one instance safely.
  *
  * <pre>{@code
  * // what DeltaTable sets for local paths unless the storage options name another log store:
