@@ -83,12 +83,8 @@ class BackgroundCheckpointsTest {
     void checkpointsAreWrittenAtTheIntervalOnTheBackgroundThreadAndKernelReadsThem(@TempDir Path dir)
             throws IOException {
         Path at = dir.resolve("t");
-        DeltaTable table = DeltaTable.open(at.toString(), WatchedLogStore.OPTIONS);
-        table.create(SCHEMA);
-        for (int i = 0; i < 25; i++) {
-            append(table, i, "app", i);
-        }
-        table.awaitCheckpoints();
+        DeltaTable table = watched(at);
+        appendAll(table, 0, 25);
 
         assertThat(checkpointVersions(at)).contains(20L).allMatch(v -> v % 10 == 0);
         assertThat(lastCheckpoint(at)).contains("\"version\":20");
@@ -101,12 +97,8 @@ class BackgroundCheckpointsTest {
     @Test
     void aCheckpointThatDiesHalfwayLeavesAReadableTable(@TempDir Path dir) throws IOException {
         Path at = dir.resolve("t");
-        DeltaTable table = DeltaTable.open(at.toString(), WatchedLogStore.OPTIONS);
-        table.create(SCHEMA);
-        for (int i = 0; i < 12; i++) {
-            append(table, i, "app", i);
-        }
-        table.awaitCheckpoints();
+        DeltaTable table = watched(at);
+        appendAll(table, 0, 12);
         Path log = at.resolve("_delta_log");
         // A writer killed while writing the checkpoint of 20 leaves half a file under a temporary name...
         byte[] ten = Files.readAllBytes(log.resolve(String.format("%020d.checkpoint.parquet", 10)));
@@ -114,10 +106,7 @@ class BackgroundCheckpointsTest {
         Files.write(partial, java.util.Arrays.copyOf(ten, ten.length / 2));
         // ...and one killed after the checkpoint of 20 but before its pointer leaves _last_checkpoint at 10.
         WatchedLogStore.FAIL_NEXT_POINTER.add(at.toUri().getPath().replaceAll("/$", ""));
-        for (int i = 12; i < 23; i++) {
-            append(table, i, "app", i);
-        }
-        table.awaitCheckpoints();
+        appendAll(table, 12, 23);
 
         assertThat(lastCheckpoint(at)).contains("\"version\":10");
         assertThat(checkpointVersions(at)).contains(10L, 20L);
@@ -130,10 +119,7 @@ class BackgroundCheckpointsTest {
         // The next checkpoint moves the pointer on; cleanup takes the dead writer's file once it is stale.
         Files.setLastModifiedTime(partial, FileTime.from(Instant.now().minusSeconds(7200)));
         setLogRetention(at, "interval 1 hours");
-        for (int i = 23; i < 30; i++) {
-            append(table, i, "app", i);
-        }
-        table.awaitCheckpoints();
+        appendAll(table, 23, 30);
         assertThat(lastCheckpoint(at)).contains("\"version\":30");
         assertThat(partial).doesNotExist();
         assertThat(KernelReader.version(at.toString())).isEqualTo(31);
@@ -220,6 +206,20 @@ class BackgroundCheckpointsTest {
     }
 
     // ---- helpers, shared with LogCleanupTest ----
+
+    private static DeltaTable watched(Path at) {
+        DeltaTable table = DeltaTable.open(at.toString(), WatchedLogStore.OPTIONS);
+        table.create(SCHEMA);
+        return table;
+    }
+
+    /** Appends {@code from} to {@code to - 1}, marker "app" at each, then waits for the checkpoints. */
+    private static void appendAll(DeltaTable table, int from, int to) {
+        for (int i = from; i < to; i++) {
+            append(table, i, "app", i);
+        }
+        table.awaitCheckpoints();
+    }
 
     /** One commit of one file of three rows, ids {@code 3n..3n+2}, moving the marker to {@code marker}. */
     static long append(DeltaTable table, long n, String appId, long marker) {
