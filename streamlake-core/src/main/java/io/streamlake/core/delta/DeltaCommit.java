@@ -157,13 +157,9 @@ final class DeltaCommit implements PendingCommit {
                 throw table.translate("cannot set table properties " + properties.keySet(), e, "retry");
             }
         }
+        long version;
         try {
-            long version = table.withCommitLock(() -> txn.commit(actions, op, DeltaTable.ENGINE_INFO).getVersion());
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("committed version {} of {}: {} added, {} removed, markers {}", version, table.location(),
-                        adds.size(), removes.size(), markers);
-            }
-            return version;
+            version = table.withCommitLock(() -> txn.commit(actions, op, DeltaTable.ENGINE_INFO).getVersion());
         } catch (DeltaConcurrentModificationException e) {
             throw DeltaErrors.concurrentCommit(table, readVersion, e);
         } catch (Exception e) {
@@ -173,6 +169,13 @@ final class DeltaCommit implements PendingCommit {
             // Anything else may have failed after the log entry reached storage: the caller must re-read.
             throw DeltaErrors.commitStateUnknown(table, readVersion + 1, e);
         }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("committed version {} of {}: {} added, {} removed, markers {}", version, table.location(),
+                    adds.size(), removes.size(), markers);
+        }
+        // After the commit, not inside it: the checkpoint is written on another thread (BackgroundCheckpoints).
+        table.committed(log, version);
+        return version;
     }
 
     /** @return the live files by path, read only when this commit removes some (empty otherwise) */

@@ -11,6 +11,7 @@ import io.delta.standalone.actions.CommitInfo;
 import io.delta.standalone.actions.Metadata;
 import io.delta.standalone.actions.Protocol;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
+import io.delta.standalone.internal.DeltaLogImpl;
 import io.delta.standalone.internal.SnapshotImpl;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
@@ -87,6 +88,10 @@ import org.slf4j.LoggerFactory;
  * before its end. {@link #changes} leaves out versions that added no new data. Within one JVM,
  * commits to the same local folder are serialized, because local file systems lack the atomic
  * put-if-absent that Delta's optimistic concurrency relies on; across processes, use a cloud store.
+ *
+ * <p>Checkpoints (every {@code delta.checkpointInterval} commits, 10 by default) and the expired log's
+ * cleanup run on a daemon thread per table root, {@code streamlake-checkpoint}, not inside
+ * {@code commit()}: see {@code BackgroundCheckpoints}. {@link #awaitCheckpoints} waits for them.
  */
 public final class DeltaTable implements Table, BronzeFiles {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
@@ -124,21 +129,26 @@ public final class DeltaTable implements Table, BronzeFiles {
     private final Configuration conf;
     private final Redactor redactor;
     private final boolean local;
+    /** Whether this table writes its checkpoints in the background ({@link BackgroundCheckpoints#prepare}). */
+    private final boolean backgroundCheckpoints;
     private final Object logLock = new Object();
     /**
      * delta-standalone's log object, shared by the threads of a run (the pipeline thread commits, the
-     * prefetch thread reads markers): its snapshot updates are synchronized inside delta-standalone,
+     * prefetch thread reads markers, the checkpoint thread reads snapshots and writes checkpoints,
+     * which commits never wait for): its snapshot updates are synchronized inside delta-standalone,
      * each commit uses a transaction of its own, and the one transaction a snapshot keeps for marker
      * reads is guarded by that snapshot (see {@code DeltaSnapshot#transaction}).
      */
     private volatile @Nullable DeltaLog log;
 
-    private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local) {
+    private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local,
+            boolean backgroundCheckpoints) {
         this.location = location;
         this.root = root;
         this.conf = conf;
         this.redactor = redactor;
         this.local = local;
+        this.backgroundCheckpoints = backgroundCheckpoints;
     }
 
     /**
@@ -158,7 +168,9 @@ public final class DeltaTable implements Table, BronzeFiles {
         Objects.requireNonNull(hadoopOptions, "hadoopOptions");
         StorageLocation at = AzureStorage.locate(path, hadoopOptions);
         LogStores.prepare(at.conf(), at.path());
-        return new DeltaTable(at.toString(), at.path(), at.conf(), at.redactor(), at.isLocal());
+        boolean backgroundCheckpoints = BackgroundCheckpoints.prepare(at.conf());
+        return new DeltaTable(at.toString(), at.path(), at.conf(), at.redactor(), at.isLocal(),
+                backgroundCheckpoints);
     }
 
     @Override
@@ -441,6 +453,18 @@ public final class DeltaTable implements Table, BronzeFiles {
         return new DeltaCommit(this, l, begin(l, "cannot start a commit"));
     }
 
+    /**
+     * Waits until the checkpoints that earlier commits asked for are written. Checkpoints are written
+     * in the background, every {@code delta.checkpointInterval} (10) commits, off the commit path; a
+     * checkpoint only speeds up readers, so nothing needs this but a program that wants the log in its
+     * final shape before it exits (a benchmark, a test). A failed checkpoint is logged, not thrown.
+     */
+    public void awaitCheckpoints() {
+        if (backgroundCheckpoints) {
+            BackgroundCheckpoints.of(this).await();
+        }
+    }
+
     /** @return where the table lives; never credentials */
     @Override
     public String toString() {
@@ -503,6 +527,25 @@ public final class DeltaTable implements Table, BronzeFiles {
             return s.getVersion() == version ? s : l.getSnapshotForVersionAsOf(version);
         } catch (Exception e) {
             throw translate("cannot read version " + version, e, "check that the table location is readable");
+        }
+    }
+
+    /** After a commit landed: asks for its checkpoint if it is at the interval. */
+    void committed(DeltaLog l, long version) {
+        if (!backgroundCheckpoints || version <= 0) {
+            return;
+        }
+        int interval;
+        try {
+            interval = ((DeltaLogImpl) l).checkpointInterval();
+        } catch (RuntimeException e) {
+            // The commit landed; a checkpoint is only an optimization, so this must not fail it.
+            LOG.warn("cannot read the checkpoint interval of {}; no checkpoint for version {}: {}", location, version,
+                    redactor.redact(String.valueOf(e)));
+            return;
+        }
+        if (interval > 0 && version % interval == 0) {
+            BackgroundCheckpoints.of(this).request(this, l, version);
         }
     }
 

@@ -256,6 +256,8 @@ class DeltaCommitTest {
             table.newCommit().add(file(table, i)).setTransaction("app/0", i).commit("STREAMING UPDATE");
             ids.add(i);
         }
+        // written in the background, off the commit path (BackgroundCheckpoints)
+        table.awaitCheckpoints();
         assertThat(dir.resolve("_delta_log/00000000000000000010.checkpoint.parquet")).exists();
         assertThat(dir.resolve("_delta_log/_last_checkpoint")).exists();
 

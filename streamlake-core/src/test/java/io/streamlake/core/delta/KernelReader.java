@@ -92,7 +92,16 @@ public final class KernelReader {
     /** @return the rows of the files Kernel does not skip for the filter (no row-level filtering) */
     public static List<Map<String, Object>> rows(String tablePath, Predicate filter) {
         Engine engine = engine();
-        Snapshot snapshot = Table.forPath(engine, tablePath).getLatestSnapshot(engine);
+        return rows(engine, Table.forPath(engine, tablePath).getLatestSnapshot(engine), filter);
+    }
+
+    /** @return every row of one version (time travel), as Kernel rebuilds it from the log */
+    public static List<Map<String, Object>> rowsAt(String tablePath, long version) {
+        Engine engine = engine();
+        return rows(engine, Table.forPath(engine, tablePath).getSnapshotAsOfVersion(engine, version), null);
+    }
+
+    private static List<Map<String, Object>> rows(Engine engine, Snapshot snapshot, Predicate filter) {
         ScanBuilder builder = snapshot.getScanBuilder();
         if (filter != null) {
             builder = builder.withFilter(filter);
