@@ -83,6 +83,29 @@ class ConcurrentStagesTest {
     }
 
     @Test
+    void aBronzeCompactionBetweenTheBatchesSilverIsBehindJoinsTheSameMerge() {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline().withCompaction(2))) {
+            send(5);
+            driver.ingestOneBatch();
+            send(5);
+            driver.ingestOneBatch();
+            long bronzeBefore = KernelReader.version(path("bronze"));
+            assertThat(driver.compact()).as("bronze's two small files combined").isPositive();
+            assertThat(KernelReader.version(path("bronze"))).isEqualTo(bronzeBefore + 1);
+            send(3);
+            driver.ingestOneBatch();
+            long silverBefore = KernelReader.version(path("silver"));
+
+            driver.mergeSilver();
+
+            assertThat(KernelReader.version(path("silver")))
+                    .as("one merge: the compaction's version, without new records, read back in passing")
+                    .isEqualTo(silverBefore + 1);
+            assertTablesExact();
+        }
+    }
+
+    @Test
     void aCrashBetweenBronzeCommitsAndTheMergeThatCoversThemIsRepairedOnRestart() {
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
             send(20);

@@ -2,10 +2,7 @@ package io.streamlake.core.silver;
 
 import io.streamlake.source.SourceRecord;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Batches that bronze committed and whose records the engine still holds in memory, in version
@@ -55,56 +52,21 @@ public final class HeldBatches {
     }
 
     /**
-     * Takes the batches that follow one another from {@code from} on, as long as they fit the bounds
-     * (the first is taken whatever its size): the records of one merge.
+     * Moves the held batches that follow one another from {@code from} on into a merge, as long as
+     * they fit it.
      *
-     * @param from the first version wanted; the first batch held must be at it
-     * @param maxRecords stop before exceeding this many records
-     * @param maxBytes stop before exceeding this many bytes
-     * @return the records with each one's bronze version, or null when the first batch held is not at {@code from}
+     * @param in the merge being gathered
+     * @param from the first version wanted
+     * @return the version after the last one taken; {@code from} when none was
      */
-    @Nullable
-    Taken take(long from, long maxRecords, long maxBytes) {
-        if (firstVersion() != from) {
-            return null;
-        }
-        List<Held> chunk = new ArrayList<>();
-        long records = 0;
-        long bytes = 0;
+    long takeInto(MergeInput in, long from) {
         long next = from;
-        for (Held h : batches) {
-            if (h.version() != next || !chunk.isEmpty()
-                    && (records + h.records().size() > maxRecords || bytes + h.bytes() > maxBytes)) {
-                break;
-            }
-            chunk.add(h);
-            records += h.records().size();
-            bytes += h.bytes();
+        for (Held h; (h = batches.peekFirst()) != null && h.version() == next
+                && in.fits(h.records().size(), h.bytes());) {
+            batches.pollFirst();
+            in.addAll(h.records(), h.version(), h.bytes());
             next++;
         }
-        for (int i = 0; i < chunk.size(); i++) {
-            batches.pollFirst();
-        }
-        if (chunk.size() == 1) {
-            Held h = chunk.get(0);
-            return new Taken(h.records(), constant(h.records().size(), h.version()), h.version());
-        }
-        List<SourceRecord> all = new ArrayList<>((int) records);
-        long[] versions = new long[(int) records];
-        for (Held h : chunk) {
-            Arrays.fill(versions, all.size(), all.size() + h.records().size(), h.version());
-            all.addAll(h.records());
-        }
-        return new Taken(all, versions, next - 1);
-    }
-
-    private static long[] constant(int n, long value) {
-        long[] a = new long[n];
-        Arrays.fill(a, value);
-        return a;
-    }
-
-    /** The records of one merge, each record's bronze version, and the last version among them. */
-    record Taken(List<SourceRecord> records, long[] versions, long upTo) {
+        return next;
     }
 }

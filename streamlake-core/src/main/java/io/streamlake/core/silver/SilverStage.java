@@ -14,7 +14,6 @@ import io.streamlake.merge.MergeStrategy;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
-import io.streamlake.source.BatchLimits;
 import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceRecord;
 import io.streamlake.table.BronzeLayout;
@@ -24,7 +23,6 @@ import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -253,24 +251,11 @@ public final class SilverStage {
                 return changed;
             }
             recent.dropThrough(consumed);
-            List<SourceRecord> records;
-            long[] versions;
-            long upTo;
-            HeldBatches.Taken taken = recent.take(consumed + 1, mergeMaxRecords, mergeMaxBytes);
-            if (taken != null) {
-                records = taken.records();
-                versions = taken.versions();
-                upTo = Math.min(taken.upTo(), bronzeVersion);
-            } else {
-                records = new ArrayList<>();
-                List<Long> recordVersions = new ArrayList<>();
-                long firstHeld = recent.firstVersion();
-                // read what is not held, up to the first version that is
-                long readTo = firstHeld > consumed + 1 ? Math.min(bronzeVersion, firstHeld - 1) : bronzeVersion;
-                upTo = readBronze(consumed + 1, readTo, records, recordVersions);
-                versions = recordVersions.stream().mapToLong(Long::longValue).toArray();
-            }
-            taken = null;
+            MergeInput in = gather(consumed, bronzeVersion, recent);
+            List<SourceRecord> records = in.records();
+            long[] versions = in.versions();
+            long upTo = in.upTo();
+            in = null;
             try {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
@@ -439,23 +424,45 @@ public final class SilverStage {
     }
 
     /**
-     * Reads bronze versions from..to in order, stopping after the version that reaches a merge's
-     * bounds; returns the last version read.
+     * The records of the next merge after {@code consumed}: the versions held in memory where they
+     * are, the others read back from bronze (versions without records, such as bronze's own
+     * compactions, join the merge at no cost), until the merge's bounds or {@code bronzeVersion}.
      */
-    private long readBronze(long from, long to, List<SourceRecord> out, List<Long> versions) {
+    private MergeInput gather(long consumed, long bronzeVersion, HeldBatches held) {
+        MergeInput in = new MergeInput(mergeMaxRecords, mergeMaxBytes);
+        long next = consumed + 1;
+        while (next <= bronzeVersion && !in.full()) {
+            long after = held.takeInto(in, next);
+            if (after > next) {
+                next = after;
+                continue;
+            }
+            long firstHeld = held.firstVersion();
+            if (firstHeld == next) {
+                break; // the next held batch does not fit this merge: it starts the next one
+            }
+            // read what is not held, up to the first version that is
+            long readTo = firstHeld > next ? Math.min(bronzeVersion, firstHeld - 1) : bronzeVersion;
+            next = readBronze(next, readTo, in) + 1;
+        }
+        in.end(next - 1);
+        return in;
+    }
+
+    /**
+     * Reads bronze versions from..to in order into the merge, stopping after the version that fills
+     * it; returns the last version read.
+     */
+    private long readBronze(long from, long to, MergeInput in) {
         Map<String, SourcePartition> partitions = new HashMap<>();
-        long bytes = 0;
         for (TableChange change : bronze.changes(from, to)) {
             for (DataFile file : change.addedFiles()) {
                 Iterator<Row> it = bronze.read(file, BronzeLayout.SCHEMA);
                 while (it.hasNext()) {
-                    SourceRecord r = RawRecords.fromRow(it.next(), partitions);
-                    bytes += BatchLimits.bytes(r);
-                    out.add(r);
-                    versions.add(change.version());
+                    in.add(RawRecords.fromRow(it.next(), partitions), change.version());
                 }
             }
-            if (out.size() >= mergeMaxRecords || bytes >= mergeMaxBytes) {
+            if (in.full()) {
                 return change.version();
             }
         }
