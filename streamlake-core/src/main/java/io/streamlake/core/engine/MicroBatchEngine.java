@@ -88,7 +88,7 @@ public final class MicroBatchEngine implements BatchEngine {
      * thread, read by monitoring from any thread, hence volatile.
      */
     private volatile Map<SourcePartition, Long> recordsBehind = Map.of();
-    // The engine's thread only.
+    // The ingesting thread only (open() and close() run while neither step does).
     private @Nullable PrefetchingReader reader;
     private boolean prefetch;
     private boolean lastPollEmpty;
