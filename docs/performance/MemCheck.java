@@ -25,7 +25,7 @@ import java.time.Duration;
  * java -Xmx256m -cp CP MemCheck.java pipeline SERVERS DIR EVENTS KEYS MAX_BATCH_BYTES MODE [no-compaction]
  *     # MODE: caught-up (runUntilCaughtUp) | streaming (start(), with the fetch thread), bronze and silver;
  *     #       bronze-only | streaming-bronze-only: the same without silver. KEYS is informational: the
- *     #       broker keyed the events over EVENTS / 10 order ids
+ *     #       broker keyed the events over EVENTS / 10 order ids, ten neighbouring events per id
  * </pre>
  */
 public final class MemCheck {
@@ -41,13 +41,30 @@ public final class MemCheck {
     static void broker(Path dir, int events, int bytes) throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start(dir);
         kafka.createTopic("big", 4);
-        String pad = "x".repeat(bytes - 80);
-        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), "big").open()) {
+        // Varied JSON text, compressible as real events are (words, numbers), taken at a different
+        // place for each event so that no two events carry the same content; produced with zstd so
+        // that the broker's log holds a fraction of the bytes.
+        java.util.Random random = new java.util.Random(16);
+        String[] words = { "order", "customer", "shipped", "pending", "widget", "gadget", "berlin", "paris",
+                "express", "standard", "refund", "invoice", "warehouse", "tracking", "priority", "discount" };
+        StringBuilder text = new StringBuilder(2 * bytes + 1000);
+        while (text.length() < 2 * bytes) {
+            // single quotes: a cut anywhere in the text leaves a valid JSON string (no escapes to split)
+            text.append("{'sku':'").append(words[random.nextInt(words.length)]).append('-')
+                    .append(random.nextInt(100_000)).append("','qty':").append(random.nextInt(50))
+                    .append(",'note':'").append(words[random.nextInt(words.length)]).append(' ')
+                    .append(words[random.nextInt(words.length)]).append("'},");
+        }
+        String varied = text.toString();
+        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), "big").withCompression("zstd")
+                .open()) {
             for (int n = 0; n < events; n++) {
-                String json = "{\"order_id\":\"o-" + (n % (events / 10)) + "\",\"seq\":" + n + ",\"blob\":\"" + n + pad
-                        + "\"}";
-                producer.send(("o-" + (n % (events / 10))).getBytes(StandardCharsets.UTF_8),
-                        json.getBytes(StandardCharsets.UTF_8));
+                // keys of neighbouring events repeat (updates of an order come close together): ten per key
+                String key = "o-" + (n / 10);
+                String head = "{\"order_id\":\"" + key + "\",\"seq\":" + n + ",\"blob\":\"";
+                int offset = random.nextInt(bytes);
+                String json = head + varied.substring(offset, offset + bytes - head.length() - 2) + "\"}";
+                producer.send(key.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8));
             }
             producer.flush();
         }

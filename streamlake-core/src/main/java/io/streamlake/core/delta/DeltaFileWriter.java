@@ -119,7 +119,7 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
         try {
             support.write(row);
             rows++;
-            f.recordWritten(0);
+            f.recordWritten(support.takeBinaryBytes());
         } catch (IOException | RuntimeException e) {
             throw writeFailed(e);
         }

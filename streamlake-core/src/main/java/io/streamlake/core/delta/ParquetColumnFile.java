@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import io.streamlake.core.util.MemoryBudget;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnWriteStore;
@@ -53,14 +54,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class ParquetColumnFile {
     /**
-     * Where row groups and pages are cut: Parquet's defaults in use, small ones in tests (several row
-     * groups per file; many pages, so that page buffers change hands often).
+     * Where row groups and pages are cut: in use, row groups by the heap's {@link MemoryBudget} (not
+     * Parquet's 128 MiB, which a 256 MiB heap cannot buffer beside a batch) and pages by Parquet's
+     * row limit; small ones in tests (several row groups per file; many pages, so that page buffers
+     * change hands often).
      *
      * @param rowGroupBytes the buffered size at which a row group is written out
      * @param pageRows the most rows a page holds
      */
     record Limits(long rowGroupBytes, int pageRows) {
-        static final Limits DEFAULT = new Limits(ParquetWriter.DEFAULT_BLOCK_SIZE,
+        static final Limits DEFAULT = new Limits(MemoryBudget.JVM.rowGroupBytes(),
                 ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT);
 
         /** @return Parquet's limits but for the row group size */
@@ -103,7 +106,12 @@ final class ParquetColumnFile {
             Limits limits, Consumer<ColumnWriteStore> rowGroupStarted, Runnable rowGroupEnding)
             throws IOException {
         this.schema = schema;
-        this.properties = isolated(settings.withPageRowCountLimit(limits.pageRows()));
+        // Parquet looks at a page's size every 100 records at the earliest, so 1 MB values made 100 MB
+        // pages, each held whole in heap and then in the compressor's direct buffers (which keep the
+        // largest size they saw). From the first record on, it estimates when to look next from the
+        // values' sizes: small values are still looked at rarely, and large ones cut a page each.
+        this.properties =
+                isolated(settings.withPageRowCountLimit(limits.pageRows()).withMinRowCountForPageSizeCheck(1));
         this.rowGroupBytes = limits.rowGroupBytes();
         this.checkBytes = Math.max(1, rowGroupBytes / 16);
         this.rowGroupStarted = rowGroupStarted;

@@ -1,7 +1,10 @@
 package io.streamlake.core.delta;
 
+import io.streamlake.core.util.MemoryBudget;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.parquet.bytes.ByteBufferAllocator;
 
 /**
@@ -13,7 +16,14 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * <p>One pool per thread ({@link #ofThisThread()}), kept from file to file: a file's compressed
  * pages are held until its row group is written, at the file's end, so a pool of its own never gave
  * them back before it was dropped, and every bronze file allocated its pages (megabytes, humongous
- * objects for G1) anew. A thread keeps at most {@value #MAX_KEPT_BYTES} bytes of released buffers.
+ * objects for G1) anew.
+ *
+ * <p>What all pools keep together is bounded by one {@link Budget}, sized against the heap
+ * ({@link MemoryBudget#pooledBytes()}: 16 MiB of a 256 MiB heap, at most 64 MiB), not per thread:
+ * with 64 MiB per thread, the bronze writer's thread, the helper threads and silver's thread each
+ * filled a pool of their own over the first batches, until the pools held half of a 256 MiB heap and
+ * the next batch's row group no longer fitted. A pool dropped with its thread gives its share of the
+ * budget back (a {@link Cleaner} action), so helper threads that come and go do not use it up.
  *
  * <p>Not thread-safe, and it need not be: only its owner thread takes from the pool or gives to it.
  * A call from any other thread (a file handed to another thread, or closed on one) gets a plain
@@ -25,19 +35,52 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * its allocation to its release.
  */
 final class RecyclingAllocator implements ByteBufferAllocator {
-    /** Arrays larger than this are not kept: a page that large is rare, and holding it is not. */
-    private static final int MAX_POOLED = 1 << 26;
-    /** The most bytes of released buffers a thread keeps: about two bronze files' worth of pages. */
-    static final long MAX_KEPT_BYTES = 64L << 20;
+    /**
+     * The bytes that all pools of the JVM may keep. Shared by every thread: safe, as it is only
+     * counted through atomic operations, and a pool that cannot reserve its share drops the buffer.
+     */
+    static final Budget JVM_BUDGET = new Budget(MemoryBudget.JVM.pooledBytes());
+    /**
+     * Gives a dead thread's share back. Shared: {@link Cleaner} is thread-safe, and its actions only
+     * touch the atomic counters.
+     */
+    private static final Cleaner CLEANER = Cleaner.create();
     /**
      * Each thread's pool. Confined to its thread by the owner checks below; dropped with the thread
      * (the engine's writer threads end with their pipeline).
      */
-    private static final ThreadLocal<RecyclingAllocator> PER_THREAD = ThreadLocal.withInitial(RecyclingAllocator::new);
+    private static final ThreadLocal<RecyclingAllocator> PER_THREAD = ThreadLocal
+            .withInitial(() -> new RecyclingAllocator(JVM_BUDGET));
+
+    /**
+     * What pools together may keep, and what they keep now.
+     *
+     * @param limit the most bytes all pools of this budget keep together
+     * @param kept the bytes they keep now
+     */
+    record Budget(long limit, AtomicLong kept) {
+        Budget(long limit) {
+            this(limit, new AtomicLong());
+        }
+
+        /** Arrays larger than this are not kept: a quarter of the budget, so that one page cannot take all of it. */
+        long largestPooled() {
+            return Math.min(1 << 26, limit / 4);
+        }
+    }
 
     private final Thread owner = Thread.currentThread();
-    /** Bytes in the free lists: owner thread only. */
-    private long keptBytes;
+    private final Budget budget;
+    /** Bytes in this pool's free lists: written by the owner thread only, read by the cleaner after it. */
+    private final AtomicLong keptBytes = new AtomicLong();
+
+    /** A pool for the calling thread that keeps what the budget allows. */
+    RecyclingAllocator(Budget budget) {
+        this.budget = budget;
+        AtomicLong mine = keptBytes;
+        AtomicLong shared = budget.kept();
+        CLEANER.register(this, () -> shared.addAndGet(-mine.get())); // holds no reference to the pool
+    }
 
     @SuppressWarnings("unchecked") private final ArrayDeque<byte[]>[] free = new ArrayDeque[27];
 
@@ -51,7 +94,7 @@ final class RecyclingAllocator implements ByteBufferAllocator {
         if (size < 0) {
             throw new IllegalArgumentException("negative buffer size " + size);
         }
-        if (size > MAX_POOLED || Thread.currentThread() != owner) {
+        if (size > budget.largestPooled() || Thread.currentThread() != owner) {
             return ByteBuffer.allocate(size);
         }
         int bucket = bucket(size);
@@ -60,7 +103,8 @@ final class RecyclingAllocator implements ByteBufferAllocator {
         if (array == null) {
             array = new byte[1 << bucket];
         } else {
-            keptBytes -= array.length;
+            keptBytes.addAndGet(-array.length);
+            budget.kept().addAndGet(-array.length);
         }
         return ByteBuffer.wrap(array, 0, size).slice();
     }
@@ -72,8 +116,12 @@ final class RecyclingAllocator implements ByteBufferAllocator {
         }
         byte[] array = b.array();
         int length = array.length;
-        if (length > MAX_POOLED || Integer.bitCount(length) != 1 || keptBytes + length > MAX_KEPT_BYTES) {
-            return; // not one of ours either, or more than a thread keeps
+        if (length > budget.largestPooled() || Integer.bitCount(length) != 1) {
+            return; // not one of ours either
+        }
+        if (budget.kept().addAndGet(length) > budget.limit()) {
+            budget.kept().addAndGet(-length);
+            return; // the pools keep enough: left to the garbage collector
         }
         int bucket = Integer.numberOfTrailingZeros(length);
         ArrayDeque<byte[]> q = free[bucket];
@@ -82,7 +130,7 @@ final class RecyclingAllocator implements ByteBufferAllocator {
             free[bucket] = q;
         }
         q.push(array);
-        keptBytes += length;
+        keptBytes.addAndGet(length);
     }
 
     @Override

@@ -48,6 +48,11 @@ final class RowWriteSupport extends WriteSupport<Row> {
     private @Nullable RecordConsumer out;
     /** UTF-8 bytes of the string being written, reused across values (Parquet copies what it keeps). */
     private final Utf8Buffer utf8 = new Utf8Buffer();
+    /**
+     * Bytes of strings and binaries written since {@link #takeBinaryBytes()} last looked: the file
+     * looks at its buffered size by them, so that rows of large values cut row groups by bytes.
+     */
+    private long binaryBytes;
 
     RowWriteSupport(Schema schema) {
         this(schema, Set.of());
@@ -171,7 +176,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
                     s.floating(x);
                 }
                 case BOOLEAN -> rc.addBoolean((Boolean) v);
-                case BINARY -> rc.addBinary(Binary.fromConstantByteArray((byte[]) v));
+                case BINARY -> rc.addBinary(binary((byte[]) v));
                 case DATE -> {
                     rc.addInteger((int) prepared[i]);
                     s.integral(prepared[i]);
@@ -226,7 +231,7 @@ final class RowWriteSupport extends WriteSupport<Row> {
             case LONG -> rc.addLong((Long) v);
             case DOUBLE -> rc.addDouble((Double) v);
             case BOOLEAN -> rc.addBoolean((Boolean) v);
-            case BINARY -> rc.addBinary(Binary.fromConstantByteArray((byte[]) v));
+            case BINARY -> rc.addBinary(binary((byte[]) v));
             case TIMESTAMP -> rc.addLong(micros("map value", (Instant) v));
             case DATE -> rc.addInteger((int) epochDay("map value", (LocalDate) v));
             case DECIMAL -> {
@@ -297,7 +302,21 @@ final class RowWriteSupport extends WriteSupport<Row> {
     }
 
     private Binary utf8(String s) {
-        return utf8.encode(s);
+        Binary b = utf8.encode(s);
+        binaryBytes += b.length();
+        return b;
+    }
+
+    private Binary binary(byte[] v) {
+        binaryBytes += v.length;
+        return Binary.fromConstantByteArray(v);
+    }
+
+    /** @return the bytes of strings and binaries written since the last call */
+    long takeBinaryBytes() {
+        long b = binaryBytes;
+        binaryBytes = 0;
+        return b;
     }
 
     /** @return minimum per column with known bounds, as Row values */

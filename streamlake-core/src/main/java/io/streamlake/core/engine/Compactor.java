@@ -2,6 +2,7 @@ package io.streamlake.core.engine;
 
 import io.streamlake.core.silver.SilverKey;
 import io.streamlake.core.util.CommitNotes;
+import io.streamlake.core.util.MemoryBudget;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -33,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * that each source partition's positions keep increasing within and across bronze files. A partitioned table is
  * compacted partition by partition, since a data file holds the rows of one partition. A run is only rewritten when it
  * holds enough small files to be worth the I/O.
+ *
+ * <p>Files are small, runs end and written files are cut by bytes as well as by rows
+ * ({@link MemoryBudget#fileBytes()}): by rows alone, sixteen files of sixteen 1 MB events were
+ * "small", and a multi-column key's run, which is sorted in memory, would hold them all. Bytes are
+ * the files' sizes on disk, so a run of highly compressible values holds more in memory than its
+ * size says; row groups bounded by bytes keep the writer's share bounded regardless.
  */
 final class Compactor {
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
@@ -41,6 +48,7 @@ final class Compactor {
     /** The schema for a table that records none (a table implementation without schemas). */
     private final Schema schema;
     private final long targetRows;
+    private final long targetBytes;
     private final int minFiles;
     /** The silver key's columns, to keep files in key order; empty for bronze. */
     private final List<String> keyColumns;
@@ -50,9 +58,15 @@ final class Compactor {
      * @param minFiles rewrite only when at least this many small files can be combined
      */
     Compactor(Table table, Schema schema, long targetRows, int minFiles, List<String> keyColumns) {
+        this(table, schema, targetRows, MemoryBudget.JVM.fileBytes(), minFiles, keyColumns);
+    }
+
+    /** @param targetBytes about how many bytes on disk a file holds at most (tests make it small) */
+    Compactor(Table table, Schema schema, long targetRows, long targetBytes, int minFiles, List<String> keyColumns) {
         this.table = table;
         this.schema = schema;
         this.targetRows = targetRows;
+        this.targetBytes = targetBytes;
         this.minFiles = minFiles;
         this.keyColumns = List.copyOf(keyColumns);
     }
@@ -102,20 +116,29 @@ final class Compactor {
         return removed;
     }
 
-    /** Consecutive small files whose rows fit in a few target-size files; runs too short are left alone. */
+    /**
+     * Consecutive small files whose rows and bytes fit in about one target-size file; runs too short
+     * are left alone.
+     */
     private List<List<DataFile>> runsOfSmallFiles(List<DataFile> files) {
         List<List<DataFile>> runs = new ArrayList<>();
         List<DataFile> run = new ArrayList<>();
+        long runRows = 0;
+        long runBytes = 0;
         for (DataFile f : files) {
-            boolean small = f.rowCount() >= 0 && f.rowCount() < targetRows / 2;
+            boolean small = f.rowCount() >= 0 && f.rowCount() < targetRows / 2 && f.sizeBytes() < targetBytes / 2;
             if (small) {
                 run.add(f);
+                runRows += f.rowCount();
+                runBytes += f.sizeBytes();
             }
-            if (!small || run.stream().mapToLong(DataFile::rowCount).sum() >= targetRows) {
+            if (!small || runRows >= targetRows || runBytes >= targetBytes) {
                 if (run.size() >= minFiles) {
                     runs.add(run);
                 }
                 run = new ArrayList<>();
+                runRows = 0;
+                runBytes = 0;
             }
         }
         if (run.size() >= minFiles) {
@@ -129,13 +152,20 @@ final class Compactor {
         List<DataFile> out = new ArrayList<>();
         DataFileWriter w = null;
         Object lastKey = null;
+        // The written files' bytes, estimated from the run's: the writer buffers a row group, so its
+        // size on disk is known only at its end.
+        // Split evenly: a run ends past the target, and cutting at the target left a file of its tail.
+        long rowsInRun = run.stream().mapToLong(DataFile::rowCount).sum();
+        long filesByBytes = Math.max(1, (run.stream().mapToLong(DataFile::sizeBytes).sum() + targetBytes - 1)
+                / targetBytes);
+        long fileRows = Math.max(1, Math.min(targetRows, (rowsInRun + filesByBytes - 1) / filesByBytes));
         try {
             for (Iterator<Row> rows : inKeyOrder(run, schema, key)) {
                 while (rows.hasNext()) {
                     Row row = rows.next();
                     Object rowKey = key == null ? null : key.of(row);
                     // A full file ends at a key boundary, so the rows of one key (SCD2 history) stay in one file.
-                    if (w != null && w.rowCount() >= targetRows && (key == null || !Objects.equals(rowKey, lastKey))) {
+                    if (w != null && w.rowCount() >= fileRows && (key == null || !Objects.equals(rowKey, lastKey))) {
                         out.add(w.finish());
                         w = null;
                     }

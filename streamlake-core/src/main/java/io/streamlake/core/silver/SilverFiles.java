@@ -1,5 +1,6 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.core.util.MemoryBudget;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.schema.Row;
@@ -17,19 +18,29 @@ import org.jspecify.annotations.Nullable;
 /**
  * Silver's files as every merge path reads and writes them: rows widened to the declared schema as
  * read and narrowed to the stored one as written ({@link SilverColumns}), and files cut between keys
- * only, so key ranges stay disjoint.
+ * only, so key ranges stay disjoint. Files are cut by bytes as well as by rows: a merge reads a
+ * file it rewrites whole ({@link SortedFileMerge}), so a file's bytes bound the memory of merging it;
+ * by rows alone, a silver file of 1 MB values held gigabytes.
  *
  * @param table the table, or a view of it (such as without the rows a truncate removes)
  * @param columns what silver stores of the declared schema
  * @param key the silver key of the declared schema
  * @param targetFileRows about how many rows a written file holds
+ * @param targetFileBytes about how many bytes of values (strings and binaries as held in memory) a
+ *     written file holds at most
  * @param workers the batch's helper threads, for reads and writes that split
  */
-record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, Workers workers) {
+record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, long targetFileBytes,
+        Workers workers) {
+
+    /** Files of the heap's {@link MemoryBudget#fileBytes()} at most. */
+    SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, Workers workers) {
+        this(table, columns, key, targetFileRows, MemoryBudget.JVM.fileBytes(), workers);
+    }
 
     /** @return the same files seen through another view of the table */
     SilverFiles over(Table view) {
-        return new SilverFiles(view, columns, key, targetFileRows, workers);
+        return new SilverFiles(view, columns, key, targetFileRows, targetFileBytes, workers);
     }
 
     /** @return a file's rows, of the declared schema */
@@ -69,8 +80,8 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
     }
 
     /**
-     * Splits rows sorted by key into files of about targetFileRows, evenly sized, cutting only
-     * between keys so that key ranges stay disjoint.
+     * Splits rows sorted by key into files of about targetFileRows and at most about
+     * targetFileBytes, evenly sized, cutting only between keys so that key ranges stay disjoint.
      *
      * @param parallel whether to write the files on the workers: not when the caller already runs on
      *     them, where nested writes would only queue
@@ -83,12 +94,22 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         if (sorted.isEmpty()) {
             return List.of();
         }
-        int fileCount = (int) Math.max(1, (sorted.size() + targetFileRows - 1) / targetFileRows);
-        int perFile = (sorted.size() + fileCount - 1) / fileCount;
-        List<Supplier<DataFile>> writes = new ArrayList<>(fileCount);
+        long totalBytes = 0;
+        for (int i = 0; i < sorted.size(); i++) {
+            totalBytes += bytes(sorted.get(i));
+        }
+        long fileCount = Math.max(1, Math.max((sorted.size() + targetFileRows - 1) / targetFileRows,
+                (totalBytes + targetFileBytes - 1) / targetFileBytes));
+        long perFile = (sorted.size() + fileCount - 1) / fileCount;
+        long perFileBytes = (totalBytes + fileCount - 1) / fileCount;
+        List<Supplier<DataFile>> writes = new ArrayList<>((int) Math.min(fileCount, 1 << 16));
         int start = 0;
         while (start < sorted.size()) {
-            int end = Math.min(sorted.size(), start + perFile);
+            int end = start;
+            long fileBytes = 0;
+            while (end < sorted.size() && end - start < perFile && (end == start || fileBytes < perFileBytes)) {
+                fileBytes += bytes(sorted.get(end++));
+            }
             while (end < sorted.size() && key.compare(sorted.get(end - 1), sorted.get(end)) == 0) {
                 end++;
             }
@@ -102,5 +123,35 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         List<DataFile> files = new ArrayList<>(writes.size());
         writes.forEach(w -> files.add(w.get()));
         return files;
+    }
+
+    /**
+     * @return about how many bytes a row's values hold: strings and binaries by length, a map by its
+     *     entries', anything else 8; a walk over the row's values, without allocation
+     */
+    static long bytes(Row row) {
+        long n = 0;
+        int columns = row.schema().size();
+        for (int i = 0; i < columns; i++) {
+            n += bytes(row.value(i));
+        }
+        return n;
+    }
+
+    private static long bytes(@Nullable Object v) {
+        if (v instanceof String s) {
+            return s.length();
+        }
+        if (v instanceof byte[] b) {
+            return b.length;
+        }
+        if (v instanceof Map<?, ?> m) {
+            long n = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                n += bytes(e.getKey()) + bytes(e.getValue());
+            }
+            return n;
+        }
+        return 8;
     }
 }

@@ -14,7 +14,7 @@ class RecyclingAllocatorTest {
 
     @Test
     void handsOutExactlySizedBuffersAndReusesReleasedArrays() {
-        RecyclingAllocator a = new RecyclingAllocator();
+        RecyclingAllocator a = new RecyclingAllocator(new RecyclingAllocator.Budget(64L << 20));
         ByteBuffer first = a.allocate(1000);
         assertThat(first.capacity()).isEqualTo(1000);
         assertThat(first.remaining()).isEqualTo(1000);
@@ -33,7 +33,7 @@ class RecyclingAllocatorTest {
 
     @Test
     void ignoresBuffersItDidNotHandOut() {
-        RecyclingAllocator a = new RecyclingAllocator();
+        RecyclingAllocator a = new RecyclingAllocator(new RecyclingAllocator.Budget(64L << 20));
         ByteBuffer foreign = ByteBuffer.allocate(1000);
         a.release(foreign);
         a.release(ByteBuffer.wrap(new byte[2048], 16, 100).slice());
@@ -67,9 +67,9 @@ class RecyclingAllocatorTest {
 
     @Test
     void keepsNoMoreThanItsLimit() {
-        RecyclingAllocator a = new RecyclingAllocator();
+        RecyclingAllocator a = new RecyclingAllocator(new RecyclingAllocator.Budget(64L << 20));
         int size = 1 << 24;
-        ByteBuffer[] buffers = new ByteBuffer[(int) (RecyclingAllocator.MAX_KEPT_BYTES / size) + 1];
+        ByteBuffer[] buffers = new ByteBuffer[(int) ((64L << 20) / size) + 1];
         for (int i = 0; i < buffers.length; i++) {
             buffers[i] = a.allocate(size);
         }
@@ -82,5 +82,55 @@ class RecyclingAllocatorTest {
         }
         long reused = Arrays.stream(buffers).filter(b -> handedOut.contains(b.array())).count();
         assertThat(reused).isEqualTo(buffers.length - 1);
+    }
+
+    @Test
+    void allThreadsTogetherKeepNoMoreThanOneBudget() throws Exception {
+        RecyclingAllocator.Budget budget = new RecyclingAllocator.Budget(4 << 20);
+        int size = 1 << 20;
+        RecyclingAllocator mine = new RecyclingAllocator(budget);
+        ByteBuffer[] buffers = new ByteBuffer[3];
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = mine.allocate(size);
+        }
+        for (ByteBuffer b : buffers) {
+            mine.release(b);
+        }
+        assertThat(budget.kept().get()).isEqualTo(3L << 20);
+
+        // another thread's pool may only fill what is left of the one budget
+        Thread other = new Thread(() -> {
+            RecyclingAllocator theirs = new RecyclingAllocator(budget);
+            ByteBuffer x = theirs.allocate(size);
+            ByteBuffer y = theirs.allocate(size);
+            theirs.release(x);
+            theirs.release(y); // over the budget: dropped
+        });
+        other.start();
+        other.join();
+        assertThat(budget.kept().get()).isEqualTo(4L << 20);
+
+        // larger than a quarter of the budget: never kept
+        RecyclingAllocator.Budget small = new RecyclingAllocator.Budget(4 << 20);
+        RecyclingAllocator pool = new RecyclingAllocator(small);
+        pool.release(pool.allocate(2 << 20));
+        assertThat(small.kept().get()).isZero();
+    }
+
+    @Test
+    void aDroppedPoolGivesItsShareBack() throws Exception {
+        RecyclingAllocator.Budget budget = new RecyclingAllocator.Budget(4 << 20);
+        Thread helper = new Thread(() -> {
+            RecyclingAllocator pool = new RecyclingAllocator(budget);
+            pool.release(pool.allocate(1 << 20));
+        });
+        helper.start();
+        helper.join();
+        assertThat(budget.kept().get()).isEqualTo(1L << 20);
+        for (int i = 0; i < 100 && budget.kept().get() != 0; i++) {
+            System.gc(); // the pool is unreachable: its cleaner runs after a collection
+            Thread.sleep(20);
+        }
+        assertThat(budget.kept().get()).isZero();
     }
 }

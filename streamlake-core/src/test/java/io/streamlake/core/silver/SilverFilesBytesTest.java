@@ -1,0 +1,68 @@
+package io.streamlake.core.silver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamlake.core.util.Workers;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.DataFile;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Silver files are cut by bytes as well as rows: a merge reads a file it rewrites whole, so a file
+ * of a million 1 MB rows could never be merged.
+ */
+class SilverFilesBytesTest {
+    private static final Schema SCHEMA = Schema.builder().required("id", DataType.LONG)
+            .optional("blob", DataType.STRING).build();
+
+    @Test
+    void largeRowsMakeFilesOfAboutTheTargetBytesCutBetweenKeys() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            // two versions of each key: a file may only end between keys
+            rows.add(Row.of(SCHEMA, (long) i / 2, Character.toString('a' + i % 26).repeat(100_000)));
+        }
+        long targetBytes = 450_000;
+        try (Workers workers = new Workers(2, "bytes-test")) {
+            SilverFiles io = new SilverFiles(new MemoryFiles(), SilverColumns.all(SCHEMA),
+                    SilverKey.of(SCHEMA, List.of("id")), 1_000_000, targetBytes, workers);
+            List<DataFile> files = io.write(rows, true);
+            assertThat(files).hasSizeBetween(6, 10); // 4 MB in files of about 450 KB
+            List<Row> back = new ArrayList<>();
+            long lastMax = -1;
+            for (DataFile f : files) {
+                long bytes = 0;
+                long min = Long.MAX_VALUE;
+                for (Iterator<Row> it = io.read(f); it.hasNext();) {
+                    Row r = it.next();
+                    back.add(r);
+                    bytes += SilverFiles.bytes(r);
+                    min = Math.min(min, r.longValue("id"));
+                }
+                // past the target by at most the row that reached it and the key's other version
+                assertThat(bytes).isLessThanOrEqualTo(targetBytes + 2 * 100_008);
+                assertThat(min).as("key ranges stay disjoint").isGreaterThan(lastMax);
+                lastMax = back.get(back.size() - 1).longValue("id");
+            }
+            assertThat(back).containsExactlyElementsOf(rows);
+        }
+    }
+
+    @Test
+    void smallRowsStillFollowTheRowTarget() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            rows.add(Row.of(SCHEMA, (long) i, "x"));
+        }
+        try (Workers workers = new Workers(1, "bytes-test")) {
+            SilverFiles io = new SilverFiles(new MemoryFiles(), SilverColumns.all(SCHEMA),
+                    SilverKey.of(SCHEMA, List.of("id")), 30, 1L << 30, workers);
+            assertThat(io.write(rows, false)).extracting(DataFile::rowCount).containsExactly(25L, 25L, 25L, 25L);
+        }
+    }
+}
