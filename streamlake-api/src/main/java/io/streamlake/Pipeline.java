@@ -62,7 +62,10 @@ public final class Pipeline {
     public static final int DEFAULT_MAX_BATCH_RECORDS = 200_000;
     /** Default time a poll waits for records when the source is idle. */
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(500);
-    /** Default bound of the bytes (keys and values) of one micro-batch: 64 MiB. */
+    /**
+     * Default bound of the bytes (keys and values) of one micro-batch: 64 MiB, or a sixteenth of the
+     * JVM's maximum heap when that is less (16 MiB in a 256 MiB heap, never under 4 MiB).
+     */
     public static final long DEFAULT_MAX_BATCH_BYTES = 64L << 20;
     /** Default time a batch's first record waits for more before the batch is committed: 250 ms. */
     public static final Duration DEFAULT_MAX_BATCH_DELAY = Duration.ofMillis(250);
@@ -122,7 +125,7 @@ public final class Pipeline {
         /** @return the defaults, over a source, bronze and (unless bronze-only) silver by a key */
         static Spec of(Source source, TableRef bronze, @Nullable TableRef silver, List<String> silverKeys) {
             return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
-                    DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_DELAY,
+                    DEFAULT_MAX_BATCH_RECORDS, 0, DEFAULT_MAX_BATCH_DELAY,
                     DEFAULT_MAX_SILVER_LAG, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
                     SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, null, List.of(),
                     DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
@@ -336,7 +339,9 @@ public final class Pipeline {
      * pipeline.withMaxBatchBytes(16L << 20);   // 16 MiB per batch, for a small heap
      * }</pre>
      *
-     * @param maxBytes at least 1 (default {@value #DEFAULT_MAX_BATCH_BYTES}, 64 MiB)
+     * @param maxBytes at least 1 (default 64 MiB, or a sixteenth of the heap when that is less: a
+     *     streaming run holds a batch being written, the next one being fetched and those silver has
+     *     not merged, so the default leaves most of a small heap to the writers and silver)
      * @return a copy with this bound
      */
     public Pipeline withMaxBatchBytes(long maxBytes) {
@@ -841,9 +846,18 @@ public final class Pipeline {
         return spec.maxBatchRecords();
     }
 
-    /** @return the upper bound of the bytes of a micro-batch's keys and values */
+    /**
+     * @return the upper bound of the bytes of a micro-batch's keys and values: as set, or else the
+     *     default for this JVM's heap ({@link #DEFAULT_MAX_BATCH_BYTES})
+     */
     public long maxBatchBytes() {
-        return spec.maxBatchBytes();
+        long set = spec.maxBatchBytes();
+        return set > 0 ? set : defaultMaxBatchBytes(Runtime.getRuntime().maxMemory());
+    }
+
+    /** @return the default batch byte bound for a heap of at most {@code maxHeap} bytes */
+    static long defaultMaxBatchBytes(long maxHeap) {
+        return Math.min(DEFAULT_MAX_BATCH_BYTES, Math.max(4L << 20, maxHeap / 16));
     }
 
     /** @return how long a micro-batch's first record waits for more before the batch is committed */

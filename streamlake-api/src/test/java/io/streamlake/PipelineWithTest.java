@@ -141,4 +141,16 @@ class PipelineWithTest {
         }
         return values;
     }
+
+    @Test
+    void theDefaultBatchByteBoundFollowsASmallHeapAndAnExplicitOneWins() {
+        long mib = 1L << 20;
+        assertThat(Pipeline.defaultMaxBatchBytes(256 * mib)).as("a sixteenth of 256 MiB").isEqualTo(16 * mib);
+        assertThat(Pipeline.defaultMaxBatchBytes(6L * 1024 * mib)).isEqualTo(Pipeline.DEFAULT_MAX_BATCH_BYTES);
+        assertThat(Pipeline.defaultMaxBatchBytes(32 * mib)).as("never under 4 MiB").isEqualTo(4 * mib);
+        Pipeline p = Pipeline.from(PipelineTest.SOURCE).bronze("lake/bronze").bronzeOnly();
+        assertThat(p.maxBatchBytes())
+                .isEqualTo(Pipeline.defaultMaxBatchBytes(Runtime.getRuntime().maxMemory()));
+        assertThat(p.withMaxBatchBytes(123).maxBatchBytes()).isEqualTo(123);
+    }
 }
