@@ -136,8 +136,8 @@ public final class DeltaTable implements Table, BronzeFiles {
      * delta-standalone's log object, shared by the threads of a run (the pipeline thread commits, the
      * prefetch thread reads markers, the checkpoint thread reads snapshots and writes checkpoints,
      * which commits never wait for): its snapshot updates are synchronized inside delta-standalone,
-     * each commit uses a transaction of its own, and the one transaction a snapshot keeps for marker
-     * reads is guarded by that snapshot (see {@code DeltaSnapshot#transaction}).
+     * each commit uses a transaction of its own, and marker reads go through {@link TxnMarkers}, whose
+     * comment says why it is safe to share.
      */
     private volatile @Nullable DeltaLog log;
     /** The markers by version, for every thread of the run: see {@link TxnMarkers} for why sharing it is safe. */
