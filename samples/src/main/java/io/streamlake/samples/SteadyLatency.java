@@ -6,6 +6,7 @@ import io.streamlake.RunMode;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
 import io.streamlake.event.BatchCommitted;
+import io.streamlake.event.BatchTimings;
 import io.streamlake.event.PipelineListener;
 import io.streamlake.event.PositionRange;
 import io.streamlake.merge.MergeStrategies;
@@ -13,11 +14,14 @@ import io.streamlake.testkit.kafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
 
 /**
  * Produce-to-visible latency at a steady rate: events are produced at {@code rate} per second for
@@ -36,8 +40,47 @@ final class SteadyLatency {
     private SteadyLatency() {
     }
 
-    /** The latencies found, per layer, in nanoseconds, for a caller (and a test) to check. */
-    record Result(long produced, long[] bronzeNanos, long[] silverNanos) {
+    /**
+     * The latencies found, per layer, in nanoseconds, and the committed batches' timings, for a caller
+     * (and a test) to check.
+     */
+    record Result(long produced, long[] bronzeNanos, long[] silverNanos, List<BatchTimings> timings) {
+    }
+
+    /**
+     * The phases a batch's time splits into, in the order a batch goes through them. Silver's own phases
+     * (decode, merge, commit) are told with the last batch a merge covered and are zero for the others,
+     * so their percentiles are taken over merges only ({@code perMerge}); the wait for silver is what is
+     * left of a batch's silver time besides them.
+     */
+    enum Phase {
+        POLL("poll", false, BatchTimings::poll), BRONZE_WRITE("bronze write", false,
+                BatchTimings::bronzeWrite), BRONZE_COMMIT("bronze commit", false,
+                        BatchTimings::bronzeCommit), SILVER_WAIT("wait for silver", false,
+                                t -> t.silver().minus(t.decode()).minus(t.merge()).minus(t.silverCommit())), DECODE(
+                                        "decode", true,
+                                        BatchTimings::decode), MERGE("merge", true, BatchTimings::merge), SILVER_COMMIT(
+                                                "silver commit", true, BatchTimings::silverCommit);
+
+        final String label;
+        final boolean perMerge;
+        final Function<BatchTimings, Duration> of;
+
+        Phase(String label, boolean perMerge, Function<BatchTimings, Duration> of) {
+            this.label = label;
+            this.perMerge = perMerge;
+            this.of = of;
+        }
+
+        /** @return the phase's durations in nanoseconds, sorted: over every batch, or over merges only */
+        long[] sortedNanos(List<BatchTimings> timings) {
+            long[] nanos = timings.stream()
+                    .filter(t -> !perMerge || !t.silverCommit().isZero())
+                    .mapToLong(t -> of.apply(t).toNanos())
+                    .toArray();
+            Arrays.sort(nanos);
+            return nanos;
+        }
     }
 
     /**
@@ -81,6 +124,7 @@ final class SteadyLatency {
         Result result = visible.result(events);
         print("bronze", result.bronzeNanos());
         print("silver", result.silverNanos());
+        printPhases(result.timings());
         return result;
     }
 
@@ -125,6 +169,17 @@ final class SteadyLatency {
                 sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1_000_000, sorted.length);
     }
 
+    private static void printPhases(List<BatchTimings> timings) {
+        long merges = timings.stream().filter(t -> !t.silverCommit().isZero()).count();
+        System.out.printf(Locale.ROOT, "  by phase (%,d batches, %,d silver merges), ms:%n", timings.size(), merges);
+        for (Phase phase : Phase.values()) {
+            long[] sorted = phase.sortedNanos(timings);
+            System.out.printf(Locale.ROOT, "    %-16s p50 %,6d  p99 %,6d  max %,6d%n", phase.label,
+                    percentile(sorted, 0.50), percentile(sorted, 0.99),
+                    sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1_000_000);
+        }
+    }
+
     /** @return the percentile in milliseconds, nearest rank */
     static long percentile(long[] sortedNanos, double q) {
         if (sortedNanos.length == 0) {
@@ -135,15 +190,18 @@ final class SteadyLatency {
     }
 
     /**
-     * Notes when each event became visible, from the commits' positions. Called on the pipeline's thread
-     * only; the counter is read by the main thread, hence atomic, as are the send times the producing
-     * thread writes.
+     * Notes when each event became visible, from the commits' positions, and each batch's timings.
+     * Called by one thread at a time (the engine's listeners are called one at a time, in order); the
+     * counter is read by the main thread, hence atomic, as are the send times the producing thread
+     * writes; the timings are read by the main thread only after the run closed, which happens-after
+     * the last call.
      */
     private static final class Visibility implements PipelineListener {
         private final AtomicLongArray[] sent;
         private final long[] bronze;
         private final long[] silver;
         private final AtomicLong silverSeen = new AtomicLong();
+        private final List<BatchTimings> timings = new ArrayList<>();
         private int count;
         private int duplicates;
 
@@ -158,6 +216,7 @@ final class SteadyLatency {
             long silverAt = System.nanoTime();
             // the event is built right after silver's commit: bronze's came a silver time before
             long bronzeAt = silverAt - batch.timings().silver().toNanos();
+            timings.add(batch.timings());
             for (PositionRange r : batch.positions()) {
                 AtomicLongArray times = sent[r.partition().id()];
                 for (long pos = r.afterPosition() + 1; pos <= r.lastPosition(); pos++) {
@@ -180,7 +239,8 @@ final class SteadyLatency {
                         + (duplicates > 0 ? ", and " + duplicates + " more than once" : ""));
             }
             System.out.printf(Locale.ROOT, "  all %,d events accounted for, each once%n", produced);
-            return new Result(produced, Arrays.copyOf(bronze, count), Arrays.copyOf(silver, count));
+            return new Result(produced, Arrays.copyOf(bronze, count), Arrays.copyOf(silver, count),
+                    List.copyOf(timings));
         }
     }
 }

@@ -21,6 +21,12 @@ class SteadyLatencyTest {
         for (int i = 0; i < 400; i++) {
             assertThat(r.silverNanos()[i]).isGreaterThanOrEqualTo(r.bronzeNanos()[i]);
         }
+        // every batch's timings, and at least one merge to give silver's phases
+        assertThat(r.timings()).isNotEmpty();
+        for (SteadyLatency.Phase phase : SteadyLatency.Phase.values()) {
+            assertThat(phase.sortedNanos(r.timings())).as(phase.label).isNotEmpty();
+            assertThat(phase.sortedNanos(r.timings())[0]).as(phase.label).isNotNegative();
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.delta.standalone.actions.Action;
 import io.delta.standalone.actions.AddFile;
 import io.delta.standalone.actions.SetTransaction;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
+import io.delta.standalone.internal.OptimisticTransactionImpl;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.PendingCommit;
 import java.util.ArrayList;
@@ -268,9 +269,20 @@ final class DeltaCommit implements PendingCommit {
                 Optional.ofNullable(userMetadata));
     }
 
+    /**
+     * Reads a marker at the transaction's read version and registers the read with delta-standalone's
+     * conflict checker (its {@code readTxn}, what {@code txnVersion} records besides replaying the state):
+     * a concurrent commit that moves the same marker then makes this one fail with a conflict. The value
+     * comes from the table's {@link TxnMarkers}, not from the replay.
+     */
     private long marker(String appId) {
         try {
-            return txn.txnVersion(appId);
+            long readVersion = txn.readVersion();
+            if (readVersion < 0) {
+                return -1;
+            }
+            ((OptimisticTransactionImpl) txn).readTxn().addOne(appId);
+            return table.markers().version(log, readVersion, appId);
         } catch (Exception e) {
             throw table.translate("cannot read transaction marker '" + appId + "'", e, "retry the batch");
         }

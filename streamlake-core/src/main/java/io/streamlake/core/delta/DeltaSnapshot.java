@@ -1,6 +1,5 @@
 package io.streamlake.core.delta;
 
-import io.delta.standalone.OptimisticTransaction;
 import io.delta.standalone.Snapshot;
 import io.delta.standalone.actions.AddFile;
 import io.delta.standalone.types.StructType;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,21 +22,17 @@ final class DeltaSnapshot implements TableSnapshot {
     private final DeltaTable table;
     private final long version;
     private final @Nullable Snapshot snapshot;
-    /** Never committed: it answers marker lookups at this version through delta-standalone's public API. */
-    private final @Nullable OptimisticTransaction txn;
-    private final Map<String, Long> markers = new ConcurrentHashMap<>();
     private volatile @Nullable Optional<Schema> schema;
     private volatile @Nullable List<DataFile> files;
 
-    DeltaSnapshot(DeltaTable table, long version, @Nullable Snapshot snapshot, @Nullable OptimisticTransaction txn) {
+    DeltaSnapshot(DeltaTable table, long version, @Nullable Snapshot snapshot) {
         this.table = table;
         this.version = version;
         this.snapshot = snapshot;
-        this.txn = txn;
     }
 
     static DeltaSnapshot absent(DeltaTable table) {
-        return new DeltaSnapshot(table, -1, null, null);
+        return new DeltaSnapshot(table, -1, null);
     }
 
     @Override
@@ -106,23 +100,13 @@ final class DeltaSnapshot implements TableSnapshot {
         return s == null ? Map.of() : Map.copyOf(s.getMetadata().getConfiguration());
     }
 
+    /** Answered by the table's {@link TxnMarkers}: no state replay per snapshot. */
     @Override
     public OptionalLong transaction(String appId) {
-        OptimisticTransaction t = txn;
-        if (t == null) {
+        if (snapshot == null) {
             return OptionalLong.empty();
         }
-        long v = markers.computeIfAbsent(appId, id -> {
-            try {
-                // The transaction object is not thread-safe; a progress thread may share this snapshot.
-                synchronized (t) {
-                    return t.txnVersion(id);
-                }
-            } catch (Exception e) {
-                throw table.translate("cannot read transaction marker '" + id + "' at version " + version, e,
-                        "check that the table location is readable");
-            }
-        });
+        long v = table.markers().version(table.log(), version, appId);
         return v < 0 ? OptionalLong.empty() : OptionalLong.of(v);
     }
 

@@ -136,10 +136,12 @@ public final class DeltaTable implements Table, BronzeFiles {
      * delta-standalone's log object, shared by the threads of a run (the pipeline thread commits, the
      * prefetch thread reads markers, the checkpoint thread reads snapshots and writes checkpoints,
      * which commits never wait for): its snapshot updates are synchronized inside delta-standalone,
-     * each commit uses a transaction of its own, and the one transaction a snapshot keeps for marker
-     * reads is guarded by that snapshot (see {@code DeltaSnapshot#transaction}).
+     * each commit uses a transaction of its own, and marker reads go through {@link TxnMarkers}, whose
+     * comment says why it is safe to share.
      */
     private volatile @Nullable DeltaLog log;
+    /** The markers by version, for every thread of the run: see {@link TxnMarkers} for why sharing it is safe. */
+    private final TxnMarkers markers = new TxnMarkers(this);
 
     private DeltaTable(String location, Path root, Configuration conf, Redactor redactor, boolean local,
             boolean backgroundCheckpoints) {
@@ -180,13 +182,16 @@ public final class DeltaTable implements Table, BronzeFiles {
 
     @Override
     public TableSnapshot snapshot() {
-        DeltaLog l = log();
-        OptimisticTransaction txn = begin(l, "cannot read the latest version");
-        long version = txn.readVersion();
-        if (version < 0) {
-            return DeltaSnapshot.absent(this);
+        Snapshot s;
+        try {
+            // what startTransaction() did here before, without a transaction that was never committed
+            s = log().update();
+        } catch (Exception e) {
+            throw translate("cannot read the latest version", e,
+                    "check that the table location is reachable and readable");
         }
-        return new DeltaSnapshot(this, version, snapshotAt(l, version), txn);
+        long version = s.getVersion();
+        return version < 0 ? DeltaSnapshot.absent(this) : new DeltaSnapshot(this, version, s);
     }
 
     @Override
@@ -245,7 +250,7 @@ public final class DeltaTable implements Table, BronzeFiles {
         if (!evolved.equals(existing)) {
             return addColumns(txn, s, existing, evolved);
         }
-        return new DeltaSnapshot(this, version, s, txn);
+        return new DeltaSnapshot(this, version, s);
     }
 
     /** Adds the declared schema's new nullable columns to the table, in a commit of its own. */
@@ -487,6 +492,10 @@ public final class DeltaTable implements Table, BronzeFiles {
 
     Throwable sanitize(Throwable t) {
         return redactor.sanitize(t);
+    }
+
+    TxnMarkers markers() {
+        return markers;
     }
 
     /** The log, loaded on first use so that opening a table stays free of I/O. */
