@@ -83,17 +83,27 @@ import org.jspecify.annotations.Nullable;
 public final class KafkaSource implements GapCheckingSource {
     /**
      * Fetch settings the source uses unless {@link #withConsumerProperty} overrides them: larger polls
-     * and per-partition fetches than Kafka's defaults (500 records, 1 MiB per partition), because a
+     * and fetches than Kafka's defaults (500 records, 1 MiB per partition, 50 MiB per fetch), because a
      * micro-batch gathers up to {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_RECORDS} records and
-     * fewer round trips to the brokers leave more time for writing; and a smaller whole fetch than
-     * Kafka's 50 MiB: 16 MiB, a quarter of {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_BYTES}.
-     * The consumer holds about one fetch per broker besides the batch being gathered, so with large
-     * events (1 MB each) it holds 16 MiB per broker rather than several batches' worth.
+     * fewer round trips to the brokers leave more time for writing: a 16 MiB fetch read small events
+     * at a third of a 64 MiB one's rate (`KafkaBenchmark`, plain consumer). In a heap under 1 GiB the
+     * whole fetch is a sixteenth of the heap instead ({@link #fetchMaxBytes}), as the consumer holds
+     * about one fetch per broker besides the batch being gathered, which matters for large events.
      */
     public static final Map<String, String> FETCH_DEFAULTS = Map.of(
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000",
             ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20),
-            ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(16 << 20));
+            ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
+    /**
+     * @param maxHeap the JVM's maximum heap
+     * @return the whole-fetch bound for it: {@link #FETCH_DEFAULTS}' 64 MiB, or a sixteenth of the heap
+     *     when that is less (16 MiB in 256 MiB), never under 4 MiB
+     */
+    static long fetchMaxBytes(long maxHeap) {
+        return Math.min(Long.parseLong(FETCH_DEFAULTS.get(ConsumerConfig.FETCH_MAX_BYTES_CONFIG)),
+                Math.max(4L << 20, maxHeap / 16));
+    }
+
     /**
      * How long a source waits for an answer from the brokers before it gives up, unless
      * {@link #withConnectTimeout} says otherwise: a minute, as long as Kafka's own API calls wait
@@ -430,6 +440,11 @@ public final class KafkaSource implements GapCheckingSource {
         String group = spec.groupId();
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group != null ? group : pipelineName);
         c.putAll(FETCH_DEFAULTS);
+        long fetch = fetchMaxBytes(Runtime.getRuntime().maxMemory());
+        c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Long.toString(fetch));
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Long.toString(Math.min(fetch, Long.parseLong(FETCH_DEFAULTS.get(
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)))));
         // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         c.putAll(spec.consumerProperties());

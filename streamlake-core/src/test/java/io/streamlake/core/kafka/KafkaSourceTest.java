@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.streamlake.Pipeline;
 import io.streamlake.core.SecretFragments;
 import io.streamlake.core.eventhubs.EventHubs;
 import io.streamlake.core.testing.NoMarkers;
@@ -29,16 +28,20 @@ class KafkaSourceTest {
         assertThat(source.consumerConfig("orders-ingest")).containsEntry("group.id", "orders-ingest")
                 .containsEntry("bootstrap.servers", "localhost:9092");
         assertThat(source.withGroupId("lag").consumerConfig("orders-ingest")).containsEntry("group.id", "lag");
-        assertThat(source.consumerConfig("p")).containsAllEntriesOf(KafkaSource.FETCH_DEFAULTS);
+        assertThat(source.consumerConfig("p")).containsEntry("max.poll.records",
+                KafkaSource.FETCH_DEFAULTS.get("max.poll.records"));
     }
 
     @Test
-    void theConsumerFetchesAtMostAQuarterOfTheDefaultBatchBytesUnlessTheUserSaysOtherwise() {
+    void theConsumerFetchesLessInASmallHeapUnlessTheUserSaysOtherwise() {
+        long mib = 1L << 20;
+        assertThat(KafkaSource.fetchMaxBytes(6L * 1024 * mib)).as("Kafka's fetch, a little larger").isEqualTo(64 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(256 * mib)).as("a sixteenth of a small heap").isEqualTo(16 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(16 * mib)).isEqualTo(4 * mib);
         Map<String, Object> config = KafkaSource.topics("localhost:9092", "orders").consumerConfig("p");
         long fetch = Long.parseLong((String) config.get("fetch.max.bytes"));
-        long partitionFetch = Long.parseLong((String) config.get("max.partition.fetch.bytes"));
-        assertThat(fetch).isLessThanOrEqualTo(Pipeline.DEFAULT_MAX_BATCH_BYTES / 4);
-        assertThat(partitionFetch).isLessThanOrEqualTo(fetch);
+        assertThat(fetch).isEqualTo(KafkaSource.fetchMaxBytes(Runtime.getRuntime().maxMemory()));
+        assertThat(Long.parseLong((String) config.get("max.partition.fetch.bytes"))).isLessThanOrEqualTo(fetch);
         assertThat(KafkaSource.topics("localhost:9092", "orders").withMaxFetchBytes(100 << 20)
                 .withConsumerProperty("max.partition.fetch.bytes", "1024").consumerConfig("p"))
                 .containsEntry("fetch.max.bytes", Integer.toString(100 << 20))
