@@ -4,7 +4,6 @@ import io.streamlake.Pipeline;
 import io.streamlake.core.silver.HeldBatches;
 import io.streamlake.core.silver.SilverStage;
 import io.streamlake.core.util.CommitNotes;
-import io.streamlake.core.util.RecordBytes;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.BatchCommitted;
 import io.streamlake.event.BatchTimings;
@@ -379,7 +378,7 @@ public final class MicroBatchEngine implements BatchEngine {
             // what the commit records about its batch (and the listeners hear): a pass over the batch's
             // lengths and one range per partition
             positions = bronze.positionRanges(lastPositions);
-            bytes = RecordBytes.of(records);
+            bytes = bytes(records);
             int count = records.size();
             long size = bytes;
             List<PositionRange> ranges = positions;
@@ -453,6 +452,15 @@ public final class MicroBatchEngine implements BatchEngine {
         return new BatchCommitted(pipeline.name(), Instant.now(), b.batch(), b.events(), bytes, b.positions(),
                 bronzeVersion, silverVersion(), w.changes(), b.bronzeFiles(), w.filesAdded(), w.filesRemoved(),
                 w.retries(), w.quarantined(), w.expectations(), timings, b.behind());
+    }
+
+    /** @return the bytes of the records' keys and values, as the batch bounds count them */
+    private static long bytes(List<SourceRecord> records) {
+        long bytes = 0;
+        for (int i = 0; i < records.size(); i++) {
+            bytes += BatchLimits.bytes(records.get(i));
+        }
+        return bytes;
     }
 
     /** Hands the gaps the fetch thread reported to the listeners, here on the engine's thread. */

@@ -33,11 +33,6 @@ public final class HeldBatches {
         batches.addLast(new Held(version, records, bytes));
     }
 
-    /** @return true when no batch is held */
-    public boolean isEmpty() {
-        return batches.isEmpty();
-    }
-
     /** Forgets the batches at or below a version: silver already holds them. */
     void dropThrough(long version) {
         while (!batches.isEmpty() && batches.peekFirst().version() <= version) {
