@@ -5,6 +5,7 @@ import io.streamlake.schema.Schema;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -64,6 +65,12 @@ public abstract class ForwardingTable implements Table {
     @Override
     public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues) {
         return delegate.newDataFile(schema, partitionValues);
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues,
+            Set<String> distinctColumns) {
+        return delegate.newDataFile(schema, partitionValues, distinctColumns);
     }
 
     @Override

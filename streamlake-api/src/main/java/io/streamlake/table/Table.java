@@ -6,6 +6,7 @@ import io.streamlake.schema.Schema;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -89,6 +90,20 @@ public interface Table {
                     + " partitioned data files: its implementation does not support partition columns");
         }
         return newDataFile(schema);
+    }
+
+    /**
+     * Opens a data file as {@link #newDataFile(Schema, Map)} does, with a hint for its encoding: the
+     * rows hold mostly distinct values in {@code distinctColumns}, such as a key's columns in a file
+     * of one row per key. A Parquet writer then skips the dictionary for them, which would hash every
+     * value only to store each once. The default ignores the hint.
+     *
+     * @param distinctColumns columns whose values repeat rarely in this file; a hint only
+     * @return a writer of one new, uncommitted data file
+     */
+    default DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues,
+            Set<String> distinctColumns) {
+        return newDataFile(schema, partitionValues);
     }
 
     /**

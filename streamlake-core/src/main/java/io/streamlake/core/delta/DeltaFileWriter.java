@@ -9,6 +9,7 @@ import io.streamlake.table.PartitionValues;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.io.ColumnIOFactory;
@@ -47,6 +48,15 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     /** @param limits where row groups and pages are cut (tests make them small) */
     DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues,
             ParquetColumnFile.Limits limits) {
+        this(table, schema, partitionValues, Set.of(), limits);
+    }
+
+    /**
+     * @param distinctColumns columns the caller knows to be mostly distinct in this file (a key), which
+     *     skip the dictionary whatever their type
+     */
+    DeltaFileWriter(DeltaTable table, Schema schema, Map<String, @Nullable String> partitionValues,
+            Set<String> distinctColumns, ParquetColumnFile.Limits limits) {
         super(table, partitionValues);
         this.partitionValues = partitionValues;
         this.partitionPositions = new int[partitionValues.size()];
@@ -63,7 +73,8 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
         this.support = new RowWriteSupport(schema, partitionValues.keySet());
         ParquetProperties.Builder settings = ParquetProperties.builder();
         for (Field f : schema.fields()) {
-            if (!partitionValues.containsKey(f.name()) && mostlyDistinct(f.type())) {
+            if (!partitionValues.containsKey(f.name())
+                    && (mostlyDistinct(f.type()) || distinctColumns.contains(f.name()))) {
                 settings.withDictionaryEncoding(f.name(), false);
             }
         }

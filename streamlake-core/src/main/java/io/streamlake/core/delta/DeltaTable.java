@@ -46,6 +46,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -292,6 +293,15 @@ public final class DeltaTable implements Table, BronzeFiles {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(partitionValues, "partitionValues");
         return new DeltaFileWriter(this, schema, partitionValues);
+    }
+
+    @Override
+    public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues,
+            Set<String> distinctColumns) {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(partitionValues, "partitionValues");
+        return new DeltaFileWriter(this, schema, partitionValues, Set.copyOf(distinctColumns),
+                ParquetColumnFile.Limits.DEFAULT);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,7 +171,8 @@ final class Compactor {
                         w = null;
                     }
                     if (w == null) {
-                        w = partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition);
+                        w = key == null ? table.newDataFile(schema, partition)
+                                : table.newDataFile(schema, partition, Set.copyOf(keyColumns));
                     }
                     w.write(row);
                     lastKey = rowKey;

@@ -197,7 +197,7 @@ public final class MicroBatchEngine implements BatchEngine {
             silver.open();
             // A crash between the bronze and the silver commit leaves silver behind: catch up first.
             silver.catchUp(bronzeVersion, null);
-            feed = new SilverFeed(pipeline.maxSilverLag(), pipeline.maxBatchBytes(), bronzeVersion);
+            feed = new SilverFeed(pipeline.maxSilverLag(), SilverStage.mergeBytes(pipeline), bronzeVersion);
         }
         PrefetchingReader r = PrefetchingReader.open(pipeline.source(), new MarkerContext());
         if (prefetch) {

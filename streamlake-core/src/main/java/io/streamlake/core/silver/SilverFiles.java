@@ -7,6 +7,9 @@ import io.streamlake.schema.Row;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
+import io.streamlake.schema.Schema;
+import java.util.Set;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -94,27 +97,37 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         if (sorted.isEmpty()) {
             return List.of();
         }
+        // One walk over the values, kept per row for the cuts below: a file's rows are far larger
+        // than the caches, so a second walk would fetch every value from memory again. Only strings,
+        // binaries and maps are looked at; any other value counts 8 without being touched.
+        int[] variable = variableWidth(columns.declared());
+        long fixed = 8L * (columns.declared().size() - variable.length);
+        int[] rowBytes = new int[sorted.size()];
         long totalBytes = 0;
-        for (int i = 0; i < sorted.size(); i++) {
-            totalBytes += bytes(sorted.get(i));
+        for (int i = 0; i < rowBytes.length; i++) {
+            long b = fixed + bytes(sorted.get(i), variable);
+            rowBytes[i] = (int) Math.min(Integer.MAX_VALUE, b);
+            totalBytes += b;
         }
         long fileCount = Math.max(1, Math.max((sorted.size() + targetFileRows - 1) / targetFileRows,
                 (totalBytes + targetFileBytes - 1) / targetFileBytes));
         long perFile = (sorted.size() + fileCount - 1) / fileCount;
         long perFileBytes = (totalBytes + fileCount - 1) / fileCount;
         List<Supplier<DataFile>> writes = new ArrayList<>((int) Math.min(fileCount, 1 << 16));
+        // a key's values repeat rarely in a file of one row per key (and of few in SCD type 2)
+        Set<String> distinct = Set.copyOf(key.columns());
         int start = 0;
         while (start < sorted.size()) {
             int end = start;
             long fileBytes = 0;
             while (end < sorted.size() && end - start < perFile && (end == start || fileBytes < perFileBytes)) {
-                fileBytes += bytes(sorted.get(end++));
+                fileBytes += rowBytes[end++];
             }
             while (end < sorted.size() && key.compare(sorted.get(end - 1), sorted.get(end)) == 0) {
                 end++;
             }
             List<Row> slice = sorted.subList(start, end);
-            writes.add(() -> Tables.writeFile(table, columns.stored(), partition, columns.narrow(slice)));
+            writes.add(() -> Tables.writeFile(table, columns.stored(), partition, distinct, columns.narrow(slice)));
             start = end;
         }
         if (parallel) {
@@ -123,6 +136,30 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         List<DataFile> files = new ArrayList<>(writes.size());
         writes.forEach(w -> files.add(w.get()));
         return files;
+    }
+
+    /** @return the positions of the columns whose values vary in size: strings, binaries and maps */
+    private static int[] variableWidth(Schema schema) {
+        int[] positions = new int[schema.size()];
+        int n = 0;
+        for (int i = 0; i < schema.size(); i++) {
+            switch (schema.field(i).type().kind()) {
+                case STRING, BINARY, MAP -> positions[n++] = i;
+                default -> {
+                    // fixed width: counted as 8
+                }
+            }
+        }
+        return Arrays.copyOf(positions, n);
+    }
+
+    /** @return the bytes of the values at these positions, as {@link #bytes(Object)} counts them */
+    private static long bytes(Row row, int[] positions) {
+        long n = 0;
+        for (int p : positions) {
+            n += bytes(row.value(p));
+        }
+        return n;
     }
 
     /**

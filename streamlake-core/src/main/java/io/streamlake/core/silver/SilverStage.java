@@ -3,6 +3,7 @@ package io.streamlake.core.silver;
 import io.streamlake.Pipeline;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;
+import io.streamlake.core.util.MemoryBudget;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.event.RowChanges;
@@ -127,12 +128,28 @@ public final class SilverStage {
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
         strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
         this.mergeMaxRecords = (long) pipeline.maxBatchRecords() * pipeline.maxSilverLag();
-        this.mergeMaxBytes = pipeline.maxBatchBytes();
+        this.mergeMaxBytes = mergeBytes(pipeline);
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
         this.passedNow = new long[preparer.ruleCount()];
         this.failedNow = new long[preparer.ruleCount()];
         this.metrics = preparer.metrics(0, 0, passed, failed);
+    }
+
+    /**
+     * The bytes of raw records one merge takes at most: as many batches as silver may lag behind, as
+     * the bound on its records is, but no more than a sixteenth of the heap, and never less than one
+     * batch. A merge rewrites every silver file its keys touch, so in a backlog fewer, larger merges
+     * rewrite the table fewer times; on a small heap the merge stays at one batch, whose decoded rows
+     * fit beside the files being merged.
+     *
+     * @return the bound, which the silver feed also keeps batches in memory up to
+     */
+    public static long mergeBytes(Pipeline pipeline) {
+        long batch = pipeline.maxBatchBytes();
+        long lagged = batch > Long.MAX_VALUE / pipeline.maxSilverLag() ? Long.MAX_VALUE
+                : batch * pipeline.maxSilverLag();
+        return Math.max(batch, Math.min(lagged, MemoryBudget.JVM.mergeBytes()));
     }
 
     /**

@@ -11,6 +11,7 @@ import io.streamlake.table.TableSnapshot;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,9 +41,28 @@ public final class Tables {
             List<Row> rows) {
         try (DataFileWriter w =
                 partition.isEmpty() ? table.newDataFile(schema) : table.newDataFile(schema, partition)) {
-            rows.forEach(w::write);
-            return w.finish();
+            return finish(w, rows);
         }
+    }
+
+    /**
+     * @param distinctColumns columns whose values are mostly distinct in these rows (a key), a hint
+     *     for their encoding ({@link Table#newDataFile(Schema, Map, Set)})
+     * @return the finished file
+     */
+    public static DataFile writeFile(Table table, Schema schema, Map<String, @Nullable String> partition,
+            Set<String> distinctColumns, List<Row> rows) {
+        try (DataFileWriter w = table.newDataFile(schema, partition, distinctColumns)) {
+            return finish(w, rows);
+        }
+    }
+
+    private static DataFile finish(DataFileWriter w, List<Row> rows) {
+        // an indexed loop: the rows are often a sublist, whose iterator checks for changes at every step
+        for (int i = 0; i < rows.size(); i++) {
+            w.write(rows.get(i));
+        }
+        return w.finish();
     }
 
     /** Says why a recorded table property refuses the value a pipeline brings. */

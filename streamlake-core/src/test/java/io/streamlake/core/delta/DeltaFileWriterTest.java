@@ -17,6 +17,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.HashMap;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.column.Encoding;
+import org.apache.hadoop.conf.Configuration;
+import java.util.Set;
+import java.util.Locale;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -150,5 +157,54 @@ class DeltaFileWriterTest {
         // Rounded up past year 9999, the bound must still parse back and stay an upper bound.
         assertThat((Instant) table.snapshot().files().get(0).maxValues().get("ts")).isAfterOrEqualTo(instants.get(3));
         assertThat((Instant) table.snapshot().files().get(0).minValues().get("ts")).isBeforeOrEqualTo(instants.get(2));
+    }
+
+    @Test
+    void hintedColumnsSkipTheDictionaryAndReadBackAlike(@TempDir Path dir) throws IOException {
+        Schema schema = Schema.builder()
+                .required("order_id", DataType.STRING)
+                .optional("status", DataType.STRING)
+                .build();
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        table.create(schema);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            rows.add(Row.of(schema, String.format(Locale.ROOT, "order-%05d", i), i % 7 == 0 ? null : "S" + i % 4));
+        }
+        DataFile hinted;
+        // A key column's values are distinct, so Parquet gives up its dictionary at the first page anyway,
+        // after hashing every value of it; the hint skips that. Hinted here on a column of four values,
+        // where Parquet would have kept the dictionary, so that the file shows the hint was taken.
+        try (DataFileWriter w = table.newDataFile(schema, Map.of(), Set.of("order_id", "status"))) {
+            rows.forEach(w::write);
+            hinted = w.finish();
+        }
+        DataFile plain;
+        try (DataFileWriter w = table.newDataFile(schema)) {
+            rows.forEach(w::write);
+            plain = w.finish();
+        }
+        table.newCommit().add(hinted).commit("WRITE");
+
+        assertThat(dictionaryColumns(dir.resolve(hinted.path()))).isEmpty();
+        assertThat(dictionaryColumns(dir.resolve(plain.path()))).containsExactly("status");
+        List<Map<String, Object>> kernel = KernelReader.rows(dir.toString());
+        assertThat(kernel).hasSize(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, Object> read = kernel.get(i);
+            assertThat(read.get("order_id")).isEqualTo(rows.get(i).value(0));
+            assertThat(read.get("status")).isEqualTo(rows.get(i).value(1));
+        }
+    }
+
+    /** @return the columns of a file's first row group that Parquet wrote with a dictionary */
+    private static List<String> dictionaryColumns(Path file) throws IOException {
+        try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toString()), new Configuration()))) {
+            return footer.getRowGroups().get(0).getColumns().stream()
+                    .filter(c -> c.getEncodings().stream().anyMatch(Encoding::usesDictionary))
+                    .map(c -> c.getPath().toDotString())
+                    .toList();
+        }
     }
 }

@@ -10,6 +10,12 @@ import io.streamlake.table.DataFile;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
+import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.ForwardingTable;
+import io.streamlake.table.Table;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,5 +70,28 @@ class SilverFilesBytesTest {
                     SilverKey.of(SCHEMA, List.of("id")), 30, 1L << 30, workers);
             assertThat(io.write(rows, false)).extracting(DataFile::rowCount).containsExactly(25L, 25L, 25L, 25L);
         }
+    }
+
+    @Test
+    void filesAreWrittenWithTheKeyHintedAsDistinct() {
+        List<Set<String>> hints = new ArrayList<>();
+        Table recording = new ForwardingTable(new MemoryFiles()) {
+            @Override
+            public DataFileWriter newDataFile(Schema schema, Map<String, @Nullable String> partitionValues,
+                    Set<String> distinctColumns) {
+                hints.add(distinctColumns);
+                return super.newDataFile(schema, partitionValues, distinctColumns);
+            }
+        };
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            rows.add(Row.of(SCHEMA, (long) i, "x"));
+        }
+        try (Workers workers = new Workers(1, "bytes-test")) {
+            SilverFiles io = new SilverFiles(recording, SilverColumns.all(SCHEMA), SilverKey.of(SCHEMA, List.of("id")),
+                    50, 1L << 30, workers);
+            assertThat(io.write(rows, false)).hasSize(2);
+        }
+        assertThat(hints).containsExactly(Set.of("id"), Set.of("id"));
     }
 }
