@@ -376,7 +376,10 @@ public final class Pipeline {
      * Silver merges beside bronze, on a thread of its own, over every bronze commit since its last
      * merge at once; this bounds how far behind it may fall. When silver is this many bronze commits
      * behind, bronze waits for it before committing more (back-pressure), so a slow merge cannot let
-     * the backlog between the tables, and the memory it holds, grow without end.
+     * the backlog between the tables, and the memory it holds, grow without end. One merge takes at
+     * most this many batches' records and bytes (the bytes within a sixteenth of the heap, at most
+     * 256 MiB, and never less than one batch): in a backlog, fewer and larger merges rewrite silver's
+     * files fewer times.
      *
      * <pre>{@code
      * pipeline.withMaxSilverLag(1);   // bronze never more than one commit ahead of silver
