@@ -323,7 +323,7 @@ public final class KafkaBenchmark {
                     .silver(run.resolve("silver").toString(), "order_id")
                     .withSchema(OrderEvents.SCHEMA)
                     .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                    .withName("bench-silver"));
+                    .withMaxSilverLag(Integer.getInteger("sl.lag", 4)).withName("bench-silver"));
             default -> throw new IllegalArgumentException("unknown phase " + o.phase);
         };
         long nanos = System.nanoTime() - start;

@@ -109,7 +109,7 @@ final class SteadyLatency {
                     .silver(run.resolve("silver").toString(), "order_id")
                     .withSchema(OrderEvents.SCHEMA)
                     .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                    .withName("steady")
+                    .withMaxSilverLag(Integer.getInteger("sl.lag", 4)).withName("steady")
                     .withListener(visible);
             try (PipelineRun pipelineRun = pipeline.start(RunMode.CONTINUOUS)) {
                 produce(kafka, orders, rate, sent);
@@ -200,6 +200,7 @@ final class SteadyLatency {
         private final AtomicLongArray[] sent;
         private final long[] bronze;
         private final long[] silver;
+        private final long[] sentTimes;
         private final AtomicLong silverSeen = new AtomicLong();
         private final List<BatchTimings> timings = new ArrayList<>();
         private int count;
@@ -209,6 +210,7 @@ final class SteadyLatency {
             this.sent = sent;
             this.bronze = new long[(int) events];
             this.silver = new long[(int) events];
+            this.sentTimes = new long[(int) events];
         }
 
         @Override
@@ -225,6 +227,7 @@ final class SteadyLatency {
                         continue;
                     }
                     long sentAt = times.get((int) pos);
+                    sentTimes[count] = sentAt;
                     bronze[count] = bronzeAt - sentAt;
                     silver[count] = silverAt - sentAt;
                     count++;
@@ -239,6 +242,20 @@ final class SteadyLatency {
                         + (duplicates > 0 ? ", and " + duplicates + " more than once" : ""));
             }
             System.out.printf(Locale.ROOT, "  all %,d events accounted for, each once%n", produced);
+            long t0 = Arrays.stream(sentTimes).min().orElse(0);
+            for (int w = 0; w < 60; w += 2) {
+                final int ww = w;
+                long[] b = java.util.stream.IntStream.range(0, count)
+                        .filter(i -> (sentTimes[i] - t0) / 2_000_000_000L == ww / 2).mapToLong(i -> bronze[i]).sorted()
+                        .toArray();
+                long[] sv = java.util.stream.IntStream.range(0, count)
+                        .filter(i -> (sentTimes[i] - t0) / 2_000_000_000L == ww / 2).mapToLong(i -> silver[i]).sorted()
+                        .toArray();
+                if (b.length > 0)
+                    System.out.printf("   t=%2d s bronze p50 %5d p99 %5d  silver p50 %5d p99 %5d%n", w,
+                            b[b.length / 2] / 1000000, b[b.length * 99 / 100] / 1000000, sv[sv.length / 2] / 1000000,
+                            sv[sv.length * 99 / 100] / 1000000);
+            }
             return new Result(produced, Arrays.copyOf(bronze, count), Arrays.copyOf(silver, count),
                     List.copyOf(timings));
         }

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -39,14 +42,25 @@ import org.slf4j.LoggerFactory;
  * ({@link #batchSettled}), so the reader never seeks from a marker that the commit in progress is
  * about to move.
  *
- * <p>Each poll of the wrapped reader is followed at once, on the same thread, by its
- * {@link SourceReader#recordsBehind()}: the lag it reports belongs to that poll, and travels with the
- * batch to the engine, which reads it here ({@link #recordsBehind()}) after its own poll.
+ * <p>A prefetch gathers: it polls the wrapped reader again and again, taking what the source delivers
+ * while the engine writes the batch before, until the engine asks for it or it is full by the batch
+ * limits ({@link #gatherUntilWanted}). Each fetch is followed at once, on the same thread, by the
+ * reader's {@link SourceReader#recordsBehind()}: the lag it reports belongs to the fetch's last poll,
+ * and travels with the batch to the engine, which reads it here ({@link #recordsBehind()}) after its
+ * own poll.
  *
  * <p>All methods are called by the engine's thread, one at a time.
  */
 final class PrefetchingReader implements SourceReader {
     private static final Logger LOG = LoggerFactory.getLogger(PrefetchingReader.class);
+    /** The longest a prefetch's poll waits for records before it looks whether the engine wants the batch. */
+    static final Duration GATHER_SLICE = Duration.ofMillis(10);
+    /**
+     * A prefetch gathers for this long at most whatever the pipeline's delay: a batch without a delay
+     * ({@code BatchLimits.of}) would otherwise gather while the engine waits on silver for as long as
+     * that takes.
+     */
+    private static final Duration GATHER_DELAY_CAP = Duration.ofSeconds(1);
 
     private final SourceReader delegate;
     private final Gate gate;
@@ -54,6 +68,8 @@ final class PrefetchingReader implements SourceReader {
     // Engine thread only.
     private @Nullable ExecutorService fetcher;
     private @Nullable Future<Fetched> inFlight;
+    /** Set when the engine asks for the fetch in flight: the fetch stops gathering and hands over what it has. */
+    private @Nullable AtomicBoolean inFlightWanted;
     /** The lag reported with the batch {@link #poll} returned last. */
     private Map<SourcePartition, Long> behind = Map.of();
     /** Positions committed while a fetch was in flight, told to the reader when it is back. */
@@ -111,20 +127,36 @@ final class PrefetchingReader implements SourceReader {
     public List<SourceRecord> poll(BatchLimits limits) {
         Future<Fetched> f = inFlight;
         inFlight = null;
-        Fetched fetched = f == null ? fetch(limits) : join(f);
+        Fetched fetched = f == null ? fetch(limits, NOW) : join(f, Objects.requireNonNull(inFlightWanted));
         behind = fetched.behind();
         tellCommitted();
         ExecutorService p = fetcher;
         if (p != null && !fetched.records().isEmpty()) {
             gate.settled = new CompletableFuture<>();
-            inFlight = p.submit(() -> fetch(limits));
+            AtomicBoolean wanted = new AtomicBoolean();
+            inFlightWanted = wanted;
+            inFlight = p.submit(() -> fetch(limits, wanted));
         }
         return fetched.records();
     }
 
-    /** Polls the wrapped reader and, at once on the same thread, asks it how far behind it is. */
-    private Fetched fetch(BatchLimits limits) {
+    /** The engine waits for the batch: nothing more is gathered. */
+    private static final AtomicBoolean NOW = new AtomicBoolean(true); // never set false: safe to share
+
+    /**
+     * Polls the wrapped reader and, at once on the same thread, asks it how far behind it is. A
+     * prefetch keeps gathering until the engine asks for its batch ({@code wanted}) or the batch is
+     * full by the limits (records, bytes, or its first record's delay): a reader stops a poll once it
+     * has caught up, and a prefetch that handed over only that would hold records the source delivered
+     * since, for the rest of the engine's write and commit, and the whole next one; an event would wait
+     * about two commits, not half of one.
+     */
+    private Fetched fetch(BatchLimits limits, AtomicBoolean wanted) {
+        long start = System.nanoTime();
         List<SourceRecord> records = delegate.poll(limits);
+        if (!records.isEmpty() && !wanted.get()) {
+            records = gatherUntilWanted(records, limits, start, wanted);
+        }
         Map<SourcePartition, Long> lag;
         try {
             lag = delegate.recordsBehind();
@@ -133,6 +165,53 @@ final class PrefetchingReader implements SourceReader {
             lag = Map.of();
         }
         return new Fetched(records, lag);
+    }
+
+    /**
+     * More polls of the wrapped reader into one batch, each waiting at most {@link #GATHER_SLICE} for
+     * records, so that the engine, once it asks, waits that long at most. The delay is counted from the
+     * start of the first poll, before the first record came: a batch is never held past it. The bytes
+     * bound may be passed by one record, as a reader's first record always is.
+     */
+    private List<SourceRecord> gatherUntilWanted(List<SourceRecord> first, BatchLimits limits, long start,
+            AtomicBoolean wanted) {
+        List<SourceRecord> out = null;
+        long bytes = -1;
+        long delay = limits.maxDelay().compareTo(GATHER_DELAY_CAP) > 0 ? GATHER_DELAY_CAP.toNanos()
+                : limits.maxDelay().toNanos();
+        while (!wanted.get()) {
+            int size = out == null ? first.size() : out.size();
+            long delayLeft = delay - (System.nanoTime() - start);
+            if (size >= limits.maxRecords() || delayLeft <= 0) {
+                break;
+            }
+            if (bytes < 0) {
+                bytes = bytesOf(first); // counted once a second poll may come: a caught-up batch is small
+            }
+            if (bytes >= limits.maxBytes()) {
+                break;
+            }
+            long slice = Math.min(delayLeft, GATHER_SLICE.toNanos());
+            List<SourceRecord> more = delegate.poll(new BatchLimits(limits.maxRecords() - size,
+                    limits.maxBytes() - bytes, Duration.ofNanos(slice), Duration.ofNanos(slice)));
+            if (!more.isEmpty()) {
+                if (out == null) {
+                    out = new ArrayList<>(first.size() + more.size() * 4);
+                    out.addAll(first);
+                }
+                out.addAll(more);
+                bytes += bytesOf(more);
+            }
+        }
+        return out == null ? first : out;
+    }
+
+    private static long bytesOf(List<SourceRecord> records) {
+        long n = 0;
+        for (int i = 0; i < records.size(); i++) {
+            n += BatchLimits.bytes(records.get(i));
+        }
+        return n;
     }
 
     /** @return the records behind per partition that the wrapped reader reported with the batch {@link #poll} returned last */
@@ -211,14 +290,15 @@ final class PrefetchingReader implements SourceReader {
         inFlight = null;
         if (f != null) {
             try {
-                join(f);
+                join(f, Objects.requireNonNull(inFlightWanted));
             } catch (RuntimeException e) {
                 LOG.debug("a prefetched poll failed while its batch was being dropped", e);
             }
         }
     }
 
-    private Fetched join(Future<Fetched> f) {
+    private Fetched join(Future<Fetched> f, AtomicBoolean wanted) {
+        wanted.set(true);
         try {
             return f.get();
         } catch (ExecutionException e) {

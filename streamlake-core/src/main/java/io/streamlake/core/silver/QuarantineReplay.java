@@ -67,7 +67,8 @@ public final class QuarantineReplay {
         SilverColumns columns = SilverColumns.of(pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(),
                 silver.snapshot().schema().orElse(null));
         this.merger = new SilverMerger(silver, columns, pipeline.silverKeys(),
-                pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers);
+                pipeline.mergeStrategy(), pipeline.targetFileRows(), pipeline.partitionColumns(), workers,
+                SilverFiles.parallelFiles(workers, pipeline.compactionMinFiles()));
         this.truncation = new Truncation(silver, columns, pipeline.mergeStrategy(), merger, workers);
         this.taken = pipeline.name() + "/replay";
         this.released = pipeline.name() + "/replayed";

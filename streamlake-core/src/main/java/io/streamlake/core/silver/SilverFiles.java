@@ -32,18 +32,41 @@ import org.jspecify.annotations.Nullable;
  * @param targetFileBytes about how many bytes of values (strings and binaries as held in memory) a
  *     written file holds at most
  * @param workers the batch's helper threads, for reads and writes that split
+ * @param parallelFiles how many files a write on the workers makes at least, when it has
+ *     {@link #MIN_PARALLEL_FILE_ROWS} rows for each: a table smaller than one file is then merged by as
+ *     many threads at once, one per file, instead of one; 1 for a single file
  */
 record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, long targetFileBytes,
-        Workers workers) {
+        Workers workers, int parallelFiles) {
+
+    /** The fewest rows of a file that a write splits off only to merge on more threads. */
+    static final int MIN_PARALLEL_FILE_ROWS = 10_000;
 
     /** Files of the heap's {@link MemoryBudget#fileBytes()} at most. */
-    SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, Workers workers) {
-        this(table, columns, key, targetFileRows, MemoryBudget.JVM.fileBytes(), workers);
+    SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, Workers workers,
+            int parallelFiles) {
+        this(table, columns, key, targetFileRows, MemoryBudget.JVM.fileBytes(), workers, parallelFiles);
+    }
+
+    /** Files of the heap's {@link MemoryBudget#fileBytes()} at most, never split for parallel merges. */
+    SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, long targetFileBytes,
+            Workers workers) {
+        this(table, columns, key, targetFileRows, targetFileBytes, workers, 1);
+    }
+
+    /**
+     * @param compactionMinFiles the pipeline's {@code compactionMinFiles}: small files split for
+     *     parallel merges stay fewer, so compaction never joins them again only for the next merge to
+     *     split them
+     * @return how many files a write on the workers makes at least: one per worker thread
+     */
+    static int parallelFiles(Workers workers, int compactionMinFiles) {
+        return Math.max(1, Math.min(workers.parallelism(), compactionMinFiles - 1));
     }
 
     /** @return the same files seen through another view of the table */
     SilverFiles over(Table view) {
-        return new SilverFiles(view, columns, key, targetFileRows, targetFileBytes, workers);
+        return new SilverFiles(view, columns, key, targetFileRows, targetFileBytes, workers, parallelFiles);
     }
 
     /** @return a file's rows, of the declared schema */
@@ -109,10 +132,18 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
             rowBytes[i] = (int) Math.min(Integer.MAX_VALUE, b);
             totalBytes += b;
         }
-        long fileCount = Math.max(1, Math.max((sorted.size() + targetFileRows - 1) / targetFileRows,
-                (totalBytes + targetFileBytes - 1) / targetFileBytes));
-        long perFile = (sorted.size() + fileCount - 1) / fileCount;
-        long perFileBytes = (totalBytes + fileCount - 1) / fileCount;
+        long byRows = (sorted.size() + targetFileRows - 1) / targetFileRows;
+        long byBytes = (totalBytes + targetFileBytes - 1) / targetFileBytes;
+        long fileCount = Math.max(1, Math.max(byRows, byBytes));
+        if (parallel && fileCount < parallelFiles) {
+            // written, and merged next time, on every worker: the merge of a small table is its latency
+            fileCount = Math.max(fileCount, Math.min(parallelFiles, sorted.size() / MIN_PARALLEL_FILE_ROWS));
+        }
+        // Even by what sets the count, bytes or rows; the other only as its target, so that rows of
+        // uneven sizes do not cut early and leave one more, small file.
+        boolean bytesSetCount = byBytes == fileCount && byBytes > byRows;
+        long perFile = bytesSetCount ? targetFileRows : (sorted.size() + fileCount - 1) / fileCount;
+        long perFileBytes = bytesSetCount ? (totalBytes + fileCount - 1) / fileCount : targetFileBytes;
         List<Supplier<DataFile>> writes = new ArrayList<>((int) Math.min(fileCount, 1 << 16));
         // a key's values repeat rarely in a file of one row per key (and of few in SCD type 2)
         Set<String> distinct = Set.copyOf(key.columns());

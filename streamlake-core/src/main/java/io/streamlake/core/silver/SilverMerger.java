@@ -57,7 +57,7 @@ final class SilverMerger {
     /** A merger of a table that stores every column of {@code schema}, such as the delete markers. */
     SilverMerger(Table table, Schema schema, List<String> keyColumns, MergeStrategy strategy, long targetFileRows,
             Workers workers) {
-        this(table, SilverColumns.all(schema), keyColumns, strategy, targetFileRows, List.of(), workers);
+        this(table, SilverColumns.all(schema), keyColumns, strategy, targetFileRows, List.of(), workers, 1);
     }
 
     /**
@@ -65,12 +65,14 @@ final class SilverMerger {
      *     table's files are read and written with
      * @param partitionColumns the table's partition columns; rows are written to the files of
      *     their partition, and a key whose partition value changes moves
+     * @param parallelFiles how many files a table smaller than one file is split into, so that its
+     *     merges run on as many threads ({@link SilverFiles#parallelFiles})
      */
     SilverMerger(Table table, SilverColumns columns, List<String> keyColumns, MergeStrategy strategy,
-            long targetFileRows, List<String> partitionColumns, Workers workers) {
+            long targetFileRows, List<String> partitionColumns, Workers workers, int parallelFiles) {
         Schema schema = columns.declared();
         SilverKey silverKey = SilverKey.of(schema, keyColumns);
-        this.io = new SilverFiles(table, columns, silverKey, targetFileRows, workers);
+        this.io = new SilverFiles(table, columns, silverKey, targetFileRows, workers, parallelFiles);
         this.planner = new MergePlanner(io, partitionColumns);
         strategy.validate(schema, keyColumns);
         this.fold = strategy instanceof HistoryStrategy history

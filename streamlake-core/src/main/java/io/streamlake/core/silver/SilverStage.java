@@ -82,6 +82,7 @@ public final class SilverStage {
     /** One merge takes at most this many records, and this many bytes of them (at least one bronze version). */
     private final long mergeMaxRecords;
     private final long mergeMaxBytes;
+    private final int parallelFiles;
     private volatile long silverVersion = -1;
 
     // Run totals, updated only after a successful commit so retried batches are not counted twice.
@@ -129,6 +130,7 @@ public final class SilverStage {
         strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
         this.mergeMaxRecords = (long) pipeline.maxBatchRecords() * pipeline.maxSilverLag();
         this.mergeMaxBytes = mergeBytes(pipeline);
+        this.parallelFiles = SilverFiles.parallelFiles(workers, pipeline.compactionMinFiles());
         this.passed = new long[preparer.ruleCount()];
         this.failed = new long[preparer.ruleCount()];
         this.passedNow = new long[preparer.ruleCount()];
@@ -182,7 +184,8 @@ public final class SilverStage {
     }
 
     private SilverMerger merger(SilverColumns columns) {
-        return new SilverMerger(silver, columns, key, strategy, targetFileRows, partitionColumns, workers);
+        return new SilverMerger(silver, columns, key, strategy, targetFileRows, partitionColumns, workers,
+                parallelFiles);
     }
 
     public long version() {

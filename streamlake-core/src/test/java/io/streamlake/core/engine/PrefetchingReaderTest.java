@@ -10,6 +10,8 @@ import io.streamlake.source.SourcePartition;
 import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
 import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import io.streamlake.source.BatchLimits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,5 +268,172 @@ class PrefetchingReaderTest {
         assertThat(reader.committed).containsExactly(Map.of(P0, 1L));
         assertThat(reader.calls.get(reader.calls.size() - 1)).startsWith("close");
         assertThat(reader.overlaps).hasValue(0);
+    }
+
+    /** A source whose records arrive while the test delivers them: a poll takes what has arrived. */
+    private static final class TrickleReader implements SourceReader {
+        final LinkedBlockingQueue<SourceRecord> arrived = new LinkedBlockingQueue<>();
+        final AtomicInteger polls = new AtomicInteger();
+        private long next;
+
+        void deliver(int count, int valueBytes) {
+            for (int i = 0; i < count; i++) {
+                arrived.add(new SourceRecord(P0, next++, null, new byte[valueBytes], Map.of(), Instant.EPOCH));
+            }
+        }
+
+        void awaitTaken() throws InterruptedException {
+            while (!arrived.isEmpty()) {
+                Thread.sleep(1);
+            }
+        }
+
+        @Override
+        public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+            return poll(BatchLimits.of(maxRecords, maxWait));
+        }
+
+        @Override
+        public List<SourceRecord> poll(BatchLimits limits) {
+            polls.incrementAndGet();
+            List<SourceRecord> out = new ArrayList<>();
+            long bytes = 0;
+            try {
+                SourceRecord first = arrived.poll(limits.maxWaitNanos(), TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    return out;
+                }
+                out.add(first);
+                bytes += BatchLimits.bytes(first);
+                // what has arrived, within the limits: a caught-up reader returns at once
+                for (SourceRecord r = arrived.peek(); r != null && limits.admits(out.size(), bytes,
+                        BatchLimits.bytes(r)); r = arrived.peek()) {
+                    out.add(arrived.remove());
+                    bytes += BatchLimits.bytes(r);
+                }
+                return out;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
+            }
+        }
+
+        @Override
+        public void rewind() {
+        }
+
+        @Override
+        public boolean caughtUp() {
+            return arrived.isEmpty();
+        }
+
+        @Override
+        public void committed(Map<SourcePartition, Long> lastPositions) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static PrefetchingReader prefetching(TrickleReader reader) {
+        Source source = new Source() {
+            @Override
+            public String name() {
+                return "s";
+            }
+
+            @Override
+            public SourceReader open(SourceContext c) {
+                return reader;
+            }
+        };
+        PrefetchingReader r = PrefetchingReader.open(source, new Context());
+        r.startPrefetching("fetch-test");
+        return r;
+    }
+
+    private static BatchLimits limits(int records, long bytes, Duration delay) {
+        return new BatchLimits(records, bytes, Duration.ofSeconds(5), delay);
+    }
+
+    @Test
+    void aPrefetchGathersWhatArrivesUntilTheEngineAsks() throws Exception {
+        TrickleReader source = new TrickleReader();
+        PrefetchingReader r = prefetching(source);
+        BatchLimits limits = limits(1_000, Long.MAX_VALUE, Duration.ofSeconds(30));
+        source.deliver(1, 10);
+        assertThat(r.poll(limits)).hasSize(1); // the engine's first poll; the prefetch starts now
+        for (int i = 0; i < 5; i++) {
+            source.deliver(3, 10); // in five trickles while "the engine writes": a caught-up reader returns each
+            source.awaitTaken();
+            Thread.sleep(15);
+        }
+        List<SourceRecord> batch = r.poll(limits);
+        // without gathering, the batch would be the first trickle and the rest would wait a whole commit
+        assertThat(batch).extracting(SourceRecord::position).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L,
+                10L, 11L, 12L, 13L, 14L, 15L);
+        assertThat(source.polls.get()).isGreaterThan(5);
+        r.close();
+    }
+
+    @Test
+    void gatheringStopsAtTheRecordAndByteBounds() throws Exception {
+        TrickleReader source = new TrickleReader();
+        PrefetchingReader r = prefetching(source);
+        source.deliver(1, 10);
+        r.poll(limits(4, Long.MAX_VALUE, Duration.ofSeconds(30)));
+        source.deliver(1, 10);
+        source.awaitTaken();
+        source.deliver(9, 10);
+        Thread.sleep(200); // time enough to gather all nine, were the bound not there
+        assertThat(r.poll(limits(4, Long.MAX_VALUE, Duration.ofSeconds(30)))).hasSize(4);
+        assertThat(source.arrived).hasSize(6);
+
+        BatchLimits bytes = limits(1_000, 250, Duration.ofSeconds(30));
+        TrickleReader large = new TrickleReader();
+        PrefetchingReader byBytes = prefetching(large);
+        large.deliver(1, 100);
+        byBytes.poll(bytes);
+        for (int i = 0; i < 6; i++) {
+            large.deliver(1, 100);
+            Thread.sleep(15);
+        }
+        List<SourceRecord> batch = byBytes.poll(bytes);
+        // at most one record past the bound, as a reader's first record may always be
+        assertThat(batch.stream().mapToLong(BatchLimits::bytes).sum()).isBetween(200L, 350L);
+        r.close();
+        byBytes.close();
+    }
+
+    @Test
+    void gatheringNeverHoldsABatchPastItsDelayNorGathersWithoutOne() throws Exception {
+        TrickleReader source = new TrickleReader();
+        PrefetchingReader r = prefetching(source);
+        BatchLimits delayed = limits(1_000, Long.MAX_VALUE, Duration.ofMillis(100));
+        source.deliver(1, 10);
+        r.poll(delayed);
+        for (int i = 0; i < 40; i++) {
+            source.deliver(1, 10); // one every 25 ms for a second, while the engine never asks
+            Thread.sleep(25);
+        }
+        List<SourceRecord> batch = r.poll(delayed);
+        assertThat(batch).hasSizeLessThan(20); // about the first 100 ms of them
+        assertThat(source.arrived).isNotEmpty();
+        r.close();
+
+        TrickleReader once = new TrickleReader();
+        PrefetchingReader noDelay = prefetching(once);
+        BatchLimits zero = limits(1_000, Long.MAX_VALUE, Duration.ZERO);
+        once.deliver(1, 10);
+        noDelay.poll(zero);
+        once.deliver(2, 10);
+        once.awaitTaken();
+        int polls = once.polls.get();
+        once.deliver(3, 10);
+        Thread.sleep(100);
+        assertThat(once.polls.get()).as("a zero delay returns what one poll brought").isEqualTo(polls);
+        assertThat(noDelay.poll(zero)).hasSize(2);
+        noDelay.close();
     }
 }

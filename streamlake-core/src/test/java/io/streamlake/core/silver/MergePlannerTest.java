@@ -22,7 +22,7 @@ class MergePlannerTest {
     private static MergePath plan(List<String> partitionColumns, DataFile... files) {
         try (Workers workers = new Workers(1, "planner-test")) {
             SilverFiles io = new SilverFiles(new MemoryFiles(), SilverColumns.all(SCHEMA),
-                    SilverKey.of(SCHEMA, List.of("id")), 10, workers);
+                    SilverKey.of(SCHEMA, List.of("id")), 10, workers, 1);
             return new MergePlanner(io, partitionColumns).plan(List.of(files));
         }
     }

@@ -94,4 +94,44 @@ class SilverFilesBytesTest {
         }
         assertThat(hints).containsExactly(Set.of("id"), Set.of("id"));
     }
+
+    @Test
+    void aTableSmallerThanAFileIsWrittenInOneFilePerWorkerWhenWrittenOnThem() {
+        List<Row> rows = new ArrayList<>();
+        int n = 3 * SilverFiles.MIN_PARALLEL_FILE_ROWS + 7;
+        for (int i = 0; i < n; i++) {
+            rows.add(Row.of(SCHEMA, (long) i / 2, "v" + i)); // two rows a key: cuts fall between keys
+        }
+        try (Workers workers = new Workers(2, "bytes-test")) {
+            SilverFiles io = new SilverFiles(new MemoryFiles(), SilverColumns.all(SCHEMA),
+                    SilverKey.of(SCHEMA, List.of("id")), 1_000_000, workers,
+                    SilverFiles.parallelFiles(workers, 10));
+            List<DataFile> split = io.write(rows, true);
+            assertThat(split).hasSize(2);
+            List<Row> back = new ArrayList<>();
+            long lastMax = -1;
+            for (DataFile f : split) {
+                List<Row> in = new ArrayList<>();
+                io.read(f).forEachRemaining(in::add);
+                assertThat(in.get(0).longValue("id")).as("key ranges stay disjoint").isGreaterThan(lastMax);
+                lastMax = in.get(in.size() - 1).longValue("id");
+                back.addAll(in);
+            }
+            assertThat(back).containsExactlyElementsOf(rows);
+            // a write already on the workers (one of several files' merges) keeps one file
+            assertThat(io.write(rows, false)).hasSize(1);
+            // too few rows for two files worth splitting
+            assertThat(io.write(rows.subList(0, 2 * SilverFiles.MIN_PARALLEL_FILE_ROWS - 2), true)).hasSize(1);
+        }
+    }
+
+    @Test
+    void splitFilesStayFewerThanCompactionJoins() {
+        try (Workers eight = new Workers(8, "bytes-test"); Workers one = new Workers(1, "bytes-test")) {
+            assertThat(SilverFiles.parallelFiles(eight, 10)).isEqualTo(8);
+            assertThat(SilverFiles.parallelFiles(eight, 4)).isEqualTo(3);
+            assertThat(SilverFiles.parallelFiles(eight, 1)).isEqualTo(1);
+            assertThat(SilverFiles.parallelFiles(one, 10)).isEqualTo(1);
+        }
+    }
 }

@@ -94,7 +94,7 @@ class SilverMergerPathsTest {
         Lake(Key key, long targetFileRows, List<String> partitionColumns) {
             this.key = key;
             this.merger = new SilverMerger(table, SilverColumns.all(key.schema), key.columns,
-                    MergeStrategies.latestBy("seq"), targetFileRows, partitionColumns, workers);
+                    MergeStrategies.latestBy("seq"), targetFileRows, partitionColumns, workers, 2);
         }
 
         Lake(Key key, long targetFileRows) {
