@@ -86,6 +86,7 @@ public final class KafkaBenchmark {
         List<String> phases = PHASES;
         int steadyRate;
         int steadySeconds = 60;
+        int steadyWarmup = SteadyLatency.DEFAULT_WARMUP_SECONDS;
         long loopFileRows = DEFAULT_LOOP_FILE_ROWS;
         @Nullable Path jfr;
         String jfrSettings = "profile";
@@ -96,7 +97,7 @@ public final class KafkaBenchmark {
 
     private static final String USAGE = "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep]"
             + " [--bronze-only] [--phases limit,plain,bronze,silver] [--loop-file-rows N] [--jfr DIR [--jfr-settings JFC]]"
-            + " [--consumer key=value]... | [--steady RATE [--seconds S]]";
+            + " [--consumer key=value]... | [--steady RATE [--seconds S] [--warmup S]]";
 
     private KafkaBenchmark() {
     }
@@ -112,7 +113,8 @@ public final class KafkaBenchmark {
      *     {@code jdk.ExecutionSample} period gives more samples),
      *     {@code --consumer key=value} (repeatable) for a Kafka consumer setting of the plain consumer, the
      *     limit loop and the pipelines; or {@code --steady RATE} (events per second) with {@code --seconds S}
-     *     (default 60) to measure produce-to-visible latency instead ({@link SteadyLatency}). A phase's own
+     *     (default 60) and {@code --warmup S} (default 15, left out of the figures) to measure
+     *     produce-to-visible latency instead ({@link SteadyLatency}). A phase's own
      *     JVM gets {@code --phase NAME --bootstrap SERVERS} from this one: options for the benchmark
      *     itself, not for a user.
      */
@@ -148,7 +150,7 @@ public final class KafkaBenchmark {
         Path run = Files.createTempDirectory(o.dir.toAbsolutePath(), "run-");
         try {
             if (o.steadyRate > 0) {
-                SteadyLatency.run(o.steadyRate, o.steadySeconds, run);
+                SteadyLatency.run(o.steadyRate, o.steadySeconds, o.steadyWarmup, run);
                 return List.of();
             }
             return measure(o, run);
@@ -181,6 +183,8 @@ public final class KafkaBenchmark {
                 case "--jfr-settings" -> o.jfrSettings = SampleMain.value(args, ++i, option);
                 case "--steady" -> o.steadyRate = (int) SampleMain.number(option, SampleMain.value(args, ++i, option));
                 case "--seconds" -> o.steadySeconds =
+                        (int) SampleMain.number(option, SampleMain.value(args, ++i, option));
+                case "--warmup" -> o.steadyWarmup =
                         (int) SampleMain.number(option, SampleMain.value(args, ++i, option));
                 case "--phase" -> o.phase = SampleMain.value(args, ++i, option);
                 case "--bootstrap" -> o.bootstrap = SampleMain.value(args, ++i, option);
@@ -323,7 +327,7 @@ public final class KafkaBenchmark {
                     .silver(run.resolve("silver").toString(), "order_id")
                     .withSchema(OrderEvents.SCHEMA)
                     .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                    .withMaxSilverLag(Integer.getInteger("sl.lag", 4)).withName("bench-silver"));
+                    .withName("bench-silver"));
             default -> throw new IllegalArgumentException("unknown phase " + o.phase);
         };
         long nanos = System.nanoTime() - start;

@@ -30,8 +30,13 @@ import java.util.function.Function;
  * (from {@link BatchCommitted}) say which events each commit made visible, so every event is
  * accounted for exactly once; the run fails if one is missing or seen twice.
  *
+ * <p>The figures are of a running pipeline: the events of a first warm-up stretch at the same rate
+ * (15 s by default) are accounted for like the others but left out of the percentiles, and their own
+ * figures printed apart. A JVM that has just started compiles the whole path while it runs it, and on
+ * two cores that takes several seconds, during which the first events wait for it.
+ *
  * <pre>
- * mvn -q -B -ntp -pl samples exec:java -Dexec.mainClass=io.streamlake.samples.KafkaBenchmark -Dexec.args="--steady 10000 --seconds 60"
+ * mvn -q -B -ntp -pl samples exec:java -Dexec.mainClass=io.streamlake.samples.KafkaBenchmark -Dexec.args="--steady 10000 --seconds 60 [--warmup 15]"
  * </pre>
  */
 final class SteadyLatency {
@@ -46,6 +51,9 @@ final class SteadyLatency {
      */
     record Result(long produced, long[] bronzeNanos, long[] silverNanos, List<BatchTimings> timings) {
     }
+
+    /** The default warm-up, in seconds. */
+    static final int DEFAULT_WARMUP_SECONDS = 15;
 
     /**
      * The phases a batch's time splits into, in the order a batch goes through them. Silver's own phases
@@ -85,23 +93,26 @@ final class SteadyLatency {
 
     /**
      * @param rate events per second
-     * @param seconds how long to produce
+     * @param seconds how long to produce after the warm-up: the events the figures are of
+     * @param warmupSeconds how long to produce first, at the same rate, for events left out of the
+     *     figures
      * @param run a fresh folder for the broker and the tables
-     * @return the latencies, printed as percentiles as well
+     * @return the latencies after the warm-up, printed as percentiles as well
      */
-    static Result run(int rate, int seconds, Path run) {
-        long events = (long) rate * seconds;
+    static Result run(int rate, int seconds, int warmupSeconds, Path run) {
+        long warmupEvents = (long) rate * warmupSeconds;
+        long events = warmupEvents + (long) rate * seconds;
         OrderEvents orders = new OrderEvents(events, Math.max(1, events / 10), Quickstart.PARTITIONS);
-        System.out.printf(Locale.ROOT, "steady latency: %,d events/s for %d s (%,d events over %,d orders), %d cores,"
-                + " %s%n", rate, seconds, events, orders.distinctOrders(), Runtime.getRuntime().availableProcessors(),
-                SampleMain.heap());
+        System.out.printf(Locale.ROOT, "steady latency: %,d events/s for %d s after a %d s warm-up (%,d events over"
+                + " %,d orders), %d cores, %s%n", rate, seconds, warmupSeconds, events, orders.distinctOrders(),
+                Runtime.getRuntime().availableProcessors(), SampleMain.heap());
         // each event's send time, by partition and position: a fresh topic numbers each partition from 0;
         // written by the producing thread, read by the pipeline's, hence atomic arrays
         AtomicLongArray[] sent = new AtomicLongArray[Quickstart.PARTITIONS];
         for (int p = 0; p < Quickstart.PARTITIONS; p++) {
             sent[p] = new AtomicLongArray((int) (events / Quickstart.PARTITIONS + 1));
         }
-        Visibility visible = new Visibility(sent, events);
+        Visibility visible = new Visibility(sent, events, warmupEvents, rate);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(run.resolve("kafka"))) {
             kafka.createTopic(TOPIC, Quickstart.PARTITIONS);
             Pipeline pipeline = Pipeline.from(KafkaSource.topics(kafka.bootstrapServers(), TOPIC))
@@ -109,7 +120,7 @@ final class SteadyLatency {
                     .silver(run.resolve("silver").toString(), "order_id")
                     .withSchema(OrderEvents.SCHEMA)
                     .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                    .withMaxSilverLag(Integer.getInteger("sl.lag", 4)).withName("steady")
+                    .withName("steady")
                     .withListener(visible);
             try (PipelineRun pipelineRun = pipeline.start(RunMode.CONTINUOUS)) {
                 produce(kafka, orders, rate, sent);
@@ -124,6 +135,7 @@ final class SteadyLatency {
         Result result = visible.result(events);
         print("bronze", result.bronzeNanos());
         print("silver", result.silverNanos());
+        printWindows(result.silverNanos(), rate);
         printPhases(result.timings());
         return result;
     }
@@ -169,6 +181,18 @@ final class SteadyLatency {
                 sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1_000_000, sorted.length);
     }
 
+    /** Silver's p99 by stretches of 10 s of sending, in order: a steady run shows no trend. */
+    private static void printWindows(long[] silverNanos, int rate) {
+        int window = rate * 10;
+        StringBuilder line = new StringBuilder("  silver p99 by 10 s of sending:");
+        for (int from = 0; from + window <= silverNanos.length; from += window) {
+            long[] w = Arrays.copyOfRange(silverNanos, from, from + window);
+            Arrays.sort(w);
+            line.append(String.format(Locale.ROOT, " %,d", percentile(w, 0.99)));
+        }
+        System.out.println(line.append(" ms"));
+    }
+
     private static void printPhases(List<BatchTimings> timings) {
         long merges = timings.stream().filter(t -> !t.silverCommit().isZero()).count();
         System.out.printf(Locale.ROOT, "  by phase (%,d batches, %,d silver merges), ms:%n", timings.size(), merges);
@@ -198,19 +222,24 @@ final class SteadyLatency {
      */
     private static final class Visibility implements PipelineListener {
         private final AtomicLongArray[] sent;
+        // by event index (the send order): partition p's position n is event n * PARTITIONS + p
         private final long[] bronze;
         private final long[] silver;
-        private final long[] sentTimes;
+        private final java.util.BitSet seen;
+        private final long warmupEvents;
+        private final int rate;
         private final AtomicLong silverSeen = new AtomicLong();
         private final List<BatchTimings> timings = new ArrayList<>();
         private int count;
         private int duplicates;
 
-        Visibility(AtomicLongArray[] sent, long events) {
+        Visibility(AtomicLongArray[] sent, long events, long warmupEvents, int rate) {
             this.sent = sent;
             this.bronze = new long[(int) events];
             this.silver = new long[(int) events];
-            this.sentTimes = new long[(int) events];
+            this.seen = new java.util.BitSet((int) events);
+            this.warmupEvents = warmupEvents;
+            this.rate = rate;
         }
 
         @Override
@@ -218,20 +247,26 @@ final class SteadyLatency {
             long silverAt = System.nanoTime();
             // the event is built right after silver's commit: bronze's came a silver time before
             long bronzeAt = silverAt - batch.timings().silver().toNanos();
-            timings.add(batch.timings());
+            boolean measured = false;
             for (PositionRange r : batch.positions()) {
-                AtomicLongArray times = sent[r.partition().id()];
+                int p = r.partition().id();
+                AtomicLongArray times = sent[p];
                 for (long pos = r.afterPosition() + 1; pos <= r.lastPosition(); pos++) {
-                    if (count == bronze.length) {
+                    long i = pos * Quickstart.PARTITIONS + p;
+                    if (i >= bronze.length || seen.get((int) i)) {
                         duplicates++;
                         continue;
                     }
+                    seen.set((int) i);
                     long sentAt = times.get((int) pos);
-                    sentTimes[count] = sentAt;
-                    bronze[count] = bronzeAt - sentAt;
-                    silver[count] = silverAt - sentAt;
+                    bronze[(int) i] = bronzeAt - sentAt;
+                    silver[(int) i] = silverAt - sentAt;
+                    measured |= i >= warmupEvents;
                     count++;
                 }
+            }
+            if (measured) {
+                timings.add(batch.timings()); // a batch of warm-up events only is left out, as they are
             }
             silverSeen.set(count);
         }
@@ -242,22 +277,18 @@ final class SteadyLatency {
                         + (duplicates > 0 ? ", and " + duplicates + " more than once" : ""));
             }
             System.out.printf(Locale.ROOT, "  all %,d events accounted for, each once%n", produced);
-            long t0 = Arrays.stream(sentTimes).min().orElse(0);
-            for (int w = 0; w < 60; w += 2) {
-                final int ww = w;
-                long[] b = java.util.stream.IntStream.range(0, count)
-                        .filter(i -> (sentTimes[i] - t0) / 2_000_000_000L == ww / 2).mapToLong(i -> bronze[i]).sorted()
-                        .toArray();
-                long[] sv = java.util.stream.IntStream.range(0, count)
-                        .filter(i -> (sentTimes[i] - t0) / 2_000_000_000L == ww / 2).mapToLong(i -> silver[i]).sorted()
-                        .toArray();
-                if (b.length > 0)
-                    System.out.printf("   t=%2d s bronze p50 %5d p99 %5d  silver p50 %5d p99 %5d%n", w,
-                            b[b.length / 2] / 1000000, b[b.length * 99 / 100] / 1000000, sv[sv.length / 2] / 1000000,
-                            sv[sv.length * 99 / 100] / 1000000);
+            int w = (int) warmupEvents;
+            if (w > 0) {
+                long[] b = Arrays.copyOf(bronze, w);
+                long[] sv = Arrays.copyOf(silver, w);
+                Arrays.sort(b);
+                Arrays.sort(sv);
+                System.out.printf(Locale.ROOT, "  warm-up (the first %d s, %,d events, left out below): bronze p50 %,d"
+                        + " ms, p99 %,d ms; silver p50 %,d ms, p99 %,d ms%n", w / rate, w, percentile(b, 0.5),
+                        percentile(b, 0.99), percentile(sv, 0.5), percentile(sv, 0.99));
             }
-            return new Result(produced, Arrays.copyOf(bronze, count), Arrays.copyOf(silver, count),
-                    List.copyOf(timings));
+            return new Result(produced - w, Arrays.copyOfRange(bronze, w, bronze.length),
+                    Arrays.copyOfRange(silver, w, silver.length), List.copyOf(timings));
         }
     }
 }
