@@ -63,8 +63,8 @@ public final class Pipeline {
     /** Default time a poll waits for records when the source is idle. */
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(500);
     /**
-     * Default bound of the bytes (keys and values) of one micro-batch: 64 MiB, or a sixteenth of the
-     * JVM's maximum heap when that is less (16 MiB in a 256 MiB heap, never under 4 MiB).
+     * Default bound of the bytes (keys and values) of one micro-batch: 64 MiB, or a thirty-second of
+     * the JVM's maximum heap when that is less (8 MiB in a 256 MiB heap, never under 4 MiB).
      */
     public static final long DEFAULT_MAX_BATCH_BYTES = 64L << 20;
     /** Default time a batch's first record waits for more before the batch is committed: 250 ms. */
@@ -339,9 +339,10 @@ public final class Pipeline {
      * pipeline.withMaxBatchBytes(16L << 20);   // 16 MiB per batch, for a small heap
      * }</pre>
      *
-     * @param maxBytes at least 1 (default 64 MiB, or a sixteenth of the heap when that is less: a
+     * @param maxBytes at least 1 (default 64 MiB, or a thirty-second of the heap when that is less: a
      *     streaming run holds a batch being written, the next one being fetched and those silver has
-     *     not merged, so the default leaves most of a small heap to the writers and silver)
+     *     not merged, each about twice its bytes on the heap, so the default leaves most of a small
+     *     heap to the writers and silver)
      * @return a copy with this bound
      */
     public Pipeline withMaxBatchBytes(long maxBytes) {
@@ -377,7 +378,7 @@ public final class Pipeline {
      * merge at once; this bounds how far behind it may fall. When silver is this many bronze commits
      * behind, bronze waits for it before committing more (back-pressure), so a slow merge cannot let
      * the backlog between the tables, and the memory it holds, grow without end. One merge takes at
-     * most this many batches' records and bytes (the bytes within a sixteenth of the heap, at most
+     * most this many batches' records and bytes (the bytes within a 24th of the heap, at most
      * 256 MiB, and never less than one batch): in a backlog, fewer and larger merges rewrite silver's
      * files fewer times.
      *
@@ -860,7 +861,7 @@ public final class Pipeline {
 
     /** @return the default batch byte bound for a heap of at most {@code maxHeap} bytes */
     static long defaultMaxBatchBytes(long maxHeap) {
-        return Math.min(DEFAULT_MAX_BATCH_BYTES, Math.max(4L << 20, maxHeap / 16));
+        return Math.min(DEFAULT_MAX_BATCH_BYTES, Math.max(4L << 20, maxHeap / 32));
     }
 
     /** @return how long a micro-batch's first record waits for more before the batch is committed */

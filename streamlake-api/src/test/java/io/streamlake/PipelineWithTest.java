@@ -145,7 +145,7 @@ class PipelineWithTest {
     @Test
     void theDefaultBatchByteBoundFollowsASmallHeapAndAnExplicitOneWins() {
         long mib = 1L << 20;
-        assertThat(Pipeline.defaultMaxBatchBytes(256 * mib)).as("a sixteenth of 256 MiB").isEqualTo(16 * mib);
+        assertThat(Pipeline.defaultMaxBatchBytes(256 * mib)).as("a thirty-second of 256 MiB").isEqualTo(8 * mib);
         assertThat(Pipeline.defaultMaxBatchBytes(6L * 1024 * mib)).isEqualTo(Pipeline.DEFAULT_MAX_BATCH_BYTES);
         assertThat(Pipeline.defaultMaxBatchBytes(32 * mib)).as("never under 4 MiB").isEqualTo(4 * mib);
         Pipeline p = Pipeline.from(PipelineTest.SOURCE).bronze("lake/bronze").bronzeOnly();

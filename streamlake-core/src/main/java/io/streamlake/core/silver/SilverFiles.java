@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * @param columns what silver stores of the declared schema
  * @param key the silver key of the declared schema
  * @param targetFileRows about how many rows a written file holds
- * @param targetFileBytes about how many bytes of values (strings and binaries as held in memory) a
- *     written file holds at most
+ * @param targetFileBytes about how many bytes a written file's rows hold on the heap at most
+ *     ({@link #bytes(Row)}), which is what merging it holds
  * @param workers the batch's helper threads, for reads and writes that split
  * @param parallelFiles how many files a write on the workers makes at least, when it has
  *     {@link #MIN_PARALLEL_FILE_ROWS} rows for each: a table smaller than one file is then merged by as
@@ -122,9 +122,10 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         }
         // One walk over the values, kept per row for the cuts below: a file's rows are far larger
         // than the caches, so a second walk would fetch every value from memory again. Only strings,
-        // binaries and maps are looked at; any other value counts 8 without being touched.
+        // binaries and maps are looked at; any other value counts as boxed without being touched.
         int[] variable = variableWidth(columns.declared());
-        long fixed = 8L * (columns.declared().size() - variable.length);
+        long fixed = rowBytes(columns.declared().size())
+                + FIXED_VALUE_BYTES * (columns.declared().size() - variable.length);
         int[] rowBytes = new int[sorted.size()];
         long totalBytes = 0;
         for (int i = 0; i < rowBytes.length; i++) {
@@ -194,32 +195,41 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
     }
 
     /**
-     * @return about how many bytes a row's values hold: strings and binaries by length, a map by its
-     *     entries', anything else 8; a walk over the row's values, without allocation
+     * About what a row holds on the heap, as the merge holds a file's rows: the row and its array of
+     * values, a string or binary by its length and its headers, a map by its entries, anything else
+     * {@link #FIXED_VALUE_BYTES}. A walk over the row's values, without allocation.
      */
     static long bytes(Row row) {
-        long n = 0;
         int columns = row.schema().size();
+        long n = rowBytes(columns);
         for (int i = 0; i < columns; i++) {
             n += bytes(row.value(i));
         }
         return n;
     }
 
+    /** The heap a fixed-width value takes, boxed: a Long, an Instant, a small BigDecimal. */
+    static final long FIXED_VALUE_BYTES = 24;
+
+    /** @return the heap of a row of this many columns, without its values: the row and its array */
+    private static long rowBytes(int columns) {
+        return 32 + 4L * columns;
+    }
+
     private static long bytes(@Nullable Object v) {
         if (v instanceof String s) {
-            return s.length();
+            return 40 + s.length(); // the String and its array; Latin-1 is one byte a character
         }
         if (v instanceof byte[] b) {
-            return b.length;
+            return 16 + b.length;
         }
         if (v instanceof Map<?, ?> m) {
-            long n = 0;
+            long n = 48;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                n += bytes(e.getKey()) + bytes(e.getValue());
+                n += 32 + bytes(e.getKey()) + bytes(e.getValue());
             }
             return n;
         }
-        return 8;
+        return FIXED_VALUE_BYTES;
     }
 }

@@ -140,7 +140,7 @@ public final class SilverStage {
 
     /**
      * The bytes of raw records one merge takes at most: as many batches as silver may lag behind, as
-     * the bound on its records is, but no more than a sixteenth of the heap, and never less than one
+     * the bound on its records is, but no more than a 24th of the heap, and never less than one
      * batch. A merge rewrites every silver file its keys touch, so in a backlog fewer, larger merges
      * rewrite the table fewer times; on a small heap the merge stays at one batch, whose decoded rows
      * fit beside the files being merged.

@@ -23,8 +23,8 @@ public record MemoryBudget(long rowGroupBytes, long fileBytes, long pooledBytes,
 
     /** @return the budget for a heap of at most {@code maxHeap} bytes */
     public static MemoryBudget of(long maxHeap) {
-        return new MemoryBudget(clamp(maxHeap / 16, 4 * MIB, 128 * MIB), clamp(maxHeap / 8, 8 * MIB, 256 * MIB),
-                clamp(maxHeap / 16, 4 * MIB, 64 * MIB), clamp(maxHeap / 16, 4 * MIB, 256 * MIB));
+        return new MemoryBudget(clamp(maxHeap / 32, 4 * MIB, 128 * MIB), clamp(maxHeap / 16, 8 * MIB, 256 * MIB),
+                clamp(maxHeap / 32, 4 * MIB, 64 * MIB), clamp(maxHeap / 24, 4 * MIB, 256 * MIB));
     }
 
     private static long clamp(long v, long min, long max) {

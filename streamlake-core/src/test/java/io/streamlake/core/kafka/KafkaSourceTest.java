@@ -36,7 +36,7 @@ class KafkaSourceTest {
     void theConsumerFetchesLessInASmallHeapUnlessTheUserSaysOtherwise() {
         long mib = 1L << 20;
         assertThat(KafkaSource.fetchMaxBytes(6L * 1024 * mib)).as("Kafka's fetch, a little larger").isEqualTo(64 * mib);
-        assertThat(KafkaSource.fetchMaxBytes(256 * mib)).as("a sixteenth of a small heap").isEqualTo(16 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(256 * mib)).as("a thirty-second of a small heap").isEqualTo(8 * mib);
         assertThat(KafkaSource.fetchMaxBytes(16 * mib)).isEqualTo(4 * mib);
         Map<String, Object> config = KafkaSource.topics("localhost:9092", "orders").consumerConfig("p");
         long fetch = Long.parseLong((String) config.get("fetch.max.bytes"));

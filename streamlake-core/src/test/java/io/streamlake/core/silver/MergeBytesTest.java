@@ -35,8 +35,8 @@ class MergeBytesTest {
 
     @Test
     void theBudgetFollowsTheHeapUpToAQuarterGiB() {
-        assertThat(MemoryBudget.of(256 * MIB).mergeBytes()).isEqualTo(16 * MIB);
-        assertThat(MemoryBudget.of(1024 * MIB).mergeBytes()).isEqualTo(64 * MIB);
+        assertThat(MemoryBudget.of(240 * MIB).mergeBytes()).isEqualTo(10 * MIB);
+        assertThat(MemoryBudget.of(1536 * MIB).mergeBytes()).isEqualTo(64 * MIB);
         assertThat(MemoryBudget.of(16_384 * MIB).mergeBytes()).isEqualTo(256 * MIB);
         assertThat(MemoryBudget.of(16 * MIB).mergeBytes()).isEqualTo(4 * MIB);
     }
