@@ -103,7 +103,7 @@ class LargeValuesTest {
     void rowGroupsFollowTheHeapByDefault() {
         assertThat(ParquetColumnFile.Limits.DEFAULT.rowGroupBytes())
                 .isEqualTo(io.streamlake.core.util.MemoryBudget.JVM.rowGroupBytes());
-        assertThat(io.streamlake.core.util.MemoryBudget.of(256L << 20).rowGroupBytes()).isEqualTo(16L << 20);
+        assertThat(io.streamlake.core.util.MemoryBudget.of(256L << 20).rowGroupBytes()).isEqualTo(8L << 20);
         assertThat(io.streamlake.core.util.MemoryBudget.of(64L << 30).rowGroupBytes()).isEqualTo(128L << 20);
     }
 
