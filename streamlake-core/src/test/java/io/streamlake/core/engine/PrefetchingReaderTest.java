@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The hand-over contract the wrapped reader gets: one call at a time, polls ahead, nothing lost. */
@@ -147,8 +148,9 @@ class PrefetchingReaderTest {
         }
     }
 
-    private static PrefetchingReader open(Context context, List<CheckingReader> opened) {
-        Source source = new Source() {
+    /** @return a source named "s" whose readers {@code open} makes */
+    private static Source source(Function<SourceContext, SourceReader> open) {
+        return new Source() {
             @Override
             public String name() {
                 return "s";
@@ -156,12 +158,17 @@ class PrefetchingReaderTest {
 
             @Override
             public SourceReader open(SourceContext c) {
-                CheckingReader r = new CheckingReader(c);
-                opened.add(r);
-                return r;
+                return open.apply(c);
             }
         };
-        return PrefetchingReader.open(source, context);
+    }
+
+    private static PrefetchingReader open(Context context, List<CheckingReader> opened) {
+        return PrefetchingReader.open(source(c -> {
+            CheckingReader r = new CheckingReader(c);
+            opened.add(r);
+            return r;
+        }), context);
     }
 
     @Test
@@ -337,18 +344,7 @@ class PrefetchingReaderTest {
     }
 
     private static PrefetchingReader prefetching(TrickleReader reader) {
-        Source source = new Source() {
-            @Override
-            public String name() {
-                return "s";
-            }
-
-            @Override
-            public SourceReader open(SourceContext c) {
-                return reader;
-            }
-        };
-        PrefetchingReader r = PrefetchingReader.open(source, new Context());
+        PrefetchingReader r = PrefetchingReader.open(source(c -> reader), new Context());
         r.startPrefetching("fetch-test");
         return r;
     }
