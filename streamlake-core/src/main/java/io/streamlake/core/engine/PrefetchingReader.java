@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 import java.util.Objects;
 import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>A fetch that asks for a committed position ({@link SourceContext#committedPosition}, when a
  * partition is assigned mid-fetch) waits until the batch being written is committed or dropped
  * ({@link #batchSettled}), so the reader never seeks from a marker that the commit in progress is
- * about to move.
+ * about to move. While a prefetch gathers, the answer is after the records it has gathered from
+ * earlier polls, if that is later than the marker: they are handed out, if not yet committed.
  *
  * <p>A prefetch gathers: it polls the wrapped reader again and again, taking what the source delivers
  * while the engine writes the batch before, until the engine asks for it or it is full by the batch
@@ -68,6 +70,12 @@ final class PrefetchingReader implements SourceReader {
     // Engine thread only.
     private @Nullable ExecutorService fetcher;
     private @Nullable Future<Fetched> inFlight;
+    /**
+     * A failure of a gathering poll, thrown by the next fetch instead of the batch gathered before it.
+     * Fetches run one at a time, handed over through a future (or on the engine's thread), so a plain
+     * field is safe.
+     */
+    private @Nullable RuntimeException deferred;
     /** Set when the engine asks for the fetch in flight: the fetch stops gathering and hands over what it has. */
     private @Nullable AtomicBoolean inFlightWanted;
     /** The lag reported with the batch {@link #poll} returned last. */
@@ -152,10 +160,19 @@ final class PrefetchingReader implements SourceReader {
      * about two commits, not half of one.
      */
     private Fetched fetch(BatchLimits limits, AtomicBoolean wanted) {
+        RuntimeException failed = deferred;
+        if (failed != null) {
+            deferred = null;
+            throw failed;
+        }
         long start = System.nanoTime();
         List<SourceRecord> records = delegate.poll(limits);
         if (!records.isEmpty() && !wanted.get()) {
-            records = gatherUntilWanted(records, limits, start, wanted);
+            try {
+                records = gatherUntilWanted(records, limits, start, wanted);
+            } finally {
+                gate.gathered.clear();
+            }
         }
         Map<SourcePartition, Long> lag;
         try {
@@ -187,13 +204,22 @@ final class PrefetchingReader implements SourceReader {
             }
             if (bytes < 0) {
                 bytes = bytesOf(first); // counted once a second poll may come: a caught-up batch is small
+                gate.gathered(first);
             }
             if (bytes >= limits.maxBytes()) {
                 break;
             }
             long slice = Math.min(delayLeft, GATHER_SLICE.toNanos());
-            List<SourceRecord> more = delegate.poll(new BatchLimits(limits.maxRecords() - size,
-                    limits.maxBytes() - bytes, Duration.ofNanos(slice), Duration.ofNanos(slice)));
+            List<SourceRecord> more;
+            try {
+                more = delegate.poll(new BatchLimits(limits.maxRecords() - size, limits.maxBytes() - bytes,
+                        Duration.ofNanos(slice), Duration.ofNanos(slice)));
+            } catch (RuntimeException e) {
+                // What was gathered is good (a gap, a lost connection come after it): it is committed,
+                // and the failure is the next fetch's, as it would have been without gathering.
+                deferred = e;
+                break;
+            }
             if (!more.isEmpty()) {
                 if (out == null) {
                     out = new ArrayList<>(first.size() + more.size() * 4);
@@ -201,6 +227,7 @@ final class PrefetchingReader implements SourceReader {
                 }
                 out.addAll(more);
                 bytes += bytesOf(more);
+                gate.gathered(more);
             }
         }
         return out == null ? first : out;
@@ -230,6 +257,8 @@ final class PrefetchingReader implements SourceReader {
     public void rewind() {
         batchSettled(); // the fetch may be waiting on a marker
         discardInFlight();
+        // A deferred failure stays: a reader may have changed its state before it threw (the hand-over
+        // drops a partition's gap check as it fails it), so reading again might not meet it again.
         tellCommitted();
         delegate.rewind();
     }
@@ -339,12 +368,44 @@ final class PrefetchingReader implements SourceReader {
             return context.pipelineName();
         }
 
+        /**
+         * Fetch thread only: per partition, the last position of the records the fetch in progress has
+         * gathered from earlier polls. They are the reader's, handed out but not yet committed, so a
+         * reader that asks for its committed position mid-fetch (a partition assigned again, the
+         * hand-over from an archive) is answered after them: it must neither read them again into the
+         * same batch nor take them for missing.
+         */
+        private final Map<SourcePartition, Long> gathered = new HashMap<>();
+
         @Override
         public OptionalLong committedPosition(SourcePartition partition) {
-            if (Thread.currentThread() == fetchThread) {
-                settled.join(); // a marker read ahead of the commit in progress would be stale
+            if (Thread.currentThread() != fetchThread) {
+                return context.committedPosition(partition);
             }
-            return context.committedPosition(partition);
+            settled.join(); // a marker read ahead of the commit in progress would be stale
+            OptionalLong committed = context.committedPosition(partition);
+            Long handedOut = gathered.get(partition);
+            return handedOut != null && (committed.isEmpty() || handedOut > committed.getAsLong())
+                    ? OptionalLong.of(handedOut) : committed;
+        }
+
+        /** Notes the records a gathering poll handed out: runs of one partition, in position order. */
+        void gathered(List<SourceRecord> records) {
+            SourcePartition p = null;
+            long last = 0;
+            for (int i = 0; i < records.size(); i++) {
+                SourceRecord r = records.get(i);
+                if (!r.partition().equals(p)) {
+                    if (p != null) {
+                        gathered.merge(p, last, Math::max);
+                    }
+                    p = r.partition();
+                }
+                last = r.position();
+            }
+            if (p != null) {
+                gathered.merge(p, last, Math::max);
+            }
         }
 
         @Override

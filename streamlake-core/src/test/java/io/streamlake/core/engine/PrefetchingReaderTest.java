@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /** The hand-over contract the wrapped reader gets: one call at a time, polls ahead, nothing lost. */
@@ -283,6 +284,9 @@ class PrefetchingReaderTest {
         final AtomicInteger polls = new AtomicInteger();
         private long next;
 
+        /** Thrown by the next poll that finds nothing delivered. */
+        volatile @Nullable RuntimeException failWhenEmpty;
+
         void deliver(int count, int valueBytes) {
             for (int i = 0; i < count; i++) {
                 arrived.add(new SourceRecord(P0, next++, null, new byte[valueBytes], Map.of(), Instant.EPOCH));
@@ -306,6 +310,10 @@ class PrefetchingReaderTest {
             List<SourceRecord> out = new ArrayList<>();
             long bytes = 0;
             try {
+                RuntimeException failure = failWhenEmpty;
+                if (failure != null && arrived.isEmpty()) {
+                    throw failure;
+                }
                 SourceRecord first = arrived.poll(limits.maxWaitNanos(), TimeUnit.NANOSECONDS);
                 if (first == null) {
                     return out;
@@ -435,5 +443,23 @@ class PrefetchingReaderTest {
         assertThat(once.polls.get()).as("a zero delay returns what one poll brought").isEqualTo(polls);
         assertThat(noDelay.poll(zero)).hasSize(2);
         noDelay.close();
+    }
+
+    @Test
+    void aGatheringPollThatFailsHandsOverWhatCameBeforeAndTheNextPollFails() throws Exception {
+        TrickleReader source = new TrickleReader();
+        PrefetchingReader r = prefetching(source);
+        BatchLimits limits = limits(1_000, Long.MAX_VALUE, Duration.ofSeconds(30));
+        source.deliver(1, 10);
+        r.poll(limits);
+        source.deliver(5, 10);
+        source.awaitTaken();
+        IllegalStateException gap = new IllegalStateException("a gap after position 5");
+        source.failWhenEmpty = gap; // the next gathering poll meets it
+        Thread.sleep(50);
+        // the five before the failure are a batch to commit, as without gathering
+        assertThat(r.poll(limits)).extracting(SourceRecord::position).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThatThrownBy(() -> r.poll(limits)).isSameAs(gap);
+        r.close();
     }
 }
