@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -286,6 +287,10 @@ class PrefetchingReaderTest {
 
         /** Thrown by the next poll that finds nothing delivered. */
         volatile @Nullable RuntimeException failWhenEmpty;
+        /** Set: the next poll asks its context for partition 0's committed position, into {@link #answers}. */
+        volatile boolean askCommitted;
+        final LinkedBlockingQueue<OptionalLong> answers = new LinkedBlockingQueue<>();
+        volatile @Nullable SourceContext context;
 
         void deliver(int count, int valueBytes) {
             for (int i = 0; i < count; i++) {
@@ -313,6 +318,10 @@ class PrefetchingReaderTest {
                 RuntimeException failure = failWhenEmpty;
                 if (failure != null && arrived.isEmpty()) {
                     throw failure;
+                }
+                if (askCommitted) {
+                    askCommitted = false;
+                    answers.add(Objects.requireNonNull(context).committedPosition(P0));
                 }
                 SourceRecord first = arrived.poll(limits.maxWaitNanos(), TimeUnit.NANOSECONDS);
                 if (first == null) {
@@ -352,7 +361,10 @@ class PrefetchingReaderTest {
     }
 
     private static PrefetchingReader prefetching(TrickleReader reader) {
-        PrefetchingReader r = PrefetchingReader.open(source(c -> reader), new Context());
+        PrefetchingReader r = PrefetchingReader.open(source(c -> {
+            reader.context = c;
+            return reader;
+        }), new Context());
         r.startPrefetching("fetch-test");
         return r;
     }
@@ -460,6 +472,24 @@ class PrefetchingReaderTest {
         // the five before the failure are a batch to commit, as without gathering
         assertThat(r.poll(limits)).extracting(SourceRecord::position).containsExactly(1L, 2L, 3L, 4L, 5L);
         assertThatThrownBy(() -> r.poll(limits)).isSameAs(gap);
+        r.close();
+    }
+
+    @Test
+    void aReaderAskingItsCommittedPositionWhileAPrefetchGathersIsAnsweredAfterWhatItGathered() throws Exception {
+        TrickleReader source = new TrickleReader();
+        PrefetchingReader r = prefetching(source);
+        BatchLimits limits = limits(1_000, Long.MAX_VALUE, Duration.ofSeconds(30));
+        source.deliver(1, 10);
+        r.poll(limits);
+        r.batchSettled(); // the engine committed nothing yet: the marker is still empty
+        source.deliver(3, 10);
+        source.awaitTaken();
+        // a reader that seeks from the marker here (a partition assigned again, a hand-over) would read
+        // positions 1 to 3 again into the same batch, or take them for missing
+        source.askCommitted = true;
+        assertThat(source.answers.poll(10, TimeUnit.SECONDS)).isEqualTo(OptionalLong.of(3));
+        assertThat(r.poll(limits)).extracting(SourceRecord::position).containsExactly(1L, 2L, 3L);
         r.close();
     }
 }
