@@ -360,6 +360,17 @@ class PrefetchingReaderTest {
         }
     }
 
+    /**
+     * A prefetching reader over the source after the engine's first poll, of one record of
+     * {@code valueBytes} delivered for it: the prefetch runs from here.
+     */
+    private static PrefetchingReader started(TrickleReader source, BatchLimits limits, int valueBytes) {
+        PrefetchingReader r = prefetching(source);
+        source.deliver(1, valueBytes);
+        assertThat(r.poll(limits)).hasSize(1);
+        return r;
+    }
+
     private static PrefetchingReader prefetching(TrickleReader reader) {
         PrefetchingReader r = PrefetchingReader.open(source(c -> {
             reader.context = c;
@@ -376,10 +387,8 @@ class PrefetchingReaderTest {
     @Test
     void aPrefetchGathersWhatArrivesUntilTheEngineAsks() throws Exception {
         TrickleReader source = new TrickleReader();
-        PrefetchingReader r = prefetching(source);
         BatchLimits limits = limits(1_000, Long.MAX_VALUE, Duration.ofSeconds(30));
-        source.deliver(1, 10);
-        assertThat(r.poll(limits)).hasSize(1); // the engine's first poll; the prefetch starts now
+        PrefetchingReader r = started(source, limits, 10); // the engine's first poll; the prefetch starts now
         for (int i = 0; i < 5; i++) {
             source.deliver(3, 10); // in five trickles while "the engine writes": a caught-up reader returns each
             source.awaitTaken();
@@ -396,9 +405,7 @@ class PrefetchingReaderTest {
     @Test
     void gatheringStopsAtTheRecordAndByteBounds() throws Exception {
         TrickleReader source = new TrickleReader();
-        PrefetchingReader r = prefetching(source);
-        source.deliver(1, 10);
-        r.poll(limits(4, Long.MAX_VALUE, Duration.ofSeconds(30)));
+        PrefetchingReader r = started(source, limits(4, Long.MAX_VALUE, Duration.ofSeconds(30)), 10);
         source.deliver(1, 10);
         source.awaitTaken();
         source.deliver(9, 10);
@@ -409,9 +416,7 @@ class PrefetchingReaderTest {
 
         BatchLimits bytes = limits(1_000, 250, Duration.ofSeconds(30));
         TrickleReader large = new TrickleReader();
-        PrefetchingReader byBytes = prefetching(large);
-        large.deliver(1, 100);
-        byBytes.poll(bytes);
+        PrefetchingReader byBytes = started(large, bytes, 100);
         large.deliver(6, 100);
         while (large.arrived.size() > 4) {
             Thread.sleep(1); // the prefetch took two of them at least
@@ -427,10 +432,8 @@ class PrefetchingReaderTest {
     @Test
     void gatheringNeverHoldsABatchPastItsDelayNorGathersWithoutOne() throws Exception {
         TrickleReader source = new TrickleReader();
-        PrefetchingReader r = prefetching(source);
         BatchLimits delayed = limits(1_000, Long.MAX_VALUE, Duration.ofMillis(100));
-        source.deliver(1, 10);
-        r.poll(delayed);
+        PrefetchingReader r = started(source, delayed, 10);
         for (int i = 0; i < 80; i++) {
             source.deliver(1, 10); // one every 25 ms for two seconds, while the engine never asks
             Thread.sleep(25);
@@ -443,10 +446,8 @@ class PrefetchingReaderTest {
         r.close();
 
         TrickleReader once = new TrickleReader();
-        PrefetchingReader noDelay = prefetching(once);
         BatchLimits zero = limits(1_000, Long.MAX_VALUE, Duration.ZERO);
-        once.deliver(1, 10);
-        noDelay.poll(zero);
+        PrefetchingReader noDelay = started(once, zero, 10);
         once.deliver(2, 10);
         once.awaitTaken();
         int polls = once.polls.get();
@@ -460,10 +461,8 @@ class PrefetchingReaderTest {
     @Test
     void aGatheringPollThatFailsHandsOverWhatCameBeforeAndTheNextPollFails() throws Exception {
         TrickleReader source = new TrickleReader();
-        PrefetchingReader r = prefetching(source);
         BatchLimits limits = limits(1_000, Long.MAX_VALUE, Duration.ofSeconds(30));
-        source.deliver(1, 10);
-        r.poll(limits);
+        PrefetchingReader r = started(source, limits, 10);
         source.deliver(5, 10);
         source.awaitTaken();
         IllegalStateException gap = new IllegalStateException("a gap after position 5");
@@ -478,10 +477,8 @@ class PrefetchingReaderTest {
     @Test
     void aReaderAskingItsCommittedPositionWhileAPrefetchGathersIsAnsweredAfterWhatItGathered() throws Exception {
         TrickleReader source = new TrickleReader();
-        PrefetchingReader r = prefetching(source);
         BatchLimits limits = limits(1_000, Long.MAX_VALUE, Duration.ofSeconds(30));
-        source.deliver(1, 10);
-        r.poll(limits);
+        PrefetchingReader r = started(source, limits, 10);
         r.batchSettled(); // the engine committed nothing yet: the marker is still empty
         source.deliver(3, 10);
         source.awaitTaken();
