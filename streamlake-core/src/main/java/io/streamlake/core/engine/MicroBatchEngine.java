@@ -454,8 +454,11 @@ public final class MicroBatchEngine implements BatchEngine {
                 w.retries(), w.quarantined(), w.expectations(), timings, b.behind());
     }
 
-    /** @return the bytes of the records' keys and values, as the batch bounds count them */
-    private static long bytes(List<SourceRecord> records) {
+    /**
+     * @return the bytes of the records' keys and values, as the batch bounds count them; the prefetch
+     *     counts what it gathers with it too
+     */
+    static long bytes(List<SourceRecord> records) {
         long bytes = 0;
         for (int i = 0; i < records.size(); i++) {
             bytes += BatchLimits.bytes(records.get(i));

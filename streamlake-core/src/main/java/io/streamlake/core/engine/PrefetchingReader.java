@@ -203,7 +203,7 @@ final class PrefetchingReader implements SourceReader {
                 break;
             }
             if (bytes < 0) {
-                bytes = bytesOf(first); // counted once a second poll may come: a caught-up batch is small
+                bytes = MicroBatchEngine.bytes(first); // counted once a second poll may come: a caught-up batch is small
                 gate.gathered(first);
             }
             if (bytes >= limits.maxBytes()) {
@@ -226,19 +226,11 @@ final class PrefetchingReader implements SourceReader {
                     out.addAll(first);
                 }
                 out.addAll(more);
-                bytes += bytesOf(more);
+                bytes += MicroBatchEngine.bytes(more);
                 gate.gathered(more);
             }
         }
         return out == null ? first : out;
-    }
-
-    private static long bytesOf(List<SourceRecord> records) {
-        long n = 0;
-        for (int i = 0; i < records.size(); i++) {
-            n += BatchLimits.bytes(records.get(i));
-        }
-        return n;
     }
 
     /** @return the records behind per partition that the wrapped reader reported with the batch {@link #poll} returned last */
