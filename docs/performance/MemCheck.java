@@ -22,6 +22,7 @@ import java.time.Duration;
  * <pre>
  * java -cp CP MemCheck.java broker DIR EVENTS BYTES      # starts a broker, fills topic "big", prints its address;
  *                                                        # stops when the file DIR/../stop-broker appears
+ * java -cp CP MemCheck.java serve DIR                    # the same over a DIR filled before, without producing
  * java -Xmx256m -cp CP MemCheck.java pipeline SERVERS DIR EVENTS KEYS MAX_BATCH_BYTES MODE [no-compaction]
  *     # MODE: caught-up (runUntilCaughtUp) | streaming (start(), with the fetch thread), bronze and silver;
  *     #       bronze-only | streaming-bronze-only: the same without silver. KEYS is informational: the
@@ -32,6 +33,8 @@ public final class MemCheck {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("broker")) {
             broker(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        } else if (args[0].equals("serve")) {
+            serve(EmbeddedKafka.start(Path.of(args[1])), Path.of(args[1]));
         } else {
             pipeline(args[1], Path.of(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),
                     Long.parseLong(args[5]), args[6], args.length > 7 && args[7].equals("no-compaction"));
@@ -68,6 +71,11 @@ public final class MemCheck {
             }
             producer.flush();
         }
+        serve(kafka, dir);
+    }
+
+    /** Prints the broker's address and serves until the file DIR/../stop-broker appears. */
+    static void serve(EmbeddedKafka kafka, Path dir) throws Exception {
         System.out.println("READY " + kafka.bootstrapServers());
         System.out.flush();
         Path stop = dir.resolveSibling("stop-broker");

@@ -11,13 +11,21 @@ import org.apache.parquet.io.api.Binary;
  * through {@code Binary.copy()}, which copies a reused array; page bytes are copied as written.
  */
 final class Utf8Buffer {
+    /** Below this size the buffer doubles as it grows, so that small values do not grow it often. */
+    private static final int SMALL = 1 << 16;
+
     private byte[] buffer = new byte[128];
 
     /** @return the string's UTF-8 bytes, valid until the next call */
     Binary encode(String s) {
         int len = s.length();
         if (buffer.length < len * 3) {
-            buffer = new byte[Math.max(len * 3, buffer.length * 2)];
+            // Sized to what this string needs, not its worst case of 3 bytes a character: for a value of
+            // 1 MB that worst case was a 3 MB array per writer, which a small heap must find contiguous.
+            int needed = utf8Length(s);
+            if (buffer.length < needed) {
+                buffer = new byte[Math.max(needed, Math.min(buffer.length * 2, SMALL))];
+            }
         }
         byte[] b = buffer;
         int n = 0;
@@ -46,5 +54,25 @@ final class Utf8Buffer {
             }
         }
         return Binary.fromReusedByteArray(b, 0, n);
+    }
+
+    /** @return how many bytes {@link #encode} writes for the string */
+    static int utf8Length(String s) {
+        int len = s.length();
+        long n = len;
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    n++;
+                } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    n += 2; // the pair's two chars become four bytes
+                    i++;
+                } else if (!Character.isSurrogate(c)) {
+                    n += 2;
+                } // an unpaired surrogate becomes one '?'
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE - 8, n);
     }
 }
