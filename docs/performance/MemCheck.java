@@ -1,11 +1,16 @@
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineProgress;
 import io.streamlake.PipelineRun;
+import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.schema.DataType;
+import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
+import io.streamlake.table.BronzeLayout;
+import io.streamlake.table.DataFile;
+import io.streamlake.table.Table;
 import io.streamlake.testkit.kafka.EmbeddedKafka;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -14,6 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * The memory check of issue 16 (not a test): large events through bronze and silver in a small heap.
@@ -23,6 +32,7 @@ import java.time.Duration;
  * java -cp CP MemCheck.java broker DIR EVENTS BYTES      # starts a broker, fills topic "big", prints its address;
  *                                                        # stops when the file DIR/../stop-broker appears
  * java -cp CP MemCheck.java serve DIR                    # the same over a DIR filled before, without producing
+ * java -cp CP MemCheck.java verify DIR EVENTS MODE       # reads a pipeline run's tables back (also done at its end)
  * java -Xmx256m -cp CP MemCheck.java pipeline SERVERS DIR EVENTS KEYS MAX_BATCH_BYTES MODE [no-compaction]
  *     # MODE: caught-up (runUntilCaughtUp) | streaming (start(), with the fetch thread), bronze and silver;
  *     #       bronze-only | streaming-bronze-only: the same without silver. KEYS is informational: the
@@ -33,6 +43,8 @@ public final class MemCheck {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("broker")) {
             broker(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        } else if (args[0].equals("verify")) {
+            System.out.println(verify(Path.of(args[1]), Long.parseLong(args[2]), args[3].endsWith("bronze-only")));
         } else if (args[0].equals("serve")) {
             serve(EmbeddedKafka.start(Path.of(args[1])), Path.of(args[1]));
         } else {
@@ -119,11 +131,64 @@ public final class MemCheck {
                 pools.append(pool.getName()).append(' ').append(pool.getPeakUsage().getUsed() >> 20).append(" MiB, ");
             }
         }
+        String verdict = verify(dir, events, mode.endsWith("bronze-only"));
         String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM"))
                 .findFirst().orElse("?");
         System.out.printf("mode %s: %d events in %d batches, silver rows changed %d, %.1f s; %s; peak per heap"
                 + " pool: %smax heap %d MiB%n", mode, progress.eventsIngested(), progress.batches(),
                 progress.silverRowsChanged(), (System.nanoTime() - start) / 1e9, hwm.replaceAll("\\s+", " "),
                 pools, Runtime.getRuntime().maxMemory() >> 20);
+        System.out.println(verdict);
+    }
+
+    /**
+     * Reads both tables back row by row (a file at a time, as the heap is small): bronze holds every
+     * partition and offset once, silver one row per order id with its last event's seq and a blob of
+     * that event's length. The broker keyed event n as "o-" + n / 10 with seq n, over 4 partitions.
+     */
+    static String verify(Path dir, long events, boolean bronzeOnly) {
+        Table bronze = DeltaTable.open(dir.resolve("bronze").toString(), Map.of());
+        Map<Integer, BitSet> offsets = new HashMap<>();
+        long bronzeRows = 0;
+        for (DataFile file : bronze.snapshot().files()) {
+            Iterator<Row> rows = bronze.read(file, BronzeLayout.SCHEMA);
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                int partition = ((Number) row.value(BronzeLayout.PARTITION)).intValue();
+                long offset = ((Number) row.value(BronzeLayout.POSITION)).longValue();
+                if (!offsets.computeIfAbsent(partition, p -> new BitSet()).get((int) offset)) {
+                    offsets.get(partition).set((int) offset);
+                } else {
+                    throw new IllegalStateException("bronze holds partition " + partition + " offset " + offset + " twice");
+                }
+                bronzeRows++;
+            }
+        }
+        if (bronzeRows != events) {
+            throw new IllegalStateException("bronze holds " + bronzeRows + " events, not " + events);
+        }
+        if (bronzeOnly) {
+            return "verified: bronze holds each of " + events + " events once";
+        }
+        Table silver = DeltaTable.open(dir.resolve("silver").toString(), Map.of());
+        Schema schema = silver.snapshot().schema().orElseThrow();
+        BitSet keys = new BitSet();
+        for (DataFile file : silver.snapshot().files()) {
+            Iterator<Row> rows = silver.read(file, schema);
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                int id = Integer.parseInt(((String) row.value("order_id")).substring(2));
+                long seq = (Long) row.value("seq");
+                if (keys.get(id) || seq != Math.min(events - 1, id * 10L + 9) || ((String) row.value("blob")).isEmpty()) {
+                    throw new IllegalStateException("silver row of o-" + id + " has seq " + seq + " or is a repeat");
+                }
+                keys.set(id);
+            }
+        }
+        if (keys.cardinality() != (events + 9) / 10) {
+            throw new IllegalStateException("silver holds " + keys.cardinality() + " keys, not " + (events + 9) / 10);
+        }
+        return "verified: bronze holds each of " + events + " events once; silver one row per each of "
+                + keys.cardinality() + " keys, with its last event's seq";
     }
 }

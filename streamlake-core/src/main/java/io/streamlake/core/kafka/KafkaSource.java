@@ -86,8 +86,8 @@ public final class KafkaSource implements GapCheckingSource {
      * and fetches than Kafka's defaults (500 records, 1 MiB per partition, 50 MiB per fetch), because a
      * micro-batch gathers up to {@link io.streamlake.Pipeline#DEFAULT_MAX_BATCH_RECORDS} records and
      * fewer round trips to the brokers leave more time for writing: a 16 MiB fetch read small events
-     * at a third of a 64 MiB one's rate (`KafkaBenchmark`, plain consumer). In a heap under 2 GiB the
-     * whole fetch is a thirty-second of the heap instead ({@link #fetchMaxBytes}), as the consumer holds
+     * at a third of a 64 MiB one's rate (`KafkaBenchmark`, plain consumer). In a heap under 4 GiB the
+     * whole fetch is a sixty-fourth of the heap instead ({@link #fetchMaxBytes}), as the consumer holds
      * about one fetch per broker besides the batch being gathered, which matters for large events.
      */
     public static final Map<String, String> FETCH_DEFAULTS = Map.of(
@@ -96,12 +96,15 @@ public final class KafkaSource implements GapCheckingSource {
             ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
     /**
      * @param maxHeap the JVM's maximum heap
-     * @return the whole-fetch bound for it: {@link #FETCH_DEFAULTS}' 64 MiB, or a thirty-second of the
-     *     heap when that is less (8 MiB in 256 MiB), never under 4 MiB
+     * @return the whole-fetch bound for it: {@link #FETCH_DEFAULTS}' 64 MiB, or a sixty-fourth of the
+     *     heap when that is less (4 MiB in 256 MiB), never under 2 MiB. The bound counts compressed
+     *     bytes, and one poll decompresses up to {@code max.poll.records} of them at once: a fetch of
+     *     8 MiB of 1 MB events compressed by zstd held 35 MB of records in a 256 MiB heap, most of them
+     *     only to be read again by the next batch
      */
     static long fetchMaxBytes(long maxHeap) {
         return Math.min(Long.parseLong(FETCH_DEFAULTS.get(ConsumerConfig.FETCH_MAX_BYTES_CONFIG)),
-                Math.max(4L << 20, maxHeap / 32));
+                Math.max(2L << 20, maxHeap / 64));
     }
 
     /**

@@ -36,8 +36,10 @@ class KafkaSourceTest {
     void theConsumerFetchesLessInASmallHeapUnlessTheUserSaysOtherwise() {
         long mib = 1L << 20;
         assertThat(KafkaSource.fetchMaxBytes(6L * 1024 * mib)).as("Kafka's fetch, a little larger").isEqualTo(64 * mib);
-        assertThat(KafkaSource.fetchMaxBytes(256 * mib)).as("a thirty-second of a small heap").isEqualTo(8 * mib);
-        assertThat(KafkaSource.fetchMaxBytes(16 * mib)).isEqualTo(4 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(4L * 1024 * mib)).isEqualTo(64 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(1024 * mib)).isEqualTo(16 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(256 * mib)).as("a sixty-fourth of a small heap").isEqualTo(4 * mib);
+        assertThat(KafkaSource.fetchMaxBytes(16 * mib)).isEqualTo(2 * mib);
         Map<String, Object> config = KafkaSource.topics("localhost:9092", "orders").consumerConfig("p");
         long fetch = Long.parseLong((String) config.get("fetch.max.bytes"));
         assertThat(fetch).isEqualTo(KafkaSource.fetchMaxBytes(Runtime.getRuntime().maxMemory()));
