@@ -5,6 +5,7 @@ import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.schema.Row;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import io.streamlake.schema.Schema;
@@ -168,6 +169,135 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         List<DataFile> files = new ArrayList<>(writes.size());
         writes.forEach(w -> files.add(w.get()));
         return files;
+    }
+
+    /**
+     * @param expectedRows about how many rows the output will hold, what sizes its files evenly;
+     *     {@link SortedOutput#expect} refines it as the rows come
+     * @param parallel whether to write the files on the workers, as {@link #write(List, boolean)}
+     *     does; such an output holds its rows until {@link SortedOutput#finish}
+     * @return an output for rows that come sorted by key, of an unpartitioned table
+     */
+    SortedOutput sortedOutput(long expectedRows, boolean parallel) {
+        return new SortedOutput(expectedRows, parallel);
+    }
+
+    /**
+     * Rows sorted by key, written into files as they come instead of gathered first: a merge of one
+     * file then holds its reader's and its writer's row groups, not the file's rows (a file of 1 MB
+     * values was 16 rows of 1 MB each beside the merge's own, on each worker). Files are cut as
+     * {@link #write(List, boolean)} cuts them: between keys only, about evenly by rows or bytes,
+     * whichever sets their count; the total, unknown until the end, is projected from the rows
+     * expected (which the caller refines as it goes) and the bytes of the rows so far (a file's rows
+     * are alike in size, as a rule).
+     *
+     * <p>Nothing is written until {@link #changed} says a row changed: rows before it are held, so a
+     * merge that changes nothing writes no file. An output that is closed without {@link #finish}
+     * abandons the file it was writing. One thread uses it.
+     */
+    final class SortedOutput implements AutoCloseable {
+        private long expectedRows;
+        private final boolean parallel;
+        private final int[] variable = variableWidth(columns.declared());
+        private final long fixed = rowBytes(columns.declared().size())
+                + FIXED_VALUE_BYTES * (columns.declared().size() - variable.length);
+        private final Set<String> distinct = Set.copyOf(key.columns());
+        private final List<Row> held = new ArrayList<>();
+        private final List<DataFile> written = new ArrayList<>();
+        private boolean streaming;
+        private @Nullable DataFileWriter writer;
+        private @Nullable Row last;
+        private boolean cutDue;
+        private long fileRows;
+        private long fileBytes;
+        private long rows;
+        private long bytes;
+
+        private SortedOutput(long expectedRows, boolean parallel) {
+            this.expectedRows = expectedRows;
+            this.parallel = parallel;
+        }
+
+        /** @param rows about how many rows the output will hold, as projected from what came so far */
+        void expect(long rows) {
+            expectedRows = rows;
+        }
+
+        /** Adds the next row; its key is the last one's or greater. */
+        void add(Row row) {
+            if (streaming) {
+                put(row);
+            } else {
+                held.add(row);
+            }
+        }
+
+        /** A row changed: what is held is written, and every row from now on as it comes. */
+        void changed() {
+            if (!streaming && !parallel) {
+                streaming = true;
+                for (int i = 0; i < held.size(); i++) {
+                    put(held.get(i));
+                }
+                held.clear();
+            }
+        }
+
+        private void put(Row row) {
+            DataFileWriter w = writer;
+            if (w != null && cutDue && key.compare(last, row) != 0) {
+                written.add(w.finish());
+                w = null;
+            }
+            if (w == null) {
+                w = table.newDataFile(columns.stored(), Map.of(), distinct);
+                writer = w;
+                fileRows = 0;
+                fileBytes = 0;
+                cutDue = false;
+            }
+            w.write(columns.narrow(row));
+            long b = fixed + SilverFiles.bytes(row, variable);
+            fileRows++;
+            fileBytes += b;
+            rows++;
+            bytes += b;
+            last = row;
+            if (!cutDue) {
+                long total = Math.max(expectedRows, rows);
+                long totalBytes = (long) ((double) bytes / rows * total);
+                long byRows = (total + targetFileRows - 1) / targetFileRows;
+                long byBytes = (totalBytes + targetFileBytes - 1) / targetFileBytes;
+                long count = Math.max(1, Math.max(byRows, byBytes));
+                boolean bytesSetCount = byBytes == count && byBytes > byRows;
+                long perFile = bytesSetCount ? targetFileRows : (total + count - 1) / count;
+                long perFileBytes = bytesSetCount ? (totalBytes + count - 1) / count : targetFileBytes;
+                cutDue = fileRows >= perFile || fileBytes >= perFileBytes;
+            }
+        }
+
+        /** @return the files written; none if no row changed */
+        List<DataFile> finish() {
+            if (parallel) {
+                return write(held, true);
+            }
+            DataFileWriter w = writer;
+            if (w != null) {
+                writer = null;
+                written.add(w.finish());
+            }
+            return written;
+        }
+
+        /** Abandons the file being written, if {@link #finish} was not called. */
+        @Override
+        public void close() {
+            DataFileWriter w = writer;
+            writer = null;
+            if (w != null) {
+                w.close();
+            }
+        }
     }
 
     /** @return the positions of the columns whose values vary in size: strings, binaries and maps */

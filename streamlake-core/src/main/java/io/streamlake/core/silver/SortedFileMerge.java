@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The one-pass join of a key-sorted file (or none: an empty table) with the sorted batch keys that
  * belong to it: untouched rows are copied as read, and the output comes out sorted without a map of
- * the file's rows or a sort of them. Our files are always sorted; a file that turns out not to be
+ * the file's rows or a sort of them, into files written as it comes ({@link SilverFiles.SortedOutput}),
+ * so the join holds a row group of its input and of its output rather than the file's rows. Our files are always sorted; a file that turns out not to be
  * (another engine's) gives up, for {@link UnsortedFileMerge}.
  */
 final class SortedFileMerge {
@@ -31,45 +32,62 @@ final class SortedFileMerge {
         SilverKey silverKey = io.key();
         Iterator<Row> rows = file == null ? Collections.emptyIterator() : io.read(file);
         long fileRows = file == null ? 0 : file.rowCount();
-        List<Row> out = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, fileRows + keys.size()));
-        Row next = rows.hasNext() ? rows.next() : null;
-        Object last = null;
-        ChangeCounter changes = new ChangeCounter();
-        int k = 0;
-        while (next != null || k < keys.size()) {
-            Object fileKey = next == null ? null : silverKey.of(next);
-            if (fileKey != null && last != null && ValueOrder.NATURAL.compare(last, fileKey) > 0) {
-                return null;
-            }
-            int cmp = next == null ? 1 : k == keys.size() ? -1 : ValueOrder.NATURAL.compare(fileKey, keys.get(k));
-            if (cmp < 0) {
-                out.add(next); // a key this batch does not touch
-                last = fileKey;
-                next = rows.hasNext() ? rows.next() : null;
-                continue;
-            }
-            Object key = keys.get(k++);
-            S stored = null;
-            while (cmp == 0) {
-                stored = batch.load(stored, next);
-                last = fileKey;
-                next = rows.hasNext() ? rows.next() : null;
-                fileKey = next == null ? null : silverKey.of(next);
-                cmp = next == null ? 1 : ValueOrder.NATURAL.compare(fileKey, key);
-                if (cmp < 0) {
+        List<Row> emitted = new ArrayList<>(1);
+        try (SilverFiles.SortedOutput out = io.sortedOutput(fileRows, parallelWrite)) {
+            long read = 0;
+            long written = 0;
+            Row next = rows.hasNext() ? rows.next() : null;
+            Object last = null;
+            ChangeCounter changes = new ChangeCounter();
+            int k = 0;
+            while (next != null || k < keys.size()) {
+                Object fileKey = next == null ? null : silverKey.of(next);
+                if (fileKey != null && last != null && ValueOrder.NATURAL.compare(last, fileKey) > 0) {
                     return null;
                 }
+                int cmp = next == null ? 1 : k == keys.size() ? -1 : ValueOrder.NATURAL.compare(fileKey, keys.get(k));
+                if (cmp < 0) {
+                    out.add(next); // a key this batch does not touch
+                    read++;
+                    written++;
+                    last = fileKey;
+                    next = rows.hasNext() ? rows.next() : null;
+                    continue;
+                }
+                Object key = keys.get(k++);
+                S stored = null;
+                while (cmp == 0) {
+                    stored = batch.load(stored, next);
+                    read++;
+                    last = fileKey;
+                    next = rows.hasNext() ? rows.next() : null;
+                    fileKey = next == null ? null : silverKey.of(next);
+                    cmp = next == null ? 1 : ValueOrder.NATURAL.compare(fileKey, key);
+                    if (cmp < 0) {
+                        return null;
+                    }
+                }
+                S state = batch.fold(key, stored);
+                batch.changed(stored, state, changes);
+                if (changes.any()) {
+                    out.changed();
+                }
+                if (state != null) {
+                    emitted.clear();
+                    batch.emit(state, emitted);
+                    for (int i = 0; i < emitted.size(); i++) {
+                        out.add(emitted.get(i));
+                    }
+                    written += emitted.size();
+                }
+                // The output's size so far, the file's rows not read yet, and the keys to come
+                // growing it as those so far did (inserts, deletes, versions): how its files are cut.
+                out.expect(written + (fileRows - read) + (keys.size() - k) * (written - read) / k);
             }
-            S state = batch.fold(key, stored);
-            batch.changed(stored, state, changes);
-            if (state != null) {
-                batch.emit(state, out);
+            if (!changes.any()) {
+                return Result.none();
             }
+            return new Result(file == null ? List.of() : List.of(file), out.finish(), changes.changes());
         }
-        if (!changes.any()) {
-            return Result.none();
-        }
-        return new Result(file == null ? List.of() : List.of(file), io.write(out, parallelWrite),
-                changes.changes());
     }
 }
