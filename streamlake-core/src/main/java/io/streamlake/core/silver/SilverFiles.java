@@ -22,16 +22,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * Silver's files as every merge path reads and writes them: rows widened to the declared schema as
  * read and narrowed to the stored one as written ({@link SilverColumns}), and files cut between keys
- * only, so key ranges stay disjoint. Files are cut by bytes as well as by rows: a merge reads a
- * file it rewrites whole ({@link SortedFileMerge}), so a file's bytes bound the memory of merging it;
- * by rows alone, a silver file of 1 MB values held gigabytes.
+ * only, so key ranges stay disjoint. Files are cut by bytes as well as by rows: the one-pass merge
+ * of a sorted file streams ({@link SortedOutput}), but the other paths (a file out of key order,
+ * overlapping files, a partitioned table, a table smaller than a file) and compaction hold a file's
+ * rows, so a file's bytes bound the memory of merging it; by rows alone, a silver file of 1 MB
+ * values held gigabytes.
  *
  * @param table the table, or a view of it (such as without the rows a truncate removes)
  * @param columns what silver stores of the declared schema
  * @param key the silver key of the declared schema
  * @param targetFileRows about how many rows a written file holds
  * @param targetFileBytes about how many bytes a written file's rows hold on the heap at most
- *     ({@link #bytes(Row)}), which is what merging it holds
+ *     ({@link #bytes(Row)}), which is what merging it holds on the paths that do not stream
  * @param workers the batch's helper threads, for reads and writes that split
  * @param parallelFiles how many files a write on the workers makes at least, when it has
  *     {@link #MIN_PARALLEL_FILE_ROWS} rows for each: a table smaller than one file is then merged by as
