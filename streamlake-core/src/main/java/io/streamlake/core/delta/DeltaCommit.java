@@ -7,6 +7,7 @@ import io.delta.standalone.actions.Action;
 import io.delta.standalone.actions.AddFile;
 import io.delta.standalone.actions.SetTransaction;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
+import io.streamlake.core.util.Tables;
 import io.delta.standalone.internal.OptimisticTransactionImpl;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.PendingCommit;
@@ -144,6 +145,10 @@ final class DeltaCommit implements PendingCommit {
             if (actual != want) {
                 throw DeltaErrors.markerMoved(table, readVersion, e.getKey(), want, actual);
             }
+        }
+        if (!rearrangeOnly && !removes.isEmpty() && Tables.appendOnly(txn.metadata().getConfiguration())) {
+            // delta-standalone would refuse it too, as an unexpected failure that a retry cannot mend
+            throw Tables.appendOnlyRefuses(table.location(), "a commit that removes rows (" + operation + ")");
         }
         Map<String, AddFile> live = checkRemovesAreLive(readVersion);
         checkPartitionValues();

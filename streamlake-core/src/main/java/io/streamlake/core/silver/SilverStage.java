@@ -172,6 +172,10 @@ public final class SilverStage {
     public void open() {
         // before create(), which would already evolve the schema of a table of the other kind
         TableSnapshot before = silver.snapshot();
+        if (Tables.appendOnly(before.properties())) {
+            // before bronze commits anything: every merge would be refused after it did
+            throw Tables.appendOnlyRefuses(silver.location(), "the file rewrites of every silver merge");
+        }
         Tables.refuseMismatch(before, recorded(), this::mismatch);
         SilverColumns beforeColumns = SilverColumns.of(schema, strategy, before.schema().orElse(null));
         new Truncation(silver, beforeColumns, strategy, merger(beforeColumns), workers).refuseMismatch(before);

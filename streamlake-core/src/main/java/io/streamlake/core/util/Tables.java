@@ -65,6 +65,29 @@ public final class Tables {
         return w.finish();
     }
 
+    /**
+     * Delta's table property that allows appends only: with it set to true, Delta refuses a commit
+     * that removes rows, which every silver merge, erasure or change of a key's row is.
+     */
+    public static final String APPEND_ONLY = "delta.appendOnly";
+
+    /** @return whether these table properties allow appends only ({@link #APPEND_ONLY}) */
+    public static boolean appendOnly(Map<String, String> properties) {
+        String v = properties.get(APPEND_ONLY);
+        return v != null && v.trim().equalsIgnoreCase("true");
+    }
+
+    /**
+     * @param location the table
+     * @param refused what the property refuses, such as "the file rewrites of every silver merge"
+     * @return the refusal, naming the property and the statement that removes it
+     */
+    public static ConfigurationException appendOnlyRefuses(String location, String refused) {
+        return new ConfigurationException("Delta table " + location + " has the table property " + APPEND_ONLY
+                + " = true, which refuses " + refused + ". Remove it (in Spark: ALTER TABLE delta.`" + location
+                + "` SET TBLPROPERTIES ('" + APPEND_ONLY + "' = 'false')) or write to a new table path");
+    }
+
     /** Says why a recorded table property refuses the value a pipeline brings. */
     public interface Mismatch {
         /** @return the exception to throw, naming both values and what to do */

@@ -1,0 +1,72 @@
+package io.streamlake.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.Pipeline;
+import io.streamlake.core.delta.DeltaTable;
+import io.streamlake.core.delta.KernelReader;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.MergeStrategies;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A silver table someone made append-only ({@code delta.appendOnly = true}, as Spark's ALTER TABLE
+ * sets it) is refused when the pipeline starts, before bronze takes anything: every merge would be
+ * refused after bronze had advanced, batch after batch.
+ */
+class AppendOnlySilverTest {
+    private final InMemoryHub hub = InMemoryHub.create("orders", 1);
+
+    private Pipeline pipeline(Path lake) {
+        return Pipeline.from(hub).bronze(lake.resolve("bronze").toString())
+                .silver(lake.resolve("silver").toString(), "order_id")
+                .withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+    }
+
+    @Test
+    void anAppendOnlySilverTableIsRefusedAtStartNamingThePropertyAndNothingIsTaken(@TempDir Path lake) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            hub.send("a", Orders.json("a", "PAID", 1));
+            driver.runOneBatch();
+        }
+        String silver = lake.resolve("silver").toString();
+        setTableProperty(silver, "delta.appendOnly", "true");
+        long bronzeVersion = DeltaTable.open(lake.resolve("bronze").toString(), Map.of()).snapshot().version();
+
+        hub.send("a", Orders.json("a", "SHIPPED", 2));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining(silver)
+                    .hasMessageContaining("delta.appendOnly = true")
+                    .hasMessageContaining("SET TBLPROPERTIES ('delta.appendOnly' = 'false')");
+        }
+        assertThat(DeltaTable.open(lake.resolve("bronze").toString(), Map.of()).snapshot().version())
+                .as("bronze took nothing").isEqualTo(bronzeVersion);
+
+        // with the property removed, the pipeline goes on from where it was
+        setTableProperty(silver, "delta.appendOnly", "false");
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            driver.runOneBatch();
+            assertThat(driver.silver().row("order_id", "a")).hasValueSatisfying(
+                    r -> assertThat(r.value("status")).isEqualTo("SHIPPED"));
+        }
+        assertThat(KernelReader.rows(silver)).hasSize(1);
+    }
+
+    /** Sets a table property as Spark's ALTER TABLE would: StreamLake's API refuses Delta's own ones. */
+    static void setTableProperty(String path, String key, String value) {
+        io.delta.standalone.DeltaLog log = io.delta.standalone.DeltaLog.forTable(
+                new org.apache.hadoop.conf.Configuration(), path);
+        io.delta.standalone.OptimisticTransaction txn = log.startTransaction();
+        java.util.Map<String, String> configuration = new java.util.HashMap<>(txn.metadata().getConfiguration());
+        configuration.put(key, value);
+        txn.updateMetadata(txn.metadata().copyBuilder().configuration(configuration).build());
+        txn.commit(java.util.List.of(), new io.delta.standalone.Operation(
+                io.delta.standalone.Operation.Name.SET_TABLE_PROPERTIES), "AppendOnlyTest");
+    }
+}
