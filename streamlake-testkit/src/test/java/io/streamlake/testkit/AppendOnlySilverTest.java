@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
+import io.streamlake.core.delta.TableProperties;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class AppendOnlySilverTest {
             driver.runOneBatch();
         }
         String silver = lake.resolve("silver").toString();
-        setTableProperty(silver, "delta.appendOnly", "true");
+        TableProperties.set(silver, "delta.appendOnly", "true");
         long bronzeVersion = DeltaTable.open(lake.resolve("bronze").toString(), Map.of()).snapshot().version();
 
         hub.send("a", Orders.json("a", "SHIPPED", 2));
@@ -49,7 +50,7 @@ class AppendOnlySilverTest {
                 .as("bronze took nothing").isEqualTo(bronzeVersion);
 
         // with the property removed, the pipeline goes on from where it was
-        setTableProperty(silver, "delta.appendOnly", "false");
+        TableProperties.set(silver, "delta.appendOnly", "false");
         try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
             driver.runOneBatch();
             assertThat(driver.silver().row("order_id", "a")).hasValueSatisfying(
@@ -58,15 +59,4 @@ class AppendOnlySilverTest {
         assertThat(KernelReader.rows(silver)).hasSize(1);
     }
 
-    /** Sets a table property as Spark's ALTER TABLE would: StreamLake's API refuses Delta's own ones. */
-    static void setTableProperty(String path, String key, String value) {
-        io.delta.standalone.DeltaLog log = io.delta.standalone.DeltaLog.forTable(
-                new org.apache.hadoop.conf.Configuration(), path);
-        io.delta.standalone.OptimisticTransaction txn = log.startTransaction();
-        java.util.Map<String, String> configuration = new java.util.HashMap<>(txn.metadata().getConfiguration());
-        configuration.put(key, value);
-        txn.updateMetadata(txn.metadata().copyBuilder().configuration(configuration).build());
-        txn.commit(java.util.List.of(), new io.delta.standalone.Operation(
-                io.delta.standalone.Operation.Name.SET_TABLE_PROPERTIES), "AppendOnlyTest");
-    }
 }

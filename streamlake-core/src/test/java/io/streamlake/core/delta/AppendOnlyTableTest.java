@@ -29,7 +29,7 @@ class AppendOnlyTableTest {
         table.create(SCHEMA);
         DataFile first = Tables.writeFile(table, SCHEMA, List.of(Row.of(SCHEMA, 1L)));
         table.newCommit().add(first).commit("WRITE");
-        setTableProperty(table.location(), "delta.appendOnly", "true");
+        TableProperties.set(table.location(), "delta.appendOnly", "true");
         long before = table.snapshot().version();
 
         assertThatThrownBy(() -> table.newCommit().remove(first).commit("MERGE"))
@@ -48,19 +48,8 @@ class AppendOnlyTableTest {
         assertThat(compacted).isEqualTo(appended + 1);
         assertThat(KernelReader.rows(dir.toString())).hasSize(2);
 
-        setTableProperty(table.location(), "delta.appendOnly", "false");
+        TableProperties.set(table.location(), "delta.appendOnly", "false");
         assertThat(table.newCommit().remove(joined).commit("DELETE")).isEqualTo(compacted + 2);
     }
 
-    /** Sets a table property as Spark's ALTER TABLE would: StreamLake's API refuses Delta's own ones. */
-    static void setTableProperty(String path, String key, String value) {
-        io.delta.standalone.DeltaLog log = io.delta.standalone.DeltaLog.forTable(
-                new org.apache.hadoop.conf.Configuration(), path);
-        io.delta.standalone.OptimisticTransaction txn = log.startTransaction();
-        java.util.Map<String, String> configuration = new java.util.HashMap<>(txn.metadata().getConfiguration());
-        configuration.put(key, value);
-        txn.updateMetadata(txn.metadata().copyBuilder().configuration(configuration).build());
-        txn.commit(java.util.List.of(), new io.delta.standalone.Operation(
-                io.delta.standalone.Operation.Name.SET_TABLE_PROPERTIES), "AppendOnlyTest");
-    }
 }
