@@ -77,6 +77,13 @@ final class DeltaErrors {
                 + " Spark/Databricks write this table", cause, table.location());
     }
 
+    static ConfigurationException invariantNotHonoured(DeltaTable table, String column, String invariant) {
+        return new ConfigurationException("Delta table " + table.location() + " has an invariant on column '" + column
+                + "' (delta.invariants: " + invariant + "), which StreamLake cannot check: rows that break it would"
+                + " be written. Write to a new table path, or rewrite the table without the invariant (Delta has no"
+                + " statement that drops one)");
+    }
+
     /** A protocol refusal of delta-standalone whose message names no versions. */
     static SinkException protocolNewer(DeltaTable table, Throwable e) {
         return new SinkException("Delta table " + table.location() + " uses a protocol newer than StreamLake can"

@@ -13,6 +13,7 @@ import io.delta.standalone.actions.Protocol;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
 import io.delta.standalone.internal.DeltaLogImpl;
 import io.delta.standalone.internal.SnapshotImpl;
+import io.delta.standalone.types.StructField;
 import io.delta.standalone.types.StructType;
 import io.delta.storage.CloseableIterator;
 import io.streamlake.core.azure.AzureStorage;
@@ -236,6 +237,7 @@ public final class DeltaTable implements Table, BronzeFiles {
         long version = txn.readVersion();
         Snapshot s = snapshotAt(l, version);
         checkProtocol(s);
+        checkInvariants(s.getMetadata().getSchema());
         List<String> existingPartitions = s.getMetadata().getPartitionColumns();
         if (!existingPartitions.equals(partitionColumns)) {
             throw DeltaErrors.partitioningDiffers(this, existingPartitions, partitionColumns);
@@ -268,6 +270,31 @@ public final class DeltaTable implements Table, BronzeFiles {
         LOG.info("evolved the schema of Delta table {} from {} to {}", location, existing, evolved);
         return snapshot();
     }
+
+    /**
+     * Refuses a table with column invariants ({@code delta.invariants} in a column's metadata, which
+     * protocol (1, 2) allows): delta-standalone ignores them, and StreamLake writes its own files, so
+     * rows that break them would be written where Spark would refuse them.
+     *
+     * @throws ConfigurationException naming the first column that has one, and its expression
+     */
+    private void checkInvariants(@Nullable StructType struct) {
+        if (struct == null) {
+            return;
+        }
+        for (StructField field : struct.getFields()) {
+            Object invariant = field.getMetadata().get(INVARIANTS);
+            if (invariant != null) {
+                throw DeltaErrors.invariantNotHonoured(this, field.getName(), String.valueOf(invariant));
+            }
+            if (field.getDataType() instanceof StructType nested) {
+                checkInvariants(nested);
+            }
+        }
+    }
+
+    /** The column metadata key of Delta's (legacy) column invariants. */
+    private static final String INVARIANTS = "delta.invariants";
 
     /**
      * @throws SinkException if the table uses a protocol newer than delta-standalone can write

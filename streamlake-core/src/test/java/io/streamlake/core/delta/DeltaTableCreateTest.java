@@ -172,6 +172,27 @@ class DeltaTableCreateTest {
     }
 
     @Test
+    void aTableWithAColumnInvariantIsRefusedNamingColumnAndExpressionWithNothingWritten(@TempDir Path dir)
+            throws IOException {
+        // protocol (1, 2) allows invariants; delta-standalone ignores them, so StreamLake must refuse
+        writeCommit(dir, 0,
+                "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}",
+                metadata("{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\","
+                        + "\"nullable\":false,\"metadata\":{}},{\"name\":\"status\",\"type\":\"string\","
+                        + "\"nullable\":true,\"metadata\":{\"delta.invariants\":"
+                        + "\"{\\\"expression\\\":{\\\"expression\\\":\\\"status <> 'LOST'\\\"}}\"}}]}"));
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        Schema schema = Schema.builder().required("order_id", DataType.STRING).optional("status", DataType.STRING)
+                .build();
+        assertThatThrownBy(() -> table.create(schema))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("invariant on column 'status'")
+                .hasMessageContaining("status <> 'LOST'")
+                .hasMessageContaining(table.location());
+        assertThat(DeltaLogFiles.commitFile(dir, 1)).doesNotExist();
+    }
+
+    @Test
     void aTableOfANewerReaderProtocolIsRefused(@TempDir Path dir) throws IOException {
         writeCommit(dir, 0,
                 "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
