@@ -70,11 +70,14 @@ final class DeltaErrors {
     }
 
     static SinkException protocolTooNew(DeltaTable table, int reader, int writer, @Nullable Throwable cause) {
+        String features = table.describeFeatures(reader, writer);
         return new SinkException("Delta table " + table.location() + " uses protocol (reader " + reader + ", writer "
                 + writer + "), newer than StreamLake can write (reader " + DeltaTable.MAX_READER_VERSION + ", writer "
-                + DeltaTable.MAX_WRITER_VERSION + "): it enables features such as deletion vectors, column mapping or"
-                + " check constraints that StreamLake would not honour. Write to a new table path, or have"
-                + " Spark/Databricks write this table", cause, table.location());
+                + DeltaTable.MAX_WRITER_VERSION + ")" + (features.isEmpty()
+                        ? ": it enables features such as deletion vectors, column mapping or check constraints that"
+                                + " StreamLake would not honour. Write to a new table path"
+                        : features + " Otherwise write to a new table path")
+                + ", or have Spark/Databricks write this table", cause, table.location());
     }
 
     static ConfigurationException invariantNotHonoured(DeltaTable table, String column, String invariant) {

@@ -519,6 +519,19 @@ public final class DeltaTable implements Table, BronzeFiles {
         return root;
     }
 
+    /**
+     * @return the table features behind a protocol too new to write, and the statements that drop
+     *     them, for the refusal's message ({@link ProtocolFeatures}); "" when the log cannot say
+     */
+    String describeFeatures(int reader, int writer) {
+        try {
+            return ProtocolFeatures.describe(root.getFileSystem(conf), new Path(root, "_delta_log"), reader, writer,
+                    location);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
     Configuration conf() {
         return conf;
     }

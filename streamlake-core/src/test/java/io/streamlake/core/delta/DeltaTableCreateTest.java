@@ -192,6 +192,54 @@ class DeltaTableCreateTest {
         assertThat(DeltaLogFiles.commitFile(dir, 1)).doesNotExist();
     }
 
+    private static final String ORDER_ID_ONLY = "{\"type\":\"struct\",\"fields\":[{\"name\":\"order_id\","
+            + "\"type\":\"string\",\"nullable\":false,\"metadata\":{}}]}";
+
+    /** @return the message of the refusal to create this table's one-column schema */
+    private static String refusal(Path dir) {
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        Schema schema = Schema.builder().required("order_id", DataType.STRING).build();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> table.create(schema));
+        assertThat(t).isInstanceOf(SinkException.class);
+        return t.getMessage();
+    }
+
+    @Test
+    void aRefusedTableIsToldTheFeaturesItHasAndTheStatementsThatDropThem(@TempDir Path dir) throws IOException {
+        writeCommit(dir.resolve("dv"), 0,
+                "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,\"readerFeatures\":[\"deletionVectors\"],"
+                        + "\"writerFeatures\":[\"appendOnly\",\"invariants\",\"deletionVectors\",\"changeDataFeed\"]}}",
+                metadata(ORDER_ID_ONLY, "{\"delta.enableDeletionVectors\":\"true\"}"));
+        String dv = dir.resolve("dv").toString();
+        assertThat(refusal(dir.resolve("dv")))
+                .contains("protocol (reader 3, writer 7)")
+                .contains("the table has deletionVectors, changeDataFeed.")
+                .contains("ALTER TABLE delta.`" + DeltaTable.open(dv, Map.of()).location()
+                        + "` DROP FEATURE deletionVectors")
+                .contains("changeDataFeed cannot be dropped")
+                .doesNotContain("appendOnly").doesNotContain("features such as");
+
+        // a legacy protocol lists no features: its table properties say which it uses
+        writeCommit(dir.resolve("cdf"), 0, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":4}}",
+                metadata(ORDER_ID_ONLY, "{\"delta.enableChangeDataFeed\":\"true\"}"));
+        assertThat(refusal(dir.resolve("cdf"))).contains("protocol (reader 1, writer 4)")
+                .contains("the table has changeDataFeed. Delta cannot drop it.")
+                .doesNotContain("generatedColumns");
+
+        writeCommit(dir.resolve("ict"), 0,
+                "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":7,"
+                        + "\"writerFeatures\":[\"inCommitTimestamp\",\"appendOnly\"]}}",
+                metadata(ORDER_ID_ONLY, "{\"delta.enableInCommitTimestamps\":\"true\"}"));
+        assertThat(refusal(dir.resolve("ict"))).contains("the table has inCommitTimestamp.")
+                .contains("DROP FEATURE inCommitTimestamp removes them.");
+
+        // nothing in the log says more than the versions: what they make possible
+        writeCommit(dir.resolve("constraints"), 0, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":3}}",
+                metadata(ORDER_ID_ONLY));
+        assertThat(refusal(dir.resolve("constraints"))).contains("the table has checkConstraints.")
+                .contains("DROP FEATURE checkConstraints (drop the table's CHECK constraints first");
+    }
+
     @Test
     void aTableOfANewerReaderProtocolIsRefused(@TempDir Path dir) throws IOException {
         writeCommit(dir, 0,
@@ -314,9 +362,15 @@ class DeltaTableCreateTest {
     }
 
     static String metadata(String schemaJson) {
+        return metadata(schemaJson, "{}");
+    }
+
+    /** @param configurationJson the table properties, a JSON object */
+    static String metadata(String schemaJson, String configurationJson) {
         return "{\"metaData\":{\"id\":\"7d4c7f55-6a55-4f0c-9a57-6f7f0c4f9a11\",\"format\":{\"provider\":\"parquet\","
                 + "\"options\":{}},\"schemaString\":" + DeltaStats.jsonString(schemaJson)
-                + ",\"partitionColumns\":[],\"configuration\":{},\"createdTime\":1700000000000}}";
+                + ",\"partitionColumns\":[],\"configuration\":" + configurationJson
+                + ",\"createdTime\":1700000000000}}";
     }
 
     static void writeCommit(Path table, long version, String... actions) throws IOException {
