@@ -214,6 +214,9 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         private long fileBytes;
         private long rows;
         private long bytes;
+        /** Where the file being written ends, by rows and bytes, as last projected. */
+        private long perFile;
+        private long perFileBytes;
 
         private SortedOutput(long expectedRows, boolean parallel) {
             this.expectedRows = expectedRows;
@@ -266,16 +269,26 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
             bytes += b;
             last = row;
             if (!cutDue) {
-                long total = Math.max(expectedRows, rows);
-                long totalBytes = (long) ((double) bytes / rows * total);
-                long byRows = (total + targetFileRows - 1) / targetFileRows;
-                long byBytes = (totalBytes + targetFileBytes - 1) / targetFileBytes;
-                long count = Math.max(1, Math.max(byRows, byBytes));
-                boolean bytesSetCount = byBytes == count && byBytes > byRows;
-                long perFile = bytesSetCount ? targetFileRows : (total + count - 1) / count;
-                long perFileBytes = bytesSetCount ? (totalBytes + count - 1) / count : targetFileBytes;
+                if (fileRows < 64 || (fileRows & 63) == 0) {
+                    // Not at every row of a large file: the projection moves slowly, and this is the
+                    // merge's per-row path (a million rows a merge). A file of few rows, large ones,
+                    // looks at every row.
+                    project();
+                }
                 cutDue = fileRows >= perFile || fileBytes >= perFileBytes;
             }
+        }
+
+        /** Sizes the files evenly for the rows and bytes projected from what came so far. */
+        private void project() {
+            long total = Math.max(expectedRows, rows);
+            long totalBytes = (long) ((double) bytes / rows * total);
+            long byRows = (total + targetFileRows - 1) / targetFileRows;
+            long byBytes = (totalBytes + targetFileBytes - 1) / targetFileBytes;
+            long count = Math.max(1, Math.max(byRows, byBytes));
+            boolean bytesSetCount = byBytes == count && byBytes > byRows;
+            perFile = bytesSetCount ? targetFileRows : (total + count - 1) / count;
+            perFileBytes = bytesSetCount ? (totalBytes + count - 1) / count : targetFileBytes;
         }
 
         /** @return the files written; none if no row changed */
