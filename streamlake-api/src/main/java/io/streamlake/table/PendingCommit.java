@@ -107,6 +107,27 @@ public interface PendingCommit {
     }
 
     /**
+     * Attaches what the table's history shows beside the operation's name, as Spark shows its own
+     * (Delta: the commit's {@code operationParameters} and {@code operationMetrics}, which
+     * {@code DESCRIBE HISTORY} lists): a merge's predicate and how many rows it inserted, updated and
+     * deleted, a streaming append's output mode.
+     *
+     * <pre>{@code
+     * commit.withOperationDetails(Map.of("predicate", "target.order_id = source.order_id"),
+     *         Map.of("numTargetRowsInserted", 12L)).commit("MERGE");
+     * }</pre>
+     *
+     * <p>The default ignores them, for tables that keep no history.
+     *
+     * @param parameters names and values, as text
+     * @param metrics names and counts; they join the file counts the commit records itself
+     * @return this commit
+     */
+    default PendingCommit withOperationDetails(Map<String, String> parameters, Map<String, Long> metrics) {
+        return this;
+    }
+
+    /**
      * Marks the commit as a rearrangement of existing rows (compaction) so streaming readers skip it.
      *
      * @return this commit

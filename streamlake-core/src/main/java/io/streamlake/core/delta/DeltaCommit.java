@@ -40,6 +40,9 @@ final class DeltaCommit implements PendingCommit {
     private final Map<String, Long> expected = new LinkedHashMap<>();
     private final Map<String, String> properties = new LinkedHashMap<>();
     private boolean rearrangeOnly;
+    /** What {@link #withOperationDetails} gave, already as the log stores it (parameters as JSON). */
+    private final Map<String, String> operationParameters = new HashMap<>();
+    private final Map<String, String> operationMetrics = new HashMap<>();
     private boolean applied;
     private @Nullable String userMetadata;
 
@@ -249,8 +252,17 @@ final class DeltaCommit implements PendingCommit {
         return actions;
     }
 
+    @Override
+    public PendingCommit withOperationDetails(Map<String, String> parameters, Map<String, Long> metrics) {
+        checkOpen();
+        // Values go into the log verbatim as raw JSON: a bare word would make the commit unreadable.
+        parameters.forEach((k, v) -> operationParameters.put(k, DeltaStats.jsonString(v)));
+        metrics.forEach((k, v) -> operationMetrics.put(k, Long.toString(v)));
+        return this;
+    }
+
     private Operation operation(String name) {
-        Map<String, String> metrics = new HashMap<>();
+        Map<String, String> metrics = new HashMap<>(operationMetrics);
         metrics.put(Operation.Metrics.numAddedFiles, Integer.toString(adds.size()));
         metrics.put(Operation.Metrics.numRemovedFiles, Integer.toString(removes.size()));
         long rows = 0;
@@ -264,14 +276,15 @@ final class DeltaCommit implements PendingCommit {
         String wanted = name.trim().replace('_', ' ').toUpperCase(Locale.ROOT);
         for (Operation.Name n : Operation.Name.values()) {
             if (n.toString().toUpperCase(Locale.ROOT).equals(wanted) || n.name().replace('_', ' ').equals(wanted)) {
-                return new Operation(n, Map.of(), metrics, Optional.ofNullable(userMetadata));
+                return new Operation(n, Map.copyOf(operationParameters), metrics, Optional.ofNullable(userMetadata));
             }
         }
         // delta-standalone only knows its own operation names; keep ours where history shows it.
         // Parameter values go into the log verbatim as raw JSON, so they must be JSON literals: a bare
         // word would make the commit unreadable for every reader.
-        return new Operation(Operation.Name.MANUAL_UPDATE, Map.of("operation", DeltaStats.jsonString(name)), metrics,
-                Optional.ofNullable(userMetadata));
+        Map<String, String> parameters = new HashMap<>(operationParameters);
+        parameters.put("operation", DeltaStats.jsonString(name));
+        return new Operation(Operation.Name.MANUAL_UPDATE, parameters, metrics, Optional.ofNullable(userMetadata));
     }
 
     /**

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 final class BronzeStage {
     private static final Logger LOG = LoggerFactory.getLogger(BronzeStage.class);
+    /** What a bronze commit records as its operation parameters: appends only, as Spark's streaming append. */
+    private static final Map<String, String> OUTPUT_MODE = Map.of("outputMode", "Append");
 
     /**
      * Fewest records worth a bronze file of their own: below this the extra file (and the small-file
@@ -218,7 +220,9 @@ final class BronzeStage {
                     .setTransaction(appId, e.getValue());
         }
         try {
-            version = commit.commit("STREAMING UPDATE");
+            // as Spark's streaming append records it; a batch's number restarts with each run, so it
+            // is left out (the commit's userMetadata holds what the batch did)
+            version = commit.withOperationDetails(OUTPUT_MODE, Map.of()).commit("STREAMING UPDATE");
             commitNanos = System.nanoTime() - commitStart;
         } catch (CommitConflictException e) {
             LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"

@@ -77,6 +77,8 @@ public final class SilverStage {
     static final String SCD1 = "scd1";
     static final String SCD2 = "scd2";
     private final List<String> key;
+    /** The merge's condition as Spark's MERGE writes it in the history: the key's columns, target to source. */
+    private final String mergePredicate;
     private final String layout;
     private final MergeStrategy strategy;
     /** One merge takes at most this many records, and this many bytes of them (at least one bronze version). */
@@ -117,6 +119,7 @@ public final class SilverStage {
         this.quarantine = quarantine;
         this.schema = pipeline.silverSchema().orElseThrow();
         this.key = pipeline.silverKeys();
+        this.mergePredicate = String.join(" AND ", key.stream().map(c -> "target." + c + " = source." + c).toList());
         this.strategy = pipeline.mergeStrategy();
         this.layout = strategy instanceof HistoryStrategy ? SCD2 : SCD1;
         this.pipelineName = pipeline.name();
@@ -326,7 +329,14 @@ public final class SilverStage {
                                 preparer.metrics(prepared.decoded, prepared.decodeFailed, prepared.passed,
                                         prepared.failed),
                                 mergedAt - decodeStart + commitStart - finishStart))
-                        .commit("STREAMING UPDATE");
+                        .withOperationDetails(Map.of("predicate", mergePredicate),
+                                Map.of("numSourceRows", (long) prepared.rows.size(),
+                                        "numTargetRowsInserted", merged.changes().inserted(),
+                                        "numTargetRowsUpdated", merged.changes().updated(),
+                                        "numTargetRowsDeleted", merged.changes().deleted(),
+                                        "numTargetFilesAdded", (long) merged.added().size(),
+                                        "numTargetFilesRemoved", (long) merged.removed().size()))
+                        .commit("MERGE");
                 commitNanos += System.nanoTime() - commitStart;
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);
