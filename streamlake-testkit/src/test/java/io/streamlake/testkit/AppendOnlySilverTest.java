@@ -8,7 +8,6 @@ import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.core.delta.TableProperties;
 import io.streamlake.exceptions.ConfigurationException;
-import io.streamlake.merge.MergeStrategies;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,10 +22,7 @@ class AppendOnlySilverTest {
     private final InMemoryHub hub = InMemoryHub.create("orders", 1);
 
     private Pipeline pipeline(Path lake) {
-        return Pipeline.from(hub).bronze(lake.resolve("bronze").toString())
-                .silver(lake.resolve("silver").toString(), "order_id")
-                .withSchema(Orders.SCHEMA)
-                .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+        return Orders.latestPipeline(hub, lake);
     }
 
     @Test

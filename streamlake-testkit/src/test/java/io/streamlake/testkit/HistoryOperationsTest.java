@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlake.Pipeline;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
-import io.streamlake.merge.MergeStrategies;
 import io.streamlake.table.TableCommit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,10 +26,7 @@ class HistoryOperationsTest {
     private final InMemoryHub hub = InMemoryHub.create("orders", 1);
 
     private Pipeline pipeline(Path lake) {
-        return Pipeline.from(hub).bronze(lake.resolve("bronze").toString())
-                .silver(lake.resolve("silver").toString(), "order_id")
-                .withSchema(Orders.SCHEMA)
-                .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+        return Orders.latestPipeline(hub, lake);
     }
 
     private static JsonNode commitInfo(Path table, long version) throws IOException {

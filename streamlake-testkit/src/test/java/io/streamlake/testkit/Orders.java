@@ -56,6 +56,19 @@ public final class Orders {
                 .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
     }
 
+    /**
+     * @param source the events
+     * @param lake the folder the tables go in
+     * @return bronze at {@code lake/bronze}, silver at {@code lake/silver} by order id, the latest
+     *     updated_at winning; no quarantine or expectations
+     */
+    public static Pipeline latestPipeline(Source source, java.nio.file.Path lake) {
+        return Pipeline.from(source).bronze(lake.resolve("bronze").toString())
+                .silver(lake.resolve("silver").toString(), "order_id")
+                .withSchema(SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+    }
+
     /** @param minute minutes after T0, the event's updated_at */
     public static String json(String orderId, String status, int minute) {
         return "{\"order_id\":\"" + orderId + "\",\"customer_id\":\"c-" + orderId + "\",\"status\":\"" + status
