@@ -525,8 +525,8 @@ public final class DeltaTable implements Table, BronzeFiles {
      */
     String describeFeatures(int reader, int writer) {
         try {
-            return ProtocolFeatures.describe(root.getFileSystem(conf), new Path(root, "_delta_log"), reader, writer,
-                    location);
+            return ProtocolFeatures.read(root.getFileSystem(conf), new Path(root, "_delta_log"), reader, writer)
+                    .describe(location);
         } catch (IOException | RuntimeException e) {
             return "";
         }

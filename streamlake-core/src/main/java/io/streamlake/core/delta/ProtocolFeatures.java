@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The table features a Delta table's protocol asks of its writers, named as Spark names them, for the
@@ -185,13 +184,5 @@ record ProtocolFeatures(List<String> features) {
             s.append(features.size() == 1 ? " Delta cannot drop it." : " Delta cannot drop them.");
         }
         return s.toString();
-    }
-
-    /** @return a description for a message, or "" when nothing is known; never throws */
-    static String describe(@Nullable FileSystem fs, Path logPath, int reader, int writer, String location) {
-        if (fs == null) {
-            return "";
-        }
-        return read(fs, logPath, reader, writer).describe(location);
     }
 }

@@ -214,6 +214,8 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         private long fileBytes;
         private long rows;
         private long bytes;
+        /** Rows given to {@link #add}, held or written. */
+        private long added;
         /** Where the file being written ends, by rows and bytes, as last projected. */
         private long perFile;
         private long perFileBytes;
@@ -228,8 +230,14 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
             expectedRows = rows;
         }
 
+        /** @return how many rows {@link #add} was given so far, written or held */
+        long added() {
+            return added;
+        }
+
         /** Adds the next row; its key is the last one's or greater. */
         void add(Row row) {
+            added++;
             if (streaming) {
                 put(row);
             } else {

@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * The one-pass join of a key-sorted file (or none: an empty table) with the sorted batch keys that
  * belong to it: untouched rows are copied as read, and the output comes out sorted without a map of
  * the file's rows or a sort of them, into files written as it comes ({@link SilverFiles.SortedOutput}),
- * so the join holds a row group of its input and of its output rather than the file's rows. Our files are always sorted; a file that turns out not to be
- * (another engine's) gives up, for {@link UnsortedFileMerge}.
+ * so the join holds a row group of its input and of its output rather than the file's rows. Our
+ * files are always sorted; a file that turns out not to be (another engine's) gives up, for
+ * {@link UnsortedFileMerge}.
  */
 final class SortedFileMerge {
     private SortedFileMerge() {
@@ -35,7 +36,6 @@ final class SortedFileMerge {
         List<Row> emitted = new ArrayList<>(1);
         try (SilverFiles.SortedOutput out = io.sortedOutput(fileRows, parallelWrite)) {
             long read = 0;
-            long written = 0;
             Row next = rows.hasNext() ? rows.next() : null;
             Object last = null;
             ChangeCounter changes = new ChangeCounter();
@@ -49,7 +49,6 @@ final class SortedFileMerge {
                 if (cmp < 0) {
                     out.add(next); // a key this batch does not touch
                     read++;
-                    written++;
                     last = fileKey;
                     next = rows.hasNext() ? rows.next() : null;
                     continue;
@@ -78,10 +77,10 @@ final class SortedFileMerge {
                     for (int i = 0; i < emitted.size(); i++) {
                         out.add(emitted.get(i));
                     }
-                    written += emitted.size();
                 }
                 // The output's size so far, the file's rows not read yet, and the keys to come
                 // growing it as those so far did (inserts, deletes, versions): how its files are cut.
+                long written = out.added();
                 out.expect(written + (fileRows - read) + (keys.size() - k) * (written - read) / k);
             }
             if (!changes.any()) {
