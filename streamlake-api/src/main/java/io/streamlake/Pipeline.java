@@ -116,6 +116,7 @@ public final class Pipeline {
             @Nullable TableRef quarantine,
             @Nullable TableRef deleteMarkers,
             @Nullable TableRef eventLog,
+            @Nullable TableRef changeFeed,
             List<String> partitionColumns,
             int compactionMinFiles,
             int writerParallelism,
@@ -127,7 +128,7 @@ public final class Pipeline {
             return new Spec(source, bronze, silver, silverKeys, null, MergeStrategies.lastWins(), DEFAULT_NAME,
                     DEFAULT_MAX_BATCH_RECORDS, 0, DEFAULT_MAX_BATCH_DELAY,
                     DEFAULT_MAX_SILVER_LAG, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
-                    SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, null, List.of(),
+                    SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, null, null, List.of(),
                     DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
         }
 
@@ -161,6 +162,7 @@ public final class Pipeline {
             @Nullable TableRef quarantine = Spec.this.quarantine;
             @Nullable TableRef deleteMarkers = Spec.this.deleteMarkers;
             @Nullable TableRef eventLog = Spec.this.eventLog;
+            @Nullable TableRef changeFeed = Spec.this.changeFeed;
             List<String> partitionColumns = Spec.this.partitionColumns;
             int compactionMinFiles = Spec.this.compactionMinFiles;
             int writerParallelism = Spec.this.writerParallelism;
@@ -171,7 +173,8 @@ public final class Pipeline {
                 return new Spec(source, bronze, silver, silverKeys, silverSchema, mergeStrategy, name, maxBatchRecords,
                         maxBatchBytes, maxBatchDelay, maxSilverLag, pollTimeout, targetFileRows, maxValueBytes,
                         storageOptions, expectations, transforms,
-                        derivedColumns, quarantine, deleteMarkers, eventLog, partitionColumns, compactionMinFiles,
+                        derivedColumns, quarantine, deleteMarkers, eventLog, changeFeed, partitionColumns,
+                        compactionMinFiles,
                         writerParallelism, archive, listeners);
             }
         }
@@ -630,6 +633,49 @@ public final class Pipeline {
         return new Pipeline(spec.with(d -> d.eventLog = table));
     }
 
+    /**
+     * Also writes silver's change feed: an append-only Delta table of the row-level changes of every
+     * silver version, in the row shape of Delta's change data feed. It holds silver's columns and
+     * {@code _change_type} ({@code insert}, {@code update_preimage}, {@code update_postimage},
+     * {@code delete}), {@code _commit_version} (the silver version that made the change) and
+     * {@code _commit_timestamp} (that version's commit time); see {@link io.streamlake.table.ChangeFeedLayout}.
+     * A gold table, a search index or a Kafka sink reads it with a plain streaming read
+     * ({@code spark.readStream.format("delta").load(path)}) and sees every change once.
+     *
+     * <p>Each change is the difference between two silver versions, computed from the files a version
+     * removed and added, so the feed holds what silver's merges, truncates and quarantine replays did,
+     * and also what another writer (Spark DML while the pipeline was stopped) did; compactions change
+     * no rows and add none. The feed is written after each silver commit and carries its own progress
+     * marker (the last silver version it holds), so after a crash between the two commits the next
+     * start writes the missing versions, once. It starts with the silver version current when it is
+     * first created: earlier versions are not backfilled. The files a silver version removed must still
+     * be there to diff it, which Delta's default retention (7 days) allows for any restart within it.
+     *
+     * <pre>{@code
+     * pipeline.withChangeFeed("lake/silver/orders_changes");
+     * }</pre>
+     *
+     * @param path local folder or Hadoop URI of the change-feed Delta table
+     * @return a copy that writes silver's changes there
+     */
+    public Pipeline withChangeFeed(String path) {
+        return withChangeFeed(TableRef.path(path));
+    }
+
+    /**
+     * @param table the change-feed table
+     * @return a copy that writes silver's changes to it
+     */
+    public Pipeline withChangeFeed(TableRef table) {
+        Objects.requireNonNull(table, "table");
+        return new Pipeline(spec.with(d -> d.changeFeed = table));
+    }
+
+    /** @return the change-feed table, empty when the pipeline writes none */
+    public Optional<TableRef> changeFeed() {
+        return Optional.ofNullable(spec.changeFeed());
+    }
+
     /** @return the event-log table, empty when the pipeline keeps none */
     public Optional<TableRef> eventLog() {
         return Optional.ofNullable(spec.eventLog());
@@ -902,6 +948,11 @@ public final class Pipeline {
     public Pipeline validate() {
         TableRef silver = spec.silver();
         if (silver == null) {
+            if (spec.changeFeed() != null) {
+                throw new ConfigurationException("pipeline " + spec.name() + " writes a change feed to "
+                        + spec.changeFeed() + " but has no silver table: a change feed holds silver's changes;"
+                        + " add silver(path, key) or remove withChangeFeed");
+            }
             return this;
         }
         Schema schema = spec.silverSchema();
@@ -1059,6 +1110,7 @@ public final class Pipeline {
                 + (spec.expectations().isEmpty() ? "" : ", expectations " + spec.expectations())
                 + (spec.storageOptions().isEmpty() ? "" : ", storage options " + spec.storageOptions().keySet())
                 + (spec.archive() == null ? "" : ", archive " + spec.archive())
+                + (spec.changeFeed() == null ? "" : ", change feed " + spec.changeFeed())
                 + "]";
     }
 }

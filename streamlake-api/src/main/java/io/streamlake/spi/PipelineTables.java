@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * @param quarantine the quarantine table, null to stop on records that cannot enter silver
  * @param deleteMarkers the delete-marker table, null when the strategy keeps none or silver is absent
  * @param eventLog the event-log table, null when the pipeline keeps none
+ * @param changeFeed silver's change-feed table, null when the pipeline writes none
  */
 public record PipelineTables(Table bronze, @Nullable Table silver, @Nullable Table quarantine,
-        @Nullable Table deleteMarkers, @Nullable Table eventLog) {
+        @Nullable Table deleteMarkers, @Nullable Table eventLog, @Nullable Table changeFeed) {
 
     /** @throws NullPointerException if bronze is null */
     public PipelineTables {
@@ -24,7 +25,21 @@ public record PipelineTables(Table bronze, @Nullable Table silver, @Nullable Tab
     }
 
     /**
-     * Tables without an event log.
+     * Tables without a change feed.
+     *
+     * @param bronze the bronze table
+     * @param silver the silver table, null for a bronze-only pipeline
+     * @param quarantine the quarantine table, null to stop on records that cannot enter silver
+     * @param deleteMarkers the delete-marker table, null when the strategy keeps none or silver is absent
+     * @param eventLog the event-log table, null when the pipeline keeps none
+     */
+    public PipelineTables(Table bronze, @Nullable Table silver, @Nullable Table quarantine,
+            @Nullable Table deleteMarkers, @Nullable Table eventLog) {
+        this(bronze, silver, quarantine, deleteMarkers, eventLog, null);
+    }
+
+    /**
+     * Tables without an event log or a change feed.
      *
      * @param bronze the bronze table
      * @param silver the silver table, null for a bronze-only pipeline
@@ -33,6 +48,6 @@ public record PipelineTables(Table bronze, @Nullable Table silver, @Nullable Tab
      */
     public PipelineTables(Table bronze, @Nullable Table silver, @Nullable Table quarantine,
             @Nullable Table deleteMarkers) {
-        this(bronze, silver, quarantine, deleteMarkers, null);
+        this(bronze, silver, quarantine, deleteMarkers, null, null);
     }
 }

@@ -89,6 +89,11 @@ public abstract class ForwardingTable implements Table {
     }
 
     @Override
+    public List<FileChanges> fileChanges(long fromVersion, long toVersion) {
+        return delegate.fileChanges(fromVersion, toVersion);
+    }
+
+    @Override
     public PendingCommit newCommit() {
         return delegate.newCommit();
     }

@@ -135,6 +135,24 @@ public interface Table {
         throw new UnsupportedOperationException(getClass().getName() + " keeps no commit history");
     }
 
+    /**
+     * The data files each version in a range removed and added with a change of data, and when it
+     * was committed: what silver's change feed compares to find the rows a version changed. Files a
+     * version only rearranged (a compaction, {@code dataChange = false}) are left out, and versions
+     * that changed no data are not returned. A removed file is given with the statistics it was added
+     * with, where the table still knows them.
+     *
+     * <p>The default is unsupported, for tables that keep no history.
+     *
+     * @param fromVersion first version, inclusive
+     * @param toVersion last version, inclusive
+     * @return the versions in the range that changed data, in version order
+     * @throws UnsupportedOperationException for a table that keeps no history
+     */
+    default List<FileChanges> fileChanges(long fromVersion, long toVersion) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no history of removed files");
+    }
+
     /** @return an empty commit based on the latest version */
     PendingCommit newCommit();
 }

@@ -403,7 +403,9 @@ public final class CdcScenario {
     }
 
     /**
-     * Sends the events batch by batch, piping each batch through bronze and silver.
+     * Sends the events batch by batch, piping each batch through bronze and silver. A pipeline with a
+     * change feed also has its feed checked: its changes must replay to silver's rows
+     * ({@link TableContentsAssert#replaysTo}).
      *
      * @return silver afterwards
      * @throws IllegalStateException if the hub already holds events (from another run)
@@ -417,7 +419,12 @@ public final class CdcScenario {
         }
         try (PipelineTestDriver driver = pipelineTables
                 ? PipelineTestDriver.create(pipeline) : PipelineTestDriver.inMemory(pipeline)) {
-            return run(driver).silver();
+            TableContents silver = run(driver).silver();
+            if (pipeline.changeFeed().isPresent()) {
+                // the feed starts with the scenario's empty silver, so its changes must give silver's rows
+                StreamLakeAssertions.assertThat(driver.changeFeed()).replaysTo(silver);
+            }
+            return silver;
         }
     }
 

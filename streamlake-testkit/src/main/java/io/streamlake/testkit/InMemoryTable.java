@@ -9,6 +9,7 @@ import io.streamlake.schema.SchemaEvolution;
 import io.streamlake.schema.ValueOrder;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.FileChanges;
 import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
@@ -48,6 +49,8 @@ public final class InMemoryTable implements Table {
     private final List<TableChange> history = new ArrayList<>();
     /** Every commit, in version order: what {@link #history(long, long)} returns. */
     private final List<TableCommit> commits = new ArrayList<>();
+    /** The files each data-changing commit removed and added: what {@link #fileChanges} returns. */
+    private final List<FileChanges> fileChanges = new ArrayList<>();
     private Snapshot current = new Snapshot(-1, null, List.of(), List.of(), Map.of(), Map.of());
 
     private InMemoryTable(String name) {
@@ -140,6 +143,11 @@ public final class InMemoryTable implements Table {
     }
 
     @Override
+    public synchronized List<FileChanges> fileChanges(long fromVersion, long toVersion) {
+        return fileChanges.stream().filter(c -> c.version() >= fromVersion && c.version() <= toVersion).toList();
+    }
+
+    @Override
     public PendingCommit newCommit() {
         return new MemoryCommit();
     }
@@ -163,11 +171,14 @@ public final class InMemoryTable implements Table {
         Map<String, DataFile> live = new HashMap<>();
         current.files.forEach(f -> live.put(f.path(), f));
         Set<String> removed = new HashSet<>();
+        List<DataFile> removedFiles = new ArrayList<>();
         for (DataFile r : c.removes) {
-            if (live.remove(r.path()) == null) {
+            DataFile was = live.remove(r.path());
+            if (was == null) {
                 throw new CommitConflictException("file " + r.path() + " was already removed from " + location()
                         + " by a concurrent commit");
             }
+            removedFiles.add(was);
             removed.add(r.path());
         }
         // Files keep arrival order, as TableSnapshot.files() promises: replacements in the place of the
@@ -200,7 +211,11 @@ public final class InMemoryTable implements Table {
         current = new Snapshot(current.version + 1, current.tableSchema, current.partitionColumns,
                 List.copyOf(files), Map.copyOf(txns), Map.copyOf(properties));
         history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : List.copyOf(added)));
-        commits.add(new TableCommit(current.version, Instant.now(), c.operation, c.userMetadata));
+        Instant now = Instant.now();
+        commits.add(new TableCommit(current.version, now, c.operation, c.userMetadata));
+        if (!c.rearrangeOnly && !(added.isEmpty() && removedFiles.isEmpty())) {
+            fileChanges.add(new FileChanges(current.version, now, removedFiles, added));
+        }
         return current.version;
     }
 

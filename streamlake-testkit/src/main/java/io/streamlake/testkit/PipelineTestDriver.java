@@ -58,6 +58,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final @Nullable FaultyTable quarantine;
     private final @Nullable FaultyTable deleteMarkers;
     private final @Nullable FaultyTable eventLog;
+    private final @Nullable FaultyTable changeFeed;
     /** The engine streamlake-core provides, found as {@link Pipeline#start()} finds it. */
     private final PipelineEngine engines = PipelineEngine.load();
     private @Nullable BatchEngine engine;
@@ -66,13 +67,14 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final List<PipelineEvent> events = new ArrayList<>();
 
     private PipelineTestDriver(Pipeline pipeline, Table bronze, @Nullable Table silver, @Nullable Table quarantine,
-            @Nullable Table deleteMarkers, @Nullable Table eventLog) {
+            @Nullable Table deleteMarkers, @Nullable Table eventLog, @Nullable Table changeFeed) {
         this.pipeline = pipeline.validate().withListener(new Recorder());
         this.bronze = new FaultyTable(bronze, Stage.BRONZE);
         this.silver = silver == null ? null : new FaultyTable(silver, Stage.SILVER);
         this.quarantine = quarantine == null ? null : new FaultyTable(quarantine, Stage.QUARANTINE);
         this.deleteMarkers = deleteMarkers == null ? null : new FaultyTable(deleteMarkers, Stage.DELETE_MARKERS);
         this.eventLog = eventLog == null ? null : new FaultyTable(eventLog, Stage.EVENT_LOG);
+        this.changeFeed = changeFeed == null ? null : new FaultyTable(changeFeed, Stage.CHANGE_FEED);
     }
 
     /**
@@ -85,7 +87,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         Objects.requireNonNull(pipeline, "pipeline");
         PipelineTables tables = PipelineEngine.load().tables(pipeline);
         return new PipelineTestDriver(pipeline, tables.bronze(), tables.silver(), tables.quarantine(),
-                tables.deleteMarkers(), tables.eventLog());
+                tables.deleteMarkers(), tables.eventLog(), tables.changeFeed());
     }
 
     /**
@@ -100,7 +102,9 @@ public final class PipelineTestDriver implements AutoCloseable {
                 pipeline.silver().map(PipelineTestDriver::memory).orElse(null),
                 pipeline.quarantine().map(PipelineTestDriver::memory).orElse(null),
                 pipeline.deleteMarkers().map(PipelineTestDriver::memory).orElse(null),
-                pipeline.eventLog().map(PipelineTestDriver::memory).orElse(null));
+                pipeline.eventLog().map(PipelineTestDriver::memory).orElse(null),
+                pipeline.silver().isEmpty() ? null
+                        : pipeline.changeFeed().map(PipelineTestDriver::memory).orElse(null));
     }
 
     private static Table memory(TableRef ref) {
@@ -365,6 +369,24 @@ public final class PipelineTestDriver implements AutoCloseable {
         return createdLater(eventLog, "event-log");
     }
 
+    /**
+     * Silver's change feed ({@code Pipeline.withChangeFeed}): one row per changed silver row, with
+     * silver's columns, {@code _change_type}, {@code _commit_version} and {@code _commit_timestamp}
+     * ({@link io.streamlake.table.ChangeFeedLayout}); empty before the pipeline first starts.
+     *
+     * <pre>{@code
+     * assertThat(driver.changeFeed().rows())
+     *         .extracting(r -> r.string(ChangeFeedLayout.CHANGE_TYPE))
+     *         .containsExactly("insert", "update_preimage", "update_postimage");
+     * }</pre>
+     *
+     * @return the change feed's current contents, in commit order
+     * @throws IllegalStateException if the pipeline writes no change feed
+     */
+    public TableContents changeFeed() {
+        return createdLater(changeFeed, "change-feed");
+    }
+
     /** The contents of a table the pipeline creates only when it first writes to it. */
     private TableContents createdLater(@Nullable FaultyTable table, String what) {
         if (table == null) {
@@ -446,7 +468,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     private PipelineTables tables() {
-        return new PipelineTables(bronze, silver, quarantine, deleteMarkers, eventLog);
+        return new PipelineTables(bronze, silver, quarantine, deleteMarkers, eventLog, changeFeed);
     }
 
     private FaultyTable table(Stage stage) {
@@ -456,6 +478,7 @@ public final class PipelineTestDriver implements AutoCloseable {
             case QUARANTINE -> quarantine;
             case DELETE_MARKERS -> deleteMarkers;
             case EVENT_LOG -> eventLog;
+            case CHANGE_FEED -> changeFeed;
         };
         if (t == null) {
             throw new IllegalStateException("pipeline " + pipeline.name() + " has no " + stage + " table");

@@ -20,5 +20,7 @@ public enum Stage {
      */
     DELETE_MARKERS,
     /** The event log ({@code Pipeline.withEventLog}). */
-    EVENT_LOG
+    EVENT_LOG,
+    /** Silver's change feed ({@code Pipeline.withChangeFeed}), committed after each silver commit. */
+    CHANGE_FEED
 }

@@ -1,6 +1,7 @@
 package io.streamlake.testkit;
 
 import io.streamlake.schema.Row;
+import io.streamlake.table.ChangeFeedLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -135,6 +136,94 @@ public final class TableContentsAssert extends AbstractAssert<TableContentsAsser
                     v < 0 ? "absent" : String.valueOf(v));
         }
         return this;
+    }
+
+    /**
+     * Checks a change feed ({@code Pipeline.withChangeFeed}) against silver: applied version by
+     * version to an empty table (each version's {@code delete} and {@code update_preimage} rows
+     * removed, then its {@code insert} and {@code update_postimage} rows added), its changes give
+     * exactly silver's rows. So every change is there once: a change missing, or written twice, leaves
+     * a row too many or too few, or removes a row the table did not hold. Every value is compared. For a
+     * feed started on a silver table that already held rows, compare the feed's versions yourself.
+     *
+     * <pre>{@code
+     * StreamLakeAssertions.assertThat(driver.changeFeed()).replaysTo(driver.silver());
+     * }</pre>
+     *
+     * @param silver the silver table the feed is of, at the version the feed has reached
+     * @return this assertion
+     */
+    public TableContentsAssert replaysTo(TableContents silver) {
+        isNotNull();
+        List<String> columns = silver.schema().map(s -> s.fields().stream().map(f -> f.name()).toList())
+                .orElse(List.of());
+        List<Row> changes = new ArrayList<>(actual.rows());
+        changes.sort(java.util.Comparator.comparing(r -> r.longValue(ChangeFeedLayout.COMMIT_VERSION)));
+        Map<List<Object>, Integer> held = new HashMap<>();
+        int i = 0;
+        while (i < changes.size()) {
+            long version = changes.get(i).longValue(ChangeFeedLayout.COMMIT_VERSION);
+            int end = i;
+            while (end < changes.size() && changes.get(end).longValue(ChangeFeedLayout.COMMIT_VERSION) == version) {
+                end++;
+            }
+            List<Row> ofVersion = changes.subList(i, end);
+            long pre = ofVersion.stream().filter(r -> ChangeFeedLayout.UPDATE_PREIMAGE.equals(
+                    r.string(ChangeFeedLayout.CHANGE_TYPE))).count();
+            long post = ofVersion.stream().filter(r -> ChangeFeedLayout.UPDATE_POSTIMAGE.equals(
+                    r.string(ChangeFeedLayout.CHANGE_TYPE))).count();
+            if (pre != post) {
+                failWithMessage("change feed %s has %d update_preimage rows but %d update_postimage rows for silver"
+                        + " version %d", actual.location(), pre, post, version);
+            }
+            for (Row r : ofVersion) {
+                String type = r.string(ChangeFeedLayout.CHANGE_TYPE);
+                if (ChangeFeedLayout.DELETE.equals(type) || ChangeFeedLayout.UPDATE_PREIMAGE.equals(type)) {
+                    List<Object> values = values(r, columns);
+                    Integer n = held.get(values);
+                    if (n == null) {
+                        failWithMessage("change feed %s: silver version %d has a %s of a row that the changes before"
+                                + " it do not hold: %s", actual.location(), version, type, r);
+                    } else if (n == 1) {
+                        held.remove(values);
+                    } else {
+                        held.put(values, n - 1);
+                    }
+                }
+            }
+            for (Row r : ofVersion) {
+                String type = r.string(ChangeFeedLayout.CHANGE_TYPE);
+                if (ChangeFeedLayout.INSERT.equals(type) || ChangeFeedLayout.UPDATE_POSTIMAGE.equals(type)) {
+                    held.merge(values(r, columns), 1, Integer::sum);
+                } else if (!ChangeFeedLayout.DELETE.equals(type) && !ChangeFeedLayout.UPDATE_PREIMAGE.equals(type)) {
+                    failWithMessage("change feed %s has a row of change type %s: %s", actual.location(), type, r);
+                }
+            }
+            i = end;
+        }
+        Map<List<Object>, Integer> expected = new HashMap<>();
+        for (Row r : silver.rows()) {
+            expected.merge(values(r, columns), 1, Integer::sum);
+        }
+        if (!held.equals(expected)) {
+            Map<List<Object>, Integer> missing = new HashMap<>(expected);
+            held.forEach((k, n) -> missing.computeIfPresent(k, (x, m) -> m - n > 0 ? m - n : null));
+            Map<List<Object>, Integer> extra = new HashMap<>(held);
+            expected.forEach((k, n) -> extra.computeIfPresent(k, (x, m) -> m - n > 0 ? m - n : null));
+            failWithMessage("change feed %s does not replay to silver %s (columns %s):%n rows silver holds that the"
+                    + " changes do not give: %s%n rows the changes give that silver does not hold: %s",
+                    actual.location(), silver.location(), columns, missing, extra);
+        }
+        return this;
+    }
+
+    private static List<Object> values(Row row, List<String> columns) {
+        List<Object> values = new ArrayList<>(columns.size());
+        for (String c : columns) {
+            Object v = row.value(c);
+            values.add(v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : v);
+        }
+        return values;
     }
 
     /**

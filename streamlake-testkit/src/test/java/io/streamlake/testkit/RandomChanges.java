@@ -253,7 +253,9 @@ final class RandomChanges {
      */
     CdcScenario scenario(Schema schema, MergeStrategy strategy) {
         CdcScenario s = CdcScenario.given(Pipeline.from(InMemoryHub.create("orders", 1)).bronze("bronze/orders")
-                .silver("silver/orders", "order_id").withSchema(schema).withMergeStrategy(strategy));
+                .silver("silver/orders", "order_id").withSchema(schema).withMergeStrategy(strategy)
+                // every property run also checks that silver's change feed replays to silver
+                .withChangeFeed("silver/orders_changes"));
         for (Change c : changes(schema)) {
             s = c.row() == null ? s.tombstone(c.key()) : s.events(c.row());
         }

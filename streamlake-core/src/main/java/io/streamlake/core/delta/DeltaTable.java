@@ -10,6 +10,7 @@ import io.delta.standalone.actions.AddFile;
 import io.delta.standalone.actions.CommitInfo;
 import io.delta.standalone.actions.Metadata;
 import io.delta.standalone.actions.Protocol;
+import io.delta.standalone.actions.RemoveFile;
 import io.delta.standalone.exceptions.DeltaConcurrentModificationException;
 import io.delta.standalone.internal.DeltaLogImpl;
 import io.delta.standalone.internal.SnapshotImpl;
@@ -31,6 +32,7 @@ import io.streamlake.schema.SchemaEvolution;
 import io.streamlake.table.BronzeFiles;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.DataFileWriter;
+import io.streamlake.table.FileChanges;
 import io.streamlake.table.PartitionValues;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.Table;
@@ -45,6 +47,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -416,6 +419,70 @@ public final class DeltaTable implements Table, BronzeFiles {
             }
         });
         return changes;
+    }
+
+    @Override
+    public List<FileChanges> fileChanges(long fromVersion, long toVersion) {
+        List<FileChanges> out = new ArrayList<>();
+        readVersions(fromVersion, toVersion, true, (latest, v) -> {
+            StructType struct = latest.getMetadata().getSchema();
+            Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+            List<DataFile> added = new ArrayList<>();
+            List<RemoveFile> removes = new ArrayList<>();
+            Instant timestamp = null;
+            try (CloseableIterator<Action> actions = v.getActionsIterator()) {
+                while (actions.hasNext()) {
+                    Action a = actions.next();
+                    if (a instanceof AddFile add && add.isDataChange()) {
+                        added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
+                                add.getPartitionValues()));
+                    } else if (a instanceof RemoveFile remove && remove.isDataChange()) {
+                        removes.add(remove);
+                    } else if (a instanceof CommitInfo info) {
+                        timestamp = info.getTimestamp().toInstant();
+                    }
+                }
+            }
+            if (added.isEmpty() && removes.isEmpty()) {
+                return;
+            }
+            out.add(new FileChanges(v.getVersion(), timestamp != null ? timestamp : commitFileTime(v.getVersion()),
+                    removed(removes, v.getVersion(), types), added));
+        });
+        return out;
+    }
+
+    /**
+     * A version's removed files with the statistics they were added with: a remove action carries
+     * none, so they come from the snapshot before it (read only for a version that removed data).
+     */
+    private List<DataFile> removed(List<RemoveFile> removes, long version, Map<String, DataType> types) {
+        if (removes.isEmpty()) {
+            return List.of();
+        }
+        Map<String, AddFile> before = new HashMap<>();
+        for (AddFile add : snapshotAt(log(), version - 1).getAllFiles()) {
+            before.put(add.getPath(), add);
+        }
+        List<DataFile> out = new ArrayList<>(removes.size());
+        for (RemoveFile r : removes) {
+            AddFile add = before.get(r.getPath());
+            out.add(add != null
+                    ? DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues())
+                    : DeltaStats.parse(r.getPath(), r.getSize().orElse(0L), null, types,
+                            r.getPartitionValues() == null ? Map.of() : r.getPartitionValues()));
+        }
+        return out;
+    }
+
+    /** When a version without a commitInfo (another writer's) was committed: its log file's time, as Delta takes it. */
+    private Instant commitFileTime(long version) {
+        Path file = new Path(new Path(root, "_delta_log"), String.format(Locale.ROOT, "%020d.json", version));
+        try {
+            return Instant.ofEpochMilli(file.getFileSystem(conf).getFileStatus(file).getModificationTime());
+        } catch (IOException e) {
+            throw translate("cannot read the time of version " + version, e, "check that the log is readable");
+        }
     }
 
     @Override

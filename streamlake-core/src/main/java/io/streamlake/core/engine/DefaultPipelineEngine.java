@@ -53,7 +53,8 @@ public final class DefaultPipelineEngine implements PipelineEngine {
                 pipeline.silver().map(t -> table(t, options)).orElse(null),
                 pipeline.quarantine().map(t -> table(t, options)).orElse(null),
                 pipeline.silver().isEmpty() ? null : pipeline.deleteMarkers().map(t -> table(t, options)).orElse(null),
-                pipeline.eventLog().map(t -> table(t, options)).orElse(null));
+                pipeline.eventLog().map(t -> table(t, options)).orElse(null),
+                pipeline.silver().isEmpty() ? null : pipeline.changeFeed().map(t -> table(t, options)).orElse(null));
     }
 
     /** A given instance as is, a path as a Delta table opened with the storage options (secrets). */

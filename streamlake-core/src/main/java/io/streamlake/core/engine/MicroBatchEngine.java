@@ -121,7 +121,7 @@ public final class MicroBatchEngine implements BatchEngine {
         Table silverTable = tables.silver();
         this.silver = silverTable == null ? null
                 : new SilverStage(pipeline, tables.bronze(), silverTable, tables.quarantine(), tables.deleteMarkers(),
-                        workers);
+                        tables.changeFeed(), workers);
         boolean compacting = pipeline.compactionMinFiles() > 0;
         this.bronzeCompactor = !compacting ? null
                 : new Compactor(tables.bronze(), BronzeLayout.SCHEMA, pipeline.targetFileRows(),

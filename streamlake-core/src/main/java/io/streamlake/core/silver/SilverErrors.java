@@ -3,6 +3,8 @@ package io.streamlake.core.silver;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.exceptions.SinkException;
+import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -158,5 +160,23 @@ final class SilverErrors {
                 + through + "' in property " + property + ", which is not a value of " + column
                 + " (" + types + "): " + e.getMessage() + ". Was a column's type changed?"
                 + " Set the property to the last truncate's value in that type, or rebuild silver from bronze", e);
+    }
+
+    /** Silver has a column of the change feed's own. */
+    static ConfigurationException changeFeedColumnTaken(String silver, String column) {
+        return new ConfigurationException("silver table " + silver + " has a column named '" + column
+                + "', which its change feed adds to every change row; rename the column or write no change feed");
+    }
+
+    /**
+     * The change feed cannot read the files a silver version removed or added: most likely vacuumed,
+     * after the feed fell behind by more than the table's retention.
+     */
+    static SinkException changeFeedCannotRead(String silver, long version, StreamLakeException cause) {
+        return new SinkException("the change feed of " + silver + " cannot read the files that silver version "
+                + version + " removed or added, to find the rows it changed: " + cause.getMessage() + ". If they"
+                + " were vacuumed (the feed fell behind by more than delta.deletedFileRetentionDuration), start"
+                + " the change feed again from silver's current version by removing the change-feed table;"
+                + " the changes of the versions in between are then not in it", cause);
     }
 }

@@ -68,6 +68,8 @@ public final class SilverStage {
     private final long targetFileRows;
     private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
+    /** Silver's change feed, null when the pipeline writes none. */
+    private final @Nullable ChangeFeed changeFeed;
     /** Built by {@link #open()}, which decides the stored columns from the table; it holds the batch merger. */
     private @Nullable Truncation truncation;
     /** The table property that records the silver key: its columns, comma-separated (Delta column names hold no comma). */
@@ -113,7 +115,7 @@ public final class SilverStage {
     private final long[] failedNow;
 
     public SilverStage(Pipeline pipeline, Table bronze, Table silver, @Nullable Table quarantine,
-            @Nullable Table deleteMarkers, Workers workers) {
+            @Nullable Table deleteMarkers, @Nullable Table changeFeed, Workers workers) {
         this.bronze = bronze;
         this.silver = silver;
         this.quarantine = quarantine;
@@ -130,6 +132,9 @@ public final class SilverStage {
         this.workers = workers;
         this.targetFileRows = pipeline.targetFileRows();
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
+        this.changeFeed = changeFeed == null ? null
+                : new ChangeFeed(silver, changeFeed, key, strategy instanceof HistoryStrategy, targetFileRows,
+                        pipelineName);
         strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
         this.mergeMaxRecords = (long) pipeline.maxBatchRecords() * pipeline.maxSilverLag();
         this.mergeMaxBytes = mergeBytes(pipeline);
@@ -185,6 +190,10 @@ public final class SilverStage {
         SilverColumns.Opened opened = SilverColumns.open(silver, schema, strategy, partitionColumns, before);
         truncation = new Truncation(silver, opened.columns(), strategy, merger(opened.columns()), workers);
         silverVersion = checkKey(opened.snapshot());
+        if (changeFeed != null) {
+            // before any merge: the changes of a silver commit that a crash left without them
+            changeFeed.open(silverVersion);
+        }
         if (quarantine != null) {
             quarantine.create(QuarantineLayout.SCHEMA);
         }
@@ -337,6 +346,9 @@ public final class SilverStage {
                                         "numTargetFilesAdded", (long) merged.added().size(),
                                         "numTargetFilesRemoved", (long) merged.removed().size()))
                         .commit("MERGE");
+                if (changeFeed != null) {
+                    changeFeed.catchUp(silverVersion, new ChangeFeed.Staged(merged.removed(), merged.added()));
+                }
                 commitNanos += System.nanoTime() - commitStart;
                 if (markers != null && batchTime != null) {
                     markers.committed(batchTime);

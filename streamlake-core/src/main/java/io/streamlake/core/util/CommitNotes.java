@@ -123,6 +123,26 @@ public final class CommitNotes {
     }
 
     /**
+     * @param pipeline the pipeline's name
+     * @param silverFrom the first silver version whose changes the commit may hold
+     * @param silverTo the last
+     * @param byType the change rows it adds, by {@code _change_type}
+     * @return the change feed commit's note
+     */
+    public static String changeFeed(String pipeline, long silverFrom, long silverTo, Map<String, Long> byType) {
+        return write(json -> {
+            start(json, "changeFeed", pipeline);
+            json.writeNumberField("silverFrom", silverFrom);
+            json.writeNumberField("silverTo", silverTo);
+            json.writeObjectFieldStart("rows");
+            for (Map.Entry<String, Long> e : byType.entrySet()) {
+                json.writeNumberField(e.getKey(), e.getValue());
+            }
+            json.writeEndObject();
+        });
+    }
+
+    /**
      * @param filesRemoved small files the compaction replaced
      * @param filesAdded files that hold their rows now
      * @return the compaction commit's note
