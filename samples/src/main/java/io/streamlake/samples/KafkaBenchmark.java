@@ -83,6 +83,7 @@ public final class KafkaBenchmark {
         long keys = -1;
         Path dir = Path.of("benchmark");
         boolean keep;
+        boolean changeFeed;
         List<String> phases = PHASES;
         int steadyRate;
         int steadySeconds = 60;
@@ -96,7 +97,8 @@ public final class KafkaBenchmark {
     }
 
     private static final String USAGE = "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep]"
-            + " [--bronze-only] [--phases limit,plain,bronze,silver] [--loop-file-rows N] [--jfr DIR [--jfr-settings JFC]]"
+            + " [--bronze-only] [--phases limit,plain,bronze,silver] [--change-feed] [--loop-file-rows N]"
+            + " [--jfr DIR [--jfr-settings JFC]]"
             + " [--consumer key=value]... | [--steady RATE [--seconds S] [--warmup S]]";
 
     private KafkaBenchmark() {
@@ -107,7 +109,8 @@ public final class KafkaBenchmark {
      *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --bronze-only}
      *     to skip the bronze + silver run, {@code --phases LIST} to run only some of {@code limit},
      *     {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
-     *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --jfr DIR} to have
+     *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --change-feed} to
+     *     have the bronze + silver pipeline also write silver's change feed, {@code --jfr DIR} to have
      *     each phase's JVM record a JFR profile into {@code DIR/PHASE.jfr}, with {@code --jfr-settings
      *     JFC} the recording's settings (default {@code profile}; a .jfc file with a shorter
      *     {@code jdk.ExecutionSample} period gives more samples),
@@ -170,6 +173,7 @@ public final class KafkaBenchmark {
                 case "--keys" -> o.keys = SampleMain.number(option, SampleMain.value(args, ++i, option));
                 case "--dir" -> o.dir = Path.of(SampleMain.value(args, ++i, option));
                 case "--keep" -> o.keep = true;
+                case "--change-feed" -> o.changeFeed = true;
                 case "--bronze-only" -> o.phases = o.phases.stream().filter(p -> !p.equals("silver")).toList();
                 case "--phases" -> {
                     o.phases = List.of(SampleMain.value(args, ++i, option).split(","));
@@ -226,19 +230,19 @@ public final class KafkaBenchmark {
                 if (phase.equals("limit")) {
                     limitSeconds = r.seconds();
                 }
-                report(r, limitSeconds);
+                report(r, limitSeconds, o.changeFeed);
                 results.add(r);
             }
         }
         return results;
     }
 
-    private static String title(String phase) {
+    private static String title(String phase, boolean changeFeed) {
         return switch (phase) {
             case "limit" -> "limit loop (KafkaConsumer -> ParquetWriter, 1 thread)";
             case "plain" -> "plain KafkaConsumer (byte[] records, no processing)";
             case "bronze" -> "Kafka -> bronze";
-            default -> "Kafka -> bronze + silver";
+            default -> changeFeed ? "Kafka -> bronze + silver + change feed" : "Kafka -> bronze + silver";
         };
     }
 
@@ -265,6 +269,9 @@ public final class KafkaBenchmark {
                 "--bootstrap", bootstrap, "--events", Long.toString(o.events), "--keys", Long.toString(o.keys),
                 "--dir", run.toString(), "--loop-file-rows", Long.toString(o.loopFileRows)));
         o.consumer.forEach((k, v) -> command.addAll(List.of("--consumer", k + "=" + v)));
+        if (o.changeFeed) {
+            command.add("--change-feed");
+        }
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         Phase result = null;
         try (BufferedReader out = child.inputReader(StandardCharsets.UTF_8)) {
@@ -323,11 +330,14 @@ public final class KafkaBenchmark {
             case "plain" -> plainConsumer(bootstrap, o.events, o.consumer);
             case "bronze" -> timed(Pipeline.from(source(bootstrap, o)).bronze(run.resolve("bronze-only").toString())
                     .bronzeOnly().withName("bench-bronze"));
-            case "silver" -> timed(Pipeline.from(source(bootstrap, o)).bronze(run.resolve("bronze").toString())
-                    .silver(run.resolve("silver").toString(), "order_id")
-                    .withSchema(OrderEvents.SCHEMA)
-                    .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                    .withName("bench-silver"));
+            case "silver" -> {
+                Pipeline silver = Pipeline.from(source(bootstrap, o)).bronze(run.resolve("bronze").toString())
+                        .silver(run.resolve("silver").toString(), "order_id")
+                        .withSchema(OrderEvents.SCHEMA)
+                        .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                        .withName("bench-silver");
+                yield timed(o.changeFeed ? silver.withChangeFeed(run.resolve("silver_changes").toString()) : silver);
+            }
             default -> throw new IllegalArgumentException("unknown phase " + o.phase);
         };
         long nanos = System.nanoTime() - start;
@@ -430,9 +440,9 @@ public final class KafkaBenchmark {
         return progress.eventsIngested();
     }
 
-    private static void report(Phase r, double limitSeconds) {
+    private static void report(Phase r, double limitSeconds, boolean changeFeed) {
         System.out.printf(Locale.ROOT, "%-56s %7.2f s %,10.0f events/s  %s  peak RSS %,6d MiB  (%.1f of %d cores"
-                + " busy)%n", title(r.phase()), r.seconds(), r.events() / r.seconds(),
+                + " busy)%n", title(r.phase(), changeFeed), r.seconds(), r.events() / r.seconds(),
                 Double.isNaN(limitSeconds) ? "    -    " : String.format(Locale.ROOT, "%5.2fx limit", limitSeconds
                         / r.seconds()),
                 r.peakRssKiB() >> 10, r.cpuSeconds() / r.seconds(), Runtime.getRuntime().availableProcessors());

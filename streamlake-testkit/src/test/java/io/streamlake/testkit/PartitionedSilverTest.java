@@ -94,7 +94,9 @@ class PartitionedSilverTest {
                 .withSchema(schema).withMergeStrategy(strategy)
                 .withDerivedColumn("order_date", r -> LocalDate.ofInstant(r.timestamp("updated_at"), ZoneOffset.UTC))
                 .withPartitionColumns("order_date")
-                .withTargetFileRows(2);
+                .withTargetFileRows(2)
+                // a key that changes partition is an update in the feed: both sides are read across partitions
+                .withChangeFeed(lake.resolve(name + "-changes").toString());
     }
 
     private static final Row[] MOVES = {

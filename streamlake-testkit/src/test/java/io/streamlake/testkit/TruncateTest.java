@@ -74,7 +74,9 @@ class TruncateTest {
 
     private static Pipeline users(InMemoryHub hub, MergeStrategy strategy) {
         return Pipeline.from(hub).bronze("bronze/users").silver("silver/users", "userId").withSchema(USERS)
-                .withMergeStrategy(strategy);
+                .withMergeStrategy(strategy)
+                // the rows a truncate removes are deletes in the feed, which CdcScenario checks
+                .withChangeFeed("silver/users_changes");
     }
 
     // ---- the Delta Live Tables example ---------------------------------------------------------
