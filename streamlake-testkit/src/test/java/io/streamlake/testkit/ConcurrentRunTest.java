@@ -39,7 +39,7 @@ class ConcurrentRunTest {
 
     private Pipeline pipeline() {
         return Orders.checkedPipeline(hub, lake + "/").withName("orders-ingest").withWriterParallelism(8)
-                .withPollTimeout(Duration.ofMillis(20));
+                .withPollTimeout(Duration.ofMillis(20)).withChangeFeed(path("changes"));
     }
 
     @ParameterizedTest(name = "batches of {0}, silver lag {1}")
@@ -125,5 +125,9 @@ class ConcurrentRunTest {
         }
         assertThat(bronze).hasSize(events);
         Orders.assertSilverHoldsLatestStatus(path("silver"), events);
+        // the change feed, written on silver's thread after each merge, holds every change once
+        try (PipelineTestDriver tables = PipelineTestDriver.create(pipeline())) {
+            StreamLakeAssertions.assertThat(tables.changeFeed()).replaysTo(tables.silver());
+        }
     }
 }
