@@ -35,6 +35,8 @@ public record PipelineHealth(Status status, @Nullable String failure, @Nullable 
          * through a backlog.
          */
         LAGGING,
+        /** Paused by an operator ({@link PipelineRun#pause()}): alive, between batches, not polling. */
+        PAUSED,
         /** Stopped as asked, or caught up in {@link RunMode#UNTIL_CAUGHT_UP}. */
         STOPPED,
         /** Stopped by an error; see {@link PipelineHealth#failure()}. */

@@ -58,6 +58,8 @@ public record PipelineProgress(
         STARTING,
         /** Polling and committing. */
         RUNNING,
+        /** Paused between batches by an operator ({@link PipelineRun#pause()}). */
+        PAUSED,
         /** Stopped as asked, or caught up in {@link RunMode#UNTIL_CAUGHT_UP}. */
         STOPPED,
         /** Stopped by an error; see {@link PipelineProgress#failure()}. */

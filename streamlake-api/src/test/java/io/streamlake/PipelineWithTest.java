@@ -81,6 +81,9 @@ class PipelineWithTest {
                 new Change(p -> p.withArchive((records, committed) -> {}), Set.of("archive")));
         m.put("withEventLog(String)", new Change(p -> p.withEventLog("e"), Set.of("eventLog")));
         m.put("withEventLog(TableRef)", new Change(p -> p.withEventLog(TableRef.path("e")), Set.of("eventLog")));
+        m.put("withChangeFeed(String)", new Change(p -> p.withChangeFeed("c"), Set.of("changeFeed")));
+        m.put("withChangeFeed(TableRef)", new Change(p -> p.withChangeFeed(TableRef.path("c")),
+                Set.of("changeFeed")));
         m.put("withListener(PipelineListener)",
                 new Change(p -> p.withListener(new PipelineListener() {
                 }), Set.of("listeners")));

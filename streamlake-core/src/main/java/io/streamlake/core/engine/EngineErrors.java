@@ -39,6 +39,12 @@ final class EngineErrors {
         return new StreamLakeException("interrupted while waiting for pipeline " + pipeline, e);
     }
 
+    /** {@code pause()} on a run that ended (stopped, or caught up) before it could pause. */
+    static IllegalStateException endedBeforePause(String pipeline) {
+        return new IllegalStateException("pipeline " + pipeline + " ended before it could pause; there is nothing"
+                + " to resume: start it again when the tables are ready");
+    }
+
     /** A thread of a run interrupted while it waited for the other: bronze for silver's room, silver for work. */
     static StreamLakeException interruptedWaitingForSilver(String pipeline, InterruptedException e) {
         return new StreamLakeException("interrupted while bronze and silver of pipeline " + pipeline

@@ -28,14 +28,22 @@ import org.slf4j.LoggerFactory;
  * ends; a failure of either thread ends both, and the run fails with the first failure (the
  * other's, if any, suppressed in it).
  *
+ * <p>A {@link #pause()} holds each thread between its batches: bronze at the top of its loop, before
+ * it polls, and silver once it has merged every bronze commit (bronze being held, no more come); the
+ * caller returns when both are there.
+ *
  * <p>Threads: the volatile fields are written by one thread each (bronze's figures by the
  * pipeline's thread, silver's by the silver thread) and read by any thread through
- * {@link #progress()} and {@link #health()}.
+ * {@link #progress()} and {@link #health()}. The pause's fields are guarded by {@link #pauseLock},
+ * which the operator's thread and the pipeline's thread take, and {@link #silverBusy} is written by the
+ * silver thread only.
  */
 final class EngineRun implements PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(EngineRun.class);
     /** Looking for small files costs a listing of the table: do it every few batches, not every one. */
     private static final int COMPACTION_CHECK_BATCHES = 10;
+    /** How often a waiting pause looks again at a run that may have ended meanwhile. */
+    private static final long PAUSE_RECHECK_MILLIS = 50;
 
     private final Pipeline pipeline;
     private final RunMode mode;
@@ -44,6 +52,13 @@ final class EngineRun implements PipelineRun {
     private final CountDownLatch done = new CountDownLatch(1);
     private final long startNanos = System.nanoTime();
     private volatile boolean stopRequested;
+    /** Guards the pause's state; each wait on it is for a change the other side signals under it. */
+    private final Object pauseLock = new Object();
+    private boolean pauseRequested;
+    /** The pipeline's thread waits at the pause, between batches. */
+    private boolean bronzeHeld;
+    /** The silver thread is merging or compacting (not waiting for work). */
+    private volatile boolean silverBusy;
     private volatile PipelineProgress.State state = PipelineProgress.State.STARTING;
     private volatile @Nullable Throwable failure;
     /** Set once the failure reached the caller, so close() after a failed await does not throw it twice. */
@@ -117,6 +132,10 @@ final class EngineRun implements PipelineRun {
     /** The pipeline's thread: bronze, one micro-batch after another, until stopped, caught up or failed. */
     private void ingest(MicroBatchEngine engine) {
         while (!stopRequested) {
+            holdWhilePaused();
+            if (stopRequested) {
+                break;
+            }
             if (!engine.awaitSilverRoom(() -> stopRequested)) {
                 break;
             }
@@ -149,16 +168,90 @@ final class EngineRun implements PipelineRun {
         try {
             long merges = 0;
             while (engine.awaitSilverWork()) {
+                silverBusy = true;
                 silverRows += engine.mergeSilver();
                 silverVersion = engine.silverVersion();
                 if (++merges % COMPACTION_CHECK_BATCHES == 0) {
                     engine.compactSilver();
                     silverVersion = engine.silverVersion();
                 }
+                silverBusy = false;
+                synchronized (pauseLock) {
+                    pauseLock.notifyAll(); // a pause may be waiting for silver to be idle
+                }
             }
         } catch (Throwable t) {
+            silverBusy = false;
             engine.silverFailed(t);
         }
+    }
+
+    /** The pipeline's thread, between batches: waits while the run is paused, until resumed or stopped. */
+    private void holdWhilePaused() {
+        synchronized (pauseLock) {
+            if (!pauseRequested) {
+                return;
+            }
+            bronzeHeld = true;
+            pauseLock.notifyAll();
+            try {
+                while (pauseRequested && !stopRequested) {
+                    pauseLock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopRequested = true; // an interrupted pipeline thread ends the run, as a stop does
+            } finally {
+                bronzeHeld = false;
+            }
+        }
+    }
+
+    @Override
+    public void pause() {
+        synchronized (pauseLock) {
+            pauseRequested = true;
+            pauseLock.notifyAll();
+            try {
+                // bronze held between batches, and silver idle: with bronze held, nothing comes to merge
+                while (!(bronzeHeld && !silverBusy && silverLagZero())) {
+                    if (done.getCount() == 0) {
+                        pauseRequested = false;
+                        rethrowFailure();
+                        throw EngineErrors.endedBeforePause(pipeline.name());
+                    }
+                    // silver's end of a merge notifies; the timeout also sees a run that ends meanwhile
+                    pauseLock.wait(PAUSE_RECHECK_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pauseRequested = false;
+                pauseLock.notifyAll();
+                throw EngineErrors.interruptedWaitingForPipeline(pipeline.name(), e);
+            }
+            state = PipelineProgress.State.PAUSED;
+        }
+        LOG.info("{} paused: bronze v{}, silver v{}", pipeline.name(), bronzeVersion, silverVersion);
+    }
+
+    private boolean silverLagZero() {
+        MicroBatchEngine e = engine;
+        return e == null || e.silverLag() == 0;
+    }
+
+    @Override
+    public void resume() {
+        synchronized (pauseLock) {
+            if (!pauseRequested) {
+                return;
+            }
+            pauseRequested = false;
+            if (state == PipelineProgress.State.PAUSED) {
+                state = PipelineProgress.State.RUNNING;
+            }
+            pauseLock.notifyAll();
+        }
+        LOG.info("{} resumed", pipeline.name());
     }
 
     private static void joinUninterruptibly(Thread t) {
@@ -194,6 +287,7 @@ final class EngineRun implements PipelineRun {
             // a backlog in the source, or bronze held back by silver, is lagging
             case RUNNING -> lagging || silverHoldsBronze() ? PipelineHealth.Status.LAGGING
                     : PipelineHealth.Status.CAUGHT_UP;
+            case PAUSED -> PipelineHealth.Status.PAUSED;
             case STOPPED -> PipelineHealth.Status.STOPPED;
             case FAILED -> PipelineHealth.Status.FAILED;
         };
@@ -248,6 +342,9 @@ final class EngineRun implements PipelineRun {
     @Override
     public void stop() {
         stopRequested = true;
+        synchronized (pauseLock) {
+            pauseLock.notifyAll(); // a paused pipeline thread ends its wait
+        }
     }
 
     @Override
