@@ -78,6 +78,8 @@ public final class Pipeline {
 
     /** Default number of small files that makes a run compact a table. */
     public static final int DEFAULT_COMPACTION_MIN_FILES = 10;
+    /** How often a run vacuums its tables by default: daily, as Delta Live Tables' maintenance does. */
+    public static final Duration DEFAULT_VACUUM_INTERVAL = Duration.ofHours(24);
     /** Default size above which a payload is quarantined instead of decoded: Kafka's and Event Hubs' own limit. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
@@ -119,6 +121,7 @@ public final class Pipeline {
             @Nullable TableRef changeFeed,
             List<String> partitionColumns,
             int compactionMinFiles,
+            @Nullable Duration vacuumInterval,
             int writerParallelism,
             @Nullable RecordArchive archive,
             List<PipelineListener> listeners) {
@@ -129,7 +132,7 @@ public final class Pipeline {
                     DEFAULT_MAX_BATCH_RECORDS, 0, DEFAULT_MAX_BATCH_DELAY,
                     DEFAULT_MAX_SILVER_LAG, DEFAULT_POLL_TIMEOUT, DEFAULT_TARGET_FILE_ROWS, DEFAULT_MAX_VALUE_BYTES,
                     SecretMap.of(Map.of()), List.of(), List.of(), List.of(), null, null, null, null, List.of(),
-                    DEFAULT_COMPACTION_MIN_FILES, 0, null, List.of());
+                    DEFAULT_COMPACTION_MIN_FILES, DEFAULT_VACUUM_INTERVAL, 0, null, List.of());
         }
 
         // One list of the components (Draft, build()) instead of one per option, and each option sets only its own.
@@ -165,6 +168,7 @@ public final class Pipeline {
             @Nullable TableRef changeFeed = Spec.this.changeFeed;
             List<String> partitionColumns = Spec.this.partitionColumns;
             int compactionMinFiles = Spec.this.compactionMinFiles;
+            @Nullable Duration vacuumInterval = Spec.this.vacuumInterval;
             int writerParallelism = Spec.this.writerParallelism;
             @Nullable RecordArchive archive = Spec.this.archive;
             List<PipelineListener> listeners = Spec.this.listeners;
@@ -174,7 +178,7 @@ public final class Pipeline {
                         maxBatchBytes, maxBatchDelay, maxSilverLag, pollTimeout, targetFileRows, maxValueBytes,
                         storageOptions, expectations, transforms,
                         derivedColumns, quarantine, deleteMarkers, eventLog, changeFeed, partitionColumns,
-                        compactionMinFiles,
+                        compactionMinFiles, vacuumInterval,
                         writerParallelism, archive, listeners);
             }
         }
@@ -724,6 +728,43 @@ public final class Pipeline {
     /** @return a copy that never compacts its tables (for example because another job does) */
     public Pipeline withoutCompaction() {
         return new Pipeline(spec.with(d -> d.compactionMinFiles = 0));
+    }
+
+    /**
+     * Sets how often a run vacuums its tables (bronze, silver, the quarantine, the delete markers, the
+     * change feed and the event log), as Delta's {@code VACUUM} does: deletes the data files that no
+     * version within the table's retention needs ({@code delta.deletedFileRetentionDuration}, 7 days by
+     * default), which are the files merges and compactions replaced and the orphans of crashed
+     * writes, once they are older than the retention too. Time travel within the retention keeps
+     * working. It runs on a thread of its own, a minute after the run starts (or after the interval,
+     * if shorter) and then every interval; it commits nothing, so it never delays or races a batch,
+     * and a failure is logged and tried again at the next interval. A paused run
+     * ({@link PipelineRun#pause()}) does not start one.
+     *
+     * <pre>{@code
+     * pipeline.withVacuum(Duration.ofHours(6));
+     * }</pre>
+     *
+     * @param every how often (default {@link #DEFAULT_VACUUM_INTERVAL}, daily); see {@link #withoutVacuum()}
+     * @return a copy with this setting
+     */
+    public Pipeline withVacuum(Duration every) {
+        Objects.requireNonNull(every, "every");
+        if (every.isNegative() || every.isZero()) {
+            throw new ConfigurationException("vacuum interval must be positive, got " + every
+                    + "; use withoutVacuum() to turn it off");
+        }
+        return new Pipeline(spec.with(d -> d.vacuumInterval = every));
+    }
+
+    /** @return a copy that never vacuums its tables (for example because another job does) */
+    public Pipeline withoutVacuum() {
+        return new Pipeline(spec.with(d -> d.vacuumInterval = null));
+    }
+
+    /** @return how often a run vacuums its tables; empty when it does not */
+    public Optional<Duration> vacuumInterval() {
+        return Optional.ofNullable(spec.vacuumInterval());
     }
 
     /**

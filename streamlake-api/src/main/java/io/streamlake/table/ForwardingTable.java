@@ -94,6 +94,11 @@ public abstract class ForwardingTable implements Table {
     }
 
     @Override
+    public Vacuumed vacuum() {
+        return delegate.vacuum();
+    }
+
+    @Override
     public PendingCommit newCommit() {
         return delegate.newCommit();
     }

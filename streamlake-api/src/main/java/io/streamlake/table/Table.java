@@ -153,6 +153,20 @@ public interface Table {
         throw new UnsupportedOperationException(getClass().getName() + " keeps no history of removed files");
     }
 
+    /**
+     * Deletes the data files that no version within the table's retention needs, as Delta's
+     * {@code VACUUM} does: neither in the latest version nor removed by a version within
+     * {@code delta.deletedFileRetentionDuration}, and older than that retention themselves (so a file
+     * being written for a commit in flight is never one of them). It commits nothing.
+     *
+     * <p>The default deletes nothing, for tables that keep no files on storage.
+     *
+     * @return what it deleted
+     */
+    default Vacuumed vacuum() {
+        return Vacuumed.NOTHING;
+    }
+
     /** @return an empty commit based on the latest version */
     PendingCommit newCommit();
 }

@@ -39,12 +39,15 @@ import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableCommit;
 import io.streamlake.table.TableSnapshot;
+import io.streamlake.table.Vacuumed;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +61,10 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.api.ReadSupport;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
@@ -483,6 +489,81 @@ public final class DeltaTable implements Table, BronzeFiles {
         } catch (IOException e) {
             throw translate("cannot read the time of version " + version, e, "check that the log is readable");
         }
+    }
+
+    @Override
+    public Vacuumed vacuum() {
+        Snapshot s;
+        try {
+            s = log().update();
+        } catch (Exception e) {
+            throw translate("cannot read the latest version to vacuum", e, "check that the table is readable");
+        }
+        if (s.getVersion() < 0 || !(s instanceof SnapshotImpl impl)) {
+            return Vacuumed.NOTHING;
+        }
+        // now minus delta.deletedFileRetentionDuration, read from this snapshot's metadata (delta-standalone's
+        // own minFileRetentionTimestamp uses the retention the log had when it was opened)
+        long now = System.currentTimeMillis();
+        Duration retention = Retention.of(s.getMetadata().getConfiguration()
+                .getOrDefault(Retention.PROPERTY, Retention.DEFAULT), location);
+        long threshold = now - retention.toMillis();
+        // a file of a commit in flight is young: never delete a file younger than an hour, however short the
+        // retention (Delta deletes by the retention alone, and warns against a short one for this reason)
+        long youngest = now - Math.max(retention.toMillis(), Retention.MIN_FILE_AGE.toMillis());
+        Set<String> needed = new HashSet<>();
+        for (AddFile add : impl.getAllFiles()) {
+            needed.add(key(resolve(add.getPath())));
+        }
+        scala.collection.Iterator<RemoveFile> tombstones = impl.tombstones().iterator();
+        while (tombstones.hasNext()) {
+            RemoveFile r = tombstones.next();
+            if (r.getDeletionTimestamp().orElse(Long.MAX_VALUE) > threshold) {
+                needed.add(key(resolve(r.getPath())));
+            }
+        }
+        long files = 0;
+        long bytes = 0;
+        try {
+            FileSystem fs = root.getFileSystem(conf);
+            RemoteIterator<LocatedFileStatus> listed = fs.listFiles(root, true);
+            while (listed.hasNext()) {
+                LocatedFileStatus f = listed.next();
+                // the log, and what Delta hides (names starting with _ or .), are never data files
+                if (hidden(f.getPath()) || needed.contains(key(f.getPath()))
+                        || f.getModificationTime() >= youngest) {
+                    continue;
+                }
+                if (fs.delete(f.getPath(), false)) {
+                    files++;
+                    bytes += f.getLen();
+                }
+            }
+        } catch (IOException e) {
+            throw translate("cannot vacuum", e, "check that the table location is writable; the next vacuum"
+                    + " goes on where this one stopped");
+        }
+        if (files > 0) {
+            LOG.info("vacuumed {}: {} data files, {} bytes, that no version within the retention needs", location,
+                    files, bytes);
+        }
+        return new Vacuumed(files, bytes);
+    }
+
+    /** A file's path as listing and the log both give it, decoded, without scheme or authority. */
+    private static String key(Path p) {
+        return p.toUri().getPath();
+    }
+
+    /** Whether a listed file is under a folder, or is a file, whose name Delta reserves (_ or . first). */
+    private boolean hidden(Path file) {
+        for (Path p = file; p != null && !key(p).equals(key(root)); p = p.getParent()) {
+            String name = p.getName();
+            if (name.startsWith("_") || name.startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.streamlake.RunMode;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.spi.BatchResult;
 import io.streamlake.spi.PipelineTables;
+import io.streamlake.table.Vacuumed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -42,6 +43,8 @@ final class EngineRun implements PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(EngineRun.class);
     /** Looking for small files costs a listing of the table: do it every few batches, not every one. */
     private static final int COMPACTION_CHECK_BATCHES = 10;
+    /** The first vacuum of a run comes this long after it starts, or after the interval if shorter. */
+    private static final long FIRST_VACUUM_DELAY_MILLIS = 60_000;
     /** How often a waiting pause looks again at a run that may have ended meanwhile. */
     private static final long PAUSE_RECHECK_MILLIS = 50;
 
@@ -50,6 +53,8 @@ final class EngineRun implements PipelineRun {
     private final PipelineTables tables;
     private final Thread thread;
     private final CountDownLatch done = new CountDownLatch(1);
+    /** Counted down when the run's work ends: the maintenance thread stops waiting and ends. */
+    private final CountDownLatch ending = new CountDownLatch(1);
     private final long startNanos = System.nanoTime();
     private volatile boolean stopRequested;
     /** Guards the pause's state; each wait on it is for a change the other side signals under it. */
@@ -103,6 +108,12 @@ final class EngineRun implements PipelineRun {
                 merger.setDaemon(thread.isDaemon());
                 merger.start();
             }
+            Thread maintenance = pipeline.vacuumInterval().isEmpty() ? null
+                    : new Thread(() -> maintain(engine), "streamlake-maintenance-" + pipeline.name());
+            if (maintenance != null) {
+                maintenance.setDaemon(thread.isDaemon());
+                maintenance.start();
+            }
             try {
                 ingest(engine);
             } finally {
@@ -111,6 +122,10 @@ final class EngineRun implements PipelineRun {
                 engine.finishSilver();
                 if (merger != null) {
                     joinUninterruptibly(merger);
+                }
+                ending.countDown();
+                if (maintenance != null) {
+                    joinUninterruptibly(maintenance);
                 }
             }
             // the merging thread's failure, if any, is the run's too
@@ -183,6 +198,32 @@ final class EngineRun implements PipelineRun {
         } catch (Throwable t) {
             silverBusy = false;
             engine.silverFailed(t);
+        }
+    }
+
+    /**
+     * The maintenance thread: vacuums the tables every interval, until the run's work ends. A vacuum
+     * commits nothing, so it runs beside both steps without delaying either; a paused run skips it.
+     */
+    private void maintain(MicroBatchEngine engine) {
+        long every = pipeline.vacuumInterval().orElseThrow().toMillis();
+        long delay = Math.min(every, FIRST_VACUUM_DELAY_MILLIS);
+        try {
+            while (!ending.await(delay, TimeUnit.MILLISECONDS)) {
+                delay = every;
+                synchronized (pauseLock) {
+                    if (pauseRequested) {
+                        continue;
+                    }
+                }
+                Vacuumed v = engine.vacuum();
+                LOG.debug("{} vacuumed {} files, {} bytes", pipeline.name(), v.files(), v.bytes());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the thread ends; the next run vacuums
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the maintenance thread stopped; the next run vacuums again: {}", pipeline.name(),
+                    e.getMessage(), e);
         }
     }
 

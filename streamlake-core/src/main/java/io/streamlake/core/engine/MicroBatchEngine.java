@@ -27,11 +27,13 @@ import io.streamlake.spi.BatchResult;
 import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.BronzeLayout;
 import io.streamlake.table.Table;
+import io.streamlake.table.Vacuumed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Queue;
@@ -69,6 +71,8 @@ public final class MicroBatchEngine implements BatchEngine {
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatchEngine.class);
 
     private final Pipeline pipeline;
+    /** Every table of the pipeline, for {@link #vacuum()}. */
+    private final List<Table> tables;
     private final BronzeStage bronze;
     private final @Nullable SilverStage silver;
     private final @Nullable Compactor bronzeCompactor;
@@ -109,6 +113,8 @@ public final class MicroBatchEngine implements BatchEngine {
      */
     public MicroBatchEngine(Pipeline pipeline, PipelineTables tables) {
         this.pipeline = pipeline;
+        this.tables = java.util.stream.Stream.of(tables.bronze(), tables.silver(), tables.quarantine(),
+                tables.deleteMarkers(), tables.changeFeed(), tables.eventLog()).filter(Objects::nonNull).toList();
         this.workers = new Workers(pipeline.writerParallelism(), pipeline.name());
         Table eventLog = tables.eventLog();
         List<PipelineListener> all = new ArrayList<>(pipeline.listeners());
@@ -176,6 +182,28 @@ public final class MicroBatchEngine implements BatchEngine {
             silver.expireDeleteMarkers();
         }
         return removed;
+    }
+
+    /**
+     * Vacuums every table of the pipeline ({@link Table#vacuum()}); on any thread, beside both steps, as
+     * it commits nothing. A table that fails is logged and left for the next time, never failing the run.
+     *
+     * @return what was deleted, all tables together
+     */
+    public Vacuumed vacuum() {
+        long files = 0;
+        long bytes = 0;
+        for (Table t : tables) {
+            try {
+                Vacuumed v = t.vacuum();
+                files += v.files();
+                bytes += v.bytes();
+            } catch (RuntimeException e) {
+                LOG.warn("vacuum of {} failed; it is tried again at the next interval: {}", t.location(),
+                        e.getMessage(), e);
+            }
+        }
+        return new Vacuumed(files, bytes);
     }
 
     /** Creates the tables if needed, finishes any silver work a crash left behind, opens the source. */

@@ -54,4 +54,29 @@ final class DeltaLogFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * Moves the deletion time of every remove action in the table's JSON commits back, as if the
+     * removes were that much older (for retention tests); rewrites the commit files in place.
+     */
+    static void shiftRemoveTimestamps(Path table, java.time.Duration by) {
+        try (java.util.stream.Stream<Path> files = Files.list(table.resolve("_delta_log"))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.json")).toList()) {
+                List<String> out = new ArrayList<>();
+                for (String line : Files.readAllLines(file)) {
+                    JsonNode action = line.isBlank() ? null : JSON.readTree(line);
+                    if (action != null && action.has("remove")) {
+                        com.fasterxml.jackson.databind.node.ObjectNode remove =
+                                (com.fasterxml.jackson.databind.node.ObjectNode) action.get("remove");
+                        remove.put("deletionTimestamp", remove.get("deletionTimestamp").asLong() - by.toMillis());
+                        line = JSON.writeValueAsString(action);
+                    }
+                    out.add(line);
+                }
+                Files.write(file, out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
