@@ -75,6 +75,8 @@ class PipelineWithTest {
         m.put("withMaxValueBytes(int)", new Change(p -> p.withMaxValueBytes(5), Set.of("maxValueBytes")));
         m.put("withCompaction(int)", new Change(p -> p.withCompaction(3), Set.of("compactionMinFiles")));
         m.put("withoutCompaction()", new Change(Pipeline::withoutCompaction, Set.of("compactionMinFiles")));
+        m.put("withVacuum(Duration)", new Change(p -> p.withVacuum(Duration.ofHours(1)), Set.of("vacuumInterval")));
+        m.put("withoutVacuum()", new Change(Pipeline::withoutVacuum, Set.of("vacuumInterval")));
         m.put("withWriterParallelism(int)",
                 new Change(p -> p.withWriterParallelism(3), Set.of("writerParallelism")));
         m.put("withArchive(RecordArchive)",
