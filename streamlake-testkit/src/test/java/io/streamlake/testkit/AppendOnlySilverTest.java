@@ -55,4 +55,26 @@ class AppendOnlySilverTest {
         assertThat(KernelReader.rows(silver)).hasSize(1);
     }
 
+    @Test
+    void anAppendOnlyDeleteMarkerTableIsRefusedAtStartToo(@TempDir Path lake) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            hub.send("a", Orders.json("a", "PAID", 1));
+            hub.send(0, "a".getBytes(java.nio.charset.StandardCharsets.UTF_8), null, Map.of()); // a delete
+            driver.runOneBatch();
+            assertThat(driver.deletedKeys()).containsExactly("a");
+        }
+        String markers = lake.resolve("silver_deletes").toString();
+        TableProperties.set(markers, "delta.appendOnly", "true");
+        long bronzeVersion = DeltaTable.open(lake.resolve("bronze").toString(), Map.of()).snapshot().version();
+
+        hub.send("a", Orders.json("a", "BACK", 2)); // a re-insert clears the marker: a remove
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline(lake))) {
+            assertThatThrownBy(driver::runOneBatch).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining(markers)
+                    .hasMessageContaining("delta.appendOnly = true")
+                    .hasMessageContaining("delete markers");
+        }
+        assertThat(DeltaTable.open(lake.resolve("bronze").toString(), Map.of()).snapshot().version())
+                .as("bronze took nothing").isEqualTo(bronzeVersion);
+    }
 }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,6 +82,8 @@ import org.jspecify.annotations.Nullable;
  * appear in {@link #toString()}, logs or messages.
  */
 public final class KafkaSource implements GapCheckingSource {
+    /** {@code group.protocol}: {@code classic}, or {@code consumer} for KIP-848's protocol (Kafka 4 brokers). */
+    private static final String GROUP_PROTOCOL = "group.protocol";
     /**
      * Fetch settings the source uses unless {@link #withConsumerProperty} overrides them: larger polls
      * and fetches than Kafka's defaults (500 records, 1 MiB per partition, 50 MiB per fetch), because a
@@ -451,6 +454,15 @@ public final class KafkaSource implements GapCheckingSource {
         // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         c.putAll(spec.consumerProperties());
+        // Cooperative incremental rebalancing: when an instance joins or leaves, the others keep the
+        // partitions that stay theirs and go on committing, instead of all giving up every partition
+        // first. Unless the user chose an assignor, or the consumer group protocol of KIP-848
+        // (group.protocol=consumer), where the broker assigns and the setting is refused.
+        boolean brokerAssigns = "consumer".equalsIgnoreCase(String.valueOf(c.get(GROUP_PROTOCOL)));
+        if (!brokerAssigns) {
+            c.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    CooperativeStickyAssignor.class.getName());
+        }
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         return c;

@@ -30,6 +30,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.StringJoiner;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -68,6 +69,8 @@ public final class SilverStage {
     private final long targetFileRows;
     private final List<String> partitionColumns;
     private final @Nullable DeleteMarkers markers;
+    /** The delete markers' table, null when the strategy keeps none: checked at open. */
+    private final @Nullable Table deleteMarkerTable;
     /** Silver's change feed, null when the pipeline writes none. */
     private final @Nullable ChangeFeed changeFeed;
     /** Built by {@link #open()}, which decides the stored columns from the table; it holds the batch merger. */
@@ -132,6 +135,7 @@ public final class SilverStage {
         this.workers = workers;
         this.targetFileRows = pipeline.targetFileRows();
         this.markers = deleteMarkers(pipeline, deleteMarkers, workers);
+        this.deleteMarkerTable = markers == null ? null : deleteMarkers;
         this.changeFeed = changeFeed == null ? null
                 : new ChangeFeed(silver, changeFeed, key, strategy instanceof HistoryStrategy, targetFileRows,
                         pipelineName);
@@ -183,6 +187,12 @@ public final class SilverStage {
         if (Tables.appendOnly(before.properties())) {
             // before bronze commits anything: every merge would be refused after it did
             throw Tables.appendOnlyRefuses(silver.location(), "the file rewrites of every silver merge");
+        }
+        TableSnapshot markerTable = deleteMarkerTable == null ? null : deleteMarkerTable.snapshot();
+        if (markerTable != null && markerTable.version() >= 0 && Tables.appendOnly(markerTable.properties())) {
+            // the markers of re-inserted keys and expired ones are removed, by merges and compactions
+            throw Tables.appendOnlyRefuses(Objects.requireNonNull(deleteMarkerTable).location(),
+                    "the removal of delete markers that a key's re-insert clears or that expired");
         }
         Tables.refuseMismatch(before, recorded(), this::mismatch);
         SilverColumns beforeColumns = SilverColumns.of(schema, strategy, before.schema().orElse(null));

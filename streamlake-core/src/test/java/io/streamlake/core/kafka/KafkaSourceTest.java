@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /** The source's configuration, without a broker; the behaviour is tested against a real one in the testkit. */
@@ -30,6 +31,26 @@ class KafkaSourceTest {
         assertThat(source.withGroupId("lag").consumerConfig("orders-ingest")).containsEntry("group.id", "lag");
         assertThat(source.consumerConfig("p")).containsEntry("max.poll.records",
                 KafkaSource.FETCH_DEFAULTS.get("max.poll.records"));
+    }
+
+    @Test
+    void rebalancingIsCooperativeUnlessTheUserChoseAnAssignorOrTheBrokersProtocol() {
+        KafkaSource source = KafkaSource.topics("localhost:9092", "orders");
+        assertThat(source.consumerConfig("p")).containsEntry("partition.assignment.strategy",
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        assertThat(source.withConsumerProperty("partition.assignment.strategy",
+                "org.apache.kafka.clients.consumer.RangeAssignor").consumerConfig("p"))
+                .containsEntry("partition.assignment.strategy", "org.apache.kafka.clients.consumer.RangeAssignor");
+        // KIP-848: the broker assigns, and the consumer refuses an assignor beside group.protocol=consumer
+        assertThat(source.withConsumerProperty("group.protocol", "consumer").consumerConfig("p"))
+                .containsEntry("group.protocol", "consumer").doesNotContainKey("partition.assignment.strategy");
+        // the client accepts the settings as a whole (the reader gives the deserializers as instances)
+        for (KafkaSource s : List.of(source, source.withConsumerProperty("group.protocol", "consumer"))) {
+            Map<String, Object> config = new java.util.HashMap<>(s.consumerConfig("p"));
+            config.put("key.deserializer", ByteArrayDeserializer.class);
+            config.put("value.deserializer", ByteArrayDeserializer.class);
+            new org.apache.kafka.clients.consumer.ConsumerConfig(config);
+        }
     }
 
     @Test

@@ -87,6 +87,80 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
         Orders.assertSilverHoldsLatestStatus(silver, EVENTS);
     }
 
+    @Test
+    void instancesThatJoinAndLeaveMoveOnlyThePartitionsTheyTakeOrGiveBackCooperatively() throws Exception {
+        String topic = "cooperative";
+        kafka.createTopic(topic, 6);
+        String bronze = lake.resolve("bronze").toString();
+        String silver = lake.resolve("silver").toString();
+        Thread producer = new Thread(() -> produce(topic), "producer");
+        producer.start();
+        List<PipelineRun> runs = new java.util.ArrayList<>();
+        try {
+            Map<String, java.util.Set<Integer>> before = Map.of();
+            for (String instance : List.of("a", "b", "c")) {
+                runs.add(pipeline(instance(topic, instance), bronze, silver).start());
+                int members = runs.size();
+                await(members + " instances share the partitions", () -> assignment().size() == members
+                        && assignment().values().stream().mapToInt(java.util.Set::size).sum() == 6);
+                Map<String, java.util.Set<Integer>> now = assignment();
+                assertThat(group().partitionAssignor()).isEqualTo("cooperative-sticky");
+                // an instance that was there only gave partitions away: it kept the rest
+                for (Map.Entry<String, java.util.Set<Integer>> e : before.entrySet()) {
+                    assertThat(e.getValue()).as("instance %s", e.getKey()).containsAll(now.get(e.getKey()));
+                }
+                before = now;
+            }
+            runs.remove(2).close(); // c leaves: a and b keep theirs and take c's
+            await("two instances take over c's partitions", () -> assignment().size() == 2
+                    && assignment().values().stream().mapToInt(java.util.Set::size).sum() == 6);
+            Map<String, java.util.Set<Integer>> after = assignment();
+            for (String instance : List.of("a", "b")) {
+                assertThat(after.get(instance)).as("instance %s", instance).containsAll(before.get(instance));
+            }
+            producer.join();
+            DeltaTable bronzeTable = DeltaTable.open(bronze, Map.of());
+            Map<Integer, Long> ends = kafka.endOffsets(topic);
+            await("a and b catch up", () -> ends.entrySet().stream().allMatch(e -> bronzeTable.snapshot()
+                    .transaction("scale/" + topic + "/" + e.getKey()).orElse(-1) == e.getValue() - 1));
+        } finally {
+            runs.forEach(PipelineRun::close);
+        }
+        List<Map<String, Object>> rows = KernelReader.rows(bronze);
+        assertThat(rows.stream().map(r -> r.get("partition") + "@" + r.get("position")).distinct()).hasSize(EVENTS);
+        assertThat(rows).hasSize(EVENTS);
+        Orders.assertSilverHoldsLatestStatus(silver, EVENTS);
+    }
+
+    /** An instance of the pipeline's source: its consumer's client id names it in the group. */
+    private static KafkaSource instance(String topic, String name) {
+        return KafkaSource.topics(kafka.bootstrapServers(), topic).withConsumerProperty("client.id", name)
+                .withConsumerProperty("session.timeout.ms", "6000")
+                .withConsumerProperty("heartbeat.interval.ms", "500");
+    }
+
+    private static org.apache.kafka.clients.admin.ConsumerGroupDescription group() {
+        try {
+            return kafka.admin().describeConsumerGroups(List.of("scale")).all().get(30, TimeUnit.SECONDS).get("scale");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return each member's partitions, by client id */
+    private static Map<String, java.util.Set<Integer>> assignment() {
+        Map<String, java.util.Set<Integer>> by = new HashMap<>();
+        for (org.apache.kafka.clients.admin.MemberDescription m : group().members()) {
+            java.util.Set<Integer> partitions = new java.util.TreeSet<>();
+            m.assignment().topicPartitions().forEach(tp -> partitions.add(tp.partition()));
+            by.merge(m.clientId(), partitions, (x, y) -> {
+                x.addAll(y);
+                return x;
+            });
+        }
+        return by;
+    }
+
     private static Pipeline pipeline(Source source, String bronze, String silver) {
         return Pipeline.from(source).bronze(bronze).silver(silver, "order_id")
                 .withSchema(Orders.SCHEMA)
