@@ -109,6 +109,24 @@ public interface SourceReader extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * Whether this reader holds the source's first partition (Kafka: partition 0 of the first
+     * subscribed topic, by name), which a consumer group gives to one member at a time. When several
+     * instances of a pipeline share a source, the engine lets only that instance merge silver; the
+     * others ingest bronze, and the holder merges their commits too. When the holder dies, the group
+     * gives the partition to another member, which takes over silver.
+     *
+     * <p>Called from the engine's threads, often: it must answer from what the reader already knows (a
+     * field its assignment callbacks keep), never with a call to the source. The default, true, suits a
+     * source that one instance reads alone; where every instance says true, each merges silver and
+     * Delta's commit race keeps the result right, at the cost of the losers' work.
+     *
+     * @return true if this instance is the one to merge silver
+     */
+    default boolean holdsFirstPartition() {
+        return true;
+    }
+
     /** Releases connections. */
     @Override
     void close();

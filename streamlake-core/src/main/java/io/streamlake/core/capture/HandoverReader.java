@@ -26,8 +26,9 @@ final class HandoverReader implements SourceReader {
 
     private final HandoverSource source;
     private final SourceContext context;
-    private @Nullable CaptureReader archive;
-    private @Nullable SourceReader live;
+    // Volatile: written by the thread that polls, read by holdsFirstPartition() from the engine's others.
+    private volatile @Nullable CaptureReader archive;
+    private volatile @Nullable SourceReader live;
     /** Per partition, the archive's last position, until the first live record of it was checked. */
     private final Map<SourcePartition, Long> unchecked = new HashMap<>();
 
@@ -107,6 +108,13 @@ final class HandoverReader implements SourceReader {
         } else if (live != null) {
             live.rewind();
         }
+    }
+
+    /** The archive is read by one instance; once live, the live reader's group decides. */
+    @Override
+    public boolean holdsFirstPartition() {
+        SourceReader l = live;
+        return archive != null || l == null || l.holdsFirstPartition();
     }
 
     @Override

@@ -45,6 +45,11 @@ final class EngineRun implements PipelineRun {
     private static final int COMPACTION_CHECK_BATCHES = 10;
     /** The first vacuum of a run comes this long after it starts, or after the interval if shorter. */
     private static final long FIRST_VACUUM_DELAY_MILLIS = 60_000;
+    /**
+     * How long silver's thread waits for a batch of its own before it looks for other instances'
+     * bronze commits to merge (scale-out): a bronze snapshot, a listing of the log, each time.
+     */
+    private static final Duration IDLE_MERGE_CHECK = Duration.ofSeconds(1);
     /** How often a waiting pause looks again at a run that may have ended meanwhile. */
     private static final long PAUSE_RECHECK_MILLIS = 50;
 
@@ -182,7 +187,27 @@ final class EngineRun implements PipelineRun {
     private void mergeSilver(MicroBatchEngine engine) {
         try {
             long merges = 0;
-            while (engine.awaitSilverWork()) {
+            while (true) {
+                int work = engine.awaitSilverWork(IDLE_MERGE_CHECK);
+                if (work < 0) {
+                    break;
+                }
+                if (work == 0) {
+                    // no batch of ours: merge other instances' bronze commits, if this instance merges silver
+                    synchronized (pauseLock) {
+                        if (pauseRequested) {
+                            continue;
+                        }
+                        silverBusy = true;
+                    }
+                    silverRows += engine.mergeOthers();
+                    silverVersion = engine.silverVersion();
+                    silverBusy = false;
+                    synchronized (pauseLock) {
+                        pauseLock.notifyAll();
+                    }
+                    continue;
+                }
                 silverBusy = true;
                 silverRows += engine.mergeSilver();
                 silverVersion = engine.silverVersion();

@@ -74,6 +74,12 @@ public final class MicroBatchEngine implements BatchEngine {
     /** Every table of the pipeline, for {@link #vacuum()}. */
     private final List<Table> tables;
     private final BronzeStage bronze;
+    private final Table bronzeTable;
+    /**
+     * The latest bronze version this instance committed (a batch or a compaction) or saw at open:
+     * written by the ingesting thread, read by the merging one ({@link #mergeOthers}).
+     */
+    private volatile long ownBronzeVersion = -1;
     private final @Nullable SilverStage silver;
     private final @Nullable Compactor bronzeCompactor;
     private final @Nullable Compactor silverCompactor;
@@ -124,6 +130,7 @@ public final class MicroBatchEngine implements BatchEngine {
         }
         this.listeners = new Listeners(pipeline.name(), all);
         this.bronze = new BronzeStage(pipeline, tables.bronze(), workers);
+        this.bronzeTable = tables.bronze();
         Table silverTable = tables.silver();
         this.silver = silverTable == null ? null
                 : new SilverStage(pipeline, tables.bronze(), silverTable, tables.quarantine(), tables.deleteMarkers(),
@@ -173,7 +180,12 @@ public final class MicroBatchEngine implements BatchEngine {
     }
 
     private int compactBronzeTable() {
-        return bronzeCompactor == null ? 0 : bronzeCompactor.compactIfWorthIt();
+        int replaced = bronzeCompactor == null ? 0 : bronzeCompactor.compactIfWorthIt();
+        if (replaced > 0) {
+            // (another instance's commit in between counts as ours: it is merged with the next one)
+            ownBronzeVersion = Math.max(ownBronzeVersion, bronzeTable.snapshot().version());
+        }
+        return replaced;
     }
 
     private int compactSilverTable() {
@@ -221,6 +233,7 @@ public final class MicroBatchEngine implements BatchEngine {
 
     private void openTablesAndSource() {
         long bronzeVersion = bronze.open();
+        ownBronzeVersion = bronzeVersion;
         if (silver != null) {
             silver.open();
             // A crash between the bronze and the silver commit leaves silver behind: catch up first.
@@ -422,6 +435,7 @@ public final class MicroBatchEngine implements BatchEngine {
                 return new BatchResult(0, bronze.version(), 0, true, 0, 0);
             }
             version = committed.getAsLong();
+            ownBronzeVersion = version;
         } finally {
             r.batchSettled();
         }
@@ -454,13 +468,15 @@ public final class MicroBatchEngine implements BatchEngine {
         HeldBatches held = new HeldBatches();
         List<SilverFeed.Committed> taken = f.take(held);
         try {
-            long changed = s.catchUp(f.bronzeVersion(), held);
+            // scaled out, the instance that holds the source's first partition merges for all
+            boolean writer = silverWriter();
+            long changed = writer ? s.catchUp(f.bronzeVersion(), held) : 0;
             if (listeners.any() && !taken.isEmpty()) {
                 SilverStage.Work work = s.lastWork();
                 for (int i = 0; i < taken.size(); i++) {
                     SilverFeed.Committed c = taken.get(i);
                     // the catch-up's figures go with the last batch it covered, so that sums over events add up
-                    boolean last = i == taken.size() - 1;
+                    boolean last = i == taken.size() - 1 && writer;
                     listeners.fire(batchCommitted(c.event(), c.bytes(), c.version(),
                             last ? work : SilverStage.Work.NONE, System.nanoTime() - c.event().committedAtNanos()));
                 }
@@ -468,6 +484,50 @@ public final class MicroBatchEngine implements BatchEngine {
             return changed;
         } finally {
             f.merged(taken.size());
+        }
+    }
+
+    /** @return whether this instance merges silver: it holds the source's first partition (or reads alone) */
+    private boolean silverWriter() {
+        PrefetchingReader r = reader;
+        return r == null || r.holdsFirstPartition();
+    }
+
+    /**
+     * On the merging thread, while no batch of this instance waits: merges the bronze commits of the
+     * pipeline's other instances, when this is the instance that merges silver and bronze has moved
+     * past what this one knows of (its own commits and compactions). No {@code BatchCommitted} event:
+     * those batches are the other instances'.
+     *
+     * @return silver rows changed
+     */
+    public long mergeOthers() {
+        SilverStage s = silver;
+        if (s == null || feed == null || !silverWriter()) {
+            return 0;
+        }
+        return failureRecorded(() -> {
+            long latest = bronzeTable.snapshot().version();
+            return latest > ownBronzeVersion ? s.catchUp(latest, null) : 0L;
+        });
+    }
+
+    /**
+     * Waits for a batch to merge, at most {@code timeout}.
+     *
+     * @return 1 when one is queued, 0 when the time passed, -1 when there will be none (no silver, or
+     *     bronze finished and everything is merged, or a step failed)
+     */
+    public int awaitSilverWork(Duration timeout) {
+        SilverFeed f = feed;
+        if (f == null) {
+            return -1;
+        }
+        try {
+            return f.awaitWork(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EngineErrors.interruptedWaitingForSilver(pipeline.name(), e);
         }
     }
 

@@ -245,6 +245,12 @@ final class PrefetchingReader implements SourceReader {
     }
 
     /** Drops any fetched batch (nothing of it was committed), then rewinds the reader. */
+    /** Asked from any thread: the delegate answers from a field its own callbacks keep. */
+    @Override
+    public boolean holdsFirstPartition() {
+        return delegate.holdsFirstPartition();
+    }
+
     @Override
     public void rewind() {
         batchSettled(); // the fetch may be waiting on a marker

@@ -128,6 +128,25 @@ final class SilverFeed {
     }
 
     /**
+     * Waits for a batch to merge, at most {@code timeoutMillis}.
+     *
+     * @return 1 when one is queued, 0 when the time passed without one, -1 once {@link #finish
+     *     finished} and drained, or failed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    synchronized int awaitWork(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (queued.isEmpty() && !finished && failure == null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return 0;
+            }
+            wait(Math.max(1, left / 1_000_000L));
+        }
+        return !queued.isEmpty() && failure == null ? 1 : -1;
+    }
+
+    /**
      * Takes every queued batch for one catch-up: their records go into {@code held} (those kept in
      * memory), and the caller reports them {@link #merged} when done.
      *

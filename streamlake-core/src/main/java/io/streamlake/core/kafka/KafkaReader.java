@@ -125,6 +125,11 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     private boolean subscribed;
     private Duration subscribedAfter = Duration.ZERO;
     private boolean assignedOnce;
+    /**
+     * Whether the assignment holds the first partition (see {@link #holdsFirstPartition()}): written by
+     * the assignment callbacks, on the thread that polls, read by the engine's other threads.
+     */
+    private volatile boolean holdsFirst;
     private boolean commitFailing;
     private boolean hadRecords;
     private boolean slowStartLogged;
@@ -592,9 +597,23 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         return behind;
     }
 
+    /** Partition 0 of the first subscribed topic by name: the group gives it to one member at a time. */
+    @Override
+    public boolean holdsFirstPartition() {
+        return holdsFirst;
+    }
+
+    /** In an assignment callback, on the polling thread: looks at the consumer's whole assignment. */
+    private void noteFirstPartition() {
+        java.util.Set<String> topics = consumer.subscription();
+        holdsFirst = !topics.isEmpty()
+                && consumer.assignment().contains(new TopicPartition(java.util.Collections.min(topics), 0));
+    }
+
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
         assignedOnce = true;
+        noteFirstPartition();
         if (assigned.isEmpty()) {
             return;
         }
@@ -608,11 +627,17 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+        if (revoked.stream().anyMatch(tp -> tp.partition() == 0)) {
+            holdsFirst = false; // the assignment still lists revoked partitions during the callback
+        }
         dropGathered(revoked);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
+        if (lost.stream().anyMatch(tp -> tp.partition() == 0)) {
+            holdsFirst = false;
+        }
         dropGathered(lost);
     }
 
