@@ -63,6 +63,40 @@ class CompactionTest {
         }
     }
 
+    /**
+     * A streaming run compacts bronze on its maintenance thread, beside bronze's appends, which go on;
+     * the two commit side by side and the table holds every event once.
+     */
+    @Test
+    void aStreamingRunCompactsBronzeBesideItsAppends(@TempDir Path lake) throws Exception {
+        String bronze = lake.resolve("bronze").toString();
+        Pipeline p = Pipeline.from(hub).bronze(bronze).silver(lake.resolve("silver").toString(), "order_id")
+                .withSchema(Orders.SCHEMA).withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withTargetFileRows(200).withCompaction(3).withMaxBatchRecords(5)
+                .withPollTimeout(java.time.Duration.ofMillis(10));
+        int events = 600;
+        try (io.streamlake.PipelineRun run = p.start()) {
+            for (int n = 0; n < events; n++) {
+                hub.send(Orders.key(n), Orders.event(n));
+                if (n % 20 == 0) {
+                    Thread.sleep(2); // batches of every size, while compactions run
+                }
+            }
+            io.streamlake.core.delta.DeltaTable table = io.streamlake.core.delta.DeltaTable.open(bronze, Map.of());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (run.progress().eventsIngested() < events || table.history(0, table.snapshot().version()).stream()
+                    .noneMatch(c -> String.valueOf(c.userMetadata()).contains("\"flow\":\"compaction\""))) {
+                assertThat(System.nanoTime()).as("every event in bronze, and a compaction, within 60 s")
+                        .isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+        List<Map<String, Object>> rows = KernelReader.rows(bronze);
+        assertThat(rows).hasSize(events);
+        assertThat(rows.stream().map(r -> r.get("partition") + "@" + r.get("position")).distinct()).hasSize(events);
+        Orders.assertSilverHoldsLatestStatus(lake.resolve("silver").toString(), events);
+    }
+
     @Test
     void nothingHappensBelowTheThresholdOrWhenTurnedOff() {
         Pipeline p = Pipeline.from(hub).bronze("b").silver("s", "order_id").withSchema(Orders.SCHEMA)

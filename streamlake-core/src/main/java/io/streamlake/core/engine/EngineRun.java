@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * ends; a failure of either thread ends both, and the run fails with the first failure (the
  * other's, if any, suppressed in it).
  *
+ * <p>A third thread ({@code streamlake-maintenance-<name>}) compacts bronze when the pipeline's thread
+ * asks and vacuums the tables every interval, beside both.
+ *
  * <p>A {@link #pause()} holds each thread between its batches: bronze at the top of its loop, before
  * it polls, and silver once it has merged every bronze commit (bronze being held, no more come); the
  * caller returns when both are there.
@@ -58,8 +61,6 @@ final class EngineRun implements PipelineRun {
     private final PipelineTables tables;
     private final Thread thread;
     private final CountDownLatch done = new CountDownLatch(1);
-    /** Counted down when the run's work ends: the maintenance thread stops waiting and ends. */
-    private final CountDownLatch ending = new CountDownLatch(1);
     private final long startNanos = System.nanoTime();
     private volatile boolean stopRequested;
     /** Guards the pause's state; each wait on it is for a change the other side signals under it. */
@@ -69,6 +70,12 @@ final class EngineRun implements PipelineRun {
     private boolean bronzeHeld;
     /** The silver thread is merging or compacting (not waiting for work). */
     private volatile boolean silverBusy;
+    /** Bronze's compaction is due: the pipeline's thread asks, the maintenance thread does it. */
+    private boolean bronzeCompactionDue;
+    /** The maintenance thread is compacting or vacuuming. */
+    private boolean maintenanceBusy;
+    /** The run's work ended: the maintenance thread ends. */
+    private boolean maintenanceEnds;
     private volatile PipelineProgress.State state = PipelineProgress.State.STARTING;
     private volatile @Nullable Throwable failure;
     /** Set once the failure reached the caller, so close() after a failed await does not throw it twice. */
@@ -113,7 +120,7 @@ final class EngineRun implements PipelineRun {
                 merger.setDaemon(thread.isDaemon());
                 merger.start();
             }
-            Thread maintenance = pipeline.vacuumInterval().isEmpty() ? null
+            Thread maintenance = pipeline.vacuumInterval().isEmpty() && pipeline.compactionMinFiles() == 0 ? null
                     : new Thread(() -> maintain(engine), "streamlake-maintenance-" + pipeline.name());
             if (maintenance != null) {
                 maintenance.setDaemon(thread.isDaemon());
@@ -128,7 +135,10 @@ final class EngineRun implements PipelineRun {
                 if (merger != null) {
                     joinUninterruptibly(merger);
                 }
-                ending.countDown();
+                synchronized (pauseLock) {
+                    maintenanceEnds = true;
+                    pauseLock.notifyAll();
+                }
                 if (maintenance != null) {
                     joinUninterruptibly(maintenance);
                 }
@@ -171,8 +181,11 @@ final class EngineRun implements PipelineRun {
                 events += r.events();
                 bronzeVersion = engine.bronzeVersion();
                 if (++batches % COMPACTION_CHECK_BATCHES == 0) {
-                    engine.compactBronze();
-                    bronzeVersion = engine.bronzeVersion();
+                    // on the maintenance thread: a compaction's rewrite must not hold up the next poll
+                    synchronized (pauseLock) {
+                        bronzeCompactionDue = true;
+                        pauseLock.notifyAll();
+                    }
                 }
             } else if (mode == RunMode.UNTIL_CAUGHT_UP && !r.conflict() && engine.caughtUp()) {
                 break;
@@ -227,28 +240,55 @@ final class EngineRun implements PipelineRun {
     }
 
     /**
-     * The maintenance thread: vacuums the tables every interval, until the run's work ends. A vacuum
-     * commits nothing, so it runs beside both steps without delaying either; a paused run skips it.
+     * The maintenance thread, until the run's work ends: compacts bronze when the pipeline's thread
+     * asks (every few batches), and vacuums the tables every interval. Neither holds up a batch: a
+     * vacuum commits nothing, and a compaction's commit only rearranges files, so it commits beside
+     * bronze's appends (or gives way to them). A paused run does neither, and a pause waits for the one
+     * in progress. A failure is logged and the next one tries again.
      */
     private void maintain(MicroBatchEngine engine) {
-        long every = pipeline.vacuumInterval().orElseThrow().toMillis();
-        long delay = Math.min(every, FIRST_VACUUM_DELAY_MILLIS);
+        long every = pipeline.vacuumInterval().map(Duration::toMillis).orElse(Long.MAX_VALUE);
+        long nextVacuum = every == Long.MAX_VALUE ? Long.MAX_VALUE
+                : System.currentTimeMillis() + Math.min(every, FIRST_VACUUM_DELAY_MILLIS);
         try {
-            while (!ending.await(delay, TimeUnit.MILLISECONDS)) {
-                delay = every;
+            while (true) {
+                boolean compact;
+                boolean vacuum;
                 synchronized (pauseLock) {
-                    if (pauseRequested) {
-                        continue;
+                    while (!maintenanceEnds && (pauseRequested
+                            || !bronzeCompactionDue && System.currentTimeMillis() < nextVacuum)) {
+                        long untilVacuum = nextVacuum - System.currentTimeMillis();
+                        pauseLock.wait(pauseRequested ? 0 : Math.max(1, Math.min(untilVacuum, Integer.MAX_VALUE)));
+                    }
+                    if (maintenanceEnds) {
+                        return;
+                    }
+                    compact = bronzeCompactionDue;
+                    bronzeCompactionDue = false;
+                    vacuum = System.currentTimeMillis() >= nextVacuum;
+                    maintenanceBusy = true;
+                }
+                try {
+                    if (compact) {
+                        engine.compactBronzeBeside();
+                    }
+                    if (vacuum) {
+                        nextVacuum = System.currentTimeMillis() + every;
+                        Vacuumed v = engine.vacuum();
+                        LOG.debug("{} vacuumed {} files, {} bytes", pipeline.name(), v.files(), v.bytes());
+                    }
+                } finally {
+                    synchronized (pauseLock) {
+                        maintenanceBusy = false;
+                        pauseLock.notifyAll(); // a pause may wait for it
                     }
                 }
-                Vacuumed v = engine.vacuum();
-                LOG.debug("{} vacuumed {} files, {} bytes", pipeline.name(), v.files(), v.bytes());
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the thread ends; the next run vacuums
+            Thread.currentThread().interrupt(); // the thread ends; the next run maintains
         } catch (RuntimeException e) {
-            LOG.warn("{}: the maintenance thread stopped; the next run vacuums again: {}", pipeline.name(),
-                    e.getMessage(), e);
+            LOG.warn("{}: the maintenance thread stopped; the next run maintains the tables again: {}",
+                    pipeline.name(), e.getMessage(), e);
         }
     }
 
@@ -280,7 +320,7 @@ final class EngineRun implements PipelineRun {
             pauseLock.notifyAll();
             try {
                 // bronze held between batches, and silver idle: with bronze held, nothing comes to merge
-                while (!(bronzeHeld && !silverBusy && silverLagZero())) {
+                while (!(bronzeHeld && !silverBusy && !maintenanceBusy && silverLagZero())) {
                     if (done.getCount() == 0) {
                         pauseRequested = false;
                         rethrowFailure();

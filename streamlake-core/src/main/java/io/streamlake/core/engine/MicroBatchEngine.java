@@ -57,8 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #ingestOnce} (with {@link #awaitSilverRoom}, {@link #compactBronze} and
  * {@link #finishSilver}) is called by one thread at a time, the ingesting one; {@link #mergeSilver}
- * (with {@link #awaitSilverWork} and {@link #compactSilver}) by one thread at a time, the merging
- * one, which may be the same thread or another running at the same time. {@link #open()},
+ * (with {@link #awaitSilverWork}, {@link #mergeOthers} and {@link #compactSilver}) by one thread at a
+ * time, the merging one, which may be the same thread or another running at the same time;
+ * {@link #compactBronzeBeside} and {@link #vacuum} by a third (a run's maintenance thread), beside both,
+ * as their commits only rearrange or remove nothing the others read. {@link #open()},
  * {@link #runOnce}, {@link #compact()} and {@link #close()} are called while neither step runs. The
  * two steps share only what is safe to share: the tables (safe for concurrent use), the
  * {@link SilverFeed} (its monitor), the {@link Workers} (any number of callers), the listeners
@@ -177,6 +179,23 @@ public final class MicroBatchEngine implements BatchEngine {
      */
     public int compactSilver() {
         return failureRecorded(this::compactSilverTable);
+    }
+
+    /**
+     * Bronze's compaction on a thread beside the ingesting one (the run's maintenance thread): its
+     * commit only rearranges files, so bronze's appends go on meanwhile. A failure is logged, not the
+     * run's: the next compaction tries again.
+     *
+     * @return files replaced
+     */
+    public int compactBronzeBeside() {
+        try {
+            return compactBronzeTable();
+        } catch (RuntimeException e) {
+            LOG.warn("compaction of bronze of {} failed; the next one tries again: {}", pipeline.name(),
+                    e.getMessage(), e);
+            return 0;
+        }
     }
 
     private int compactBronzeTable() {
