@@ -1,6 +1,7 @@
 package io.streamlake.core.silver;
 
 import io.streamlake.core.util.CommitNotes;
+import io.streamlake.core.util.FileSequence;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.merge.HistoryStrategy;
@@ -283,11 +284,10 @@ final class ChangeFeed {
         private final Schema schema;
         private final int columns;
         private final int identity;
-        private final List<DataFile> files = new ArrayList<>();
+        private final FileSequence files;
         private final Map<String, Long> counts = new LinkedHashMap<>();
         /** Which of a key's rows before were paired with a row after; reused for every key. */
         private final BitSet paired = new BitSet();
-        private @Nullable DataFileWriter writer;
         /** The version being compared; set before its first row. */
         @Nullable FileChanges version;
 
@@ -295,6 +295,7 @@ final class ChangeFeed {
             this.schema = schema;
             this.columns = stored.size();
             this.identity = identityColumn == null ? -1 : stored.indexOf(identityColumn);
+            this.files = new FileSequence(() -> feed.newDataFile(schema));
         }
 
         /** Writes the changes of one key: its rows before and after the version. */
@@ -338,36 +339,22 @@ final class ChangeFeed {
             values[columns] = type;
             values[columns + 1] = v.version();
             values[columns + 2] = v.timestamp();
-            DataFileWriter w = writer;
-            if (w == null) {
-                w = feed.newDataFile(schema);
-                writer = w;
-            }
+            DataFileWriter w = files.current();
             w.write(Row.of(schema, values));
             counts.merge(type, 1L, Long::sum);
             if (w.rowCount() >= targetFileRows) {
-                files.add(w.finish());
-                writer = null;
+                files.cut();
             }
         }
 
         List<DataFile> finish() {
-            DataFileWriter w = writer;
-            if (w != null) {
-                files.add(w.finish());
-                writer = null;
-            }
-            return files;
+            return files.finish();
         }
 
         /** Abandons the file being written; finished files are orphans, which vacuum removes. */
         @Override
         public void close() {
-            DataFileWriter w = writer;
-            writer = null;
-            if (w != null) {
-                w.close();
-            }
+            files.close();
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.core.util.FileSequence;
 import io.streamlake.core.util.MemoryBudget;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.schema.Row;
 import io.streamlake.table.DataFile;
-import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
 import io.streamlake.schema.Schema;
@@ -205,9 +205,9 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
                 + FIXED_VALUE_BYTES * (columns.declared().size() - variable.length);
         private final Set<String> distinct = Set.copyOf(key.columns());
         private final List<Row> held = new ArrayList<>();
-        private final List<DataFile> written = new ArrayList<>();
+        private final FileSequence files = new FileSequence(
+                () -> table.newDataFile(columns.stored(), Map.of(), distinct));
         private boolean streaming;
-        private @Nullable DataFileWriter writer;
         private @Nullable Row last;
         private boolean cutDue;
         private long fileRows;
@@ -257,19 +257,15 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         }
 
         private void put(Row row) {
-            DataFileWriter w = writer;
-            if (w != null && cutDue && key.compare(last, row) != 0) {
-                written.add(w.finish());
-                w = null;
+            if (files.writing() && cutDue && key.compare(last, row) != 0) {
+                files.cut();
             }
-            if (w == null) {
-                w = table.newDataFile(columns.stored(), Map.of(), distinct);
-                writer = w;
+            if (!files.writing()) {
                 fileRows = 0;
                 fileBytes = 0;
                 cutDue = false;
             }
-            w.write(columns.narrow(row));
+            files.current().write(columns.narrow(row));
             long b = fixed + SilverFiles.bytes(row, variable);
             fileRows++;
             fileBytes += b;
@@ -304,22 +300,13 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
             if (parallel) {
                 return write(held, true);
             }
-            DataFileWriter w = writer;
-            if (w != null) {
-                writer = null;
-                written.add(w.finish());
-            }
-            return written;
+            return files.finish();
         }
 
         /** Abandons the file being written, if {@link #finish} was not called. */
         @Override
         public void close() {
-            DataFileWriter w = writer;
-            writer = null;
-            if (w != null) {
-                w.close();
-            }
+            files.close();
         }
     }
 
