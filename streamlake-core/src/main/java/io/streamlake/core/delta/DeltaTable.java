@@ -409,14 +409,12 @@ public final class DeltaTable implements Table, BronzeFiles {
     public List<TableChange> changes(long fromVersion, long toVersion) {
         List<TableChange> changes = new ArrayList<>();
         readVersions(fromVersion, toVersion, true, (latest, v) -> {
-            StructType struct = latest.getMetadata().getSchema();
-            Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+            Map<String, DataType> types = statsTypes(latest);
             List<DataFile> added = new ArrayList<>();
             try (CloseableIterator<Action> actions = v.getActionsIterator()) {
                 while (actions.hasNext()) {
                     if (actions.next() instanceof AddFile add && add.isDataChange()) {
-                        added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
-                                add.getPartitionValues()));
+                        added.add(dataFile(add, types));
                     }
                 }
             }
@@ -431,8 +429,7 @@ public final class DeltaTable implements Table, BronzeFiles {
     public List<FileChanges> fileChanges(long fromVersion, long toVersion) {
         List<FileChanges> out = new ArrayList<>();
         readVersions(fromVersion, toVersion, true, (latest, v) -> {
-            StructType struct = latest.getMetadata().getSchema();
-            Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+            Map<String, DataType> types = statsTypes(latest);
             List<DataFile> added = new ArrayList<>();
             List<RemoveFile> removes = new ArrayList<>();
             Instant timestamp = null;
@@ -440,8 +437,7 @@ public final class DeltaTable implements Table, BronzeFiles {
                 while (actions.hasNext()) {
                     Action a = actions.next();
                     if (a instanceof AddFile add && add.isDataChange()) {
-                        added.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
-                                add.getPartitionValues()));
+                        added.add(dataFile(add, types));
                     } else if (a instanceof RemoveFile remove && remove.isDataChange()) {
                         removes.add(remove);
                     } else if (a instanceof CommitInfo info) {
@@ -473,12 +469,21 @@ public final class DeltaTable implements Table, BronzeFiles {
         List<DataFile> out = new ArrayList<>(removes.size());
         for (RemoveFile r : removes) {
             AddFile add = before.get(r.getPath());
-            out.add(add != null
-                    ? DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues())
+            out.add(add != null ? dataFile(add, types)
                     : DeltaStats.parse(r.getPath(), r.getSize().orElse(0L), null, types,
                             r.getPartitionValues() == null ? Map.of() : r.getPartitionValues()));
         }
         return out;
+    }
+
+    /** @return the column types the statistics of the snapshot's files are read with */
+    private static Map<String, DataType> statsTypes(Snapshot s) {
+        StructType struct = s.getMetadata().getSchema();
+        return struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
+    }
+
+    private static DataFile dataFile(AddFile add, Map<String, DataType> types) {
+        return DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types, add.getPartitionValues());
     }
 
     /** When a version without a commitInfo (another writer's) was committed: its log file's time, as Delta takes it. */

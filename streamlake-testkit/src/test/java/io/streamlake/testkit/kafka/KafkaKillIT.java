@@ -15,11 +15,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -275,22 +273,8 @@ class KafkaKillIT extends EmbeddedKafkaTest {
         }
     }
 
-    private static org.apache.kafka.clients.admin.ConsumerGroupDescription group() {
-        try {
-            return kafka.admin().describeConsumerGroups(List.of("killed")).all().get(30, TimeUnit.SECONDS)
-                    .get("killed");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static Map<String, Set<Integer>> assignment() {
-        Map<String, Set<Integer>> by = new HashMap<>();
-        for (org.apache.kafka.clients.admin.MemberDescription m : group().members()) {
-            Set<Integer> partitions = by.computeIfAbsent(m.clientId(), k -> new TreeSet<>());
-            m.assignment().topicPartitions().forEach(tp -> partitions.add(tp.partition()));
-        }
-        return by;
+        return KafkaTesting.assignment(kafka, "killed");
     }
 
     private static int assigned() {

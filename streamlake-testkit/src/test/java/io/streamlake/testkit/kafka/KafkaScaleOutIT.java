@@ -140,25 +140,11 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
     }
 
     private static org.apache.kafka.clients.admin.ConsumerGroupDescription group() {
-        try {
-            return kafka.admin().describeConsumerGroups(List.of("scale")).all().get(30, TimeUnit.SECONDS).get("scale");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return KafkaTesting.group(kafka, "scale");
     }
 
-    /** @return each member's partitions, by client id */
     private static Map<String, java.util.Set<Integer>> assignment() {
-        Map<String, java.util.Set<Integer>> by = new HashMap<>();
-        for (org.apache.kafka.clients.admin.MemberDescription m : group().members()) {
-            java.util.Set<Integer> partitions = new java.util.TreeSet<>();
-            m.assignment().topicPartitions().forEach(tp -> partitions.add(tp.partition()));
-            by.merge(m.clientId(), partitions, (x, y) -> {
-                x.addAll(y);
-                return x;
-            });
-        }
-        return by;
+        return KafkaTesting.assignment(kafka, "scale");
     }
 
     private static Pipeline pipeline(Source source, String bronze, String silver) {

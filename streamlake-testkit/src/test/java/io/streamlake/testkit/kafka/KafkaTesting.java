@@ -23,4 +23,24 @@ final class KafkaTesting {
         }
         throw new AssertionError("the armed fault never fired");
     }
+
+    /** @return the consumer group as the broker describes it */
+    static org.apache.kafka.clients.admin.ConsumerGroupDescription group(EmbeddedKafka kafka, String group) {
+        try {
+            return kafka.admin().describeConsumerGroups(java.util.List.of(group)).all()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS).get(group);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot describe consumer group " + group, e);
+        }
+    }
+
+    /** @return each member's partitions, by the member's client id */
+    static java.util.Map<String, java.util.Set<Integer>> assignment(EmbeddedKafka kafka, String group) {
+        java.util.Map<String, java.util.Set<Integer>> by = new java.util.HashMap<>();
+        for (org.apache.kafka.clients.admin.MemberDescription m : group(kafka, group).members()) {
+            java.util.Set<Integer> partitions = by.computeIfAbsent(m.clientId(), k -> new java.util.TreeSet<>());
+            m.assignment().topicPartitions().forEach(tp -> partitions.add(tp.partition()));
+        }
+        return by;
+    }
 }
