@@ -287,12 +287,6 @@ class KafkaKillIT extends EmbeddedKafkaTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(200);
-        }
+        KafkaTesting.await(what, condition, 120);
     }
 }

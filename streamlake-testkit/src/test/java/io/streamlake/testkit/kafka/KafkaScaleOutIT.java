@@ -172,13 +172,7 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(200);
-        }
+        KafkaTesting.await(what, condition, 60);
     }
 
     /** Wraps a source so that, once armed, the next non-empty poll blocks with its batch until released. */

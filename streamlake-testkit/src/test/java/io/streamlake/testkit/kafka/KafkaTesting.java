@@ -43,4 +43,20 @@ final class KafkaTesting {
         }
         return by;
     }
+
+    /**
+     * Waits, looking every 200 ms, until the condition holds.
+     *
+     * @throws AssertionError naming what did not happen within {@code seconds}
+     */
+    static void await(String what, java.util.function.BooleanSupplier condition, int seconds)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
 }
