@@ -61,6 +61,9 @@ final class ChangeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
     /** The feed's progress marker: the last silver version whose changes it holds. */
     static final String MARKER = "streamlake.changeFeed";
+    /** The change types, in the order the commit note counts them. */
+    private static final List<String> TYPES = List.of(ChangeFeedLayout.INSERT, ChangeFeedLayout.UPDATE_PREIMAGE,
+            ChangeFeedLayout.UPDATE_POSTIMAGE, ChangeFeedLayout.DELETE);
 
     private final Table silver;
     private final Table feed;
@@ -156,7 +159,7 @@ final class ChangeFeed {
                 out.close();
                 throw e;
             }
-            commit(files, marker, silverVersion, out.counts);
+            commit(files, marker, silverVersion, out.counts());
             return;
         }
     }
@@ -285,7 +288,8 @@ final class ChangeFeed {
         private final int columns;
         private final int identity;
         private final FileSequence files;
-        private final Map<String, Long> counts = new LinkedHashMap<>();
+        /** Rows written by change type, in {@link #TYPES}' order: no boxing per row. */
+        private final long[] counts = new long[TYPES.size()];
         /** Which of a key's rows before were paired with a row after; reused for every key. */
         private final BitSet paired = new BitSet();
         /** The version being compared; set before its first row. */
@@ -341,7 +345,7 @@ final class ChangeFeed {
             values[columns + 2] = v.timestamp();
             DataFileWriter w = files.current();
             w.write(Row.of(schema, values));
-            counts.merge(type, 1L, Long::sum);
+            counts[TYPES.indexOf(type)]++;
             if (w.rowCount() >= targetFileRows) {
                 files.cut();
             }
@@ -349,6 +353,17 @@ final class ChangeFeed {
 
         List<DataFile> finish() {
             return files.finish();
+        }
+
+        /** @return the rows written by change type, those of none left out */
+        Map<String, Long> counts() {
+            Map<String, Long> byType = new LinkedHashMap<>();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] > 0) {
+                    byType.put(TYPES.get(i), counts[i]);
+                }
+            }
+            return byType;
         }
 
         /** Abandons the file being written; finished files are orphans, which vacuum removes. */
