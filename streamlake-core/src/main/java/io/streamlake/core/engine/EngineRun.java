@@ -203,6 +203,9 @@ final class EngineRun implements PipelineRun {
             while (true) {
                 int work = engine.awaitSilverWork(IDLE_MERGE_CHECK);
                 if (work < 0) {
+                    // the run ends: what this instance committed goes into silver before it does
+                    silverRows += engine.finishMerging();
+                    silverVersion = engine.silverVersion();
                     break;
                 }
                 if (work == 0) {

@@ -354,6 +354,26 @@ public final class MicroBatchEngine implements BatchEngine {
         }
     }
 
+    /**
+     * On the merging thread, once bronze handed over its last batch and the feed is drained: brings
+     * silver up to what this instance committed to bronze (and, when it merges silver, to what every
+     * instance did), so that a run that stops leaves its events in silver, also when another instance
+     * was merging silver meanwhile. A no-op after a failure, or when silver is there already.
+     *
+     * @return silver rows changed
+     */
+    public long finishMerging() {
+        SilverStage s = silver;
+        if (s == null || feed == null || failure.get() != null) {
+            return 0;
+        }
+        return failureRecorded(() -> {
+            // bronze's thread wrote its version before it finished the feed, whose monitor this thread took since
+            long upTo = silverWriter() ? bronzeTable.snapshot().version() : bronze.version();
+            return s.catchUp(upTo, null);
+        });
+    }
+
     /** Bronze hands over no more batches: the merging thread ends once it merged what it has. */
     public void finishSilver() {
         SilverFeed f = feed;

@@ -124,6 +124,7 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
             await("a and b catch up", () -> ends.entrySet().stream().allMatch(e -> bronzeTable.snapshot()
                     .transaction("scale/" + topic + "/" + e.getKey()).orElse(-1) == e.getValue() - 1));
         } finally {
+            // each run, as it stops, brings silver up to what it committed to bronze
             runs.forEach(PipelineRun::close);
         }
         List<Map<String, Object>> rows = KernelReader.rows(bronze);
