@@ -369,7 +369,12 @@ public final class MicroBatchEngine implements BatchEngine {
         }
         return failureRecorded(() -> {
             // bronze's thread wrote its version before it finished the feed, whose monitor this thread took since
-            long upTo = silverWriter() ? bronzeTable.snapshot().version() : bronze.version();
+            long upTo = bronze.version();
+            if (silverWriter()) {
+                // other instances' commits too, but not a version of our own compaction: it holds no data
+                long latest = bronzeTable.snapshot().version();
+                upTo = latest > ownBronzeVersion ? latest : upTo;
+            }
             return s.catchUp(upTo, null);
         });
     }
