@@ -594,10 +594,12 @@ public final class DeltaTable implements Table, BronzeFiles {
      */
     private static String operation(CommitInfo info) {
         String asked = info.getOperationParameters() == null ? null : info.getOperationParameters().get("operation");
-        if (asked != null && asked.length() >= 2 && asked.startsWith("\"") && asked.endsWith("\"")) {
-            return asked.substring(1, asked.length() - 1);
+        if (asked == null || !"Manual Update".equalsIgnoreCase(info.getOperation())) {
+            return info.getOperation();
         }
-        return info.getOperation();
+        // read back, the parameter is the JSON string's text; some readers keep its quotes
+        boolean quoted = asked.length() >= 2 && asked.startsWith("\"") && asked.endsWith("\"");
+        return quoted ? asked.substring(1, asked.length() - 1) : asked;
     }
 
     /** What one version's log gives, read with the latest snapshot in the range. */

@@ -46,6 +46,9 @@ class AppendOnlyTableTest {
         DataFile joined = Tables.writeFile(table, SCHEMA, List.of(Row.of(SCHEMA, 1L), Row.of(SCHEMA, 2L)));
         long compacted = table.newCommit().remove(first).remove(second).add(joined).rearrangeOnly().commit("OPTIMIZE");
         assertThat(compacted).isEqualTo(appended + 1);
+        // delta-standalone knows no OPTIMIZE: the log says Manual Update, the history what was asked for
+        assertThat(table.history(compacted, compacted)).singleElement()
+                .satisfies(c -> assertThat(c.operation()).isEqualTo("OPTIMIZE"));
         assertThat(KernelReader.rows(dir.toString())).hasSize(2);
 
         TableProperties.set(table.location(), "delta.appendOnly", "false");
