@@ -396,6 +396,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public boolean createTopic(String name, int partitions) {
         try {
             call(admin().createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all());
+            awaitLeaders(name, partitions);
             return true;
         } catch (TopicExistsException e) {
             int existing = partitionCount(name);
@@ -404,6 +405,38 @@ public final class EmbeddedKafka implements AutoCloseable {
                         + partitions, e);
             }
             return false;
+        }
+    }
+
+    /**
+     * Waits until the broker leads every partition of a new topic. The controller answers the creation
+     * before the broker has taken the partitions up; an idempotent producer whose first request comes
+     * in between is told NOT_LEADER_OR_FOLLOWER, and its retried first batch can then be refused as out
+     * of sequence until its delivery timeout (seen under load on two cores). A partition answers
+     * ListOffsets only once its leader is ready, as it answers Produce.
+     */
+    private void awaitLeaders(String topic, int partitions) {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                call(admin().listOffsets(request).all());
+                return;
+            } catch (org.apache.kafka.common.errors.RetriableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the embedded broker did not take up the partitions of topic "
+                            + topic + " within " + ADMIN_TIMEOUT, e);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", ie);
+                }
+            }
         }
     }
 
