@@ -290,11 +290,17 @@ public final class SilverStage {
         quarantinedNow = 0;
         Arrays.fill(passedNow, 0);
         Arrays.fill(failedNow, 0);
+        long lastConsumed = Long.MIN_VALUE;
         while (true) {
             TableSnapshot snapshot = silver.snapshot();
             long consumed = snapshot.transaction(appId).orElse(-1);
             if (consumed >= bronzeVersion) {
                 return changed;
+            }
+            if (consumed > lastConsumed) {
+                // the races lost so far moved silver on: only races lost without progress count
+                conflicts = 0;
+                lastConsumed = consumed;
             }
             recent.dropThrough(consumed);
             MergeInput in = gather(consumed, bronzeVersion, recent);
@@ -371,7 +377,9 @@ public final class SilverStage {
                 mergeFailed.clear();
             } catch (CommitConflictException e) {
                 // Another instance advanced silver (or the quarantine) first; its commit already holds
-                // those bronze versions, so start again from the new markers.
+                // those bronze versions, so start again from the new markers. Scaled out, a starting
+                // instance's catch-up can win many races in a row, each one progress: only a run of
+                // losses in which silver did not move ends the catch-up.
                 if (++conflicts > MAX_CONFLICT_RETRIES) {
                     throw e;
                 }

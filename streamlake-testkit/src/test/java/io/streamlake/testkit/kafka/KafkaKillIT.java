@@ -51,6 +51,8 @@ class KafkaKillIT extends EmbeddedKafkaTest {
         final Process process;
         final AtomicLong events = new AtomicLong();
         final AtomicLong silverRows = new AtomicLong();
+        /** Its last lines other than progress (a failure's stack trace), for an assertion's message. */
+        final java.util.Deque<String> said = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
         Instance(String name, Process process) {
             this.name = name;
@@ -63,6 +65,11 @@ class KafkaKillIT extends EmbeddedKafkaTest {
                         if (m.matches()) {
                             events.set(Long.parseLong(m.group(1)));
                             silverRows.set(Long.parseLong(m.group(2)));
+                        } else if (!line.contains(" INFO ") && !line.startsWith("\t")) {
+                            said.add(line);
+                            while (said.size() > 30) {
+                                said.poll();
+                            }
                         }
                     }
                 } catch (IOException e) {
@@ -188,8 +195,10 @@ class KafkaKillIT extends EmbeddedKafkaTest {
                 long aBefore = a.events.get();
                 long bBefore = b.events.get();
                 Thread.sleep(10_000);
-                assertThat(a.events.get()).as("a commits in round %d", round).isGreaterThan(aBefore);
-                assertThat(b.events.get()).as("b commits in round %d", round).isGreaterThan(bBefore);
+                assertThat(a.events.get()).as("a commits in round %d; alive %s; it said %s", round,
+                        a.process.isAlive(), a.said).isGreaterThan(aBefore);
+                assertThat(b.events.get()).as("b commits in round %d; alive %s; it said %s", round,
+                        b.process.isAlive(), b.said).isGreaterThan(bBefore);
                 victim.process.destroyForcibly(); // SIGKILL
                 victim.process.waitFor();
                 victim = start(topic, "victim");
