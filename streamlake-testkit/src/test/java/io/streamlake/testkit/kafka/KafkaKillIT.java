@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
-import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.table.TableCommit;
 import io.streamlake.testkit.Orders;
 import java.io.BufferedReader;
@@ -171,20 +170,8 @@ class KafkaKillIT extends EmbeddedKafkaTest {
         kafka.createTopic(topic, 6);
         AtomicBoolean producing = new AtomicBoolean(true);
         AtomicLong produced = new AtomicLong();
-        Thread producer = new Thread(() -> {
-            try (EventProducer p = EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
-                for (int n = 0; producing.get(); n++) {
-                    p.send(Orders.key(n), Orders.event(n));
-                    produced.incrementAndGet();
-                    if (n % 30 == 29) {
-                        p.flush();
-                        Thread.sleep(100);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "producer");
+        Thread producer = new Thread(
+                () -> produced.set(KafkaTesting.produce(kafka, topic, Long.MAX_VALUE, 30, producing)), "producer");
         Instance a = start(topic, "a");
         Instance b = start(topic, "b");
         Instance victim = start(topic, "victim");
@@ -269,17 +256,7 @@ class KafkaKillIT extends EmbeddedKafkaTest {
 
     /** Events arrive over about ten seconds, so that the kill and the takeover see traffic. */
     private static void produce(String topic, AtomicBoolean producing) {
-        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
-            for (int n = 0; n < EVENTS && producing.get(); n++) {
-                producer.send(Orders.key(n), Orders.event(n));
-                if (n % 30 == 29) {
-                    producer.flush();
-                    Thread.sleep(100);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        KafkaTesting.produce(kafka, topic, EVENTS, 30, producing);
     }
 
     private static Map<String, Set<Integer>> assignment() {

@@ -6,7 +6,6 @@ import io.streamlake.Pipeline;
 import io.streamlake.PipelineRun;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
-import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.core.kafka.KafkaSource;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.source.Source;
@@ -159,17 +158,7 @@ class KafkaScaleOutIT extends EmbeddedKafkaTest {
 
     /** Events arrive over about five seconds, so that both instances and the takeover see traffic. */
     private static void produce(String topic) {
-        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
-            for (int n = 0; n < EVENTS; n++) {
-                producer.send(Orders.key(n), Orders.event(n));
-                if (n % 80 == 79) {
-                    producer.flush();
-                    Thread.sleep(100);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        KafkaTesting.produce(kafka, topic, EVENTS, 80, new java.util.concurrent.atomic.AtomicBoolean(true));
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -59,4 +59,30 @@ final class KafkaTesting {
             Thread.sleep(200);
         }
     }
+
+    /**
+     * Sends order events 0, 1, 2, ... ({@code Orders.event}) until {@code limit} or until
+     * {@code producing} is false, pausing 100 ms after every {@code perPause}, so that they arrive over
+     * a while.
+     *
+     * @return how many were sent
+     */
+    static long produce(EmbeddedKafka kafka, String topic, long limit, int perPause,
+            java.util.concurrent.atomic.AtomicBoolean producing) {
+        long n = 0;
+        try (io.streamlake.core.kafka.EventProducer producer =
+                io.streamlake.core.kafka.EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
+            while (n < limit && producing.get()) {
+                producer.send(io.streamlake.testkit.Orders.key((int) n), io.streamlake.testkit.Orders.event((int) n));
+                n++;
+                if (n % perPause == 0) {
+                    producer.flush();
+                    Thread.sleep(100);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return n;
+    }
 }
