@@ -1135,6 +1135,27 @@ public final class Pipeline {
         return PipelineEngine.load().replayQuarantine(this);
     }
 
+    /**
+     * Erases keys from the pipeline's tables when it is not running in this process, as
+     * {@link PipelineRun#erase} does for a running one (see there for what is erased and how it stays
+     * erased). If other instances of the pipeline run meanwhile, each commit here is checked against
+     * theirs and tried again when one of theirs came first; with a run in this process, use
+     * {@link PipelineRun#erase}, which pauses it.
+     *
+     * <pre>{@code
+     * Erasure e = pipeline.erase(List.of("c-42"));
+     * }</pre>
+     *
+     * @param keys the keys, as {@link PipelineRun#erase} takes them
+     * @return what was removed, table by table
+     * @throws ConfigurationException for a pipeline without silver table
+     * @throws IllegalArgumentException if a key does not fit the key columns
+     */
+    public Erasure erase(java.util.Collection<?> keys) {
+        validate();
+        return PipelineEngine.load().erase(this, keys);
+    }
+
     /** @return the key as users name it: {@code order_id}, or {@code (tenant_id, order_id)} for several columns */
     private String keyDescription() {
         List<String> keys = spec.silverKeys();

@@ -60,6 +60,15 @@ public interface PipelineEngine {
     long replayQuarantine(Pipeline pipeline);
 
     /**
+     * {@link Pipeline#erase}: erases keys from the tables of a pipeline that is not running here.
+     *
+     * @param pipeline a pipeline with a silver table
+     * @param keys the keys, as {@link PipelineRun#erase} takes them
+     * @return what was removed
+     */
+    Erasure erase(Pipeline pipeline, java.util.Collection<?> keys);
+
+    /**
      * @param pipeline a validated pipeline description
      * @return its tables as a run opens them: given instances as they are, paths as Delta tables with
      *     the pipeline's storage options (no I/O until they are used)

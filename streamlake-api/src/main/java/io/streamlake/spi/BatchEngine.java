@@ -60,6 +60,18 @@ public interface BatchEngine extends AutoCloseable {
      */
     int compact();
 
+    /**
+     * Erases keys from the pipeline's tables ({@link io.streamlake.PipelineRun#erase}), between
+     * micro-batches: the caller makes sure neither {@link #ingestOnce} nor {@link #mergeSilver} runs
+     * meanwhile.
+     *
+     * @param keys the keys, one value each for a key of one column, a list of values for several
+     * @return what was removed
+     * @throws io.streamlake.exceptions.ConfigurationException for a pipeline without silver
+     * @throws IllegalStateException before {@link #open()}
+     */
+    io.streamlake.Erasure erase(java.util.Collection<?> keys);
+
     /** @return true when the last poll returned nothing and the source says it is at its end */
     boolean caughtUp();
 

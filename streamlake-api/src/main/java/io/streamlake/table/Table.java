@@ -116,7 +116,8 @@ public interface Table {
     /**
      * @param fromVersion first version, inclusive
      * @param toVersion last version, inclusive
-     * @return the data-changing additions of each version in the range, in version order
+     * @return the data-changing additions of each version in the range, in version order, without
+     *     those of versions that also remove data ({@link TableChange}: they rewrite rows delivered before)
      */
     List<TableChange> changes(long fromVersion, long toVersion);
 

@@ -3,8 +3,10 @@ package io.streamlake.table;
 import java.util.List;
 
 /**
- * The data files one table version added with new data (compaction rewrites are left out), in
- * commit order. Silver reads bronze through these.
+ * The data files one table version added with new data, in commit order. Silver reads bronze through
+ * these. Rewrites are left out: a compaction's files ({@code dataChange=false}), and every file of a
+ * version that also removes data (a {@code DELETE}, an erasure, a repair), whose added files hold
+ * rows that earlier versions delivered already.
  *
  * <pre>{@code
  * for (TableChange c : bronze.changes(silverMarker + 1, bronzeVersion)) { ... }

@@ -210,7 +210,9 @@ public final class InMemoryTable implements Table {
         properties.putAll(c.properties);
         current = new Snapshot(current.version + 1, current.tableSchema, current.partitionColumns,
                 List.copyOf(files), Map.copyOf(txns), Map.copyOf(properties));
-        history.add(new TableChange(current.version, c.rearrangeOnly ? List.of() : List.copyOf(added)));
+        // a rewrite (compaction, or a commit that removes data) adds no new rows: TableChange says so
+        history.add(new TableChange(current.version,
+                c.rearrangeOnly || !removedFiles.isEmpty() ? List.of() : List.copyOf(added)));
         Instant now = Instant.now();
         commits.add(new TableCommit(current.version, now, c.operation, c.userMetadata));
         if (!c.rearrangeOnly && !(added.isEmpty() && removedFiles.isEmpty())) {

@@ -1,7 +1,9 @@
 package io.streamlake.testkit;
 
+import io.streamlake.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineEngine;
+import io.streamlake.PipelineRun;
 import io.streamlake.event.PipelineEvent;
 import io.streamlake.event.PipelineListener;
 import io.streamlake.quality.ExpectationMetrics;
@@ -16,6 +18,7 @@ import io.streamlake.table.TableRef;
 import io.streamlake.table.TableSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -244,6 +247,26 @@ public final class PipelineTestDriver implements AutoCloseable {
     @Deprecated(forRemoval = true)
     public long pipeUntilCaughtUp() {
         return runUntilCaughtUp();
+    }
+
+    /**
+     * Erases keys from every table of the pipeline, between batches, as {@link PipelineRun#erase}
+     * does for a running pipeline (see there for what is erased and how it stays erased). Fault
+     * injection applies to its commits: after a crash the next step restarts the engine, which
+     * finishes the erasure from what bronze recorded.
+     *
+     * <pre>{@code
+     * driver.runUntilCaughtUp();
+     * Erasure e = driver.erase(List.of("c-42"));
+     * assertThat(driver.silver()).hasRowsWhere("customer_id", "c-42", 0);
+     * }</pre>
+     *
+     * @param keys the keys, as {@link PipelineRun#erase} takes them
+     * @return what was removed
+     */
+    public Erasure erase(Collection<?> keys) {
+        BatchEngine e = engine();
+        return failing(() -> e.erase(keys));
     }
 
     /**

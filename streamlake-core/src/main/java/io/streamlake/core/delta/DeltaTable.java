@@ -411,14 +411,18 @@ public final class DeltaTable implements Table, BronzeFiles {
         readVersions(fromVersion, toVersion, true, (latest, v) -> {
             Map<String, DataType> types = statsTypes(latest);
             List<DataFile> added = new ArrayList<>();
+            boolean rewrite = false;
             try (CloseableIterator<Action> actions = v.getActionsIterator()) {
                 while (actions.hasNext()) {
-                    if (actions.next() instanceof AddFile add && add.isDataChange()) {
+                    Action a = actions.next();
+                    if (a instanceof AddFile add && add.isDataChange()) {
                         added.add(dataFile(add, types));
+                    } else if (a instanceof RemoveFile remove && remove.isDataChange()) {
+                        rewrite = true;
                     }
                 }
             }
-            if (!added.isEmpty()) {
+            if (!added.isEmpty() && !rewrite) {
                 changes.add(new TableChange(v.getVersion(), added));
             }
         });

@@ -1,5 +1,6 @@
 package io.streamlake.core.engine;
 
+import io.streamlake.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineEngine;
 import io.streamlake.PipelineRun;
@@ -7,10 +8,13 @@ import io.streamlake.RunMode;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.silver.QuarantineReplay;
 import io.streamlake.core.silver.SilverColumns;
+import io.streamlake.core.silver.SilverStage;
+import io.streamlake.core.util.Workers;
 import io.streamlake.spi.BatchEngine;
 import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.Table;
 import io.streamlake.table.TableRef;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 
@@ -44,6 +48,21 @@ public final class DefaultPipelineEngine implements PipelineEngine {
         SilverColumns.open(silver, pipeline.silverSchema().orElseThrow(), pipeline.mergeStrategy(),
                 pipeline.partitionColumns(), silver.snapshot());
         return replayQuarantine(pipeline, tables);
+    }
+
+    @Override
+    public Erasure erase(Pipeline pipeline, Collection<?> keys) {
+        Pipeline valid = pipeline.validate();
+        PipelineTables tables = tables(valid);
+        if (tables.silver() == null) {
+            throw EngineErrors.eraseWithoutSilver(valid.name());
+        }
+        try (Workers workers = new Workers(valid.writerParallelism(), valid.name() + "-erase")) {
+            SilverStage stage = new SilverStage(valid, tables.bronze(), tables.silver(), tables.quarantine(),
+                    tables.deleteMarkers(), tables.changeFeed(), workers);
+            stage.open(); // as a run opens silver: its columns, its key, and what a crash left undone
+            return stage.erase(keys);
+        }
     }
 
     @Override

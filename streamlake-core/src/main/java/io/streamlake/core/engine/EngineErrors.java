@@ -71,6 +71,12 @@ final class EngineErrors {
                 + " ingest everything afresh");
     }
 
+    /** An erasure needs silver's key to recognize a record's key. */
+    static ConfigurationException eraseWithoutSilver(String pipeline) {
+        return new ConfigurationException("pipeline " + pipeline + " has no silver table, so it has no key to"
+                + " erase by: erase(keys) finds a record's key as silver's merge does");
+    }
+
     static IllegalStateException notOpen() {
         return new IllegalStateException("open() first");
     }

@@ -1,5 +1,6 @@
 package io.streamlake.core.engine;
 
+import io.streamlake.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineHealth;
 import io.streamlake.PipelineProgress;
@@ -11,9 +12,11 @@ import io.streamlake.spi.PipelineTables;
 import io.streamlake.table.Vacuumed;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -445,6 +448,26 @@ final class EngineRun implements PipelineRun {
             throw e;
         } else if (f != null) {
             throw EngineErrors.pipelineFailed(pipeline.name(), f);
+        }
+    }
+
+    @Override
+    public Erasure erase(Collection<?> keys) {
+        Objects.requireNonNull(keys, "keys");
+        boolean wasPaused;
+        synchronized (pauseLock) {
+            wasPaused = pauseRequested;
+        }
+        pause();
+        try {
+            MicroBatchEngine e = Objects.requireNonNull(engine, "a paused run has its engine");
+            Erasure erased = e.erase(keys);
+            silverVersion = e.silverVersion();
+            return erased;
+        } finally {
+            if (!wasPaused) {
+                resume();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.streamlake.core.engine;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.silver.HeldBatches;
+import io.streamlake.Erasure;
 import io.streamlake.core.silver.SilverStage;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Workers;
@@ -31,6 +32,7 @@ import io.streamlake.table.Vacuumed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
@@ -156,6 +158,17 @@ public final class MicroBatchEngine implements BatchEngine {
     @Override
     public int compact() {
         return failureRecorded(this::compactTables);
+    }
+
+    @Override
+    public Erasure erase(Collection<?> keys) {
+        SilverStage s = silver;
+        if (s == null) {
+            throw EngineErrors.eraseWithoutSilver(pipeline.name());
+        }
+        // not a failure of the run: a key that does not fit is the caller's to fix, and a failed
+        // erasure leaves the tables consistent, finished by the next erase or open
+        return s.erase(keys);
     }
 
     private int compactTables() {

@@ -64,6 +64,13 @@ final class RecordPreparer {
     private final @Nullable TruncatingStrategy truncates;
     /** Whether the key or a required column is derived, so records are checked for them after the transforms. */
     private final boolean derivedRequired;
+    /**
+     * The keys erased from bronze: records of the versions they cover are left out. Set by the
+     * merging thread before it prepares a batch ({@link #erasures(Erasures)}), read by the prepare
+     * workers it then starts, which the executor's hand-off orders after the write; volatile for a
+     * preparer used from another thread (a quarantine replay).
+     */
+    private volatile Erasures erasures = Erasures.NONE;
 
     /** What a batch of records became; counts are applied to the run's totals only once it commits. */
     static final class Prepared {
@@ -228,8 +235,13 @@ final class RecordPreparer {
             Instant now, Map<Origin, String> failed) {
         Prepared out = new Prepared(expectations.size());
         Instant latest = null;
+        Erasures erased = erasures;
+        Erasures.Matcher matcher = erased.isEmpty() ? null : erased.matcher();
         for (int i = from; i < to; i++) {
             SourceRecord r = records.get(i);
+            if (matcher != null && matcher.covers(versions[i]) && matcher.erased(keyOf(r), versions[i])) {
+                continue; // an erased key's event, read again by a replay of older bronze versions
+            }
             // here, in the parallel pass that reads every record anyway, rather than in a pass of its own
             if (latest == null || r.timestamp().isAfter(latest)) {
                 latest = r.timestamp();
@@ -261,6 +273,38 @@ final class RecordPreparer {
             int row = e.getKey();
             into.put(new Origin(prepared.partitions.get(row), prepared.position(row)), "the merge strategy "
                     + strategy + " threw on this record: " + JsonRowDecoder.excerpt(e.getValue().toString()));
+        }
+    }
+
+    /** @param erasures the keys erased so far, left out of the records of the bronze versions they cover */
+    void erasures(Erasures erasures) {
+        this.erasures = erasures;
+    }
+
+    /**
+     * The silver key a record has, as {@link #prepare} finds it: a tombstone's from its record key,
+     * another's from its value after the transforms. Thread-safe.
+     *
+     * @return the key, or null if the record has none (it cannot be decoded, a transform filters it or
+     *     fails, a key column is null)
+     */
+    @Nullable
+    Object keyOf(SourceRecord r) {
+        byte[] value = r.value();
+        if (value == null) {
+            return tombstoneKey(r.key());
+        }
+        try {
+            Row row = decoder.decodeLoose(value);
+            for (Function<Row, @Nullable Row> t : transforms) {
+                row = t.apply(row);
+                if (row == null) {
+                    return null;
+                }
+            }
+            return keys.of(row);
+        } catch (RuntimeException e) {
+            return null; // a record silver quarantines: it has no key to find it by
         }
     }
 

@@ -179,4 +179,25 @@ final class SilverErrors {
                 + " the change feed again from silver's current version by removing the change-feed table;"
                 + " the changes of the versions in between are then not in it", cause);
     }
+
+    /** Bronze's erasure log property does not read as entries: edited by hand? */
+    static ConfigurationException erasureLogUnreadable(String entry) {
+        return new ConfigurationException("bronze's table property " + Erasures.LOG + " has an entry that is not"
+                + " id:through:hashes (" + entry.length() + " characters); it records the keys erased so far and"
+                + " is written only by the library: restore it from the table's history (DESCRIBE HISTORY)");
+    }
+
+    /** A key of several columns was not given as a list of their values. Never quotes the key: it is personal data. */
+    static IllegalArgumentException erasureKeyShape(int n, List<String> columns) {
+        return new IllegalArgumentException("key " + n + " to erase is not a list of " + columns.size()
+                + " values: the silver key has the columns " + columns + ", so give each key as"
+                + " List.of(<" + String.join(">, <", columns) + ">)");
+    }
+
+    /** A key's value does not fit its column's type. Never quotes the value: it is personal data. */
+    static IllegalArgumentException erasureKeyType(int n, String column, DataType type, String given) {
+        return new IllegalArgumentException("key " + n + " to erase has a " + given + " for key column '" + column
+                + "', which holds " + type + " values (as Row holds them: " + Row.javaClass(type).getSimpleName()
+                + ")");
+    }
 }

@@ -1,5 +1,6 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;
@@ -25,6 +26,7 @@ import io.streamlake.table.TableChange;
 import io.streamlake.table.TableSnapshot;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -75,6 +77,7 @@ public final class SilverStage {
     private final @Nullable ChangeFeed changeFeed;
     /** Built by {@link #open()}, which decides the stored columns from the table; it holds the batch merger. */
     private @Nullable Truncation truncation;
+    private final KeyEraser eraser;
     /** The table property that records the silver key: its columns, comma-separated (Delta column names hold no comma). */
     static final String KEY_PROPERTY = "streamlake.silver.key";
     /** The table property that records the layout: {@value #SCD1} (one row per key) or {@value #SCD2} (history). */
@@ -140,6 +143,8 @@ public final class SilverStage {
                 : new ChangeFeed(silver, changeFeed, key, strategy instanceof HistoryStrategy, targetFileRows,
                         pipelineName);
         strategy.validate(schema, key); // fail on construction, as before the merger was built in open()
+        this.eraser = new KeyEraser(bronze, silver, quarantine, deleteMarkers, this.changeFeed, preparer, schema, key,
+                pipelineName, appId);
         this.mergeMaxRecords = (long) pipeline.maxBatchRecords() * pipeline.maxSilverLag();
         this.mergeMaxBytes = mergeBytes(pipeline);
         this.parallelFiles = SilverFiles.parallelFiles(workers, pipeline.compactionMinFiles());
@@ -207,6 +212,24 @@ public final class SilverStage {
         if (quarantine != null) {
             quarantine.create(QuarantineLayout.SCHEMA);
         }
+        // an erasure a crash (or another instance's failure) left applied to bronze only
+        if (!eraser.applyPending().equals(KeyEraser.Applied.NONE)) {
+            silverVersion = silver.snapshot().version();
+        }
+    }
+
+    /**
+     * Erases keys from bronze, silver, the delete markers and the quarantine ({@link KeyEraser}). The
+     * caller makes sure no merge runs meanwhile (the run is paused).
+     *
+     * @param keys the keys, one value each for a key of one column, a list of values for several
+     * @return what was removed
+     */
+    public Erasure erase(Collection<?> keys) {
+        opened();
+        Erasure e = eraser.erase(keys);
+        silverVersion = silver.snapshot().version();
+        return e;
     }
 
     private SilverMerger merger(SilverColumns columns) {
@@ -311,6 +334,8 @@ public final class SilverStage {
             try {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
+                // read for each attempt: an erasure by another instance leaves out what it erased
+                preparer.erasures(Erasures.of(bronze.snapshot().properties()));
                 long decodeStart = System.nanoTime();
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo, mergeFailed);
                 long mergeStart = System.nanoTime();

@@ -143,6 +143,22 @@ public final class CommitNotes {
     }
 
     /**
+     * @param pipeline the pipeline's name
+     * @param erasure the erasure's id
+     * @param keys how many keys the commit looked for (never the keys: they are personal data)
+     * @param rows the rows it removed
+     * @return an erasure commit's note
+     */
+    public static String erasure(String pipeline, long erasure, int keys, long rows) {
+        return write(json -> {
+            start(json, "erasure", pipeline);
+            json.writeNumberField("erasure", erasure);
+            json.writeNumberField("keys", keys);
+            json.writeNumberField("rowsDeleted", rows);
+        });
+    }
+
+    /**
      * @param filesRemoved small files the compaction replaced
      * @param filesAdded files that hold their rows now
      * @return the compaction commit's note

@@ -1,0 +1,345 @@
+package io.streamlake.testkit;
+
+import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamlake.Erasure;
+import io.streamlake.Pipeline;
+import io.streamlake.PipelineRun;
+import io.streamlake.core.delta.DeltaTable;
+import io.streamlake.core.delta.KernelReader;
+import io.streamlake.exceptions.ConfigurationException;
+import io.streamlake.merge.MergeStrategies;
+import io.streamlake.quality.Expectation;
+import io.streamlake.schema.DataType;
+import io.streamlake.schema.Schema;
+import io.streamlake.table.ChangeFeedLayout;
+import io.streamlake.table.TableChange;
+import io.streamlake.table.TableCommit;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Erasure ({@code PipelineRun.erase}, {@code Pipeline.erase}, {@code PipelineTestDriver.erase}): the
+ * keys leave bronze, silver, the delete markers and the quarantine, the change feed gets their
+ * deletes, no table's log holds a key, a crash at any commit is finished by the next start, and a
+ * replay of bronze's history does not bring an erased key back. Every table is read back with
+ * Delta Kernel.
+ */
+class ErasureTest {
+    /** Keys no other text in the tables contains, so a search of every byte finds only them. */
+    private static final String ERASED = "ord-erase-4711";
+    private static final String DELETED = "ord-erase-0815";
+    private static final String KEPT = "ord-keep-1";
+
+    @TempDir Path lake;
+    private final InMemoryHub hub = InMemoryHub.create("orders", 2);
+
+    private Pipeline pipeline() {
+        return Orders.checkedPipeline(hub, lake + "/").withChangeFeed(lake.resolve("changes").toString());
+    }
+
+    private String path(String table) {
+        return lake.resolve(table).toString();
+    }
+
+    /** Events of three keys: the erased one updated, quarantined and updated again; one deleted. */
+    private void sendStory() {
+        hub.send(ERASED, Orders.json(ERASED, "CREATED", 1));
+        hub.send(KEPT, Orders.json(KEPT, "CREATED", 2));
+        hub.send(DELETED, Orders.json(DELETED, "CREATED", 3));
+        hub.send(ERASED, Orders.json(ERASED, "PAID", 4).replace("\"items\":2", "\"items\":0")); // quarantined
+        hub.send(ERASED, Orders.json(ERASED, "SHIPPED", 5));
+        hub.send(0, DELETED.getBytes(StandardCharsets.UTF_8), null, Map.of()); // a tombstone: a delete marker
+    }
+
+    private static long rowsOf(List<Map<String, Object>> rows, String column, String value) {
+        return rows.stream().filter(r -> value.equals(r.get(column))).count();
+    }
+
+    /** Bronze rows whose record key or value mentions the key. */
+    private long bronzeMentions(String key) {
+        return KernelReader.rows(path("bronze/orders")).stream()
+                .filter(r -> mentions((byte[]) r.get("key"), key) || mentions((byte[]) r.get("value"), key)).count();
+    }
+
+    private static boolean mentions(byte[] bytes, String key) {
+        return bytes != null && new String(bytes, StandardCharsets.UTF_8).contains(key);
+    }
+
+    @Test
+    void erasingAKeyRemovesItFromEveryTableAndTheChangeFeedGetsItsDelete() throws IOException {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
+            sendStory();
+            driver.runUntilCaughtUp();
+            assertThat(bronzeMentions(ERASED)).isEqualTo(3);
+            assertThat(driver.quarantine().rows().size()).isEqualTo(1);
+            assertThat(driver.deleteMarkers().rows().size()).isEqualTo(1);
+            long silverBefore = driver.silver().version();
+
+            Erasure e = driver.erase(List.of(ERASED, DELETED));
+
+            assertThat(e).isEqualTo(new Erasure(1, 2, e.bronzeVersion(), 5, 1, 1, 1));
+            assertThat(bronzeMentions(ERASED)).isZero();
+            assertThat(bronzeMentions(DELETED)).isZero();
+            assertThat(bronzeMentions(KEPT)).isEqualTo(1);
+            List<Map<String, Object>> silver = KernelReader.rows(path("silver/orders"));
+            assertThat(silver).extracting(r -> r.get("order_id")).containsExactly(KEPT);
+            assertThat(KernelReader.rows(path("quarantine/orders"))).isEmpty();
+            assertThat(KernelReader.rows(path("silver/orders_deletes"))).isEmpty();
+
+            // the feed: the erased row's delete, at the erasure's silver version, with its last values
+            List<Map<String, Object>> feed = KernelReader.rows(path("changes"));
+            List<Map<String, Object>> deletes = feed.stream()
+                    .filter(r -> ChangeFeedLayout.DELETE.equals(r.get(ChangeFeedLayout.CHANGE_TYPE))).toList();
+            assertThat(deletes).hasSize(1); // the deleted key was never visible: created and deleted in one merge
+            Map<String, Object> erased = deletes.stream().filter(r -> ERASED.equals(r.get("order_id"))).findFirst()
+                    .orElseThrow();
+            assertThat(erased.get("status")).isEqualTo("SHIPPED");
+            assertThat((Long) erased.get(ChangeFeedLayout.COMMIT_VERSION)).isGreaterThan(silverBefore);
+            assertThat(driver.changeFeed()).replaysTo(driver.silver());
+
+            // each table's log says DELETE, and no file of any log holds a key
+            for (String table : List.of("bronze/orders", "silver/orders", "quarantine/orders",
+                    "silver/orders_deletes")) {
+                DeltaTable t = DeltaTable.open(path(table), Map.of());
+                TableCommit last = t.history(t.snapshot().version(), t.snapshot().version()).get(0);
+                assertThat(last.operation()).as(table).isEqualTo("DELETE");
+                assertThat(last.userMetadata()).as(table).contains("\"flow\":\"erasure\"", "\"erasure\":1");
+            }
+            assertNoLogMentions(ERASED);
+            assertNoLogMentions(DELETED);
+
+            // the erasure version's files are not new events: a catch-up from before it reads none of them
+            DeltaTable bronze = DeltaTable.open(path("bronze/orders"), Map.of());
+            long v = bronze.snapshot().version();
+            assertThat(bronze.changes(v, v)).isEmpty();
+            assertThat(bronze.changes(0, v)).extracting(TableChange::version).doesNotContain(v);
+
+            // erasing again finds nothing, and is recorded as erasure 2
+            assertThat(driver.erase(List.of(ERASED))).isEqualTo(new Erasure(2, 1, v, 0, 0, 0, 0));
+        }
+    }
+
+    /**
+     * The erasure's own commits hold no key, and neither do the statistics of the files the tables
+     * hold now. (Commits before the erasure keep the statistics of the files they added, until log
+     * cleanup removes them: the README says so.)
+     */
+    private void assertNoLogMentions(String key) throws IOException {
+        for (String table : List.of("bronze/orders", "silver/orders", "quarantine/orders", "silver/orders_deletes")) {
+            DeltaTable t = DeltaTable.open(path(table), Map.of());
+            long v = t.snapshot().version();
+            Path commit = lake.resolve(table).resolve("_delta_log").resolve(String.format("%020d.json", v));
+            assertThat(Files.readString(commit)).as(commit.toString()).contains("\"DELETE\"").doesNotContain(key);
+            assertThat(t.snapshot().files()).as(table)
+                    .allSatisfy(f -> assertThat(f.minValues() + " " + f.maxValues()).doesNotContain(key));
+        }
+    }
+
+    @Test
+    void aReplayOfBronzesHistoryLeavesErasedKeysOutButNotTheirLaterEvents() {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline().withCompaction(2))) {
+            hub.send(ERASED, Orders.json(ERASED, "CREATED", 1));
+            hub.send(KEPT, Orders.json(KEPT, "CREATED", 2));
+            driver.runOneBatch();
+            hub.send(ERASED, Orders.json(ERASED, "PAID", 4).replace("\"items\":2", "\"items\":0"));
+            hub.send(ERASED, Orders.json(ERASED, "SHIPPED", 5));
+            driver.runOneBatch();
+            assertThat(driver.compact()).isPositive(); // the original files stay in bronze's history
+            driver.erase(List.of(ERASED));
+            hub.send(ERASED, Orders.json(ERASED, "REORDERED", 9)); // a new event of the key, after the erasure
+            driver.runUntilCaughtUp();
+            assertThat(driver.silver().rows()).extracting(r -> r.string("order_id") + " " + r.string("status"))
+                    .containsExactlyInAnyOrder(KEPT + " CREATED", ERASED + " REORDERED");
+        }
+        // a new silver table built from bronze's whole history, through the commits of the original files
+        Pipeline rebuilt = Pipeline.from(hub).bronze(path("bronze/orders")).silver(path("rebuilt"), "order_id")
+                .withSchema(Orders.SCHEMA).withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withQuarantine(path("rebuilt_quarantine"))
+                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt)) {
+            driver.runUntilCaughtUp();
+            assertThat(KernelReader.rows(path("rebuilt"))).extracting(r -> r.get("order_id") + " " + r.get("status"))
+                    .containsExactlyInAnyOrder(KEPT + " CREATED", ERASED + " REORDERED");
+            assertThat(KernelReader.rows(path("rebuilt_quarantine"))).isEmpty();
+        }
+    }
+
+    /**
+     * A crash before, at or after any of the erasure's commits: the erasure throws, and the next
+     * start finishes it from what bronze recorded; the tables end as without the crash.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Stage.class, names = {"BRONZE", "SILVER", "QUARANTINE", "DELETE_MARKERS", "CHANGE_FEED"})
+    void aCrashAtAnyCommitOfAnErasureIsFinishedByTheNextStart(Stage stage) {
+        for (int fault = 0; fault < 3; fault++) {
+            Path dir = lake.resolve(stage + "-" + fault);
+            InMemoryHub events = InMemoryHub.create("orders", 2);
+            Pipeline p = Orders.checkedPipeline(events, dir + "/").withChangeFeed(dir.resolve("changes").toString());
+            try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+                events.send(ERASED, Orders.json(ERASED, "CREATED", 1));
+                events.send(KEPT, Orders.json(KEPT, "CREATED", 2));
+                events.send(ERASED, Orders.json(ERASED, "PAID", 4).replace("\"items\":2", "\"items\":0"));
+                events.send(0, DELETED.getBytes(StandardCharsets.UTF_8), null, Map.of());
+                events.send(DELETED, Orders.json(DELETED, "CREATED", 3));
+                events.send(0, DELETED.getBytes(StandardCharsets.UTF_8), null, Map.of());
+                driver.runUntilCaughtUp();
+                switch (fault) {
+                    case 0 -> driver.crashBeforeNextCommit(stage);
+                    case 1 -> driver.failNextCommit(stage);
+                    default -> driver.crashAfterNextCommit(stage);
+                }
+                assertThatThrownBy(() -> driver.erase(List.of(ERASED, DELETED))).as(stage + " fault " + fault)
+                        .isNotNull();
+                events.send(KEPT, Orders.json(KEPT, "PAID", 6));
+                driver.runUntilCaughtUp(); // restarts the engine, which finishes the erasure first
+                if (stage == Stage.BRONZE && fault < 2) {
+                    // bronze's commit records the erasure: without it there was none, and the caller
+                    // does as the exception says, erase again
+                    assertThat(driver.silver().rows()).as("no erasure yet").hasSize(2);
+                    driver.erase(List.of(ERASED, DELETED));
+                }
+
+                assertThat(driver.silver().rows()).extracting(r -> r.string("order_id") + " " + r.string("status"))
+                        .as(stage + " fault " + fault).containsExactly(KEPT + " PAID");
+                assertThat(driver.quarantine().rows().size()).as(stage + " fault " + fault).isZero();
+                assertThat(driver.deleteMarkers().rows().size()).as(stage + " fault " + fault).isZero();
+                assertThat(driver.changeFeed()).replaysTo(driver.silver());
+                assertThat(driver.changeFeed().rows().stream()
+                        .filter(r -> ERASED.equals(r.string("order_id"))
+                                && ChangeFeedLayout.DELETE.equals(r.string(ChangeFeedLayout.CHANGE_TYPE))))
+                        .as(stage + " fault " + fault).hasSize(1);
+                String bronze = dir.resolve("bronze/orders").toString();
+                assertThat(KernelReader.rows(bronze)).as(stage + " fault " + fault).hasSize(2)
+                        .allSatisfy(r -> assertThat(mentions((byte[]) r.get("key"), KEPT)).isTrue());
+            }
+        }
+    }
+
+    @Test
+    void scd2HistoryLosesEveryVersionOfTheKeyAndTheFeedDeletesEach() {
+        Schema.Builder columns = Schema.builder();
+        Orders.SCHEMA.fields().forEach(columns::add);
+        Schema history = columns.optional("__START_AT", DataType.TIMESTAMP).optional("__END_AT", DataType.TIMESTAMP)
+                .build();
+        Pipeline p = Pipeline.from(hub).bronze(path("bronze")).silver(path("silver"), "order_id").withSchema(history)
+                .withMergeStrategy(MergeStrategies.scd2("updated_at")).withChangeFeed(path("changes"));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            hub.send(ERASED, Orders.json(ERASED, "CREATED", 1));
+            hub.send(KEPT, Orders.json(KEPT, "CREATED", 2));
+            driver.runOneBatch();
+            hub.send(ERASED, Orders.json(ERASED, "PAID", 3));
+            driver.runOneBatch();
+            assertThat(driver.silver().rows()).filteredOn(r -> ERASED.equals(r.string("order_id"))).hasSize(2);
+
+            assertThat(driver.erase(List.of(ERASED)).silverRows()).isEqualTo(2);
+
+            assertThat(KernelReader.rows(path("silver"))).extracting(r -> r.get("order_id")).containsExactly(KEPT);
+            long silverVersion = driver.silver().version();
+            assertThat(driver.changeFeed().rows()).filteredOn(
+                    r -> r.longValue(ChangeFeedLayout.COMMIT_VERSION) == silverVersion)
+                    .extracting(r -> r.string("order_id") + " " + r.string("status") + " "
+                            + r.string(ChangeFeedLayout.CHANGE_TYPE))
+                    .containsExactlyInAnyOrder(ERASED + " CREATED delete", ERASED + " PAID delete");
+            assertThat(driver.changeFeed()).replaysTo(driver.silver());
+        }
+    }
+
+    @Test
+    void compositeKeysAreListsOfTheirColumnsValuesAndAKeyThatDoesNotFitIsRefusedWithoutQuotingIt() {
+        Pipeline p = Pipeline.from(hub).bronze(path("bronze")).silver(path("silver"), "customer_id", "items")
+                .withSchema(Orders.SCHEMA).withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            hub.send(ERASED, Orders.json(ERASED, "CREATED", 1)); // customer c-<order>, 2 items
+            hub.send(KEPT, Orders.json(KEPT, "CREATED", 2));
+            driver.runUntilCaughtUp();
+
+            assertThatThrownBy(() -> driver.erase(List.of("c-" + ERASED))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[customer_id, items]").hasMessageNotContaining(ERASED);
+            assertThatThrownBy(() -> driver.erase(List.of(List.of("c-" + ERASED, "2"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'items'")
+                    .hasMessageContaining("integer").hasMessageNotContaining(ERASED);
+            assertThat(driver.silver().rows().size()).isEqualTo(2); // nothing was written
+
+            // a Long fits an INT column when its value does
+            Erasure e = driver.erase(List.of(List.of("c-" + ERASED, 2L)));
+            assertThat(e.silverRows()).isEqualTo(1);
+            assertThat(e.bronzeRows()).isEqualTo(1);
+            assertThat(driver.silver().rows()).extracting(r -> r.string("order_id")).containsExactly(KEPT);
+        }
+    }
+
+    @Test
+    void aBronzeOnlyPipelineHasNoKeyToEraseBy() {
+        Pipeline p = Pipeline.from(hub).bronze(path("bronze")).bronzeOnly();
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            driver.runUntilCaughtUp();
+            assertThatThrownBy(() -> driver.erase(List.of("x"))).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("no silver table");
+        }
+    }
+
+    @Test
+    void aRunningPipelinePausesToEraseAndGoesOnAfterwards() throws Exception {
+        Pipeline p = pipeline().withMaxBatchRecords(10);
+        try (PipelineRun run = p.start()) {
+            List<String> later = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                hub.send(Orders.key(i), Orders.event(i));
+            }
+            sendStory();
+            awaitSilver(run, 7);
+            Erasure e = run.erase(List.of(ERASED));
+            assertThat(e.silverRows()).isEqualTo(1);
+            assertThat(e.bronzeRows()).isEqualTo(3);
+            for (int i = 200; i < 260; i++) {
+                hub.send(Orders.key(i), Orders.event(i));
+                later.add(Orders.key(i));
+            }
+            hub.send(ERASED, Orders.json(ERASED, "REORDERED", 9));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (rowsOf(KernelReader.rows(path("silver/orders")), "order_id", ERASED) == 0) {
+                assertThat(System.nanoTime()).as("the key's new event reaches silver").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            run.stop();
+            run.awaitTermination();
+        }
+        List<Map<String, Object>> silver = KernelReader.rows(path("silver/orders"));
+        assertThat(rowsOf(silver, "order_id", ERASED)).isEqualTo(1);
+        assertThat(silver).filteredOn(r -> ERASED.equals(r.get("order_id"))).extracting(r -> r.get("status"))
+                .containsExactly("REORDERED");
+        assertThat(bronzeMentions(ERASED)).isEqualTo(1);
+    }
+
+    private void awaitSilver(PipelineRun run, int keysAtLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try {
+                rows = KernelReader.rows(path("silver/orders"));
+            } catch (RuntimeException notYetCreated) {
+                // the table appears with the first merge
+            }
+            if (rowsOf(rows, "order_id", ERASED) == 1 && rowsOf(rows, "status", "SHIPPED") == 1
+                    && rows.size() >= keysAtLeast) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("silver merges the story; " + run.progress()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+}
