@@ -1,5 +1,7 @@
 package io.streamlake;
 
+import java.util.Collection;
+import io.streamlake.table.Erasure;
 import io.streamlake.event.PipelineListener;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.CdcStrategy;
@@ -1151,7 +1153,7 @@ public final class Pipeline {
      * @throws ConfigurationException for a pipeline without silver table
      * @throws IllegalArgumentException if a key does not fit the key columns
      */
-    public Erasure erase(java.util.Collection<?> keys) {
+    public Erasure erase(Collection<?> keys) {
         validate();
         return PipelineEngine.load().erase(this, keys);
     }

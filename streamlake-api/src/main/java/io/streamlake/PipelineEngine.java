@@ -1,5 +1,7 @@
 package io.streamlake;
 
+import java.util.Collection;
+import io.streamlake.table.Erasure;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.spi.BatchEngine;
 import io.streamlake.spi.PipelineTables;
@@ -66,7 +68,7 @@ public interface PipelineEngine {
      * @param keys the keys, as {@link PipelineRun#erase} takes them
      * @return what was removed
      */
-    Erasure erase(Pipeline pipeline, java.util.Collection<?> keys);
+    Erasure erase(Pipeline pipeline, Collection<?> keys);
 
     /**
      * @param pipeline a validated pipeline description

@@ -1,5 +1,7 @@
 package io.streamlake;
 
+import java.util.Collection;
+import io.streamlake.table.Erasure;
 import java.time.Duration;
 
 /**
@@ -109,7 +111,7 @@ public interface PipelineRun extends AutoCloseable {
      *     column, never the value)
      * @throws IllegalStateException if the run ended before it could pause
      */
-    Erasure erase(java.util.Collection<?> keys);
+    Erasure erase(Collection<?> keys);
 
     /** Asks the run to stop after the current batch; returns at once. */
     void stop();

@@ -1,5 +1,7 @@
 package io.streamlake.spi;
 
+import java.util.Collection;
+import io.streamlake.table.Erasure;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.source.PositionGap;
 import java.time.Duration;
@@ -70,7 +72,7 @@ public interface BatchEngine extends AutoCloseable {
      * @throws io.streamlake.exceptions.ConfigurationException for a pipeline without silver
      * @throws IllegalStateException before {@link #open()}
      */
-    io.streamlake.Erasure erase(java.util.Collection<?> keys);
+    Erasure erase(Collection<?> keys);
 
     /** @return true when the last poll returned nothing and the source says it is at its end */
     boolean caughtUp();

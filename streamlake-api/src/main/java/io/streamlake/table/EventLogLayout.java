@@ -58,6 +58,8 @@ public final class EventLogLayout {
     public static final String FLOW_PROGRESS = "flow_progress";
     /** A compaction's commit, which changed no data. */
     public static final String COMPACTION = "compaction";
+    /** An erasure's commit to a flow table ({@code PipelineRun.erase}): its rows changed are the rows it removed. */
+    public static final String ERASURE = "erasure";
     /** A commit that changed a flow table's schema. */
     public static final String SCHEMA_CHANGE = "schema_change";
     /** A run started. */

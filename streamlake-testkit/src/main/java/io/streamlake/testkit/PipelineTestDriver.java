@@ -1,6 +1,6 @@
 package io.streamlake.testkit;
 
-import io.streamlake.Erasure;
+import io.streamlake.table.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineEngine;
 import io.streamlake.PipelineRun;

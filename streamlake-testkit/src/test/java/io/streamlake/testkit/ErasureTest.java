@@ -4,7 +4,7 @@ import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamlake.Erasure;
+import io.streamlake.table.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineRun;
 import io.streamlake.core.delta.DeltaTable;
@@ -15,6 +15,7 @@ import io.streamlake.quality.Expectation;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.ChangeFeedLayout;
+import io.streamlake.table.EventLogLayout;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableCommit;
 import java.io.IOException;
@@ -80,7 +81,7 @@ class ErasureTest {
 
     @Test
     void erasingAKeyRemovesItFromEveryTableAndTheChangeFeedGetsItsDelete() throws IOException {
-        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline())) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(pipeline().withEventLog(path("events")))) {
             sendStory();
             driver.runUntilCaughtUp();
             assertThat(bronzeMentions(ERASED)).isEqualTo(3);
@@ -130,6 +131,12 @@ class ErasureTest {
             // erasing again finds nothing, and is recorded as erasure 2
             assertThat(driver.erase(List.of(ERASED))).isEqualTo(new Erasure(2, 1, v, 0, 0, 0, 0));
         }
+        // the event log, written at the stop, has the erasures' commits of each flow table
+        assertThat(KernelReader.rows(path("events")))
+                .filteredOn(r -> EventLogLayout.ERASURE.equals(r.get(EventLogLayout.EVENT_TYPE)))
+                .extracting(r -> r.get(EventLogLayout.FLOW) + " " + r.get(EventLogLayout.ROWS_CHANGED))
+                .containsExactlyInAnyOrder("bronze 5", "silver 1", "quarantine 1", "bronze 0", "silver 0",
+                        "quarantine 0");
     }
 
     /**

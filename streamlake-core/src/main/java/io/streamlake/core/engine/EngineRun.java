@@ -1,6 +1,6 @@
 package io.streamlake.core.engine;
 
-import io.streamlake.Erasure;
+import io.streamlake.table.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineHealth;
 import io.streamlake.PipelineProgress;

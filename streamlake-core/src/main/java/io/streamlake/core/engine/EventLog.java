@@ -7,6 +7,7 @@ import static io.streamlake.table.EventLogLayout.COMMIT_CONFLICT;
 import static io.streamlake.table.EventLogLayout.COMPACTION;
 import static io.streamlake.table.EventLogLayout.DETAILS;
 import static io.streamlake.table.EventLogLayout.DURATION_MS;
+import static io.streamlake.table.EventLogLayout.ERASURE;
 import static io.streamlake.table.EventLogLayout.EVENTS;
 import static io.streamlake.table.EventLogLayout.EVENT_TYPE;
 import static io.streamlake.table.EventLogLayout.FAILED;
@@ -195,6 +196,11 @@ final class EventLog implements PipelineListener {
             if ("compaction".equals(noteFlow)) {
                 rows.add(row.set(EVENT_TYPE, COMPACTION).set(MESSAGE, "compacted " + fields.get("filesRemoved")
                         + " files into " + fields.get("filesAdded")).build());
+            } else if ("erasure".equals(noteFlow) && pipeline.equals(fields.get("pipeline"))) {
+                rows.add(row.set(EVENT_TYPE, ERASURE).set(ROWS_CHANGED, fields.get("rowsDeleted"))
+                        .set(MESSAGE, "erasure " + fields.get("erasure") + " removed " + fields.get("rowsDeleted")
+                                + " rows of " + fields.get("keys") + " keys")
+                        .build());
             } else if (flow.equals(noteFlow) && pipeline.equals(fields.get("pipeline"))) {
                 boolean isBronze = flow.equals("bronze");
                 rows.add(row.set(EVENT_TYPE, FLOW_PROGRESS)

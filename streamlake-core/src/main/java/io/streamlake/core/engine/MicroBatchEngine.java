@@ -2,7 +2,7 @@ package io.streamlake.core.engine;
 
 import io.streamlake.Pipeline;
 import io.streamlake.core.silver.HeldBatches;
-import io.streamlake.Erasure;
+import io.streamlake.table.Erasure;
 import io.streamlake.core.silver.SilverStage;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Workers;

@@ -1,6 +1,6 @@
 package io.streamlake.core.silver;
 
-import io.streamlake.Erasure;
+import io.streamlake.table.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.core.util.CommitNotes;
 import io.streamlake.core.util.Markers;

@@ -1,7 +1,7 @@
-package io.streamlake;
+package io.streamlake.table;
 
 /**
- * What one {@link PipelineRun#erase erasure} removed, table by table. Counts are of rows; a table the
+ * What one {@link io.streamlake.PipelineRun#erase erasure} removed, table by table. Counts are of rows; a table the
  * pipeline does not have counts 0.
  *
  * <pre>{@code
