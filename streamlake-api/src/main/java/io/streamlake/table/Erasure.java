@@ -9,7 +9,8 @@ package io.streamlake.table;
  * log.info("erasure {}: {} bronze events, {} silver rows", e.id(), e.bronzeRows(), e.silverRows());
  * }</pre>
  *
- * @param id the erasure's number in the pipeline's bronze table (1, 2, ...), which its commits record
+ * @param id the erasure's number in the pipeline's bronze table (1, 2, ...), which its commits record;
+ *     0 when bronze does not exist yet (nothing was erased or recorded)
  * @param keys how many keys it was asked to erase
  * @param bronzeVersion the last bronze version it covers: events committed later are new events
  * @param bronzeRows bronze events it removed

@@ -185,6 +185,78 @@ class ErasureTest {
     }
 
     /**
+     * Generated runs: events of 12 keys (updates, quarantined ones, tombstones) in random batch sizes,
+     * some keys erased part way, more events after. Silver as it ends must be silver rebuilt from
+     * bronze's whole history, and hold no erased key unless it came back by a later event.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6})
+    void silverAfterErasuresIsSilverRebuiltFromBronze(long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        Path dir = lake.resolve("seed-" + seed);
+        InMemoryHub events = InMemoryHub.create("orders", 2);
+        Pipeline p = Orders.checkedPipeline(events, dir + "/").withMaxBatchRecords(1 + random.nextInt(7))
+                .withChangeFeed(dir.resolve("changes").toString());
+        java.util.Set<String> erased = new java.util.TreeSet<>();
+        java.util.Set<String> cameBack = new java.util.TreeSet<>();
+        try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
+            int minute = 0;
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 30; i++) {
+                    String key = "ord-" + random.nextInt(12);
+                    int kind = random.nextInt(10);
+                    if (kind == 0) {
+                        events.send(0, key.getBytes(StandardCharsets.UTF_8), null, Map.of());
+                    } else {
+                        String json = Orders.json(key, "S" + minute, minute++);
+                        events.send(key, kind == 1 ? json.replace("\"items\":2", "\"items\":0") : json);
+                    }
+                    if (erased.contains(key)) {
+                        cameBack.add(key);
+                    }
+                    if (random.nextInt(8) == 0) {
+                        driver.runOneBatch();
+                    }
+                }
+                driver.runUntilCaughtUp();
+                List<String> now = new ArrayList<>();
+                for (int k = 0; k < 12; k++) {
+                    if (random.nextInt(4) == 0) {
+                        now.add("ord-" + k);
+                    }
+                }
+                driver.erase(now);
+                erased.addAll(now);
+                cameBack.removeAll(now);
+            }
+            driver.runUntilCaughtUp();
+            assertThat(driver.changeFeed()).replaysTo(driver.silver());
+            for (String key : erased) {
+                if (!cameBack.contains(key)) {
+                    assertThat(driver.silver().rows()).as("seed " + seed + " " + key)
+                            .noneMatch(r -> key.equals(r.string("order_id")));
+                }
+            }
+        }
+        Pipeline rebuilt = Pipeline.from(events).bronze(dir.resolve("bronze/orders").toString())
+                .silver(dir.resolve("rebuilt").toString(), "order_id").withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withQuarantine(dir.resolve("rebuilt_quarantine").toString())
+                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
+        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt)) {
+            driver.runUntilCaughtUp();
+        }
+        assertThat(sorted(KernelReader.rows(dir.resolve("rebuilt").toString()))).as("seed " + seed)
+                .isEqualTo(sorted(KernelReader.rows(dir.resolve("silver/orders").toString())));
+        assertThat(KernelReader.rows(dir.resolve("rebuilt_quarantine").toString())).hasSameSizeAs(
+                KernelReader.rows(dir.resolve("quarantine/orders").toString()));
+    }
+
+    private static List<String> sorted(List<Map<String, Object>> rows) {
+        return rows.stream().map(r -> new java.util.TreeMap<>(r).toString()).sorted().toList();
+    }
+
+    /**
      * A crash before, at or after any of the erasure's commits: the erasure throws, and the next
      * start finishes it from what bronze recorded; the tables end as without the crash.
      */
@@ -286,6 +358,26 @@ class ErasureTest {
             assertThat(e.bronzeRows()).isEqualTo(1);
             assertThat(driver.silver().rows()).extracting(r -> r.string("order_id")).containsExactly(KEPT);
         }
+    }
+
+    @Test
+    void pipelineEraseWorksOnAStoppedPipelineAndFindsNothingInOneThatNeverRan() {
+        assertThat(pipeline().erase(List.of(ERASED))).isEqualTo(new Erasure(0, 1, -1, 0, 0, 0, 0));
+        sendStory();
+        pipeline().runUntilCaughtUp();
+
+        Erasure e = pipeline().erase(List.of(ERASED));
+
+        assertThat(e.id()).isEqualTo(1);
+        assertThat(e.bronzeRows()).isEqualTo(3);
+        assertThat(e.silverRows()).isEqualTo(1);
+        assertThat(e.quarantineRows()).isEqualTo(1);
+        assertThat(bronzeMentions(ERASED)).isZero();
+        assertThat(KernelReader.rows(path("silver/orders"))).extracting(r -> r.get("order_id")).containsExactly(KEPT);
+        assertThat(KernelReader.rows(path("changes")))
+                .filteredOn(r -> ERASED.equals(r.get("order_id"))
+                        && ChangeFeedLayout.DELETE.equals(r.get(ChangeFeedLayout.CHANGE_TYPE)))
+                .hasSize(1);
     }
 
     @Test

@@ -90,6 +90,9 @@ final class KeyEraser {
         Set<Object> wanted = new HashSet<>(keys);
         for (int attempt = 0;; attempt++) {
             TableSnapshot s = bronze.snapshot();
+            if (s.version() < 0 || s.schema().isEmpty()) {
+                return new Erasure(0, keys.size(), -1, 0, 0, 0, 0); // nothing was ever ingested: nothing to erase
+            }
             Erasures before = Erasures.of(s.properties());
             long id = before.lastId() + 1;
             Map<String, SourcePartition> partitions = new HashMap<>();
