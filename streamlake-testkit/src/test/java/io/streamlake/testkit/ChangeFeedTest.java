@@ -112,10 +112,7 @@ class ChangeFeedTest {
 
     @Test
     void closingAnScd2VersionIsAnUpdateOfThatVersionAndTheNewVersionAnInsert() {
-        Schema.Builder columns = Schema.builder();
-        Orders.SCHEMA.fields().forEach(columns::add);
-        Schema history = columns.optional("__START_AT", DataType.TIMESTAMP).optional("__END_AT", DataType.TIMESTAMP)
-                .build();
+        Schema history = Orders.HISTORY_SCHEMA;
         Pipeline pipeline = Pipeline.from(hub).bronze(lake.resolve("bronze").toString())
                 .silver(lake.resolve("silver").toString(), "order_id").withSchema(history)
                 .withMergeStrategy(MergeStrategies.scd2("updated_at")).withChangeFeed(changes());

@@ -11,8 +11,6 @@ import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
-import io.streamlake.quality.Expectation;
-import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.ChangeFeedLayout;
 import io.streamlake.table.EventLogLayout;
@@ -172,11 +170,7 @@ class ErasureTest {
                     .containsExactlyInAnyOrder(KEPT + " CREATED", ERASED + " REORDERED");
         }
         // a new silver table built from bronze's whole history, through the commits of the original files
-        Pipeline rebuilt = Pipeline.from(hub).bronze(path("bronze/orders")).silver(path("rebuilt"), "order_id")
-                .withSchema(Orders.SCHEMA).withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                .withQuarantine(path("rebuilt_quarantine"))
-                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
-        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt)) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt(hub, lake))) {
             driver.runUntilCaughtUp();
             assertThat(KernelReader.rows(path("rebuilt"))).extracting(r -> r.get("order_id") + " " + r.get("status"))
                     .containsExactlyInAnyOrder(KEPT + " CREATED", ERASED + " REORDERED");
@@ -238,18 +232,22 @@ class ErasureTest {
                 }
             }
         }
-        Pipeline rebuilt = Pipeline.from(events).bronze(dir.resolve("bronze/orders").toString())
-                .silver(dir.resolve("rebuilt").toString(), "order_id").withSchema(Orders.SCHEMA)
-                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                .withQuarantine(dir.resolve("rebuilt_quarantine").toString())
-                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
-        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt)) {
+        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt(events, dir))) {
             driver.runUntilCaughtUp();
         }
         assertThat(sorted(KernelReader.rows(dir.resolve("rebuilt").toString()))).as("seed " + seed)
                 .isEqualTo(sorted(KernelReader.rows(dir.resolve("silver/orders").toString())));
         assertThat(KernelReader.rows(dir.resolve("rebuilt_quarantine").toString())).hasSameSizeAs(
                 KernelReader.rows(dir.resolve("quarantine/orders").toString()));
+    }
+
+    /** The checked pipeline's silver and quarantine built afresh from its bronze table's whole history. */
+    private static Pipeline rebuilt(InMemoryHub source, Path dir) {
+        Pipeline checked = Orders.checkedPipeline(source, dir + "/");
+        return Pipeline.from(source).bronze(dir.resolve("bronze/orders").toString())
+                .silver(dir.resolve("rebuilt").toString(), "order_id").withSchema(Orders.SCHEMA)
+                .withMergeStrategy(checked.mergeStrategy()).withQuarantine(dir.resolve("rebuilt_quarantine").toString())
+                .withExpectation(checked.expectations().get(0));
     }
 
     private static List<String> sorted(List<Map<String, Object>> rows) {
@@ -309,10 +307,7 @@ class ErasureTest {
 
     @Test
     void scd2HistoryLosesEveryVersionOfTheKeyAndTheFeedDeletesEach() {
-        Schema.Builder columns = Schema.builder();
-        Orders.SCHEMA.fields().forEach(columns::add);
-        Schema history = columns.optional("__START_AT", DataType.TIMESTAMP).optional("__END_AT", DataType.TIMESTAMP)
-                .build();
+        Schema history = Orders.HISTORY_SCHEMA;
         Pipeline p = Pipeline.from(hub).bronze(path("bronze")).silver(path("silver"), "order_id").withSchema(history)
                 .withMergeStrategy(MergeStrategies.scd2("updated_at")).withChangeFeed(path("changes"));
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {

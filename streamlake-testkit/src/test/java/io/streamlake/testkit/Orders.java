@@ -27,6 +27,9 @@ public final class Orders {
             .optional("updated_at", DataType.TIMESTAMP)
             .build();
 
+    /** {@link #SCHEMA} with the columns of SCD type 2 history, as {@code scd2("updated_at")} stores them. */
+    public static final Schema HISTORY_SCHEMA = withHistory();
+
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private Orders() {
@@ -67,6 +70,12 @@ public final class Orders {
                 .silver(lake.resolve("silver").toString(), "order_id")
                 .withSchema(SCHEMA)
                 .withMergeStrategy(MergeStrategies.latestBy("updated_at"));
+    }
+
+    private static Schema withHistory() {
+        Schema.Builder columns = Schema.builder();
+        SCHEMA.fields().forEach(columns::add);
+        return columns.optional("__START_AT", DataType.TIMESTAMP).optional("__END_AT", DataType.TIMESTAMP).build();
     }
 
     /** @param minute minutes after T0, the event's updated_at */
