@@ -4,30 +4,44 @@ import static io.streamlake.testkit.StreamLakeAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamlake.table.Erasure;
 import io.streamlake.Pipeline;
 import io.streamlake.PipelineRun;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.merge.MergeStrategies;
+import io.streamlake.quality.Expectation;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.ChangeFeedLayout;
+import io.streamlake.table.Erasure;
 import io.streamlake.table.EventLogLayout;
+import io.streamlake.table.ForwardingTable;
+import io.streamlake.table.PendingCommit;
+import io.streamlake.table.Table;
 import io.streamlake.table.TableChange;
 import io.streamlake.table.TableCommit;
+import io.streamlake.table.TableRef;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Erasure ({@code PipelineRun.erase}, {@code Pipeline.erase}, {@code PipelineTestDriver.erase}): the
@@ -184,15 +198,15 @@ class ErasureTest {
      * bronze's whole history, and hold no erased key unless it came back by a later event.
      */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6})
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
     void silverAfterErasuresIsSilverRebuiltFromBronze(long seed) {
-        java.util.Random random = new java.util.Random(seed);
+        java.util.Random random = new Random(seed);
         Path dir = lake.resolve("seed-" + seed);
         InMemoryHub events = InMemoryHub.create("orders", 2);
         Pipeline p = Orders.checkedPipeline(events, dir + "/").withMaxBatchRecords(1 + random.nextInt(7))
                 .withChangeFeed(dir.resolve("changes").toString());
-        java.util.Set<String> erased = new java.util.TreeSet<>();
-        java.util.Set<String> cameBack = new java.util.TreeSet<>();
+        Set<String> erased = new TreeSet<>();
+        Set<String> cameBack = new TreeSet<>();
         try (PipelineTestDriver driver = PipelineTestDriver.create(p)) {
             int minute = 0;
             for (int round = 0; round < 3; round++) {
@@ -251,7 +265,7 @@ class ErasureTest {
     }
 
     private static List<String> sorted(List<Map<String, Object>> rows) {
-        return rows.stream().map(r -> new java.util.TreeMap<>(r).toString()).sorted().toList();
+        return rows.stream().map(r -> new TreeMap<>(r).toString()).sorted().toList();
     }
 
     /**
@@ -373,6 +387,80 @@ class ErasureTest {
                 .filteredOn(r -> ERASED.equals(r.get("order_id"))
                         && ChangeFeedLayout.DELETE.equals(r.get(ChangeFeedLayout.CHANGE_TYPE)))
                 .hasSize(1);
+    }
+
+    /**
+     * Scaled out: instance B erases while instance A, the silver writer, merges events of the key that
+     * it read from bronze before B's bronze commit; B's silver commit comes before A's merge commits.
+     * On Delta, A's commit conflicts with B's (the erasure's table property is a metadata change) and
+     * A merges again without the key; on a table with no such check (in memory), A applies the
+     * erasure again right after its merge. Either way the key is gone.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anErasureByAnotherInstanceDuringAMergeLeavesTheKeyOut(boolean delta) {
+        Map<String, Table> tables = new HashMap<>();
+        for (String t : List.of("bronze", "silver", "quarantine", "deletes", "changes")) {
+            tables.put(t, delta ? DeltaTable.open(path(t), Map.of()) : InMemoryTable.create(t));
+        }
+        AtomicReference<Runnable> beforeMerge =
+                new AtomicReference<>();
+        Table hooked = new ForwardingTable(tables.get("silver")) {
+            @Override
+            public PendingCommit newCommit() {
+                PendingCommit inner = delegate().newCommit();
+                PendingCommit[] self = new PendingCommit[1];
+                self[0] = (PendingCommit) Proxy.newProxyInstance(
+                        getClass().getClassLoader(), new Class<?>[] {PendingCommit.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("commit") && "MERGE".equals(args[0])) {
+                                Runnable r = beforeMerge.getAndSet(null);
+                                if (r != null) {
+                                    r.run();
+                                }
+                            }
+                            try {
+                                Object result = method.invoke(inner, args);
+                                return result == inner ? self[0] : result;
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+                return self[0];
+            }
+        };
+        Pipeline writer = instance(tables, hooked);
+        Pipeline eraser = instance(tables, tables.get("silver"));
+        try (PipelineTestDriver a = PipelineTestDriver.create(writer);
+                PipelineTestDriver b = PipelineTestDriver.create(eraser)) {
+            hub.send(KEPT, Orders.json(KEPT, "CREATED", 1));
+            a.runUntilCaughtUp();
+            // B opens (a start merges what bronze holds) before the race, with an erasure of its own
+            assertThat(b.erase(List.of("ord-nobody")).id()).isEqualTo(1);
+            hub.send(ERASED, Orders.json(ERASED, "CREATED", 2));
+            hub.send(ERASED, Orders.json(ERASED, "PAID", 3).replace("\"items\":2", "\"items\":0"));
+            a.ingestOneBatch(); // in bronze, not merged yet
+            Erasure[] erased = new Erasure[1];
+            beforeMerge.set(() -> erased[0] = b.erase(List.of(ERASED)));
+            a.mergeSilver(); // read bronze before B's commits, commits after them
+            assertThat(erased[0]).isNotNull();
+            assertThat(erased[0].bronzeRows()).isEqualTo(2);
+
+            assertThat(a.silver().rows()).extracting(r -> r.string("order_id")).containsExactly(KEPT);
+            assertThat(a.quarantine().rows()).isEmpty();
+            assertThat(a.bronze().rows()).hasSize(1);
+            assertThat(a.changeFeed()).replaysTo(a.silver());
+        }
+    }
+
+    private Pipeline instance(Map<String, Table> tables, Table silver) {
+        return Pipeline.from(hub).bronze(TableRef.of(tables.get("bronze")))
+                .silver(TableRef.of(silver), "order_id").withSchema(Orders.SCHEMA)
+                .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+                .withQuarantine(TableRef.of(tables.get("quarantine")))
+                .withDeleteMarkers(TableRef.of(tables.get("deletes")))
+                .withChangeFeed(TableRef.of(tables.get("changes")))
+                .withExpectation(Expectation.quarantine("positive_items", r -> ((Integer) r.value("items")) > 0));
     }
 
     @Test

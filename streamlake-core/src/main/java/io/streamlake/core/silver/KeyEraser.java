@@ -120,41 +120,68 @@ final class KeyEraser {
      * bronze that they have not applied yet; the change feed then takes silver's deletes.
      */
     Applied applyPending() {
+        return apply(Erasures.of(bronze.snapshot().properties()), -1);
+    }
+
+    /**
+     * After a merge that read the erasures up to {@code seen}: if bronze has later ones, applies them
+     * again, whether or not the tables say they did. The merge may have read bronze before such an
+     * erasure's bronze commit and committed after the erasure was applied to silver, putting back
+     * rows of its keys; applying it again removes them (and finds nothing otherwise).
+     *
+     * @return whether there were later erasures
+     */
+    boolean reapplyAfter(long seen) {
         Erasures all = Erasures.of(bronze.snapshot().properties());
+        if (all.lastId() <= seen) {
+            return false;
+        }
+        apply(all, seen);
+        return true;
+    }
+
+    /**
+     * @param from apply the erasures after this one even if a table applied them; -1 for those
+     *     each table has not applied
+     */
+    private Applied apply(Erasures all, long from) {
         if (all.isEmpty()) {
             return Applied.NONE;
         }
-        long silverRows = apply(silver, all, schema -> SilverKey.of(schema, keyColumns)::of, true);
+        long silverRows = apply(silver, all, from, schema -> SilverKey.of(schema, keyColumns)::of, true);
         if (changeFeed != null && silverRows > 0) {
             changeFeed.catchUp(silver.snapshot().version(), null);
         }
         long markerRows = deleteMarkers == null ? 0
-                : apply(deleteMarkers, all, schema -> SilverKey.of(schema, keyColumns)::of, false);
+                : apply(deleteMarkers, all, from, schema -> SilverKey.of(schema, keyColumns)::of, false);
         long quarantineRows = 0;
         if (quarantine != null) {
             Map<String, SourcePartition> partitions = new HashMap<>();
-            quarantineRows = apply(quarantine, all,
+            quarantineRows = apply(quarantine, all, from,
                     schema -> row -> preparer.keyOf(RawRecords.fromRow(row, partitions)), false);
         }
         return new Applied(silverRows, quarantineRows, markerRows);
     }
 
-    /** Applies the erasures a table has not applied yet, in one commit; returns the rows removed. */
-    private long apply(Table table, Erasures all, Function<Schema, Function<Row, @Nullable Object>> keyOf,
+    /** Applies the erasures a table has not applied yet (or all after {@code from}), in one commit; returns the rows removed. */
+    private long apply(Table table, Erasures all, long from, Function<Schema, Function<Row, @Nullable Object>> keyOf,
             boolean fenceMerges) {
         for (int attempt = 0;; attempt++) {
             TableSnapshot s = table.snapshot();
             if (s.version() < 0 || s.schema().isEmpty()) {
                 return 0;
             }
-            List<Erasures.Entry> pending = all.after(Long.parseLong(s.properties().getOrDefault(Erasures.APPLIED,
-                    "0")));
+            long applied = Long.parseLong(s.properties().getOrDefault(Erasures.APPLIED, "0"));
+            List<Erasures.Entry> pending = all.after(from >= 0 ? Math.min(from, applied) : applied);
             if (pending.isEmpty()) {
                 return 0;
             }
             Erasures.Matcher matcher = all.matcher();
             Function<Row, @Nullable Object> key = keyOf.apply(s.schema().get());
             Rewrite rw = Rewrite.of(table, s, row -> matcher.erased(key.apply(row), pending));
+            if (rw.rows == 0 && applied >= all.lastId()) {
+                return 0; // applied again after a merge, which put nothing back: no commit
+            }
             PendingCommit c = rw.stage(table.newCommit())
                     .setProperties(Map.of(Erasures.APPLIED, Long.toString(all.lastId())));
             if (fenceMerges) {

@@ -335,7 +335,8 @@ public final class SilverStage {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
                 // read for each attempt: an erasure by another instance leaves out what it erased
-                preparer.erasures(Erasures.of(bronze.snapshot().properties()));
+                Erasures erasures = Erasures.of(bronze.snapshot().properties());
+                preparer.erasures(erasures);
                 long decodeStart = System.nanoTime();
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo, mergeFailed);
                 long mergeStart = System.nanoTime();
@@ -389,6 +390,11 @@ public final class SilverStage {
                         .commit("MERGE");
                 if (changeFeed != null) {
                     changeFeed.catchUp(silverVersion, new ChangeFeed.Staged(merged.removed(), merged.added()));
+                }
+                // an erasure committed to bronze (by another instance) after this attempt read the
+                // erasures may have been applied to silver before this merge put its keys back
+                if (eraser.reapplyAfter(erasures.lastId())) {
+                    silverVersion = silver.snapshot().version();
                 }
                 commitNanos += System.nanoTime() - commitStart;
                 if (markers != null && batchTime != null) {
