@@ -10,7 +10,8 @@ import org.apache.hadoop.fs.Path;
  * storage settings themselves are checked by {@code AzureStorage.locate}). delta-standalone picks a
  * log store per scheme from {@code delta.logStore.<scheme>.impl}, else from its own defaults, unless
  * {@code delta.logStore.class} names one for all schemes (the two may not be mixed). Settings the
- * user gave always win.
+ * user gave always win. The store chosen here works behind an {@link OperationNamingLogStore}, which
+ * writes operation names delta-standalone has no constant for (a user's own store goes without it).
  *
  * <pre>{@code
  * LogStores.prepare(conf, new Path("abfss://lake@acct.dfs.core.windows.net/bronze"));
@@ -46,6 +47,8 @@ final class LogStores {
                 || !conf.getValByRegex("^(spark\\.)?delta\\.logStore\\." + scheme + "\\.impl$").isEmpty()) {
             return;
         }
-        conf.set("delta.logStore." + scheme + ".impl", logStore);
+        // the chosen store does the work; the naming store in front gives commits their operation names
+        conf.set("delta.logStore." + scheme + ".impl", OperationNamingLogStore.class.getName());
+        conf.set(OperationNamingLogStore.DELEGATE, logStore);
     }
 }

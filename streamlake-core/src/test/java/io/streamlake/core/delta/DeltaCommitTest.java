@@ -13,6 +13,7 @@ import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.PendingCommit;
 import io.streamlake.table.TableChange;
+import io.streamlake.table.TableCommit;
 import io.streamlake.table.TableSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,6 +218,45 @@ class DeltaCommitTest {
     }
 
     @Test
+    void anOperationDeltaStandaloneHasNoNameForIsWrittenUnderItsOwnName(@TempDir Path dir) {
+        DeltaTable table = created(dir);
+        DataFile a = file(table, 1);
+        DataFile b = file(table, 2);
+        long v1 = table.newCommit().add(a).commit("WRITE");
+        long v2 = table.newCommit().add(b).commit("WRITE");
+        long v3 = table.newCommit().rearrangeOnly().replace(List.of(a, b), List.of(file(table, 1, 2)))
+                .withOperationDetails(Map.of("predicate", "[]"), Map.of()).commit("OPTIMIZE");
+
+        // as Spark finds it: the commit info's operation, and no trace of how it got there
+        JsonNode info = DeltaLogFiles.actions(dir, v3, "commitInfo").get(0);
+        assertThat(info.get("operation").textValue()).isEqualTo("OPTIMIZE");
+        assertThat(info.get("operationParameters").has("operation")).isFalse();
+        assertThat(info.get("operationParameters").get("predicate").textValue()).isEqualTo("[]");
+        assertThat(info.get("operationMetrics").get("numRemovedFiles").textValue()).isEqualTo("2");
+        assertThat(DeltaLogFiles.actions(dir, v2, "commitInfo").get(0).get("operation").textValue())
+                .isEqualTo("WRITE");
+        // delta-standalone, the library and Kernel read it as before
+        DeltaTable reopened = DeltaTable.open(dir.toString(), Map.of());
+        assertThat(reopened.history(v1, v3)).extracting(TableCommit::operation)
+                .containsExactly("WRITE", "WRITE", "OPTIMIZE");
+        assertThat(reopened.snapshot().files()).hasSize(1);
+        assertThat(kernelIds(reopened)).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void theNamingLogStoreChangesOnlyACommitInfoThatCarriesTheName() {
+        String unnamed = "{\"commitInfo\":{\"operation\":\"Manual Update\",\"operationParameters\":{}}}";
+        String add = "{\"add\":{\"path\":\"Manual Update\",\"operation\":\"x\"}}";
+        assertThat(OperationNamingLogStore.named(unnamed)).isSameAs(unnamed);
+        assertThat(OperationNamingLogStore.named(add)).isSameAs(add);
+        assertThat(OperationNamingLogStore.named("{\"commitInfo\":{\"operation\":\"Manual Update\","
+                + "\"operationParameters\":{\"a\":\"[\\\"x\\\"]\",\"operation\":\"OPTIMIZE\",\"b\":\"1\"},"
+                + "\"isBlindAppend\":false,\"tags\":[\"operation\"]}}"))
+                .isEqualTo("{\"commitInfo\":{\"operation\":\"OPTIMIZE\",\"operationParameters\":{\"a\":\"[\\\"x\\\"]\","
+                        + "\"b\":\"1\"},\"isBlindAppend\":false,\"tags\":[\"operation\"]}}");
+    }
+
+    @Test
     void changesListDataChangingAdditionsAndSkipRearrangements(@TempDir Path dir) {
         DeltaTable table = created(dir);
         DataFile a = file(table, 1, 2);
@@ -309,8 +349,9 @@ class DeltaCommitTest {
         DeltaTable table = created(dir);
         long v = table.newCommit().add(file(table, 1)).rearrangeOnly().commit("COMPACT \"bronze\" files");
         JsonNode info = DeltaLogFiles.actions(dir, v, "commitInfo").get(0);
-        assertThat(info.get("operation").textValue()).isEqualTo("Manual Update");
-        assertThat(info.get("operationParameters").get("operation").textValue()).isEqualTo("COMPACT \"bronze\" files");
+        assertThat(info.get("operation").textValue()).isEqualTo("COMPACT \"bronze\" files");
+        assertThat(info.get("operationParameters").has("operation")).isFalse();
+        assertThat(table.history(v, v)).extracting(TableCommit::operation).containsExactly("COMPACT \"bronze\" files");
         assertThat(table.newCommit().setTransaction("app", 1).commit("MERGE")).isEqualTo(v + 1);
         assertThat(DeltaTable.open(dir.toString(), Map.of()).snapshot().version()).isEqualTo(v + 1);
         assertThat(kernelIds(table)).containsExactly(1L);

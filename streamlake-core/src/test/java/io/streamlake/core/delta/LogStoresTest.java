@@ -27,8 +27,9 @@ class LogStoresTest {
         LogStore store = LogStoreProvider$.MODULE$.createLogStore(table.conf());
         org.apache.hadoop.fs.Path log =
                 new org.apache.hadoop.fs.Path(table.root(), "_delta_log/00000000000000000000.json");
-        return store instanceof DelegatingLogStore d ? d.getDelegate(log).getClass().getName()
-                : store.getClass().getName();
+        LogStore chosen = store instanceof DelegatingLogStore d ? d.getDelegate(log) : store;
+        return chosen instanceof OperationNamingLogStore naming ? naming.delegate().getClass().getName()
+                : chosen.getClass().getName();
     }
 
     @Test
