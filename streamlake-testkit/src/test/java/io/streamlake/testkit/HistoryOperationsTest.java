@@ -65,6 +65,13 @@ class HistoryOperationsTest {
             JsonNode append = commitInfo(lake.resolve("bronze"), driver.bronze().version());
             assertThat(append.get("operation").asText()).isEqualTo("STREAMING UPDATE");
             assertThat(append.get("operationParameters").get("outputMode").asText()).isEqualTo("Append");
+            // Spark's query id and batch number: the run, and the batch's place in it
+            assertThat(append.get("operationParameters").get("epochId").asText()).isEqualTo("2");
+            String query = append.get("operationParameters").get("queryId").asText();
+            assertThat(java.util.UUID.fromString(query)).isNotNull();
+            JsonNode first = commitInfo(lake.resolve("bronze"), driver.bronze().version() - 1);
+            assertThat(first.get("operationParameters").get("epochId").asText()).isEqualTo("1");
+            assertThat(first.get("operationParameters").get("queryId").asText()).isEqualTo(query);
 
             for (String table : List.of("bronze", "silver")) {
                 String path = lake.resolve(table).toString();

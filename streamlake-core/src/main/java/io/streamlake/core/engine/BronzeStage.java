@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  */
 final class BronzeStage {
     private static final Logger LOG = LoggerFactory.getLogger(BronzeStage.class);
-    /** What a bronze commit records as its operation parameters: appends only, as Spark's streaming append. */
-    private static final Map<String, String> OUTPUT_MODE = Map.of("outputMode", "Append");
+    // What a bronze commit records as its operation parameters, as Spark's streaming append does.
+    private static final String OUTPUT_MODE = "outputMode";
+    private static final String APPEND = "Append";
+    private static final String QUERY_ID = "queryId";
+    private static final String EPOCH_ID = "epochId";
 
     /**
      * Fewest records worth a bronze file of their own: below this the extra file (and the small-file
@@ -194,11 +197,13 @@ final class BronzeStage {
      * @param lastPositions the last position per partition in it
      * @param notes what the commit records about its batch ({@link io.streamlake.core.util.CommitNotes}), given
      *     the number of data files it adds and how long writing them took
+     * @param run the run's id, which the commit records as Spark's streaming append records its query's
+     * @param batch the batch's number in the run (1, 2, ...), recorded as Spark records its {@code epochId}
      * @return the new bronze version, or empty if another instance moved a marker: the batch is
      *     dropped, and the fences forgotten so that they are read again
      */
     OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions,
-            Notes notes) {
+            Notes notes, String run, long batch) {
         Instant now = Instant.now();
         PendingCommit commit = bronze.newCommit();
         // the markers this commit expects to replace, for the archive's chain of files
@@ -220,9 +225,11 @@ final class BronzeStage {
                     .setTransaction(appId, e.getValue());
         }
         try {
-            // as Spark's streaming append records it; a batch's number restarts with each run, so it
-            // is left out (the commit's userMetadata holds what the batch did)
-            version = commit.withOperationDetails(OUTPUT_MODE, Map.of()).commit("STREAMING UPDATE");
+            // as Spark's streaming append records it. Each run is a query of its own (a scaled-out
+            // pipeline's instances run at once, and keep no batch counter they could share without
+            // their commits conflicting), so the batch number is the run's.
+            version = commit.withOperationDetails(Map.of(OUTPUT_MODE, APPEND, QUERY_ID, run, EPOCH_ID,
+                    Long.toString(batch)), Map.of()).commit("STREAMING UPDATE");
             commitNanos = System.nanoTime() - commitStart;
         } catch (CommitConflictException e) {
             LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"

@@ -39,6 +39,7 @@ import java.util.Objects;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -74,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class MicroBatchEngine implements BatchEngine {
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatchEngine.class);
 
+    /** This engine's run as the bronze commits' {@code queryId} names it: each run is a query of its own. */
+    private final String runId = UUID.randomUUID().toString();
     private final Pipeline pipeline;
     /** Every table of the pipeline, for {@link #vacuum()}. */
     private final List<Table> tables;
@@ -481,7 +484,8 @@ public final class MicroBatchEngine implements BatchEngine {
             long size = bytes;
             List<PositionRange> ranges = positions;
             OptionalLong committed = bronze.commit(records, lastPositions,
-                    (files, writeNanos) -> CommitNotes.bronze(pipeline.name(), count, size, ranges, files, writeNanos));
+                    (files, writeNanos) -> CommitNotes.bronze(pipeline.name(), count, size, ranges, files, writeNanos),
+                    runId, batches + 1);
             if (committed.isEmpty()) {
                 // Another instance took one of these partitions: drop the batch and read again from the markers.
                 r.rewind();
