@@ -533,24 +533,49 @@ public final class DeltaTable implements Table, BronzeFiles {
         }
         long files = 0;
         long bytes = 0;
+        List<LocatedFileStatus> doomed = new ArrayList<>();
+        FileSystem fs;
         try {
-            FileSystem fs = root.getFileSystem(conf);
+            fs = root.getFileSystem(conf);
             RemoteIterator<LocatedFileStatus> listed = fs.listFiles(root, true);
             while (listed.hasNext()) {
                 LocatedFileStatus f = listed.next();
                 // the log, and what Delta hides (names starting with _ or .), are never data files
-                if (hidden(f.getPath()) || needed.contains(key(f.getPath()))
-                        || f.getModificationTime() >= youngest) {
-                    continue;
+                if (!hidden(f.getPath()) && !needed.contains(key(f.getPath())) && f.getModificationTime() < youngest) {
+                    doomed.add(f);
+                    bytes += f.getLen();
                 }
+            }
+        } catch (IOException e) {
+            throw translate("cannot vacuum", e, "check that the table location is readable; the next vacuum"
+                    + " goes on where this one stopped");
+        }
+        if (doomed.isEmpty()) {
+            return Vacuumed.NOTHING;
+        }
+        // as Spark's VACUUM records itself (with its vacuum logging on): a commit before and one after,
+        // which change nothing else, so they neither wait for nor conflict with any writer
+        newCommit().withOperationDetails(Map.of("retentionCheckEnabled", "true", "defaultRetentionMillis",
+                Long.toString(retention.toMillis())),
+                Map.of("numFilesToDelete", (long) doomed.size(),
+                        "sizeOfDataToDelete", bytes))
+                .commit("VACUUM START");
+        bytes = 0;
+        String status = "FAILED";
+        try {
+            for (LocatedFileStatus f : doomed) {
                 if (fs.delete(f.getPath(), false)) {
                     files++;
                     bytes += f.getLen();
                 }
             }
+            status = "COMPLETED";
         } catch (IOException e) {
             throw translate("cannot vacuum", e, "check that the table location is writable; the next vacuum"
                     + " goes on where this one stopped");
+        } finally {
+            newCommit().withOperationDetails(Map.of("status", status), Map.of("numDeletedFiles", files,
+                    "numVacuumedDirectories", 0L)).commit("VACUUM END");
         }
         if (files > 0) {
             LOG.info("vacuumed {}: {} data files, {} bytes, that no version within the retention needs", location,

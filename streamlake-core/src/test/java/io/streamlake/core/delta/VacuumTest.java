@@ -3,11 +3,13 @@ package io.streamlake.core.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.streamlake.core.util.Tables;
 import io.streamlake.schema.DataType;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.TableCommit;
 import io.streamlake.table.Vacuumed;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,10 +85,24 @@ class VacuumTest {
         // as ALTER TABLE ... SET TBLPROPERTIES ('delta.deletedFileRetentionDuration' = 'interval 1 hours')
         TableProperties.set(table.location(), "delta.deletedFileRetentionDuration", "interval 1 hours");
 
+        long before = table.snapshot().version();
         assertThat(table.vacuum().files()).isEqualTo(1);
         assertThat(dataFiles(dir)).containsExactly(second.path());
         assertThat(KernelReader.rows(dir.toString())).hasSize(1);
         assertThatThrownBy(() -> KernelReader.rowsAt(dir.toString(), 1)).isInstanceOf(Exception.class);
+        // recorded as Spark records a vacuum with its vacuum logging on: a commit before and one after
+        assertThat(table.history(before + 1, before + 2)).extracting(TableCommit::operation)
+                .containsExactly("VACUUM START", "VACUUM END");
+        assertThat(table.snapshot().files()).extracting(DataFile::path).containsExactly(second.path());
+        JsonNode start = DeltaLogFiles.actions(dir, before + 1, "commitInfo").get(0);
+        assertThat(start.get("operationMetrics").get("numFilesToDelete").textValue()).isEqualTo("1");
+        assertThat(start.get("operationParameters").get("defaultRetentionMillis").textValue()).isEqualTo("3600000");
+        JsonNode end = DeltaLogFiles.actions(dir, before + 2, "commitInfo").get(0);
+        assertThat(end.get("operationParameters").get("status").textValue()).isEqualTo("COMPLETED");
+        assertThat(end.get("operationMetrics").get("numDeletedFiles").textValue()).isEqualTo("1");
+        // a vacuum with nothing to delete records nothing
+        assertThat(table.vacuum()).isEqualTo(Vacuumed.NOTHING);
+        assertThat(table.snapshot().version()).isEqualTo(before + 2);
         // the log and its checkpoints are never touched
         assertThat(dir.resolve("_delta_log").resolve("00000000000000000000.json")).exists();
     }
