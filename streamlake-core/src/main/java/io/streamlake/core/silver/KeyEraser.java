@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * opens, finishes exactly once. Every commit is retried from a fresh snapshot when another writer
  * commits first; silver's commit also expects silver's progress marker where it read it, so a merge
  * that committed meanwhile (from another instance, which read bronze before the erasure) is looked
- * at again.
+ * at again. A merge that read bronze before the erasure and commits after it applies the erasure
+ * again itself ({@link #reapplyAfter}), so it cannot put an erased key back.
  *
  * <p><b>Cost.</b> Every file of every table is read once to find the keys, and the files that hold
  * them are read again and rewritten; an erasure is rare and this keeps no index to maintain.
