@@ -61,6 +61,13 @@ final class KeyEraser {
     private final List<String> keyColumns;
     private final String pipelineName;
     private final String silverMarker;
+    /**
+     * The erasures last read from bronze, kept while bronze's log property is the same text: every
+     * merge attempt reads them twice, and the text only changes with an erasure. Touched by the
+     * merging thread, and by an erasure's caller while the run is paused: never at once.
+     */
+    private Erasures current = Erasures.NONE;
+    private @Nullable String currentLog;
 
     KeyEraser(Table bronze, Table silver, @Nullable Table quarantine, @Nullable Table deleteMarkers,
             @Nullable ChangeFeed changeFeed, RecordPreparer preparer, Schema declared, List<String> keyColumns,
@@ -121,7 +128,18 @@ final class KeyEraser {
      * bronze that they have not applied yet; the change feed then takes silver's deletes.
      */
     Applied applyPending() {
-        return apply(Erasures.of(bronze.snapshot().properties()), -1);
+        return apply(current(), -1);
+    }
+
+    /** @return the erasures bronze's latest snapshot records */
+    Erasures current() {
+        Map<String, String> properties = bronze.snapshot().properties();
+        String log = properties.get(Erasures.LOG);
+        if (log == null || !log.equals(currentLog)) {
+            current = Erasures.of(properties);
+            currentLog = log;
+        }
+        return current;
     }
 
     /**
@@ -133,7 +151,7 @@ final class KeyEraser {
      * @return whether there were later erasures
      */
     boolean reapplyAfter(long seen) {
-        Erasures all = Erasures.of(bronze.snapshot().properties());
+        Erasures all = current();
         if (all.lastId() <= seen) {
             return false;
         }

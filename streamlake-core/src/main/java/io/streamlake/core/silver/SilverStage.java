@@ -335,7 +335,7 @@ public final class SilverStage {
                 long quarantinedUpTo = quarantine == null ? Long.MAX_VALUE
                         : quarantine.snapshot().transaction(quarantineAppId).orElse(-1);
                 // read for each attempt: an erasure by another instance leaves out what it erased
-                Erasures erasures = Erasures.of(bronze.snapshot().properties());
+                Erasures erasures = eraser.current();
                 preparer.erasures(erasures);
                 long decodeStart = System.nanoTime();
                 RecordPreparer.Prepared prepared = preparer.prepare(records, versions, quarantinedUpTo, mergeFailed);
