@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -193,9 +195,9 @@ final class Erasures {
         }
 
         String hash(Object key) {
-            Mac m = java.util.Objects.requireNonNull(mac, "no salt");
+            Mac m = Objects.requireNonNull(mac, "no salt");
             byte[] full = m.doFinal(canonical(key).getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(full, HASH_BYTES));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(full, HASH_BYTES));
         }
     }
 
@@ -257,7 +259,6 @@ final class Erasures {
             case INT ->
                 v instanceof Integer || v instanceof Short || v instanceof Byte ? (Object) ((Number) v).intValue()
                         : v instanceof Long l && l == l.intValue() ? (Object) l.intValue() : v;
-            case DECIMAL -> v instanceof BigDecimal d ? d : v;
             default -> v;
         };
         if (!Row.javaClass(type).isInstance(converted)) {

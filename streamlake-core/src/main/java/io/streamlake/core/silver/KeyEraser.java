@@ -167,12 +167,14 @@ final class KeyEraser {
         if (all.isEmpty()) {
             return Applied.NONE;
         }
-        long silverRows = apply(silver, all, from, schema -> SilverKey.of(schema, keyColumns)::of, true);
+        // silver's and the markers' rows hold the key columns; quarantined records are decoded for theirs
+        Function<Schema, Function<Row, @Nullable Object>> byKeyColumns = schema -> SilverKey.of(schema, keyColumns)::of;
+        long silverRows = apply(silver, all, from, byKeyColumns, true);
         if (changeFeed != null && silverRows > 0) {
             changeFeed.catchUp(silver.snapshot().version(), null);
         }
         long markerRows = deleteMarkers == null ? 0
-                : apply(deleteMarkers, all, from, schema -> SilverKey.of(schema, keyColumns)::of, false);
+                : apply(deleteMarkers, all, from, byKeyColumns, false);
         long quarantineRows = 0;
         if (quarantine != null) {
             Map<String, SourcePartition> partitions = new HashMap<>();
