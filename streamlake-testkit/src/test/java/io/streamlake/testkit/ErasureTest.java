@@ -264,6 +264,37 @@ class ErasureTest {
                 .withExpectation(checked.expectations().get(0));
     }
 
+    /**
+     * A rebuild whose merges are large enough to be decoded in slices on 8 worker threads (more than
+     * this machine's cores), each slice recognizing erased keys with a matcher of its own: the rebuilt
+     * silver is the live one, value by value, as Kernel reads both.
+     */
+    @Test
+    void aRebuildDecodedOnEightThreadsLeavesEveryErasedKeyOut() {
+        InMemoryHub events = InMemoryHub.create("orders", 4);
+        Path dir = lake.resolve("wide");
+        Pipeline live = Orders.checkedPipeline(events, dir + "/").withWriterParallelism(8);
+        List<String> erased = new ArrayList<>();
+        try (PipelineTestDriver driver = PipelineTestDriver.create(live)) {
+            for (int n = 0; n < 30_000; n++) {
+                String key = "ord-" + n % 3_000;
+                events.send(key, Orders.json(key, "S" + n, n));
+            }
+            driver.runUntilCaughtUp();
+            for (int k = 0; k < 3_000; k += 7) {
+                erased.add("ord-" + k);
+            }
+            assertThat(driver.erase(erased).silverRows()).isEqualTo(erased.size());
+        }
+        try (PipelineTestDriver driver = PipelineTestDriver.create(rebuilt(events, dir).withWriterParallelism(8)
+                .withMaxBatchRecords(50_000))) {
+            driver.runUntilCaughtUp();
+        }
+        List<String> rebuiltRows = sorted(KernelReader.rows(dir.resolve("rebuilt").toString()));
+        assertThat(rebuiltRows).hasSize(3_000 - erased.size())
+                .isEqualTo(sorted(KernelReader.rows(dir.resolve("silver/orders").toString())));
+    }
+
     private static List<String> sorted(List<Map<String, Object>> rows) {
         return rows.stream().map(r -> new TreeMap<>(r).toString()).sorted().toList();
     }
