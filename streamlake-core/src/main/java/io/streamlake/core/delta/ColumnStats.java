@@ -5,6 +5,8 @@ import io.streamlake.schema.ValueOrder;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.PrimitiveComparator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +23,9 @@ final class ColumnStats {
     private double maxDouble = Double.NEGATIVE_INFINITY;
     private @Nullable String minString;
     private @Nullable String maxString;
+    /** Bounds of strings counted as bytes ({@link #utf8}), beside those counted as strings. */
+    private @Nullable Binary minUtf8;
+    private @Nullable Binary maxUtf8;
     /** A NaN, or a string too long to bound, makes the bounds unknown. */
     private boolean unbounded;
 
@@ -71,15 +76,52 @@ final class ColumnStats {
         }
     }
 
+    /**
+     * Counts a string as its UTF-8 bytes, as a copied row holds it: compared as bytes (UTF-8's byte
+     * order is its code points', the order {@link #string} compares in) and turned into a string only
+     * when it becomes a bound.
+     */
+    void utf8(Binary v) {
+        if (unbounded) {
+            values++;
+            return;
+        }
+        if (v.length() > RowWriteSupport.MAX_STRING_BOUND_LENGTH) {
+            // more bytes than the bound's characters, maybe not more characters: as a string decides
+            string(v.toStringUsingUTF8());
+            return;
+        }
+        values++;
+        if (minUtf8 == null || UTF8_ORDER.compare(v, minUtf8) < 0) {
+            minUtf8 = Binary.fromConstantByteArray(v.getBytes());
+        }
+        if (maxUtf8 == null || UTF8_ORDER.compare(v, maxUtf8) > 0) {
+            maxUtf8 = Binary.fromConstantByteArray(v.getBytes());
+        }
+    }
+
     @Nullable
     Object min() {
-        return bound(minLong, minDouble, minString);
+        return bound(minLong, minDouble, utf8Bound(minString, minUtf8, -1));
     }
 
     @Nullable
     Object max() {
-        return bound(maxLong, maxDouble, maxString);
+        return bound(maxLong, maxDouble, utf8Bound(maxString, maxUtf8, 1));
     }
+
+    /** @return the lower ({@code sign} -1) or upper (1) of the bounds kept as strings and as bytes */
+    private static @Nullable String utf8Bound(@Nullable String string, @Nullable Binary utf8, int sign) {
+        if (utf8 == null) {
+            return string;
+        }
+        String decoded = utf8.toStringUsingUTF8();
+        return string == null || Integer.signum(ValueOrder.compareUtf8(decoded, string)) == sign ? decoded : string;
+    }
+
+    /** Unsigned byte order, which is UTF-8's code point order. */
+    private static final PrimitiveComparator<Binary> UTF8_ORDER =
+            PrimitiveComparator.UNSIGNED_LEXICOGRAPHICAL_BINARY_COMPARATOR;
 
     private @Nullable Object bound(long l, double d, @Nullable String s) {
         if (values == 0 || unbounded) {

@@ -7,10 +7,13 @@ import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.PartitionValues;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.MessageColumnIO;
@@ -32,6 +35,11 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     private @Nullable ParquetColumnFile file;
     /** The current row group's record assembler, which the write support writes through. */
     private @Nullable RecordConsumer consumer;
+    /** The current row group's columns and their writers, which copies write straight into. */
+    private @Nullable ColumnWriteStore columns;
+    private ColumnWriter[] writers = new ColumnWriter[0];
+    /** The cursor last found to read files of this file's Parquet schema, so each is checked once. */
+    private @Nullable DataFileCursor compatible;
 
     DeltaFileWriter(DeltaTable table, Schema schema) {
         this(table, schema, Map.of());
@@ -90,10 +98,17 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     }
 
     /** Assembles records into a new row group's columns. */
-    private void bind(ColumnWriteStore columns) {
-        RecordConsumer c = columnIO.getRecordWriter(columns);
+    private void bind(ColumnWriteStore store) {
+        RecordConsumer c = columnIO.getRecordWriter(store);
         consumer = c;
         support.prepareForWrite(c);
+        columns = store;
+        List<ColumnDescriptor> descriptors = support.parquetSchema().getColumns();
+        ColumnWriter[] w = new ColumnWriter[descriptors.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = store.getColumnWriter(descriptors.get(i));
+        }
+        writers = w;
     }
 
     /** The record assembler may hold back nulls of absent fields: they go into the row group before it is written. */
@@ -133,6 +148,38 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
             f.recordWritten(support.takeBinaryBytes());
         } catch (IOException | RuntimeException e) {
             throw writeFailed(e);
+        }
+    }
+
+    /**
+     * Writes a cursor's current row as it was read, straight into the column writers, beside rows
+     * written through {@link #write}: the record assembler holds nothing back between records of a
+     * flat schema (it caches nulls of absent groups only), so the two interleave safely.
+     *
+     * @return the bytes of the row's strings and binaries; -1, writing nothing, when this file cannot
+     *     take the cursor's rows as they are: it is partitioned, or its Parquet schema is not the cursor's
+     */
+    long copy(DataFileCursor from) {
+        ParquetColumnFile f = file;
+        checkWritable(f != null);
+        if (from != compatible) {
+            if (partitionPositions.length > 0 || !from.parquetSchema().equals(support.parquetSchema())) {
+                return -1;
+            }
+            compatible = from;
+        }
+        try {
+            long bytes = from.writeTo(writers, support.stats());
+            Objects.requireNonNull(columns).endRecord();
+            rows++;
+            f.recordWritten(bytes);
+            return bytes;
+        } catch (IOException e) {
+            throw writeFailed(e);
+        } catch (RuntimeException e) {
+            // a read that failed half-way through the row left its columns uneven: the file is lost
+            writeFailed(e);
+            throw e;
         }
     }
 

@@ -20,6 +20,7 @@ import io.delta.storage.CloseableIterator;
 import io.streamlake.core.azure.AzureStorage;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.core.storage.StorageLocation;
+import io.streamlake.core.util.RowCursor;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SchemaMismatchException;
@@ -104,7 +105,7 @@ import org.slf4j.LoggerFactory;
  * cleanup run on a daemon thread per table root, {@code streamlake-checkpoint}, not inside
  * {@code commit()}: see {@code BackgroundCheckpoints}. {@link #awaitCheckpoints} waits for them.
  */
-public final class DeltaTable implements Table, BronzeFiles {
+public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
 
     /** delta-standalone's refusal of a newer protocol (its own {@code DeltaErrors}, not the package's). */
@@ -369,6 +370,18 @@ public final class DeltaTable implements Table, BronzeFiles {
         // Opens the file and checks its columns now, so that a missing or mismatched file fails here.
         rows.hasNext();
         return rows;
+    }
+
+    /**
+     * A cursor over an unpartitioned file whose Parquet schema is exactly the one this library writes
+     * for {@code schema} and whose columns are flat (no maps); null for any other file, which the
+     * caller reads with {@link #read}.
+     */
+    @Override
+    public @Nullable RowCursor cursor(DataFile file, Schema schema) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(schema, "schema");
+        return DataFileCursor.open(this, file, schema);
     }
 
     /** Reads a partitioned table's files with their partition values, which the files do not hold. */

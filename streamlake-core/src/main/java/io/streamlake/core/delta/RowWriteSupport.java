@@ -312,6 +312,16 @@ final class RowWriteSupport extends WriteSupport<Row> {
         return Binary.fromConstantByteArray(v);
     }
 
+    /** @return the Parquet schema of the file */
+    MessageType parquetSchema() {
+        return parquetSchema;
+    }
+
+    /** @return the statistics of the file's columns, in its order, for rows written without this class */
+    ColumnStats[] stats() {
+        return stats;
+    }
+
     /** @return the bytes of strings and binaries written since the last call */
     long takeBinaryBytes() {
         long b = binaryBytes;

@@ -2,20 +2,25 @@ package io.streamlake.core.silver;
 
 import io.streamlake.core.util.FileSequence;
 import io.streamlake.core.util.MemoryBudget;
+import io.streamlake.core.util.RowCursor;
 import io.streamlake.core.util.Tables;
 import io.streamlake.core.util.Workers;
 import io.streamlake.schema.Row;
+import io.streamlake.schema.Schema;
+import io.streamlake.schema.ValueOrder;
 import io.streamlake.table.DataFile;
+import io.streamlake.table.DataFileWriter;
 import io.streamlake.table.Table;
 import java.util.ArrayList;
-import io.streamlake.schema.Schema;
-import java.util.Set;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -174,6 +179,142 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
     }
 
     /**
+     * @param file a file of the table, sorted by key as ours are; null for none (an empty table)
+     * @return its rows as the one-pass merge walks them: copied as they are where the table can
+     *     ({@link RowCursor}), else read as rows
+     */
+    SortedInput sortedInput(@Nullable DataFile file) {
+        if (file == null) {
+            return new RowInput(Collections.emptyIterator());
+        }
+        RowCursor cursor = table instanceof RowCursor.Source s ? s.cursor(file, columns.stored()) : null;
+        return cursor == null ? new RowInput(read(file)) : new CursorInput(cursor);
+    }
+
+    /**
+     * A file's rows, one at a time, for a merge that copies most of them into its output as they are
+     * ({@link SortedOutput#copy}) and looks into only the few its batch touches. One thread uses it.
+     */
+    interface SortedInput extends AutoCloseable {
+        /** @return whether there is a next row, which becomes the current one */
+        boolean next();
+
+        /** @return the current row's key */
+        @Nullable
+        Object key();
+
+        /** @return the current row, of the declared schema */
+        Row row();
+
+        /** @return whether rows are copied as they are, never becoming rows, where the output allows */
+        boolean copies();
+
+        /**
+         * Writes the current row into a file as it is, if the file can take it so.
+         *
+         * @return about the heap the row takes, as {@link SilverFiles#bytes(Row)} counts it; -1 if it was
+         *     not written
+         */
+        long copyTo(DataFileWriter writer);
+
+        @Override
+        void close();
+    }
+
+    /** Rows read as rows: another table's file, or one this library's cursor cannot copy. */
+    private final class RowInput implements SortedInput {
+        private final Iterator<Row> rows;
+        private @Nullable Row current;
+
+        RowInput(Iterator<Row> rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public boolean next() {
+            current = rows.hasNext() ? rows.next() : null;
+            return current != null;
+        }
+
+        @Override
+        public @Nullable Object key() {
+            return key.of(row());
+        }
+
+        @Override
+        public Row row() {
+            return Objects.requireNonNull(current, "no current row");
+        }
+
+        @Override
+        public boolean copies() {
+            return false;
+        }
+
+        @Override
+        public long copyTo(DataFileWriter writer) {
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            if (rows instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // the file was read or given up on: nothing is lost with it
+                }
+            }
+        }
+    }
+
+    /** Rows of our own file, copied column value by column value; only touched ones become rows. */
+    private final class CursorInput implements SortedInput {
+        private final RowCursor cursor;
+        private final SilverKey storedKey = key.in(columns.stored());
+        /** The heap of a stored row's fixed-width values and of its strings' headers. */
+        private final long rowHeap;
+
+        CursorInput(RowCursor cursor) {
+            this.cursor = cursor;
+            Schema stored = columns.stored();
+            int variable = variableWidth(stored).length;
+            this.rowHeap = rowBytes(stored.size()) + FIXED_VALUE_BYTES * (stored.size() - variable) + 40L * variable;
+        }
+
+        @Override
+        public boolean next() {
+            return cursor.next();
+        }
+
+        @Override
+        public @Nullable Object key() {
+            return storedKey.of(cursor);
+        }
+
+        @Override
+        public Row row() {
+            return columns.widen(cursor.row());
+        }
+
+        @Override
+        public boolean copies() {
+            return true;
+        }
+
+        @Override
+        public long copyTo(DataFileWriter writer) {
+            long bytes = cursor.copyTo(writer);
+            return bytes < 0 ? -1 : rowHeap + bytes;
+        }
+
+        @Override
+        public void close() {
+            cursor.close();
+        }
+    }
+
+    /**
      * @param expectedRows about how many rows the output will hold, what sizes its files evenly;
      *     {@link SortedOutput#expect} refines it as the rows come
      * @param parallel whether to write the files on the workers, as {@link #write(List, boolean)}
@@ -208,7 +349,8 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         private final FileSequence files = new FileSequence(
                 () -> table.newDataFile(columns.stored(), Map.of(), distinct));
         private boolean streaming;
-        private @Nullable Row last;
+        /** The key of the row written last: files are cut between keys only. */
+        private @Nullable Object lastKey;
         private boolean cutDue;
         private long fileRows;
         private long fileBytes;
@@ -239,10 +381,32 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         void add(Row row) {
             added++;
             if (streaming) {
-                put(row);
+                put(row, key.of(row));
             } else {
                 held.add(row);
             }
+        }
+
+        /**
+         * Adds an input's current row as it is, the next in key order: copied into the file being
+         * written where it can be, without becoming a row.
+         *
+         * @param rowKey its key, as {@link SortedInput#key} gave it
+         */
+        void copy(SortedInput in, @Nullable Object rowKey) {
+            added++;
+            if (!streaming) {
+                held.add(in.row());
+                return;
+            }
+            beforeRow(rowKey);
+            long b = in.copyTo(files.current());
+            if (b < 0) {
+                Row row = in.row();
+                files.current().write(columns.narrow(row));
+                b = fixed + SilverFiles.bytes(row, variable);
+            }
+            afterRow(rowKey, b);
         }
 
         /** A row changed: what is held is written, and every row from now on as it comes. */
@@ -250,14 +414,21 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
             if (!streaming && !parallel) {
                 streaming = true;
                 for (int i = 0; i < held.size(); i++) {
-                    put(held.get(i));
+                    put(held.get(i), key.of(held.get(i)));
                 }
                 held.clear();
             }
         }
 
-        private void put(Row row) {
-            if (files.writing() && cutDue && key.compare(last, row) != 0) {
+        private void put(Row row, @Nullable Object rowKey) {
+            beforeRow(rowKey);
+            files.current().write(columns.narrow(row));
+            afterRow(rowKey, fixed + SilverFiles.bytes(row, variable));
+        }
+
+        /** Cuts the file before a row of another key, once the file is full. */
+        private void beforeRow(@Nullable Object rowKey) {
+            if (files.writing() && cutDue && ValueOrder.NATURAL.compare(lastKey, rowKey) != 0) {
                 files.cut();
             }
             if (!files.writing()) {
@@ -265,13 +436,15 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
                 fileBytes = 0;
                 cutDue = false;
             }
-            files.current().write(columns.narrow(row));
-            long b = fixed + SilverFiles.bytes(row, variable);
+        }
+
+        /** Counts a row written, of about {@code b} bytes of heap, and sees whether the file is full. */
+        private void afterRow(@Nullable Object rowKey, long b) {
             fileRows++;
             fileBytes += b;
             rows++;
             bytes += b;
-            last = row;
+            lastKey = rowKey;
             if (!cutDue) {
                 if (fileRows < 64 || (fileRows & 63) == 0) {
                     // Not at every row of a large file: the projection moves slowly, and this is the

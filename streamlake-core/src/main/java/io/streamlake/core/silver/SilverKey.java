@@ -1,5 +1,6 @@
 package io.streamlake.core.silver;
 
+import io.streamlake.core.util.RowCursor;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -76,6 +77,22 @@ public final class SilverKey {
     /** @return the row's key, or null if a key column is null */
     @Nullable
     public Object of(Row row) {
+        if (positions.length == 1) {
+            return row.value(positions[0]);
+        }
+        Object[] values = new Object[positions.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = row.value(positions[i]);
+            if (values[i] == null) {
+                return null;
+            }
+        }
+        return new CompositeKey(values);
+    }
+
+    /** @return the key of the row a cursor stands on, or null if a key column is null */
+    @Nullable
+    Object of(RowCursor row) {
         if (positions.length == 1) {
             return row.value(positions[0]);
         }

@@ -5,8 +5,6 @@ import io.streamlake.schema.Row;
 import io.streamlake.schema.ValueOrder;
 import io.streamlake.table.DataFile;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -14,7 +12,10 @@ import org.jspecify.annotations.Nullable;
  * The one-pass join of a key-sorted file (or none: an empty table) with the sorted batch keys that
  * belong to it: untouched rows are copied as read, and the output comes out sorted without a map of
  * the file's rows or a sort of them, into files written as it comes ({@link SilverFiles.SortedOutput}),
- * so the join holds a row group of its input and of its output rather than the file's rows. Our
+ * so the join holds a row group of its input and of its output rather than the file's rows. The rows
+ * it does not touch, most of a file, go from the input's column readers to the output's column
+ * writers as Parquet decoded them ({@link SilverFiles#sortedInput}); only the touched ones become
+ * rows. Our
  * files are always sorted; a file that turns out not to be (another engine's) gives up, for
  * {@link UnsortedFileMerge}.
  */
@@ -30,38 +31,41 @@ final class SortedFileMerge {
      */
     static <S> @Nullable Result merge(SilverFiles io, BatchFold<S> batch, @Nullable DataFile file, List<Object> keys,
             boolean parallelWrite) {
-        SilverKey silverKey = io.key();
-        Iterator<Row> rows = file == null ? Collections.emptyIterator() : io.read(file);
         long fileRows = file == null ? 0 : file.rowCount();
         List<Row> emitted = new ArrayList<>(1);
-        try (SilverFiles.SortedOutput out = io.sortedOutput(fileRows, parallelWrite)) {
+        try (SilverFiles.SortedInput rows = io.sortedInput(file);
+                // A parallel write holds the rows to split them between the workers: a file whose
+                // rows are copied is written faster as it is read, on this thread alone, than
+                // turned into rows and written as rows on all of them.
+                SilverFiles.SortedOutput out = io.sortedOutput(fileRows, parallelWrite && !rows.copies())) {
             long read = 0;
-            Row next = rows.hasNext() ? rows.next() : null;
+            boolean more = rows.next();
+            Object fileKey = more ? rows.key() : null;
             Object last = null;
             ChangeCounter changes = new ChangeCounter();
             int k = 0;
-            while (next != null || k < keys.size()) {
-                Object fileKey = next == null ? null : silverKey.of(next);
-                if (fileKey != null && last != null && ValueOrder.NATURAL.compare(last, fileKey) > 0) {
+            while (more || k < keys.size()) {
+                if (more && last != null && ValueOrder.NATURAL.compare(last, fileKey) > 0) {
                     return null;
                 }
-                int cmp = next == null ? 1 : k == keys.size() ? -1 : ValueOrder.NATURAL.compare(fileKey, keys.get(k));
+                int cmp = !more ? 1 : k == keys.size() ? -1 : ValueOrder.NATURAL.compare(fileKey, keys.get(k));
                 if (cmp < 0) {
-                    out.add(next); // a key this batch does not touch
+                    out.copy(rows, fileKey); // a key this batch does not touch
                     read++;
                     last = fileKey;
-                    next = rows.hasNext() ? rows.next() : null;
+                    more = rows.next();
+                    fileKey = more ? rows.key() : null;
                     continue;
                 }
                 Object key = keys.get(k++);
                 S stored = null;
                 while (cmp == 0) {
-                    stored = batch.load(stored, next);
+                    stored = batch.load(stored, rows.row());
                     read++;
                     last = fileKey;
-                    next = rows.hasNext() ? rows.next() : null;
-                    fileKey = next == null ? null : silverKey.of(next);
-                    cmp = next == null ? 1 : ValueOrder.NATURAL.compare(fileKey, key);
+                    more = rows.next();
+                    fileKey = more ? rows.key() : null;
+                    cmp = !more ? 1 : ValueOrder.NATURAL.compare(fileKey, key);
                     if (cmp < 0) {
                         return null;
                     }

@@ -89,7 +89,7 @@ final class MemoryFiles implements Table {
                     for (Row row : rows) {
                         for (int c = 0; c < schema.size(); c++) {
                             Object v = row.value(c);
-                            if (v != null) {
+                            if (v != null && !(v instanceof byte[])) { // as Delta: binaries have no bounds
                                 mins.merge(schema.field(c).name(), v,
                                         (a, b) -> ValueOrder.NATURAL.compare(a, b) <= 0 ? a : b);
                                 maxs.merge(schema.field(c).name(), v,
