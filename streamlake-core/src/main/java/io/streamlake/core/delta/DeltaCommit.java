@@ -194,7 +194,7 @@ final class DeltaCommit implements PendingCommit {
         }
         Map<String, AddFile> live = new HashMap<>();
         try {
-            for (AddFile add : table.snapshotAt(log, readVersion).getAllFiles()) {
+            for (AddFile add : table.liveFiles(table.snapshotAt(log, readVersion)).adds()) {
                 live.put(add.getPath(), add);
             }
         } catch (Exception e) {

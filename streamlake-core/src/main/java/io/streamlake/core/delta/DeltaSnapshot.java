@@ -1,13 +1,10 @@
 package io.streamlake.core.delta;
 
 import io.delta.standalone.Snapshot;
-import io.delta.standalone.actions.AddFile;
 import io.delta.standalone.types.StructType;
-import io.streamlake.schema.DataType;
 import io.streamlake.schema.Schema;
 import io.streamlake.table.DataFile;
 import io.streamlake.table.TableSnapshot;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,24 +71,7 @@ final class DeltaSnapshot implements TableSnapshot {
 
     private List<DataFile> load() {
         Snapshot s = snapshot;
-        if (s == null) {
-            return List.of();
-        }
-        try {
-            StructType struct = s.getMetadata().getSchema();
-            Map<String, DataType> types = struct == null ? Map.of() : DeltaSchemas.statsTypes(struct);
-            // getAllFiles() has no defined order; the files' places give the order they arrived in
-            List<AddFile> adds = FileOrder.sort(s.getAllFiles());
-            List<DataFile> out = new ArrayList<>(adds.size());
-            for (AddFile add : adds) {
-                out.add(DeltaStats.parse(add.getPath(), add.getSize(), add.getStats(), types,
-                        add.getPartitionValues()));
-            }
-            return List.copyOf(out);
-        } catch (Exception e) {
-            throw table.translate("cannot list the data files of version " + version, e,
-                    "check that the table location is readable");
-        }
+        return s == null ? List.of() : table.liveFiles(s).files();
     }
 
     @Override

@@ -107,6 +107,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
+    /** The live files of the version listed last, which the next listing starts from. */
+    private final LiveFiles liveFiles = new LiveFiles(this);
 
     /** delta-standalone's refusal of a newer protocol (its own {@code DeltaErrors}, not the package's). */
     private static final Class<?> INVALID_PROTOCOL =
@@ -480,7 +482,7 @@ public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source {
             return List.of();
         }
         Map<String, AddFile> before = new HashMap<>();
-        for (AddFile add : snapshotAt(log(), version - 1).getAllFiles()) {
+        for (AddFile add : liveFiles(snapshotAt(log(), version - 1)).adds()) {
             before.put(add.getPath(), add);
         }
         List<DataFile> out = new ArrayList<>(removes.size());
@@ -777,6 +779,11 @@ public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source {
     }
 
     /** The log's current snapshot if it is at that version (nearly always), else that version re-read. */
+    /** @return a version's live files, listed from the last version listed where that is cheaper */
+    LiveFiles.Listing liveFiles(Snapshot s) {
+        return liveFiles.at(log(), s);
+    }
+
     Snapshot snapshotAt(DeltaLog l, long version) {
         try {
             Snapshot s = l.snapshot();
