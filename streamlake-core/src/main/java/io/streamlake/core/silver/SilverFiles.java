@@ -47,6 +47,9 @@ import org.jspecify.annotations.Nullable;
 record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, long targetFileBytes,
         Workers workers, int parallelFiles) {
 
+    /** The most rows a {@link SortedOutput} holds before its first change, rather than writes. */
+    static final int HOLD_ROWS = 256;
+
     /** The fewest rows of a file that a write splits off only to merge on more threads. */
     static final int MIN_PARALLEL_FILE_ROWS = 10_000;
 
@@ -334,9 +337,13 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
      * expected (which the caller refines as it goes) and the bytes of the rows so far (a file's rows
      * are alike in size, as a rule).
      *
-     * <p>Nothing is written until {@link #changed} says a row changed: rows before it are held, so a
-     * merge that changes nothing writes no file. An output that is closed without {@link #finish}
-     * abandons the file it was writing. One thread uses it.
+     * <p>A merge that changes nothing keeps no file: until {@link #changed} says a row changed, the
+     * first {@link #HOLD_ROWS} rows are held (a small file's merge then writes nothing at all), and
+     * the rows after them go into one file, never cut, which an output closed without
+     * {@link #finish} abandons (deletes), as it does whatever file it was writing. Rows are held no
+     * longer than that because holding them makes them rows: a merge that touches only a file's last
+     * keys (new orders, the common case) copied its other rows as rows.
+     * One thread uses it.
      */
     final class SortedOutput implements AutoCloseable {
         private long expectedRows;
@@ -349,6 +356,8 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         private final FileSequence files = new FileSequence(
                 () -> table.newDataFile(columns.stored(), Map.of(), distinct));
         private boolean streaming;
+        /** Whether {@link #changed} was called: files are cut only then, so an unchanged output is one file. */
+        private boolean changed;
         /** The key of the row written last: files are cut between keys only. */
         private @Nullable Object lastKey;
         private boolean cutDue;
@@ -380,11 +389,19 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         /** Adds the next row; its key is the last one's or greater. */
         void add(Row row) {
             added++;
+            if (!streaming && !holds()) {
+                stream();
+            }
             if (streaming) {
                 put(row, key.of(row));
             } else {
                 held.add(row);
             }
+        }
+
+        /** @return whether the next row is held rather than written */
+        private boolean holds() {
+            return parallel || held.size() < HOLD_ROWS;
         }
 
         /**
@@ -395,6 +412,9 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
          */
         void copy(SortedInput in, @Nullable Object rowKey) {
             added++;
+            if (!streaming && !holds()) {
+                stream();
+            }
             if (!streaming) {
                 held.add(in.row());
                 return;
@@ -411,13 +431,19 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
 
         /** A row changed: what is held is written, and every row from now on as it comes. */
         void changed() {
+            changed = true;
             if (!streaming && !parallel) {
-                streaming = true;
-                for (int i = 0; i < held.size(); i++) {
-                    put(held.get(i), key.of(held.get(i)));
-                }
-                held.clear();
+                stream();
             }
+        }
+
+        /** Writes what is held, and from now on every row as it comes. */
+        private void stream() {
+            streaming = true;
+            for (int i = 0; i < held.size(); i++) {
+                put(held.get(i), key.of(held.get(i)));
+            }
+            held.clear();
         }
 
         private void put(Row row, @Nullable Object rowKey) {
@@ -428,7 +454,7 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
 
         /** Cuts the file before a row of another key, once the file is full. */
         private void beforeRow(@Nullable Object rowKey) {
-            if (files.writing() && cutDue && ValueOrder.NATURAL.compare(lastKey, rowKey) != 0) {
+            if (files.writing() && cutDue && changed && ValueOrder.NATURAL.compare(lastKey, rowKey) != 0) {
                 files.cut();
             }
             if (!files.writing()) {

@@ -172,7 +172,7 @@ class SortedOutputTest {
     }
 
     @Test
-    void aMergeThatChangesNothingWritesNoFile() {
+    void aMergeThatChangesNothingKeepsNoFile() {
         Recording table = new Recording();
         List<DataFile> files = new ArrayList<>(io(table, 1000, 1L << 40).write(rows(0, 2000, 1, 5), false));
         int opened = table.opened.get();
@@ -183,7 +183,17 @@ class SortedOutputTest {
         assertThat(result.added()).isEmpty();
         assertThat(result.removed()).isEmpty();
         assertThat(result.rowsChanged()).isZero();
-        assertThat(table.opened.get()).isEqualTo(opened);
+        // Past the rows an output holds, each file's rows went into one file, never cut, abandoned.
+        assertThat(table.opened.get() - opened).isEqualTo(2);
+        assertThat(table.abandoned.get()).isEqualTo(2);
+
+        // A file no larger than what an output holds is merged without writing anything.
+        Recording small = new Recording();
+        List<DataFile> few = new ArrayList<>(io(small, 1000, 1L << 40).write(
+                rows(0, SilverFiles.HOLD_ROWS, 1, 5), false));
+        int smallOpened = small.opened.get();
+        assertThat(merge(small, 1000, few, List.of(row(3, 1))).rowsChanged()).isZero();
+        assertThat(small.opened.get()).isEqualTo(smallOpened);
     }
 
     @Test
@@ -268,13 +278,22 @@ class SortedOutputTest {
         }
         assertThat(table.opened.get()).as("no change: nothing written").isZero();
 
+        try (SilverFiles.SortedOutput out = io.sortedOutput(10_000, false)) {
+            for (long id = 0; id < 3 * 1000; id++) {
+                out.add(row(id, 0));
+            }
+            // past the rows held, one file, never cut however full, until a change
+        }
+        assertThat(table.opened.get()).isEqualTo(1);
+        assertThat(table.abandoned.get()).isEqualTo(1);
+
         try (SilverFiles.SortedOutput out = io.sortedOutput(10, false)) {
             out.add(row(1, 0));
             out.changed();
             out.add(row(2, 0));
             // a merge that fails here (a strategy breaking its contract) never finishes
         }
-        assertThat(table.opened.get()).isEqualTo(1);
-        assertThat(table.abandoned.get()).isEqualTo(1);
+        assertThat(table.opened.get()).isEqualTo(2);
+        assertThat(table.abandoned.get()).isEqualTo(2);
     }
 }
