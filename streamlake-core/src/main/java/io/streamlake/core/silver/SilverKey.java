@@ -7,6 +7,7 @@ import io.streamlake.schema.Schema;
 import io.streamlake.schema.ValueOrder;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,28 +78,20 @@ public final class SilverKey {
     /** @return the row's key, or null if a key column is null */
     @Nullable
     public Object of(Row row) {
-        if (positions.length == 1) {
-            return row.value(positions[0]);
-        }
-        Object[] values = new Object[positions.length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = row.value(positions[i]);
-            if (values[i] == null) {
-                return null;
-            }
-        }
-        return new CompositeKey(values);
+        return positions.length == 1 ? row.value(positions[0]) : composite(row, null);
     }
 
     /** @return the key of the row a cursor stands on, or null if a key column is null */
     @Nullable
     Object of(RowCursor row) {
-        if (positions.length == 1) {
-            return row.value(positions[0]);
-        }
+        return positions.length == 1 ? row.value(positions[0]) : composite(null, row);
+    }
+
+    /** @return the key of several columns of a row or of the row a cursor stands on, or null if one is null */
+    private @Nullable Object composite(@Nullable Row row, @Nullable RowCursor cursor) {
         Object[] values = new Object[positions.length];
         for (int i = 0; i < values.length; i++) {
-            values[i] = row.value(positions[i]);
+            values[i] = row != null ? row.value(positions[i]) : Objects.requireNonNull(cursor).value(positions[i]);
             if (values[i] == null) {
                 return null;
             }
