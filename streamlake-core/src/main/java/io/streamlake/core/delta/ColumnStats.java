@@ -92,11 +92,14 @@ final class ColumnStats {
             return;
         }
         values++;
+        // copy() keeps a value whose bytes do not change (a page's, a dictionary's) as it is: a key
+        // column, sorted, has a new maximum at every row, which must not cost a copy each (a bound
+        // holds on to its page until a new one replaces it: one page a bound)
         if (minUtf8 == null || UTF8_ORDER.compare(v, minUtf8) < 0) {
-            minUtf8 = Binary.fromConstantByteArray(v.getBytes());
+            minUtf8 = v.copy();
         }
         if (maxUtf8 == null || UTF8_ORDER.compare(v, maxUtf8) > 0) {
-            maxUtf8 = Binary.fromConstantByteArray(v.getBytes());
+            maxUtf8 = v.copy();
         }
     }
 

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -165,6 +168,49 @@ class DataFileCursorTest {
                     assertThat(v).as("row %d column %d", i, c).isEqualTo(w);
                 }
             }
+        }
+    }
+
+    @Test
+    void eightThreadsCopyingAtOnceEachWriteTheirRowsExactly(@TempDir Path dir) throws Exception {
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        table.create(SCHEMA);
+        Random r = new Random(21);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            rows.add(row(r, i));
+        }
+        DataFile source = write(table, rows);
+        // more threads than the machine's cores, each with a cursor over the same file and an output
+        // of its own, keeping every n-th row: nothing of one copy may reach another
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<DataFile>> copies = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int every = t + 1;
+                copies.add(pool.submit(() -> {
+                    try (DataFileCursor cursor = DataFileCursor.open(table, source, SCHEMA);
+                            DeltaFileWriter w = writer(table, SCHEMA)) {
+                        for (int i = 0; cursor.next(); i++) {
+                            if (i % every == 0) {
+                                assertThat(cursor.copyTo(w)).isGreaterThanOrEqualTo(0);
+                            }
+                        }
+                        return w.finish();
+                    }
+                }));
+            }
+            for (int t = 0; t < 8; t++) {
+                List<Row> expected = new ArrayList<>();
+                for (int i = 0; i < rows.size(); i += t + 1) {
+                    expected.add(rows.get(i));
+                }
+                DataFile copied = copies.get(t).get();
+                assertThat(readAll(table, copied, SCHEMA)).as("copy %d", t).isEqualTo(expected);
+                assertThat(copied.minValues()).isEqualTo(write(table, expected).minValues());
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +91,38 @@ class LiveFilesTest {
         Set<String> kernel = KernelReader.scanFiles(table.location(), null).stream()
                 .map(f -> Path.of(f.path()).getFileName().toString()).collect(Collectors.toSet());
         assertThat(kernel).isEqualTo(live.stream().map(DataFile::path).collect(Collectors.toSet()));
+    }
+
+    @Test
+    void eightThreadsListingWhileATableCommitsEachGetTheReplaysFiles(@TempDir Path dir) throws Exception {
+        Random r = new Random(17);
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        table.create(SCHEMA);
+        List<DataFile> live = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int c = 0; c < 40; c++) {
+                PendingCommit commit = table.newCommit();
+                if (live.size() > 2 && r.nextBoolean()) {
+                    commit.remove(live.remove(r.nextInt(live.size())));
+                }
+                DataFile f = file(table, r);
+                live.add(f);
+                long version = commit.add(f).commit("WRITE");
+                // more threads than the machine's cores list versions at once, new and old: each
+                // listing is right for its version, whichever listing it started from
+                List<Future<?>> checks = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    long v = t % 2 == 0 ? version : Math.max(1, version - r.nextInt(5));
+                    checks.add(pool.submit(() -> assertListed(table, v)));
+                }
+                for (Future<?> check : checks) {
+                    check.get();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
