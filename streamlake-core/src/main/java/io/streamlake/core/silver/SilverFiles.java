@@ -325,7 +325,19 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
      * @return an output for rows that come sorted by key, of an unpartitioned table
      */
     SortedOutput sortedOutput(long expectedRows, boolean parallel) {
-        return new SortedOutput(expectedRows, parallel);
+        return new SortedOutput(expectedRows, parallel, false);
+    }
+
+    /**
+     * @param split whether to cut the files written as they come into as many as a parallel write
+     *     would ({@link #parallelFiles}, {@link #MIN_PARALLEL_FILE_ROWS} rows each at least), so that
+     *     a table smaller than a file, merged as one unit, is merged on every worker next time; its
+     *     files are then cut before the first change too, and a merge that changes nothing leaves
+     *     those it finished as orphans, never committed, for vacuum
+     * @return an output as {@link #sortedOutput(long, boolean)}, not parallel
+     */
+    SortedOutput sortedOutput(long expectedRows, boolean parallel, boolean split) {
+        return new SortedOutput(expectedRows, parallel, split);
     }
 
     /**
@@ -348,6 +360,8 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
     final class SortedOutput implements AutoCloseable {
         private long expectedRows;
         private final boolean parallel;
+        /** Whether files are cut for the workers, as {@link #sortedOutput(long, boolean, boolean)} says. */
+        private final boolean split;
         private final int[] variable = variableWidth(columns.declared());
         private final long fixed = rowBytes(columns.declared().size())
                 + FIXED_VALUE_BYTES * (columns.declared().size() - variable.length);
@@ -371,9 +385,10 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         private long perFile;
         private long perFileBytes;
 
-        private SortedOutput(long expectedRows, boolean parallel) {
+        private SortedOutput(long expectedRows, boolean parallel, boolean split) {
             this.expectedRows = expectedRows;
             this.parallel = parallel;
+            this.split = split;
         }
 
         /** @param rows about how many rows the output will hold, as projected from what came so far */
@@ -454,7 +469,7 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
 
         /** Cuts the file before a row of another key, once the file is full. */
         private void beforeRow(@Nullable Object rowKey) {
-            if (files.writing() && cutDue && changed && ValueOrder.NATURAL.compare(lastKey, rowKey) != 0) {
+            if (files.writing() && cutDue && (changed || split) && ValueOrder.NATURAL.compare(lastKey, rowKey) != 0) {
                 files.cut();
             }
             if (!files.writing()) {
@@ -478,7 +493,10 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
                     // looks at every row.
                     project();
                 }
-                cutDue = fileRows >= perFile || fileBytes >= perFileBytes;
+                // Cut for the workers, the last file takes the rows past the projection (new keys
+                // at the end) rather than a file of its own, however few.
+                cutDue = (fileRows >= perFile && !(split && rows + perFile / 2 > Math.max(expectedRows, rows)))
+                        || fileBytes >= perFileBytes;
             }
         }
 
@@ -489,6 +507,9 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
             long byRows = (total + targetFileRows - 1) / targetFileRows;
             long byBytes = (totalBytes + targetFileBytes - 1) / targetFileBytes;
             long count = Math.max(1, Math.max(byRows, byBytes));
+            if (split && count < parallelFiles) {
+                count = Math.max(count, Math.min(parallelFiles, total / MIN_PARALLEL_FILE_ROWS));
+            }
             boolean bytesSetCount = byBytes == count && byBytes > byRows;
             perFile = bytesSetCount ? targetFileRows : (total + count - 1) / count;
             perFileBytes = bytesSetCount ? (totalBytes + count - 1) / count : targetFileBytes;

@@ -36,8 +36,10 @@ final class SortedFileMerge {
         try (SilverFiles.SortedInput rows = io.sortedInput(file);
                 // A parallel write holds the rows to split them between the workers: a file whose
                 // rows are copied is written faster as it is read, on this thread alone, than
-                // turned into rows and written as rows on all of them.
-                SilverFiles.SortedOutput out = io.sortedOutput(fileRows, parallelWrite && !rows.copies())) {
+                // turned into rows and written as rows on all of them; it is cut as the parallel
+                // write would cut it, so that the next merge runs on all of them.
+                SilverFiles.SortedOutput out = io.sortedOutput(fileRows, parallelWrite && !rows.copies(),
+                        parallelWrite && rows.copies())) {
             long read = 0;
             boolean more = rows.next();
             Object fileKey = more ? rows.key() : null;

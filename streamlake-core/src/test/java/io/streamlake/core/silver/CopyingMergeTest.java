@@ -168,6 +168,36 @@ class CopyingMergeTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aOneFileTableMergedAsOneUnitIsCutForTheWorkersAsItIsCopied(@TempDir Path dir) {
+        MergeStrategy strategy = MergeStrategies.latestBy("seq").dropColumns("op");
+        DeltaTable delta = DeltaTable.open(dir.toString(), Map.of());
+        SilverColumns columns = SilverColumns.of(LATEST, strategy, null);
+        delta.create(columns.stored());
+        Random r = new Random(3);
+        int n = 3 * SilverFiles.MIN_PARALLEL_FILE_ROWS;
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(row(LATEST, false, String.format("k%06d", i), 1, r));
+        }
+        SilverFiles io = new SilverFiles(delta, columns, SilverKey.of(LATEST, List.of("id")), 1_000_000, workers, 2);
+        Lake lake = new Lake(delta, LATEST, strategy, 1_000_000);
+        lake.files.addAll(io.write(rows, false));
+        assertThat(lake.files).hasSize(1);
+        // new orders after the last: the file's rows are copied, none touched, and the table, smaller
+        // than a file, comes out in one file per worker (a merge of one unit is not on the workers)
+        List<Row> batch = List.of(row(LATEST, false, "k999998", 2, r), row(LATEST, false, "k999999", 2, r));
+        lake.merge(batch, new BitSet());
+        assertThat(lake.files).hasSize(2);
+        List<Row> all = rows(delta, columns, lake.files);
+        assertThat(all).hasSize(n + 2);
+        assertThat(all.subList(0, n)).isEqualTo(columns.narrow(rows));
+        assertThat(lake.files.get(0).maxValues().get("id").toString())
+                .isLessThan(lake.files.get(1).minValues().get("id").toString());
+        assertThat(lake.files).allSatisfy(f -> assertThat(f.rowCount()).isGreaterThanOrEqualTo(
+                SilverFiles.MIN_PARALLEL_FILE_ROWS));
+    }
+
     private static Row row(Schema schema, boolean scd2, String id, long seq, Random r) {
         Row.Builder b = Row.builder(schema).set("id", id).set("seq", seq)
                 .set("name", r.nextInt(6) == 0 ? null : r.nextInt(5) == 0 ? "ñame " + seq + "\uD83D\uDE00" : "n" + seq);
