@@ -223,11 +223,6 @@ final class DataFileCursor implements RowCursor {
         return Row.of(schema, rowValues);
     }
 
-    /** @return the schema the rows are read with */
-    public Schema schema() {
-        return schema;
-    }
-
     /** Copies into a new data file of a Delta table, unpartitioned, whose Parquet schema is this file's. */
     @Override
     public long copyTo(DataFileWriter writer) {

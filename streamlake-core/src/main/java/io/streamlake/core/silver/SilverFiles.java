@@ -403,20 +403,23 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
 
         /** Adds the next row; its key is the last one's or greater. */
         void add(Row row) {
-            added++;
-            if (!streaming && !holds()) {
-                stream();
-            }
-            if (streaming) {
-                put(row, key.of(row));
-            } else {
+            if (holds()) {
                 held.add(row);
+            } else {
+                put(row, key.of(row));
             }
         }
 
-        /** @return whether the next row is held rather than written */
+        /**
+         * Counts the next row and says whether it is held rather than written; past what an output
+         * holds, writes what it held and streams from now on.
+         */
         private boolean holds() {
-            return parallel || held.size() < HOLD_ROWS;
+            added++;
+            if (!streaming && !parallel && held.size() >= HOLD_ROWS) {
+                stream();
+            }
+            return !streaming;
         }
 
         /**
@@ -426,22 +429,13 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
          * @param rowKey its key, as {@link SortedInput#key} gave it
          */
         void copy(SortedInput in, @Nullable Object rowKey) {
-            added++;
-            if (!streaming && !holds()) {
-                stream();
-            }
-            if (!streaming) {
+            if (holds()) {
                 held.add(in.row());
                 return;
             }
             beforeRow(rowKey);
             long b = in.copyTo(files.current());
-            if (b < 0) {
-                Row row = in.row();
-                files.current().write(columns.narrow(row));
-                b = fixed + SilverFiles.bytes(row, variable);
-            }
-            afterRow(rowKey, b);
+            afterRow(rowKey, b < 0 ? writeRow(in.row()) : b);
         }
 
         /** A row changed: what is held is written, and every row from now on as it comes. */
@@ -463,8 +457,13 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
 
         private void put(Row row, @Nullable Object rowKey) {
             beforeRow(rowKey);
+            afterRow(rowKey, writeRow(row));
+        }
+
+        /** Writes a row into the file being written; returns about the heap it takes. */
+        private long writeRow(Row row) {
             files.current().write(columns.narrow(row));
-            afterRow(rowKey, fixed + SilverFiles.bytes(row, variable));
+            return fixed + SilverFiles.bytes(row, variable);
         }
 
         /** Cuts the file before a row of another key, once the file is full. */
