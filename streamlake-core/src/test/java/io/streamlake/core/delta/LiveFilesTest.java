@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +38,22 @@ class LiveFilesTest {
     private static final Schema SCHEMA = Schema.builder().required("id", DataType.STRING)
             .optional("n", DataType.LONG).build();
 
+    /** The tables of the test, whose background checkpoints must end before its folder is deleted. */
+    private final List<DeltaTable> tables = new ArrayList<>();
+
+    private DeltaTable open(Path dir) {
+        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        tables.add(table);
+        return table;
+    }
+
+    @AfterEach
+    void awaitCheckpoints() {
+        // Every tenth commit asks for a checkpoint on a background thread; one still writing when
+        // the temporary folder is deleted made the deletion fail (seen once, beside another build).
+        tables.forEach(DeltaTable::awaitCheckpoints);
+    }
+
     private static DataFile file(DeltaTable table, Random r) {
         try (DataFileWriter w = table.newDataFile(SCHEMA)) {
             for (int i = 0, n = 1 + r.nextInt(3); i < n; i++) {
@@ -50,7 +67,7 @@ class LiveFilesTest {
     @ValueSource(longs = {1, 2, 3})
     void listingsFromTheLastOneEqualTheReplayAtEveryVersion(long seed, @TempDir Path dir) {
         Random r = new Random(seed);
-        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        DeltaTable table = open(dir);
         table.create(SCHEMA);
         List<DataFile> live = new ArrayList<>();
         List<Long> versions = new ArrayList<>();
@@ -96,7 +113,7 @@ class LiveFilesTest {
     @Test
     void eightThreadsListingWhileATableCommitsEachGetTheReplaysFiles(@TempDir Path dir) throws Exception {
         Random r = new Random(17);
-        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        DeltaTable table = open(dir);
         table.create(SCHEMA);
         List<DataFile> live = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -128,7 +145,7 @@ class LiveFilesTest {
     @Test
     void aTableFarBehindOrRemovingWhatItNeverListedIsListedByReplay(@TempDir Path dir) throws Exception {
         Random r = new Random(9);
-        DeltaTable table = DeltaTable.open(dir.toString(), Map.of());
+        DeltaTable table = open(dir);
         table.create(SCHEMA);
         DataFile first = file(table, r);
         table.newCommit().add(first).commit("WRITE");
