@@ -29,7 +29,9 @@ import java.util.Map;
  * Two processes, so that the broker's memory does not count against the pipeline's:
  *
  * <pre>
- * java -cp CP MemCheck.java broker DIR EVENTS BYTES      # starts a broker, fills topic "big", prints its address;
+ * java -cp CP MemCheck.java broker DIR EVENTS BYTES [repetitive]
+ *                                                        # starts a broker, fills topic "big", prints its address;
+ *                                                        # repetitive: each event one 4 KB text repeated
  *                                                        # stops when the file DIR/../stop-broker appears
  * java -cp CP MemCheck.java serve DIR                    # the same over a DIR filled before, without producing
  * java -cp CP MemCheck.java verify DIR EVENTS MODE       # reads a pipeline run's tables back (also done at its end)
@@ -42,7 +44,8 @@ import java.util.Map;
 public final class MemCheck {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("broker")) {
-            broker(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            broker(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                    args.length > 4 && args[4].equals("repetitive"));
         } else if (args[0].equals("verify")) {
             System.out.println(verify(Path.of(args[1]), Long.parseLong(args[2]), args[3].endsWith("bronze-only")));
         } else if (args[0].equals("serve")) {
@@ -53,7 +56,7 @@ public final class MemCheck {
         }
     }
 
-    static void broker(Path dir, int events, int bytes) throws Exception {
+    static void broker(Path dir, int events, int bytes, boolean repetitive) throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start(dir);
         kafka.createTopic("big", 4);
         // Varied JSON text, compressible as real events are (words, numbers), taken at a different
@@ -71,6 +74,11 @@ public final class MemCheck {
                     .append(words[random.nextInt(words.length)]).append("'},");
         }
         String varied = text.toString();
+        if (repetitive) {
+            // the same 4 KB over and over: zstd stores a 1 MB event in a few hundred bytes, so a fetch
+            // bounded by compressed bytes holds thousands of them
+            varied = varied.substring(0, 4096).repeat(2 * bytes / 4096 + 1);
+        }
         try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), "big").withCompression("zstd")
                 .open()) {
             for (int n = 0; n < events; n++) {

@@ -89,6 +89,7 @@ public final class KafkaBenchmark {
         int steadySeconds = 60;
         int steadyWarmup = SteadyLatency.DEFAULT_WARMUP_SECONDS;
         long loopFileRows = DEFAULT_LOOP_FILE_ROWS;
+        int batchRecords = Pipeline.DEFAULT_MAX_BATCH_RECORDS;
         @Nullable Path jfr;
         String jfrSettings = "profile";
         @Nullable String phase;
@@ -183,6 +184,8 @@ public final class KafkaBenchmark {
                 }
                 case "--loop-file-rows" -> o.loopFileRows =
                         Math.max(1, SampleMain.number(option, SampleMain.value(args, ++i, option)));
+                case "--batch-records" -> o.batchRecords =
+                        (int) Math.max(1, SampleMain.number(option, SampleMain.value(args, ++i, option)));
                 case "--jfr" -> o.jfr = Path.of(SampleMain.value(args, ++i, option)).toAbsolutePath();
                 case "--jfr-settings" -> o.jfrSettings = SampleMain.value(args, ++i, option);
                 case "--steady" -> o.steadyRate = (int) SampleMain.number(option, SampleMain.value(args, ++i, option));
@@ -267,7 +270,8 @@ public final class KafkaBenchmark {
         }
         command.addAll(List.of("-cp", classPath(), KafkaBenchmark.class.getName(), "--phase", phase,
                 "--bootstrap", bootstrap, "--events", Long.toString(o.events), "--keys", Long.toString(o.keys),
-                "--dir", run.toString(), "--loop-file-rows", Long.toString(o.loopFileRows)));
+                "--dir", run.toString(), "--loop-file-rows", Long.toString(o.loopFileRows), "--batch-records",
+                Integer.toString(o.batchRecords)));
         o.consumer.forEach((k, v) -> command.addAll(List.of("--consumer", k + "=" + v)));
         if (o.changeFeed) {
             command.add("--change-feed");
@@ -329,13 +333,14 @@ public final class KafkaBenchmark {
                     run.resolve("limit-loop"), o.consumer, o.loopFileRows);
             case "plain" -> plainConsumer(bootstrap, o.events, o.consumer);
             case "bronze" -> timed(Pipeline.from(source(bootstrap, o)).bronze(run.resolve("bronze-only").toString())
-                    .bronzeOnly().withName("bench-bronze"));
+                    .bronzeOnly().withName("bench-bronze").withMaxBatchRecords(o.batchRecords));
             case "silver" -> {
                 Pipeline silver = Pipeline.from(source(bootstrap, o)).bronze(run.resolve("bronze").toString())
                         .silver(run.resolve("silver").toString(), "order_id")
                         .withSchema(OrderEvents.SCHEMA)
                         .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
-                        .withName("bench-silver");
+                        .withName("bench-silver")
+                        .withMaxBatchRecords(o.batchRecords);
                 yield timed(o.changeFeed ? silver.withChangeFeed(run.resolve("silver_changes").toString()) : silver);
             }
             default -> throw new IllegalArgumentException("unknown phase " + o.phase);

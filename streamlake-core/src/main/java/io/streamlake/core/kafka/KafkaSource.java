@@ -111,6 +111,31 @@ public final class KafkaSource implements GapCheckingSource {
     }
 
     /**
+     * @param maxHeap the JVM's maximum heap
+     * @return the most records one poll returns in it ({@code max.poll.records}): {@link #FETCH_DEFAULTS}'
+     *     10,000, or fewer in a heap under 40 GiB, so that a poll of records of
+     *     {@link #LARGE_RECORD_BYTES} each holds at most a quarter of the heap (64 records in 256 MiB,
+     *     1,536 in 6 GiB), never fewer than 64. The fetch bounds count compressed bytes, while a poll
+     *     decompresses every record it returns: 1 MB events that compress to a few hundred bytes put
+     *     thousands of records in one 4 MiB fetch, and a poll of 10,000 of them asked for 10 GB (it ran
+     *     out of a 256 MiB heap). Fewer than 64 made polls wait on the brokers' fetches at a third of
+     *     the rate ({@code KafkaBenchmark --consumer max.poll.records=32}, 3M events)
+     */
+    static int maxPollRecords(long maxHeap) {
+        long records = maxHeap / 4 / LARGE_RECORD_BYTES;
+        return (int) Math.max(MIN_POLL_RECORDS, Math.min(Long.parseLong(FETCH_DEFAULTS.get(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG)), records));
+    }
+
+    /**
+     * The record size a poll's bound is sized for: Kafka's default largest message
+     * ({@code message.max.bytes}, about 1 MB) uncompressed. A record can be larger only where the
+     * brokers allow larger messages or it was compressed beyond that.
+     */
+    static final long LARGE_RECORD_BYTES = 1L << 20;
+    private static final int MIN_POLL_RECORDS = 64;
+
+    /**
      * How long a source waits for an answer from the brokers before it gives up, unless
      * {@link #withConnectTimeout} says otherwise: a minute, as long as Kafka's own API calls wait
      * ({@code default.api.timeout.ms}), which covers a slow TLS and SASL sign-in to a remote endpoint.
@@ -317,7 +342,9 @@ public final class KafkaSource implements GapCheckingSource {
 
     /**
      * @param records most records one consumer poll returns ({@code max.poll.records}); a micro-batch
-     *     gathers several polls up to the pipeline's batch size
+     *     gathers several polls up to the pipeline's batch size. The default depends on the heap
+     *     ({@link #maxPollRecords}): each record a poll returns is decompressed and held whole, so more
+     *     records of a megabyte than a quarter of the heap holds can run out of memory
      * @return a copy with this limit
      */
     public KafkaSource withMaxPollRecords(int records) {
@@ -451,6 +478,8 @@ public final class KafkaSource implements GapCheckingSource {
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
                 Long.toString(Math.min(fetch, Long.parseLong(FETCH_DEFAULTS.get(
                         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)))));
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                Integer.toString(maxPollRecords(Runtime.getRuntime().maxMemory())));
         // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         c.putAll(spec.consumerProperties());

@@ -47,7 +47,10 @@ import org.jspecify.annotations.Nullable;
 record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targetFileRows, long targetFileBytes,
         Workers workers, int parallelFiles) {
 
-    /** The most rows a {@link SortedOutput} holds before its first change, rather than writes. */
+    /**
+     * The most rows a {@link SortedOutput} holds before its first change, rather than writes; it holds
+     * fewer when their bytes reach a quarter of {@link #targetFileBytes} ({@link SortedOutput#holds}).
+     */
     static final int HOLD_ROWS = 256;
 
     /** The fewest rows of a file that a write splits off only to merge on more threads. */
@@ -355,6 +358,12 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
      * {@link #finish} abandons (deletes), as it does whatever file it was writing. Rows are held no
      * longer than that because holding them makes them rows: a merge that touches only a file's last
      * keys (new orders, the common case) copied its other rows as rows.
+     *
+     * <p>What it holds is bounded by bytes too, as {@link #bytes(Row)} counts them: at most a quarter
+     * of {@link #targetFileBytes} before the first change, and a whole {@code targetFileBytes} in a
+     * parallel output, which writes its rows as they come past that. A file's size on disk does not
+     * bound its rows' (a compacted file of 1 MB values that compress well held 80 of them in 13 MB),
+     * and 256 such rows on each worker ran a 256 MiB heap out of memory.
      * One thread uses it.
      */
     final class SortedOutput implements AutoCloseable {
@@ -367,6 +376,8 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
                 + FIXED_VALUE_BYTES * (columns.declared().size() - variable.length);
         private final Set<String> distinct = Set.copyOf(key.columns());
         private final List<Row> held = new ArrayList<>();
+        /** The bytes of the rows held, as {@link #heap(Row)} counts them. */
+        private long heldBytes;
         private final FileSequence files = new FileSequence(
                 () -> table.newDataFile(columns.stored(), Map.of(), distinct));
         private boolean streaming;
@@ -404,7 +415,7 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         /** Adds the next row; its key is the last one's or greater. */
         void add(Row row) {
             if (holds()) {
-                held.add(row);
+                hold(row);
             } else {
                 put(row, key.of(row));
             }
@@ -416,10 +427,16 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
          */
         private boolean holds() {
             added++;
-            if (!streaming && !parallel && held.size() >= HOLD_ROWS) {
+            if (!streaming && (parallel ? heldBytes >= targetFileBytes
+                    : held.size() >= HOLD_ROWS || heldBytes >= targetFileBytes / 4)) {
                 stream();
             }
             return !streaming;
+        }
+
+        private void hold(Row row) {
+            held.add(row);
+            heldBytes += heap(row);
         }
 
         /**
@@ -430,7 +447,7 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
          */
         void copy(SortedInput in, @Nullable Object rowKey) {
             if (holds()) {
-                held.add(in.row());
+                hold(in.row());
                 return;
             }
             beforeRow(rowKey);
@@ -453,6 +470,7 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
                 put(held.get(i), key.of(held.get(i)));
             }
             held.clear();
+            heldBytes = 0;
         }
 
         private void put(Row row, @Nullable Object rowKey) {
@@ -463,6 +481,11 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
         /** Writes a row into the file being written; returns about the heap it takes. */
         private long writeRow(Row row) {
             files.current().write(columns.narrow(row));
+            return heap(row);
+        }
+
+        /** @return about the heap a row takes, as {@link SilverFiles#bytes(Row)} counts it */
+        private long heap(Row row) {
             return fixed + SilverFiles.bytes(row, variable);
         }
 
@@ -516,7 +539,7 @@ record SilverFiles(Table table, SilverColumns columns, SilverKey key, long targe
 
         /** @return the files written; none if no row changed */
         List<DataFile> finish() {
-            if (parallel) {
+            if (parallel && !streaming) {
                 return write(held, true);
             }
             return files.finish();

@@ -30,7 +30,26 @@ class KafkaSourceTest {
                 .containsEntry("bootstrap.servers", "localhost:9092");
         assertThat(source.withGroupId("lag").consumerConfig("orders-ingest")).containsEntry("group.id", "lag");
         assertThat(source.consumerConfig("p")).containsEntry("max.poll.records",
-                KafkaSource.FETCH_DEFAULTS.get("max.poll.records"));
+                Integer.toString(KafkaSource.maxPollRecords(Runtime.getRuntime().maxMemory())));
+    }
+
+    @Test
+    void aPollOfRecordsOfAMegabyteHoldsAtMostAQuarterOfTheHeapUnlessTheUserSaysOtherwise() {
+        long mib = 1L << 20;
+        assertThat(KafkaSource.maxPollRecords(256 * mib)).as("a small heap").isEqualTo(64);
+        assertThat(KafkaSource.maxPollRecords(64 * mib)).as("never fewer: smaller polls wait on fetches").isEqualTo(64);
+        assertThat(KafkaSource.maxPollRecords(1024 * mib)).isEqualTo(256);
+        assertThat(KafkaSource.maxPollRecords(6L * 1024 * mib)).as("the default heap of 24 GB").isEqualTo(1536);
+        assertThat(KafkaSource.maxPollRecords(64L * 1024 * mib)).as("Kafka's poll, larger")
+                .isEqualTo(Integer.parseInt(KafkaSource.FETCH_DEFAULTS.get("max.poll.records")));
+        for (long heap = 16 * mib; heap < 64L * 1024 * mib; heap += 97 * mib) {
+            int records = KafkaSource.maxPollRecords(heap);
+            assertThat(records).isBetween(64, 10_000);
+            assertThat(records == 64 || records * KafkaSource.LARGE_RECORD_BYTES <= heap / 4)
+                    .as("a poll of %d records of 1 MiB in a heap of %d MiB", records, heap / mib).isTrue();
+        }
+        assertThat(KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(20_000).consumerConfig("p"))
+                .containsEntry("max.poll.records", "20000");
     }
 
     @Test

@@ -269,6 +269,44 @@ class SortedOutputTest {
     }
 
     @Test
+    void anOutputHoldsLargeRowsOnlyUpToItsBytesAndAParallelOneWritesThemAsTheyComePastAFile() {
+        for (boolean parallel : new boolean[] {false, true}) {
+            for (boolean change : new boolean[] {false, true}) {
+                Recording table = new Recording();
+                // 100 KB rows: a quarter of 450 KB is held before the first change, a whole 450 KB in parallel
+                SilverFiles io = io(table, 1_000_000, 450_000);
+                List<Row> rows = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    rows.add(Row.of(SCHEMA, (long) i, 0L, Character.toString('a' + i).repeat(100_000)));
+                }
+                String what = (parallel ? "parallel" : "sequential") + (change ? ", changed" : ", unchanged");
+                List<DataFile> files = List.of();
+                try (SilverFiles.SortedOutput out = io.sortedOutput(rows.size(), parallel)) {
+                    for (int i = 0; i < rows.size(); i++) {
+                        out.add(rows.get(i));
+                        if (i == (parallel ? 4 : 1)) {
+                            assertThat(table.opened.get()).as(what + ": nothing written yet at row %d", i).isZero();
+                        }
+                    }
+                    assertThat(table.opened.get()).as(what + ": rows past the bytes held are written as they come")
+                            .isEqualTo(1);
+                    if (change) {
+                        out.changed();
+                        files = out.finish();
+                    }
+                }
+                if (change) {
+                    assertThat(read(io, files)).as(what).containsExactlyElementsOf(rows);
+                    assertThat(table.abandoned.get()).as(what).isZero();
+                } else {
+                    assertThat(table.abandoned.get()).as(what + ": a merge that changes nothing keeps no file")
+                            .isEqualTo(1);
+                }
+            }
+        }
+    }
+
+    @Test
     void anOutputClosedBeforeItFinishesAbandonsItsFileAndHeldRowsAreNeverWritten() {
         Recording table = new Recording();
         SilverFiles io = io(table, 1000, 1L << 40);
