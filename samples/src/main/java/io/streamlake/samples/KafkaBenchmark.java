@@ -99,6 +99,7 @@ public final class KafkaBenchmark {
 
     private static final String USAGE = "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep]"
             + " [--bronze-only] [--phases limit,plain,bronze,silver] [--change-feed] [--loop-file-rows N]"
+            + " [--batch-records N]"
             + " [--jfr DIR [--jfr-settings JFC]]"
             + " [--consumer key=value]... | [--steady RATE [--seconds S] [--warmup S]]";
 
@@ -110,7 +111,9 @@ public final class KafkaBenchmark {
      *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --bronze-only}
      *     to skip the bronze + silver run, {@code --phases LIST} to run only some of {@code limit},
      *     {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
-     *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --change-feed} to
+     *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --batch-records N}
+     *     for the pipelines' {@code withMaxBatchRecords} (default {@value Pipeline#DEFAULT_MAX_BATCH_RECORDS}),
+     *     {@code --change-feed} to
      *     have the bronze + silver pipeline also write silver's change feed, {@code --jfr DIR} to have
      *     each phase's JVM record a JFR profile into {@code DIR/PHASE.jfr}, with {@code --jfr-settings
      *     JFC} the recording's settings (default {@code profile}; a .jfc file with a shorter
