@@ -113,16 +113,15 @@ public final class KafkaSource implements GapCheckingSource {
     /**
      * @param maxHeap the JVM's maximum heap
      * @return the most records one poll returns in it ({@code max.poll.records}): {@link #FETCH_DEFAULTS}'
-     *     10,000, or fewer in a heap under 40 GiB, so that a poll of records of
-     *     {@link #LARGE_RECORD_BYTES} each holds at most a quarter of the heap (64 records in 256 MiB,
-     *     1,536 in 6 GiB), never fewer than 64. The fetch bounds count compressed bytes, while a poll
-     *     decompresses every record it returns: 1 MB events that compress to a few hundred bytes put
-     *     thousands of records in one 4 MiB fetch, and a poll of 10,000 of them asked for 10 GB (it ran
-     *     out of a 256 MiB heap). Fewer than 64 made polls wait on the brokers' fetches at a third of
-     *     the rate ({@code KafkaBenchmark --consumer max.poll.records=32}, 3M events)
+     *     10,000, or fewer in a heap under 156 GiB, so that a poll of records of
+     *     {@link #LARGE_RECORD_BYTES} each holds at most a sixteenth of the heap (16 records in 256 MiB,
+     *     64 in 1 GiB, 384 in 6 GiB), never fewer than 16. The fetch bounds count compressed bytes, while
+     *     a poll decompresses every record it returns: 1 MB events that compress to a few hundred bytes
+     *     put thousands of records in one 4 MiB fetch, and a poll of 10,000 of them asked for 10 GB (it
+     *     ran out of a 256 MiB heap; so did one of 64 beside a silver merge)
      */
     static int maxPollRecords(long maxHeap) {
-        long records = maxHeap / 4 / LARGE_RECORD_BYTES;
+        long records = maxHeap / 16 / LARGE_RECORD_BYTES;
         return (int) Math.max(MIN_POLL_RECORDS, Math.min(Long.parseLong(FETCH_DEFAULTS.get(
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG)), records));
     }
@@ -133,7 +132,18 @@ public final class KafkaSource implements GapCheckingSource {
      * brokers allow larger messages or it was compressed beyond that.
      */
     static final long LARGE_RECORD_BYTES = 1L << 20;
-    private static final int MIN_POLL_RECORDS = 64;
+    private static final int MIN_POLL_RECORDS = 16;
+    /**
+     * Polls of fewer records than this drain a fetch over many polls, and the consumer asks for a
+     * partition's next fetch only once its buffer is empty; with Kafka's {@code fetch.max.wait.ms} of
+     * 500 ms the brokers held those fetches, and bronze read small events at a third of the rate
+     * (`KafkaBenchmark --consumer max.poll.records=16`, 3M events at -Xmx256m: 74,000 events/s; 140,000
+     * at 100 ms, 215,000 at 5 ms, as with 10,000 records a poll). Such polls wait
+     * {@link #SMALL_POLL_FETCH_WAIT_MS} instead.
+     */
+    private static final int SMALL_POLL_RECORDS = 64;
+    /** The {@code fetch.max.wait.ms} of polls under {@link #SMALL_POLL_RECORDS}: a hundred fetches a second when idle. */
+    static final String SMALL_POLL_FETCH_WAIT_MS = "10";
 
     /**
      * How long a source waits for an answer from the brokers before it gives up, unless
@@ -344,7 +354,7 @@ public final class KafkaSource implements GapCheckingSource {
      * @param records most records one consumer poll returns ({@code max.poll.records}); a micro-batch
      *     gathers several polls up to the pipeline's batch size. The default depends on the heap
      *     ({@link #maxPollRecords}): each record a poll returns is decompressed and held whole, so more
-     *     records of a megabyte than a quarter of the heap holds can run out of memory
+     *     records of a megabyte than a sixteenth of the heap can run out of memory beside the rest
      * @return a copy with this limit
      */
     public KafkaSource withMaxPollRecords(int records) {
@@ -468,18 +478,26 @@ public final class KafkaSource implements GapCheckingSource {
      * rests on. Package-private so tests can check them without a broker.
      */
     Map<String, Object> consumerConfig(String pipelineName) {
+        return consumerConfig(pipelineName, Runtime.getRuntime().maxMemory());
+    }
+
+    /** The consumer settings for a pipeline in a JVM of this maximum heap. */
+    Map<String, Object> consumerConfig(String pipelineName, long maxHeap) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
         String group = spec.groupId();
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group != null ? group : pipelineName);
         c.putAll(FETCH_DEFAULTS);
-        long fetch = fetchMaxBytes(Runtime.getRuntime().maxMemory());
+        long fetch = fetchMaxBytes(maxHeap);
         c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Long.toString(fetch));
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
                 Long.toString(Math.min(fetch, Long.parseLong(FETCH_DEFAULTS.get(
                         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)))));
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                Integer.toString(maxPollRecords(Runtime.getRuntime().maxMemory())));
+        int pollRecords = maxPollRecords(maxHeap);
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(pollRecords));
+        if (pollRecords < SMALL_POLL_RECORDS) {
+            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, SMALL_POLL_FETCH_WAIT_MS);
+        }
         // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         c.putAll(spec.consumerProperties());

@@ -34,21 +34,33 @@ class KafkaSourceTest {
     }
 
     @Test
-    void aPollOfRecordsOfAMegabyteHoldsAtMostAQuarterOfTheHeapUnlessTheUserSaysOtherwise() {
+    void aPollOfRecordsOfAMegabyteHoldsAtMostASixteenthOfTheHeapUnlessTheUserSaysOtherwise() {
         long mib = 1L << 20;
-        assertThat(KafkaSource.maxPollRecords(256 * mib)).as("a small heap").isEqualTo(64);
-        assertThat(KafkaSource.maxPollRecords(64 * mib)).as("never fewer: smaller polls wait on fetches").isEqualTo(64);
-        assertThat(KafkaSource.maxPollRecords(1024 * mib)).isEqualTo(256);
-        assertThat(KafkaSource.maxPollRecords(6L * 1024 * mib)).as("the default heap of 24 GB").isEqualTo(1536);
-        assertThat(KafkaSource.maxPollRecords(64L * 1024 * mib)).as("Kafka's poll, larger")
+        assertThat(KafkaSource.maxPollRecords(256 * mib)).as("a small heap").isEqualTo(16);
+        assertThat(KafkaSource.maxPollRecords(64 * mib)).as("never fewer").isEqualTo(16);
+        assertThat(KafkaSource.maxPollRecords(1024 * mib)).isEqualTo(64);
+        assertThat(KafkaSource.maxPollRecords(6L * 1024 * mib)).as("the default heap of 24 GB").isEqualTo(384);
+        assertThat(KafkaSource.maxPollRecords(160L * 1024 * mib)).as("Kafka's poll, larger")
                 .isEqualTo(Integer.parseInt(KafkaSource.FETCH_DEFAULTS.get("max.poll.records")));
         for (long heap = 16 * mib; heap < 64L * 1024 * mib; heap += 97 * mib) {
             int records = KafkaSource.maxPollRecords(heap);
-            assertThat(records).isBetween(64, 10_000);
-            assertThat(records == 64 || records * KafkaSource.LARGE_RECORD_BYTES <= heap / 4)
+            assertThat(records).isBetween(16, 10_000);
+            assertThat(records == 16 || records * KafkaSource.LARGE_RECORD_BYTES <= heap / 16)
                     .as("a poll of %d records of 1 MiB in a heap of %d MiB", records, heap / mib).isTrue();
         }
-        assertThat(KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(20_000).consumerConfig("p"))
+        KafkaSource source = KafkaSource.topics("localhost:9092", "orders");
+        assertThat(source.consumerConfig("p")).containsEntry("max.poll.records",
+                Integer.toString(KafkaSource.maxPollRecords(Runtime.getRuntime().maxMemory())));
+        assertThat(source.consumerConfig("p", 256 * mib)).containsEntry("max.poll.records", "16")
+                .as("small polls: the brokers do not hold their fetches for long")
+                .containsEntry("fetch.max.wait.ms", KafkaSource.SMALL_POLL_FETCH_WAIT_MS);
+        assertThat(source.consumerConfig("p", 1024 * mib)).containsEntry("max.poll.records", "64")
+                .doesNotContainKey("fetch.max.wait.ms");
+        assertThat(source.withMaxFetchWait(java.time.Duration.ofMillis(300)).consumerConfig("p", 256 * mib))
+                .containsEntry("fetch.max.wait.ms", "300");
+        assertThat(KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(20_000)
+                .withMaxFetchWait(java.time.Duration.ofMillis(300)).consumerConfig("p"))
+                .containsEntry("fetch.max.wait.ms", "300")
                 .containsEntry("max.poll.records", "20000");
     }
 
