@@ -134,14 +134,15 @@ public final class KafkaSource implements GapCheckingSource {
     static final long LARGE_RECORD_BYTES = 1L << 20;
     private static final int MIN_POLL_RECORDS = 16;
     /**
-     * Polls of fewer records than this drain a fetch over many polls, and the consumer asks for a
-     * partition's next fetch only once its buffer is empty; with Kafka's {@code fetch.max.wait.ms} of
-     * 500 ms the brokers held those fetches, and bronze read small events at a third of the rate
-     * (`KafkaBenchmark --consumer max.poll.records=16`, 3M events at -Xmx256m: 74,000 events/s; 140,000
-     * at 100 ms, 215,000 at 5 ms, as with 10,000 records a poll). Such polls wait
-     * {@link #SMALL_POLL_FETCH_WAIT_MS} instead.
+     * Polls of fewer records than this, in a heap under 4 GiB, drain a fetch over many polls, and the
+     * consumer asks for a partition's next fetch only once its buffer is empty; with Kafka's
+     * {@code fetch.max.wait.ms} of 500 ms the brokers held those fetches and bronze read small events
+     * at a third to half the rate (`KafkaBenchmark`, 10M events: 286,191 events/s at -Xmx1g and 64
+     * records a poll, 473,712 with 10 ms; 3M at -Xmx256m and 16 a poll: 74,000, 140,000 at 100 ms,
+     * 215,000 at 5 ms). With the default heap here (6 GiB, 384 a poll) 10 ms changed nothing. Such
+     * polls wait {@link #SMALL_POLL_FETCH_WAIT_MS}.
      */
-    private static final int SMALL_POLL_RECORDS = 64;
+    private static final int SMALL_POLL_RECORDS = 256;
     /** The {@code fetch.max.wait.ms} of polls under {@link #SMALL_POLL_RECORDS}: a hundred fetches a second when idle. */
     static final String SMALL_POLL_FETCH_WAIT_MS = "10";
 

@@ -55,6 +55,8 @@ class KafkaSourceTest {
                 .as("small polls: the brokers do not hold their fetches for long")
                 .containsEntry("fetch.max.wait.ms", KafkaSource.SMALL_POLL_FETCH_WAIT_MS);
         assertThat(source.consumerConfig("p", 1024 * mib)).containsEntry("max.poll.records", "64")
+                .containsEntry("fetch.max.wait.ms", KafkaSource.SMALL_POLL_FETCH_WAIT_MS);
+        assertThat(source.consumerConfig("p", 6L * 1024 * mib)).containsEntry("max.poll.records", "384")
                 .doesNotContainKey("fetch.max.wait.ms");
         assertThat(source.withMaxFetchWait(java.time.Duration.ofMillis(300)).consumerConfig("p", 256 * mib))
                 .containsEntry("fetch.max.wait.ms", "300");
