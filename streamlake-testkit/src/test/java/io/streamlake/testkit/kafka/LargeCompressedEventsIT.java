@@ -7,6 +7,7 @@ import io.streamlake.core.kafka.EventProducer;
 import io.streamlake.table.BronzeLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -104,7 +105,7 @@ class LargeCompressedEventsIT extends EmbeddedKafkaTest {
     }
 
     private static String tail(Path log) throws IOException {
-        List<String> lines = new ArrayList<>(java.nio.file.Files.readAllLines(log));
+        List<String> lines = new ArrayList<>(Files.readAllLines(log));
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 }
