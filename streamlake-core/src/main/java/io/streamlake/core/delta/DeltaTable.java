@@ -20,6 +20,7 @@ import io.delta.storage.CloseableIterator;
 import io.streamlake.core.azure.AzureStorage;
 import io.streamlake.core.storage.Redactor;
 import io.streamlake.core.storage.StorageLocation;
+import io.streamlake.core.util.FileJoiner;
 import io.streamlake.core.util.RowCursor;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.exceptions.ConfigurationException;
@@ -105,7 +106,7 @@ import org.slf4j.LoggerFactory;
  * cleanup run on a daemon thread per table root, {@code streamlake-checkpoint}, not inside
  * {@code commit()}: see {@code BackgroundCheckpoints}. {@link #awaitCheckpoints} waits for them.
  */
-public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source {
+public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source, FileJoiner {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaTable.class);
     /** The live files of the version listed last, which the next listing starts from. */
     private final LiveFiles liveFiles = new LiveFiles(this);
@@ -384,6 +385,17 @@ public final class DeltaTable implements Table, BronzeFiles, RowCursor.Source {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(schema, "schema");
         return DataFileCursor.open(this, file, schema);
+    }
+
+    /**
+     * Joins files by copying their row groups ({@link JoinedFile}): files whose Parquet schema is
+     * exactly the one this library writes for {@code schema}, of one partition; null for any others.
+     */
+    @Override
+    public @Nullable DataFile join(List<DataFile> files, Schema schema) {
+        Objects.requireNonNull(files, "files");
+        Objects.requireNonNull(schema, "schema");
+        return JoinedFile.join(this, files, schema);
     }
 
     /** Reads a partitioned table's files with their partition values, which the files do not hold. */

@@ -2,6 +2,7 @@ package io.streamlake.core.engine;
 
 import io.streamlake.core.silver.SilverKey;
 import io.streamlake.core.util.CommitNotes;
+import io.streamlake.core.util.FileJoiner;
 import io.streamlake.core.util.MemoryBudget;
 import io.streamlake.exceptions.CommitConflictException;
 import io.streamlake.schema.Row;
@@ -41,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * "small", and a multi-column key's run, which is sorted in memory, would hold them all. Bytes are
  * the files' sizes on disk, so a run of highly compressible values holds more in memory than its
  * size says; row groups bounded by bytes keep the writer's share bounded regardless.
+ *
+ * <p>A bronze run is joined rather than rewritten where the table can ({@link FileJoiner}): the
+ * files' stored row groups are copied one after another into one file, no value decoded, which keeps
+ * arrival order and each row group's size as written. A run ends once it reaches the target, so a
+ * joined file holds at most about one and a half targets.
  */
 final class Compactor {
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
@@ -149,6 +155,16 @@ final class Compactor {
     }
 
     private List<DataFile> rewrite(List<DataFile> run, Schema schema, @Nullable SilverKey key) {
+        // Bronze's runs are combined in arrival order, file after file: a table that can join files by
+        // copying their stored row groups does it without decoding a value (a rewrite of rows cost a
+        // stream of small batches about as much CPU as ingesting them). Silver's runs are rewritten:
+        // a multi-column key's run is sorted anew.
+        if (key == null && table instanceof FileJoiner joiner) {
+            DataFile joined = joiner.join(run, schema);
+            if (joined != null) {
+                return List.of(joined);
+            }
+        }
         Map<String, @Nullable String> partition = run.get(0).partitionValues();
         List<DataFile> out = new ArrayList<>();
         DataFileWriter w = null;

@@ -37,7 +37,7 @@ class BronzeFileWriterTest {
     private static final Instant INGESTED = Instant.parse("2026-11-25T03:00:00.123456Z");
 
     /** Every shape a source hands over: nulls, empty and null-valued maps, non-ASCII text, several streams. */
-    private static List<SourceRecord> records(int n) {
+    static List<SourceRecord> records(int n) {
         List<SourceRecord> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SourcePartition p = new SourcePartition(i % 5 == 0 ? "payments" : "orders", i % 4);
@@ -65,7 +65,7 @@ class BronzeFileWriterTest {
         return out;
     }
 
-    private static DataFile writeDirect(DeltaTable table, List<SourceRecord> records, long rowGroupBytes) {
+    static DataFile writeDirect(DeltaTable table, List<SourceRecord> records, long rowGroupBytes) {
         try (BronzeFileWriter w = new BronzeFileWriter(table, INGESTED, rowGroupBytes)) {
             records.forEach(w::write);
             assertThat(w.rowCount()).isEqualTo(records.size());
@@ -73,7 +73,7 @@ class BronzeFileWriterTest {
         }
     }
 
-    private static DataFile writeRows(DeltaTable table, List<SourceRecord> records) {
+    static DataFile writeRows(DeltaTable table, List<SourceRecord> records) {
         try (DataFileWriter w = table.newDataFile(BronzeLayout.SCHEMA)) {
             records.forEach(r -> w.write(BronzeLayout.toRow(r, INGESTED)));
             return w.finish();
@@ -81,7 +81,7 @@ class BronzeFileWriterTest {
     }
 
     /** A row as comparable values: arrays as hex, maps sorted. */
-    private static List<Object> comparable(Row row) {
+    static List<Object> comparable(Row row) {
         List<Object> out = new ArrayList<>();
         for (int i = 0; i < row.schema().size(); i++) {
             out.add(comparable(row.value(i)));
