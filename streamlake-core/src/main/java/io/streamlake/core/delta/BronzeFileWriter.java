@@ -326,16 +326,7 @@ public final class BronzeFileWriter extends ParquetDataFile implements BronzeFil
     }
 
     @Override
-    Map<String, Object> minValues() {
-        return bounds(true);
-    }
-
-    @Override
-    Map<String, Object> maxValues() {
-        return bounds(false);
-    }
-
-    private Map<String, Object> bounds(boolean min) {
+    Map<String, Object> bounds(boolean min) {
         Map<String, Object> m = new HashMap<>();
         bound(m, BronzeLayout.SOURCE, sourceStats, min);
         bound(m, BronzeLayout.PARTITION, partitionStats, min);

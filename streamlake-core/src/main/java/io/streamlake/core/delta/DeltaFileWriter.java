@@ -202,13 +202,8 @@ final class DeltaFileWriter extends ParquetDataFile implements DataFileWriter {
     }
 
     @Override
-    Map<String, Object> minValues() {
-        return support.minValues();
-    }
-
-    @Override
-    Map<String, Object> maxValues() {
-        return support.maxValues();
+    Map<String, Object> bounds(boolean min) {
+        return min ? support.minValues() : support.maxValues();
     }
 
     @Override

@@ -118,18 +118,9 @@ final class JoinedFile extends ParquetDataFile {
         }
     }
 
-    @Override
-    Map<String, Object> minValues() {
-        return bounds(true);
-    }
-
-    @Override
-    Map<String, Object> maxValues() {
-        return bounds(false);
-    }
-
     /** The columns every input has a bound for, each the least (or greatest) of the inputs'. */
-    private Map<String, Object> bounds(boolean min) {
+    @Override
+    Map<String, Object> bounds(boolean min) {
         Map<String, Object> out = new HashMap<>(min ? inputs.get(0).minValues() : inputs.get(0).maxValues());
         for (DataFile f : inputs.subList(1, inputs.size())) {
             Map<String, Object> theirs = min ? f.minValues() : f.maxValues();

@@ -42,11 +42,11 @@ abstract class ParquetDataFile implements AutoCloseable {
     /** Releases the file's resources without caring whether it is complete; it is about to be deleted. */
     abstract void abandonFile() throws IOException;
 
-    /** @return the minimum per column with known bounds, as Row values */
-    abstract Map<String, Object> minValues();
-
-    /** @return the maximum per column with known bounds, as Row values */
-    abstract Map<String, Object> maxValues();
+    /**
+     * @param min the minimum if true, the maximum if false
+     * @return the minimum (or maximum) per column with known bounds, as Row values
+     */
+    abstract Map<String, Object> bounds(boolean min);
 
     /** @return the null count of every column but maps */
     abstract Map<String, Long> nullCounts();
@@ -90,7 +90,7 @@ abstract class ParquetDataFile implements AutoCloseable {
             throw broken;
         }
         finished = true;
-        return new DataFile(logPath, size, rows, minValues(), maxValues(), nullCounts(), partitionValues);
+        return new DataFile(logPath, size, rows, bounds(true), bounds(false), nullCounts(), partitionValues);
     }
 
     /** Abandons an unfinished file and deletes what was written of it; does nothing after finish(). */
