@@ -80,19 +80,10 @@ public final class LocalLinkLogStore extends HadoopFileSystemLogStore {
     public Iterator<FileStatus> listFrom(Path path, Configuration conf) throws IOException {
         java.nio.file.Path dir = java.nio.file.Path.of(path.getParent().toUri());
         String from = path.getName();
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<java.nio.file.Path> files = Files.newDirectoryStream(dir)) {
-            for (java.nio.file.Path f : files) {
-                String name = f.getFileName().toString();
-                if (!name.startsWith(".") && name.compareTo(from) >= 0) {
-                    names.add(name);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            // delta-standalone reads this as "no table here yet", as from delta-storage's store
-            throw new FileNotFoundException("no such directory: " + path.getParent());
+        List<String> names = names(dir, from);
+        if (afterAMissedCommit(names) >= 0) {
+            names = consistent(names, names(dir, from));
         }
-        Collections.sort(names);
         List<FileStatus> out = new ArrayList<>(names.size());
         Path parent = path.getParent();
         for (String name : names) {
@@ -107,6 +98,83 @@ public final class LocalLinkLogStore extends HadoopFileSystemLogStore {
             }
         }
         return out.iterator();
+    }
+
+    /** The visible names from {@code from} on, sorted. */
+    private static List<String> names(java.nio.file.Path dir, String from) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<java.nio.file.Path> files = Files.newDirectoryStream(dir)) {
+            for (java.nio.file.Path f : files) {
+                String name = f.getFileName().toString();
+                if (!name.startsWith(".") && name.compareTo(from) >= 0) {
+                    names.add(name);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // delta-standalone reads this as "no table here yet", as from delta-storage's store
+            throw new FileNotFoundException("no such directory: " + dir);
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    /**
+     * Where a sorted listing skips a commit: the index of the first commit after a missing one, with
+     * no checkpoint at it; -1 when none is skipped. A folder read while other processes commit is no
+     * snapshot: a name created during the read may be left out while one created after it is not (the
+     * folder is read in hash order), and delta-standalone, finding versions 1724 and 1726 without 1725,
+     * failed to start a commit ("Versions ... are not contiguous"; a kill storm of four instances).
+     * Commits are created only in order, so such a gap is the listing's. A log cleanup leaves gaps
+     * only before a checkpoint it keeps.
+     */
+    static int afterAMissedCommit(List<String> sortedNames) {
+        long previous = -1;
+        for (int i = 0; i < sortedNames.size(); i++) {
+            String name = sortedNames.get(i);
+            if (!isCommit(name)) {
+                continue;
+            }
+            long version = Long.parseLong(name.substring(0, VERSION_DIGITS));
+            if (previous >= 0 && version > previous + 1 && !hasCheckpoint(sortedNames, version)) {
+                return i;
+            }
+            previous = version;
+        }
+        return -1;
+    }
+
+    /**
+     * A listing that skips no commit, from two taken one after the other: their names together (a
+     * commit the first left out was created before one it listed, so before the second began), cut
+     * before any commit still skipped, with every version after it: what the folder held a moment
+     * earlier, which a committer then finds out of date as it would have anyway.
+     */
+    static List<String> consistent(List<String> first, List<String> second) {
+        java.util.TreeSet<String> both = new java.util.TreeSet<>(first);
+        both.addAll(second);
+        List<String> names = new ArrayList<>(both);
+        int cut = afterAMissedCommit(names);
+        if (cut < 0) {
+            return names;
+        }
+        String end = names.get(cut);
+        names.removeIf(n -> n.compareTo(end) >= 0 && Character.isDigit(n.charAt(0)));
+        return names;
+    }
+
+    private static final int VERSION_DIGITS = 20;
+
+    private static boolean isCommit(String name) {
+        return name.length() == VERSION_DIGITS + ".json".length() && name.endsWith(".json")
+                && name.chars().limit(VERSION_DIGITS).allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /** Whether a checkpoint of {@code version} (one file or the first of several parts) is listed. */
+    private static boolean hasCheckpoint(List<String> sortedNames, long version) {
+        String prefix = String.format("%0" + VERSION_DIGITS + "d.checkpoint.", version);
+        int at = Collections.binarySearch(sortedNames, prefix);
+        int i = at >= 0 ? at : -at - 1;
+        return i < sortedNames.size() && sortedNames.get(i).startsWith(prefix);
     }
 
     /**
