@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -113,6 +114,14 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
      * run ended even when an asynchronous copy failed or had no time to finish.
      */
     private final Map<TopicPartition, OffsetAndMetadata> uncopied = new HashMap<>();
+    /**
+     * Records a poll returned past the end of a full batch, per partition in poll order: the next
+     * batch's first. Seeking back to them instead made the consumer drop the partition's buffered fetch
+     * (up to {@code max.partition.fetch.bytes} of records) and wait for the brokers to send it again:
+     * with batches of 50,000 small events, each batch took about 270 ms however few events it held.
+     * Dropped for partitions that are revoked, lost, assigned or repositioned, and by a rewind.
+     */
+    private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> carried = new LinkedHashMap<>();
     /** The batch {@link #poll} is gathering, so that a revocation in the middle can drop its records. */
     private @Nullable List<SourceRecord> gathering;
     /**
@@ -194,10 +203,12 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         gathering = out;
         gatheredBytes = 0;
         try {
+            // what the last batch left over comes first; the consumer is polled only once it is all taken
+            boolean fullFromCarried = takeCarried(out, limits);
             long deadline = System.nanoTime() + limits.maxWaitNanos();
-            long first = 0;
+            long first = out.isEmpty() ? 0 : System.nanoTime();
             Duration wait = maxWait;
-            while (true) {
+            while (!fullFromCarried) {
                 ConsumerRecords<byte[], byte[]> polled = pollConsumer(wait);
                 if (polled.isEmpty()) {
                     break; // waited the whole time for nothing, or a lost position was handled
@@ -502,32 +513,62 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     }
 
     /**
-     * Takes the polled records the limits admit.
+     * Takes the polled records the limits admit; the rest is carried to the next batch.
      *
      * @return true when the batch is full: some record was left for the next poll
      */
     private boolean add(ConsumerRecords<byte[], byte[]> polled, List<SourceRecord> out, BatchLimits limits) {
         boolean full = false;
         for (TopicPartition tp : polled.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> records = polled.records(tp);
-            int take = 0;
-            if (!full) {
-                SourcePartition p = partition(tp);
-                for (; take < records.size(); take++) {
-                    ConsumerRecord<byte[], byte[]> r = records.get(take);
-                    long b = Math.max(0, r.serializedKeySize()) + (long) Math.max(0, r.serializedValueSize());
-                    if (!limits.admits(out.size(), gatheredBytes, b)) {
-                        full = true;
-                        break;
-                    }
-                    gatheredBytes += b;
-                    out.add(toRecord(p, r));
+            full = take(tp, polled.records(tp), out, limits, full);
+        }
+        return full;
+    }
+
+    /**
+     * Takes what the last batch left over, as far as the limits admit; the rest stays carried.
+     *
+     * @return true when the batch is full
+     */
+    private boolean takeCarried(List<SourceRecord> out, BatchLimits limits) {
+        if (carried.isEmpty()) {
+            return false;
+        }
+        List<Map.Entry<TopicPartition, List<ConsumerRecord<byte[], byte[]>>>> left =
+                new ArrayList<>(carried.entrySet());
+        carried.clear();
+        boolean full = false;
+        for (Map.Entry<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> e : left) {
+            full = take(e.getKey(), e.getValue(), out, limits, full);
+        }
+        return full;
+    }
+
+    /**
+     * Takes one partition's records, in order, as far as the limits admit; what is left is carried
+     * to the next batch.
+     *
+     * @param full whether the batch was full already: then nothing is taken
+     * @return whether the batch is full
+     */
+    private boolean take(TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> records, List<SourceRecord> out,
+            BatchLimits limits, boolean full) {
+        int take = 0;
+        if (!full) {
+            SourcePartition p = partition(tp);
+            for (; take < records.size(); take++) {
+                ConsumerRecord<byte[], byte[]> r = records.get(take);
+                long b = Math.max(0, r.serializedKeySize()) + (long) Math.max(0, r.serializedValueSize());
+                if (!limits.admits(out.size(), gatheredBytes, b)) {
+                    full = true;
+                    break;
                 }
+                gatheredBytes += b;
+                out.add(toRecord(p, r));
             }
-            if (take < records.size()) {
-                // The batch is full: the next poll starts at the first record not taken.
-                consumer.seek(tp, records.get(take).offset());
-            }
+        }
+        if (take < records.size()) {
+            carried.put(tp, take == 0 ? records : List.copyOf(records.subList(take, records.size())));
         }
         return full;
     }
@@ -591,7 +632,9 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
         for (TopicPartition tp : assignment) {
             OptionalLong lag = consumer.currentLag(tp);
             if (lag.isPresent()) {
-                behind.put(partition(tp), Math.max(0, lag.getAsLong()));
+                // the consumer's position is past the records carried to the next batch
+                List<ConsumerRecord<byte[], byte[]>> left = carried.get(tp);
+                behind.put(partition(tp), Math.max(0, lag.getAsLong()) + (left == null ? 0 : left.size()));
             }
         }
         return behind;
@@ -644,6 +687,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     private void dropGathered(Collection<TopicPartition> gone) {
         // Another instance copies these partitions' offsets from now on: an old copy must not overwrite its.
         gone.forEach(uncopied::remove);
+        gone.forEach(carried::remove);
         List<SourceRecord> batch = gathering;
         if (batch == null || batch.isEmpty() || gone.isEmpty()) {
             return;
@@ -657,6 +701,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
 
     /** Positions partitions after their bronze markers, or at the start position where there is none. */
     private void seekFromMarkers(Collection<TopicPartition> tps) {
+        tps.forEach(carried::remove); // read again from the marker
         Map<TopicPartition, Long> resumed = new TreeMap<>(KafkaReader::compare);
         List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition tp : tps) {
@@ -737,6 +782,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
 
     @Override
     public void rewind() {
+        carried.clear();
         Set<TopicPartition> assignment = consumer.assignment();
         if (!assignment.isEmpty()) {
             seekFromMarkers(assignment);
@@ -756,6 +802,9 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
     @Override
     public boolean caughtUp() {
         bounded = true;
+        if (!carried.isEmpty()) {
+            return false; // read, not yet handed out: past them the consumer's positions say nothing
+        }
         if (!subscribed) {
             return false; // poll() is still checking the brokers and the topics, within bounds of its own
         }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +66,52 @@ class KafkaBatchLimitsIT extends EmbeddedKafkaTest {
                     .satisfies(r -> assertThat(r.value()).hasSize(300 * KIB)));
             assertThat(batches).allSatisfy(b -> assertThat(b.get(0).position()).isNotNegative());
             assertThat(batches.stream().flatMap(List::stream).mapToLong(SourceRecord::position).min()).hasValue(0);
+        }
+    }
+
+    /**
+     * A batch full in the middle of a consumer poll leaves the poll's other records for the next batch,
+     * in memory (a seek back to them made the consumer fetch them again). Batches of random sizes, many
+     * of them cut in a poll of 97 records, take every record once and in order; a rewind after a cut
+     * drops what was left over and reads again from the start.
+     */
+    @Test
+    void batchesOfAnySizeTakeEveryRecordOnceInOrderAndARewindDropsWhatWasLeftOver() {
+        String topic = newTopic(3);
+        int events = 3_000;
+        Map<SourcePartition, List<byte[]>> sent = new HashMap<>();
+        try (EventProducer producer = EventProducer.kafka(kafka.bootstrapServers(), topic).open()) {
+            for (int i = 0; i < events; i++) {
+                int partition = (i * 7 + i / 11) % 3;
+                byte[] value = ("event " + i).getBytes(StandardCharsets.UTF_8);
+                producer.send(partition, null, value);
+                sent.computeIfAbsent(new SourcePartition(topic, partition), p -> new ArrayList<>()).add(value);
+            }
+            producer.flush();
+        }
+        KafkaSource source = KafkaSource.topics(kafka.bootstrapServers(), topic).withMaxPollRecords(97);
+        Random random = new Random(20261204);
+        try (SourceReader reader = source.open(new NoMarkers("carry"))) {
+            // one batch cut inside a poll (150 is no multiple of 97), then a rewind to the start
+            BatchLimits cut = new BatchLimits(150, Long.MAX_VALUE, Duration.ofSeconds(30), Duration.ofSeconds(30));
+            assertThat(BoundedBatches.pollAll(reader, cut, 150, Duration.ofSeconds(60))).singleElement()
+                    .satisfies(b -> assertThat(b).hasSize(150));
+            reader.rewind();
+
+            List<List<SourceRecord>> batches = new ArrayList<>();
+            int read = 0;
+            while (read < events) {
+                int max = 1 + random.nextInt(random.nextBoolean() ? 10 : 400);
+                List<SourceRecord> batch = BoundedBatches.pollAll(reader,
+                        new BatchLimits(max, Long.MAX_VALUE, Duration.ofSeconds(30), Duration.ofSeconds(30)),
+                        Math.min(max, events - read), Duration.ofSeconds(60)).stream().flatMap(List::stream).toList();
+                batches.add(batch);
+                read += batch.size();
+            }
+            BoundedBatches.assertEachOnceInOrder(batches, sent);
+            assertThat(batches.stream().flatMap(List::stream).mapToLong(SourceRecord::position).min()).hasValue(0);
+            assertThat(reader.poll(new BatchLimits(1_000, Long.MAX_VALUE, Duration.ofMillis(300),
+                    Duration.ofMillis(300)))).isEmpty();
         }
     }
 
