@@ -199,12 +199,17 @@ class KafkaSourceFailureIT extends EmbeddedKafkaTest {
             try (EventProducer producer = EventProducer.kafka(own.bootstrapServers(), "slow").open()) {
                 for (int i = 0; i < 3_000; i++) {
                     producer.send(0, null, ("event " + i).getBytes(StandardCharsets.UTF_8));
+                    if (i % 100 == 99) {
+                        producer.flush(); // record batches of 100 events
+                    }
                 }
             }
-            // Ten events per commit: the run is far from caught up when the broker goes. Each batch
-            // seeks back after its tenth record, which drops what the consumer fetched beyond it, so
-            // the rest must come from the broker.
+            // Ten events per commit: the run is far from caught up when the broker goes. A fetch
+            // returns one record batch (fetches of at most 1 KiB still return the first batch whole),
+            // so the consumer holds at most 100 events beyond the run's position: the rest must come
+            // from the broker.
             Pipeline pipeline = bronzeOnly(KafkaSource.topics(own.bootstrapServers(), "slow")
+                    .withMaxFetchBytes(1024).withConsumerProperty("max.partition.fetch.bytes", "1024")
                     .withConnectTimeout(TIMEOUT), "outage-bounded").withMaxBatchRecords(10);
             try (PipelineRun run = pipeline.start(RunMode.UNTIL_CAUGHT_UP)) {
                 await(() -> run.progress().eventsIngested() > 0, "the run ingests its first batch");
