@@ -165,8 +165,15 @@ public final class LocalLinkLogStore extends HadoopFileSystemLogStore {
     private static final int VERSION_DIGITS = 20;
 
     private static boolean isCommit(String name) {
-        return name.length() == VERSION_DIGITS + ".json".length() && name.endsWith(".json")
-                && name.chars().limit(VERSION_DIGITS).allMatch(c -> c >= '0' && c <= '9');
+        if (name.length() != VERSION_DIGITS + ".json".length() || !name.endsWith(".json")) {
+            return false;
+        }
+        for (int i = 0; i < VERSION_DIGITS; i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a checkpoint of {@code version} (one file or the first of several parts) is listed. */

@@ -119,7 +119,8 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
      * batch's first. Seeking back to them instead made the consumer drop the partition's buffered fetch
      * (up to {@code max.partition.fetch.bytes} of records) and wait for the brokers to send it again:
      * with batches of 50,000 small events, each batch took about 270 ms however few events it held.
-     * Dropped for partitions that are revoked, lost, assigned or repositioned, and by a rewind.
+     * Dropped for partitions that are revoked, lost, assigned or repositioned, and by a rewind. Like
+     * the consumer, used by one thread at a time (the engine's prefetch orders its calls).
      */
     private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> carried = new LinkedHashMap<>();
     /** The batch {@link #poll} is gathering, so that a revocation in the middle can drop its records. */
