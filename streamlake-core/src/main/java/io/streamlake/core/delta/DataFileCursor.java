@@ -125,6 +125,22 @@ final class DataFileCursor implements RowCursor {
             return null;
         }
         MessageType expected = DeltaSchemas.toParquet(schema);
+        ParquetFileReader reader = openWrittenFor(delta, file, expected);
+        if (reader == null) {
+            return null;
+        }
+        String createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
+        return new DataFileCursor(delta, file.path(), schema, expected, reader, createdBy);
+    }
+
+    /**
+     * Opens a data file's footer if its Parquet schema is exactly {@code expected}: what this library
+     * writes for the schema, which a cursor and a join ({@link JoinedFile}) can take as it is.
+     *
+     * @return the open reader, or null (nothing left open) for a file of any other schema
+     * @throws io.streamlake.exceptions.SinkException if the file cannot be opened or its footer read
+     */
+    static @Nullable ParquetFileReader openWrittenFor(DeltaTable delta, DataFile file, MessageType expected) {
         Path path = delta.resolve(file.path());
         ParquetFileReader reader;
         try {
@@ -133,13 +149,11 @@ final class DataFileCursor implements RowCursor {
         } catch (IOException | RuntimeException e) {
             throw delta.readFailure(file.path(), e);
         }
-        MessageType actual = reader.getFooter().getFileMetaData().getSchema();
-        String createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
-        if (!actual.getFields().equals(expected.getFields())) {
+        if (!reader.getFooter().getFileMetaData().getSchema().getFields().equals(expected.getFields())) {
             closeQuietly(reader);
             return null;
         }
-        return new DataFileCursor(delta, file.path(), schema, expected, reader, createdBy);
+        return reader;
     }
 
     /** Whether every column is a plain value: one Parquet column each, one value per row. */

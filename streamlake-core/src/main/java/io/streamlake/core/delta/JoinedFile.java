@@ -8,13 +8,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.jspecify.annotations.Nullable;
@@ -85,14 +83,12 @@ final class JoinedFile extends ParquetDataFile {
     /** @return false, having copied nothing, when the file's schema is not {@code schema} */
     private boolean append(DataFile file, MessageType schema) throws IOException {
         ParquetFileWriter w = Objects.requireNonNull(writer, "closed");
-        try (ParquetFileReader reader = ParquetFileReader.open(
-                HadoopInputFile.fromPath(table.resolve(file.path()), table.conf()),
-                HadoopReadOptions.builder(table.conf()).build())) {
-            if (!reader.getFooter().getFileMetaData().getSchema().getFields().equals(schema.getFields())) {
-                return false;
-            }
-            List<BlockMetaData> groups = reader.getFooter().getBlocks();
-            for (BlockMetaData g : groups) {
+        ParquetFileReader reader = DataFileCursor.openWrittenFor(table, file, schema);
+        if (reader == null) {
+            return false;
+        }
+        try (reader) {
+            for (BlockMetaData g : reader.getFooter().getBlocks()) {
                 rows += g.getRowCount();
             }
             reader.appendTo(w);

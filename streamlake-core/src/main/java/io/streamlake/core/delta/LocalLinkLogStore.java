@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -150,7 +151,7 @@ public final class LocalLinkLogStore extends HadoopFileSystemLogStore {
      * earlier, which a committer then finds out of date as it would have anyway.
      */
     static List<String> consistent(List<String> first, List<String> second) {
-        java.util.TreeSet<String> both = new java.util.TreeSet<>(first);
+        TreeSet<String> both = new TreeSet<>(first);
         both.addAll(second);
         List<String> names = new ArrayList<>(both);
         int cut = afterAMissedCommit(names);
