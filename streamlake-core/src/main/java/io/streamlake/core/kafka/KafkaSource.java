@@ -134,17 +134,18 @@ public final class KafkaSource implements GapCheckingSource {
     static final long LARGE_RECORD_BYTES = 1L << 20;
     private static final int MIN_POLL_RECORDS = 16;
     /**
-     * Polls of fewer records than this, in a heap under 4 GiB, drain a fetch over many polls, and the
-     * consumer asks for a partition's next fetch only once its buffer is empty; with Kafka's
-     * {@code fetch.max.wait.ms} of 500 ms the brokers held those fetches and bronze read small events
-     * at a third to half the rate (`KafkaBenchmark`, 10M events: 286,191 events/s at -Xmx1g and 64
-     * records a poll, 473,712 with 10 ms; 3M at -Xmx256m and 16 a poll: 74,000, 140,000 at 100 ms,
-     * 215,000 at 5 ms). With the default heap here (6 GiB, 384 a poll) 10 ms changed nothing. Such
-     * polls wait {@link #SMALL_POLL_FETCH_WAIT_MS}.
+     * The {@code fetch.max.wait.ms} of a pipeline's consumer, at any heap: a hundred fetches a second
+     * per broker when idle, instead of Kafka's 500 ms. A poll that returns fewer records than a fetch
+     * brought drains the fetch over several polls, and the consumer asks for a partition's next fetch
+     * only once its buffer is empty; the brokers then held those fetches for up to the whole wait,
+     * though records were there. Measured (`KafkaBenchmark`): small heaps, whose polls are small
+     * ({@link #maxPollRecords}), 3M events in 256 MiB with polls of 16: 74,000 events/s at 500 ms,
+     * 140,000 at 100 ms, 215,000 at 5 ms; and in the default heap (polls of 384) with fetches of
+     * 1.5 MB, as a user may set them: a plain {@code KafkaConsumer} read 21,720 events/s and bronze of
+     * 10M events 23,240 at 500 ms, bronze 345,838 at 10 ms. With the default 64 MiB fetches 10 ms
+     * changed nothing. It also bounds how long an idle consumer waits before it sees a new record.
      */
-    private static final int SMALL_POLL_RECORDS = 256;
-    /** The {@code fetch.max.wait.ms} of polls under {@link #SMALL_POLL_RECORDS}: a hundred fetches a second when idle. */
-    static final String SMALL_POLL_FETCH_WAIT_MS = "10";
+    static final String FETCH_WAIT_MS = "10";
 
     /**
      * How long a source waits for an answer from the brokers before it gives up, unless
@@ -496,9 +497,7 @@ public final class KafkaSource implements GapCheckingSource {
                         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)))));
         int pollRecords = maxPollRecords(maxHeap);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(pollRecords));
-        if (pollRecords < SMALL_POLL_RECORDS) {
-            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, SMALL_POLL_FETCH_WAIT_MS);
-        }
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_WAIT_MS);
         // A consumer's metadata request for a misspelled topic would create it on brokers that allow it.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         c.putAll(spec.consumerProperties());

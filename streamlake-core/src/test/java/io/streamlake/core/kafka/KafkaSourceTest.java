@@ -51,13 +51,15 @@ class KafkaSourceTest {
         KafkaSource source = KafkaSource.topics("localhost:9092", "orders");
         assertThat(source.consumerConfig("p")).containsEntry("max.poll.records",
                 Integer.toString(KafkaSource.maxPollRecords(Runtime.getRuntime().maxMemory())));
+        // polls that drain a fetch over several, at any heap: the brokers must not hold the next fetch for long
         assertThat(source.consumerConfig("p", 256 * mib)).containsEntry("max.poll.records", "16")
-                .as("small polls: the brokers do not hold their fetches for long")
-                .containsEntry("fetch.max.wait.ms", KafkaSource.SMALL_POLL_FETCH_WAIT_MS);
+                .containsEntry("fetch.max.wait.ms", KafkaSource.FETCH_WAIT_MS);
         assertThat(source.consumerConfig("p", 1024 * mib)).containsEntry("max.poll.records", "64")
-                .containsEntry("fetch.max.wait.ms", KafkaSource.SMALL_POLL_FETCH_WAIT_MS);
+                .containsEntry("fetch.max.wait.ms", KafkaSource.FETCH_WAIT_MS);
         assertThat(source.consumerConfig("p", 6L * 1024 * mib)).containsEntry("max.poll.records", "384")
-                .doesNotContainKey("fetch.max.wait.ms");
+                .containsEntry("fetch.max.wait.ms", KafkaSource.FETCH_WAIT_MS);
+        assertThat(source.withMaxPollRecords(10_000).consumerConfig("p", 160L * 1024 * mib))
+                .containsEntry("fetch.max.wait.ms", KafkaSource.FETCH_WAIT_MS);
         assertThat(source.withMaxFetchWait(java.time.Duration.ofMillis(300)).consumerConfig("p", 256 * mib))
                 .containsEntry("fetch.max.wait.ms", "300");
         assertThat(KafkaSource.topics("localhost:9092", "orders").withMaxPollRecords(20_000)
