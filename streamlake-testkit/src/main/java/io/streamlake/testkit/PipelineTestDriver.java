@@ -6,6 +6,7 @@ import io.streamlake.PipelineEngine;
 import io.streamlake.PipelineRun;
 import io.streamlake.event.PipelineEvent;
 import io.streamlake.event.PipelineListener;
+import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.quality.ExpectationMetrics;
 import io.streamlake.schema.Row;
 import io.streamlake.schema.Schema;
@@ -218,10 +219,18 @@ public final class PipelineTestDriver implements AutoCloseable {
      * does, synchronously on this thread.
      *
      * @return the number of events committed to bronze
+     * @throws StreamLakeException when the thread is interrupted (a test's timeout) before the source
+     *     caught up: the loop would otherwise go on, as a source's poll returns nothing once
+     *     interrupted. The thread stays interrupted
      */
     public long runUntilCaughtUp() {
         long total = 0;
-        while (true) {
+        for (long batches = 0;; batches++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new StreamLakeException(
+                        "runUntilCaughtUp of pipeline " + pipeline.name() + " was interrupted after "
+                                + batches + " batches and " + total + " events, before its source caught up");
+            }
             int n = runOneBatch();
             total += n;
             if (n == 0 && Objects.requireNonNull(engine).caughtUp()) {

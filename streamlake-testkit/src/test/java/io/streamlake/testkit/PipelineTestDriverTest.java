@@ -6,10 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.SchemaMismatchException;
+import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.exceptions.SinkException;
 import io.streamlake.merge.MergeStrategies;
+import io.streamlake.source.Source;
+import io.streamlake.source.SourceContext;
+import io.streamlake.source.SourceReader;
+import io.streamlake.source.SourceRecord;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The engine through the driver, on in-memory tables: exactly-once at every crash point. */
@@ -46,6 +56,64 @@ class PipelineTestDriverTest {
             assertThat(driver.pipeUntilCaughtUp()).isEqualTo(3);
             assertThat(driver.bronze()).hasRowCount(5);
             assertThat(driver.silver()).hasRowCount(5);
+        }
+    }
+
+    @Test
+    void runUntilCaughtUpEndsWhenItsThreadIsInterruptedThoughTheSourceNeverCatchesUp() throws Exception {
+        // a source that delivers nothing and never says it is caught up, as a stuck one would: the loop
+        // must end once its thread is interrupted (a test's timeout), not spin on empty polls
+        Source stuck = new Source() {
+            @Override
+            public String name() {
+                return "stuck";
+            }
+
+            @Override
+            public SourceReader open(SourceContext context) {
+                return new SourceReader() {
+                    @Override
+                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
+                        return List.of(); // as the in-memory hub's poll returns once interrupted
+                    }
+
+                    @Override
+                    public void rewind() {
+                    }
+
+                    @Override
+                    public boolean caughtUp() {
+                        return false;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        try (PipelineTestDriver driver =
+                PipelineTestDriver.inMemory(Pipeline.from(stuck).bronze("bronze/stuck").bronzeOnly())) {
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            CountDownLatch looping = new CountDownLatch(1);
+            Thread t = new Thread(() -> {
+                looping.countDown();
+                try {
+                    driver.runUntilCaughtUp();
+                    ended.complete(null);
+                } catch (Throwable e) {
+                    ended.complete(e);
+                }
+            }, "runs-until-caught-up");
+            t.start();
+            assertThat(looping.await(30, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(200); // some empty batches
+            t.interrupt();
+            assertThat(ended.get(30, TimeUnit.SECONDS)).isInstanceOf(StreamLakeException.class)
+                    .hasMessageContaining("runUntilCaughtUp of pipeline").hasMessageContaining("interrupted after")
+                    .hasMessageContaining("before its source caught up");
+            t.join(30_000);
+            assertThat(t.isAlive()).isFalse();
         }
     }
 
