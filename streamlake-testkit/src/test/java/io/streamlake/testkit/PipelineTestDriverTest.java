@@ -10,11 +10,7 @@ import io.streamlake.exceptions.StreamLakeException;
 import io.streamlake.exceptions.SinkException;
 import io.streamlake.merge.MergeStrategies;
 import io.streamlake.source.Source;
-import io.streamlake.source.SourceContext;
-import io.streamlake.source.SourceReader;
-import io.streamlake.source.SourceRecord;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -63,35 +59,7 @@ class PipelineTestDriverTest {
     void runUntilCaughtUpEndsWhenItsThreadIsInterruptedThoughTheSourceNeverCatchesUp() throws Exception {
         // a source that delivers nothing and never says it is caught up, as a stuck one would: the loop
         // must end once its thread is interrupted (a test's timeout), not spin on empty polls
-        Source stuck = new Source() {
-            @Override
-            public String name() {
-                return "stuck";
-            }
-
-            @Override
-            public SourceReader open(SourceContext context) {
-                return new SourceReader() {
-                    @Override
-                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
-                        return List.of(); // as the in-memory hub's poll returns once interrupted
-                    }
-
-                    @Override
-                    public void rewind() {
-                    }
-
-                    @Override
-                    public boolean caughtUp() {
-                        return false;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
+        Source stuck = PollingSource.of("stuck", List::of); // as the in-memory hub's poll returns once interrupted
         try (PipelineTestDriver driver =
                 PipelineTestDriver.inMemory(Pipeline.from(stuck).bronze("bronze/stuck").bronzeOnly())) {
             CompletableFuture<Throwable> ended = new CompletableFuture<>();

@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.streamlake.Pipeline;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.Source;
-import io.streamlake.source.SourceContext;
 import io.streamlake.source.SourcePartition;
-import io.streamlake.source.SourceReader;
 import io.streamlake.source.SourceRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,42 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SourceExceptionFieldsTest {
     @TempDir Path lake;
 
-    /** A source whose every poll returns what {@code poll} gives (or throws what it throws). */
-    private static Source polling(String name, Supplier<List<SourceRecord>> poll) {
-        return new Source() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public SourceReader open(SourceContext context) {
-                return new SourceReader() {
-                    @Override
-                    public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
-                        return poll.get();
-                    }
-
-                    @Override
-                    public void rewind() {
-                    }
-
-                    @Override
-                    public boolean caughtUp() {
-                        return false;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-    }
-
     /** A source whose every poll throws what {@code failure} gives. */
     private static Source failing(String name, Supplier<RuntimeException> failure) {
-        return polling(name, () -> {
+        return PollingSource.of(name, () -> {
             throw failure.get();
         });
     }
@@ -96,7 +60,7 @@ class SourceExceptionFieldsTest {
         // polled from the run's thread, then from its fetch thread
         AtomicBoolean polled = new AtomicBoolean();
         // the first poll returns a record, so that the run fetches the next one ahead, on its fetch thread
-        Source firstThenFail = polling("orders-hub", () -> {
+        Source firstThenFail = PollingSource.of("orders-hub", () -> {
             if (polled.compareAndSet(false, true)) {
                 return List.of(new SourceRecord(partition, 0, null, "{}".getBytes(StandardCharsets.UTF_8), Map.of(),
                         Instant.EPOCH));
