@@ -90,6 +90,7 @@ public final class KafkaBenchmark {
         int steadyWarmup = SteadyLatency.DEFAULT_WARMUP_SECONDS;
         long loopFileRows = DEFAULT_LOOP_FILE_ROWS;
         int batchRecords = Pipeline.DEFAULT_MAX_BATCH_RECORDS;
+        int silverLag = Pipeline.DEFAULT_MAX_SILVER_LAG;
         @Nullable Path jfr;
         String jfrSettings = "profile";
         @Nullable String phase;
@@ -99,7 +100,7 @@ public final class KafkaBenchmark {
 
     private static final String USAGE = "usage: KafkaBenchmark [--events N] [--keys K] [--dir DIR] [--keep]"
             + " [--bronze-only] [--phases limit,plain,bronze,silver] [--change-feed] [--loop-file-rows N]"
-            + " [--batch-records N]"
+            + " [--batch-records N] [--silver-lag N]"
             + " [--jfr DIR [--jfr-settings JFC]]"
             + " [--consumer key=value]... | [--steady RATE [--seconds S] [--warmup S]]";
 
@@ -113,6 +114,8 @@ public final class KafkaBenchmark {
      *     {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
      *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --batch-records N}
      *     for the pipelines' {@code withMaxBatchRecords} (default {@value Pipeline#DEFAULT_MAX_BATCH_RECORDS}),
+     *     {@code --silver-lag N} for the bronze + silver pipeline's {@code withMaxSilverLag} (default
+     *     {@value Pipeline#DEFAULT_MAX_SILVER_LAG}),
      *     {@code --change-feed} to
      *     have the bronze + silver pipeline also write silver's change feed, {@code --jfr DIR} to have
      *     each phase's JVM record a JFR profile into {@code DIR/PHASE.jfr}, with {@code --jfr-settings
@@ -188,6 +191,8 @@ public final class KafkaBenchmark {
                 case "--loop-file-rows" -> o.loopFileRows =
                         Math.max(1, SampleMain.number(option, SampleMain.value(args, ++i, option)));
                 case "--batch-records" -> o.batchRecords =
+                        (int) Math.max(1, SampleMain.number(option, SampleMain.value(args, ++i, option)));
+                case "--silver-lag" -> o.silverLag =
                         (int) Math.max(1, SampleMain.number(option, SampleMain.value(args, ++i, option)));
                 case "--jfr" -> o.jfr = Path.of(SampleMain.value(args, ++i, option)).toAbsolutePath();
                 case "--jfr-settings" -> o.jfrSettings = SampleMain.value(args, ++i, option);
@@ -274,7 +279,7 @@ public final class KafkaBenchmark {
         command.addAll(List.of("-cp", classPath(), KafkaBenchmark.class.getName(), "--phase", phase,
                 "--bootstrap", bootstrap, "--events", Long.toString(o.events), "--keys", Long.toString(o.keys),
                 "--dir", run.toString(), "--loop-file-rows", Long.toString(o.loopFileRows), "--batch-records",
-                Integer.toString(o.batchRecords)));
+                Integer.toString(o.batchRecords), "--silver-lag", Integer.toString(o.silverLag)));
         o.consumer.forEach((k, v) -> command.addAll(List.of("--consumer", k + "=" + v)));
         if (o.changeFeed) {
             command.add("--change-feed");
@@ -343,7 +348,8 @@ public final class KafkaBenchmark {
                         .withSchema(OrderEvents.SCHEMA)
                         .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
                         .withName("bench-silver")
-                        .withMaxBatchRecords(o.batchRecords);
+                        .withMaxBatchRecords(o.batchRecords)
+                        .withMaxSilverLag(o.silverLag);
                 yield timed(o.changeFeed ? silver.withChangeFeed(run.resolve("silver_changes").toString()) : silver);
             }
             default -> throw new IllegalArgumentException("unknown phase " + o.phase);
