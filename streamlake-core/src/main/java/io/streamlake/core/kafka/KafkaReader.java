@@ -182,8 +182,8 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
      *
      * <p>Gathers consumer polls until the batch is full (records or bytes), the first record gathered
      * has waited the limits' delay, the poll's wait is over, or the last fetch reached the end of every
-     * partition. Records left out are fetched again by the next poll: the consumer is sought back to
-     * the first of them.
+     * partition. Records a consumer poll returned past a full batch are kept ({@link #carried}) and
+     * come first in the next poll, before the consumer is polled again.
      */
     @Override
     public List<SourceRecord> poll(BatchLimits limits) {
