@@ -182,7 +182,7 @@ final class KafkaReader implements SourceReader, ConsumerRebalanceListener {
      *
      * <p>Gathers consumer polls until the batch is full (records or bytes), the first record gathered
      * has waited the limits' delay, the poll's wait is over, or the last fetch reached the end of every
-     * partition. Records a consumer poll returned past a full batch are kept ({@link #carried}) and
+     * partition. Records a consumer poll returned past a full batch are kept ({@code carried}) and
      * come first in the next poll, before the consumer is polled again.
      */
     @Override
