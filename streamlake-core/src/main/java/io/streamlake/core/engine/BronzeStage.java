@@ -23,7 +23,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * Bronze's part of a micro-batch: keeps only records after each partition's committed marker, writes
  * them (and the archive, if the pipeline keeps one) on all cores, and commits the files with a
  * marker per source partition, fenced by the markers the batch was read from. Called by the engine's
- * thread, except {@link #committedPosition}, which a source's fetch thread may call too.
+ * thread, except {@link #committedPosition}, which a source's fetch thread may call too, and a
+ * {@link StreamedBatch}, which the fetch thread writes (it reads the markers, a concurrent map, as
+ * {@link #keepNew}; everything else it touches is its own).
  */
 final class BronzeStage {
     private static final Logger LOG = LoggerFactory.getLogger(BronzeStage.class);
@@ -185,9 +194,11 @@ final class BronzeStage {
         if (known != null) {
             return known;
         }
-        long committed = bronze.snapshot().transaction(Markers.bronze(pipeline.name(), p)).orElse(-1);
-        expectedMarkers.put(p, committed);
-        return committed;
+        // computeIfAbsent, not get-then-put: a batch written on the fetch thread asks here while the
+        // engine's thread may be storing the markers its commit just moved, and a put of the value
+        // read before that commit would overwrite the newer one (the next commit's fence then fails)
+        return expectedMarkers.computeIfAbsent(p,
+                q -> bronze.snapshot().transaction(Markers.bronze(pipeline.name(), q)).orElse(-1));
     }
 
     /**
@@ -205,7 +216,6 @@ final class BronzeStage {
     OptionalLong commit(List<SourceRecord> records, Map<SourcePartition, Long> lastPositions,
             Notes notes, String run, long batch) {
         Instant now = Instant.now();
-        PendingCommit commit = bronze.newCommit();
         // the markers this commit expects to replace, for the archive's chain of files
         Map<SourcePartition, Long> before = new LinkedHashMap<>();
         for (SourcePartition p : archive == null ? List.<SourcePartition>of() : lastPositions.keySet()) {
@@ -213,11 +223,32 @@ final class BronzeStage {
         }
         long writeStart = System.nanoTime();
         List<DataFile> files = write(records, now, before);
+        return commitFiles(files, System.nanoTime() - writeStart, lastPositions, records.size(), notes, run, batch);
+    }
+
+    /**
+     * Commits a batch that {@link #writeAsFetched} wrote on the fetch thread, as {@link #commit} commits
+     * the files it writes.
+     *
+     * @param written the batch, with at least one record
+     * @param notes what the commit records about its batch
+     * @param run the run's id
+     * @param batch the batch's number in the run
+     * @return the new bronze version, or empty if another instance moved a marker
+     */
+    OptionalLong commitWritten(WrittenBatch written, Notes notes, String run, long batch) {
+        return commitFiles(List.of(Objects.requireNonNull(written.file(), "an empty batch has no file")),
+                written.writeNanos(), written.lastPositions(), written.records(), notes, run, batch);
+    }
+
+    private OptionalLong commitFiles(List<DataFile> files, long writtenIn, Map<SourcePartition, Long> lastPositions,
+            int records, Notes notes, String run, long batch) {
+        PendingCommit commit = bronze.newCommit();
         files.forEach(commit::add);
         filesWritten = files.size();
-        commit.withUserMetadata(notes.of(filesWritten, System.nanoTime() - writeStart));
+        commit.withUserMetadata(notes.of(filesWritten, writtenIn));
         long commitStart = System.nanoTime();
-        writeNanos = commitStart - writeStart;
+        writeNanos = writtenIn;
         commitNanos = 0;
         for (Map.Entry<SourcePartition, Long> e : lastPositions.entrySet()) {
             String appId = Markers.bronze(pipeline.name(), e.getKey());
@@ -233,12 +264,192 @@ final class BronzeStage {
             commitNanos = System.nanoTime() - commitStart;
         } catch (CommitConflictException e) {
             LOG.info("bronze commit on {} conflicted ({}); dropping the batch of {} events and re-reading from"
-                    + " the committed positions", bronze.location(), e.getMessage(), records.size());
+                    + " the committed positions", bronze.location(), e.getMessage(), records);
             expectedMarkers.clear();
             return OptionalLong.empty();
         }
         expectedMarkers.putAll(lastPositions);
         return OptionalLong.of(version);
+    }
+
+    /**
+     * @return whether batches can be written as they are fetched ({@link #writeAsFetched}): the table
+     *     writes records straight into files and the pipeline keeps no archive (which needs the batch's
+     *     records whole). The engine uses it only where nothing else needs the records: no silver.
+     */
+    boolean canWriteAsFetched() {
+        return bronze instanceof BronzeFiles && archive == null;
+    }
+
+    /**
+     * Starts a batch that is written into one bronze file as its records are fetched, so that no
+     * record lives much longer than the poll that brought it: a batch held whole until the engine's
+     * thread wrote it outlived several young collections, which is most of what bronze's collector
+     * did and why the heap grew. The fetch thread keeps records by {@link #keepNew}, as the engine's
+     * batches are, against the same markers, and hands them to bronze's writer thread in the chunks its
+     * polls brought, a few chunks ahead at most; the engine commits the result with {@link #commitWritten}.
+     *
+     * @return the batch, owned by the calling thread until {@link StreamedBatch#finish} or
+     *     {@link StreamedBatch#abandon}
+     */
+    StreamedBatch writeAsFetched() {
+        return new StreamedBatch(Instant.now());
+    }
+
+    /** At most this many polls' records wait for bronze's writer thread: the fetch thread waits beyond. */
+    private static final int CHUNKS_AHEAD = 8;
+
+    /**
+     * Bronze's writer thread, for batches written as fetched: made on first use, gone after 30 s
+     * without work (so a closed pipeline leaves none behind). One thread: a file is one thread's, and
+     * each batch's tasks run in the order they were handed over.
+     */
+    private final ThreadPoolExecutor writerThread = writerThread();
+
+    private ThreadPoolExecutor writerThread() {
+        ThreadPoolExecutor t = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread th = new Thread(r, "streamlake-bronze-writer-" + pipeline.name());
+            th.setDaemon(true);
+            return th;
+        });
+        t.allowCoreThreadTimeOut(true);
+        return t;
+    }
+
+    /**
+     * A batch being written as it is fetched. Its methods are called by one thread, the fetch thread;
+     * its file is written by bronze's writer thread alone, in the order the chunks were handed over.
+     */
+    final class StreamedBatch {
+        private final Instant ingestion;
+        private final Semaphore room = new Semaphore(CHUNKS_AHEAD);
+        // the fetch thread's
+        private final Map<SourcePartition, Long> last = new LinkedHashMap<>();
+        private final long start = System.nanoTime();
+        private int records;
+        private long bytes;
+        // the writer thread's: each task runs after the one handed over before it
+        private BronzeFiles.@Nullable RecordFileWriter writer;
+        /** The writer thread's first failure; the fetch thread throws it at its next call. */
+        private volatile @Nullable Throwable failed;
+
+        private StreamedBatch(Instant ingestion) {
+            this.ingestion = ingestion;
+        }
+
+        /**
+         * Keeps the records after each partition's marker (and after those this batch already holds) and
+         * hands them to the writer thread, waiting while {@value #CHUNKS_AHEAD} chunks wait for it.
+         */
+        void add(List<SourceRecord> polled) {
+            List<SourceRecord> kept = keepNew(polled, last);
+            if (kept.isEmpty()) {
+                return;
+            }
+            rethrowFailure();
+            records += kept.size();
+            bytes += MicroBatchEngine.bytes(kept);
+            try {
+                room.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw EngineErrors.interruptedWritingBronze(pipeline.name(), e);
+            }
+            writerThread.execute(() -> {
+                try {
+                    if (failed == null) {
+                        BronzeFiles.RecordFileWriter w = writer;
+                        if (w == null) {
+                            w = ((BronzeFiles) bronze).newBronzeFile(ingestion);
+                            writer = w;
+                        }
+                        for (int i = 0; i < kept.size(); i++) {
+                            w.write(kept.get(i));
+                        }
+                    }
+                } catch (RuntimeException | Error e) {
+                    failed = e;
+                } finally {
+                    room.release();
+                }
+            });
+        }
+
+        /**
+         * @return the written batch; without a file when every record was at or before its marker
+         * @throws RuntimeException what writing it failed with (the file abandoned)
+         */
+        WrittenBatch finish() {
+            if (records == 0) {
+                return new WrittenBatch(null, Map.of(), 0, 0, System.nanoTime() - start);
+            }
+            DataFile file = onWriterThread(() -> {
+                BronzeFiles.RecordFileWriter w = writer;
+                if (failed != null) {
+                    if (w != null) {
+                        w.close();
+                    }
+                    rethrowFailure();
+                }
+                return Objects.requireNonNull(w).finish();
+            });
+            return new WrittenBatch(file, last, records, bytes, System.nanoTime() - start);
+        }
+
+        /** Drops the file (a failure, a rewind or a close while it was written). */
+        void abandon() {
+            if (records > 0) {
+                onWriterThread(() -> {
+                    BronzeFiles.RecordFileWriter w = writer;
+                    if (w != null) {
+                        w.close();
+                    }
+                    return null;
+                });
+            }
+        }
+
+        private void rethrowFailure() {
+            Throwable t = failed;
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+        }
+
+        /** Runs a step after every chunk handed over, and waits for it. */
+        private <T> T onWriterThread(Callable<T> step) {
+            Future<T> f = writerThread.submit(step);
+            try {
+                return f.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw EngineErrors.interruptedWritingBronze(pipeline.name(), e);
+            }
+        }
+    }
+
+    /**
+     * A batch written on the fetch thread, handed to the engine's to commit.
+     *
+     * @param file its data file, null when no record was kept
+     * @param lastPositions the last position per partition in it
+     * @param records how many records it holds
+     * @param bytes their keys' and values' bytes, as {@link MicroBatchEngine#bytes} counts them
+     * @param writeNanos from the batch's start to its file's end, fetching included
+     */
+    record WrittenBatch(@Nullable DataFile file, Map<SourcePartition, Long> lastPositions, int records, long bytes,
+            long writeNanos) {
     }
 
     /** What a bronze commit records about its batch, once its files are written. */

@@ -35,6 +35,11 @@ final class EngineErrors {
         return new SourceException("interrupted while waiting for the source's next batch", e, source, null);
     }
 
+    /** The fetch thread, writing a batch as fetched, interrupted while it waited for bronze's writer thread. */
+    static StreamLakeException interruptedWritingBronze(String pipeline, InterruptedException e) {
+        return new StreamLakeException("interrupted while writing a bronze batch of pipeline " + pipeline, e);
+    }
+
     static StreamLakeException interruptedWaitingForPipeline(String pipeline, InterruptedException e) {
         return new StreamLakeException("interrupted while waiting for pipeline " + pipeline, e);
     }

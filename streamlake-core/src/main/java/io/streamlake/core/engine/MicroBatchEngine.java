@@ -276,6 +276,10 @@ public final class MicroBatchEngine implements BatchEngine {
             feed = new SilverFeed(pipeline.maxSilverLag(), SilverStage.mergeBytes(pipeline), bronzeVersion);
         }
         PrefetchingReader r = PrefetchingReader.open(pipeline.source(), new MarkerContext());
+        if (silver == null && bronze.canWriteAsFetched()) {
+            // nothing but bronze's file needs a batch's records: written as fetched, none outlives its poll
+            r.writeAsFetched(bronze::writeAsFetched);
+        }
         if (prefetch) {
             r.startPrefetching(fetchThreadName());
         }
@@ -456,42 +460,58 @@ public final class MicroBatchEngine implements BatchEngine {
             throw EngineErrors.notOpen();
         }
         long pollStart = System.nanoTime();
-        List<SourceRecord> polled = poll(r, pollTimeout);
+        PrefetchingReader.Fetched fetched = poll(r, pollTimeout);
         long pollNanos = System.nanoTime() - pollStart;
+        RuntimeException writeFailure = fetched.writeFailure();
+        if (writeFailure != null) {
+            throw writeFailure; // bronze's own failure, on the fetch thread: not the source's
+        }
+        BronzeStage.WrittenBatch written = fetched.written();
+        List<SourceRecord> polled = fetched.records();
+        fetched = null; // see the silver hand-over below
         Map<SourcePartition, Long> behind = r.recordsBehind();
         recordsBehind = behind;
-        lastPollEmpty = polled.isEmpty();
-        if (polled.isEmpty()) {
+        lastPollEmpty = polled.isEmpty() && written == null;
+        if (lastPollEmpty) {
             return EMPTY;
         }
         Map<SourcePartition, Long> lastPositions = new LinkedHashMap<>();
-        List<SourceRecord> records;
+        List<SourceRecord> records = List.of();
+        int events;
         long version;
         long start = System.nanoTime();
         List<PositionRange> positions = List.of();
         long bytes = 0;
         try {
-            records = bronze.keepNew(polled, lastPositions);
-            polled = null; // records holds every record kept; see the silver hand-over below
-            if (records.isEmpty()) {
+            if (written != null) {
+                lastPositions.putAll(written.lastPositions());
+                events = written.records();
+                bytes = written.bytes();
+            } else {
+                records = bronze.keepNew(polled, lastPositions);
+                polled = null; // records holds every record kept; see the silver hand-over below
+                events = records.size();
+                if (events > 0) {
+                    bytes = bytes(records); // a pass over the batch's lengths
+                }
+            }
+            if (events == 0) {
                 return EMPTY;
             }
-            // what the commit records about its batch (and the listeners hear): a pass over the batch's
-            // lengths and one range per partition
+            // what the commit records about its batch (and the listeners hear): one range per partition
             positions = bronze.positionRanges(lastPositions);
-            bytes = bytes(records);
-            int count = records.size();
+            int count = events;
             long size = bytes;
             List<PositionRange> ranges = positions;
-            OptionalLong committed = bronze.commit(records, lastPositions,
-                    (files, writeNanos) -> CommitNotes.bronze(pipeline.name(), count, size, ranges, files, writeNanos),
-                    runId, batches + 1);
+            BronzeStage.Notes notes = (files, writeNanos) -> CommitNotes.bronze(pipeline.name(), count, size, ranges,
+                    files, writeNanos);
+            OptionalLong committed = written != null ? bronze.commitWritten(written, notes, runId, batches + 1)
+                    : bronze.commit(records, lastPositions, notes, runId, batches + 1);
             if (committed.isEmpty()) {
                 // Another instance took one of these partitions: drop the batch and read again from the markers.
                 r.rewind();
                 if (listeners.any()) {
-                    listeners.fire(new CommitConflicted(pipeline.name(), Instant.now(), bronze.location(),
-                            records.size()));
+                    listeners.fire(new CommitConflicted(pipeline.name(), Instant.now(), bronze.location(), events));
                 }
                 return new BatchResult(0, bronze.version(), 0, true, 0, 0);
             }
@@ -502,7 +522,6 @@ public final class MicroBatchEngine implements BatchEngine {
         }
         r.committed(lastPositions);
         long committedAt = System.nanoTime();
-        int events = records.size();
         batches++;
         this.events += events;
         SilverFeed.BronzeDone done = new SilverFeed.BronzeDone(batches, events, positions, pollNanos,
@@ -639,9 +658,9 @@ public final class MicroBatchEngine implements BatchEngine {
         return "streamlake-fetch-" + pipeline.name();
     }
 
-    private List<SourceRecord> poll(SourceReader r, Duration pollTimeout) {
+    private PrefetchingReader.Fetched poll(PrefetchingReader r, Duration pollTimeout) {
         try {
-            return r.poll(new BatchLimits(pipeline.maxBatchRecords(), pipeline.maxBatchBytes(), pollTimeout,
+            return r.pollBatch(new BatchLimits(pipeline.maxBatchRecords(), pipeline.maxBatchBytes(), pollTimeout,
                     pipeline.maxBatchDelay()));
         } catch (RuntimeException e) {
             throw e instanceof SourceException ? e : EngineErrors.pollFailed(pipeline.source().name(), e);

@@ -21,6 +21,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +49,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A prefetch gathers: it polls the wrapped reader again and again, taking what the source delivers
  * while the engine writes the batch before, until the engine asks for it or it is full by the batch
- * limits ({@link #gatherUntilWanted}). Each fetch is followed at once, on the same thread, by the
+ * limits ({@link #gather}). Each fetch is followed at once, on the same thread, by the
  * reader's {@link SourceReader#recordsBehind()}: the lag it reports belongs to the fetch's last poll,
  * and travels with the batch to the engine, which reads it here ({@link #recordsBehind()}) after its
  * own poll.
+ *
+ * <p>Where nothing but bronze needs a batch's records ({@link #writeAsFetched}), a prefetch writes
+ * them into the batch's bronze file as each poll brings them, instead of gathering them into a list,
+ * and hands the engine the written file to commit ({@link #pollBatch}): no record then outlives its
+ * poll. Such a batch is not handed over when the engine asks, but when it is full by the limits or
+ * its delay has passed, as the engine's thread has nothing else to do with it than commit it.
  *
  * <p>All methods are called by the engine's thread, one at a time.
  */
@@ -63,6 +72,12 @@ final class PrefetchingReader implements SourceReader {
      * that takes.
      */
     private static final Duration GATHER_DELAY_CAP = Duration.ofSeconds(1);
+    /**
+     * A batch written as fetched asks its source for at most this many records a poll, so that each
+     * poll's records are written (and let go) while the next are fetched: a reader fills a poll up to
+     * the batch's limits, which would hold most of the batch in one list.
+     */
+    static final int WRITE_CHUNK_RECORDS = 4_096;
 
     private final SourceReader delegate;
     private final Gate gate;
@@ -78,6 +93,13 @@ final class PrefetchingReader implements SourceReader {
     private @Nullable RuntimeException deferred;
     /** Set when the engine asks for the fetch in flight: the fetch stops gathering and hands over what it has. */
     private @Nullable AtomicBoolean inFlightWanted;
+    /**
+     * Set before prefetching starts, when batches are written as fetched; read by fetch tasks, which
+     * the executor's submit orders after it.
+     */
+    private @Nullable Supplier<BronzeStage.StreamedBatch> writer;
+    /** Set by the engine's thread while it drops the fetch in flight: a batch being written stops at once. */
+    private volatile boolean dropping;
     /** The lag reported with the batch {@link #poll} returned last. */
     private Map<SourcePartition, Long> behind = Map.of();
     /** Positions committed while a fetch was in flight, told to the reader when it is back. */
@@ -118,9 +140,23 @@ final class PrefetchingReader implements SourceReader {
     }
 
     /**
+     * From now on, each prefetch writes its batch as it fetches it ({@link BronzeStage#writeAsFetched}),
+     * and {@link #pollBatch} returns the written batch instead of its records. Only where nothing but
+     * bronze's file needs the records; called before {@link #startPrefetching}.
+     *
+     * @param batches starts a batch's file, on the fetch thread
+     */
+    void writeAsFetched(Supplier<BronzeStage.StreamedBatch> batches) {
+        writer = batches;
+    }
+
+    /**
      * The fetched batch if one is in flight, else a poll now. When it returns records and prefetching
      * is on, the next fetch starts before this returns; an empty poll starts nothing, so that
      * {@link #caughtUp()} and {@link #close()} find the reader idle.
+     *
+     * @throws IllegalStateException if the fetch wrote its batch ({@link #writeAsFetched}): the engine
+     *     asks {@link #pollBatch} then
      */
     @Override
     public List<SourceRecord> poll(int maxRecords, Duration maxWait) {
@@ -133,19 +169,34 @@ final class PrefetchingReader implements SourceReader {
      */
     @Override
     public List<SourceRecord> poll(BatchLimits limits) {
+        Fetched fetched = pollBatch(limits);
+        if (fetched.written() != null || fetched.writeFailure() != null) {
+            throw new IllegalStateException("a batch written as fetched is taken with pollBatch, not poll");
+        }
+        return fetched.records();
+    }
+
+    /**
+     * As {@link #poll(BatchLimits)}, but a batch the fetch wrote as it fetched comes as written.
+     *
+     * @param limits the batch's limits, also the next fetch's
+     * @return the records, or the written batch, or the failure to write it (thrown by the engine as its
+     *     own, not the source's)
+     */
+    Fetched pollBatch(BatchLimits limits) {
         Future<Fetched> f = inFlight;
         inFlight = null;
         Fetched fetched = f == null ? fetch(limits, NOW) : join(f, Objects.requireNonNull(inFlightWanted));
         behind = fetched.behind();
         tellCommitted();
         ExecutorService p = fetcher;
-        if (p != null && !fetched.records().isEmpty()) {
+        if (p != null && (!fetched.records().isEmpty() || fetched.written() != null)) {
             gate.settled = new CompletableFuture<>();
             AtomicBoolean wanted = new AtomicBoolean();
             inFlightWanted = wanted;
             inFlight = p.submit(() -> fetch(limits, wanted));
         }
-        return fetched.records();
+        return fetched;
     }
 
     /** The engine waits for the batch: nothing more is gathered. */
@@ -166,10 +217,25 @@ final class PrefetchingReader implements SourceReader {
             throw failed;
         }
         long start = System.nanoTime();
-        List<SourceRecord> records = delegate.poll(limits);
-        if (!records.isEmpty() && !wanted.get()) {
+        Supplier<BronzeStage.StreamedBatch> w = wanted == NOW ? null : writer;
+        int chunk = w == null ? Integer.MAX_VALUE : WRITE_CHUNK_RECORDS;
+        List<SourceRecord> records = delegate.poll(w == null ? limits : chunked(limits, limits.maxRecords(), chunk));
+        BronzeStage.@Nullable WrittenBatch written = null;
+        RuntimeException writeFailure = null;
+        if (!records.isEmpty() && w != null) {
             try {
-                records = gatherUntilWanted(records, limits, start, wanted);
+                written = writeGathering(w, records, limits, start);
+            } catch (RuntimeException e) {
+                writeFailure = e;
+            } finally {
+                gate.gathered.clear();
+            }
+            records = List.of();
+        } else if (!records.isEmpty() && !wanted.get()) {
+            try {
+                Gathered g = new Gathered(records);
+                gather(records, limits, chunk, start, wanted::get, g::add);
+                records = g.records();
             } finally {
                 gate.gathered.clear();
             }
@@ -181,23 +247,52 @@ final class PrefetchingReader implements SourceReader {
             LOG.debug("source '{}' could not tell how far behind it is", sourceName, e);
             lag = Map.of();
         }
-        return new Fetched(records, lag);
+        return new Fetched(records, lag, written, writeFailure);
     }
 
     /**
-     * More polls of the wrapped reader into one batch, each waiting at most {@link #GATHER_SLICE} for
-     * records, so that the engine, once it asks, waits that long at most. The delay is counted from the
+     * Writes the first poll's records and those gathered after them into one bronze file. Gathers until
+     * the batch is full by the limits or its delay has passed, not until the engine asks: the engine,
+     * with only a commit to do, would ask at once and take batches of a few records. Stops at once when
+     * the batch is dropped.
+     *
+     * @return the written batch, or null when it was dropped
+     */
+    private BronzeStage.@Nullable WrittenBatch writeGathering(Supplier<BronzeStage.StreamedBatch> batches,
+            List<SourceRecord> first, BatchLimits limits, long start) {
+        BronzeStage.StreamedBatch batch = batches.get();
+        try {
+            batch.add(first);
+            gather(first, limits, WRITE_CHUNK_RECORDS, start, () -> dropping, batch::add);
+            if (dropping) {
+                batch.abandon();
+                return null;
+            }
+            return batch.finish();
+        } catch (RuntimeException | Error e) {
+            try {
+                batch.abandon();
+            } catch (RuntimeException | Error again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * More polls of the wrapped reader into one batch, each of at most {@code chunk} records and handed to
+     * {@code take}, until {@code stop} says so or the batch is full. Each waits at most {@link #GATHER_SLICE} for records, so that the
+     * engine, once it asks, waits that long at most. The delay is counted from the
      * start of the first poll, before the first record came: a batch is never held past it. The bytes
      * bound may be passed by one record, as a reader's first record always is.
      */
-    private List<SourceRecord> gatherUntilWanted(List<SourceRecord> first, BatchLimits limits, long start,
-            AtomicBoolean wanted) {
-        List<SourceRecord> out = null;
+    private void gather(List<SourceRecord> first, BatchLimits limits, int chunk, long start, BooleanSupplier stop,
+            Consumer<List<SourceRecord>> take) {
+        int size = first.size();
         long bytes = -1;
         long delay = limits.maxDelay().compareTo(GATHER_DELAY_CAP) > 0 ? GATHER_DELAY_CAP.toNanos()
                 : limits.maxDelay().toNanos();
-        while (!wanted.get()) {
-            int size = out == null ? first.size() : out.size();
+        while (!stop.getAsBoolean()) {
             long delayLeft = delay - (System.nanoTime() - start);
             if (size >= limits.maxRecords() || delayLeft <= 0) {
                 break;
@@ -212,8 +307,8 @@ final class PrefetchingReader implements SourceReader {
             long slice = Math.min(delayLeft, GATHER_SLICE.toNanos());
             List<SourceRecord> more;
             try {
-                more = delegate.poll(new BatchLimits(limits.maxRecords() - size, limits.maxBytes() - bytes,
-                        Duration.ofNanos(slice), Duration.ofNanos(slice)));
+                more = delegate.poll(chunked(new BatchLimits(limits.maxRecords() - size, limits.maxBytes() - bytes,
+                        Duration.ofNanos(slice), Duration.ofNanos(slice)), limits.maxRecords() - size, chunk));
             } catch (RuntimeException e) {
                 // What was gathered is good (a gap, a lost connection come after it): it is committed,
                 // and the failure is the next fetch's, as it would have been without gathering.
@@ -221,16 +316,42 @@ final class PrefetchingReader implements SourceReader {
                 break;
             }
             if (!more.isEmpty()) {
-                if (out == null) {
-                    out = new ArrayList<>(first.size() + more.size() * 4);
-                    out.addAll(first);
-                }
-                out.addAll(more);
+                take.accept(more);
+                size += more.size();
                 bytes += MicroBatchEngine.bytes(more);
                 gate.gathered(more);
             }
         }
-        return out == null ? first : out;
+    }
+
+    /** @return the limits, asking for at most {@code chunk} of the {@code left} records */
+    private static BatchLimits chunked(BatchLimits limits, int left, int chunk) {
+        return left <= chunk ? limits
+                : new BatchLimits(chunk, limits.maxBytes(), limits.maxWait(), limits.maxDelay());
+    }
+
+    /** A batch gathered into a list: the first poll's own list while no other poll brought records. */
+    private static final class Gathered {
+        private final List<SourceRecord> first;
+        private @Nullable List<SourceRecord> out;
+
+        Gathered(List<SourceRecord> first) {
+            this.first = first;
+        }
+
+        void add(List<SourceRecord> more) {
+            List<SourceRecord> o = out;
+            if (o == null) {
+                o = new ArrayList<>(first.size() + more.size() * 4);
+                o.addAll(first);
+                out = o;
+            }
+            o.addAll(more);
+        }
+
+        List<SourceRecord> records() {
+            return out == null ? first : out;
+        }
     }
 
     /** @return the records behind per partition that the wrapped reader reported with the batch {@link #poll} returned last */
@@ -316,10 +437,13 @@ final class PrefetchingReader implements SourceReader {
         Future<Fetched> f = inFlight;
         inFlight = null;
         if (f != null) {
+            dropping = true;
             try {
                 join(f, Objects.requireNonNull(inFlightWanted));
             } catch (RuntimeException e) {
                 LOG.debug("a prefetched poll failed while its batch was being dropped", e);
+            } finally {
+                dropping = false;
             }
         }
     }
@@ -342,8 +466,17 @@ final class PrefetchingReader implements SourceReader {
         }
     }
 
-    /** A poll's records and the lag the reader reported right after it. */
-    private record Fetched(List<SourceRecord> records, Map<SourcePartition, Long> behind) {
+    /**
+     * A fetch's batch and the lag the reader reported right after it.
+     *
+     * @param records the batch's records; empty when it was written as fetched
+     * @param behind the lag
+     * @param written the batch written as fetched ({@link #writeAsFetched}), or null
+     * @param writeFailure why the batch written as fetched could not be, or null: bronze's failure, not
+     *     the source's
+     */
+    record Fetched(List<SourceRecord> records, Map<SourcePartition, Long> behind,
+            BronzeStage.@Nullable WrittenBatch written, @Nullable RuntimeException writeFailure) {
     }
 
     /**
