@@ -23,6 +23,7 @@ import io.streamlake.table.DataFile;
 import io.streamlake.table.ForwardingTable;
 import io.streamlake.table.TableRef;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,9 +119,41 @@ class BronzeWrittenAsFetchedTest {
         assertBronzeHoldsEverySentEventOnce();
     }
 
+    @Test
+    void twoInstancesReadingTheSamePartitionsWriteEveryEventOnce() throws Exception {
+        // Both runs read every partition: each commit is fenced by the markers its batch was read
+        // from, a batch the other instance got ahead of is dropped (its file abandoned) and read again.
+        int events = 20_000;
+        Random random = new Random(11);
+        Pipeline p = pipeline(bronzePath()).withMaxBatchRecords(6_000);
+        try (PipelineRun a = p.start(RunMode.CONTINUOUS); PipelineRun b = p.start(RunMode.CONTINUOUS)) {
+            for (int n = 0; n < events; n++) {
+                send(random);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (bronzeRows() < events) {
+                assertThat(a.progress().state()).isNotEqualTo(PipelineProgress.State.FAILED);
+                assertThat(b.progress().state()).isNotEqualTo(PipelineProgress.State.FAILED);
+                assertThat(System.nanoTime()).as("every event in bronze within 120 s").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            a.stop();
+            b.stop();
+            a.awaitTermination(Duration.ofSeconds(60));
+            b.awaitTermination(Duration.ofSeconds(60));
+        }
+        assertBronzeHoldsEverySentEventOnce();
+    }
+
     private Pipeline pipeline(String bronze) {
         return Pipeline.from(source).bronze(bronze).bronzeOnly().withName("events-ingest")
                 .withPollTimeout(Duration.ofMillis(20));
+    }
+
+    /** @return the rows bronze holds, 0 before a run created it */
+    private int bronzeRows() {
+        return Files.exists(lake.resolve("bronze").resolve("_delta_log").resolve("00000000000000000000.json"))
+                ? KernelReader.rows(bronzePath()).size() : 0;
     }
 
     private String bronzePath() {

@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -219,12 +218,12 @@ final class PrefetchingReader implements SourceReader {
         long start = System.nanoTime();
         Supplier<BronzeStage.StreamedBatch> w = wanted == NOW ? null : writer;
         int chunk = w == null ? Integer.MAX_VALUE : WRITE_CHUNK_RECORDS;
-        List<SourceRecord> records = delegate.poll(w == null ? limits : chunked(limits, limits.maxRecords(), chunk));
+        List<SourceRecord> records = delegate.poll(w == null ? limits : chunked(limits, chunk));
         BronzeStage.@Nullable WrittenBatch written = null;
         RuntimeException writeFailure = null;
         if (!records.isEmpty() && w != null) {
             try {
-                written = writeGathering(w, records, limits, start);
+                written = writeGathering(w, records, limits, start, wanted);
             } catch (RuntimeException e) {
                 writeFailure = e;
             } finally {
@@ -234,7 +233,7 @@ final class PrefetchingReader implements SourceReader {
         } else if (!records.isEmpty() && !wanted.get()) {
             try {
                 Gathered g = new Gathered(records);
-                gather(records, limits, chunk, start, wanted::get, g::add);
+                gather(records, limits, chunk, start, (polled, full) -> wanted.get(), g::add);
                 records = g.records();
             } finally {
                 gate.gathered.clear();
@@ -252,18 +251,20 @@ final class PrefetchingReader implements SourceReader {
 
     /**
      * Writes the first poll's records and those gathered after them into one bronze file. Gathers until
-     * the batch is full by the limits or its delay has passed, not until the engine asks: the engine,
-     * with only a commit to do, would ask at once and take batches of a few records. Stops at once when
-     * the batch is dropped.
+     * the batch is full by the limits or its delay has passed, or the engine asks for it and the last
+     * poll found the source caught up (it brought less than a chunk): the engine, with only a commit to
+     * do, asks almost at once, and a backlog taken whenever it asks would make batches of a few
+     * records. Stops at once when the batch is dropped.
      *
      * @return the written batch, or null when it was dropped
      */
     private BronzeStage.@Nullable WrittenBatch writeGathering(Supplier<BronzeStage.StreamedBatch> batches,
-            List<SourceRecord> first, BatchLimits limits, long start) {
+            List<SourceRecord> first, BatchLimits limits, long start, AtomicBoolean wanted) {
         BronzeStage.StreamedBatch batch = batches.get();
         try {
             batch.add(first);
-            gather(first, limits, WRITE_CHUNK_RECORDS, start, () -> dropping, batch::add);
+            gather(first, limits, WRITE_CHUNK_RECORDS, start,
+                    (polled, full) -> dropping || (!full && wanted.get()), batch::add);
             if (dropping) {
                 batch.abandon();
                 return null;
@@ -280,19 +281,22 @@ final class PrefetchingReader implements SourceReader {
     }
 
     /**
-     * More polls of the wrapped reader into one batch, each of at most {@code chunk} records and handed to
-     * {@code take}, until {@code stop} says so or the batch is full. Each waits at most {@link #GATHER_SLICE} for records, so that the
-     * engine, once it asks, waits that long at most. The delay is counted from the
+     * More polls of the wrapped reader into one batch, each of at most {@code chunk} records and handed
+     * to {@code take}, until {@code stop} says so (asked after each poll, the first included) or the
+     * batch is full. Each waits at most {@link #GATHER_SLICE} for records, so that the engine, once it
+     * asks, waits that long at most. The delay is counted from the
      * start of the first poll, before the first record came: a batch is never held past it. The bytes
      * bound may be passed by one record, as a reader's first record always is.
      */
-    private void gather(List<SourceRecord> first, BatchLimits limits, int chunk, long start, BooleanSupplier stop,
+    private void gather(List<SourceRecord> first, BatchLimits limits, int chunk, long start, Stop stop,
             Consumer<List<SourceRecord>> take) {
         int size = first.size();
+        int polled = first.size();
+        boolean full = polled >= Math.min(chunk, limits.maxRecords());
         long bytes = -1;
         long delay = limits.maxDelay().compareTo(GATHER_DELAY_CAP) > 0 ? GATHER_DELAY_CAP.toNanos()
                 : limits.maxDelay().toNanos();
-        while (!stop.getAsBoolean()) {
+        while (!stop.now(polled, full)) {
             long delayLeft = delay - (System.nanoTime() - start);
             if (size >= limits.maxRecords() || delayLeft <= 0) {
                 break;
@@ -305,16 +309,19 @@ final class PrefetchingReader implements SourceReader {
                 break;
             }
             long slice = Math.min(delayLeft, GATHER_SLICE.toNanos());
+            int ask = Math.min(chunk, limits.maxRecords() - size);
             List<SourceRecord> more;
             try {
-                more = delegate.poll(chunked(new BatchLimits(limits.maxRecords() - size, limits.maxBytes() - bytes,
-                        Duration.ofNanos(slice), Duration.ofNanos(slice)), limits.maxRecords() - size, chunk));
+                more = delegate.poll(new BatchLimits(ask, limits.maxBytes() - bytes, Duration.ofNanos(slice),
+                        Duration.ofNanos(slice)));
             } catch (RuntimeException e) {
                 // What was gathered is good (a gap, a lost connection come after it): it is committed,
                 // and the failure is the next fetch's, as it would have been without gathering.
                 deferred = e;
                 break;
             }
+            polled = more.size();
+            full = polled >= ask;
             if (!more.isEmpty()) {
                 take.accept(more);
                 size += more.size();
@@ -324,9 +331,20 @@ final class PrefetchingReader implements SourceReader {
         }
     }
 
-    /** @return the limits, asking for at most {@code chunk} of the {@code left} records */
-    private static BatchLimits chunked(BatchLimits limits, int left, int chunk) {
-        return left <= chunk ? limits
+    /** When a gathering batch is handed over, besides being full. */
+    @FunctionalInterface
+    private interface Stop {
+        /**
+         * @param polled records the last poll brought
+         * @param full whether it brought all it asked for (the source had more)
+         * @return true to hand the batch over now
+         */
+        boolean now(int polled, boolean full);
+    }
+
+    /** @return the limits, asking for at most {@code chunk} records */
+    private static BatchLimits chunked(BatchLimits limits, int chunk) {
+        return limits.maxRecords() <= chunk ? limits
                 : new BatchLimits(chunk, limits.maxBytes(), limits.maxWait(), limits.maxDelay());
     }
 
