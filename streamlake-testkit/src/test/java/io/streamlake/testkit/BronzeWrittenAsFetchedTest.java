@@ -9,8 +9,6 @@ import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
 import io.streamlake.core.delta.DeltaTable;
 import io.streamlake.core.delta.KernelReader;
-import io.streamlake.event.BatchCommitted;
-import io.streamlake.event.PipelineListener;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.source.BatchLimits;
 import io.streamlake.source.Source;
@@ -31,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -63,8 +60,8 @@ class BronzeWrittenAsFetchedTest {
     @CsvSource({"25", "3000", "20000"})
     void eventsArrivingWhileItRunsAreInBronzeOnceWithEveryValueAsSent(int batchRecords) throws Exception {
         int events = 30_000;
-        List<BatchCommitted> committed = new CopyOnWriteArrayList<>();
-        Pipeline p = pipeline(bronzePath()).withMaxBatchRecords(batchRecords).withListener(recorder(committed));
+        CommittedBatches committed = new CommittedBatches();
+        Pipeline p = pipeline(bronzePath()).withMaxBatchRecords(batchRecords).withListener(committed);
         Random random = new Random(batchRecords);
         try (PipelineRun run = p.start(RunMode.CONTINUOUS)) {
             // in bursts, so that some batches fill up and others end by their delay
@@ -74,7 +71,7 @@ class BronzeWrittenAsFetchedTest {
                     Thread.sleep(random.nextInt(300));
                 }
             }
-            awaitCommitted(run, committed, events);
+            committed.await(run, events);
             run.stop();
             run.awaitTermination(Duration.ofSeconds(60));
         }
@@ -83,7 +80,7 @@ class BronzeWrittenAsFetchedTest {
         // fetched, not held whole (the run's first batch is polled on the pipeline's thread, whole)
         assertThat(source.mostAskedByFetchThread.get()).isBetween(1, Math.min(batchRecords, 4_096));
         if (batchRecords > 4_096) {
-            assertThat(committed).anySatisfy(b -> assertThat(b.events()).isGreaterThan(4_096));
+            assertThat(committed.batches).anySatisfy(b -> assertThat(b.events()).isGreaterThan(4_096));
         }
     }
 
@@ -109,10 +106,9 @@ class BronzeWrittenAsFetchedTest {
         List<Map<String, Object>> before = KernelReader.rows(bronzePath());
         assertThat(before.size()).as("only the batches before the failure").isLessThan(12_345);
 
-        List<BatchCommitted> committed = new CopyOnWriteArrayList<>();
-        try (PipelineRun run = p.withListener(recorder(committed))
-                .start(RunMode.CONTINUOUS)) {
-            awaitCommitted(run, committed, events - before.size());
+        CommittedBatches committed = new CommittedBatches();
+        try (PipelineRun run = p.withListener(committed).start(RunMode.CONTINUOUS)) {
+            committed.await(run, events - before.size());
             run.stop();
             run.awaitTermination(Duration.ofSeconds(60));
         }
@@ -198,27 +194,6 @@ class BronzeWrittenAsFetchedTest {
             }
         }
         assertThat(left).as("events missing from bronze").isEmpty();
-    }
-
-    private static PipelineListener recorder(List<BatchCommitted> committed) {
-        return new PipelineListener() {
-            @Override
-            public void onBatchCommitted(BatchCommitted event) {
-                committed.add(event);
-            }
-        };
-    }
-
-    private static void awaitCommitted(PipelineRun run, List<BatchCommitted> committed, int events)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (committed.stream().mapToLong(BatchCommitted::events).sum() < events) {
-            assertThat(run.progress().state()).isNotEqualTo(PipelineProgress.State.FAILED);
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not every event was committed within 120 s: " + run.progress());
-            }
-            Thread.sleep(20);
-        }
     }
 
     /** The hub, whose readers note the most records a poll on a run's fetch thread asked for. */

@@ -9,7 +9,6 @@ import io.streamlake.PipelineRun;
 import io.streamlake.RunMode;
 import io.streamlake.core.delta.KernelReader;
 import io.streamlake.event.BatchCommitted;
-import io.streamlake.event.PipelineListener;
 import io.streamlake.exceptions.ExpectationFailedException;
 import io.streamlake.quality.Expectation;
 import java.nio.file.Path;
@@ -18,8 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,13 +44,8 @@ class ConcurrentRunTest {
     void eventsArrivingWhileBothThreadsRunEndUpOnceInBronzeAndLatestInSilver(int batchRecords, int lag)
             throws Exception {
         int events = 2_000;
-        List<BatchCommitted> committed = new CopyOnWriteArrayList<>();
-        PipelineListener recorder = new PipelineListener() {
-            @Override
-            public void onBatchCommitted(BatchCommitted event) {
-                committed.add(event);
-            }
-        };
+        CommittedBatches recorder = new CommittedBatches();
+        List<BatchCommitted> committed = recorder.batches;
         Pipeline p = pipeline().withMaxBatchRecords(batchRecords).withMaxSilverLag(lag).withListener(recorder);
         try (PipelineRun run = p.start(RunMode.CONTINUOUS)) {
             for (int n = 0; n < events; n++) {
@@ -62,7 +54,7 @@ class ConcurrentRunTest {
                     Thread.sleep(1); // arrivals spread over the run, so batches of every size occur
                 }
             }
-            awaitCommitted(run, committed, events);
+            recorder.await(run, events);
             run.stop();
             run.awaitTermination();
             PipelineProgress progress = run.progress();
@@ -97,19 +89,6 @@ class ConcurrentRunTest {
         assertThat(bronze.size()).isBetween(30, 30 + 10 * lag);
         assertThat(KernelReader.rows(path("silver"))).hasSizeBetween(10, 20).satisfies(
                 rows -> assertThat(rows.size() % 10).isZero());
-    }
-
-    /** Waits until every event's batch was told committed: it is then in bronze and in silver. */
-    private static void awaitCommitted(PipelineRun run, List<BatchCommitted> committed, int events)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (committed.stream().mapToLong(BatchCommitted::events).sum() < events) {
-            assertThat(run.progress().state()).isNotEqualTo(PipelineProgress.State.FAILED);
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not every batch was committed to silver within 120 s: " + run.progress());
-            }
-            Thread.sleep(20);
-        }
     }
 
     private String path(String table) {

@@ -425,13 +425,7 @@ final class BronzeStage {
             try {
                 return f.get();
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (e.getCause() instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException(e.getCause());
+                throw EngineErrors.thrownBy(e, IllegalStateException::new);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw EngineErrors.interruptedWritingBronze(pipeline.name(), e);

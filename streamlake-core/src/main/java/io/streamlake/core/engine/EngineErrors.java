@@ -3,6 +3,8 @@ package io.streamlake.core.engine;
 import io.streamlake.exceptions.ConfigurationException;
 import io.streamlake.exceptions.SourceException;
 import io.streamlake.exceptions.StreamLakeException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 
 /**
  * The engine package's failures, written once: each message says what failed, why, and what to do,
@@ -22,6 +24,25 @@ final class EngineErrors {
         return new SourceException("polling source '" + source + "' failed: " + e.getMessage()
                 + "; the pipeline stopped with every committed event safe; fix the source and restart", e, source,
                 null);
+    }
+
+    /**
+     * What a task on another thread threw, to be thrown on the thread that waited for it.
+     *
+     * @param e the wait's failure
+     * @param checked wraps a checked exception, which the waiting method does not declare
+     * @return the task's unchecked exception as it was, or the checked one wrapped
+     * @throws Error the task's, as it was
+     */
+    static RuntimeException thrownBy(ExecutionException e, Function<Throwable, RuntimeException> checked) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return checked.apply(cause);
     }
 
     /** A prefetched poll ended in a checked exception, which {@code SourceReader.poll} does not declare. */

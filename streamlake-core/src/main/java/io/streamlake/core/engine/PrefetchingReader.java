@@ -251,10 +251,10 @@ final class PrefetchingReader implements SourceReader {
 
     /**
      * Writes the first poll's records and those gathered after them into one bronze file. Gathers until
-     * the batch is full by the limits or its delay has passed, or the engine asks for it and the last
-     * poll found the source caught up (it brought less than a chunk): the engine, with only a commit to
-     * do, asks almost at once, and a backlog taken whenever it asks would make batches of a few
-     * records. Stops at once when the batch is dropped.
+     * the batch is full by the limits or its delay has passed, or the engine asks for it and the source
+     * is caught up ({@link #caughtUpAfter}): the engine, with only a commit to do, asks almost at once,
+     * and a backlog taken whenever it asks would make batches of a few records. Stops at once when the
+     * batch is dropped.
      *
      * @return the written batch, or null when it was dropped
      */
@@ -264,7 +264,7 @@ final class PrefetchingReader implements SourceReader {
         try {
             batch.add(first);
             gather(first, limits, WRITE_CHUNK_RECORDS, start,
-                    (polled, full) -> dropping || (!full && wanted.get()), batch::add);
+                    (polled, full) -> dropping || (wanted.get() && caughtUpAfter(full)), batch::add);
             if (dropping) {
                 batch.abandon();
                 return null;
@@ -329,6 +329,30 @@ final class PrefetchingReader implements SourceReader {
                 gate.gathered(more);
             }
         }
+    }
+
+    /**
+     * @param full whether the last poll brought all it asked for
+     * @return whether the reader says it is caught up on every partition it reports, or, when it reports
+     *     none (it cannot tell), whether the last poll brought less than it asked for
+     */
+    private boolean caughtUpAfter(boolean full) {
+        Map<SourcePartition, Long> lag;
+        try {
+            lag = delegate.recordsBehind();
+        } catch (RuntimeException e) {
+            LOG.debug("source '{}' could not tell how far behind it is", sourceName, e);
+            return !full;
+        }
+        if (lag.isEmpty()) {
+            return !full;
+        }
+        for (long behind : lag.values()) {
+            if (behind > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** When a gathering batch is handed over, besides being full. */
@@ -471,13 +495,7 @@ final class PrefetchingReader implements SourceReader {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw EngineErrors.prefetchFailed(sourceName, e.getCause());
+            throw EngineErrors.thrownBy(e, cause -> EngineErrors.prefetchFailed(sourceName, cause));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw EngineErrors.interruptedWaitingForBatch(sourceName, e);
