@@ -301,7 +301,7 @@ final class BronzeStage {
 
     /**
      * Bronze's writer thread, for batches written as fetched: made on first use, gone after 30 s
-     * without work (so a closed pipeline leaves none behind). One thread: a file is one thread's, and
+     * without work or once the engine closes ({@link #close}). One thread: a file is one thread's, and
      * each batch's tasks run in the order they were handed over.
      */
     private final ThreadPoolExecutor writerThread = writerThread();
@@ -314,6 +314,11 @@ final class BronzeStage {
         });
         t.allowCoreThreadTimeOut(true);
         return t;
+    }
+
+    /** Lets bronze's writer thread end once it is idle, with the buffers its thread keeps pooled. */
+    void close() {
+        writerThread.shutdown();
     }
 
     /**

@@ -722,6 +722,7 @@ public final class MicroBatchEngine implements BatchEngine {
             }
         } finally {
             workers.close();
+            bronze.close(); // after the reader: a batch being written as fetched is dropped by then
         }
         reportGaps();
         Throwable f = failure.get();
