@@ -102,7 +102,7 @@ public final class KafkaBenchmark {
             + " [--bronze-only] [--phases limit,plain,bronze,silver] [--change-feed] [--loop-file-rows N]"
             + " [--batch-records N] [--silver-lag N]"
             + " [--jfr DIR [--jfr-settings JFC]]"
-            + " [--consumer key=value]... | [--steady RATE [--seconds S] [--warmup S]]";
+            + " [--consumer key=value]... | [--steady RATE [--seconds S] [--warmup S] [--bronze-only]]";
 
     private KafkaBenchmark() {
     }
@@ -110,7 +110,7 @@ public final class KafkaBenchmark {
     /**
      * @param args {@code --events N} (default 1000000), {@code --keys K} (default N / 10),
      *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --bronze-only}
-     *     to skip the bronze + silver run, {@code --phases LIST} to run only some of {@code limit},
+     *     to skip the bronze + silver run (with {@code --steady}, to measure a pipeline without silver), {@code --phases LIST} to run only some of {@code limit},
      *     {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
      *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --batch-records N}
      *     for the pipelines' {@code withMaxBatchRecords} (default {@value Pipeline#DEFAULT_MAX_BATCH_RECORDS}),
@@ -160,7 +160,7 @@ public final class KafkaBenchmark {
         Path run = Files.createTempDirectory(o.dir.toAbsolutePath(), "run-");
         try {
             if (o.steadyRate > 0) {
-                SteadyLatency.run(o.steadyRate, o.steadySeconds, o.steadyWarmup, run);
+                SteadyLatency.run(o.steadyRate, o.steadySeconds, o.steadyWarmup, !o.phases.contains("silver"), run);
                 return List.of();
             }
             return measure(o, run);

@@ -100,12 +100,28 @@ final class SteadyLatency {
      * @return the latencies after the warm-up, printed as percentiles as well
      */
     static Result run(int rate, int seconds, int warmupSeconds, Path run) {
+        return run(rate, seconds, warmupSeconds, false, run);
+    }
+
+    /**
+     * As {@link #run(int, int, int, Path)}, or with a pipeline without silver: then an event's bronze
+     * and silver times are both its bronze commit's, and only bronze's figures are printed.
+     *
+     * @param rate events per second
+     * @param seconds how long to produce after the warm-up
+     * @param warmupSeconds how long to produce first, for events left out of the figures
+     * @param bronzeOnly a pipeline without silver
+     * @param run a fresh folder for the broker and the tables
+     * @return the latencies after the warm-up
+     */
+    static Result run(int rate, int seconds, int warmupSeconds, boolean bronzeOnly, Path run) {
         long warmupEvents = (long) rate * warmupSeconds;
         long events = warmupEvents + (long) rate * seconds;
         OrderEvents orders = new OrderEvents(events, Math.max(1, events / 10), Quickstart.PARTITIONS);
-        System.out.printf(Locale.ROOT, "steady latency: %,d events/s for %d s after a %d s warm-up (%,d events over"
-                + " %,d orders), %d cores, %s%n", rate, seconds, warmupSeconds, events, orders.distinctOrders(),
-                Runtime.getRuntime().availableProcessors(), SampleMain.heap());
+        System.out.printf(Locale.ROOT, "steady latency%s: %,d events/s for %d s after a %d s warm-up (%,d events"
+                + " over %,d orders), %d cores, %s%n", bronzeOnly ? " (bronze only)" : "", rate, seconds,
+                warmupSeconds, events, orders.distinctOrders(), Runtime.getRuntime().availableProcessors(),
+                SampleMain.heap());
         // each event's send time, by partition and position: a fresh topic numbers each partition from 0;
         // written by the producing thread, read by the pipeline's, hence atomic arrays
         AtomicLongArray[] sent = new AtomicLongArray[Quickstart.PARTITIONS];
@@ -115,11 +131,12 @@ final class SteadyLatency {
         Visibility visible = new Visibility(sent, events, warmupEvents, rate);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(run.resolve("kafka"))) {
             kafka.createTopic(TOPIC, Quickstart.PARTITIONS);
-            Pipeline pipeline = Pipeline.from(KafkaSource.topics(kafka.bootstrapServers(), TOPIC))
-                    .bronze(run.resolve("bronze").toString())
-                    .silver(run.resolve("silver").toString(), "order_id")
-                    .withSchema(OrderEvents.SCHEMA)
-                    .withMergeStrategy(MergeStrategies.latestBy("updated_at"))
+            Pipeline.BronzeStage bronze = Pipeline.from(KafkaSource.topics(kafka.bootstrapServers(), TOPIC))
+                    .bronze(run.resolve("bronze").toString());
+            Pipeline pipeline = (bronzeOnly ? bronze.bronzeOnly()
+                    : bronze.silver(run.resolve("silver").toString(), "order_id")
+                            .withSchema(OrderEvents.SCHEMA)
+                            .withMergeStrategy(MergeStrategies.latestBy("updated_at")))
                     .withName("steady")
                     .withListener(visible);
             try (PipelineRun pipelineRun = pipeline.start(RunMode.CONTINUOUS)) {
@@ -134,9 +151,11 @@ final class SteadyLatency {
         }
         Result result = visible.result(events);
         print("bronze", result.bronzeNanos());
-        print("silver", result.silverNanos());
-        printWindows(result.silverNanos(), rate);
-        printPhases(result.timings());
+        if (!bronzeOnly) {
+            print("silver", result.silverNanos());
+            printWindows(result.silverNanos(), rate);
+        }
+        printPhases(result.timings(), bronzeOnly);
         return result;
     }
 
@@ -193,10 +212,13 @@ final class SteadyLatency {
         System.out.println(line.append(" ms"));
     }
 
-    private static void printPhases(List<BatchTimings> timings) {
+    private static void printPhases(List<BatchTimings> timings, boolean bronzeOnly) {
         long merges = timings.stream().filter(t -> !t.silverCommit().isZero()).count();
         System.out.printf(Locale.ROOT, "  by phase (%,d batches, %,d silver merges), ms:%n", timings.size(), merges);
         for (Phase phase : Phase.values()) {
+            if (bronzeOnly && phase.ordinal() > Phase.BRONZE_COMMIT.ordinal()) {
+                break; // silver's
+            }
             long[] sorted = phase.sortedNanos(timings);
             System.out.printf(Locale.ROOT, "    %-16s p50 %,6d  p99 %,6d  max %,6d%n", phase.label,
                     percentile(sorted, 0.50), percentile(sorted, 0.99),

@@ -34,6 +34,16 @@ class SteadyLatencyTest {
     }
 
     @Test
+    void aPipelineWithoutSilverHasEveryEventVisibleOnceInBronze() {
+        // bronze-only: each batch written as it is fetched, committed by the pipeline's thread
+        SteadyLatency.Result r = SteadyLatency.run(200, 2, 1, true, run);
+        assertThat(r.produced()).isEqualTo(400);
+        assertThat(r.bronzeNanos()).hasSize(400);
+        assertThat(Arrays.stream(r.bronzeNanos()).min().orElseThrow()).isNotNegative();
+        assertThat(r.timings()).isNotEmpty().allSatisfy(t -> assertThat(t.silverCommit()).isZero());
+    }
+
+    @Test
     void percentilesAreNearestRank() {
         long[] ms = Arrays.stream(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}).map(m -> m * 1_000_000).toArray();
         assertThat(SteadyLatency.percentile(ms, 0.5)).isEqualTo(5);
