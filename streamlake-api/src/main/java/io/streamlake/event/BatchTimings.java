@@ -16,7 +16,9 @@ import java.util.Objects;
  *
  * @param poll how long the engine waited for the batch in the source's poll (with prefetching, only
  *     the part of the fetch the engine did not overlap with the previous batch)
- * @param bronzeWrite writing the batch's bronze files (and the archive's, if the pipeline keeps one)
+ * @param bronzeWrite writing the batch's bronze files (and the archive's, if the pipeline keeps one); for
+ *     a streaming run without silver, which writes each batch as it is fetched, the writer thread's time
+ *     on the batch's file, overlapped with the fetch and not part of {@code bronze}
  * @param bronzeCommit the bronze commit with its markers
  * @param bronze from the poll's return to the bronze commit ({@code bronzeWrite}, {@code bronzeCommit}
  *     and the filtering of records already committed)

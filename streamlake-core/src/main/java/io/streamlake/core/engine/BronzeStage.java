@@ -330,11 +330,12 @@ final class BronzeStage {
         private final Semaphore room = new Semaphore(CHUNKS_AHEAD);
         // the fetch thread's
         private final Map<SourcePartition, Long> last = new LinkedHashMap<>();
-        private final long start = System.nanoTime();
         private int records;
         private long bytes;
-        // the writer thread's: each task runs after the one handed over before it
+        // the writer thread's: each task runs after the one handed over before it; the fetch thread
+        // reads them after the last task, through its future
         private BronzeFiles.@Nullable RecordFileWriter writer;
+        private long writeNanos;
         /** The writer thread's first failure; the fetch thread throws it at its next call. */
         private volatile @Nullable Throwable failed;
 
@@ -361,6 +362,7 @@ final class BronzeStage {
                 throw EngineErrors.interruptedWritingBronze(pipeline.name(), e);
             }
             writerThread.execute(() -> {
+                long taskStart = System.nanoTime();
                 try {
                     if (failed == null) {
                         BronzeFiles.RecordFileWriter w = writer;
@@ -375,6 +377,7 @@ final class BronzeStage {
                 } catch (RuntimeException | Error e) {
                     failed = e;
                 } finally {
+                    writeNanos += System.nanoTime() - taskStart;
                     room.release();
                 }
             });
@@ -386,7 +389,7 @@ final class BronzeStage {
          */
         WrittenBatch finish() {
             if (records == 0) {
-                return new WrittenBatch(null, Map.of(), 0, 0, System.nanoTime() - start);
+                return new WrittenBatch(null, Map.of(), 0, 0, 0);
             }
             DataFile file = onWriterThread(() -> {
                 BronzeFiles.RecordFileWriter w = writer;
@@ -396,9 +399,12 @@ final class BronzeStage {
                     }
                     rethrowFailure();
                 }
-                return Objects.requireNonNull(w).finish();
+                long finishStart = System.nanoTime();
+                DataFile f = Objects.requireNonNull(w).finish();
+                writeNanos += System.nanoTime() - finishStart;
+                return f;
             });
-            return new WrittenBatch(file, last, records, bytes, System.nanoTime() - start);
+            return new WrittenBatch(file, last, records, bytes, writeNanos);
         }
 
         /** Drops the file (a failure, a rewind or a close while it was written). */
@@ -445,7 +451,7 @@ final class BronzeStage {
      * @param lastPositions the last position per partition in it
      * @param records how many records it holds
      * @param bytes their keys' and values' bytes, as {@link MicroBatchEngine#bytes} counts them
-     * @param writeNanos from the batch's start to its file's end, fetching included
+     * @param writeNanos the writer thread's time on the file, overlapped with the fetch
      */
     record WrittenBatch(@Nullable DataFile file, Map<SourcePartition, Long> lastPositions, int records, long bytes,
             long writeNanos) {

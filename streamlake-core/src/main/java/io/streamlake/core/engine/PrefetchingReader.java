@@ -233,7 +233,7 @@ final class PrefetchingReader implements SourceReader {
         } else if (!records.isEmpty() && !wanted.get()) {
             try {
                 Gathered g = new Gathered(records);
-                gather(records, limits, chunk, start, (polled, full) -> wanted.get(), g::add);
+                gather(records, limits, chunk, start, full -> wanted.get(), g::add);
                 records = g.records();
             } finally {
                 gate.gathered.clear();
@@ -264,7 +264,7 @@ final class PrefetchingReader implements SourceReader {
         try {
             batch.add(first);
             gather(first, limits, WRITE_CHUNK_RECORDS, start,
-                    (polled, full) -> dropping || (wanted.get() && caughtUpAfter(full)), batch::add);
+                    full -> dropping || (wanted.get() && caughtUpAfter(full)), batch::add);
             if (dropping) {
                 batch.abandon();
                 return null;
@@ -284,19 +284,18 @@ final class PrefetchingReader implements SourceReader {
      * More polls of the wrapped reader into one batch, each of at most {@code chunk} records and handed
      * to {@code take}, until {@code stop} says so (asked after each poll, the first included) or the
      * batch is full. Each waits at most {@link #GATHER_SLICE} for records, so that the engine, once it
-     * asks, waits that long at most. The delay is counted from the
-     * start of the first poll, before the first record came: a batch is never held past it. The bytes
-     * bound may be passed by one record, as a reader's first record always is.
+     * asks, waits that long at most. The delay is counted from the start of the first poll, before the
+     * first record came: a batch is never held past it. The bytes bound may be passed by one record, as
+     * a reader's first record always is.
      */
     private void gather(List<SourceRecord> first, BatchLimits limits, int chunk, long start, Stop stop,
             Consumer<List<SourceRecord>> take) {
         int size = first.size();
-        int polled = first.size();
-        boolean full = polled >= Math.min(chunk, limits.maxRecords());
+        boolean full = size >= Math.min(chunk, limits.maxRecords());
         long bytes = -1;
         long delay = limits.maxDelay().compareTo(GATHER_DELAY_CAP) > 0 ? GATHER_DELAY_CAP.toNanos()
                 : limits.maxDelay().toNanos();
-        while (!stop.now(polled, full)) {
+        while (!stop.now(full)) {
             long delayLeft = delay - (System.nanoTime() - start);
             if (size >= limits.maxRecords() || delayLeft <= 0) {
                 break;
@@ -320,8 +319,7 @@ final class PrefetchingReader implements SourceReader {
                 deferred = e;
                 break;
             }
-            polled = more.size();
-            full = polled >= ask;
+            full = more.size() >= ask;
             if (!more.isEmpty()) {
                 take.accept(more);
                 size += more.size();
@@ -359,11 +357,10 @@ final class PrefetchingReader implements SourceReader {
     @FunctionalInterface
     private interface Stop {
         /**
-         * @param polled records the last poll brought
-         * @param full whether it brought all it asked for (the source had more)
+         * @param full whether the last poll brought all it asked for (the source had more)
          * @return true to hand the batch over now
          */
-        boolean now(int polled, boolean full);
+        boolean now(boolean full);
     }
 
     /** @return the limits, asking for at most {@code chunk} records */
