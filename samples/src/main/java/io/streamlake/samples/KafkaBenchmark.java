@@ -110,8 +110,8 @@ public final class KafkaBenchmark {
     /**
      * @param args {@code --events N} (default 1000000), {@code --keys K} (default N / 10),
      *     {@code --dir DIR} (default ./benchmark), {@code --keep} to keep the run folder, {@code --bronze-only}
-     *     to skip the bronze + silver run (with {@code --steady}, to measure a pipeline without silver), {@code --phases LIST} to run only some of {@code limit},
-     *     {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
+     *     to skip the bronze + silver run (with {@code --steady}, to measure a pipeline without silver),
+     *     {@code --phases LIST} to run only some of {@code limit}, {@code plain}, {@code bronze}, {@code silver} (comma-separated; default all), {@code --loop-file-rows N}
      *     for the limit loop's rows per file (default 100000, about bronze's files), {@code --batch-records N}
      *     for the pipelines' {@code withMaxBatchRecords} (default {@value Pipeline#DEFAULT_MAX_BATCH_RECORDS}),
      *     {@code --silver-lag N} for the bronze + silver pipeline's {@code withMaxSilverLag} (default

@@ -58,7 +58,9 @@ final class EngineErrors {
 
     /** The fetch thread, writing a batch as fetched, interrupted while it waited for bronze's writer thread. */
     static StreamLakeException interruptedWritingBronze(String pipeline, InterruptedException e) {
-        return new StreamLakeException("interrupted while writing a bronze batch of pipeline " + pipeline, e);
+        return new StreamLakeException("interrupted while writing a bronze batch of pipeline " + pipeline
+                + "; the batch was not committed, and a restart reads its events again from the committed positions",
+                e);
     }
 
     static StreamLakeException interruptedWaitingForPipeline(String pipeline, InterruptedException e) {
